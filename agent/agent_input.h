@@ -1,0 +1,52 @@
+/*  agent_input.h - the input plugin interface.
+ *
+ *  An input is a descriptor and an option table (after Fluent Bit's plugins):
+ *
+ *      const agent_input_plugin_t in_system_plugin = {
+ *          .name = "system", .description = "CPU, memory, disk, network, load",
+ *          .options = s_options, .ctx_size = sizeof (system_ctx_t),
+ *          .init = s_init, .collect = s_collect, .fini = s_fini,
+ *      };
+ *
+ *  The core allocates ctx_size zeroed bytes per configured instance, fills the
+ *  option fields (offsets into that context) from agent.yaml, then calls init.
+ *  collect runs every interval and writes samples into the sink; it returns 0,
+ *  or a negative VG_E* code with the reason in err (the core logs it at a
+ *  limited rate and backs the input off). fini frees what init and collect
+ *  allocated; the core then frees the option fields and the context itself.
+ *  A target being down is data (up 0), not a collect error.
+ */
+#ifndef AGENT_INPUT_H
+#define AGENT_INPUT_H
+
+#include "agent_sink.h"
+#include "vg_config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    const char *instance; /* the instance's name ("system", "api-health") */
+    const char *state_dir; /* the agent's state directory, for inputs that remember */
+    int64_t interval_ms;
+} agent_input_env_t;
+
+typedef struct {
+    const char *name;
+    const char *description;
+    const vg_option_t *options; /* NULL-terminated; fields live in the context */
+    size_t ctx_size;
+    int (*init) (void *ctx, const agent_input_env_t *env, char *err, size_t errlen);
+    int (*collect) (void *ctx, agent_sink_t *sink, int64_t now_ms, char *err, size_t errlen);
+    void (*fini) (void *ctx);
+    /* Optional, for inputs fed by a socket (statsd): a descriptor the loop
+     * polls, and what to do when it is readable. */
+    int (*poll_fd) (void *ctx);
+    void (*on_readable) (void *ctx, int64_t now_ms);
+} agent_input_plugin_t;
+
+/* Every plugin the agent knows, NULL-terminated (agent_inputs.c). */
+extern const agent_input_plugin_t *const agent_input_plugins[];
+const agent_input_plugin_t *agent_input_find (const char *name);
+
+#endif

@@ -1,0 +1,57 @@
+/*  coll_store.h - writes batches to PostgreSQL: binary COPY, exactly once.
+ *
+ *  A group of batches (from any agents) is written in one transaction together
+ *  with their (host, seq) keys in vigil.batches; a batch whose key is already
+ *  there is a duplicate, acknowledged but not stored again. The caller sends
+ *  acks only after coll_store_write returns 0, that is, after the commit.
+ *  Not thread-safe: one store per thread.
+ */
+#ifndef COLL_STORE_H
+#define COLL_STORE_H
+
+#include "vg_batch.h"
+#include "vg_codec.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct coll_store_t coll_store_t;
+
+typedef struct {
+    vg_batch_t *batch;      /* not owned */
+    int64_t received_ms;    /* collector clock at arrival */
+    vg_ack_status_t status; /* out: VG_ACK_STORED or VG_ACK_DUPLICATE */
+} coll_store_item_t;
+
+typedef struct {
+    uint64_t batches_stored;
+    uint64_t batches_duplicate;
+    uint64_t samples_stored; /* samples + distributions */
+    uint64_t samples_dropped; /* timestamps out of the accepted range */
+    uint64_t transactions;
+    uint64_t failures;
+} coll_store_stats_t;
+
+/* The URL is copied; nothing connects yet. */
+coll_store_t *coll_store_new (const char *dburl);
+void coll_store_destroy (coll_store_t **self_p);
+
+/* Connects (if not connected) and applies migrations. Returns 0, VG_ERETRY
+ * when the database is unreachable, or VG_EDB; err says why. */
+int coll_store_connect (coll_store_t *self, char *err, size_t errlen);
+
+/* Writes the group in one transaction, setting every item's status. Returns 0
+ * after the commit; VG_ERETRY when the database is unreachable or the
+ * transaction failed transiently (nothing was stored; write the same group
+ * again later); VG_EDB otherwise. err says why. */
+int coll_store_write (coll_store_t *self, coll_store_item_t *items, size_t n, char *err,
+                      size_t errlen);
+
+/* Writes the newest value of each series seen since the last call into
+ * vigil.series (last_ts, last_value) and hosts.last_seen; the ingest path
+ * keeps them in memory so it need not update a row per sample. */
+int coll_store_flush_latest (coll_store_t *self, char *err, size_t errlen);
+
+coll_store_stats_t coll_store_stats (const coll_store_t *self);
+
+#endif

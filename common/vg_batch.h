@@ -1,0 +1,112 @@
+/*  vg_batch.h - the in-memory batch: what an agent sends and a collector stores.
+ *
+ *  A batch holds a string table, series (metric name + sorted labels, by
+ *  string index), gauge/counter samples by column, distributions and events.
+ *  The agent builds one with the vg_batch_series/add_* calls, which intern
+ *  strings and series; the codec turns it into protobuf and back. Fields are
+ *  public for reading; change them only through the functions.
+ */
+#ifndef VG_BATCH_H
+#define VG_BATCH_H
+
+#include "vg_sketch.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    VG_KIND_GAUGE = 0,
+    VG_KIND_COUNTER = 1,
+    VG_KIND_DISTRIBUTION = 2,
+} vg_kind_t;
+
+typedef struct {
+    const char *key;
+    const char *value;
+} vg_label_t;
+
+typedef struct {
+    uint32_t name; /* string index */
+    vg_kind_t kind;
+    uint32_t nlabels;
+    uint32_t *labels; /* 2 * nlabels string indexes: key, value, ...; keys ascending */
+} vg_series_t;
+
+typedef struct {
+    uint32_t series;
+    int64_t ts_ms;
+    vg_sketch_t *sketch; /* owned by the batch */
+} vg_dist_t;
+
+typedef struct {
+    int64_t ts_ms;
+    uint32_t name;
+    uint32_t nlabels;
+    uint32_t *labels; /* like vg_series_t.labels */
+    char *text;
+} vg_event_t;
+
+typedef struct vg_batch_index_t vg_batch_index_t; /* the builder's intern tables */
+
+typedef struct {
+    char *agent_id;
+    char *hostname;
+    uint64_t seq;
+    int64_t sent_ms;
+
+    char **strings;
+    uint32_t nstrings;
+    size_t strings_cap;
+
+    vg_series_t *series;
+    uint32_t nseries;
+    size_t series_cap;
+
+    /* gauge and counter samples, by column */
+    uint32_t *sample_series;
+    int64_t *sample_ts_ms;
+    double *sample_value;
+    size_t nsamples;
+    size_t samples_cap;
+
+    vg_dist_t *dists;
+    size_t ndists;
+    size_t dists_cap;
+
+    vg_event_t *events;
+    size_t nevents;
+    size_t events_cap;
+
+    vg_batch_index_t *index;
+} vg_batch_t;
+
+/* Both strings are copied. */
+vg_batch_t *vg_batch_new (const char *agent_id, const char *hostname);
+void vg_batch_destroy (vg_batch_t **self_p);
+/* Drops strings, series, samples, distributions and events; keeps identity. */
+void vg_batch_clear (vg_batch_t *self);
+
+/* The index of s in the string table, adding it if new. */
+uint32_t vg_batch_intern (vg_batch_t *self, const char *s);
+/* The index of the series (name, kind, labels), adding it if new. Labels may
+ * come in any order; they are sorted by key. A kind differing from an existing
+ * series of the same name and labels makes a separate series. */
+uint32_t vg_batch_series (vg_batch_t *self, const char *name, vg_kind_t kind,
+                          const vg_label_t *labels, size_t nlabels);
+void vg_batch_add_sample (vg_batch_t *self, uint32_t series, int64_t ts_ms, double value);
+/* Copies the sketch. */
+void vg_batch_add_dist (vg_batch_t *self, uint32_t series, int64_t ts_ms, const vg_sketch_t *sketch);
+/* Takes ownership of *sketch_p and nulls it. */
+void vg_batch_take_dist (vg_batch_t *self, uint32_t series, int64_t ts_ms, vg_sketch_t **sketch_p);
+void vg_batch_add_event (vg_batch_t *self, int64_t ts_ms, const char *name,
+                         const vg_label_t *labels, size_t nlabels, const char *text);
+
+/* Low-level appends for the decoder: no interning, indexes are trusted. */
+void vg_batch_push_string (vg_batch_t *self, const char *s, size_t len);
+void vg_batch_push_series (vg_batch_t *self, uint32_t name, vg_kind_t kind,
+                           const uint32_t *labels, uint32_t nlabels);
+
+/* Samples plus distributions. */
+size_t vg_batch_count (const vg_batch_t *self);
+
+#endif

@@ -1,0 +1,49 @@
+/*  vg_codec.h - protobuf encoding and validated decoding of batches and acks.
+ *  The only module that includes the generated vigil.pb-c.h.
+ */
+#ifndef VG_CODEC_H
+#define VG_CODEC_H
+
+#include "vg_batch.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    VG_ACK_STORED = 0,
+    VG_ACK_DUPLICATE = 1,
+    VG_ACK_REJECTED = 2,
+    VG_ACK_RETRY = 3,
+} vg_ack_status_t;
+
+typedef struct {
+    size_t max_samples; /* gauge/counter samples + distributions */
+    size_t max_strings;
+    size_t max_strlen;
+    size_t max_labels; /* per series or event */
+    size_t max_buckets; /* per distribution store */
+} vg_codec_limits_t;
+
+/* The VG_WIRE_* defaults. */
+vg_codec_limits_t vg_codec_default_limits (void);
+
+/* Serializes a batch. Caller owns *out (free with free ()). */
+int vg_codec_encode_batch (const vg_batch_t *batch, uint8_t **out, size_t *len);
+
+/* Unpacks and validates: agent id present and printable, every string index in
+ * range, label lists even and within limits, sample columns of equal length and
+ * pointing at gauge/counter series, distributions at distribution series with
+ * consistent buckets and finite numbers, all within limits. On failure returns
+ * VG_EPROTO (or VG_ETOOBIG) and fills err with the reason; *out is NULL.
+ * On success caller owns *out. */
+int vg_codec_decode_batch (const uint8_t *data, size_t len, const vg_codec_limits_t *limits,
+                           vg_batch_t **out, char *err, size_t errlen);
+
+/* Caller owns *out (free ()). reason may be NULL. */
+int vg_codec_encode_ack (uint64_t seq, vg_ack_status_t status, const char *reason, uint8_t **out,
+                         size_t *len);
+/* reason (may be NULL) receives the ack's reason text. */
+int vg_codec_decode_ack (const uint8_t *data, size_t len, uint64_t *seq, vg_ack_status_t *status,
+                         char *reason, size_t reasonlen);
+
+#endif

@@ -1,0 +1,92 @@
+/*  test_pg.c - the integration tests' PostgreSQL helpers. */
+#include "test_pg.h"
+#include "test_assert.h"
+#include "vg_alloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *
+test_pg_cluster_url (void)
+{
+    const char *dir = getenv ("VIGIL_TEST_PG_DIR");
+    if (!dir)
+        TEST_FAIL ("VIGIL_TEST_PG_DIR is not set: run the tests with ctest");
+    char path[4096];
+    snprintf (path, sizeof path, "%s/url", dir);
+    FILE *f = fopen (path, "r");
+    if (!f)
+        TEST_FAIL ("no PostgreSQL cluster: %s is missing (did the pg.start fixture fail?)", path);
+    char line[512] = "";
+    if (!fgets (line, sizeof line, f))
+        line[0] = '\0';
+    fclose (f);
+    line[strcspn (line, "\r\n")] = '\0';
+    if (!*line)
+        TEST_FAIL ("%s is empty", path);
+    return vg_strdup (line);
+}
+
+PGconn *
+test_pg_connect (const char *url)
+{
+    PGconn *conn = PQconnectdb (url);
+    if (PQstatus (conn) != CONNECTION_OK)
+        TEST_FAIL ("cannot connect to %s: %s", url, PQerrorMessage (conn));
+    PQsetNoticeProcessor (conn, NULL, NULL);
+    return conn;
+}
+
+void
+test_pg_exec (PGconn *conn, const char *sql)
+{
+    PGresult *res = PQexec (conn, sql);
+    ExecStatusType st = PQresultStatus (res);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        TEST_FAIL ("SQL failed: %s\n  %s", sql, PQerrorMessage (conn));
+    PQclear (res);
+}
+
+char *
+test_pg_fresh_db (const char *name)
+{
+    char *cluster = test_pg_cluster_url ();
+    PGconn *conn = test_pg_connect (cluster);
+    char sql[512];
+    snprintf (sql, sizeof sql, "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)", name);
+    test_pg_exec (conn, sql);
+    snprintf (sql, sizeof sql, "CREATE DATABASE \"%s\"", name);
+    test_pg_exec (conn, sql);
+    PQfinish (conn);
+    /* Replace the database part of .../postgres with the new name. */
+    char *slash = strrchr (cluster, '/');
+    *slash = '\0';
+    char *url = vg_asprintf ("%s/%s", cluster, name);
+    free (cluster);
+    return url;
+}
+
+char *
+test_pg_scalar (PGconn *conn, const char *sql)
+{
+    PGresult *res = PQexec (conn, sql);
+    if (PQresultStatus (res) != PGRES_TUPLES_OK)
+        TEST_FAIL ("query failed: %s\n  %s", sql, PQerrorMessage (conn));
+    char *out = NULL;
+    if (PQntuples (res) > 0 && !PQgetisnull (res, 0, 0))
+        out = vg_strdup (PQgetvalue (res, 0, 0));
+    PQclear (res);
+    return out;
+}
+
+long long
+test_pg_count (PGconn *conn, const char *sql)
+{
+    char *v = test_pg_scalar (conn, sql);
+    if (!v)
+        TEST_FAIL ("query returned no value: %s", sql);
+    long long n = atoll (v);
+    free (v);
+    return n;
+}

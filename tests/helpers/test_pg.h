@@ -1,0 +1,23 @@
+/*  test_pg.h - the integration tests' PostgreSQL: the cluster the "pg" ctest
+ *  fixture started (deploy/pg-cluster.sh), one fresh database per test. */
+#ifndef TEST_PG_H
+#define TEST_PG_H
+
+#include <libpq-fe.h>
+
+/* The cluster's URL (postgresql://postgres@127.0.0.1:PORT/postgres). Exits the
+ * test with a failure if the fixture did not start one. Caller owns it. */
+char *test_pg_cluster_url (void);
+/* Drops and creates database name; returns its URL (caller owns it). */
+char *test_pg_fresh_db (const char *name);
+/* Connects or fails the test. */
+PGconn *test_pg_connect (const char *url);
+/* Runs a query that returns one value and returns it as text (caller owns
+ * it), or NULL for SQL NULL / no row. Fails the test on error. */
+char *test_pg_scalar (PGconn *conn, const char *sql);
+/* The same, parsed as a number. */
+long long test_pg_count (PGconn *conn, const char *sql);
+/* Runs a command or fails the test. */
+void test_pg_exec (PGconn *conn, const char *sql);
+
+#endif
