@@ -1,0 +1,568 @@
+/*  vigil-loadgen - simulated agents for the ingest benchmark.
+ *
+ *  Each simulated agent is a DEALER with its own agent id and hostname. It
+ *  keeps --window batches in flight, sends the next one when an ack (STORED
+ *  or DUPLICATE) arrives, and resends a batch whose ack is late. A batch is
+ *  --samples-per-batch gauge samples over --series series; sample g of an
+ *  agent is series g % S at tick g / S, so every (series, time) pair is sent
+ *  once and the database can be checked for exactly-once afterwards.
+ *
+ *  One thread polls every socket. Batches are built fresh (one vg_batch_t per
+ *  agent, cleared and refilled) and encoded with vg_codec_encode_batch, as an
+ *  agent does. --null-collector binds a ROUTER on the endpoint that acks every
+ *  batch without storing it, to measure the generator's own ceiling.
+ *
+ *  After --duration seconds it stops sending, waits for the acks of what is
+ *  still in flight, and prints the figures; the last lines are key=value for
+ *  scripts (acked_samples is the number the database must hold).
+ */
+#include "vg_alloc.h"
+#include "vg_batch.h"
+#include "vg_codec.h"
+#include "vg_error.h"
+#include "vg_time.h"
+#include "vg_wire.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <zmq.h>
+
+typedef struct {
+    const char *endpoint;
+    int agents;
+    int series;
+    int batch;
+    int window;
+    double duration_s;
+    int64_t timeout_ms;
+    int64_t drain_ms;
+    int64_t step_ms;
+    const char *id_prefix;
+    int null_collector;
+    int quiet;
+} s_args_t;
+
+typedef struct {
+    uint64_t seq; /* 0: free */
+    uint8_t *payload;
+    size_t len;
+    size_t samples;
+    int64_t sent_ms;   /* monotonic */
+    int64_t resend_at; /* monotonic; 0 unless an ack said RETRY */
+} s_slot_t;
+
+typedef struct {
+    void *sock;
+    vg_batch_t *batch;
+    uint64_t next_seq;
+    uint64_t next_sample; /* index g of the next sample to generate */
+    s_slot_t *slots;
+    int inflight;
+} s_agent_t;
+
+typedef struct {
+    uint64_t batches;
+    uint64_t samples;
+    uint64_t stored;
+    uint64_t duplicate;
+    uint64_t rejected;
+    uint64_t retry;
+    uint64_t resent;
+    uint64_t late_acks; /* acks for a seq no longer in flight (after a resend) */
+} s_counts_t;
+
+static volatile sig_atomic_t s_interrupted;
+
+static void s_on_signal (int sig)
+{
+    (void)sig;
+    s_interrupted = 1;
+}
+
+static void s_usage (FILE *out)
+{
+    fprintf (out,
+             "usage: vigil-loadgen --endpoint tcp://HOST:PORT [options]\n"
+             "  --agents N             simulated agents (50)\n"
+             "  --series S             series per agent (1000)\n"
+             "  --samples-per-batch B  samples per batch (1000)\n"
+             "  --window W             batches in flight per agent (4)\n"
+             "  --duration SECONDS     sending time (60)\n"
+             "  --timeout-ms MS        resend a batch not acknowledged after this (30000)\n"
+             "  --drain-ms MS          after the sending time, wait this long for acks (120000)\n"
+             "  --step-ms MS           time between a series' samples (1000)\n"
+             "  --id-prefix TEXT       agent ids are TEXT-<n> (loadgen-<start time>)\n"
+             "  --null-collector       bind a ROUTER on the endpoint that acks without storing\n"
+             "  --quiet                no progress lines\n");
+}
+
+/* ---- the null collector: acks every batch, stores nothing ---- */
+
+/* The seq (field 3, varint) of a serialized Batch, found by skipping the
+ * fields before it; 0 if absent or malformed. */
+static uint64_t s_scan_seq (const uint8_t *p, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        uint64_t key = 0, v = 0;
+        int shift = 0;
+        while (i < len && shift < 64) {
+            key |= (uint64_t)(p[i] & 0x7f) << shift;
+            shift += 7;
+            if (!(p[i++] & 0x80))
+                break;
+        }
+        unsigned wire = (unsigned)(key & 7);
+        if (wire == 0 || wire == 2) {
+            shift = 0;
+            while (i < len && shift < 64) {
+                v |= (uint64_t)(p[i] & 0x7f) << shift;
+                shift += 7;
+                if (!(p[i++] & 0x80))
+                    break;
+            }
+            if (wire == 0 && (key >> 3) == 3)
+                return v;
+            if (wire == 2)
+                i += (size_t)v;
+        } else if (wire == 1) {
+            i += 8;
+        } else if (wire == 5) {
+            i += 4;
+        } else {
+            return 0;
+        }
+    }
+    return 0;
+}
+
+typedef struct {
+    void *ctx;
+    const char *endpoint;
+    volatile int stop;
+    int bound; /* 1 bound, -1 failed */
+} s_null_t;
+
+static void *s_null_run (void *arg)
+{
+    s_null_t *self = arg;
+    void *router = zmq_socket (self->ctx, ZMQ_ROUTER);
+    int linger = 0, hwm = 100000, tmo = 100;
+    zmq_setsockopt (router, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt (router, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt (router, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt (router, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
+    if (zmq_bind (router, self->endpoint) != 0) {
+        fprintf (stderr, "vigil-loadgen: cannot bind %s: %s\n", self->endpoint,
+                 zmq_strerror (zmq_errno ()));
+        zmq_close (router);
+        __atomic_store_n (&self->bound, -1, __ATOMIC_RELEASE);
+        return NULL;
+    }
+    __atomic_store_n (&self->bound, 1, __ATOMIC_RELEASE);
+    while (!__atomic_load_n (&self->stop, __ATOMIC_ACQUIRE)) {
+        zmq_msg_t id, kind, body;
+        zmq_msg_init (&id);
+        zmq_msg_init (&kind);
+        zmq_msg_init (&body);
+        if (zmq_msg_recv (&id, router, 0) >= 0 && zmq_msg_more (&id) &&
+            zmq_msg_recv (&kind, router, 0) >= 0 && zmq_msg_more (&kind) &&
+            zmq_msg_recv (&body, router, 0) >= 0) {
+            uint64_t seq = s_scan_seq (zmq_msg_data (&body), zmq_msg_size (&body));
+            uint8_t *ack = NULL;
+            size_t acklen = 0;
+            if (vg_codec_encode_ack (seq, VG_ACK_STORED, NULL, &ack, &acklen) == 0) {
+                zmq_send (router, zmq_msg_data (&id), zmq_msg_size (&id), ZMQ_SNDMORE);
+                zmq_send (router, VG_WIRE_ACK, strlen (VG_WIRE_ACK), ZMQ_SNDMORE);
+                zmq_send (router, ack, acklen, 0);
+                free (ack);
+            }
+        }
+        zmq_msg_close (&id);
+        zmq_msg_close (&kind);
+        zmq_msg_close (&body);
+    }
+    zmq_close (router);
+    return NULL;
+}
+
+/* ---- the simulated agents ---- */
+
+static char **s_label_values; /* "s0000".. shared by every agent */
+
+static void s_build (s_agent_t *a, const s_args_t *args, int64_t base_ms, s_slot_t *slot)
+{
+    vg_batch_t *b = a->batch;
+    vg_batch_clear (b);
+    /* seq and sent_ms have no setter: the batch's identity fields are the
+     * sender's to fill. */
+    b->seq = a->next_seq++;
+    b->sent_ms = vg_now_ms ();
+    for (int j = 0; j < args->batch; j++) {
+        uint64_t g = a->next_sample++;
+        uint32_t s = (uint32_t)(g % (uint64_t)args->series);
+        int64_t tick = (int64_t)(g / (uint64_t)args->series);
+        vg_label_t label = {"series", s_label_values[s]};
+        uint32_t idx = vg_batch_series (b, "loadgen_value", VG_KIND_GAUGE, &label, 1);
+        double value = (double)(s % 97) + (double)(tick % 1000) * 0.125;
+        vg_batch_add_sample (b, idx, base_ms + tick * args->step_ms, value);
+    }
+    slot->seq = b->seq;
+    slot->samples = vg_batch_count (b);
+    slot->resend_at = 0;
+    if (vg_codec_encode_batch (b, &slot->payload, &slot->len) != 0) {
+        fprintf (stderr, "vigil-loadgen: cannot encode a batch\n");
+        exit (1);
+    }
+}
+
+static void s_send (s_agent_t *a, s_slot_t *slot)
+{
+    zmq_send (a->sock, VG_WIRE_BATCH, strlen (VG_WIRE_BATCH), ZMQ_SNDMORE);
+    zmq_send (a->sock, slot->payload, slot->len, 0);
+    slot->sent_ms = vg_mono_ms ();
+}
+
+static void s_fill (s_agent_t *a, const s_args_t *args, int64_t base_ms)
+{
+    for (int i = 0; i < args->window && a->inflight < args->window; i++) {
+        s_slot_t *slot = &a->slots[i];
+        if (slot->seq)
+            continue;
+        s_build (a, args, base_ms, slot);
+        s_send (a, slot);
+        a->inflight++;
+    }
+}
+
+static void s_on_ack (s_agent_t *a, const s_args_t *args, const uint8_t *data, size_t len,
+                      s_counts_t *c)
+{
+    uint64_t seq;
+    vg_ack_status_t status;
+    char reason[256] = "";
+    if (vg_codec_decode_ack (data, len, &seq, &status, reason, sizeof reason) != 0) {
+        fprintf (stderr, "vigil-loadgen: undecodable ack\n");
+        return;
+    }
+    s_slot_t *slot = NULL;
+    for (int i = 0; i < args->window; i++)
+        if (a->slots[i].seq == seq)
+            slot = &a->slots[i];
+    if (!slot) {
+        c->late_acks++;
+        return;
+    }
+    switch (status) {
+    case VG_ACK_STORED:
+    case VG_ACK_DUPLICATE:
+        if (status == VG_ACK_STORED)
+            c->stored++;
+        else
+            c->duplicate++;
+        c->batches++;
+        c->samples += slot->samples;
+        break;
+    case VG_ACK_REJECTED:
+        /* The benchmark's batches are valid: a rejection is a bug worth seeing. */
+        fprintf (stderr, "vigil-loadgen: batch %s seq %" PRIu64 " rejected: %s\n",
+                 a->batch->agent_id, seq, reason);
+        c->rejected++;
+        break;
+    case VG_ACK_RETRY:
+    default:
+        c->retry++;
+        slot->resend_at = vg_mono_ms () + 200;
+        return;
+    }
+    free (slot->payload);
+    memset (slot, 0, sizeof *slot);
+    a->inflight--;
+}
+
+static void s_drain (s_agent_t *a, const s_args_t *args, s_counts_t *c)
+{
+    for (;;) {
+        zmq_msg_t kind, body;
+        zmq_msg_init (&kind);
+        zmq_msg_init (&body);
+        if (zmq_msg_recv (&kind, a->sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&kind);
+            zmq_msg_close (&body);
+            return;
+        }
+        int more = zmq_msg_more (&kind);
+        if (more && zmq_msg_recv (&body, a->sock, 0) >= 0 && !zmq_msg_more (&body) &&
+            zmq_msg_size (&kind) == strlen (VG_WIRE_ACK) &&
+            memcmp (zmq_msg_data (&kind), VG_WIRE_ACK, strlen (VG_WIRE_ACK)) == 0)
+            s_on_ack (a, args, zmq_msg_data (&body), zmq_msg_size (&body), c);
+        /* Discard the rest of an unexpected multi-frame message. */
+        while (zmq_msg_more (more ? &body : &kind)) {
+            zmq_msg_close (&body);
+            zmq_msg_init (&body);
+            if (zmq_msg_recv (&body, a->sock, 0) < 0)
+                break;
+            more = 1;
+        }
+        zmq_msg_close (&kind);
+        zmq_msg_close (&body);
+    }
+}
+
+static void s_resend_due (s_agent_t *a, const s_args_t *args, int64_t now, s_counts_t *c)
+{
+    for (int i = 0; i < args->window; i++) {
+        s_slot_t *slot = &a->slots[i];
+        if (!slot->seq)
+            continue;
+        if ((slot->resend_at && now >= slot->resend_at) ||
+            (!slot->resend_at && now - slot->sent_ms >= args->timeout_ms)) {
+            slot->resend_at = 0;
+            s_send (a, slot);
+            c->resent++;
+        }
+    }
+}
+
+static int s_parse_args (int argc, char **argv, s_args_t *a)
+{
+    static const struct option opts[] = {
+        {"endpoint", required_argument, NULL, 'e'},
+        {"agents", required_argument, NULL, 'a'},
+        {"series", required_argument, NULL, 's'},
+        {"samples-per-batch", required_argument, NULL, 'b'},
+        {"window", required_argument, NULL, 'w'},
+        {"duration", required_argument, NULL, 'd'},
+        {"timeout-ms", required_argument, NULL, 't'},
+        {"drain-ms", required_argument, NULL, 'D'},
+        {"step-ms", required_argument, NULL, 'S'},
+        {"id-prefix", required_argument, NULL, 'i'},
+        {"null-collector", no_argument, NULL, 'n'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    *a = (s_args_t){.agents = 50,
+                    .series = 1000,
+                    .batch = 1000,
+                    .window = 4,
+                    .duration_s = 60,
+                    .timeout_ms = 30000,
+                    .drain_ms = 120000,
+                    .step_ms = 1000};
+    int c;
+    while ((c = getopt_long (argc, argv, "e:a:s:b:w:d:t:D:S:i:nqh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'e':
+            a->endpoint = optarg;
+            break;
+        case 'a':
+            a->agents = atoi (optarg);
+            break;
+        case 's':
+            a->series = atoi (optarg);
+            break;
+        case 'b':
+            a->batch = atoi (optarg);
+            break;
+        case 'w':
+            a->window = atoi (optarg);
+            break;
+        case 'd':
+            a->duration_s = atof (optarg);
+            break;
+        case 't':
+            a->timeout_ms = strtoll (optarg, NULL, 10);
+            break;
+        case 'D':
+            a->drain_ms = strtoll (optarg, NULL, 10);
+            break;
+        case 'S':
+            a->step_ms = strtoll (optarg, NULL, 10);
+            break;
+        case 'i':
+            a->id_prefix = optarg;
+            break;
+        case 'n':
+            a->null_collector = 1;
+            break;
+        case 'q':
+            a->quiet = 1;
+            break;
+        case 'h':
+            s_usage (stdout);
+            exit (0);
+        default:
+            s_usage (stderr);
+            return -1;
+        }
+    }
+    if (!a->endpoint || a->agents < 1 || a->series < 1 || a->batch < 1 ||
+        a->batch > VG_WIRE_MAX_SAMPLES || a->window < 1 || a->duration_s <= 0 ||
+        a->timeout_ms < 1 || a->step_ms < 1) {
+        s_usage (stderr);
+        return -1;
+    }
+    return 0;
+}
+
+static double s_cpu_seconds (void)
+{
+    struct rusage ru;
+    getrusage (RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+int main (int argc, char **argv)
+{
+    s_args_t args;
+    if (s_parse_args (argc, argv, &args) != 0)
+        return 2;
+    signal (SIGINT, s_on_signal);
+    signal (SIGTERM, s_on_signal);
+    setvbuf (stdout, NULL, _IOLBF, 0);
+
+    void *ctx = zmq_ctx_new ();
+    s_null_t null = {.ctx = ctx, .endpoint = args.endpoint};
+    pthread_t null_thread;
+    if (args.null_collector) {
+        pthread_create (&null_thread, NULL, s_null_run, &null);
+        while (__atomic_load_n (&null.bound, __ATOMIC_ACQUIRE) == 0)
+            usleep (1000);
+        if (null.bound < 0)
+            return 1;
+    }
+
+    s_label_values = vg_calloc ((size_t)args.series, sizeof (char *));
+    for (int s = 0; s < args.series; s++)
+        s_label_values[s] = vg_asprintf ("s%04d", s);
+
+    char *prefix = args.id_prefix ? vg_strdup (args.id_prefix)
+                                  : vg_asprintf ("loadgen-%" PRId64, vg_now_ms () / 1000);
+    /* Samples start a day back and advance step_ms per tick, so a run of
+     * minutes stays in the past, inside any accepted time range. */
+    int64_t base_ms = (vg_now_ms () / 1000 - 86400) * 1000;
+
+    s_agent_t *agents = vg_calloc ((size_t)args.agents, sizeof *agents);
+    zmq_pollitem_t *items = vg_calloc ((size_t)args.agents, sizeof *items);
+    for (int i = 0; i < args.agents; i++) {
+        s_agent_t *a = &agents[i];
+        char *id = vg_asprintf ("%s-%d", prefix, i);
+        char *host = vg_asprintf ("%s-host-%d", prefix, i);
+        a->batch = vg_batch_new (id, host);
+        free (id);
+        free (host);
+        a->next_seq = 1;
+        a->slots = vg_calloc ((size_t)args.window, sizeof (s_slot_t));
+        a->sock = zmq_socket (ctx, ZMQ_DEALER);
+        int linger = 0;
+        zmq_setsockopt (a->sock, ZMQ_LINGER, &linger, sizeof linger);
+        if (zmq_connect (a->sock, args.endpoint) != 0) {
+            fprintf (stderr, "vigil-loadgen: cannot connect to %s: %s\n", args.endpoint,
+                     zmq_strerror (zmq_errno ()));
+            return 1;
+        }
+        items[i] = (zmq_pollitem_t){.socket = a->sock, .events = ZMQ_POLLIN};
+    }
+
+    s_counts_t c = {0}, at_end = {0};
+    int64_t start = vg_mono_ms ();
+    int64_t stop_sending = start + (int64_t)(args.duration_s * 1000);
+    int64_t next_report = start + 10000, last_check = start;
+    int64_t end_sending = 0, deadline = 0;
+    double cpu0 = s_cpu_seconds ();
+
+    for (int i = 0; i < args.agents; i++)
+        s_fill (&agents[i], &args, base_ms);
+
+    for (;;) {
+        int64_t now = vg_mono_ms ();
+        if (!end_sending && (now >= stop_sending || s_interrupted)) {
+            end_sending = now;
+            at_end = c;
+            deadline = now + args.drain_ms;
+        }
+        int inflight = 0;
+        for (int i = 0; i < args.agents; i++)
+            inflight += agents[i].inflight;
+        if (end_sending && (inflight == 0 || now >= deadline))
+            break;
+
+        zmq_poll (items, args.agents, 50);
+        for (int i = 0; i < args.agents; i++) {
+            if (!(items[i].revents & ZMQ_POLLIN))
+                continue;
+            s_drain (&agents[i], &args, &c);
+            if (!end_sending)
+                s_fill (&agents[i], &args, base_ms);
+        }
+        now = vg_mono_ms ();
+        if (now - last_check >= 100) {
+            last_check = now;
+            for (int i = 0; i < args.agents; i++)
+                s_resend_due (&agents[i], &args, now, &c);
+        }
+        if (!args.quiet && now >= next_report) {
+            fprintf (stderr, "vigil-loadgen: %.0f s: %" PRIu64 " samples acknowledged\n",
+                     (double)(now - start) / 1000, c.samples);
+            next_report += 10000;
+        }
+    }
+    int64_t finished = vg_mono_ms ();
+    double cpu = s_cpu_seconds () - cpu0;
+
+    uint64_t unacked_batches = 0;
+    for (int i = 0; i < args.agents; i++)
+        for (int j = 0; j < args.window; j++)
+            if (agents[i].slots[j].seq)
+                unacked_batches++;
+
+    double send_s = (double)(end_sending - start) / 1000;
+    double rate = send_s > 0 ? (double)at_end.samples / send_s : 0;
+    printf ("loadgen: %d agents x %d series, %d samples per batch, window %d, %.0f s%s\n",
+            args.agents, args.series, args.batch, args.window, args.duration_s,
+            args.null_collector ? ", null collector" : "");
+    printf ("loadgen: sending phase %.2f s: %" PRIu64 " batches, %" PRIu64
+            " samples acknowledged: %.0f samples/s\n",
+            send_s, at_end.batches, at_end.samples, rate);
+    printf ("loadgen: in all (after %.2f s of draining): %" PRIu64 " batches (%" PRIu64
+            " stored, %" PRIu64 " duplicate), %" PRIu64 " samples acknowledged\n",
+            (double)(finished - end_sending) / 1000, c.batches, c.stored, c.duplicate, c.samples);
+    printf ("loadgen: resent %" PRIu64 ", retry acks %" PRIu64 ", rejected %" PRIu64
+            ", late acks %" PRIu64 ", unacknowledged at exit %" PRIu64 "\n",
+            c.resent, c.retry, c.rejected, c.late_acks, unacked_batches);
+    printf ("loadgen: generator cpu %.2f s (%.0f%% of one core)\n", cpu,
+            100.0 * cpu / ((double)(finished - start) / 1000));
+    printf ("samples_per_s=%.0f\n", rate);
+    printf ("acked_batches=%" PRIu64 "\n", c.batches);
+    printf ("acked_samples=%" PRIu64 "\n", c.samples);
+    printf ("unacked_batches=%" PRIu64 "\n", unacked_batches);
+
+    for (int i = 0; i < args.agents; i++) {
+        for (int j = 0; j < args.window; j++)
+            free (agents[i].slots[j].payload);
+        free (agents[i].slots);
+        vg_batch_destroy (&agents[i].batch);
+        zmq_close (agents[i].sock);
+    }
+    free (agents);
+    free (items);
+    for (int s = 0; s < args.series; s++)
+        free (s_label_values[s]);
+    free (s_label_values);
+    free (prefix);
+    if (args.null_collector) {
+        __atomic_store_n (&null.stop, 1, __ATOMIC_RELEASE);
+        pthread_join (null_thread, NULL);
+    }
+    zmq_ctx_term (ctx);
+    return unacked_batches || c.rejected ? 1 : 0;
+}
