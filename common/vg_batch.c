@@ -1,0 +1,616 @@
+/*  vg_batch.c - the in-memory batch and its intern tables.
+ *
+ *  vg_batch_series is on the agent's hot path (a log storm may add a million
+ *  samples a second into a few hundred series), so a lookup hashes the name
+ *  and labels as given and compares against the stored strings: no
+ *  allocation and no string interning unless the series is new. Strings and
+ *  label arrays live in an arena that vg_batch_clear rewinds, so a batch
+ *  reused interval after interval stops allocating once it has warmed up.
+ *
+ *  What the builder stores is what vg_codec_decode_batch accepts: strings are
+ *  valid UTF-8 of at most VG_WIRE_MAX_STRLEN bytes (invalid bytes become '?',
+ *  longer strings are cut at a character boundary), label keys are unique and
+ *  ascending (for a repeated key the last value wins), at most
+ *  VG_WIRE_MAX_LABELS labels per series, and sample values are finite (NaN
+ *  and infinities are dropped: PostgreSQL aggregates cannot use them).
+ */
+#include "vg_batch.h"
+#include "vg_alloc.h"
+#include "vg_wire.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- arena: strings and label arrays, rewound by vg_batch_clear ---- */
+
+#define S_CHUNK_SIZE (64 * 1024)
+
+/* Chunks are filled in list order; every chunk after cur is unused. */
+typedef struct s_chunk_t s_chunk_t;
+struct s_chunk_t {
+    s_chunk_t *next;
+    size_t cap;
+    size_t used;
+    char data[]; /* at offset 24: 8-byte aligned */
+};
+
+typedef struct {
+    s_chunk_t *head;
+    s_chunk_t *cur;
+} s_arena_t;
+
+static void *s_arena_alloc (s_arena_t *arena, size_t size)
+{
+    size = (size + 7) & ~(size_t)7;
+    s_chunk_t *c = arena->cur;
+    while (c && c->cap - c->used < size)
+        c = c->next;
+    if (!c) {
+        size_t cap = size > S_CHUNK_SIZE ? size : S_CHUNK_SIZE;
+        c = vg_malloc (sizeof *c + cap);
+        c->cap = cap;
+        c->used = 0;
+        if (arena->cur) {
+            c->next = arena->cur->next;
+            arena->cur->next = c;
+        } else {
+            c->next = arena->head;
+            arena->head = c;
+        }
+    }
+    arena->cur = c;
+    void *p = c->data + c->used;
+    c->used += size;
+    return p;
+}
+
+static void s_arena_rewind (s_arena_t *arena)
+{
+    for (s_chunk_t *c = arena->head; c; c = c->next)
+        c->used = 0;
+    arena->cur = arena->head;
+}
+
+static void s_arena_free (s_arena_t *arena)
+{
+    while (arena->head) {
+        s_chunk_t *next = arena->head->next;
+        free (arena->head);
+        arena->head = next;
+    }
+    arena->cur = NULL;
+}
+
+/* ---- hashing ---- */
+
+static inline uint64_t s_mix (uint64_t h)
+{
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    h ^= h >> 31;
+    return h;
+}
+
+/* Eight bytes at a time: the strings are short and this is the hot path. */
+static uint64_t s_hash_bytes (const char *p, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy (&w, p, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+        p += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    memcpy (&w, p, n);
+    return s_mix (h ^ w);
+}
+
+static inline uint64_t s_hash_combine (uint64_t h, uint64_t v)
+{
+    return s_mix (h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6)));
+}
+
+/* ---- UTF-8 ---- */
+
+/* Length of the valid UTF-8 sequence at p (n bytes left), 0 if invalid:
+ * no overlong forms, no surrogates, nothing above U+10FFFF. */
+static size_t s_utf8_seq (const unsigned char *p, size_t n)
+{
+    unsigned c = p[0];
+    if (c < 0x80)
+        return 1;
+    if (c < 0xc2)
+        return 0;
+    if (c < 0xe0)
+        return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
+    if (c < 0xf0) {
+        if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+            return 0;
+        if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0))
+            return 0;
+        return 3;
+    }
+    if (c < 0xf5) {
+        if (n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
+            return 0;
+        if ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
+            return 0;
+        return 4;
+    }
+    return 0;
+}
+
+/* 1 if s (len bytes) is what the decoder accepts: valid UTF-8, short enough. */
+static int s_clean (const char *s, size_t len)
+{
+    if (len > VG_WIRE_MAX_STRLEN)
+        return 0;
+    size_t i = 0;
+    /* ASCII fast path, a word at a time. */
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy (&w, s + i, 8);
+        if (w & 0x8080808080808080ULL)
+            break;
+    }
+    while (i < len) {
+        size_t k = s_utf8_seq ((const unsigned char *)s + i, len - i);
+        if (k == 0)
+            return 0;
+        i += k;
+    }
+    return 1;
+}
+
+/* A copy of s with invalid bytes replaced by '?' and cut to at most
+ * VG_WIRE_MAX_STRLEN bytes at a character boundary. Caller owns it. */
+static char *s_sanitize (const char *s, size_t len, size_t *outlen)
+{
+    char *out = vg_malloc (len + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        size_t k = s_utf8_seq ((const unsigned char *)s + i, len - i);
+        if (o + (k ? k : 1) > VG_WIRE_MAX_STRLEN)
+            break;
+        if (k == 0) {
+            out[o++] = '?';
+            i++;
+        } else {
+            memcpy (out + o, s + i, k);
+            o += k;
+            i += k;
+        }
+    }
+    out[o] = '\0';
+    *outlen = o;
+    return out;
+}
+
+/* ---- intern tables ---- */
+
+/* A string as given to the builder, checked and hashed once per call. */
+typedef struct {
+    const char *s;
+    size_t len;
+    uint64_t hash;
+    char *owned; /* a sanitized copy, freed at the end of the call */
+} s_str_t;
+
+/* Open addressing with linear probing; a slot holds index + 1, 0 is empty.
+ * The full hash of every entry is kept by index, so growing never rehashes
+ * strings and a probe compares hashes before strings. */
+typedef struct {
+    uint32_t *slots;
+    size_t cap; /* power of two, at most half full */
+    size_t used;
+    uint64_t *hashes; /* by entry index */
+    size_t hashes_cap;
+    uint32_t indexed; /* entries [0, indexed) are in the table */
+} s_table_t;
+
+struct vg_batch_index_t {
+    s_arena_t arena;
+    s_table_t strings;
+    s_table_t series;
+    vg_label_t *sorted; /* scratch: a call's labels, sorted */
+    size_t sorted_cap;
+    s_str_t *strs; /* scratch: name, key, value, key, value... */
+    size_t strs_cap;
+};
+
+static void s_table_free (s_table_t *t)
+{
+    free (t->slots);
+    free (t->hashes);
+    memset (t, 0, sizeof *t);
+}
+
+static void s_table_clear (s_table_t *t)
+{
+    if (t->slots)
+        memset (t->slots, 0, t->cap * sizeof *t->slots);
+    t->used = 0;
+    t->indexed = 0;
+}
+
+static void s_table_put (s_table_t *t, uint32_t index, uint64_t hash)
+{
+    size_t mask = t->cap - 1;
+    size_t i = (size_t)hash & mask;
+    while (t->slots[i])
+        i = (i + 1) & mask;
+    t->slots[i] = index + 1;
+    t->used++;
+}
+
+/* Records the hash of entry index and makes room for it in the table. */
+static void s_table_add (s_table_t *t, uint32_t index, uint64_t hash)
+{
+    VG_GROW (t->hashes, t->hashes_cap, (size_t)index + 1);
+    t->hashes[index] = hash;
+    t->indexed = index + 1;
+    if (hash == 0)
+        return;
+    if ((t->used + 1) * 2 > t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 256;
+        free (t->slots);
+        t->slots = vg_calloc (cap, sizeof *t->slots);
+        t->cap = cap;
+        t->used = 0;
+        for (uint32_t k = 0; k < index; k++)
+            if (t->hashes[k] != 0)
+                s_table_put (t, k, t->hashes[k]);
+    }
+    s_table_put (t, index, hash);
+}
+
+/* Entries whose hash is 0 are never matched (pushed series with bad indexes).
+ * A real hash of 0 is moved to 1; the table only needs equal inputs to hash
+ * equally. */
+static inline uint64_t s_nonzero (uint64_t h)
+{
+    return h ? h : 1;
+}
+
+static uint64_t s_string_hash (const char *s, size_t len)
+{
+    return s_nonzero (s_hash_bytes (s, len));
+}
+
+static int s_series_valid (const vg_batch_t *self, const vg_series_t *ser)
+{
+    if (ser->name >= self->nstrings)
+        return 0;
+    for (uint32_t k = 0; k < 2 * ser->nlabels; k++)
+        if (ser->labels[k] >= self->nstrings)
+            return 0;
+    return 1;
+}
+
+static uint64_t s_series_hash_of (const vg_batch_t *self, const vg_series_t *ser)
+{
+    const uint64_t *sh = self->index->strings.hashes;
+    uint64_t h = s_hash_combine ((uint64_t)ser->kind, sh[ser->name]);
+    for (uint32_t k = 0; k < 2 * ser->nlabels; k++)
+        h = s_hash_combine (h, sh[ser->labels[k]]);
+    return s_nonzero (h);
+}
+
+/* Brings the tables up to date with entries appended by vg_batch_push_*. */
+static void s_catch_up (vg_batch_t *self)
+{
+    vg_batch_index_t *ix = self->index;
+    for (uint32_t k = ix->strings.indexed; k < self->nstrings; k++) {
+        const char *s = self->strings[k];
+        s_table_add (&ix->strings, k, s_string_hash (s, strlen (s)));
+    }
+    for (uint32_t k = ix->series.indexed; k < self->nseries; k++) {
+        const vg_series_t *ser = &self->series[k];
+        s_table_add (&ix->series, k, s_series_valid (self, ser) ? s_series_hash_of (self, ser) : 0);
+    }
+}
+
+static uint32_t s_intern (vg_batch_t *self, const s_str_t *str)
+{
+    s_table_t *t = &self->index->strings;
+    if (t->cap) {
+        size_t mask = t->cap - 1;
+        for (size_t i = (size_t)str->hash & mask; t->slots[i]; i = (i + 1) & mask) {
+            uint32_t k = t->slots[i] - 1;
+            if (t->hashes[k] == str->hash && strcmp (self->strings[k], str->s) == 0)
+                return k;
+        }
+    }
+    vg_batch_push_string (self, str->s, str->len);
+    uint32_t index = self->nstrings - 1;
+    s_table_add (t, index, str->hash);
+    return index;
+}
+
+static void s_str_init (s_str_t *str, const char *s)
+{
+    if (!s)
+        s = "";
+    str->s = s;
+    str->len = strlen (s);
+    str->owned = NULL;
+    if (!s_clean (s, str->len)) {
+        str->owned = s_sanitize (s, str->len, &str->len);
+        str->s = str->owned;
+    }
+    str->hash = s_string_hash (str->s, str->len);
+}
+
+/* Fills the scratch with name, then sorted unique labels as key, value...;
+ * returns the number of labels kept. */
+static uint32_t s_prepare (vg_batch_t *self, const char *name, const vg_label_t *labels,
+                           size_t nlabels)
+{
+    vg_batch_index_t *ix = self->index;
+    VG_GROW (ix->strs, ix->strs_cap, 1 + 2 * nlabels);
+    s_str_init (&ix->strs[0], name);
+    if (nlabels == 0)
+        return 0;
+
+    /* Clean first: sanitizing may change how keys compare. */
+    VG_GROW (ix->sorted, ix->sorted_cap, nlabels);
+    for (size_t i = 0; i < nlabels; i++) {
+        s_str_init (&ix->strs[1 + 2 * i], labels[i].key);
+        s_str_init (&ix->strs[2 + 2 * i], labels[i].value);
+    }
+    /* Stable insertion sort of (key, value) pairs by key: label lists are short. */
+    s_str_t *p = ix->strs + 1;
+    for (size_t i = 1; i < nlabels; i++) {
+        s_str_t key = p[2 * i], value = p[2 * i + 1];
+        size_t j = i;
+        while (j > 0 && strcmp (p[2 * (j - 1)].s, key.s) > 0) {
+            p[2 * j] = p[2 * (j - 1)];
+            p[2 * j + 1] = p[2 * (j - 1) + 1];
+            j--;
+        }
+        p[2 * j] = key;
+        p[2 * j + 1] = value;
+    }
+    /* A repeated key keeps its last value; the dropped strings are freed. */
+    size_t n = 0;
+    for (size_t i = 0; i < nlabels; i++) {
+        if (i + 1 < nlabels && strcmp (p[2 * i].s, p[2 * (i + 1)].s) == 0) {
+            free (p[2 * i].owned);
+            free (p[2 * i + 1].owned);
+            continue;
+        }
+        p[2 * n] = p[2 * i];
+        p[2 * n + 1] = p[2 * i + 1];
+        n++;
+    }
+    while (n > VG_WIRE_MAX_LABELS) {
+        n--;
+        free (p[2 * n].owned);
+        free (p[2 * n + 1].owned);
+    }
+    return (uint32_t)n;
+}
+
+static void s_release (vg_batch_t *self, uint32_t nlabels)
+{
+    for (uint32_t i = 0; i < 1 + 2 * nlabels; i++)
+        free (self->index->strs[i].owned);
+}
+
+/* ---- the batch ---- */
+
+vg_batch_t *vg_batch_new (const char *agent_id, const char *hostname)
+{
+    vg_batch_t *self = vg_calloc (1, sizeof *self);
+    self->agent_id = vg_strdup (agent_id ? agent_id : "");
+    self->hostname = vg_strdup (hostname ? hostname : "");
+    self->index = vg_calloc (1, sizeof *self->index);
+    return self;
+}
+
+static void s_free_dists (vg_batch_t *self)
+{
+    for (size_t i = 0; i < self->ndists; i++)
+        vg_sketch_destroy (&self->dists[i].sketch);
+    self->ndists = 0;
+}
+
+void vg_batch_destroy (vg_batch_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    vg_batch_t *self = *self_p;
+    s_free_dists (self);
+    vg_batch_index_t *ix = self->index;
+    s_arena_free (&ix->arena);
+    s_table_free (&ix->strings);
+    s_table_free (&ix->series);
+    free (ix->sorted);
+    free (ix->strs);
+    free (ix);
+    free (self->agent_id);
+    free (self->hostname);
+    free (self->strings);
+    free (self->series);
+    free (self->sample_series);
+    free (self->sample_ts_ms);
+    free (self->sample_value);
+    free (self->dists);
+    free (self->events);
+    free (self);
+    *self_p = NULL;
+}
+
+void vg_batch_clear (vg_batch_t *self)
+{
+    s_free_dists (self);
+    self->nstrings = 0;
+    self->nseries = 0;
+    self->nsamples = 0;
+    self->nevents = 0;
+    s_arena_rewind (&self->index->arena);
+    s_table_clear (&self->index->strings);
+    s_table_clear (&self->index->series);
+}
+
+uint32_t vg_batch_intern (vg_batch_t *self, const char *s)
+{
+    s_catch_up (self);
+    s_str_t str;
+    s_str_init (&str, s);
+    uint32_t index = s_intern (self, &str);
+    free (str.owned);
+    return index;
+}
+
+static int s_series_matches (const vg_batch_t *self, const vg_series_t *ser, vg_kind_t kind,
+                             const s_str_t *strs, uint32_t nlabels)
+{
+    if (ser->kind != kind || ser->nlabels != nlabels)
+        return 0;
+    if (strcmp (self->strings[ser->name], strs[0].s) != 0)
+        return 0;
+    for (uint32_t k = 0; k < 2 * nlabels; k++)
+        if (strcmp (self->strings[ser->labels[k]], strs[1 + k].s) != 0)
+            return 0;
+    return 1;
+}
+
+uint32_t vg_batch_series (vg_batch_t *self, const char *name, vg_kind_t kind,
+                          const vg_label_t *labels, size_t nlabels)
+{
+    s_catch_up (self);
+    vg_batch_index_t *ix = self->index;
+    uint32_t n = s_prepare (self, name, labels, nlabels);
+    const s_str_t *strs = ix->strs;
+
+    uint64_t h = s_hash_combine ((uint64_t)kind, strs[0].hash);
+    for (uint32_t k = 0; k < 2 * n; k++)
+        h = s_hash_combine (h, strs[1 + k].hash);
+    h = s_nonzero (h);
+
+    s_table_t *t = &ix->series;
+    if (t->cap) {
+        size_t mask = t->cap - 1;
+        for (size_t i = (size_t)h & mask; t->slots[i]; i = (i + 1) & mask) {
+            uint32_t k = t->slots[i] - 1;
+            if (t->hashes[k] == h && s_series_matches (self, &self->series[k], kind, strs, n)) {
+                s_release (self, n);
+                return k;
+            }
+        }
+    }
+
+    uint32_t name_index = s_intern (self, &strs[0]);
+    uint32_t *idx = s_arena_alloc (&ix->arena, (2 * (size_t)n + 1) * sizeof *idx);
+    for (uint32_t k = 0; k < 2 * n; k++)
+        idx[k] = s_intern (self, &strs[1 + k]);
+    s_release (self, n);
+
+    VG_GROW (self->series, self->series_cap, (size_t)self->nseries + 1);
+    vg_series_t *ser = &self->series[self->nseries];
+    ser->name = name_index;
+    ser->kind = kind;
+    ser->nlabels = n;
+    ser->labels = idx;
+    uint32_t index = self->nseries++;
+    s_table_add (t, index, h);
+    return index;
+}
+
+void vg_batch_add_sample (vg_batch_t *self, uint32_t series, int64_t ts_ms, double value)
+{
+    assert (series < self->nseries);
+    if (!isfinite (value))
+        return;
+    if (self->nsamples == self->samples_cap) {
+        size_t cap = self->samples_cap ? self->samples_cap * 2 : 256;
+        self->sample_series = vg_realloc (self->sample_series, cap * sizeof *self->sample_series);
+        self->sample_ts_ms = vg_realloc (self->sample_ts_ms, cap * sizeof *self->sample_ts_ms);
+        self->sample_value = vg_realloc (self->sample_value, cap * sizeof *self->sample_value);
+        self->samples_cap = cap;
+    }
+    size_t i = self->nsamples++;
+    self->sample_series[i] = series;
+    self->sample_ts_ms[i] = ts_ms;
+    self->sample_value[i] = value;
+}
+
+void vg_batch_take_dist (vg_batch_t *self, uint32_t series, int64_t ts_ms, vg_sketch_t **sketch_p)
+{
+    assert (sketch_p && *sketch_p);
+    VG_GROW (self->dists, self->dists_cap, self->ndists + 1);
+    vg_dist_t *d = &self->dists[self->ndists++];
+    d->series = series;
+    d->ts_ms = ts_ms;
+    d->sketch = *sketch_p;
+    *sketch_p = NULL;
+}
+
+void vg_batch_add_dist (vg_batch_t *self, uint32_t series, int64_t ts_ms, const vg_sketch_t *sketch)
+{
+    vg_sketch_t *copy = vg_sketch_dup (sketch);
+    vg_batch_take_dist (self, series, ts_ms, &copy);
+}
+
+void vg_batch_add_event (vg_batch_t *self, int64_t ts_ms, const char *name,
+                         const vg_label_t *labels, size_t nlabels, const char *text)
+{
+    s_catch_up (self);
+    vg_batch_index_t *ix = self->index;
+    uint32_t n = s_prepare (self, name, labels, nlabels);
+    uint32_t name_index = s_intern (self, &ix->strs[0]);
+    uint32_t *idx = s_arena_alloc (&ix->arena, (2 * (size_t)n + 1) * sizeof *idx);
+    for (uint32_t k = 0; k < 2 * n; k++)
+        idx[k] = s_intern (self, &ix->strs[1 + k]);
+    s_release (self, n);
+
+    s_str_t body;
+    s_str_init (&body, text);
+    char *copy = s_arena_alloc (&ix->arena, body.len + 1);
+    memcpy (copy, body.s, body.len + 1);
+    free (body.owned);
+
+    VG_GROW (self->events, self->events_cap, self->nevents + 1);
+    vg_event_t *e = &self->events[self->nevents++];
+    e->ts_ms = ts_ms;
+    e->name = name_index;
+    e->nlabels = n;
+    e->labels = idx;
+    e->text = copy;
+}
+
+void vg_batch_push_string (vg_batch_t *self, const char *s, size_t len)
+{
+    char *copy = s_arena_alloc (&self->index->arena, len + 1);
+    memcpy (copy, s, len);
+    copy[len] = '\0';
+    VG_GROW (self->strings, self->strings_cap, (size_t)self->nstrings + 1);
+    self->strings[self->nstrings++] = copy;
+}
+
+void vg_batch_push_series (vg_batch_t *self, uint32_t name, vg_kind_t kind, const uint32_t *labels,
+                           uint32_t nlabels)
+{
+    uint32_t *idx = s_arena_alloc (&self->index->arena, (2 * (size_t)nlabels + 1) * sizeof *idx);
+    if (nlabels)
+        memcpy (idx, labels, 2 * (size_t)nlabels * sizeof *idx);
+    VG_GROW (self->series, self->series_cap, (size_t)self->nseries + 1);
+    vg_series_t *ser = &self->series[self->nseries++];
+    ser->name = name;
+    ser->kind = kind;
+    ser->nlabels = nlabels;
+    ser->labels = idx;
+}
+
+size_t vg_batch_count (const vg_batch_t *self)
+{
+    return self->nsamples + self->ndists;
+}
