@@ -1,7 +1,116 @@
-/* placeholder until the real entry point lands */
-int main (void);
-int
-main (void)
+/*  main.c - vigil-collector: options, configuration, signals; the work is in
+ *  coll_server and coll_writer. */
+#include "coll_config.h"
+#include "coll_server.h"
+#include "vg_log.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static coll_server_t *s_server;
+
+static void s_on_signal (int sig)
 {
-    return 1;
+    if (s_server)
+        coll_server_interrupt (s_server, sig);
+}
+
+static void s_usage (FILE *out)
+{
+    fprintf (out, "usage: vigil-collector [-c FILE] [--check] [-v] [-V] [-h]\n"
+                  "\n"
+                  "Receives batches from Vigil agents over ZeroMQ and stores them in PostgreSQL.\n"
+                  "\n"
+                  "  -c, --config FILE  collector.yaml (without it, the defaults below)\n"
+                  "      --check        validate the configuration and exit\n"
+                  "  -v, --verbose      log at debug level\n"
+                  "  -V, --version      print the version and exit\n"
+                  "  -h, --help         this help\n"
+                  "\n"
+                  "collector.yaml options:\n");
+    if (out == stdout)
+        vg_config_print_options (coll_config_options (), "  ");
+    fprintf (out, "\nVIGIL_DATABASE_URL, when set, overrides database_url.\n"
+                  "SIGTERM or SIGINT stops it after the batches it holds are answered.\n");
+}
+
+int main (int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'k'},
+        {"verbose", no_argument, NULL, 'v'},      {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    };
+    const char *path = NULL;
+    int check = 0, verbose = 0, opt;
+    while ((opt = getopt_long (argc, argv, "c:vVh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'c':
+            path = optarg;
+            break;
+        case 'k':
+            check = 1;
+            break;
+        case 'v':
+            verbose = 1;
+            break;
+        case 'V':
+            printf ("vigil-collector %s\n", VIGIL_VERSION);
+            return 0;
+        case 'h':
+            s_usage (stdout);
+            return 0;
+        default:
+            s_usage (stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf (stderr, "vigil-collector: unexpected argument \"%s\"\n", argv[optind]);
+        s_usage (stderr);
+        return 2;
+    }
+    vg_log_set_ident ("vigil-collector");
+
+    char err[1024] = "";
+    coll_config_t *config = coll_config_load (path, err, sizeof err);
+    if (!config) {
+        fprintf (stderr, "vigil-collector: %s\n", err);
+        return 2;
+    }
+    if (check) {
+        printf ("%s: ok\n", path ? path : "(defaults)");
+        coll_config_destroy (&config);
+        return 0;
+    }
+    vg_log_set_level (verbose ? VG_LOG_DEBUG : config->level);
+    vg_info ("vigil-collector %s starting with %s", VIGIL_VERSION,
+             path ? path : "the default configuration");
+
+    s_server = coll_server_new (config, err, sizeof err);
+    if (!s_server) {
+        vg_error ("%s", err);
+        coll_config_destroy (&config);
+        return 1;
+    }
+    struct sigaction sa;
+    memset (&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigemptyset (&sa.sa_mask);
+    sigaction (SIGTERM, &sa, NULL);
+    sigaction (SIGINT, &sa, NULL);
+    signal (SIGPIPE, SIG_IGN);
+
+    int rc = coll_server_run (s_server);
+    if (rc == COLL_SERVER_FORCED)
+        _exit (1);
+    coll_server_t *server = s_server;
+    s_server = NULL;
+    coll_server_destroy (&server);
+    coll_config_destroy (&config);
+    return rc == 0 ? 0 : 1;
 }

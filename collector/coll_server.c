@@ -1,0 +1,500 @@
+/*  coll_server.c - the ROUTER loop: check every frame, decode, hand valid
+ *  batches to the writer thread, send its answers back as acks. */
+#include "coll_server.h"
+#include "coll_writer.h"
+#include "vg_alloc.h"
+#include "vg_codec.h"
+#include "vg_error.h"
+#include "vg_log.h"
+#include "vg_time.h"
+#include "vg_wire.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+/* Complaints about what peers send: a burst of REASON_BURST lines per reason
+ * and REASON_WINDOW_MS, then one per window with a count of the rest, so a
+ * flood of bad messages cannot flood the log. */
+#define REASON_BURST     5
+#define REASON_WINDOW_MS 10000
+
+enum { R_FRAMES, R_KIND, R_SIZE, R_MALFORMED, R_INVALID, R_COUNT };
+
+typedef struct {
+    vg_complain_t complain;
+    int64_t window_ms;
+    unsigned used;
+} reason_t;
+
+/* Messages read per wake-up before the writer's answers get a turn. */
+#define READ_BURST 1000
+
+struct coll_server_t {
+    const coll_config_t *config;
+    void *ctx;
+    void *router;
+    coll_writer_t *writer;
+    int sigfd[2]; /* self-pipe: signal handler -> loop */
+    char endpoint[256];
+    vg_codec_limits_t limits;
+    size_t queued; /* batches handed to the writer and not answered yet */
+    int paused;    /* not reading from agents: the writer is behind */
+    coll_server_stats_t stats;
+    coll_writer_stats_t wstats;
+    reason_t reasons[R_COUNT];
+    vg_complain_t backpressure;
+};
+
+static void s_complain (coll_server_t *self, int reason, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+static void s_complain (coll_server_t *self, int reason, const char *fmt, ...)
+{
+    reason_t *r = &self->reasons[reason];
+    char msg[1024];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (msg, sizeof msg, fmt, ap);
+    va_end (ap);
+    int64_t now = vg_mono_ms ();
+    if (r->window_ms == 0 || now - r->window_ms >= REASON_WINDOW_MS) {
+        r->window_ms = now;
+        r->used = 0;
+    }
+    if (r->used < REASON_BURST) {
+        r->used++;
+        vg_warn ("%s", msg);
+    } else
+        vg_complain (&r->complain, REASON_WINDOW_MS, VG_LOG_WARN, "%s", msg);
+}
+
+/* Copies bytes for a log line, replacing anything unprintable. */
+static void s_printable (const void *data, size_t len, char *out, size_t outlen)
+{
+    const unsigned char *p = data;
+    size_t n = 0;
+    for (size_t i = 0; i < len && n + 4 < outlen; i++)
+        out[n++] = (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\') ? (char)p[i] : '?';
+    if (len > 0 && n + 4 >= outlen && n >= 3)
+        memcpy (out + n - 3, "...", 3);
+    out[n] = '\0';
+}
+
+/* "peer 127.0.0.1 id 0080000029": who sent a message. */
+static void s_describe_peer (zmq_msg_t *rid, zmq_msg_t *frame, char *buf, size_t len)
+{
+    const char *addr = zmq_msg_gets (frame, "Peer-Address");
+    int n = snprintf (buf, len, "peer %s id ", addr && *addr ? addr : "(unknown address)");
+    const unsigned char *id = zmq_msg_data (rid);
+    size_t idlen = zmq_msg_size (rid);
+    for (size_t i = 0; i < idlen && i < 32 && n > 0 && (size_t)n + 3 < len; i++)
+        n += snprintf (buf + n, len - (size_t)n, "%02x", id[i]);
+    if (idlen > 32 && n > 0 && (size_t)n + 4 < len)
+        snprintf (buf + n, len - (size_t)n, "...");
+}
+
+/* ---- reading the batch header of a batch that failed to decode --------- */
+
+static int s_varint (const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+    uint64_t r = 0;
+    for (unsigned shift = 0; shift < 64; shift += 7) {
+        if (*p >= end)
+            return -1;
+        uint8_t b = *(*p)++;
+        r |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *v = r;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Walks the top level of a Batch message for its agent_id (field 1) and seq
+ * (field 3). Succeeds only when the whole payload is well-formed at the top
+ * level and names an agent: then the batch was readable enough to answer,
+ * and a REJECTED ack stops the agent from sending it forever. */
+static int s_scan_header (const uint8_t *data, size_t len, uint64_t *seq, char *agent,
+                          size_t agentlen)
+{
+    const uint8_t *p = data, *end = data + len;
+    int have_agent = 0;
+    *seq = 0;
+    while (p < end) {
+        uint64_t key, v;
+        if (s_varint (&p, end, &key) != 0 || key >> 3 == 0)
+            return -1;
+        switch (key & 7) {
+        case 0:
+            if (s_varint (&p, end, &v) != 0)
+                return -1;
+            if (key >> 3 == 3)
+                *seq = v;
+            break;
+        case 1:
+            if (end - p < 8)
+                return -1;
+            p += 8;
+            break;
+        case 2:
+            if (s_varint (&p, end, &v) != 0 || v > (uint64_t)(end - p))
+                return -1;
+            if (key >> 3 == 1 && v > 0) {
+                s_printable (p, (size_t)v, agent, agentlen);
+                have_agent = 1;
+            }
+            p += v;
+            break;
+        case 5:
+            if (end - p < 4)
+                return -1;
+            p += 4;
+            break;
+        default:
+            return -1;
+        }
+    }
+    return have_agent ? 0 : -1;
+}
+
+/* ---- acks --------------------------------------------------------------- */
+
+static void s_send_ack (coll_server_t *self, const void *rid, size_t rid_len, uint64_t seq,
+                        vg_ack_status_t status, const char *reason)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (vg_codec_encode_ack (seq, status, reason, &buf, &len) != VG_OK) {
+        vg_error ("cannot encode the ack for batch %llu; the agent will send it again",
+                  (unsigned long long)seq);
+        return;
+    }
+    /* A ROUTER drops what it cannot deliver (peer gone, or its queue full):
+     * the agent then resends, and the ledger answers DUPLICATE. */
+    if (zmq_send (self->router, rid, rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0 &&
+        zmq_send (self->router, VG_WIRE_ACK, strlen (VG_WIRE_ACK), ZMQ_SNDMORE | ZMQ_DONTWAIT) >=
+            0 &&
+        zmq_send (self->router, buf, len, ZMQ_DONTWAIT) >= 0)
+        self->stats.acks_sent++;
+    free (buf);
+}
+
+static void s_on_answer (coll_writer_item_t *item, void *arg)
+{
+    coll_server_t *self = arg;
+    if (self->queued > 0)
+        self->queued--;
+    s_send_ack (self, item->rid, item->rid_len, item->seq, item->status, item->reason);
+    coll_writer_item_destroy (&item);
+}
+
+/* ---- one message from an agent ------------------------------------------ */
+
+/* Answers REJECTED when the payload names its batch, else drops it. */
+static void s_refuse (coll_server_t *self, zmq_msg_t *rid, const char *peer, const uint8_t *data,
+                      size_t len, int reason, const char *why)
+{
+    uint64_t seq;
+    char agent[VG_WIRE_MAX_AGENT_ID + 8];
+    if (s_scan_header (data, len, &seq, agent, sizeof agent) == 0) {
+        self->stats.batches_rejected++;
+        s_complain (self, reason == R_MALFORMED ? R_INVALID : reason,
+                    "rejected batch %llu of agent \"%s\" from %s: %s; answered REJECTED, so the "
+                    "agent drops it - fix the agent that builds such batches",
+                    (unsigned long long)seq, agent, peer, why);
+        s_send_ack (self, zmq_msg_data (rid), zmq_msg_size (rid), seq, VG_ACK_REJECTED, why);
+        return;
+    }
+    self->stats.messages_dropped++;
+    s_complain (self, reason,
+                "dropped a malformed batch of %zu bytes from %s: %s; not answered - check that "
+                "the sender is a Vigil agent of a compatible version",
+                len, peer, why);
+}
+
+static void s_handle (coll_server_t *self, zmq_msg_t *parts, size_t nparts, size_t total)
+{
+    char peer[160];
+    s_describe_peer (&parts[0], &parts[nparts > 1 ? 1 : 0], peer, sizeof peer);
+    if (total != 3) {
+        self->stats.messages_dropped++;
+        s_complain (self, R_FRAMES,
+                    "dropped a message of %zu frames from %s: expected 3 ([routing id][kind]"
+                    "[payload]); check that the sender is a Vigil agent",
+                    total, peer);
+        return;
+    }
+    size_t klen = zmq_msg_size (&parts[1]);
+    if (klen != strlen (VG_WIRE_BATCH) || memcmp (zmq_msg_data (&parts[1]), VG_WIRE_BATCH, klen)) {
+        char kind[64];
+        s_printable (zmq_msg_data (&parts[1]), klen, kind, sizeof kind);
+        self->stats.messages_dropped++;
+        s_complain (self, R_KIND,
+                    "dropped a message of unknown kind \"%s\" from %s: expected \"%s\"; check "
+                    "that the sender is a Vigil agent of a compatible version",
+                    kind, peer, VG_WIRE_BATCH);
+        return;
+    }
+    const uint8_t *data = zmq_msg_data (&parts[2]);
+    size_t len = zmq_msg_size (&parts[2]);
+    int64_t received_ms = vg_now_ms ();
+    char err[512];
+    if ((int64_t)len > self->config->max_frame) {
+        snprintf (err, sizeof err,
+                  "batch of %zu bytes is over the collector's max_frame of %lld bytes", len,
+                  (long long)self->config->max_frame);
+        s_refuse (self, &parts[0], peer, data, len, R_SIZE, err);
+        return;
+    }
+    vg_batch_t *batch = NULL;
+    err[0] = '\0';
+    if (vg_codec_decode_batch (data, len, &self->limits, &batch, err, sizeof err) != VG_OK) {
+        vg_batch_destroy (&batch);
+        s_refuse (self, &parts[0], peer, data, len, R_MALFORMED, *err ? err : "cannot decode");
+        return;
+    }
+    coll_writer_item_t *item = coll_writer_item_new (zmq_msg_data (&parts[0]),
+                                                     zmq_msg_size (&parts[0]), &batch, received_ms);
+    coll_writer_submit (self->writer, &item);
+    self->queued++;
+    self->stats.batches_accepted++;
+}
+
+/* Reads one message; returns 0 when none was waiting. */
+static int s_read_message (coll_server_t *self)
+{
+    zmq_msg_t parts[3];
+    size_t nparts = 0, total = 0;
+    int more = 1;
+    for (size_t i = 0; i < 3; i++)
+        zmq_msg_init (&parts[i]);
+    while (more) {
+        zmq_msg_t extra;
+        zmq_msg_t *m = nparts < 3 ? &parts[nparts] : &extra;
+        if (m == &extra)
+            zmq_msg_init (&extra);
+        if (zmq_msg_recv (m, self->router, ZMQ_DONTWAIT) < 0) {
+            if (m == &extra)
+                zmq_msg_close (&extra);
+            break;
+        }
+        more = zmq_msg_more (m);
+        total++;
+        /* Frames past the third are read only to be dropped. */
+        if (m == &extra)
+            zmq_msg_close (&extra);
+        else
+            nparts++;
+    }
+    if (total > 0) {
+        self->stats.messages++;
+        s_handle (self, parts, nparts, total);
+    }
+    for (size_t i = 0; i < 3; i++)
+        zmq_msg_close (&parts[i]);
+    return total > 0;
+}
+
+/* Whether to read from agents now: not while max_queued_batches wait for the
+ * database; again once half of them are written. */
+static int s_reading (coll_server_t *self)
+{
+    size_t max = (size_t)self->config->max_queued_batches;
+    if (self->paused && self->queued <= max / 2) {
+        self->paused = 0;
+        vg_debug ("%zu batches waiting for the database: reading from agents again", self->queued);
+    } else if (!self->paused && self->queued >= max) {
+        self->paused = 1;
+        vg_complain (&self->backpressure, 60000, VG_LOG_WARN,
+                     "%zu batches are waiting for the database (max_queued_batches): not reading "
+                     "from agents until it catches up; they keep their batches meanwhile",
+                     self->queued);
+    }
+    return !self->paused;
+}
+
+/* ---- life cycle -------------------------------------------------------- */
+
+static int s_is_local (const char *endpoint)
+{
+    static const char *local[] = {"tcp://127.", "tcp://localhost:", "tcp://[::1]", "ipc://",
+                                  "inproc://"};
+    for (size_t i = 0; i < sizeof local / sizeof local[0]; i++)
+        if (strncmp (endpoint, local[i], strlen (local[i])) == 0)
+            return 1;
+    return 0;
+}
+
+coll_server_t *coll_server_new (const coll_config_t *config, char *err, size_t errlen)
+{
+    coll_server_t *self = vg_calloc (1, sizeof *self);
+    self->config = config;
+    self->sigfd[0] = self->sigfd[1] = -1;
+    self->limits = vg_codec_default_limits ();
+    self->limits.max_samples = (size_t)config->max_samples_per_batch;
+
+    /* Threads made from here on (ZeroMQ's and the writer) inherit a mask
+     * without the stop signals, so these reach the main thread's loop. */
+    sigset_t block, old;
+    sigemptyset (&block);
+    sigaddset (&block, SIGINT);
+    sigaddset (&block, SIGTERM);
+    sigaddset (&block, SIGHUP);
+    sigaddset (&block, SIGQUIT);
+    pthread_sigmask (SIG_BLOCK, &block, &old);
+
+    if (pipe2 (self->sigfd, O_NONBLOCK | O_CLOEXEC) != 0) {
+        snprintf (err, errlen, "cannot make a pipe: %s", strerror (errno));
+        goto fail;
+    }
+    self->ctx = zmq_ctx_new ();
+    self->router = self->ctx ? zmq_socket (self->ctx, ZMQ_ROUTER) : NULL;
+    if (!self->router) {
+        snprintf (err, errlen, "cannot make a ZeroMQ socket: %s", zmq_strerror (errno));
+        goto fail;
+    }
+    /* Payloads up to max_frame are read and judged here, with a log line.
+     * Past a hard cap libzmq itself refuses the frame and drops the
+     * connection without telling us; that bounds what a hostile peer can make
+     * us allocate, while honest oversized batches still get a reason. */
+    int64_t cap =
+        config->max_frame + (config->max_frame > (1 << 20) ? config->max_frame : (1 << 20));
+    int linger = 2000, one = 1;
+    zmq_setsockopt (self->router, ZMQ_MAXMSGSIZE, &cap, sizeof cap);
+    /* Give acks already queued a moment to leave when we stop. */
+    zmq_setsockopt (self->router, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt (self->router, ZMQ_TCP_KEEPALIVE, &one, sizeof one);
+    if (zmq_bind (self->router, config->listen) != 0) {
+        snprintf (err, errlen,
+                  "cannot listen on %s: %s; check listen in the configuration and that no other "
+                  "collector uses it",
+                  config->listen, zmq_strerror (errno));
+        goto fail;
+    }
+    size_t elen = sizeof self->endpoint;
+    if (zmq_getsockopt (self->router, ZMQ_LAST_ENDPOINT, self->endpoint, &elen) != 0)
+        snprintf (self->endpoint, sizeof self->endpoint, "%s", config->listen);
+    self->writer = coll_writer_new (self->ctx, config);
+    if (!self->writer) {
+        snprintf (err, errlen, "cannot start the writer thread");
+        goto fail;
+    }
+    pthread_sigmask (SIG_SETMASK, &old, NULL);
+    vg_info ("listening on %s for agents (max_frame %lld bytes, max_queued_batches %lld)",
+             self->endpoint, (long long)config->max_frame, (long long)config->max_queued_batches);
+    if (!s_is_local (self->endpoint))
+        vg_warn ("%s is reachable from other hosts and there is no authentication yet: anyone "
+                 "who can connect can send data; restrict it with a firewall",
+                 self->endpoint);
+    return self;
+fail:
+    pthread_sigmask (SIG_SETMASK, &old, NULL);
+    coll_server_destroy (&self);
+    return NULL;
+}
+
+void coll_server_destroy (coll_server_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    coll_server_t *self = *self_p;
+    coll_writer_destroy (&self->writer);
+    if (self->router)
+        zmq_close (self->router);
+    if (self->ctx)
+        zmq_ctx_term (self->ctx);
+    for (int i = 0; i < 2; i++)
+        if (self->sigfd[i] >= 0)
+            close (self->sigfd[i]);
+    free (self);
+    *self_p = NULL;
+}
+
+void coll_server_interrupt (coll_server_t *self, int signum)
+{
+    int saved = errno;
+    unsigned char c = (unsigned char)signum;
+    ssize_t rc = write (self->sigfd[1], &c, 1);
+    (void)rc;
+    errno = saved;
+}
+
+coll_server_stats_t coll_server_stats (const coll_server_t *self)
+{
+    return self->stats;
+}
+
+/* Returns the last signal number written to the self-pipe, 0 if none. */
+static int s_read_signal (coll_server_t *self)
+{
+    unsigned char buf[16];
+    int sig = 0;
+    ssize_t n;
+    while ((n = read (self->sigfd[0], buf, sizeof buf)) > 0)
+        sig = buf[n - 1];
+    return sig;
+}
+
+int coll_server_run (coll_server_t *self)
+{
+    int stopping = 0, done = 0;
+    while (!done) {
+        int reading = !stopping && s_reading (self);
+        zmq_pollitem_t items[3] = {
+            {coll_writer_socket (self->writer), 0, ZMQ_POLLIN, 0},
+            {NULL, self->sigfd[0], ZMQ_POLLIN, 0},
+            {self->router, 0, ZMQ_POLLIN, 0},
+        };
+        if (zmq_poll (items, reading ? 3 : 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            vg_error ("polling failed: %s; stopping", zmq_strerror (errno));
+            return VG_EIO;
+        }
+        if (items[1].revents & ZMQ_POLLIN) {
+            int sig = s_read_signal (self);
+            if (sig && stopping) {
+                vg_warn ("%s again: exiting now without waiting for the database; unanswered "
+                         "batches will be sent again by their agents",
+                         strsignal (sig));
+                return COLL_SERVER_FORCED;
+            }
+            if (sig) {
+                stopping = 1;
+                vg_info ("%s: stopping; no longer reading from agents, answering the %zu "
+                         "batches already received",
+                         strsignal (sig), self->queued);
+                coll_writer_stop (self->writer);
+            }
+        }
+        if (items[0].revents & ZMQ_POLLIN) {
+            int rc;
+            while ((rc = coll_writer_recv (self->writer, s_on_answer, self, &self->wstats)) == 0)
+                ;
+            if (rc == 1)
+                done = 1;
+        }
+        if (reading && (items[2].revents & ZMQ_POLLIN))
+            for (int i = 0; i < READ_BURST && s_reading (self); i++)
+                if (!s_read_message (self))
+                    break;
+    }
+    vg_info ("stopped: %llu batches stored, %llu duplicate, %llu rejected, %llu answered RETRY; "
+             "%llu malformed messages dropped; %llu samples stored in %llu transactions",
+             (unsigned long long)self->wstats.batches_stored,
+             (unsigned long long)self->wstats.batches_duplicate,
+             (unsigned long long)self->stats.batches_rejected,
+             (unsigned long long)self->wstats.batches_retry,
+             (unsigned long long)self->stats.messages_dropped,
+             (unsigned long long)self->wstats.samples_stored,
+             (unsigned long long)self->wstats.transactions);
+    return VG_OK;
+}
