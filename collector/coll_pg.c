@@ -1,0 +1,527 @@
+/*  coll_pg.c - libpq helpers: connect, classify failures, parameters, binary
+ *  arrays and binary COPY framing. */
+#include "coll_pg.h"
+#include "vg_error.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Milliseconds between the Unix epoch and PostgreSQL's (2000-01-01). */
+#define S_PG_EPOCH_MS 946684800000LL
+
+static void s_quiet (void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+/* Copies msg into out on one line: newlines and tabs become spaces, the
+ * trailing ones are dropped. */
+static void s_one_line (char *out, size_t outlen, const char *msg)
+{
+    size_t k = 0;
+    int space = 0;
+    for (const char *p = msg ? msg : ""; *p && k + 1 < outlen; p++) {
+        if (*p == '\n' || *p == '\t' || *p == '\r' || *p == ' ') {
+            space = 1;
+            continue;
+        }
+        if (space && k > 0 && k + 2 < outlen)
+            out[k++] = ' ';
+        space = 0;
+        out[k++] = *p;
+    }
+    if (outlen)
+        out[k] = '\0';
+}
+
+/* A connection attempt the server itself refused for good: bad password, no
+ * such role or database. libpq gives no SQLSTATE for connection failures, so
+ * this reads the server's FATAL message; everything else (refused, timed out,
+ * starting up, too many clients) may pass. */
+static int s_connect_refused (const char *msg)
+{
+    if (!msg || !strstr (msg, "FATAL:"))
+        return 0;
+    static const char *const transient[] = {
+        "starting up", "shutting down",    "in recovery mode", "not yet accepting",
+        "too many",    "connection slots", "not accepting",    NULL,
+    };
+    for (int i = 0; transient[i]; i++)
+        if (strstr (msg, transient[i]))
+            return 0;
+    return 1;
+}
+
+PGconn *coll_pg_connect (const char *url, const char *appname, int *rc, char *err, size_t errlen)
+{
+    /* Entries before dbname are defaults that the URL's own settings
+     * override. Keepalives notice a dead server or network within a minute. */
+    const char *keys[] = {
+        "application_name",    "connect_timeout",  "keepalives", "keepalives_idle",
+        "keepalives_interval", "keepalives_count", "dbname",     NULL};
+    const char *vals[] = {appname ? appname : "vigil", "10", "1", "30", "10", "3", url, NULL};
+    PGconn *conn = PQconnectdbParams (keys, vals, 1);
+    if (conn && PQstatus (conn) == CONNECTION_OK) {
+        PQsetNoticeProcessor (conn, s_quiet, NULL);
+        *rc = 0;
+        return conn;
+    }
+    const char *msg = conn ? PQerrorMessage (conn) : "out of memory";
+    char where[256], line[1024];
+    coll_pg_where (NULL, url, where, sizeof where);
+    s_one_line (line, sizeof line, msg);
+    if (s_connect_refused (msg)) {
+        *rc = VG_EDB;
+        snprintf (err, errlen, "database at %s refused the connection: %s", where, line);
+    } else {
+        *rc = VG_ERETRY;
+        snprintf (err, errlen, "database at %s unreachable: %s", where, line);
+    }
+    PQfinish (conn);
+    return NULL;
+}
+
+void coll_pg_where (PGconn *conn, const char *url, char *out, size_t outlen)
+{
+    if (conn && PQhost (conn) && *PQhost (conn)) {
+        const char *host = PQhost (conn);
+        snprintf (out, outlen, "%s:%s", host,
+                  PQport (conn) && *PQport (conn) ? PQport (conn) : "5432");
+        return;
+    }
+    const char *host = NULL, *port = NULL;
+    PQconninfoOption *opts = url ? PQconninfoParse (url, NULL) : NULL;
+    for (PQconninfoOption *o = opts; o && o->keyword; o++) {
+        if (!o->val || !*o->val)
+            continue;
+        if (strcmp (o->keyword, "hostaddr") == 0 || (strcmp (o->keyword, "host") == 0 && !host))
+            host = o->val;
+        else if (strcmp (o->keyword, "port") == 0)
+            port = o->val;
+    }
+    if (!host)
+        host = getenv ("PGHOST");
+    if (!port)
+        port = getenv ("PGPORT");
+    snprintf (out, outlen, "%s:%s", host && *host ? host : "localhost",
+              port && *port ? port : "5432");
+    PQconninfoFree (opts);
+}
+
+int coll_pg_sqlstate_transient (const char *st)
+{
+    if (!st)
+        return 1;
+    return strncmp (st, "08", 2) == 0 || strncmp (st, "53", 2) == 0 || strcmp (st, "57P01") == 0 ||
+           strcmp (st, "57P02") == 0 || strcmp (st, "57P03") == 0 || strcmp (st, "40001") == 0 ||
+           strcmp (st, "40P01") == 0;
+}
+
+int coll_pg_classify (PGconn *conn, const PGresult *res)
+{
+    if (!conn || PQstatus (conn) != CONNECTION_OK || !res)
+        return VG_ERETRY;
+    /* No SQLSTATE: libpq made the error itself, which means the connection. */
+    return coll_pg_sqlstate_transient (PQresultErrorField (res, PG_DIAG_SQLSTATE)) ? VG_ERETRY
+                                                                                   : VG_EDB;
+}
+
+int coll_pg_fail (PGconn *conn, const PGresult *res, const char *what, char *err, size_t errlen)
+{
+    int rc = coll_pg_classify (conn, res);
+    const char *msg = res ? PQresultErrorField (res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    const char *st = res ? PQresultErrorField (res, PG_DIAG_SQLSTATE) : NULL;
+    if (!msg)
+        msg = conn ? PQerrorMessage (conn) : "no connection";
+    char where[256], line[1024];
+    coll_pg_where (conn, NULL, where, sizeof where);
+    s_one_line (line, sizeof line, msg);
+    if (rc == VG_ERETRY && (!conn || PQstatus (conn) != CONNECTION_OK || !st))
+        snprintf (err, errlen, "%s: database at %s unreachable: %s", what, where, line);
+    else
+        snprintf (err, errlen, "%s: database at %s: %s (SQLSTATE %s)", what, where, line,
+                  st ? st : "none");
+    return rc;
+}
+
+PGresult *coll_pg_exec (PGconn *conn, const char *what, const char *sql, int nparams,
+                        const char *const *values, int *rc, char *err, size_t errlen)
+{
+    PGresult *res = PQexecParams (conn, sql, nparams, NULL, values, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus (res);
+    *rc = 0;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return res;
+    *rc = coll_pg_fail (conn, res, what, err, errlen);
+    PQclear (res);
+    return NULL;
+}
+
+int coll_pg_command (PGconn *conn, const char *what, const char *sql, int nparams,
+                     const char *const *values, char *err, size_t errlen)
+{
+    PGresult *res = PQexecParams (conn, sql, nparams, NULL, values, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus (res);
+    int rc = 0;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        rc = coll_pg_fail (conn, res, what, err, errlen);
+    PQclear (res);
+    return rc;
+}
+
+void coll_pg_params_reset (coll_pg_params_t *self)
+{
+    for (size_t i = 0; i < sizeof self->bufs / sizeof self->bufs[0]; i++)
+        vg_buf_reset (&self->bufs[i]);
+    self->n = 0;
+}
+
+void coll_pg_params_free (coll_pg_params_t *self)
+{
+    for (size_t i = 0; i < sizeof self->bufs / sizeof self->bufs[0]; i++)
+        vg_buf_free (&self->bufs[i]);
+    self->n = 0;
+}
+
+vg_buf_t *coll_pg_params_next (coll_pg_params_t *self)
+{
+    if ((size_t)self->n >= sizeof self->bufs / sizeof self->bufs[0])
+        abort (); /* a programmer error: more parameters than slots */
+    vg_buf_t *buf = &self->bufs[self->n++];
+    vg_buf_reset (buf);
+    vg_buf_reserve (buf, 64); /* never NULL data: NULL would mean SQL NULL */
+    return buf;
+}
+
+PGresult *coll_pg_exec_bin (PGconn *conn, const char *what, const char *sql,
+                            const coll_pg_params_t *params, int *rc, char *err, size_t errlen)
+{
+    const char *values[16];
+    int lengths[16], formats[16];
+    for (int i = 0; i < params->n; i++) {
+        values[i] = params->bufs[i].data;
+        lengths[i] = (int)params->bufs[i].len;
+        formats[i] = 1;
+    }
+    PGresult *res = PQexecParams (conn, sql, params->n, NULL, values, lengths, formats, 0);
+    ExecStatusType st = PQresultStatus (res);
+    *rc = 0;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return res;
+    *rc = coll_pg_fail (conn, res, what, err, errlen);
+    PQclear (res);
+    return NULL;
+}
+
+void coll_pg_array_begin (vg_buf_t *buf, uint32_t elem_oid, uint32_t n)
+{
+    /* ndim, a has-nulls flag (array_recv works it out itself), the element
+     * type, then each dimension's size and lower bound. An empty array has
+     * ndim 0 and no dimensions. */
+    if (n == 0) {
+        vg_buf_be32 (buf, 0);
+        vg_buf_be32 (buf, 0);
+        vg_buf_be32 (buf, elem_oid);
+        return;
+    }
+    vg_buf_be32 (buf, 1);
+    vg_buf_be32 (buf, 0);
+    vg_buf_be32 (buf, elem_oid);
+    vg_buf_be32 (buf, n);
+    vg_buf_be32 (buf, 1);
+}
+
+void coll_pg_array_int2 (vg_buf_t *buf, int16_t v)
+{
+    vg_buf_be32 (buf, 2);
+    vg_buf_be16 (buf, (uint16_t)v);
+}
+
+void coll_pg_array_int4 (vg_buf_t *buf, int32_t v)
+{
+    vg_buf_be32 (buf, 4);
+    vg_buf_be32 (buf, (uint32_t)v);
+}
+
+void coll_pg_array_int8 (vg_buf_t *buf, int64_t v)
+{
+    vg_buf_be32 (buf, 8);
+    vg_buf_be64 (buf, (uint64_t)v);
+}
+
+void coll_pg_array_float8 (vg_buf_t *buf, double v)
+{
+    vg_buf_be32 (buf, 8);
+    vg_buf_bedouble (buf, v);
+}
+
+void coll_pg_array_text (vg_buf_t *buf, const char *s, size_t len)
+{
+    vg_buf_be32 (buf, (uint32_t)len);
+    vg_buf_append (buf, s, len);
+}
+
+void coll_pg_array_jsonb (vg_buf_t *buf, const char *json, size_t len)
+{
+    coll_pg_copy_jsonb (buf, json, len); /* the same layout */
+}
+
+void coll_pg_array_null (vg_buf_t *buf)
+{
+    vg_buf_be32 (buf, UINT32_MAX);
+}
+
+void coll_pg_copy_header (vg_buf_t *buf)
+{
+    static const char sig[] = "PGCOPY\n\377\r\n";
+    vg_buf_append (buf, sig, sizeof sig); /* the signature ends with its NUL */
+    vg_buf_be32 (buf, 0);                 /* flags: no OIDs */
+    vg_buf_be32 (buf, 0);                 /* header extension length */
+}
+
+void coll_pg_copy_trailer (vg_buf_t *buf)
+{
+    vg_buf_be16 (buf, 0xffff);
+}
+
+void coll_pg_copy_int2 (vg_buf_t *buf, int16_t v)
+{
+    vg_buf_be32 (buf, 2);
+    vg_buf_be16 (buf, (uint16_t)v);
+}
+
+void coll_pg_copy_int4 (vg_buf_t *buf, int32_t v)
+{
+    vg_buf_be32 (buf, 4);
+    vg_buf_be32 (buf, (uint32_t)v);
+}
+
+void coll_pg_copy_int8 (vg_buf_t *buf, int64_t v)
+{
+    vg_buf_be32 (buf, 8);
+    vg_buf_be64 (buf, (uint64_t)v);
+}
+
+void coll_pg_copy_float8 (vg_buf_t *buf, double v)
+{
+    vg_buf_be32 (buf, 8);
+    vg_buf_bedouble (buf, v);
+}
+
+int64_t coll_pg_ts_from_ms (int64_t ms)
+{
+    return (ms - S_PG_EPOCH_MS) * 1000;
+}
+
+void coll_pg_copy_ts_ms (vg_buf_t *buf, int64_t ms)
+{
+    vg_buf_be32 (buf, 8);
+    vg_buf_be64 (buf, (uint64_t)coll_pg_ts_from_ms (ms));
+}
+
+void coll_pg_copy_text (vg_buf_t *buf, const char *s, size_t len)
+{
+    vg_buf_be32 (buf, (uint32_t)len);
+    vg_buf_append (buf, s, len);
+}
+
+void coll_pg_copy_jsonb (vg_buf_t *buf, const char *json, size_t len)
+{
+    vg_buf_be32 (buf, (uint32_t)(len + 1));
+    static const char version = 1;
+    vg_buf_append (buf, &version, 1);
+    vg_buf_append (buf, json, len);
+}
+
+int coll_pg_copy_begin (PGconn *conn, const char *what, const char *sql, char *err, size_t errlen)
+{
+    PGresult *res = PQexec (conn, sql);
+    int rc = 0;
+    if (PQresultStatus (res) != PGRES_COPY_IN)
+        rc = coll_pg_fail (conn, res, what, err, errlen);
+    PQclear (res);
+    return rc;
+}
+
+int coll_pg_copy_send (PGconn *conn, const char *what, const char *data, size_t len, char *err,
+                       size_t errlen)
+{
+    while (len > 0) {
+        int n = len > (size_t)INT_MAX ? INT_MAX : (int)len;
+        if (PQputCopyData (conn, data, n) != 1)
+            return coll_pg_fail (conn, NULL, what, err, errlen);
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Reads results until libpq has none left; returns the first failed one's
+ * classified code (0 if none failed). */
+static int s_drain (PGconn *conn, const char *what, char *err, size_t errlen)
+{
+    int rc = 0;
+    PGresult *res;
+    while ((res = PQgetResult (conn)) != NULL) {
+        ExecStatusType st = PQresultStatus (res);
+        if (rc == 0 && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+            rc = coll_pg_fail (conn, res, what, err, errlen);
+        PQclear (res);
+        /* A lost connection can keep answering PGRES_FATAL_ERROR. */
+        if (PQstatus (conn) != CONNECTION_OK)
+            break;
+    }
+    return rc;
+}
+
+int coll_pg_copy_end (PGconn *conn, const char *what, char *err, size_t errlen)
+{
+    if (PQputCopyEnd (conn, NULL) != 1) {
+        int rc = coll_pg_fail (conn, NULL, what, err, errlen);
+        s_drain (conn, what, NULL, 0);
+        return rc;
+    }
+    return s_drain (conn, what, err, errlen);
+}
+
+void coll_pg_copy_abort (PGconn *conn, const char *reason)
+{
+    if (PQputCopyEnd (conn, reason) == 1)
+        s_drain (conn, "abort", NULL, 0);
+}
+
+/* The length of the valid UTF-8 sequence at p (at most left bytes), or 0. */
+static size_t s_utf8_seq (const unsigned char *p, size_t left)
+{
+    unsigned char c = p[0];
+    if (c < 0x80)
+        return c ? 1 : 0;
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 2;
+    else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        if (c == 0xe0)
+            lo = 0xa0; /* overlong */
+        if (c == 0xed)
+            hi = 0x9f; /* surrogates */
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        if (c == 0xf0)
+            lo = 0x90;
+        if (c == 0xf4)
+            hi = 0x8f; /* above U+10FFFF */
+    } else
+        return 0;
+    if (left < n || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t k = 2; k < n; k++)
+        if (p[k] < 0x80 || p[k] > 0xbf)
+            return 0;
+    return n;
+}
+
+int coll_pg_utf8_valid (const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        if (p[i] >= 0x20 && p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n = s_utf8_seq (p + i, len - i);
+        if (n == 0)
+            return 0;
+        i += n;
+    }
+    return 1;
+}
+
+static const char s_replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
+
+int coll_pg_utf8_clean (vg_buf_t *buf, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    int replaced = 0;
+    size_t i = 0, run = 0; /* run: start of the valid bytes not yet copied */
+    while (i < len) {
+        size_t n = p[i] && p[i] < 0x80 ? 1 : s_utf8_seq (p + i, len - i);
+        if (n) {
+            i += n;
+            continue;
+        }
+        vg_buf_append (buf, s + run, i - run);
+        vg_buf_append (buf, s_replacement, 3);
+        replaced = 1;
+        run = ++i;
+    }
+    vg_buf_append (buf, s + run, i - run);
+    return replaced;
+}
+
+void coll_pg_json_string (vg_buf_t *buf, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
+    vg_buf_reserve (buf, len + 2);
+    vg_buf_append (buf, "\"", 1);
+    size_t i = 0, run = 0;
+    while (i < len) {
+        unsigned char c = p[i];
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            i++;
+            continue;
+        }
+        size_t n = c >= 0x80 ? s_utf8_seq (p + i, len - i) : 0;
+        if (n) {
+            i += n;
+            continue;
+        }
+        vg_buf_append (buf, s + run, i - run);
+        char esc[8];
+        size_t elen = 2;
+        esc[0] = '\\';
+        switch (c) {
+        case '"':
+            esc[1] = '"';
+            break;
+        case '\\':
+            esc[1] = '\\';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
+            break;
+        default:
+            if (c < 0x20 && c != 0) {
+                memcpy (esc, "\\u00", 4);
+                esc[4] = hex[c >> 4];
+                esc[5] = hex[c & 15];
+                elen = 6;
+            } else { /* invalid UTF-8, or NUL, which jsonb refuses */
+                memcpy (esc, s_replacement, 3);
+                elen = 3;
+            }
+        }
+        vg_buf_append (buf, esc, elen);
+        run = ++i;
+    }
+    vg_buf_append (buf, s + run, i - run);
+    vg_buf_append (buf, "\"", 1);
+}

@@ -1,0 +1,123 @@
+/*  coll_pg.h - libpq helpers for the collector: connecting, telling transient
+ *  failures from real ones, parameterised statements, binary arrays and
+ *  binary COPY framing.
+ *
+ *  Every failure is classified once, here: VG_ERETRY when the database is
+ *  unreachable, out of resources, shutting down, or aborted the transaction
+ *  for a serialization failure or a deadlock (resending will work later);
+ *  VG_EDB when it refused the request itself. Messages name the database
+ *  ("database at 127.0.0.1:5432 unreachable: ...").
+ */
+#ifndef COLL_PG_H
+#define COLL_PG_H
+
+#include "vg_buf.h"
+
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Binary COPY and binary arrays want these type oids. */
+#define COLL_PG_INT2OID        21
+#define COLL_PG_INT4OID        23
+#define COLL_PG_INT8OID        20
+#define COLL_PG_TEXTOID        25
+#define COLL_PG_FLOAT8OID      701
+#define COLL_PG_TIMESTAMPTZOID 1184
+#define COLL_PG_JSONBOID       3802
+
+/* Connects with TCP keepalives, a connect timeout and application_name
+ * (settings in url win). Returns the connection, or NULL with the reason in
+ * err and *rc set to VG_ERETRY (unreachable) or VG_EDB (refused: bad
+ * password, no such database). Notices are discarded. */
+PGconn *coll_pg_connect (const char *url, const char *appname, int *rc, char *err, size_t errlen);
+
+/* "host:port" of the database url or conn points at (conn may be NULL),
+ * for messages. */
+void coll_pg_where (PGconn *conn, const char *url, char *out, size_t outlen);
+
+/* VG_ERETRY or VG_EDB for a failed result (res may be NULL) on conn. */
+int coll_pg_classify (PGconn *conn, const PGresult *res);
+/* 1 if the SQLSTATE is one whose cause may pass (see above). */
+int coll_pg_sqlstate_transient (const char *sqlstate);
+
+/* Classifies a failure and writes "what: database at HOST:PORT unreachable:
+ * message" (VG_ERETRY) or "what: message" (VG_EDB) into err. Returns the
+ * code. */
+int coll_pg_fail (PGconn *conn, const PGresult *res, const char *what, char *err, size_t errlen);
+
+/* Runs sql with text parameters (nparams may be 0) and expects a command or
+ * rows. Returns the result (caller PQclear()s it), or NULL after coll_pg_fail
+ * with its code in *rc. */
+PGresult *coll_pg_exec (PGconn *conn, const char *what, const char *sql, int nparams,
+                        const char *const *values, int *rc, char *err, size_t errlen);
+/* The same for a command whose result is not needed; returns 0 or the code. */
+int coll_pg_command (PGconn *conn, const char *what, const char *sql, int nparams,
+                     const char *const *values, char *err, size_t errlen);
+
+/* A parameter list for coll_pg_exec_bin: every value a vg_buf_t, sent in
+ * binary (the SQL casts each, "$1::bigint[]"). */
+typedef struct {
+    int n;
+    vg_buf_t bufs[16];
+} coll_pg_params_t;
+
+/* Resets every buffer (keeping memory) and n. */
+void coll_pg_params_reset (coll_pg_params_t *self);
+void coll_pg_params_free (coll_pg_params_t *self);
+/* The next parameter's buffer, empty. */
+vg_buf_t *coll_pg_params_next (coll_pg_params_t *self);
+/* Runs sql with the binary parameters; results in text. Like coll_pg_exec. */
+PGresult *coll_pg_exec_bin (PGconn *conn, const char *what, const char *sql,
+                            const coll_pg_params_t *params, int *rc, char *err, size_t errlen);
+
+/* One-dimensional binary arrays, the format array_recv reads: call begin with
+ * the element type and count, then put that many elements. */
+void coll_pg_array_begin (vg_buf_t *buf, uint32_t elem_oid, uint32_t n);
+void coll_pg_array_int2 (vg_buf_t *buf, int16_t v);
+void coll_pg_array_int4 (vg_buf_t *buf, int32_t v);
+void coll_pg_array_int8 (vg_buf_t *buf, int64_t v);
+void coll_pg_array_float8 (vg_buf_t *buf, double v);
+void coll_pg_array_text (vg_buf_t *buf, const char *s, size_t len);
+/* A jsonb element: a version byte, then the JSON text. */
+void coll_pg_array_jsonb (vg_buf_t *buf, const char *json, size_t len);
+void coll_pg_array_null (vg_buf_t *buf);
+
+/* Binary COPY framing: the file header, and the trailer (-1 field count). */
+void coll_pg_copy_header (vg_buf_t *buf);
+void coll_pg_copy_trailer (vg_buf_t *buf);
+/* Fields of a tuple (the tuple starts with vg_buf_be16 (buf, nfields)). */
+void coll_pg_copy_int2 (vg_buf_t *buf, int16_t v);
+void coll_pg_copy_int4 (vg_buf_t *buf, int32_t v);
+void coll_pg_copy_int8 (vg_buf_t *buf, int64_t v);
+void coll_pg_copy_float8 (vg_buf_t *buf, double v);
+/* Milliseconds since the Unix epoch as a timestamptz; within PostgreSQL's
+ * range (the caller checks). */
+void coll_pg_copy_ts_ms (vg_buf_t *buf, int64_t ms);
+void coll_pg_copy_text (vg_buf_t *buf, const char *s, size_t len);
+/* jsonb: a version byte, then the JSON text. */
+void coll_pg_copy_jsonb (vg_buf_t *buf, const char *json, size_t len);
+
+/* Microseconds since 2000-01-01 UTC for ms since the Unix epoch. */
+int64_t coll_pg_ts_from_ms (int64_t ms);
+
+/* COPY ... FROM STDIN: starts it, sends data (whole buffers, any size), ends
+ * it. On failure the COPY is abandoned and the connection is usable again
+ * (unless it was lost); the return is the classified code. */
+int coll_pg_copy_begin (PGconn *conn, const char *what, const char *sql, char *err, size_t errlen);
+int coll_pg_copy_send (PGconn *conn, const char *what, const char *data, size_t len, char *err,
+                       size_t errlen);
+int coll_pg_copy_end (PGconn *conn, const char *what, char *err, size_t errlen);
+/* Abandons a COPY in progress after a local failure. */
+void coll_pg_copy_abort (PGconn *conn, const char *reason);
+
+/* Appends s as a JSON string ("..." with escapes). Bytes that are not valid
+ * UTF-8 become U+FFFD, so PostgreSQL never refuses the text. */
+void coll_pg_json_string (vg_buf_t *buf, const char *s, size_t len);
+/* Appends s with every byte sequence that is not valid UTF-8 replaced by
+ * U+FFFD; returns 1 if anything was replaced. */
+int coll_pg_utf8_clean (vg_buf_t *buf, const char *s, size_t len);
+/* 1 if s (len bytes) is valid UTF-8 without NUL. */
+int coll_pg_utf8_valid (const char *s, size_t len);
+
+#endif
