@@ -1,0 +1,846 @@
+/*  vg_codec.c - protobuf encoding and validated decoding of batches and acks.
+ *  The only file that includes the generated vigil.pb-c.h.
+ *
+ *  What decoding accepts, beyond what vg_codec.h lists:
+ *    - seq > 0; agent_id of 1..VG_WIRE_MAX_AGENT_ID printable ASCII bytes;
+ *      hostname at most 255 bytes; every string valid UTF-8 (no overlong
+ *      forms, no surrogates), without NUL bytes, at most max_strlen bytes
+ *      (event texts too);
+ *    - relative_accuracy_ppm 0 or 10000: the only sketch mapping we know;
+ *    - label keys unique and ascending, as the builder writes them;
+ *    - sample values finite: NaN and infinities are rejected, because
+ *      PostgreSQL's avg/sum over a column holding one become NaN/Infinity
+ *      for every window that touches it (the builder drops them instead);
+ *    - distributions: count > 0, zero_count plus all bucket counts equal to
+ *      count, every bucket count > 0, indexes strictly ascending and within
+ *      the range a finite value can reach, sum/min/max finite, min <= max;
+ *    - every timestamp base_ts_ms + delta representable;
+ *    - series and events each at most max_samples, and the distributions'
+ *      dense bucket spans at most S_MAX_DENSE cells in all, so a small
+ *      hostile frame cannot make the decoder allocate gigabytes.
+ *  Counts are checked on the wire before protobuf-c allocates anything.
+ */
+#include "vg_codec.h"
+#include "vg_alloc.h"
+#include "vg_error.h"
+#include "vg_wire.h"
+
+#include "vigil.pb-c.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_MAX_HOSTNAME 255
+#define S_ACCURACY_PPM 10000
+/* Cells of dense sketch stores a decoded batch may hold in all (32 MiB). */
+#define S_MAX_DENSE (4u * 1024 * 1024)
+
+vg_codec_limits_t vg_codec_default_limits (void)
+{
+    vg_codec_limits_t limits = {
+        .max_samples = VG_WIRE_MAX_SAMPLES,
+        .max_strings = VG_WIRE_MAX_STRINGS,
+        .max_strlen = VG_WIRE_MAX_STRLEN,
+        .max_labels = VG_WIRE_MAX_LABELS,
+        .max_buckets = VG_WIRE_MAX_BUCKETS,
+    };
+    return limits;
+}
+
+static int s_fail (char *err, size_t errlen, int code, const char *fmt, ...)
+    __attribute__ ((format (printf, 4, 5)));
+
+static int s_fail (char *err, size_t errlen, int code, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start (ap, fmt);
+        vsnprintf (err, errlen, fmt, ap);
+        va_end (ap);
+    }
+    return code;
+}
+
+/* ---- UTF-8 ---- */
+
+/* Length of the valid UTF-8 sequence at p (n bytes left), 0 if invalid. */
+static size_t s_utf8_seq (const unsigned char *p, size_t n)
+{
+    unsigned c = p[0];
+    if (c < 0x80)
+        return 1;
+    if (c < 0xc2)
+        return 0;
+    if (c < 0xe0)
+        return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
+    if (c < 0xf0) {
+        if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+            return 0;
+        if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0))
+            return 0;
+        return 3;
+    }
+    if (c < 0xf5) {
+        if (n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
+            return 0;
+        if ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
+            return 0;
+        return 4;
+    }
+    return 0;
+}
+
+/* The offset of the first invalid byte, or len if s is valid UTF-8. */
+static size_t s_utf8_check (const char *s, size_t len)
+{
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy (&w, s + i, 8);
+        if (w & 0x8080808080808080ULL)
+            break;
+    }
+    while (i < len) {
+        size_t k = s_utf8_seq ((const unsigned char *)s + i, len - i);
+        if (k == 0)
+            return i;
+        i += k;
+    }
+    return len;
+}
+
+/* ---- encoding ---- */
+
+static int s_finite_dist (const vg_sketch_t *sk)
+{
+    return sk && sk->count > 0 && isfinite (sk->sum) && isfinite (sk->min) && isfinite (sk->max);
+}
+
+static size_t s_nonzero (const vg_sketch_store_t *store)
+{
+    size_t n = 0;
+    for (uint32_t k = 0; k < store->len; k++)
+        n += store->counts[k] != 0;
+    return n;
+}
+
+/* Writes the store's non-empty buckets, ascending. */
+static size_t s_sparse (const vg_sketch_store_t *store, int32_t *index, uint64_t *count)
+{
+    size_t n = 0;
+    for (uint32_t k = 0; k < store->len; k++)
+        if (store->counts[k]) {
+            index[n] = store->offset + (int32_t)k;
+            count[n] = store->counts[k];
+            n++;
+        }
+    return n;
+}
+
+int vg_codec_encode_batch (const vg_batch_t *batch, uint8_t **out, size_t *len)
+{
+    int rc = VG_EINVAL;
+    Vigil__Batch msg = VIGIL__BATCH__INIT;
+    Vigil__Series *series = NULL, **series_p = NULL;
+    Vigil__Distribution *dists = NULL, **dists_p = NULL;
+    Vigil__Event *events = NULL, **events_p = NULL;
+    int64_t *deltas = NULL;
+    uint32_t *fseries = NULL;
+    double *fvalues = NULL;
+    int32_t *bidx = NULL;
+    uint64_t *bcnt = NULL;
+    *out = NULL;
+    *len = 0;
+
+    /* base_ts_ms is the earliest timestamp, so every delta is >= 0 and small. */
+    int64_t base = 0;
+    int have = 0;
+    for (size_t i = 0; i < batch->nsamples; i++)
+        if (!have || batch->sample_ts_ms[i] < base)
+            base = batch->sample_ts_ms[i], have = 1;
+    for (size_t i = 0; i < batch->ndists; i++)
+        if (s_finite_dist (batch->dists[i].sketch) && (!have || batch->dists[i].ts_ms < base))
+            base = batch->dists[i].ts_ms, have = 1;
+    for (size_t i = 0; i < batch->nevents; i++)
+        if (!have || batch->events[i].ts_ms < base)
+            base = batch->events[i].ts_ms, have = 1;
+
+    msg.agent_id = batch->agent_id ? batch->agent_id : "";
+    msg.hostname = batch->hostname ? batch->hostname : "";
+    msg.seq = batch->seq;
+    msg.sent_ms = batch->sent_ms;
+    msg.base_ts_ms = base;
+    msg.relative_accuracy_ppm = S_ACCURACY_PPM;
+    msg.n_strings = batch->nstrings;
+    msg.strings = batch->strings;
+
+    series = vg_calloc (batch->nseries + 1, sizeof *series);
+    series_p = vg_calloc (batch->nseries + 1, sizeof *series_p);
+    for (uint32_t i = 0; i < batch->nseries; i++) {
+        vigil__series__init (&series[i]);
+        series[i].name = batch->series[i].name;
+        series[i].kind = (Vigil__Kind)batch->series[i].kind;
+        series[i].n_labels = 2 * (size_t)batch->series[i].nlabels;
+        series[i].labels = batch->series[i].labels;
+        series_p[i] = &series[i];
+    }
+    msg.n_series = batch->nseries;
+    msg.series = series_p;
+
+    /* The columns go out as they are, unless a non-finite value slipped in
+     * through the public fields: the collector would reject the whole batch. */
+    size_t n = batch->nsamples;
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++)
+        bad += !isfinite (batch->sample_value[i]);
+    const uint32_t *col_series = batch->sample_series;
+    const int64_t *col_ts = batch->sample_ts_ms;
+    const double *col_value = batch->sample_value;
+    if (bad) {
+        fseries = vg_malloc ((n - bad + 1) * sizeof *fseries);
+        fvalues = vg_malloc ((n - bad + 1) * sizeof *fvalues);
+        deltas = vg_malloc ((n + 1) * sizeof *deltas);
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (isfinite (batch->sample_value[i])) {
+                fseries[m] = batch->sample_series[i];
+                fvalues[m] = batch->sample_value[i];
+                deltas[m] = batch->sample_ts_ms[i];
+                m++;
+            }
+        col_series = fseries;
+        col_value = fvalues;
+        col_ts = deltas;
+        n = m;
+    } else {
+        deltas = vg_malloc ((n + 1) * sizeof *deltas);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (__builtin_sub_overflow (col_ts[i], base, &deltas[i]))
+            goto out;
+    msg.n_sample_series = msg.n_sample_ts_delta_ms = msg.n_sample_value = n;
+    msg.sample_series = (uint32_t *)col_series;
+    msg.sample_ts_delta_ms = deltas;
+    msg.sample_value = (double *)col_value;
+
+    size_t nbuckets = 0;
+    for (size_t i = 0; i < batch->ndists; i++)
+        if (s_finite_dist (batch->dists[i].sketch))
+            nbuckets +=
+                s_nonzero (&batch->dists[i].sketch->pos) + s_nonzero (&batch->dists[i].sketch->neg);
+    bidx = vg_malloc ((nbuckets + 1) * sizeof *bidx);
+    bcnt = vg_malloc ((nbuckets + 1) * sizeof *bcnt);
+    dists = vg_calloc (batch->ndists + 1, sizeof *dists);
+    dists_p = vg_calloc (batch->ndists + 1, sizeof *dists_p);
+    size_t nd = 0, used = 0;
+    for (size_t i = 0; i < batch->ndists; i++) {
+        const vg_dist_t *d = &batch->dists[i];
+        const vg_sketch_t *sk = d->sketch;
+        if (!s_finite_dist (sk))
+            continue; /* empty or overflowed: nothing a reader could use */
+        Vigil__Distribution *pd = &dists[nd];
+        vigil__distribution__init (pd);
+        pd->series = d->series;
+        if (__builtin_sub_overflow (d->ts_ms, base, &pd->ts_delta_ms))
+            goto out;
+        pd->count = sk->count;
+        pd->sum = sk->sum;
+        pd->min = sk->min;
+        pd->max = sk->max;
+        pd->zero_count = sk->zero_count;
+        pd->bucket_index = bidx + used;
+        pd->bucket_count = bcnt + used;
+        pd->n_bucket_index = pd->n_bucket_count = s_sparse (&sk->pos, bidx + used, bcnt + used);
+        used += pd->n_bucket_index;
+        pd->neg_bucket_index = bidx + used;
+        pd->neg_bucket_count = bcnt + used;
+        pd->n_neg_bucket_index = pd->n_neg_bucket_count =
+            s_sparse (&sk->neg, bidx + used, bcnt + used);
+        used += pd->n_neg_bucket_index;
+        dists_p[nd++] = pd;
+    }
+    msg.n_distributions = nd;
+    msg.distributions = dists_p;
+
+    events = vg_calloc (batch->nevents + 1, sizeof *events);
+    events_p = vg_calloc (batch->nevents + 1, sizeof *events_p);
+    for (size_t i = 0; i < batch->nevents; i++) {
+        const vg_event_t *e = &batch->events[i];
+        vigil__event__init (&events[i]);
+        if (__builtin_sub_overflow (e->ts_ms, base, &events[i].ts_delta_ms))
+            goto out;
+        events[i].name = e->name;
+        events[i].n_labels = 2 * (size_t)e->nlabels;
+        events[i].labels = e->labels;
+        events[i].text = e->text ? e->text : "";
+        events_p[i] = &events[i];
+    }
+    msg.n_events = batch->nevents;
+    msg.events = events_p;
+
+    *len = protobuf_c_message_get_packed_size (&msg.base);
+    *out = vg_malloc (*len);
+    protobuf_c_message_pack (&msg.base, *out);
+    rc = 0;
+out:
+    free (series);
+    free (series_p);
+    free (dists);
+    free (dists_p);
+    free (events);
+    free (events_p);
+    free (deltas);
+    free (fseries);
+    free (fvalues);
+    free (bidx);
+    free (bcnt);
+    return rc;
+}
+
+/* ---- the pre-scan: counts on the wire before protobuf-c allocates ---- */
+
+typedef struct {
+    size_t strings, series, dists, events;
+    size_t col[3]; /* sample_series, sample_ts_delta_ms, sample_value */
+} s_counts_t;
+
+/* Reads a varint; returns bytes used, 0 if truncated or too long. */
+static size_t s_varint (const uint8_t *p, size_t n, uint64_t *v)
+{
+    uint64_t r = 0;
+    for (size_t i = 0; i < n && i < 10; i++) {
+        r |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+        if (!(p[i] & 0x80)) {
+            *v = r;
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* Elements in a packed run of varints: bytes without the continuation bit. */
+static size_t s_count_varints (const uint8_t *p, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += !(p[i] & 0x80);
+    return c;
+}
+
+static int s_prescan (const uint8_t *p, size_t len, s_counts_t *c, char *err, size_t errlen)
+{
+    memset (c, 0, sizeof *c);
+    size_t i = 0;
+    while (i < len) {
+        uint64_t tag, v;
+        size_t k = s_varint (p + i, len - i, &tag);
+        if (!k)
+            return s_fail (err, errlen, VG_EPROTO, "malformed protobuf: bad tag at byte %zu", i);
+        i += k;
+        uint64_t field = tag >> 3;
+        unsigned wire = (unsigned)(tag & 7);
+        size_t start = i, plen = 0;
+        switch (wire) {
+        case 0:
+            k = s_varint (p + i, len - i, &v);
+            if (!k)
+                return s_fail (err, errlen, VG_EPROTO,
+                               "malformed protobuf: truncated varint at byte %zu", i);
+            i += k;
+            break;
+        case 1:
+        case 5:
+            plen = wire == 1 ? 8 : 4;
+            if (len - i < plen)
+                return s_fail (err, errlen, VG_EPROTO,
+                               "malformed protobuf: truncated field %" PRIu64 " at byte %zu", field,
+                               i);
+            i += plen;
+            break;
+        case 2:
+            k = s_varint (p + i, len - i, &v);
+            if (!k || v > len - i - k)
+                return s_fail (err, errlen, VG_EPROTO,
+                               "malformed protobuf: field %" PRIu64 " at byte %zu overruns the "
+                               "buffer",
+                               field, i);
+            start = i + k;
+            plen = (size_t)v;
+            i = start + plen;
+            break;
+        default:
+            return s_fail (err, errlen, VG_EPROTO, "malformed protobuf: wire type %u at byte %zu",
+                           wire, i);
+        }
+        /* Top-level strings must not hide a NUL: C strings would cut them. */
+        if (wire == 2 && (field == 1 || field == 2 || field == 10) && memchr (p + start, 0, plen))
+            return field == 10 ? s_fail (err, errlen, VG_EPROTO, "string %zu contains a NUL byte",
+                                         c->strings)
+                               : s_fail (err, errlen, VG_EPROTO, "%s contains a NUL byte",
+                                         field == 1 ? "agent_id" : "hostname");
+        switch (field) {
+        case 10:
+            c->strings++;
+            break;
+        case 11:
+            c->series++;
+            break;
+        case 12:
+        case 13:
+            c->col[field - 12] += wire == 2 ? s_count_varints (p + start, plen) : 1;
+            break;
+        case 14:
+            c->col[2] += wire == 2 ? plen / 8 : 1;
+            break;
+        case 15:
+            c->dists++;
+            break;
+        case 16:
+            c->events++;
+            break;
+        default:
+            break;
+        }
+    }
+    return 0;
+}
+
+static int s_check_counts (const s_counts_t *c, const vg_codec_limits_t *lim, char *err,
+                           size_t errlen)
+{
+    size_t samples = c->col[0];
+    for (int k = 1; k < 3; k++)
+        if (c->col[k] > samples)
+            samples = c->col[k];
+    if (samples > lim->max_samples || c->dists > lim->max_samples - samples)
+        return s_fail (err, errlen, VG_ETOOBIG,
+                       "batch has %zu samples and %zu distributions (limit %zu in all)", samples,
+                       c->dists, lim->max_samples);
+    if (c->strings > lim->max_strings)
+        return s_fail (err, errlen, VG_ETOOBIG, "batch has %zu strings (limit %zu)", c->strings,
+                       lim->max_strings);
+    if (c->series > lim->max_samples)
+        return s_fail (err, errlen, VG_ETOOBIG, "batch has %zu series (limit %zu)", c->series,
+                       lim->max_samples);
+    if (c->events > lim->max_samples)
+        return s_fail (err, errlen, VG_ETOOBIG, "batch has %zu events (limit %zu)", c->events,
+                       lim->max_samples);
+    return 0;
+}
+
+/* ---- decoding ---- */
+
+/* Checks a name and label list (of a series or an event) against the strings. */
+static int s_check_names (const vg_batch_t *b, const char *what, size_t which, uint32_t name,
+                          const uint32_t *labels, size_t n, const vg_codec_limits_t *lim, char *err,
+                          size_t errlen)
+{
+    if (name >= b->nstrings)
+        return s_fail (err, errlen, VG_EPROTO,
+                       "%s %zu: name index %" PRIu32 " out of range (batch has %" PRIu32
+                       " strings)",
+                       what, which, name, b->nstrings);
+    if (n % 2)
+        return s_fail (err, errlen, VG_EPROTO, "%s %zu: label list has odd length %zu", what, which,
+                       n);
+    if (n / 2 > lim->max_labels)
+        return s_fail (err, errlen, VG_ETOOBIG, "%s %zu: %zu labels (limit %zu)", what, which,
+                       n / 2, lim->max_labels);
+    for (size_t k = 0; k < n; k++)
+        if (labels[k] >= b->nstrings)
+            return s_fail (err, errlen, VG_EPROTO,
+                           "%s %zu: label %s index %" PRIu32 " out of range (batch has %" PRIu32
+                           " strings)",
+                           what, which, k % 2 ? "value" : "key", labels[k], b->nstrings);
+    for (size_t k = 2; k < n; k += 2)
+        if (strcmp (b->strings[labels[k - 2]], b->strings[labels[k]]) >= 0)
+            return s_fail (err, errlen, VG_EPROTO,
+                           "%s %zu: label keys are not unique and ascending (key %zu after key "
+                           "%zu)",
+                           what, which, k / 2, k / 2 - 1);
+    return 0;
+}
+
+static int s_check_time (int64_t base, int64_t delta, int64_t *ts)
+{
+    return __builtin_add_overflow (base, delta, ts) ? -1 : 0;
+}
+
+static int s_decode_strings (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t *b,
+                             char *err, size_t errlen)
+{
+    VG_GROW (b->strings, b->strings_cap, m->n_strings);
+    for (size_t i = 0; i < m->n_strings; i++) {
+        const char *s = m->strings[i];
+        size_t n = strlen (s);
+        if (n > lim->max_strlen)
+            return s_fail (err, errlen, VG_ETOOBIG, "string %zu is %zu bytes (limit %zu)", i, n,
+                           lim->max_strlen);
+        size_t bad = s_utf8_check (s, n);
+        if (bad < n)
+            return s_fail (err, errlen, VG_EPROTO, "string %zu is not valid UTF-8 (byte %zu)", i,
+                           bad);
+        vg_batch_push_string (b, s, n);
+    }
+    return 0;
+}
+
+static int s_decode_series (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t *b,
+                            char *err, size_t errlen)
+{
+    VG_GROW (b->series, b->series_cap, m->n_series);
+    for (size_t i = 0; i < m->n_series; i++) {
+        const Vigil__Series *s = m->series[i];
+        int rc = s_check_names (b, "series", i, s->name, s->labels, s->n_labels, lim, err, errlen);
+        if (rc)
+            return rc;
+        if ((unsigned)s->kind > VIGIL__KIND__DISTRIBUTION)
+            return s_fail (err, errlen, VG_EPROTO,
+                           "series %zu: kind %d is not gauge, counter or distribution", i,
+                           (int)s->kind);
+        vg_batch_push_series (b, s->name, (vg_kind_t)s->kind, s->labels,
+                              (uint32_t)(s->n_labels / 2));
+    }
+    return 0;
+}
+
+/* The columns: checked with loops the compiler can vectorize, then copied. */
+static int s_decode_samples (const Vigil__Batch *m, vg_batch_t *b, char *err, size_t errlen)
+{
+    size_t n = m->n_sample_series;
+    if (m->n_sample_ts_delta_ms != n || m->n_sample_value != n)
+        return s_fail (err, errlen, VG_EPROTO,
+                       "sample columns differ in length: %zu series, %zu timestamps, %zu values", n,
+                       m->n_sample_ts_delta_ms, m->n_sample_value);
+    if (n == 0)
+        return 0;
+    const uint32_t *ss = m->sample_series;
+    const int64_t *dt = m->sample_ts_delta_ms;
+    const double *sv = m->sample_value;
+
+    uint32_t smax = 0;
+    for (size_t i = 0; i < n; i++)
+        smax = ss[i] > smax ? ss[i] : smax;
+    if (smax >= b->nseries)
+        for (size_t i = 0; i < n; i++)
+            if (ss[i] >= b->nseries)
+                return s_fail (err, errlen, VG_EPROTO,
+                               "sample %zu: series index %" PRIu32 " out of range (batch has "
+                               "%" PRIu32 " series)",
+                               i, ss[i], b->nseries);
+    uint8_t *is_dist = vg_malloc (b->nseries);
+    for (uint32_t k = 0; k < b->nseries; k++)
+        is_dist[k] = b->series[k].kind == VG_KIND_DISTRIBUTION;
+    unsigned wrong = 0;
+    for (size_t i = 0; i < n; i++)
+        wrong |= is_dist[ss[i]];
+    free (is_dist);
+    if (wrong)
+        for (size_t i = 0; i < n; i++)
+            if (b->series[ss[i]].kind == VG_KIND_DISTRIBUTION)
+                return s_fail (err, errlen, VG_EPROTO,
+                               "sample %zu: series %" PRIu32
+                               " is a distribution, not a gauge or counter",
+                               i, ss[i]);
+
+    unsigned nonfinite = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t bits;
+        memcpy (&bits, &sv[i], 8);
+        nonfinite |= ((bits >> 52) & 0x7ff) == 0x7ff;
+    }
+    if (nonfinite)
+        for (size_t i = 0; i < n; i++)
+            if (!isfinite (sv[i]))
+                return s_fail (err, errlen, VG_EPROTO,
+                               "sample %zu: value %g is not finite (NaN and infinities are "
+                               "rejected)",
+                               i, sv[i]);
+
+    int64_t dmin = dt[0], dmax = dt[0];
+    for (size_t i = 0; i < n; i++) {
+        dmin = dt[i] < dmin ? dt[i] : dmin;
+        dmax = dt[i] > dmax ? dt[i] : dmax;
+    }
+    int64_t t;
+    if (s_check_time (m->base_ts_ms, dmin, &t) || s_check_time (m->base_ts_ms, dmax, &t))
+        for (size_t i = 0; i < n; i++)
+            if (s_check_time (m->base_ts_ms, dt[i], &t))
+                return s_fail (err, errlen, VG_EPROTO,
+                               "sample %zu: timestamp delta %" PRId64
+                               " overflows base_ts_ms %" PRId64,
+                               i, dt[i], m->base_ts_ms);
+
+    b->sample_series = vg_malloc (n * sizeof *b->sample_series);
+    b->sample_ts_ms = vg_malloc (n * sizeof *b->sample_ts_ms);
+    b->sample_value = vg_malloc (n * sizeof *b->sample_value);
+    b->samples_cap = n;
+    memcpy (b->sample_series, ss, n * sizeof *ss);
+    memcpy (b->sample_value, sv, n * sizeof *sv);
+    const int64_t base = m->base_ts_ms;
+    for (size_t i = 0; i < n; i++)
+        b->sample_ts_ms[i] = base + dt[i];
+    b->nsamples = n;
+    return 0;
+}
+
+/* One store of a distribution: lengths, order, range and counts. */
+static int s_decode_store (size_t which, const char *name, const int32_t *index, size_t nindex,
+                           const uint64_t *count, size_t ncount, const vg_codec_limits_t *lim,
+                           vg_sketch_t *sk, int negative, uint64_t *total, size_t *dense, char *err,
+                           size_t errlen)
+{
+    if (nindex != ncount)
+        return s_fail (err, errlen, VG_EPROTO,
+                       "distribution %zu: %zu %s bucket indexes but %zu counts", which, nindex,
+                       name, ncount);
+    if (nindex > lim->max_buckets)
+        return s_fail (err, errlen, VG_ETOOBIG, "distribution %zu: %zu %s buckets (limit %zu)",
+                       which, nindex, name, lim->max_buckets);
+    if (nindex == 0)
+        return 0;
+    for (size_t k = 0; k < nindex; k++) {
+        if (k > 0 && index[k] <= index[k - 1])
+            return s_fail (err, errlen, VG_EPROTO,
+                           "distribution %zu: %s bucket index %" PRId32
+                           " not above the one before (%" PRId32 ")",
+                           which, name, index[k], index[k - 1]);
+        if (count[k] == 0)
+            return s_fail (err, errlen, VG_EPROTO,
+                           "distribution %zu: %s bucket %" PRId32 " has count 0", which, name,
+                           index[k]);
+        if (__builtin_add_overflow (*total, count[k], total))
+            return s_fail (err, errlen, VG_EPROTO, "distribution %zu: bucket counts overflow",
+                           which);
+    }
+    /* Check the range before the store allocates anything. */
+    if (vg_sketch_add_bucket (sk, negative, index[0], 0) ||
+        vg_sketch_add_bucket (sk, negative, index[nindex - 1], 0))
+        return s_fail (err, errlen, VG_EPROTO,
+                       "distribution %zu: %s bucket indexes %" PRId32 "..%" PRId32
+                       " reach beyond any finite value",
+                       which, name, index[0], index[nindex - 1]);
+    size_t span = (size_t)((int64_t)index[nindex - 1] - index[0] + 1);
+    if (span > S_MAX_DENSE - *dense)
+        return s_fail (err, errlen, VG_ETOOBIG,
+                       "distribution %zu: bucket ranges need more than %u cells in all", which,
+                       S_MAX_DENSE);
+    *dense += span;
+    for (size_t k = 0; k < nindex; k++)
+        vg_sketch_add_bucket (sk, negative, index[k], count[k]);
+    return 0;
+}
+
+static int s_decode_dists (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t *b,
+                           char *err, size_t errlen)
+{
+    size_t dense = 0;
+    VG_GROW (b->dists, b->dists_cap, m->n_distributions);
+    for (size_t i = 0; i < m->n_distributions; i++) {
+        const Vigil__Distribution *d = m->distributions[i];
+        if (d->series >= b->nseries)
+            return s_fail (err, errlen, VG_EPROTO,
+                           "distribution %zu: series index %" PRIu32
+                           " out of range (batch has %" PRIu32 " series)",
+                           i, d->series, b->nseries);
+        if (b->series[d->series].kind != VG_KIND_DISTRIBUTION)
+            return s_fail (err, errlen, VG_EPROTO,
+                           "distribution %zu: series %" PRIu32 " is a %s, not a distribution", i,
+                           d->series,
+                           b->series[d->series].kind == VG_KIND_GAUGE ? "gauge" : "counter");
+        int64_t ts;
+        if (s_check_time (m->base_ts_ms, d->ts_delta_ms, &ts))
+            return s_fail (err, errlen, VG_EPROTO,
+                           "distribution %zu: timestamp delta %" PRId64
+                           " overflows base_ts_ms %" PRId64,
+                           i, d->ts_delta_ms, m->base_ts_ms);
+        if (d->count == 0)
+            return s_fail (err, errlen, VG_EPROTO, "distribution %zu: count is 0", i);
+        if (!isfinite (d->sum) || !isfinite (d->min) || !isfinite (d->max))
+            return s_fail (err, errlen, VG_EPROTO,
+                           "distribution %zu: sum %g, min %g, max %g must all be finite", i, d->sum,
+                           d->min, d->max);
+        if (d->min > d->max)
+            return s_fail (err, errlen, VG_EPROTO, "distribution %zu: min %g above max %g", i,
+                           d->min, d->max);
+
+        vg_sketch_t *sk = vg_sketch_new ();
+        uint64_t total = d->zero_count;
+        int rc = s_decode_store (i, "positive", d->bucket_index, d->n_bucket_index, d->bucket_count,
+                                 d->n_bucket_count, lim, sk, 0, &total, &dense, err, errlen);
+        if (rc == 0)
+            rc = s_decode_store (i, "negative", d->neg_bucket_index, d->n_neg_bucket_index,
+                                 d->neg_bucket_count, d->n_neg_bucket_count, lim, sk, 1, &total,
+                                 &dense, err, errlen);
+        if (rc == 0 && total != d->count)
+            rc = s_fail (err, errlen, VG_EPROTO,
+                         "distribution %zu: zero_count + bucket counts = %" PRIu64
+                         ", but count is %" PRIu64,
+                         i, total, d->count);
+        if (rc) {
+            vg_sketch_destroy (&sk);
+            return rc;
+        }
+        sk->zero_count = d->zero_count;
+        sk->count = d->count;
+        sk->sum = d->sum;
+        sk->min = d->min;
+        sk->max = d->max;
+        vg_batch_take_dist (b, d->series, ts, &sk);
+    }
+    return 0;
+}
+
+static int s_decode_events (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t *b,
+                            char *err, size_t errlen)
+{
+    vg_label_t *labels = NULL;
+    size_t labels_cap = 0;
+    int rc = 0;
+    for (size_t i = 0; i < m->n_events && rc == 0; i++) {
+        const Vigil__Event *e = m->events[i];
+        rc = s_check_names (b, "event", i, e->name, e->labels, e->n_labels, lim, err, errlen);
+        if (rc)
+            break;
+        int64_t ts;
+        if (s_check_time (m->base_ts_ms, e->ts_delta_ms, &ts)) {
+            rc = s_fail (err, errlen, VG_EPROTO,
+                         "event %zu: timestamp delta %" PRId64 " overflows base_ts_ms %" PRId64, i,
+                         e->ts_delta_ms, m->base_ts_ms);
+            break;
+        }
+        size_t n = strlen (e->text);
+        if (n > lim->max_strlen) {
+            rc = s_fail (err, errlen, VG_ETOOBIG, "event %zu: text is %zu bytes (limit %zu)", i, n,
+                         lim->max_strlen);
+            break;
+        }
+        size_t bad = s_utf8_check (e->text, n);
+        if (bad < n) {
+            rc = s_fail (err, errlen, VG_EPROTO, "event %zu: text is not valid UTF-8 (byte %zu)", i,
+                         bad);
+            break;
+        }
+        /* Events are rare: the builder's call does the bookkeeping. */
+        VG_GROW (labels, labels_cap, e->n_labels / 2 + 1);
+        for (size_t k = 0; k < e->n_labels / 2; k++) {
+            labels[k].key = b->strings[e->labels[2 * k]];
+            labels[k].value = b->strings[e->labels[2 * k + 1]];
+        }
+        vg_batch_add_event (b, ts, b->strings[e->name], labels, e->n_labels / 2, e->text);
+    }
+    free (labels);
+    return rc;
+}
+
+static int s_decode (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t **out,
+                     char *err, size_t errlen)
+{
+    size_t n = strlen (m->agent_id);
+    if (n == 0)
+        return s_fail (err, errlen, VG_EPROTO, "agent_id is empty");
+    if (n > VG_WIRE_MAX_AGENT_ID)
+        return s_fail (err, errlen, VG_EPROTO, "agent_id is %zu bytes (limit %d)", n,
+                       VG_WIRE_MAX_AGENT_ID);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)m->agent_id[i];
+        if (c < 0x20 || c > 0x7e)
+            return s_fail (err, errlen, VG_EPROTO,
+                           "agent_id byte %zu (0x%02x) is not printable ASCII", i, c);
+    }
+    n = strlen (m->hostname);
+    if (n > S_MAX_HOSTNAME)
+        return s_fail (err, errlen, VG_EPROTO, "hostname is %zu bytes (limit %d)", n,
+                       S_MAX_HOSTNAME);
+    if (s_utf8_check (m->hostname, n) < n)
+        return s_fail (err, errlen, VG_EPROTO, "hostname is not valid UTF-8");
+    if (m->seq == 0)
+        return s_fail (err, errlen, VG_EPROTO, "seq is 0 (sequence numbers start at 1)");
+    if (m->relative_accuracy_ppm != 0 && m->relative_accuracy_ppm != S_ACCURACY_PPM)
+        return s_fail (err, errlen, VG_EPROTO,
+                       "relative accuracy %" PRIu32 " ppm is not supported (only %d)",
+                       m->relative_accuracy_ppm, S_ACCURACY_PPM);
+
+    vg_batch_t *b = vg_batch_new (m->agent_id, m->hostname);
+    b->seq = m->seq;
+    b->sent_ms = m->sent_ms;
+    int rc = s_decode_strings (m, lim, b, err, errlen);
+    if (rc == 0)
+        rc = s_decode_series (m, lim, b, err, errlen);
+    if (rc == 0)
+        rc = s_decode_samples (m, b, err, errlen);
+    if (rc == 0)
+        rc = s_decode_dists (m, lim, b, err, errlen);
+    if (rc == 0)
+        rc = s_decode_events (m, lim, b, err, errlen);
+    if (rc) {
+        vg_batch_destroy (&b);
+        return rc;
+    }
+    *out = b;
+    return 0;
+}
+
+int vg_codec_decode_batch (const uint8_t *data, size_t len, const vg_codec_limits_t *limits,
+                           vg_batch_t **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (err && errlen)
+        err[0] = '\0';
+    vg_codec_limits_t lim = limits ? *limits : vg_codec_default_limits ();
+    if (!data && len)
+        return s_fail (err, errlen, VG_EPROTO, "no data");
+    s_counts_t counts;
+    int rc = s_prescan (data, len, &counts, err, errlen);
+    if (rc == 0)
+        rc = s_check_counts (&counts, &lim, err, errlen);
+    if (rc)
+        return rc;
+    Vigil__Batch *m = vigil__batch__unpack (NULL, len, data);
+    if (!m)
+        return s_fail (err, errlen, VG_EPROTO, "malformed protobuf: not a vigil.Batch");
+    rc = s_decode (m, &lim, out, err, errlen);
+    vigil__batch__free_unpacked (m, NULL);
+    return rc;
+}
+
+/* ---- acks ---- */
+
+int vg_codec_encode_ack (uint64_t seq, vg_ack_status_t status, const char *reason, uint8_t **out,
+                         size_t *len)
+{
+    Vigil__Ack msg = VIGIL__ACK__INIT;
+    msg.seq = seq;
+    msg.status = (Vigil__Ack__Status)status;
+    msg.reason = (char *)(reason ? reason : "");
+    *len = vigil__ack__get_packed_size (&msg);
+    *out = vg_malloc (*len);
+    vigil__ack__pack (&msg, *out);
+    return 0;
+}
+
+int vg_codec_decode_ack (const uint8_t *data, size_t len, uint64_t *seq, vg_ack_status_t *status,
+                         char *reason, size_t reasonlen)
+{
+    if (reason && reasonlen)
+        reason[0] = '\0';
+    if (!data && len)
+        return VG_EPROTO;
+    Vigil__Ack *m = vigil__ack__unpack (NULL, len, data);
+    if (!m)
+        return VG_EPROTO;
+    int rc = VG_EPROTO;
+    if ((unsigned)m->status <= VIGIL__ACK__STATUS__RETRY) {
+        *seq = m->seq;
+        *status = (vg_ack_status_t)m->status;
+        if (reason && reasonlen)
+            snprintf (reason, reasonlen, "%s", m->reason);
+        rc = 0;
+    }
+    vigil__ack__free_unpacked (m, NULL);
+    return rc;
+}

@@ -1,0 +1,1009 @@
+/*  test_codec.c - batches and acks through protobuf and back; every rule the
+ *  decoder enforces, on frames a broken or hostile peer could send.
+ *
+ *  Bad frames are made two ways: a batch with bad public fields or pushed bad
+ *  indexes goes through the encoder, or raw protobuf fields are appended to a
+ *  valid encoding (protobuf merges a concatenation: repeated fields append,
+ *  a repeated scalar field overrides).
+ */
+#include "test_assert.h"
+#include "vg_alloc.h"
+#include "vg_batch.h"
+#include "vg_buf.h"
+#include "vg_codec.h"
+#include "vg_error.h"
+#include "vg_wire.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define T0 1700000000000LL
+
+/* ---- a minimal protobuf writer for hand-made frames ---- */
+
+static void pb_varint (vg_buf_t *b, uint64_t v)
+{
+    uint8_t tmp[10];
+    size_t n = 0;
+    do {
+        tmp[n] = (uint8_t)(v & 0x7f);
+        v >>= 7;
+        if (v)
+            tmp[n] |= 0x80;
+        n++;
+    } while (v);
+    vg_buf_append (b, tmp, n);
+}
+
+static void pb_tag (vg_buf_t *b, unsigned field, unsigned wire)
+{
+    pb_varint (b, ((uint64_t)field << 3) | wire);
+}
+
+static uint64_t pb_zigzag (int64_t v)
+{
+    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static void pb_uint (vg_buf_t *b, unsigned field, uint64_t v)
+{
+    pb_tag (b, field, 0);
+    pb_varint (b, v);
+}
+
+static void pb_sint (vg_buf_t *b, unsigned field, int64_t v)
+{
+    pb_uint (b, field, pb_zigzag (v));
+}
+
+static void pb_double (vg_buf_t *b, unsigned field, double v)
+{
+    pb_tag (b, field, 1);
+    vg_buf_append (b, &v, 8); /* little-endian host */
+}
+
+static void pb_bytes (vg_buf_t *b, unsigned field, const void *data, size_t n)
+{
+    pb_tag (b, field, 2);
+    pb_varint (b, n);
+    if (n) /* an empty sub-message has no buffer yet */
+        vg_buf_append (b, data, n);
+}
+
+static void pb_msg (vg_buf_t *b, unsigned field, vg_buf_t *sub)
+{
+    pb_bytes (b, field, sub->data, sub->len);
+    vg_buf_free (sub);
+}
+
+static void pb_packed_u (vg_buf_t *b, unsigned field, const uint64_t *v, size_t n)
+{
+    vg_buf_t sub = {0};
+    for (size_t i = 0; i < n; i++)
+        pb_varint (&sub, v[i]);
+    pb_msg (b, field, &sub);
+}
+
+static void pb_packed_s (vg_buf_t *b, unsigned field, const int64_t *v, size_t n)
+{
+    vg_buf_t sub = {0};
+    for (size_t i = 0; i < n; i++)
+        pb_varint (&sub, pb_zigzag (v[i]));
+    pb_msg (b, field, &sub);
+}
+
+static void pb_packed_d (vg_buf_t *b, unsigned field, const double *v, size_t n)
+{
+    pb_bytes (b, field, v, n * sizeof *v);
+}
+
+/* A raw Distribution (field 15 of Batch). */
+typedef struct {
+    uint32_t series;
+    uint64_t count, zero_count;
+    double sum, min, max;
+    int64_t idx[4];
+    uint64_t cnt[4];
+    size_t nidx, ncnt;
+    int negative; /* the buckets go to the negative store */
+} raw_dist_t;
+
+static void pb_dist (vg_buf_t *b, const raw_dist_t *d)
+{
+    vg_buf_t sub = {0};
+    pb_uint (&sub, 1, d->series);
+    pb_uint (&sub, 3, d->count);
+    pb_double (&sub, 4, d->sum);
+    pb_double (&sub, 5, d->min);
+    pb_double (&sub, 6, d->max);
+    pb_uint (&sub, 7, d->zero_count);
+    pb_packed_s (&sub, d->negative ? 10 : 8, d->idx, d->nidx);
+    pb_packed_u (&sub, d->negative ? 11 : 9, d->cnt, d->ncnt);
+    pb_msg (b, 15, &sub);
+}
+
+/* ---- the reference batch ---- */
+
+/* Series 0 gauge cpu{mode=user}, 1 counter requests{method=GET,path=/}, 2
+ * distribution latency{path=/chat}; samples of both, distributions with
+ * positive, negative and zero values, two events. */
+static vg_batch_t *s_reference (void)
+{
+    vg_batch_t *b = vg_batch_new ("agent-7f3a", "web-1.example.com");
+    b->seq = 42;
+    b->sent_ms = T0 + 10000;
+    vg_label_t cpu_l[] = {{"mode", "user"}};
+    vg_label_t req_l[] = {{"path", "/"}, {"method", "GET"}};
+    vg_label_t lat_l[] = {{"path", "/chat"}};
+    uint32_t cpu = vg_batch_series (b, "cpu", VG_KIND_GAUGE, cpu_l, 1);
+    uint32_t req = vg_batch_series (b, "requests", VG_KIND_COUNTER, req_l, 2);
+    uint32_t lat = vg_batch_series (b, "latency", VG_KIND_DISTRIBUTION, lat_l, 1);
+    ASSERT_EQ (cpu, 0);
+    ASSERT_EQ (req, 1);
+    ASSERT_EQ (lat, 2);
+    for (int i = 0; i < 10; i++) {
+        vg_batch_add_sample (b, cpu, T0 + i * 1000, 12.5 + i);
+        vg_batch_add_sample (b, req, T0 + i * 1000, 1e12 + i);
+    }
+    vg_batch_add_sample (b, cpu, T0 - 5, -0.0);
+    vg_batch_add_sample (b, cpu, T0 + 7, DBL_MAX);
+    vg_batch_add_sample (b, cpu, T0 + 8, -DBL_MIN);
+
+    vg_sketch_t *pos = vg_sketch_new (), *mixed = vg_sketch_new ();
+    for (int i = 1; i <= 1000; i++)
+        vg_sketch_add (pos, i * 0.25);
+    for (int i = -300; i <= 300; i++)
+        vg_sketch_add (mixed, i * 3.0); /* includes 0 */
+    vg_sketch_add (mixed, 1e-12);       /* counts as zero */
+    vg_batch_take_dist (b, lat, T0 + 10000, &pos);
+    vg_batch_take_dist (b, lat, T0 + 20000, &mixed);
+
+    vg_label_t ev_l[] = {{"version", "1.4.2"}, {"env", "prod"}};
+    vg_batch_add_event (b, T0 + 3000, "deploy", ev_l, 2, "deployed 1.4.2 \xe2\x9c\x93");
+    vg_batch_add_event (b, T0 + 4000, "backup", NULL, 0, NULL);
+    return b;
+}
+
+static uint8_t *s_encode (const vg_batch_t *b, size_t *len)
+{
+    uint8_t *out = NULL;
+    ASSERT_EQ (vg_codec_encode_batch (b, &out, len), 0);
+    ASSERT (out);
+    return out;
+}
+
+static vg_batch_t *s_decode_ok (const void *data, size_t len, const vg_codec_limits_t *lim)
+{
+    vg_batch_t *b = NULL;
+    char err[256] = "";
+    int rc = vg_codec_decode_batch (data, len, lim, &b, err, sizeof err);
+    if (rc != 0)
+        TEST_FAIL ("decode failed: %d: %s", rc, err);
+    ASSERT (b);
+    return b;
+}
+
+#define EXPECT_FAIL(data, len, lim, code, reason)                                                  \
+    do {                                                                                           \
+        vg_batch_t *b_ = (vg_batch_t *)1;                                                          \
+        char err_[256] = "";                                                                       \
+        int rc_ =                                                                                  \
+            vg_codec_decode_batch ((const uint8_t *)(data), (len), (lim), &b_, err_, sizeof err_); \
+        if (rc_ != (code))                                                                         \
+            TEST_FAIL ("decode: rc %d (%s), want %d, for \"%s\"", rc_, err_, (code), (reason));    \
+        ASSERT (b_ == NULL);                                                                       \
+        ASSERT_STR_CONTAINS (err_, (reason));                                                      \
+    } while (0)
+
+/* A valid encoding with raw fields appended. */
+static vg_buf_t s_base (void)
+{
+    vg_batch_t *b = s_reference ();
+    size_t len;
+    uint8_t *enc = s_encode (b, &len);
+    vg_buf_t buf = {0};
+    vg_buf_append (&buf, enc, len);
+    free (enc);
+    vg_batch_destroy (&b);
+    return buf;
+}
+
+/* ---- comparing batches ---- */
+
+static void s_assert_labels (const vg_batch_t *a, const uint32_t *la, const vg_batch_t *b,
+                             const uint32_t *lb, uint32_t n)
+{
+    for (uint32_t k = 0; k < 2 * n; k++)
+        ASSERT_STR_EQ (a->strings[la[k]], b->strings[lb[k]]);
+}
+
+static void s_assert_store (const vg_sketch_store_t *a, const vg_sketch_store_t *b)
+{
+    /* Same non-empty buckets, whatever the dense layout. */
+    size_t na = 0, nb = 0;
+    for (uint32_t k = 0; k < a->len; k++)
+        if (a->counts[k]) {
+            na++;
+            int64_t k2 = (int64_t)a->offset + k - b->offset;
+            ASSERT (k2 >= 0 && k2 < (int64_t)b->len);
+            ASSERT_EQ (b->counts[k2], a->counts[k]);
+        }
+    for (uint32_t k = 0; k < b->len; k++)
+        nb += b->counts[k] != 0;
+    ASSERT_EQ (na, nb);
+}
+
+static void s_assert_same (const vg_batch_t *a, const vg_batch_t *b)
+{
+    ASSERT_STR_EQ (a->agent_id, b->agent_id);
+    ASSERT_STR_EQ (a->hostname, b->hostname);
+    ASSERT_EQ (a->seq, b->seq);
+    ASSERT_EQ (a->sent_ms, b->sent_ms);
+    ASSERT_EQ (a->nseries, b->nseries);
+    for (uint32_t i = 0; i < a->nseries; i++) {
+        ASSERT_STR_EQ (a->strings[a->series[i].name], b->strings[b->series[i].name]);
+        ASSERT_EQ (a->series[i].kind, b->series[i].kind);
+        ASSERT_EQ (a->series[i].nlabels, b->series[i].nlabels);
+        s_assert_labels (a, a->series[i].labels, b, b->series[i].labels, a->series[i].nlabels);
+    }
+    ASSERT_EQ (a->nsamples, b->nsamples);
+    for (size_t i = 0; i < a->nsamples; i++) {
+        ASSERT_EQ (a->sample_series[i], b->sample_series[i]);
+        ASSERT_EQ (a->sample_ts_ms[i], b->sample_ts_ms[i]);
+        ASSERT (memcmp (&a->sample_value[i], &b->sample_value[i], 8) == 0); /* bit-exact, -0 */
+    }
+    ASSERT_EQ (a->ndists, b->ndists);
+    for (size_t i = 0; i < a->ndists; i++) {
+        const vg_sketch_t *x = a->dists[i].sketch, *y = b->dists[i].sketch;
+        ASSERT_EQ (a->dists[i].series, b->dists[i].series);
+        ASSERT_EQ (a->dists[i].ts_ms, b->dists[i].ts_ms);
+        ASSERT_EQ (x->count, y->count);
+        ASSERT_EQ (x->zero_count, y->zero_count);
+        ASSERT_NEAR (x->sum, y->sum, 0);
+        ASSERT_NEAR (x->min, y->min, 0);
+        ASSERT_NEAR (x->max, y->max, 0);
+        s_assert_store (&x->pos, &y->pos);
+        s_assert_store (&x->neg, &y->neg);
+        for (int q = 0; q <= 100; q++)
+            ASSERT_NEAR (vg_sketch_quantile (x, q / 100.0), vg_sketch_quantile (y, q / 100.0), 0);
+    }
+    ASSERT_EQ (a->nevents, b->nevents);
+    for (size_t i = 0; i < a->nevents; i++) {
+        ASSERT_EQ (a->events[i].ts_ms, b->events[i].ts_ms);
+        ASSERT_STR_EQ (a->strings[a->events[i].name], b->strings[b->events[i].name]);
+        ASSERT_EQ (a->events[i].nlabels, b->events[i].nlabels);
+        s_assert_labels (a, a->events[i].labels, b, b->events[i].labels, a->events[i].nlabels);
+        ASSERT_STR_EQ (a->events[i].text, b->events[i].text);
+    }
+}
+
+/* ---- tests ---- */
+
+static void test_round_trip (void)
+{
+    vg_batch_t *a = s_reference ();
+    size_t len;
+    uint8_t *enc = s_encode (a, &len);
+    vg_batch_t *b = s_decode_ok (enc, len, NULL);
+    s_assert_same (a, b);
+    ASSERT_EQ (vg_batch_count (b), 25);
+    ASSERT_EQ (b->dists[1].sketch->zero_count, 2);
+    ASSERT_EQ (b->dists[1].sketch->neg.len > 0, 1);
+    ASSERT_NEAR (vg_sketch_quantile (b->dists[1].sketch, 0.5), 0, 0);
+    ASSERT (vg_sketch_quantile (b->dists[1].sketch, 0.05) < 0);
+
+    /* A decoded batch re-encodes to the same bytes. */
+    size_t len2;
+    uint8_t *enc2 = s_encode (b, &len2);
+    ASSERT_EQ (len2, len);
+    ASSERT (memcmp (enc, enc2, len) == 0);
+
+    /* The builder works on a decoded batch: it finds the decoded series. */
+    vg_label_t cpu_l[] = {{"mode", "user"}};
+    ASSERT_EQ (vg_batch_series (b, "cpu", VG_KIND_GAUGE, cpu_l, 1), 0);
+    ASSERT_EQ (vg_batch_series (b, "cpu", VG_KIND_COUNTER, cpu_l, 1), 3);
+
+    free (enc);
+    free (enc2);
+    vg_batch_destroy (&a);
+    vg_batch_destroy (&b);
+}
+
+static void test_round_trip_large (void)
+{
+    vg_batch_t *a = vg_batch_new ("agent", "host");
+    a->seq = 1;
+    char name[32];
+    for (int i = 0; i < 100000; i++) {
+        snprintf (name, sizeof name, "m%d", i % 500);
+        uint32_t s = vg_batch_series (a, name, i % 3 ? VG_KIND_GAUGE : VG_KIND_COUNTER, NULL, 0);
+        vg_batch_add_sample (a, s, T0 + i, i * 1.5);
+    }
+    size_t len;
+    uint8_t *enc = s_encode (a, &len);
+    vg_batch_t *b = s_decode_ok (enc, len, NULL);
+    s_assert_same (a, b);
+    ASSERT_EQ (b->nsamples, 100000);
+    free (enc);
+    vg_batch_destroy (&a);
+    vg_batch_destroy (&b);
+}
+
+static void test_empty_and_skipped (void)
+{
+    /* A batch with nothing in it is still a batch (a heartbeat). */
+    vg_batch_t *a = vg_batch_new ("agent", "");
+    a->seq = 1;
+    size_t len;
+    uint8_t *enc = s_encode (a, &len);
+    vg_batch_t *b = s_decode_ok (enc, len, NULL);
+    s_assert_same (a, b);
+    free (enc);
+    vg_batch_destroy (&b);
+
+    /* Empty sketches and non-finite values that slipped into the public
+     * columns are left out rather than getting the batch rejected. */
+    uint32_t g = vg_batch_series (a, "g", VG_KIND_GAUGE, NULL, 0);
+    uint32_t d = vg_batch_series (a, "d", VG_KIND_DISTRIBUTION, NULL, 0);
+    vg_batch_add_sample (a, g, T0, 1);
+    vg_batch_add_sample (a, g, T0 + 1, 2);
+    vg_batch_add_sample (a, g, T0 + 2, 3);
+    a->sample_value[1] = NAN;
+    vg_sketch_t *empty = vg_sketch_new ();
+    vg_batch_add_dist (a, d, T0 - 100000, empty); /* also not the base time */
+    vg_sketch_destroy (&empty);
+    enc = s_encode (a, &len);
+    b = s_decode_ok (enc, len, NULL);
+    ASSERT_EQ (b->nsamples, 2);
+    ASSERT_NEAR (b->sample_value[1], 3, 0);
+    ASSERT_EQ (b->sample_ts_ms[1], T0 + 2);
+    ASSERT_EQ (b->ndists, 0);
+    free (enc);
+    vg_batch_destroy (&b);
+
+    /* Timestamps too far apart for one base are an encoding error. */
+    vg_batch_add_sample (a, g, INT64_MIN, 1);
+    vg_batch_add_sample (a, g, INT64_MAX, 1);
+    uint8_t *out = (uint8_t *)1;
+    ASSERT_EQ (vg_codec_encode_batch (a, &out, &len), VG_EINVAL);
+    ASSERT (out == NULL);
+    vg_batch_destroy (&a);
+}
+
+/* Unknown fields are skipped: fields are only ever added to the schema. */
+static void test_unknown_fields (void)
+{
+    vg_buf_t buf = s_base ();
+    pb_uint (&buf, 99, 12345);
+    pb_bytes (&buf, 100, "future", 6);
+    pb_double (&buf, 101, 1.5);
+    vg_batch_t *b = s_decode_ok (buf.data, buf.len, NULL);
+    ASSERT_EQ (b->seq, 42);
+    vg_batch_destroy (&b);
+    vg_buf_free (&buf);
+}
+
+/* Rules on the batch's identity. */
+static void test_identity_rules (void)
+{
+    vg_buf_t buf = s_base ();
+    size_t base_len = buf.len;
+    char big[400];
+
+    pb_uint (&buf, 3, 0);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "seq is 0");
+    buf.len = base_len;
+
+    pb_bytes (&buf, 1, "", 0);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "agent_id is empty");
+    buf.len = base_len;
+
+    memset (big, 'a', sizeof big);
+    pb_bytes (&buf, 1, big, VG_WIRE_MAX_AGENT_ID);
+    vg_batch_t *ok = s_decode_ok (buf.data, buf.len, NULL);
+    ASSERT_EQ (strlen (ok->agent_id), VG_WIRE_MAX_AGENT_ID);
+    vg_batch_destroy (&ok);
+    buf.len = base_len;
+    pb_bytes (&buf, 1, big, VG_WIRE_MAX_AGENT_ID + 1);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "agent_id is 129 bytes (limit 128)");
+    buf.len = base_len;
+
+    pb_bytes (&buf, 1, "agent\n1", 7);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO,
+                 "agent_id byte 5 (0x0a) is not printable ASCII");
+    buf.len = base_len;
+    pb_bytes (&buf, 1, "agent-\xc3\xa9", 8);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO,
+                 "agent_id byte 6 (0xc3) is not printable ASCII");
+    buf.len = base_len;
+    pb_bytes (&buf, 1, "a\0b", 3);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "agent_id contains a NUL byte");
+    buf.len = base_len;
+
+    pb_bytes (&buf, 2, big, 255);
+    ok = s_decode_ok (buf.data, buf.len, NULL);
+    vg_batch_destroy (&ok);
+    buf.len = base_len;
+    pb_bytes (&buf, 2, big, 256);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "hostname is 256 bytes (limit 255)");
+    buf.len = base_len;
+    pb_bytes (&buf, 2, "host\xff", 5);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "hostname is not valid UTF-8");
+    buf.len = base_len;
+
+    pb_uint (&buf, 6, 5000);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO,
+                 "relative accuracy 5000 ppm is not supported (only 10000)");
+    buf.len = base_len;
+    pb_uint (&buf, 6, 0); /* 0 means the default 1 % */
+    ok = s_decode_ok (buf.data, buf.len, NULL);
+    vg_batch_destroy (&ok);
+    vg_buf_free (&buf);
+}
+
+static void test_string_rules (void)
+{
+    vg_buf_t buf = s_base ();
+    size_t base_len = buf.len;
+    vg_batch_t *ref = s_reference ();
+    uint32_t n = ref->nstrings; /* the index the next string gets */
+    vg_batch_destroy (&ref);
+    char msg[128];
+
+    pb_bytes (&buf, 10, "ok\xc3\x28", 4);
+    snprintf (msg, sizeof msg, "string %u is not valid UTF-8 (byte 2)", n);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, msg);
+    buf.len = base_len;
+
+    const char *bad[] = {"\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82", "\x80"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        pb_bytes (&buf, 10, bad[i], strlen (bad[i]));
+        snprintf (msg, sizeof msg, "string %u is not valid UTF-8 (byte 0)", n);
+        EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, msg);
+        buf.len = base_len;
+    }
+    pb_bytes (&buf, 10, "\xf0\x9f\x94\xa5 ok \xe2\x9c\x93", 11);
+    vg_batch_t *ok = s_decode_ok (buf.data, buf.len, NULL);
+    vg_batch_destroy (&ok);
+    buf.len = base_len;
+
+    pb_bytes (&buf, 10, "a\0b", 3);
+    snprintf (msg, sizeof msg, "string %u contains a NUL byte", n);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, msg);
+    buf.len = base_len;
+
+    vg_codec_limits_t lim = vg_codec_default_limits ();
+    lim.max_strlen = 8;
+    pb_bytes (&buf, 10, "123456789", 9);
+    snprintf (msg, sizeof msg, "string %u is 9 bytes (limit 8)", n);
+    EXPECT_FAIL (buf.data, buf.len, &lim, VG_ETOOBIG, msg);
+    buf.len = base_len;
+
+    lim = vg_codec_default_limits ();
+    lim.max_strings = n;
+    ok = s_decode_ok (buf.data, buf.len, &lim);
+    vg_batch_destroy (&ok);
+    pb_bytes (&buf, 10, "one too many", 12);
+    snprintf (msg, sizeof msg, "batch has %u strings (limit %u)", n + 1, n);
+    EXPECT_FAIL (buf.data, buf.len, &lim, VG_ETOOBIG, msg);
+    vg_buf_free (&buf);
+}
+
+static void test_series_rules (void)
+{
+    vg_batch_t *b = s_reference ();
+    uint32_t nstr = b->nstrings;
+    uint32_t user = vg_batch_intern (b, "user"), mode = vg_batch_intern (b, "mode");
+    uint32_t path = vg_batch_intern (b, "path");
+    char msg[160];
+    size_t len;
+    uint8_t *enc;
+
+    vg_batch_push_series (b, 99, VG_KIND_GAUGE, NULL, 0);
+    enc = s_encode (b, &len);
+    snprintf (msg, sizeof msg, "series 3: name index 99 out of range (batch has %u strings)", nstr);
+    EXPECT_FAIL (enc, len, NULL, VG_EPROTO, msg);
+    free (enc);
+    b->nseries--;
+
+    vg_batch_push_series (b, 0, (vg_kind_t)7, NULL, 0);
+    enc = s_encode (b, &len);
+    EXPECT_FAIL (enc, len, NULL, VG_EPROTO,
+                 "series 3: kind 7 is not gauge, counter or distribution");
+    free (enc);
+    b->nseries--;
+
+    uint32_t oob[] = {mode, 500};
+    vg_batch_push_series (b, 0, VG_KIND_GAUGE, oob, 1);
+    enc = s_encode (b, &len);
+    snprintf (msg, sizeof msg,
+              "series 3: label value index 500 out of range (batch has %u strings)", nstr);
+    EXPECT_FAIL (enc, len, NULL, VG_EPROTO, msg);
+    free (enc);
+    b->nseries--;
+
+    uint32_t unsorted[] = {path, user, mode, user};
+    vg_batch_push_series (b, 0, VG_KIND_GAUGE, unsorted, 2);
+    enc = s_encode (b, &len);
+    EXPECT_FAIL (enc, len, NULL, VG_EPROTO,
+                 "series 3: label keys are not unique and ascending (key 1 after key 0)");
+    free (enc);
+    b->nseries--;
+
+    uint32_t twice[] = {mode, user, mode, user};
+    vg_batch_push_series (b, 0, VG_KIND_GAUGE, twice, 2);
+    enc = s_encode (b, &len);
+    EXPECT_FAIL (enc, len, NULL, VG_EPROTO, "series 3: label keys are not unique and ascending");
+    free (enc);
+    b->nseries--;
+
+    /* Labels per series: the reference has at most 2. */
+    enc = s_encode (b, &len);
+    vg_codec_limits_t lim = vg_codec_default_limits ();
+    lim.max_labels = 2;
+    vg_batch_t *ok = s_decode_ok (enc, len, &lim);
+    vg_batch_destroy (&ok);
+    lim.max_labels = 1;
+    EXPECT_FAIL (enc, len, &lim, VG_ETOOBIG, "series 1: 2 labels (limit 1)");
+
+    /* An odd label list cannot come from vg_batch_t: write it by hand. */
+    vg_buf_t buf = {0};
+    vg_buf_append (&buf, enc, len);
+    vg_buf_t sub = {0};
+    pb_uint (&sub, 1, 0);
+    uint64_t odd[] = {mode, user, path};
+    pb_packed_u (&sub, 3, odd, 3);
+    pb_msg (&buf, 11, &sub);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "series 3: label list has odd length 3");
+    vg_buf_free (&buf);
+    free (enc);
+    vg_batch_destroy (&b);
+}
+
+static void test_sample_rules (void)
+{
+    vg_batch_t *b = s_reference ();
+    size_t len;
+    uint8_t *enc;
+
+    /* The reference's samples 0..22 alternate cpu (0) and requests (1). */
+    b->sample_series[17] = 9;
+    enc = s_encode (b, &len);
+    EXPECT_FAIL (enc, len, NULL, VG_EPROTO,
+                 "sample 17: series index 9 out of range (batch has 3 series)");
+    free (enc);
+
+    b->sample_series[17] = 2;
+    enc = s_encode (b, &len);
+    EXPECT_FAIL (enc, len, NULL, VG_EPROTO,
+                 "sample 17: series 2 is a distribution, not a gauge or counter");
+    free (enc);
+    b->sample_series[17] = 1;
+
+    vg_buf_t buf = s_base ();
+    size_t base_len = buf.len;
+    uint64_t s1[] = {0};
+    int64_t d1[] = {5};
+    double nan[] = {NAN}, inf[] = {-INFINITY}, one[] = {1.0};
+    pb_packed_u (&buf, 12, s1, 1);
+    pb_packed_s (&buf, 13, d1, 1);
+    pb_packed_d (&buf, 14, nan, 1);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "sample 23: value nan is not finite");
+    buf.len = base_len;
+    pb_packed_u (&buf, 12, s1, 1);
+    pb_packed_s (&buf, 13, d1, 1);
+    pb_packed_d (&buf, 14, inf, 1);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "sample 23: value -inf is not finite");
+    buf.len = base_len;
+
+    /* Columns of different lengths. */
+    pb_packed_u (&buf, 12, s1, 1);
+    pb_packed_d (&buf, 14, one, 1);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO,
+                 "sample columns differ in length: 24 series, 23 timestamps, 24 values");
+    buf.len = base_len;
+
+    /* Unpacked encoding of the columns is valid protobuf and accepted. */
+    pb_uint (&buf, 12, 0);
+    pb_sint (&buf, 13, 5);
+    pb_double (&buf, 14, 2.5);
+    vg_batch_t *ok = s_decode_ok (buf.data, buf.len, NULL);
+    ASSERT_EQ (ok->nsamples, 24);
+    ASSERT_NEAR (ok->sample_value[23], 2.5, 0);
+    vg_batch_destroy (&ok);
+    buf.len = base_len;
+
+    /* A delta that overflows the base time. */
+    int64_t huge[] = {INT64_MAX};
+    pb_packed_u (&buf, 12, s1, 1);
+    pb_packed_s (&buf, 13, huge, 1);
+    pb_packed_d (&buf, 14, one, 1);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "sample 23: timestamp delta");
+    vg_buf_free (&buf);
+    vg_batch_destroy (&b);
+}
+
+static void test_dist_rules (void)
+{
+    vg_batch_t *b = s_reference ();
+    size_t len;
+    uint8_t *enc;
+
+    b->dists[1].series = 7;
+    enc = s_encode (b, &len);
+    EXPECT_FAIL (enc, len, NULL, VG_EPROTO,
+                 "distribution 1: series index 7 out of range (batch has 3 series)");
+    free (enc);
+    b->dists[1].series = 0;
+    enc = s_encode (b, &len);
+    EXPECT_FAIL (enc, len, NULL, VG_EPROTO,
+                 "distribution 1: series 0 is a gauge, not a distribution");
+    free (enc);
+    b->dists[1].series = 2;
+
+    vg_sketch_t *sk = b->dists[0].sketch;
+    sk->count++;
+    enc = s_encode (b, &len);
+    EXPECT_FAIL (enc, len, NULL, VG_EPROTO,
+                 "distribution 0: zero_count + bucket counts = 1000, but count is 1001");
+    free (enc);
+    sk->count--;
+
+    double min = sk->min;
+    sk->min = sk->max + 1;
+    enc = s_encode (b, &len);
+    EXPECT_FAIL (enc, len, NULL, VG_EPROTO, "distribution 0: min 251 above max 250");
+    free (enc);
+    sk->min = min;
+
+    /* A store moved beyond what any double reaches. */
+    int32_t offset = sk->pos.offset;
+    sk->pos.offset = 40000;
+    enc = s_encode (b, &len);
+    EXPECT_FAIL (enc, len, NULL, VG_EPROTO, "reach beyond any finite value");
+    free (enc);
+    sk->pos.offset = offset;
+
+    /* Buckets per store. */
+    enc = s_encode (b, &len);
+    vg_codec_limits_t lim = vg_codec_default_limits ();
+    lim.max_buckets = 10;
+    char msg[128];
+    uint32_t nz = 0;
+    for (uint32_t k = 0; k < sk->pos.len; k++)
+        nz += sk->pos.counts[k] != 0;
+    snprintf (msg, sizeof msg, "distribution 0: %u positive buckets (limit 10)", nz);
+    EXPECT_FAIL (enc, len, &lim, VG_ETOOBIG, msg);
+    free (enc);
+
+    /* Hand-made distributions: what a sketch cannot hold. */
+    vg_buf_t buf = s_base ();
+    size_t base_len = buf.len;
+    raw_dist_t good = {.series = 2,
+                       .count = 3,
+                       .zero_count = 1,
+                       .sum = 3,
+                       .min = 0,
+                       .max = 2,
+                       .idx = {0, 35},
+                       .cnt = {1, 1},
+                       .nidx = 2,
+                       .ncnt = 2};
+    pb_dist (&buf, &good);
+    vg_batch_t *ok = s_decode_ok (buf.data, buf.len, NULL);
+    ASSERT_EQ (ok->ndists, 3);
+    ASSERT_EQ (ok->dists[2].sketch->count, 3);
+    ASSERT_EQ (ok->dists[2].ts_ms, T0 - 5); /* base is the earliest time */
+    vg_batch_destroy (&ok);
+    buf.len = base_len;
+
+    raw_dist_t d = good;
+    d.count = 0;
+    d.zero_count = 0;
+    d.nidx = d.ncnt = 0;
+    pb_dist (&buf, &d);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "distribution 2: count is 0");
+    buf.len = base_len;
+
+    d = good;
+    d.sum = NAN;
+    pb_dist (&buf, &d);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "distribution 2: sum nan, min 0, max 2 must");
+    buf.len = base_len;
+    d = good;
+    d.max = INFINITY;
+    pb_dist (&buf, &d);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "must all be finite");
+    buf.len = base_len;
+
+    d = good;
+    d.ncnt = 1;
+    d.count = 2;
+    pb_dist (&buf, &d);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO,
+                 "distribution 2: 2 positive bucket indexes but 1 counts");
+    buf.len = base_len;
+
+    d = good;
+    d.idx[1] = 0;
+    pb_dist (&buf, &d);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO,
+                 "distribution 2: positive bucket index 0 not above the one before (0)");
+    buf.len = base_len;
+    d = good;
+    d.idx[0] = 40;
+    d.negative = 1;
+    pb_dist (&buf, &d);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO,
+                 "distribution 2: negative bucket index 35 not above the one before (40)");
+    buf.len = base_len;
+
+    d = good;
+    d.cnt[1] = 0;
+    d.count = 2;
+    pb_dist (&buf, &d);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO,
+                 "distribution 2: positive bucket 35 has count 0");
+    buf.len = base_len;
+
+    d = good;
+    d.idx[0] = -5000;
+    pb_dist (&buf, &d);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO,
+                 "distribution 2: positive bucket indexes -5000..35 reach beyond any finite value");
+    buf.len = base_len;
+
+    d = good;
+    d.cnt[0] = UINT64_MAX;
+    pb_dist (&buf, &d);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "distribution 2: bucket counts overflow");
+    buf.len = base_len;
+
+    /* Wide but legal stores add up: the decoder refuses to expand too many. */
+    d = good;
+    d.idx[0] = -1036;
+    d.idx[1] = 35488;
+    pb_dist (&buf, &d);
+    ok = s_decode_ok (buf.data, buf.len, NULL);
+    vg_batch_destroy (&ok);
+    for (int i = 0; i < 200; i++)
+        pb_dist (&buf, &d);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_ETOOBIG, "bucket ranges need more than");
+    vg_buf_free (&buf);
+    vg_batch_destroy (&b);
+}
+
+static void test_event_rules (void)
+{
+    vg_batch_t *b = s_reference ();
+    size_t len;
+    b->events[1].name = 300;
+    uint8_t *enc = s_encode (b, &len);
+    char msg[128];
+    snprintf (msg, sizeof msg, "event 1: name index 300 out of range (batch has %u strings)",
+              b->nstrings);
+    EXPECT_FAIL (enc, len, NULL, VG_EPROTO, msg);
+    free (enc);
+    b->events[1].name = 0;
+
+    b->events[0].labels[1] = 301;
+    enc = s_encode (b, &len);
+    EXPECT_FAIL (enc, len, NULL, VG_EPROTO, "event 0: label value index 301 out of range");
+    free (enc);
+
+    vg_buf_t buf = s_base ();
+    size_t base_len = buf.len;
+    vg_buf_t sub = {0};
+    pb_uint (&sub, 2, 0);
+    pb_bytes (&sub, 4, "bad \xff text", 10);
+    pb_msg (&buf, 16, &sub);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "event 2: text is not valid UTF-8 (byte 4)");
+    buf.len = base_len;
+
+    vg_codec_limits_t lim = vg_codec_default_limits ();
+    lim.max_strlen = 20; /* the reference's longest string is shorter */
+    pb_uint (&sub, 2, 0);
+    pb_bytes (&sub, 4, "a text of twenty-one", 20);
+    pb_msg (&buf, 16, &sub);
+    vg_batch_t *ok = s_decode_ok (buf.data, buf.len, &lim);
+    vg_batch_destroy (&ok);
+    buf.len = base_len;
+    pb_uint (&sub, 2, 0);
+    pb_bytes (&sub, 4, "a text of twenty-one!", 21);
+    pb_msg (&buf, 16, &sub);
+    EXPECT_FAIL (buf.data, buf.len, &lim, VG_ETOOBIG, "event 2: text is 21 bytes (limit 20)");
+    buf.len = base_len;
+
+    pb_uint (&sub, 2, 0);
+    pb_sint (&sub, 1, INT64_MAX);
+    pb_msg (&buf, 16, &sub);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "event 2: timestamp delta");
+    vg_buf_free (&buf);
+    vg_batch_destroy (&b);
+}
+
+static void test_count_limits (void)
+{
+    vg_buf_t buf = s_base ();
+    vg_codec_limits_t lim = vg_codec_default_limits ();
+    /* 23 samples + 2 distributions */
+    lim.max_samples = 25;
+    vg_batch_t *ok = s_decode_ok (buf.data, buf.len, &lim);
+    vg_batch_destroy (&ok);
+    lim.max_samples = 24;
+    EXPECT_FAIL (buf.data, buf.len, &lim, VG_ETOOBIG,
+                 "batch has 23 samples and 2 distributions (limit 24 in all)");
+    lim.max_samples = 22;
+    EXPECT_FAIL (buf.data, buf.len, &lim, VG_ETOOBIG, "batch has 23 samples");
+
+    /* Series and events are bounded by max_samples too, before unpacking. */
+    lim.max_samples = 25;
+    size_t base_len = buf.len;
+    for (int i = 0; i < 23; i++) {
+        vg_buf_t sub = {0};
+        pb_uint (&sub, 1, 0);
+        pb_msg (&buf, 11, &sub);
+    }
+    EXPECT_FAIL (buf.data, buf.len, &lim, VG_ETOOBIG, "batch has 26 series (limit 25)");
+    buf.len = base_len;
+    for (int i = 0; i < 24; i++) {
+        vg_buf_t sub = {0};
+        pb_uint (&sub, 2, 0);
+        pb_msg (&buf, 16, &sub);
+    }
+    EXPECT_FAIL (buf.data, buf.len, &lim, VG_ETOOBIG, "batch has 26 events (limit 25)");
+    buf.len = base_len;
+
+    /* A million-sample column announced by a small frame is refused on the wire. */
+    vg_buf_t col = {0};
+    for (int i = 0; i < VG_WIRE_MAX_SAMPLES + 1; i++)
+        pb_varint (&col, 0);
+    pb_bytes (&buf, 12, col.data, col.len);
+    vg_buf_free (&col);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_ETOOBIG, "batch has 1000024 samples");
+    vg_buf_free (&buf);
+}
+
+/* Malformed protobuf, every prefix of a valid frame, random bytes, and
+ * random corruptions: an error or a valid batch, never a crash. */
+static uint64_t s_rng = 12345;
+
+static uint64_t s_next (void)
+{
+    uint64_t z = (s_rng += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static int s_try (const uint8_t *data, size_t len)
+{
+    vg_batch_t *b = NULL;
+    char err[256] = "";
+    int rc = vg_codec_decode_batch (data, len, NULL, &b, err, sizeof err);
+    if (rc == 0) {
+        /* Whatever decodes re-encodes and decodes to the same batch, unless
+         * its timestamps lie too far apart for one base (a corrupted delta). */
+        size_t n;
+        uint8_t *enc = NULL;
+        int erc = vg_codec_encode_batch (b, &enc, &n);
+        if (erc == 0) {
+            vg_batch_t *again = s_decode_ok (enc, n, NULL);
+            s_assert_same (b, again);
+            vg_batch_destroy (&again);
+            free (enc);
+        } else {
+            ASSERT_EQ (erc, VG_EINVAL);
+        }
+        vg_batch_destroy (&b);
+        return 1;
+    }
+    ASSERT (rc == VG_EPROTO || rc == VG_ETOOBIG);
+    ASSERT (b == NULL);
+    ASSERT (err[0] != '\0');
+    return 0;
+}
+
+static void test_malformed (void)
+{
+    const uint8_t junk1[] = {0x0a, 0x05, 'a'};        /* string overruns the frame */
+    const uint8_t junk2[] = {0x18, 0x80};             /* truncated varint */
+    const uint8_t junk3[] = {0x0b};                   /* wire type 3 (groups) */
+    const uint8_t junk4[] = {0x62, 0x02, 0x80, 0x80}; /* packed varint never ends */
+    EXPECT_FAIL (junk1, sizeof junk1, NULL, VG_EPROTO, "malformed protobuf");
+    EXPECT_FAIL (junk2, sizeof junk2, NULL, VG_EPROTO, "malformed protobuf");
+    EXPECT_FAIL (junk3, sizeof junk3, NULL, VG_EPROTO, "malformed protobuf");
+    EXPECT_FAIL (junk4, sizeof junk4, NULL, VG_EPROTO, "malformed protobuf");
+    EXPECT_FAIL (NULL, 0, NULL, VG_EPROTO, "agent_id is empty");
+
+    vg_buf_t buf = s_base ();
+    int valid = 0;
+    for (size_t n = 0; n < buf.len; n++) {
+        /* A copy of exactly n bytes, so ASan sees any read past the prefix. */
+        uint8_t *p = vg_malloc (n);
+        memcpy (p, buf.data, n);
+        valid += s_try (p, n);
+        free (p);
+    }
+    /* Some prefixes end between whole fields and are batches of their own. */
+    ASSERT_GT (valid, 0);
+    ASSERT_LT (valid, (int)buf.len);
+
+    uint8_t *p = vg_malloc (buf.len);
+    for (int round = 0; round < 20000; round++) {
+        memcpy (p, buf.data, buf.len);
+        int flips = 1 + (int)(s_next () % 4);
+        for (int k = 0; k < flips; k++)
+            p[s_next () % buf.len] ^= (uint8_t)(1u << (s_next () % 8));
+        s_try (p, buf.len);
+    }
+    free (p);
+    for (int round = 0; round < 20000; round++) {
+        size_t n = s_next () % 300;
+        uint8_t *r = vg_malloc (n);
+        for (size_t k = 0; k < n; k++)
+            r[k] = (uint8_t)s_next ();
+        s_try (r, n);
+        free (r);
+    }
+    vg_buf_free (&buf);
+}
+
+static void test_ack (void)
+{
+    const vg_ack_status_t statuses[] = {VG_ACK_STORED, VG_ACK_DUPLICATE, VG_ACK_REJECTED,
+                                        VG_ACK_RETRY};
+    for (int i = 0; i < 4; i++) {
+        uint8_t *out = NULL;
+        size_t len = 0;
+        ASSERT_EQ (vg_codec_encode_ack (UINT64_MAX - (uint64_t)i, statuses[i],
+                                        i == 2 ? "sample 17: series index 9 out of range" : NULL,
+                                        &out, &len),
+                   0);
+        uint64_t seq = 0;
+        vg_ack_status_t st = VG_ACK_RETRY;
+        char reason[64];
+        ASSERT_EQ (vg_codec_decode_ack (out, len, &seq, &st, reason, sizeof reason), 0);
+        ASSERT_EQ (seq, UINT64_MAX - (uint64_t)i);
+        ASSERT_EQ (st, statuses[i]);
+        ASSERT_STR_EQ (reason, i == 2 ? "sample 17: series index 9 out of range" : "");
+        /* reason may be NULL, and a short buffer truncates. */
+        ASSERT_EQ (vg_codec_decode_ack (out, len, &seq, &st, NULL, 0), 0);
+        char small[8];
+        ASSERT_EQ (vg_codec_decode_ack (out, len, &seq, &st, small, sizeof small), 0);
+        ASSERT_EQ (strlen (small), i == 2 ? 7 : 0);
+        free (out);
+    }
+    /* An unknown status and garbage are errors. */
+    vg_buf_t buf = {0};
+    pb_uint (&buf, 1, 5);
+    pb_uint (&buf, 2, 9);
+    uint64_t seq;
+    vg_ack_status_t st;
+    ASSERT_EQ (vg_codec_decode_ack ((uint8_t *)buf.data, buf.len, &seq, &st, NULL, 0), VG_EPROTO);
+    vg_buf_free (&buf);
+    const uint8_t junk[] = {0x0a, 0x7f};
+    ASSERT_EQ (vg_codec_decode_ack (junk, sizeof junk, &seq, &st, NULL, 0), VG_EPROTO);
+}
+
+int main (void)
+{
+    test_round_trip ();
+    test_round_trip_large ();
+    test_empty_and_skipped ();
+    test_unknown_fields ();
+    test_identity_rules ();
+    test_string_rules ();
+    test_series_rules ();
+    test_sample_rules ();
+    test_dist_rules ();
+    test_event_rules ();
+    test_count_limits ();
+    test_malformed ();
+    test_ack ();
+    printf ("test_codec: ok\n");
+    return 0;
+}
