@@ -1,6 +1,6 @@
 # Writes a C file holding every migration as {version, name, sql}, in order.
 # The version is the file name's leading number (001_init.sql -> 1).
-set (body "/* Generated from collector/sql/*.sql; do not edit. */\n#include \"coll_migrate.h\"\n\nconst coll_migration_t coll_migrations[] = {\n")
+set (body "/* Generated from the files in collector/sql; do not edit. */\n#include \"coll_migrate.h\"\n\nconst coll_migration_t coll_migrations[] = {\n")
 foreach (f IN LISTS FILES)
     get_filename_component (name ${f} NAME_WE)
     string (REGEX MATCH "^[0-9]+" num ${name})
