@@ -35,7 +35,16 @@ struct vg_config_t {
     struct fy_diag *diag;
     struct fy_parser *parser;
     struct fy_document *doc;
+    struct s_meta_t *metas; /* one per node, in document order */
+    size_t nmetas;
 };
+
+/* What a node's meta data points to. */
+typedef struct s_meta_t {
+    int line;   /* 1-based */
+    char *text; /* a single-quoted scalar's text, decoded here (see s_unquote) */
+    size_t len;
+} s_meta_t;
 
 /* A parsed scalar value, before it is stored in the target field. */
 typedef union {
@@ -68,13 +77,28 @@ static int s_check_node (vg_config_t *self, struct fy_node *node, char *path, ch
  *  Nodes and lines
  */
 
-static int s_is_scalar (struct fy_node *node)
+static int
+s_is_scalar (struct fy_node *node)
 {
     return node && fy_node_get_type (node) == FYNT_SCALAR && !fy_node_is_alias (node);
 }
 
+/* A scalar's text. libfyaml 0.7.12 gets single-quoted scalars with two ''
+ * escapes in a row wrong (and leaks), so those come from s_unquote. */
+static const char *
+s_text (struct fy_node *node, size_t *len)
+{
+    const s_meta_t *meta = fy_node_get_meta (node);
+    if (meta && meta->text) {
+        *len = meta->len;
+        return meta->text;
+    }
+    return fy_node_get_scalar (node, len);
+}
+
 /* A YAML null: an empty plain scalar, ~ or null. */
-static int s_is_null (struct fy_node *node)
+static int
+s_is_null (struct fy_node *node)
 {
     if (!node)
         return 1;
@@ -83,7 +107,7 @@ static int s_is_null (struct fy_node *node)
     if (fy_node_get_style (node) != FYNS_PLAIN)
         return 0;
     size_t len = 0;
-    const char *text = fy_node_get_scalar (node, &len);
+    const char *text = s_text (node, &len);
     if (!text || len == 0)
         return 1;
     static const char *nulls[] = {"~", "null", "Null", "NULL"};
@@ -93,66 +117,105 @@ static int s_is_null (struct fy_node *node)
     return 0;
 }
 
-int vg_config_line (vg_cnode_t *node)
+int
+vg_config_line (vg_cnode_t *node)
 {
-    /* Set for every node by s_mark_lines when the document was loaded. */
-    return node ? (int)(intptr_t)fy_node_get_meta (node) : 0;
+    const s_meta_t *meta = node ? fy_node_get_meta (node) : NULL;
+    return meta ? meta->line : 0;
 }
 
-/* Records each node's 1-based line as its meta data. libfyaml keeps marks only
- * for scalars, so the text is parsed a second time for the events' marks,
- * which come in the same order as a pre-order walk of the document. */
-static void s_assign_lines (struct fy_node *node, const int *lines, size_t n, size_t *i)
+/* Decodes the inside of a single-quoted scalar: '' is a quote; a line break
+ * folds to a space, or to n newlines over n empty lines; white space around
+ * breaks goes (YAML 1.2, 7.3.2). */
+static char *
+s_unquote (const char *raw, size_t rawlen, size_t *outlen)
+{
+    char *out = vg_malloc (rawlen + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < rawlen; i++) {
+        if (raw[i] == '\'' && i + 1 < rawlen && raw[i + 1] == '\'') {
+            out[o++] = raw[i++];
+        } else if (raw[i] == '\n' || raw[i] == '\r') {
+            while (o && (out[o - 1] == ' ' || out[o - 1] == '\t'))
+                o--;
+            size_t breaks = 0;
+            for (; i < rawlen && strchr (" \t\r\n", raw[i]); i++)
+                breaks += raw[i] == '\n';
+            if (breaks <= 1)
+                out[o++] = ' ';
+            for (size_t k = 1; k < breaks; k++)
+                out[o++] = '\n';
+            i--;
+        } else
+            out[o++] = raw[i];
+    }
+    out[o] = '\0';
+    *outlen = o;
+    return out;
+}
+
+/* Points each node's meta data at its s_meta_t, in a pre-order walk. */
+static void
+s_assign_metas (vg_config_t *self, struct fy_node *node, size_t *i)
 {
     if (!node)
         return;
-    if (*i < n)
-        fy_node_set_meta (node, (void *)(intptr_t)lines[*i]);
+    if (*i < self->nmetas)
+        fy_node_set_meta (node, &self->metas[*i]);
     (*i)++;
     void *iter = NULL;
     if (fy_node_get_type (node) == FYNT_MAPPING) {
         struct fy_node_pair *pair;
         while ((pair = fy_node_mapping_iterate (node, &iter))) {
-            s_assign_lines (fy_node_pair_key (pair), lines, n, i);
-            s_assign_lines (fy_node_pair_value (pair), lines, n, i);
+            s_assign_metas (self, fy_node_pair_key (pair), i);
+            s_assign_metas (self, fy_node_pair_value (pair), i);
         }
     } else if (fy_node_get_type (node) == FYNT_SEQUENCE) {
         struct fy_node *item;
         while ((item = fy_node_sequence_iterate (node, &iter)))
-            s_assign_lines (item, lines, n, i);
+            s_assign_metas (self, item, i);
     }
 }
 
-static void s_mark_lines (vg_config_t *self, const struct fy_parse_cfg *pcfg)
+/* libfyaml keeps marks only for scalars, so the text is parsed a second time
+ * for the events' marks, which come in the order of a pre-order walk of the
+ * document. Single-quoted scalars are decoded on the way. */
+static void
+s_mark_lines (vg_config_t *self, const struct fy_parse_cfg *pcfg)
 {
     struct fy_parser *parser = fy_parser_create (pcfg);
     if (!parser)
         return;
-    int *lines = NULL;
-    size_t n = 0, cap = 0;
+    size_t cap = 0;
     struct fy_event *ev;
     int done = fy_parser_set_string (parser, self->text, strlen (self->text)) != 0;
     while (!done && (ev = fy_parser_parse (parser))) {
         done = ev->type == FYET_DOCUMENT_END;
         if (ev->type == FYET_SCALAR || ev->type == FYET_ALIAS || ev->type == FYET_MAPPING_START ||
             ev->type == FYET_SEQUENCE_START) {
-            const struct fy_mark *mark = fy_event_start_mark (ev);
-            VG_GROW (lines, cap, n + 1);
+            const struct fy_mark *mark = fy_event_start_mark (ev), *end = fy_event_end_mark (ev);
+            VG_GROW (self->metas, cap, self->nmetas + 1);
+            s_meta_t *meta = &self->metas[self->nmetas];
+            memset (meta, 0, sizeof *meta);
             /* An empty value has no mark: it sits on its key's line. */
-            lines[n] = mark ? mark->line + 1 : n ? lines[n - 1] : 1;
-            n++;
+            meta->line = mark ? mark->line + 1 : self->nmetas ? meta[-1].line : 1;
+            if (ev->type == FYET_SCALAR && mark && end && end->input_pos >= mark->input_pos &&
+                fy_token_scalar_style (ev->scalar.value) == FYSS_SINGLE_QUOTED)
+                meta->text = s_unquote (self->text + mark->input_pos,
+                                        end->input_pos - mark->input_pos, &meta->len);
+            self->nmetas++;
         }
         fy_parser_event_free (parser, ev);
     }
     size_t i = 0;
-    s_assign_lines (fy_document_root (self->doc), lines, n, &i);
-    free (lines);
+    s_assign_metas (self, fy_document_root (self->doc), &i);
     fy_parser_destroy (parser);
 }
 
 /* Copies text into out for a message: at most 60 characters, control and
  * non-ASCII bytes escaped, so a message stays on one line. */
-static void s_printable (const char *text, size_t len, char *out, size_t outlen)
+static void
+s_printable (const char *text, size_t len, char *out, size_t outlen)
 {
     size_t o = 0;
     for (size_t i = 0; i < len && o + 5 < outlen; i++) {
@@ -171,7 +234,8 @@ static void s_printable (const char *text, size_t len, char *out, size_t outlen)
 }
 
 /* What a node is, for "got ..." in messages. */
-static void s_describe (struct fy_node *node, char *out, size_t outlen)
+static void
+s_describe (struct fy_node *node, char *out, size_t outlen)
 {
     if (s_is_null (node)) {
         snprintf (out, outlen, "null");
@@ -192,15 +256,15 @@ static void s_describe (struct fy_node *node, char *out, size_t outlen)
         return;
     }
     size_t len = 0;
-    const char *text = fy_node_get_scalar (node, &len);
+    const char *text = s_text (node, &len);
     char buf[256];
     s_printable (text ? text : "", text ? len : 0, buf, sizeof buf);
     snprintf (out, outlen, "\"%s\"", buf);
 }
 
 /* "prefix.name", or "name" without a prefix. */
-static void s_join_key (char *out, size_t outlen, const char *prefix, const char *name,
-                        size_t namelen)
+static void
+s_join_key (char *out, size_t outlen, const char *prefix, const char *name, size_t namelen)
 {
     char safe[S_KEY_MAX];
     s_printable (name, namelen, safe, sizeof safe);
@@ -215,7 +279,11 @@ static void s_join_key (char *out, size_t outlen, const char *prefix, const char
  */
 
 static int s_verror (vg_config_t *self, int line, const char *key, char *err, size_t errlen,
-                     const char *fmt, va_list ap)
+                     const char *fmt, va_list ap) __attribute__ ((format (printf, 6, 0)));
+
+static int
+s_verror (vg_config_t *self, int line, const char *key, char *err, size_t errlen, const char *fmt,
+          va_list ap)
 {
     if (!err || errlen == 0)
         return VG_EINVAL;
@@ -238,8 +306,9 @@ static int s_verror (vg_config_t *self, int line, const char *key, char *err, si
 static int s_error_at (vg_config_t *self, int line, const char *key, char *err, size_t errlen,
                        const char *fmt, ...) __attribute__ ((format (printf, 6, 7)));
 
-static int s_error_at (vg_config_t *self, int line, const char *key, char *err, size_t errlen,
-                       const char *fmt, ...)
+static int
+s_error_at (vg_config_t *self, int line, const char *key, char *err, size_t errlen, const char *fmt,
+            ...)
 {
     va_list ap;
     va_start (ap, fmt);
@@ -248,8 +317,9 @@ static int s_error_at (vg_config_t *self, int line, const char *key, char *err, 
     return VG_EINVAL;
 }
 
-int vg_config_error (vg_config_t *self, vg_cnode_t *node, const char *key, char *err, size_t errlen,
-                     const char *fmt, ...)
+int
+vg_config_error (vg_config_t *self, vg_cnode_t *node, const char *key, char *err, size_t errlen,
+                 const char *fmt, ...)
 {
     va_list ap;
     va_start (ap, fmt);
@@ -262,7 +332,8 @@ int vg_config_error (vg_config_t *self, vg_cnode_t *node, const char *key, char 
  *  Loading
  */
 
-static void s_diag_discard (struct fy_diag *diag, void *user, const char *buf, size_t len)
+static void
+s_diag_discard (struct fy_diag *diag, void *user, const char *buf, size_t len)
 {
     (void)diag, (void)user, (void)buf, (void)len;
 }
@@ -270,7 +341,8 @@ static void s_diag_discard (struct fy_diag *diag, void *user, const char *buf, s
 /* When libfyaml gives up without a diagnostic (for example on bytes that are
  * not UTF-8), names the first line that is not blank, a comment or a marker;
  * 0 if there is none, that is, the document is really empty. */
-static int s_first_content_line (const char *text)
+static int
+s_first_content_line (const char *text)
 {
     int line = 1;
     for (const char *p = text; *p; line++) {
@@ -290,7 +362,38 @@ static int s_first_content_line (const char *text)
     return 0;
 }
 
-static vg_config_t *s_load (const char *name, const char *dir, char *text, char *err, size_t errlen)
+/* The line of the first byte that is not valid UTF-8, 0 if all are. Checked
+ * before parsing: libfyaml 0.7.12 loops forever on a directive line holding
+ * invalid UTF-8, and a message with a line beats a parse error later. */
+static int
+s_bad_utf8_line (const unsigned char *p)
+{
+    int line = 1;
+    while (*p) {
+        unsigned c = *p, n = c < 0x80             ? 0
+                             : (c & 0xe0) == 0xc0 ? 1
+                             : (c & 0xf0) == 0xe0 ? 2
+                             : (c & 0xf8) == 0xf0 ? 3
+                                                  : 9;
+        if (n == 9 || (n == 1 && c < 0xc2) || (n == 3 && c > 0xf4))
+            return line;
+        unsigned cp = n ? c & (0x3f >> n) : c;
+        for (unsigned i = 1; i <= n; i++) {
+            if ((p[i] & 0xc0) != 0x80)
+                return line;
+            cp = (cp << 6) | (p[i] & 0x3f);
+        }
+        if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+            (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+            return line;
+        line += c == '\n';
+        p += n + 1;
+    }
+    return 0;
+}
+
+static vg_config_t *
+s_load (const char *name, const char *dir, char *text, char *err, size_t errlen)
 {
     vg_config_t *self = vg_calloc (1, sizeof *self);
     self->path = vg_strdup (name ? name : "(config)");
@@ -308,6 +411,11 @@ static vg_config_t *s_load (const char *name, const char *dir, char *text, char 
         goto fail;
     }
     fy_diag_set_collect_errors (self->diag, true);
+    int bad = s_bad_utf8_line ((const unsigned char *)self->text);
+    if (bad) {
+        s_error_at (self, bad, NULL, err, errlen, "not valid UTF-8 text");
+        goto fail;
+    }
     /* Duplicate keys are found by s_check_node, which can name the full key. */
     struct fy_parse_cfg pcfg = {.search_path = NULL,
                                 .flags = FYPCF_QUIET | FYPCF_ALLOW_DUPLICATE_KEYS,
@@ -361,12 +469,14 @@ fail:
     return NULL;
 }
 
-vg_config_t *vg_config_load_string (const char *name, const char *yaml, char *err, size_t errlen)
+vg_config_t *
+vg_config_load_string (const char *name, const char *yaml, char *err, size_t errlen)
 {
     return s_load (name, NULL, vg_strdup (yaml ? yaml : ""), err, errlen);
 }
 
-vg_config_t *vg_config_load_file (const char *path, char *err, size_t errlen)
+vg_config_t *
+vg_config_load_file (const char *path, char *err, size_t errlen)
 {
     FILE *fp = fopen (path, "rb");
     if (!fp) {
@@ -408,7 +518,8 @@ fail:
     return NULL;
 }
 
-void vg_config_destroy (vg_config_t **self_p)
+void
+vg_config_destroy (vg_config_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -419,6 +530,9 @@ void vg_config_destroy (vg_config_t **self_p)
         fy_parser_destroy (self->parser);
     if (self->diag)
         fy_diag_destroy (self->diag);
+    for (size_t i = 0; i < self->nmetas; i++)
+        free (self->metas[i].text);
+    free (self->metas);
     free (self->text);
     free (self->dir);
     free (self->path);
@@ -426,7 +540,8 @@ void vg_config_destroy (vg_config_t **self_p)
     *self_p = NULL;
 }
 
-vg_cnode_t *vg_config_root (vg_config_t *self)
+vg_cnode_t *
+vg_config_root (vg_config_t *self)
 {
     if (!self || !self->doc)
         return NULL;
@@ -434,7 +549,8 @@ vg_cnode_t *vg_config_root (vg_config_t *self)
     return s_is_null (root) ? NULL : root; /* "---" or "~" alone is an empty document */
 }
 
-const char *vg_config_path (vg_config_t *self)
+const char *
+vg_config_path (vg_config_t *self)
 {
     return self ? self->path : NULL;
 }
@@ -443,7 +559,8 @@ const char *vg_config_path (vg_config_t *self)
 static size_t s_path_push (char *path, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
 
-static size_t s_path_push (char *path, const char *fmt, ...)
+static size_t
+s_path_push (char *path, const char *fmt, ...)
 {
     size_t len = strlen (path);
     va_list ap;
@@ -453,80 +570,39 @@ static size_t s_path_push (char *path, const char *fmt, ...)
     return len;
 }
 
-typedef struct {
-    const char *text;
-    size_t len;
-    size_t index;
-    struct fy_node *key;
-} s_key_t;
-
-static int s_key_cmp (const void *a, const void *b)
+/* Checks a mapping's keys: scalars, and no key twice (the second one is
+ * reported, with the line of the first). Mappings are small: O(n^2) is fine. */
+static int
+s_check_keys (vg_config_t *self, struct fy_node *map, char *path, char *err, size_t errlen)
 {
-    const s_key_t *x = a, *y = b;
-    size_t n = x->len < y->len ? x->len : y->len;
-    int c = memcmp (x->text, y->text, n);
-    if (c == 0 && x->len != y->len)
-        c = x->len < y->len ? -1 : 1;
-    if (c == 0)
-        c = x->index < y->index ? -1 : (x->index > y->index);
-    return c;
-}
-
-/* Checks a mapping's keys: scalars, no duplicates. */
-static int s_check_keys (vg_config_t *self, struct fy_node *map, char *path, char *err,
-                         size_t errlen)
-{
-    int n = fy_node_mapping_item_count (map);
-    if (n <= 0)
-        return VG_OK;
-    s_key_t *keys = vg_calloc ((size_t)n, sizeof *keys);
-    size_t count = 0;
-    int rc = VG_OK;
-    void *iter = NULL;
-    struct fy_node_pair *pair;
-    while ((pair = fy_node_mapping_iterate (map, &iter)) && count < (size_t)n) {
+    void *iter = NULL, *prev;
+    struct fy_node_pair *pair, *other;
+    while ((pair = fy_node_mapping_iterate (map, &iter))) {
         struct fy_node *key = fy_node_pair_key (pair);
-        if (key && !s_is_scalar (key)) {
-            char what[64];
-            s_describe (key, what, sizeof what);
-            rc = s_error_at (self, vg_config_line (key), path, err, errlen,
-                             "a key must be a plain name, got %s", what);
-            goto out;
+        char what[64];
+        if (key && !s_is_scalar (key) && (s_describe (key, what, sizeof what), 1))
+            return s_error_at (self, vg_config_line (key), path, err, errlen,
+                               "a key must be a plain name, got %s", what);
+        size_t len = 0, olen = 0;
+        const char *text = vg_cnode_scalar (key, &len), *otext;
+        for (prev = NULL; (other = fy_node_mapping_iterate (map, &prev)) != pair;) {
+            otext = vg_cnode_scalar (fy_node_pair_key (other), &olen);
+            if (text && otext && len == olen && memcmp (text, otext, len) == 0) {
+                char full[S_KEY_MAX];
+                s_join_key (full, sizeof full, path, text, len);
+                return s_error_at (self, vg_config_line (key), full, err, errlen,
+                                   "duplicate key (first given on line %d)",
+                                   vg_config_line (fy_node_pair_key (other)));
+            }
         }
-        size_t len = 0;
-        const char *text = key ? fy_node_get_scalar (key, &len) : NULL;
-        keys[count] = (s_key_t){text ? text : "", text ? len : 0, count, key};
-        count++;
     }
-    qsort (keys, count, sizeof *keys, s_key_cmp);
-    /* Report the duplicate that comes first in the file. */
-    const s_key_t *dup = NULL, *first = NULL;
-    for (size_t i = 1; i < count; i++)
-        if (keys[i].len == keys[i - 1].len &&
-            !memcmp (keys[i].text, keys[i - 1].text, keys[i].len) &&
-            (!dup || keys[i].index < dup->index)) {
-            dup = &keys[i];
-            size_t j = i - 1;
-            while (j > 0 && keys[j - 1].len == dup->len &&
-                   !memcmp (keys[j - 1].text, dup->text, dup->len))
-                j--;
-            first = &keys[j];
-        }
-    if (dup) {
-        char full[S_KEY_MAX];
-        s_join_key (full, sizeof full, path, dup->text, dup->len);
-        rc = s_error_at (self, vg_config_line (dup->key), full, err, errlen,
-                         "duplicate key (first given on line %d)", vg_config_line (first->key));
-    }
-out:
-    free (keys);
-    return rc;
+    return VG_OK;
 }
 
 /* Walks the document once: no aliases, scalar keys, no duplicate keys. The
  * depth is bounded by libfyaml (64 levels). */
-static int s_check_node (vg_config_t *self, struct fy_node *node, char *path, char *err,
-                         size_t errlen)
+static int
+s_check_node (vg_config_t *self, struct fy_node *node, char *path, char *err, size_t errlen)
 {
     if (!node)
         return VG_OK;
@@ -540,7 +616,7 @@ static int s_check_node (vg_config_t *self, struct fy_node *node, char *path, ch
         struct fy_node_pair *pair;
         while (rc == VG_OK && (pair = fy_node_mapping_iterate (node, &iter))) {
             size_t len = 0;
-            const char *text = fy_node_get_scalar (fy_node_pair_key (pair), &len);
+            const char *text = s_text (fy_node_pair_key (pair), &len);
             char safe[S_KEY_MAX];
             s_printable (text ? text : "", text ? len : 0, safe, sizeof safe);
             size_t old = s_path_push (path, *path ? ".%s" : "%s", safe);
@@ -562,7 +638,8 @@ static int s_check_node (vg_config_t *self, struct fy_node *node, char *path, ch
  *  Walking the document
  */
 
-vg_cnode_t *vg_cnode_get (vg_cnode_t *map, const char *key)
+vg_cnode_t *
+vg_cnode_get (vg_cnode_t *map, const char *key)
 {
     if (!map || !key || fy_node_get_type (map) != FYNT_MAPPING)
         return NULL;
@@ -578,10 +655,11 @@ vg_cnode_t *vg_cnode_get (vg_cnode_t *map, const char *key)
     return NULL;
 }
 
-const char *vg_cnode_scalar (vg_cnode_t *node, size_t *len)
+const char *
+vg_cnode_scalar (vg_cnode_t *node, size_t *len)
 {
     size_t n = 0;
-    const char *text = s_is_scalar (node) ? fy_node_get_scalar (node, &n) : NULL;
+    const char *text = s_is_scalar (node) ? s_text (node, &n) : NULL;
     if (s_is_scalar (node) && !text)
         text = ""; /* an empty value has no text of its own */
     if (len)
@@ -589,30 +667,35 @@ const char *vg_cnode_scalar (vg_cnode_t *node, size_t *len)
     return text;
 }
 
-char *vg_cnode_strdup (vg_cnode_t *node)
+char *
+vg_cnode_strdup (vg_cnode_t *node)
 {
     size_t len = 0;
     const char *text = vg_cnode_scalar (node, &len);
     return text ? vg_strndup (text, len) : NULL;
 }
 
-int vg_cnode_is_map (vg_cnode_t *node)
+int
+vg_cnode_is_map (vg_cnode_t *node)
 {
     return node && fy_node_get_type (node) == FYNT_MAPPING;
 }
 
-int vg_cnode_is_seq (vg_cnode_t *node)
+int
+vg_cnode_is_seq (vg_cnode_t *node)
 {
     return node && fy_node_get_type (node) == FYNT_SEQUENCE;
 }
 
-size_t vg_cnode_seq_len (vg_cnode_t *node)
+size_t
+vg_cnode_seq_len (vg_cnode_t *node)
 {
     int n = vg_cnode_is_seq (node) ? fy_node_sequence_item_count (node) : 0;
     return n > 0 ? (size_t)n : 0;
 }
 
-vg_cnode_t *vg_cnode_seq_at (vg_cnode_t *node, size_t i)
+vg_cnode_t *
+vg_cnode_seq_at (vg_cnode_t *node, size_t i)
 {
     if (!vg_cnode_is_seq (node) || i > INT_MAX)
         return NULL;
@@ -623,7 +706,8 @@ vg_cnode_t *vg_cnode_seq_at (vg_cnode_t *node, size_t i)
  *  Values
  */
 
-static int s_parse_int (const char *text, int64_t *out, const char **why)
+static int
+s_parse_int (const char *text, int64_t *out, const char **why)
 {
     const char *p = text;
     if (*p == '+' || *p == '-')
@@ -647,7 +731,8 @@ static int s_parse_int (const char *text, int64_t *out, const char **why)
     return VG_OK;
 }
 
-static int s_parse_double (const char *text, double *out)
+static int
+s_parse_double (const char *text, double *out)
 {
     /* strtod would also take leading blanks, hex, inf and nan: none belongs in a config. */
     const char *p = text;
@@ -664,7 +749,8 @@ static int s_parse_double (const char *text, double *out)
     return VG_OK;
 }
 
-static int s_parse_bool (const char *text, int *out)
+static int
+s_parse_bool (const char *text, int *out)
 {
     static const char *yes[] = {"true", "yes", "on"}, *no[] = {"false", "no", "off"};
     for (size_t i = 0; i < 3; i++) {
@@ -678,7 +764,8 @@ static int s_parse_bool (const char *text, int *out)
 
 /* Reads a secret file: a regular file (never a FIFO or device that could
  * block), one trailing newline stripped. */
-static int s_read_secret (const char *path, char **out, char *why, size_t whylen)
+static int
+s_read_secret (const char *path, char **out, char *why, size_t whylen)
 {
     int fd = open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
@@ -724,8 +811,8 @@ out:
 
 /* env:NAME, file:PATH or the text itself. A relative PATH is taken from the
  * configuration file's directory. */
-static int s_resolve_secret (vg_config_t *self, const char *text, char **out, char *why,
-                             size_t whylen)
+static int
+s_resolve_secret (vg_config_t *self, const char *text, char **out, char *why, size_t whylen)
 {
     if (strncmp (text, "env:", 4) == 0) {
         const char *name = text + 4;
@@ -762,8 +849,9 @@ static int s_resolve_secret (vg_config_t *self, const char *text, char **out, ch
 
 /* Parses the text of a scalar option into v. On error fills why with the
  * reason, without the location. */
-static int s_parse_text (vg_config_t *self, const vg_option_t *opt, const char *text, s_value_t *v,
-                         char *why, size_t whylen)
+static int
+s_parse_text (vg_config_t *self, const vg_option_t *opt, const char *text, s_value_t *v, char *why,
+              size_t whylen)
 {
     char got[256];
     s_printable (text, strlen (text), got, sizeof got);
@@ -800,7 +888,8 @@ static int s_parse_text (vg_config_t *self, const vg_option_t *opt, const char *
 }
 
 /* 90000 -> "90s", 3600000 -> "1h": a bound as a person writes it. */
-static void s_format_number (vg_opt_type_t type, double v, char *out, size_t outlen)
+static void
+s_format_number (vg_opt_type_t type, double v, char *out, size_t outlen)
 {
     if (type == VG_OPT_DURATION && v == floor (v) && fabs (v) < 9e18) {
         static const struct {
@@ -831,72 +920,61 @@ static void s_format_number (vg_opt_type_t type, double v, char *out, size_t out
         snprintf (out, outlen, "%.0f", v);
 }
 
-static int s_has_bounds (const vg_option_t *opt)
+static int
+s_has_bounds (const vg_option_t *opt)
 {
     return opt->min != opt->max && (opt->type == VG_OPT_INT || opt->type == VG_OPT_DOUBLE ||
                                     opt->type == VG_OPT_DURATION || opt->type == VG_OPT_SIZE);
 }
 
-/* Frees what a field owns and leaves it empty. */
-static void s_clear_field (const vg_option_t *opt, void *field)
+/* The size of a scalar option's field. */
+static size_t
+s_field_size (vg_opt_type_t type)
 {
-    switch (opt->type) {
+    switch (type) {
     case VG_OPT_STRING:
     case VG_OPT_SECRET:
-        free (*(char **)field);
-        *(char **)field = NULL;
-        break;
-    case VG_OPT_INT:
-    case VG_OPT_DURATION:
-    case VG_OPT_SIZE:
-        *(int64_t *)field = 0;
-        break;
+        return sizeof (char *);
     case VG_OPT_DOUBLE:
-        *(double *)field = 0;
-        break;
+        return sizeof (double);
     case VG_OPT_BOOL:
-        *(int *)field = 0;
-        break;
-    case VG_OPT_STRING_LIST:
-        vg_strlist_free (field);
-        break;
-    case VG_OPT_LABELS:
-        vg_labels_free (field);
-        break;
-    case VG_OPT_CUSTOM:
-        if (opt->free)
-            opt->free (field);
-        break;
+        return sizeof (int);
+    default:
+        return sizeof (int64_t);
     }
 }
 
-static void s_store (const vg_option_t *opt, void *field, s_value_t *v)
+/* Frees what a field owns and leaves it empty. */
+static void
+s_clear_field (const vg_option_t *opt, void *field)
+{
+    if (opt->type == VG_OPT_STRING_LIST)
+        vg_strlist_free (field);
+    else if (opt->type == VG_OPT_LABELS)
+        vg_labels_free (field);
+    else if (opt->type == VG_OPT_CUSTOM) {
+        if (opt->free)
+            opt->free (field);
+    } else {
+        if (opt->type == VG_OPT_STRING || opt->type == VG_OPT_SECRET)
+            free (*(char **)field);
+        memset (field, 0, s_field_size (opt->type));
+    }
+}
+
+/* Replaces a scalar option's field with v (each member of the union starts
+ * at its beginning). */
+static void
+s_store (const vg_option_t *opt, void *field, const s_value_t *v)
 {
     s_clear_field (opt, field);
-    switch (opt->type) {
-    case VG_OPT_STRING:
-    case VG_OPT_SECRET:
-        *(char **)field = v->s;
-        break;
-    case VG_OPT_INT:
-    case VG_OPT_DURATION:
-    case VG_OPT_SIZE:
-        *(int64_t *)field = v->i;
-        break;
-    case VG_OPT_DOUBLE:
-        *(double *)field = v->d;
-        break;
-    case VG_OPT_BOOL:
-        *(int *)field = v->b;
-        break;
-    default:
-        break;
-    }
+    memcpy (field, v, s_field_size (opt->type));
 }
 
 /* The text of a scalar that must be one, or an error naming key. */
-static int s_scalar_text (vg_config_t *self, struct fy_node *node, const char *key,
-                          const char *expected, char **out, char *err, size_t errlen)
+static int
+s_scalar_text (vg_config_t *self, struct fy_node *node, const char *key, const char *expected,
+               char **out, char *err, size_t errlen)
 {
     size_t len = 0;
     const char *text = vg_cnode_scalar (node, &len);
@@ -913,8 +991,9 @@ static int s_scalar_text (vg_config_t *self, struct fy_node *node, const char *k
     return VG_OK;
 }
 
-static int s_parse_list (vg_config_t *self, struct fy_node *node, const char *key,
-                         vg_strlist_t *list, char *err, size_t errlen)
+static int
+s_parse_list (vg_config_t *self, struct fy_node *node, const char *key, vg_strlist_t *list,
+              char *err, size_t errlen)
 {
     vg_strlist_t tmp = {NULL, 0};
     int rc = VG_OK;
@@ -952,8 +1031,9 @@ static int s_parse_list (vg_config_t *self, struct fy_node *node, const char *ke
     return VG_OK;
 }
 
-static int s_parse_labels (vg_config_t *self, struct fy_node *node, const char *key,
-                           vg_labels_t *labels, char *err, size_t errlen)
+static int
+s_parse_labels (vg_config_t *self, struct fy_node *node, const char *key, vg_labels_t *labels,
+                char *err, size_t errlen)
 {
     if (!vg_cnode_is_map (node)) {
         char what[64];
@@ -1002,8 +1082,9 @@ static int s_parse_labels (vg_config_t *self, struct fy_node *node, const char *
 }
 
 /* Parses a non-null node into field. */
-static int s_parse_node (vg_config_t *self, struct fy_node *node, const vg_option_t *opt,
-                         const char *key, void *field, int check_bounds, char *err, size_t errlen)
+static int
+s_parse_node (vg_config_t *self, struct fy_node *node, const vg_option_t *opt, const char *key,
+              void *field, int check_bounds, char *err, size_t errlen)
 {
     switch (opt->type) {
     case VG_OPT_STRING_LIST:
@@ -1051,8 +1132,9 @@ static int s_parse_node (vg_config_t *self, struct fy_node *node, const vg_optio
  * Scalar defaults are taken as text; lists, labels and custom options are
  * parsed as YAML ("[a, b]", "{role: web}"). A secret default that cannot be
  * resolved (an unset variable) leaves the field empty. */
-static int s_set_default (vg_config_t *self, const vg_option_t *opt, const char *key, void *field,
-                          int line, char *err, size_t errlen)
+static int
+s_set_default (vg_config_t *self, const vg_option_t *opt, const char *key, void *field, int line,
+               char *err, size_t errlen)
 {
     if (!opt->def) {
         s_clear_field (opt, field);
@@ -1094,15 +1176,17 @@ static int s_set_default (vg_config_t *self, const vg_option_t *opt, const char 
     return VG_OK;
 }
 
-int vg_config_parse_value (vg_config_t *self, vg_cnode_t *node, const vg_option_t *opt,
-                           const char *key, void *field, char *err, size_t errlen)
+int
+vg_config_parse_value (vg_config_t *self, vg_cnode_t *node, const vg_option_t *opt, const char *key,
+                       void *field, char *err, size_t errlen)
 {
     if (s_is_null (node))
         return s_set_default (self, opt, key, field, vg_config_line (node), err, errlen);
     return s_parse_node (self, node, opt, key, field, 1, err, errlen);
 }
 
-int vg_config_defaults (const vg_option_t *opts, void *target, char *err, size_t errlen)
+int
+vg_config_defaults (const vg_option_t *opts, void *target, char *err, size_t errlen)
 {
     for (const vg_option_t *opt = opts; opt && opt->name; opt++) {
         int rc = s_set_default (NULL, opt, opt->name, (char *)target + opt->offset, 0, err, errlen);
@@ -1112,9 +1196,9 @@ int vg_config_defaults (const vg_option_t *opts, void *target, char *err, size_t
     return VG_OK;
 }
 
-static int s_unknown_key (vg_config_t *self, struct fy_node *knode, const char *key,
-                          const vg_option_t *opts, const char *const *skip, char *err,
-                          size_t errlen)
+static int
+s_unknown_key (vg_config_t *self, struct fy_node *knode, const char *key, const vg_option_t *opts,
+               const char *const *skip, char *err, size_t errlen)
 {
     vg_buf_t known = {0};
     for (const vg_option_t *opt = opts; opt && opt->name; opt++)
@@ -1127,9 +1211,10 @@ static int s_unknown_key (vg_config_t *self, struct fy_node *knode, const char *
     return rc;
 }
 
-int vg_config_apply (vg_config_t *self, vg_cnode_t *map, const vg_option_t *opts,
-                     const char *const *skip, void *target, const char *key_prefix, char *err,
-                     size_t errlen)
+int
+vg_config_apply (vg_config_t *self, vg_cnode_t *map, const vg_option_t *opts,
+                 const char *const *skip, void *target, const char *key_prefix, char *err,
+                 size_t errlen)
 {
     char key[S_KEY_MAX];
     if (map && !s_is_null (map) && !vg_cnode_is_map (map)) {
@@ -1189,7 +1274,8 @@ int vg_config_apply (vg_config_t *self, vg_cnode_t *map, const vg_option_t *opts
     return rc;
 }
 
-void vg_config_free_fields (const vg_option_t *opts, void *target)
+void
+vg_config_free_fields (const vg_option_t *opts, void *target)
 {
     if (!target)
         return;
@@ -1197,7 +1283,8 @@ void vg_config_free_fields (const vg_option_t *opts, void *target)
         s_clear_field (opt, (char *)target + opt->offset);
 }
 
-void vg_strlist_free (vg_strlist_t *list)
+void
+vg_strlist_free (vg_strlist_t *list)
 {
     if (!list)
         return;
@@ -1208,7 +1295,8 @@ void vg_strlist_free (vg_strlist_t *list)
     list->n = 0;
 }
 
-void vg_labels_free (vg_labels_t *labels)
+void
+vg_labels_free (vg_labels_t *labels)
 {
     if (!labels)
         return;
@@ -1221,7 +1309,8 @@ void vg_labels_free (vg_labels_t *labels)
     labels->n = 0;
 }
 
-void vg_config_print_options (const vg_option_t *opts, const char *indent)
+void
+vg_config_print_options (const vg_option_t *opts, const char *indent)
 {
     size_t wname = 0, wtype = 0, wdef = 0, wbounds = 0, n = 0;
     for (const vg_option_t *opt = opts; opt && opt->name; opt++, n++) {

@@ -3,7 +3,10 @@
  *  Every error names file, line and key:   agent.yaml:12: inputs[0].interval: expected a duration like 10s
  *  Unknown keys are errors, so a typo never silently falls back to a default.
  *  Secrets are never written in a file: a VG_OPT_SECRET value "env:NAME" is
- *  read from the environment and "file:PATH" from a file.
+ *  read from the environment and "file:PATH" from a file (one trailing newline
+ *  stripped; a relative PATH is taken from the configuration file's directory).
+ *  An explicit YAML null (~, null or nothing after the colon) means "use the
+ *  default", as if the key were absent.
  */
 #ifndef VG_CONFIG_H
 #define VG_CONFIG_H
@@ -44,12 +47,17 @@ typedef struct vg_option_t vg_option_t;
 struct vg_option_t {
     const char *name;
     vg_opt_type_t type;
-    const char *def; /* default, written as in YAML ("10s", "true"); NULL: none */
+    const char *def; /* default, written as in YAML ("10s", "true"); NULL: none.
+                        Lists, labels and custom options take YAML ("[a, b]",
+                        "{role: web}"); a secret default that cannot be resolved
+                        (unset variable) leaves the field NULL. */
     double min, max; /* bounds for numbers, durations (ms) and sizes; min == max: none */
     size_t offset;   /* of the field in the target struct */
     int required;
     const char *help; /* one line, for --help and docs */
-    /* VG_OPT_CUSTOM: parse node into field; on error fill err (use vg_config_error). */
+    /* VG_OPT_CUSTOM: parse node into field; on error fill err (use vg_config_error).
+     * free (may be NULL) releases the field and leaves it empty; it is called
+     * before parse replaces a value. A node from a default does not outlive parse. */
     int (*parse) (vg_config_t *cfg, vg_cnode_t *node, const char *key, void *field, char *err,
                   size_t errlen);
     void (*free) (void *field);
@@ -73,7 +81,10 @@ int vg_config_line (vg_cnode_t *node);
  * target. key_prefix ("inputs[0]") is put before key names in messages; may be
  * NULL. Keys listed in skip (NULL-terminated, may be NULL) are left for the
  * caller. Unknown keys, missing required keys, wrong types and out-of-range
- * values fail with VG_EINVAL and a "file:line: key: reason" message. */
+ * values fail with VG_EINVAL and a "file:line: key: reason" message.
+ * The target's fields must be zero or set by an earlier apply: what they own
+ * is freed when replaced. On error the target may be partly set; free it
+ * with vg_config_free_fields. map may be NULL (an empty document). */
 int vg_config_apply (vg_config_t *self, vg_cnode_t *map, const vg_option_t *opts,
                      const char *const *skip, void *target, const char *key_prefix, char *err,
                      size_t errlen);
@@ -93,7 +104,9 @@ int vg_cnode_is_map (vg_cnode_t *node);
 int vg_cnode_is_seq (vg_cnode_t *node);
 size_t vg_cnode_seq_len (vg_cnode_t *node);
 vg_cnode_t *vg_cnode_seq_at (vg_cnode_t *node, size_t i);
-/* Parses one scalar node as the given option type into field. */
+/* Parses one node as the given option type into field (a null node gives the
+ * default); bounds are checked. On error a scalar, list or labels field is
+ * left as it was. */
 int vg_config_parse_value (vg_config_t *self, vg_cnode_t *node, const vg_option_t *opt,
                            const char *key, void *field, char *err, size_t errlen);
 
@@ -104,7 +117,8 @@ int vg_config_error (vg_config_t *self, vg_cnode_t *node, const char *key, char 
 void vg_strlist_free (vg_strlist_t *list);
 void vg_labels_free (vg_labels_t *labels);
 
-/* Prints "  name  (type, default X)  help" for each option, for --help and docs. */
+/* Prints one aligned line per option to stdout, for --help and docs:
+ * indent, name, type, "default X" or "required", bounds ("1s..1h") and help. */
 void vg_config_print_options (const vg_option_t *opts, const char *indent);
 
 #endif

@@ -33,8 +33,9 @@ typedef struct {
 static int s_endpoint_frees;
 
 /* "host:port" into an endpoint_t. */
-static int s_parse_endpoint (vg_config_t *cfg, vg_cnode_t *node, const char *key, void *field,
-                             char *err, size_t errlen)
+static int
+s_parse_endpoint (vg_config_t *cfg, vg_cnode_t *node, const char *key, void *field, char *err,
+                  size_t errlen)
 {
     endpoint_t *ep = field;
     char *text = vg_cnode_strdup (node);
@@ -49,7 +50,8 @@ static int s_parse_endpoint (vg_config_t *cfg, vg_cnode_t *node, const char *key
     return VG_OK;
 }
 
-static void s_free_endpoint (void *field)
+static void
+s_free_endpoint (void *field)
 {
     endpoint_t *ep = field;
     if (ep->host)
@@ -82,8 +84,8 @@ static char s_err[1024];
 
 /* Loads yaml as "agent.yaml" and applies s_opts to the mapping at key (the
  * root when key is NULL), with prefix in messages. */
-static int s_apply (const char *yaml, const char *key, const char *prefix, const char *const *skip,
-                    conf_t *c)
+static int
+s_apply (const char *yaml, const char *key, const char *prefix, const char *const *skip, conf_t *c)
 {
     s_err[0] = '\0';
     vg_config_t *cfg = vg_config_load_string ("agent.yaml", yaml, s_err, sizeof s_err);
@@ -98,7 +100,8 @@ static int s_apply (const char *yaml, const char *key, const char *prefix, const
 }
 
 /* Applies and expects this exact error message. */
-static void s_expect_error (const char *yaml, const char *prefix, const char *expected)
+static void
+s_expect_error (const char *yaml, const char *prefix, const char *expected)
 {
     conf_t c;
     memset (&c, 0, sizeof c);
@@ -110,7 +113,8 @@ static void s_expect_error (const char *yaml, const char *prefix, const char *ex
 }
 
 /* Loading alone fails with this exact message. */
-static void s_expect_load_error (const char *yaml, const char *expected)
+static void
+s_expect_load_error (const char *yaml, const char *expected)
 {
     char err[512] = "";
     vg_config_t *cfg = vg_config_load_string ("agent.yaml", yaml, err, sizeof err);
@@ -119,7 +123,8 @@ static void s_expect_load_error (const char *yaml, const char *expected)
     ASSERT_STR_EQ (err, expected);
 }
 
-static void test_every_type (void)
+static void
+test_every_type (void)
 {
     conf_t c;
     memset (&c, 0, sizeof c);
@@ -164,7 +169,8 @@ static void test_every_type (void)
     vg_config_free_fields (s_opts, &c); /* twice is harmless */
 }
 
-static void test_scalar_forms (void)
+static void
+test_scalar_forms (void)
 {
     conf_t c;
     memset (&c, 0, sizeof c);
@@ -201,7 +207,47 @@ static void test_scalar_forms (void)
     }
 }
 
-static void test_defaults (void)
+/* Single-quoted scalars, which libfyaml 0.7.12 decodes wrongly when two ''
+ * escapes follow each other. */
+static void
+test_single_quoted (void)
+{
+    static const struct {
+        const char *yaml, *value;
+    } cases[] = {
+        {"name: 'it''s'\n", "it's"},
+        {"name: 'a''''b'\n", "a''b"},
+        {"name: ''''''''\n", "'''"},
+        {"name: 'x'''\n", "x'"},
+        {"name: 'one\n  two  \n\n\n  three'\n", "one two\n\nthree"},
+        {"name: '  padded  '\n", "  padded  "},
+        {"name: ''\n", ""},
+        {"name: '#not a comment: [x]'\n", "#not a comment: [x]"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        conf_t c;
+        memset (&c, 0, sizeof c);
+        if (s_apply (cases[i].yaml, NULL, NULL, NULL, &c) != VG_OK)
+            TEST_FAIL ("case %zu: %s", i, s_err);
+        ASSERT_STR_EQ (c.name, cases[i].value);
+        vg_config_free_fields (s_opts, &c);
+    }
+    /* In keys, labels and lists, and in messages. */
+    conf_t c;
+    memset (&c, 0, sizeof c);
+    ASSERT_EQ (s_apply ("'name': x\nlabels: {'a''''b': 'c''''d'}\npaths: ['e''''f']\n", NULL, NULL,
+                        NULL, &c),
+               VG_OK);
+    ASSERT_STR_EQ (c.labels.items[0].key, "a''b");
+    ASSERT_STR_EQ (c.labels.items[0].value, "c''d");
+    ASSERT_STR_EQ (c.paths.items[0], "e''f");
+    vg_config_free_fields (s_opts, &c);
+    s_expect_error ("name: x\ncount: '1''''2'\n", NULL,
+                    "agent.yaml:2: count: expected an integer, got \"1''2\"");
+}
+
+static void
+test_defaults (void)
 {
     conf_t c;
     memset (&c, 0, sizeof c);
@@ -263,7 +309,8 @@ static void test_defaults (void)
     vg_config_free_fields (s_opts, &c);
 }
 
-static void test_type_errors (void)
+static void
+test_type_errors (void)
 {
     s_expect_error ("name: x\ninterval: ten\n", NULL,
                     "agent.yaml:2: interval: expected a duration like 10s or 500ms, got \"ten\"");
@@ -314,7 +361,8 @@ static void test_type_errors (void)
                     "agent.yaml:1: inputs[0]: expected a mapping of options, got a sequence");
 }
 
-static void test_bounds (void)
+static void
+test_bounds (void)
 {
     s_expect_error ("name: x\ncount: 500\n", NULL,
                     "agent.yaml:2: count: must be between 1 and 100, got \"500\"");
@@ -341,7 +389,8 @@ static void test_bounds (void)
     vg_config_free_fields (s_opts, &c);
 }
 
-static void test_unknown_required_nested (void)
+static void
+test_unknown_required_nested (void)
 {
     /* Unknown key, in a nested mapping walked by the caller. */
     const char *yaml = "agent:\n"
@@ -424,7 +473,8 @@ static void test_unknown_required_nested (void)
     vg_config_destroy (&cfg);
 }
 
-static void test_secrets (void)
+static void
+test_secrets (void)
 {
     conf_t c;
     memset (&c, 0, sizeof c);
@@ -535,7 +585,8 @@ static void test_secrets (void)
     unsetenv ("VIGIL_TEST_TOKEN");
 }
 
-static void test_document_errors (void)
+static void
+test_document_errors (void)
 {
     /* YAML syntax errors name file and line (the reason is libfyaml's). */
     s_expect_load_error ("name: x\nratio: \"0.5\n", "agent.yaml:2: double-quoted scalar without "
@@ -563,10 +614,24 @@ static void test_document_errors (void)
                          "value out");
     s_expect_load_error ("name: x\n? [a, b]\n: c\n",
                          "agent.yaml:2: a key must be a plain name, got a sequence");
-    s_expect_load_error ("\xff\xfe: 1\n", "agent.yaml:1: not valid YAML (is the file UTF-8?)");
+    /* Not UTF-8: a UTF-16 byte order mark, a truncated sequence, an encoded
+     * surrogate, and a directive line that would make libfyaml loop. */
+    s_expect_load_error ("\xff\xfe: 1\n", "agent.yaml:1: not valid UTF-8 text");
+    s_expect_load_error ("name: x\nlabels: {a: \"caf\xc3\"}\n",
+                         "agent.yaml:2: not valid UTF-8 text");
+    s_expect_load_error ("a: 1\n\nb: \xed\xa0\x80\n", "agent.yaml:3: not valid UTF-8 text");
+    s_expect_load_error ("%\xbd\n", "agent.yaml:1: not valid UTF-8 text");
+    /* ... while UTF-8 text, with or without a byte order mark, is fine. */
+    conf_t c;
+    memset (&c, 0, sizeof c);
+    ASSERT_EQ (s_apply ("\xef\xbb\xbfname: caf\xc3\xa9 \xf0\x9f\x94\xa5\n", NULL, NULL, NULL, &c),
+               VG_OK);
+    ASSERT_STR_EQ (c.name, "caf\xc3\xa9 \xf0\x9f\x94\xa5");
+    vg_config_free_fields (s_opts, &c);
 }
 
-static void test_empty_documents (void)
+static void
+test_empty_documents (void)
 {
     static const char *empties[] = {"",      "\n\n",    "# only a comment\n",
                                     "---\n", "--- ~\n", "---\n# nothing\n...\n"};
@@ -592,7 +657,8 @@ static void test_empty_documents (void)
     vg_config_destroy (NULL);
 }
 
-static void test_nodes (void)
+static void
+test_nodes (void)
 {
     char err[256];
     vg_config_t *cfg = vg_config_load_string ("x.yaml",
@@ -665,7 +731,8 @@ static void test_nodes (void)
     vg_config_destroy (&cfg);
 }
 
-static void test_print_options (void)
+static void
+test_print_options (void)
 {
     static const vg_option_t opts[] = {
         {"url", VG_OPT_STRING, NULL, 0, 0, 0, 1, "where to send", NULL, NULL},
@@ -694,10 +761,12 @@ static void test_print_options (void)
     free (dir);
 }
 
-int main (void)
+int
+main (void)
 {
     test_every_type ();
     test_scalar_forms ();
+    test_single_quoted ();
     test_defaults ();
     test_type_errors ();
     test_bounds ();
