@@ -24,8 +24,9 @@ typedef struct {
     vg_labels_t labels;
 } s_common_t;
 
-static int s_keep_node (vg_config_t *cfg, vg_cnode_t *node, const char *key, void *field, char *err,
-                        size_t errlen)
+static int
+s_keep_node (vg_config_t *cfg, vg_cnode_t *node, const char *key, void *field, char *err,
+             size_t errlen)
 {
     (void)cfg, (void)key, (void)err, (void)errlen;
     *(vg_cnode_t **)field = node;
@@ -90,23 +91,27 @@ static const vg_option_t s_input_options[] = {
 static const vg_option_t s_no_options[] = {{NULL, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL}};
 static const char *const s_common_keys[] = {"type", "name", "interval", "labels", NULL};
 
-const vg_option_t *agent_config_agent_options (void)
+const vg_option_t *
+agent_config_agent_options (void)
 {
     return s_agent_options;
 }
 
-const vg_option_t *agent_config_input_options (void)
+const vg_option_t *
+agent_config_input_options (void)
 {
     return s_input_options;
 }
 
-static const vg_option_t *s_plugin_options (const agent_input_plugin_t *plugin)
+static const vg_option_t *
+s_plugin_options (const agent_input_plugin_t *plugin)
 {
     return plugin->options ? plugin->options : s_no_options;
 }
 
 /* "system, process, http" for messages. */
-static void s_plugin_names (char *out, size_t outlen)
+static void
+s_plugin_names (char *out, size_t outlen)
 {
     size_t used = 0;
     out[0] = '\0';
@@ -119,7 +124,8 @@ static void s_plugin_names (char *out, size_t outlen)
     }
 }
 
-static int s_is_label_key (const char *s)
+static int
+s_is_label_key (const char *s)
 {
     if (!*s || !(isalpha ((unsigned char)*s) || *s == '_'))
         return 0;
@@ -130,7 +136,8 @@ static int s_is_label_key (const char *s)
 }
 
 /* Instance names end up in file names (input state) and in labels. */
-static int s_is_instance_name (const char *s)
+static int
+s_is_instance_name (const char *s)
 {
     if (!*s)
         return 0;
@@ -140,14 +147,15 @@ static int s_is_instance_name (const char *s)
     return 1;
 }
 
-static vg_cnode_t *s_node_or (vg_cnode_t *map, const char *key, vg_cnode_t *fallback)
+static vg_cnode_t *
+s_node_or (vg_cnode_t *map, const char *key, vg_cnode_t *fallback)
 {
     vg_cnode_t *node = map ? vg_cnode_get (map, key) : NULL;
     return node ? node : fallback;
 }
 
-static int s_check_agent (vg_config_t *cfg, vg_cnode_t *map, agent_settings_t *a, char *err,
-                          size_t errlen)
+static int
+s_check_agent (vg_config_t *cfg, vg_cnode_t *map, agent_settings_t *a, char *err, size_t errlen)
 {
     vg_cnode_t *root = vg_config_root (cfg);
     if (vg_log_parse_level (a->log_level, &a->log_level_value) != VG_OK)
@@ -177,8 +185,9 @@ static int s_check_agent (vg_config_t *cfg, vg_cnode_t *map, agent_settings_t *a
 }
 
 /* Parses inputs[i] into self->inputs[self->ninputs++]. */
-static int s_parse_input (agent_config_t *self, vg_config_t *cfg, vg_cnode_t *node, size_t i,
-                          char *err, size_t errlen)
+static int
+s_parse_input (agent_config_t *self, vg_config_t *cfg, vg_cnode_t *node, size_t i, char *err,
+               size_t errlen)
 {
     char prefix[32], key[64];
     snprintf (prefix, sizeof prefix, "inputs[%zu]", i);
@@ -258,7 +267,8 @@ static int s_parse_input (agent_config_t *self, vg_config_t *cfg, vg_cnode_t *no
     return rc;
 }
 
-static agent_config_t *s_parse (vg_config_t *cfg, const char *path, char *err, size_t errlen)
+static agent_config_t *
+s_parse (vg_config_t *cfg, const char *path, char *err, size_t errlen)
 {
     agent_config_t *self = vg_calloc (1, sizeof *self);
     self->path = vg_strdup (path);
@@ -300,7 +310,8 @@ static agent_config_t *s_parse (vg_config_t *cfg, const char *path, char *err, s
     return self;
 }
 
-agent_config_t *agent_config_load (const char *path, char *err, size_t errlen)
+agent_config_t *
+agent_config_load (const char *path, char *err, size_t errlen)
 {
     vg_config_t *cfg = vg_config_load_file (path, err, errlen);
     if (!cfg)
@@ -310,8 +321,8 @@ agent_config_t *agent_config_load (const char *path, char *err, size_t errlen)
     return self;
 }
 
-agent_config_t *agent_config_load_string (const char *name, const char *yaml, char *err,
-                                          size_t errlen)
+agent_config_t *
+agent_config_load_string (const char *name, const char *yaml, char *err, size_t errlen)
 {
     vg_config_t *cfg = vg_config_load_string (name, yaml, err, errlen);
     if (!cfg)
@@ -321,7 +332,8 @@ agent_config_t *agent_config_load_string (const char *name, const char *yaml, ch
     return self;
 }
 
-void agent_config_destroy (agent_config_t **self_p)
+void
+agent_config_destroy (agent_config_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -341,8 +353,9 @@ void agent_config_destroy (agent_config_t **self_p)
     *self_p = NULL;
 }
 
-int agent_config_input_start (agent_input_conf_t *input, const char *state_dir, char *err,
-                              size_t errlen)
+int
+agent_config_input_start (agent_input_conf_t *input, const char *state_dir, char *err,
+                          size_t errlen)
 {
     if (input->started)
         return VG_OK;
@@ -360,7 +373,8 @@ int agent_config_input_start (agent_input_conf_t *input, const char *state_dir, 
     return VG_OK;
 }
 
-void agent_config_input_stop (agent_input_conf_t *input)
+void
+agent_config_input_stop (agent_input_conf_t *input)
 {
     if (!input->started)
         return;
@@ -369,7 +383,8 @@ void agent_config_input_stop (agent_input_conf_t *input)
     input->started = 0;
 }
 
-void agent_config_print_reference (void)
+void
+agent_config_print_reference (void)
 {
     printf ("Configuration keys (agent.yaml):\n\nagent:\n");
     vg_config_print_options (s_agent_options, "  ");

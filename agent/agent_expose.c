@@ -28,7 +28,8 @@ typedef struct {
 
 /* Metric names match [a-zA-Z_:][a-zA-Z0-9_:]*, label names the same without
  * ':'. Anything else becomes '_' so the output always parses. */
-static void s_put_name (vg_buf_t *out, const char *name, int colon_ok)
+static void
+s_put_name (vg_buf_t *out, const char *name, int colon_ok)
 {
     if (!*name || isdigit ((unsigned char)name[0]))
         vg_buf_puts (out, "_");
@@ -39,7 +40,8 @@ static void s_put_name (vg_buf_t *out, const char *name, int colon_ok)
     }
 }
 
-static void s_put_label_value (vg_buf_t *out, const char *value)
+static void
+s_put_label_value (vg_buf_t *out, const char *value)
 {
     for (const char *p = value; *p; p++) {
         if (*p == '\\')
@@ -54,7 +56,8 @@ static void s_put_label_value (vg_buf_t *out, const char *value)
 }
 
 /* The shortest text that reads back as the same double. */
-static void s_put_value (vg_buf_t *out, double v)
+static void
+s_put_value (vg_buf_t *out, double v)
 {
     if (isnan (v)) {
         vg_buf_puts (out, "NaN");
@@ -73,7 +76,8 @@ static void s_put_value (vg_buf_t *out, double v)
     vg_buf_puts (out, text);
 }
 
-static char *s_render_labels (const vg_batch_t *batch, const vg_series_t *ser)
+static char *
+s_render_labels (const vg_batch_t *batch, const vg_series_t *ser)
 {
     vg_buf_t b = {0};
     vg_buf_puts (&b, "");
@@ -88,7 +92,8 @@ static char *s_render_labels (const vg_batch_t *batch, const vg_series_t *ser)
     return b.data;
 }
 
-static int s_row_cmp (const void *a, const void *b)
+static int
+s_row_cmp (const void *a, const void *b)
 {
     const s_row_t *x = a, *y = b;
     int c = strcmp (x->name, y->name);
@@ -99,14 +104,16 @@ static int s_row_cmp (const void *a, const void *b)
     return c;
 }
 
-static const char *s_type_name (vg_kind_t kind)
+static const char *
+s_type_name (vg_kind_t kind)
 {
     return kind == VG_KIND_COUNTER ? "counter" : kind == VG_KIND_DISTRIBUTION ? "summary" : "gauge";
 }
 
 /* name{labels[,extra]} - braces only when there is a label. */
-static void s_put_series (vg_buf_t *out, const char *name, const char *suffix, const char *labels,
-                          const char *extra)
+static void
+s_put_series (vg_buf_t *out, const char *name, const char *suffix, const char *labels,
+              const char *extra)
 {
     vg_buf_puts (out, name);
     vg_buf_puts (out, suffix);
@@ -123,7 +130,8 @@ static void s_put_series (vg_buf_t *out, const char *name, const char *suffix, c
     vg_buf_puts (out, " ");
 }
 
-void agent_expose_batch (const vg_batch_t *batch, vg_buf_t *out)
+void
+agent_expose_batch (const vg_batch_t *batch, vg_buf_t *out)
 {
     /* The latest sample or distribution of each series. */
     size_t *last = vg_malloc ((batch->nseries + 1) * sizeof *last);
@@ -188,7 +196,8 @@ void agent_expose_batch (const vg_batch_t *batch, vg_buf_t *out)
 
 /* ---- --once ----------------------------------------------------------- */
 
-static int s_remove_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+static int
+s_remove_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)st, (void)flag, (void)ftw;
     remove (path);
@@ -196,8 +205,8 @@ static int s_remove_entry (const char *path, const struct stat *st, int flag, st
 }
 
 /* One pass over every started input; returns the number that failed. */
-static int s_collect_pass (agent_config_t *config, agent_sink_t **sinks, vg_batch_t *batch,
-                           FILE *errs)
+static int
+s_collect_pass (agent_config_t *config, agent_sink_t **sinks, vg_batch_t *batch, FILE *errs)
 {
     int failed = 0;
     for (size_t i = 0; i < config->ninputs; i++) {
@@ -218,7 +227,8 @@ static int s_collect_pass (agent_config_t *config, agent_sink_t **sinks, vg_batc
 }
 
 /* Waits ms, feeding the inputs that listen on a socket meanwhile. */
-static void s_wait_feeding (agent_config_t *config, int64_t ms)
+static void
+s_wait_feeding (agent_config_t *config, int64_t ms)
 {
     int64_t until = vg_mono_ms () + ms;
     struct pollfd *fds = vg_calloc (config->ninputs + 1, sizeof *fds);
@@ -245,7 +255,8 @@ static void s_wait_feeding (agent_config_t *config, int64_t ms)
     free (which);
 }
 
-int agent_expose_once (agent_config_t *config, FILE *out, FILE *errs)
+int
+agent_expose_once (agent_config_t *config, FILE *out, FILE *errs)
 {
     const char *tmp = getenv ("TMPDIR");
     char *dir = vg_asprintf ("%s/vigil-agent-once.XXXXXX", tmp && *tmp ? tmp : "/tmp");

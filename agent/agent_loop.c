@@ -53,7 +53,8 @@ struct agent_loop_t {
     vg_complain_t seq_complain;
 };
 
-static char *s_hostname (const char *configured)
+static char *
+s_hostname (const char *configured)
 {
     if (configured && *configured)
         return vg_strdup (configured);
@@ -63,14 +64,16 @@ static char *s_hostname (const char *configured)
     return vg_strdup (host);
 }
 
-static void s_apply_log_level (agent_loop_t *self)
+static void
+s_apply_log_level (agent_loop_t *self)
 {
     vg_log_set_level (self->verbose ? VG_LOG_DEBUG : self->config->agent.log_level_value);
 }
 
 /* Starts the config's inputs. fatal: the first init failure fails the call
  * (at start); otherwise a failing input is logged and left off (on reload). */
-static int s_start_inputs (agent_loop_t *self, int fatal, char *err, size_t errlen)
+static int
+s_start_inputs (agent_loop_t *self, int fatal, char *err, size_t errlen)
 {
     agent_config_t *cfg = self->config;
     self->inputs = vg_calloc (cfg->ninputs + 1, sizeof *self->inputs);
@@ -94,7 +97,8 @@ static int s_start_inputs (agent_loop_t *self, int fatal, char *err, size_t errl
     return VG_OK;
 }
 
-static void s_stop_inputs (agent_loop_t *self)
+static void
+s_stop_inputs (agent_loop_t *self)
 {
     for (size_t i = 0; i < self->ninputs; i++) {
         agent_config_input_stop (self->inputs[i].conf);
@@ -105,7 +109,8 @@ static void s_stop_inputs (agent_loop_t *self)
     self->ninputs = 0;
 }
 
-agent_loop_t *agent_loop_new (agent_config_t **config_p, int verbose, char *err, size_t errlen)
+agent_loop_t *
+agent_loop_new (agent_config_t **config_p, int verbose, char *err, size_t errlen)
 {
     agent_loop_t *self = vg_calloc (1, sizeof *self);
     self->config = *config_p;
@@ -149,7 +154,8 @@ agent_loop_t *agent_loop_new (agent_config_t **config_p, int verbose, char *err,
     return self;
 }
 
-void agent_loop_destroy (agent_loop_t **self_p)
+void
+agent_loop_destroy (agent_loop_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -185,7 +191,8 @@ void agent_loop_destroy (agent_loop_t **self_p)
     *self_p = NULL;
 }
 
-static void s_collect (agent_loop_t *self, s_input_t *in, int64_t now)
+static void
+s_collect (agent_loop_t *self, s_input_t *in, int64_t now)
 {
     agent_input_conf_t *conf = in->conf;
     int64_t wall = vg_now_ms ();
@@ -216,7 +223,8 @@ static void s_collect (agent_loop_t *self, s_input_t *in, int64_t now)
 }
 
 /* The agent's own counters, so that what it drops is data too. */
-static void s_self_metrics (agent_loop_t *self)
+static void
+s_self_metrics (agent_loop_t *self)
 {
     agent_sink_t *sk = self->self_sink;
     agent_sink_retarget (sk, self->batch, vg_now_ms ());
@@ -252,7 +260,8 @@ static void s_self_metrics (agent_loop_t *self)
 }
 
 /* Seals the open batch with the next seq and hands it to the sender. */
-static void s_flush (agent_loop_t *self, int64_t now)
+static void
+s_flush (agent_loop_t *self, int64_t now)
 {
     if (self->config->agent.self_metrics)
         s_self_metrics (self);
@@ -283,7 +292,8 @@ static void s_flush (agent_loop_t *self, int64_t now)
     vg_batch_clear (self->batch);
 }
 
-static void s_reload (agent_loop_t *self)
+static void
+s_reload (agent_loop_t *self)
 {
     agent_config_t *old = self->config;
     char err[1024];
@@ -329,7 +339,8 @@ static void s_reload (agent_loop_t *self)
              (long long)a->interval_ms, a->collector);
 }
 
-static void s_on_signal (agent_loop_t *self)
+static void
+s_on_signal (agent_loop_t *self)
 {
     struct signalfd_siginfo si;
     while (read (self->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
@@ -347,7 +358,8 @@ static void s_on_signal (agent_loop_t *self)
 
 /* One zmq_poll over the sender's sockets, the signals and (unless stopping)
  * the inputs' descriptors, then what became ready. */
-static void s_poll (agent_loop_t *self, int64_t timeout_ms, int with_inputs)
+static void
+s_poll (agent_loop_t *self, int64_t timeout_ms, int with_inputs)
 {
     size_t n = 3 + (with_inputs ? self->ninputs : 0);
     VG_GROW (self->items, self->items_cap, n);
@@ -397,12 +409,14 @@ static void s_poll (agent_loop_t *self, int64_t timeout_ms, int with_inputs)
         s_on_signal (self);
 }
 
-static int64_t s_min (int64_t a, int64_t b)
+static int64_t
+s_min (int64_t a, int64_t b)
 {
     return a < b ? a : b;
 }
 
-int agent_loop_run (agent_loop_t *self)
+int
+agent_loop_run (agent_loop_t *self)
 {
     self->next_flush = vg_mono_ms () + self->config->agent.interval_ms;
     while (!self->stopping) {

@@ -36,7 +36,8 @@ typedef struct {
     size_t live;
 } s_store_t;
 
-static void s_store_trim (s_store_t *st)
+static void
+s_store_trim (s_store_t *st)
 {
     while (st->start < st->end && !st->items[st->start].data)
         st->start++;
@@ -52,7 +53,8 @@ static void s_store_trim (s_store_t *st)
 }
 
 /* First index in [start, end) whose seq is >= seq. */
-static size_t s_store_lower (const s_store_t *st, uint64_t seq)
+static size_t
+s_store_lower (const s_store_t *st, uint64_t seq)
 {
     size_t lo = st->start, hi = st->end;
     while (lo < hi) {
@@ -66,7 +68,8 @@ static size_t s_store_lower (const s_store_t *st, uint64_t seq)
 }
 
 /* Takes ownership of data. */
-static void s_store_put (s_store_t *st, uint64_t seq, uint8_t *data, size_t len)
+static void
+s_store_put (s_store_t *st, uint64_t seq, uint8_t *data, size_t len)
 {
     VG_GROW (st->items, st->cap, st->end + 1);
     size_t at = s_store_lower (st, seq);
@@ -77,7 +80,8 @@ static void s_store_put (s_store_t *st, uint64_t seq, uint8_t *data, size_t len)
     st->live++;
 }
 
-static s_entry_t *s_store_find (s_store_t *st, uint64_t seq)
+static s_entry_t *
+s_store_find (s_store_t *st, uint64_t seq)
 {
     size_t at = s_store_lower (st, seq);
     if (at < st->end && st->items[at].seq == seq && st->items[at].data)
@@ -85,7 +89,8 @@ static s_entry_t *s_store_find (s_store_t *st, uint64_t seq)
     return NULL;
 }
 
-static void s_store_remove (s_store_t *st, s_entry_t *e)
+static void
+s_store_remove (s_store_t *st, s_entry_t *e)
 {
     free (e->data);
     e->data = NULL;
@@ -93,13 +98,15 @@ static void s_store_remove (s_store_t *st, s_entry_t *e)
     s_store_trim (st);
 }
 
-static s_entry_t *s_store_oldest (s_store_t *st)
+static s_entry_t *
+s_store_oldest (s_store_t *st)
 {
     return st->live ? &st->items[st->start] : NULL;
 }
 
 /* Iteration in seq order: for (e = s_store_next (st, NULL); e; e = s_store_next (st, e)). */
-static s_entry_t *s_store_next (s_store_t *st, s_entry_t *e)
+static s_entry_t *
+s_store_next (s_store_t *st, s_entry_t *e)
 {
     size_t i = e ? (size_t)(e - st->items) + 1 : st->start;
     for (; i < st->end; i++)
@@ -108,7 +115,8 @@ static s_entry_t *s_store_next (s_store_t *st, s_entry_t *e)
     return NULL;
 }
 
-static void s_store_free (s_store_t *st)
+static void
+s_store_free (s_store_t *st)
 {
     for (size_t i = st->start; i < st->end; i++)
         free (st->items[i].data);
@@ -134,13 +142,15 @@ struct agent_sender_t {
     vg_complain_t bad_ack_complain;
 };
 
-static int s_setopt_int (void *sock, int opt, int value)
+static int
+s_setopt_int (void *sock, int opt, int value)
 {
     return zmq_setsockopt (sock, opt, &value, sizeof value);
 }
 
-agent_sender_t *agent_sender_new (const char *endpoint, int64_t ack_timeout_ms, size_t max_pending,
-                                  char *err, size_t errlen)
+agent_sender_t *
+agent_sender_new (const char *endpoint, int64_t ack_timeout_ms, size_t max_pending, char *err,
+                  size_t errlen)
 {
     agent_sender_t *self = vg_calloc (1, sizeof *self);
     self->endpoint = vg_strdup (endpoint);
@@ -188,7 +198,8 @@ agent_sender_t *agent_sender_new (const char *endpoint, int64_t ack_timeout_ms, 
     return self;
 }
 
-void agent_sender_destroy (agent_sender_t **self_p)
+void
+agent_sender_destroy (agent_sender_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -208,7 +219,8 @@ void agent_sender_destroy (agent_sender_t **self_p)
     *self_p = NULL;
 }
 
-static void s_drop_oldest (agent_sender_t *self)
+static void
+s_drop_oldest (agent_sender_t *self)
 {
     s_entry_t *e = s_store_oldest (&self->store);
     uint64_t seq = e->seq;
@@ -221,7 +233,8 @@ static void s_drop_oldest (agent_sender_t *self)
                  (unsigned long long)self->stats.dropped);
 }
 
-void agent_sender_configure (agent_sender_t *self, int64_t ack_timeout_ms, size_t max_pending)
+void
+agent_sender_configure (agent_sender_t *self, int64_t ack_timeout_ms, size_t max_pending)
 {
     self->ack_timeout_ms = ack_timeout_ms > 0 ? ack_timeout_ms : 10000;
     self->max_pending = max_pending ? max_pending : 1;
@@ -229,7 +242,8 @@ void agent_sender_configure (agent_sender_t *self, int64_t ack_timeout_ms, size_
         s_drop_oldest (self);
 }
 
-int agent_sender_set_endpoint (agent_sender_t *self, const char *endpoint, char *err, size_t errlen)
+int
+agent_sender_set_endpoint (agent_sender_t *self, const char *endpoint, char *err, size_t errlen)
 {
     if (strcmp (endpoint, self->endpoint) == 0)
         return VG_OK;
@@ -250,7 +264,8 @@ int agent_sender_set_endpoint (agent_sender_t *self, const char *endpoint, char 
 }
 
 /* One transmission; 0, or -1 when the socket takes nothing now. */
-static int s_transmit (agent_sender_t *self, s_entry_t *e, int64_t now)
+static int
+s_transmit (agent_sender_t *self, s_entry_t *e, int64_t now)
 {
     if (zmq_send (self->dealer, VG_WIRE_BATCH, strlen (VG_WIRE_BATCH), ZMQ_SNDMORE | ZMQ_DONTWAIT) <
         0)
@@ -267,15 +282,17 @@ static int s_transmit (agent_sender_t *self, s_entry_t *e, int64_t now)
 }
 
 /* Sends what waits, oldest first, until the socket takes no more. */
-static void s_flush (agent_sender_t *self, int64_t now)
+static void
+s_flush (agent_sender_t *self, int64_t now)
 {
     for (s_entry_t *e = s_store_next (&self->store, NULL); e; e = s_store_next (&self->store, e))
         if (e->sent_mono < 0 && s_transmit (self, e, now) != 0)
             break;
 }
 
-void agent_sender_send (agent_sender_t *self, uint64_t seq, uint8_t **payload_p, size_t len,
-                        int64_t now_mono_ms)
+void
+agent_sender_send (agent_sender_t *self, uint64_t seq, uint8_t **payload_p, size_t len,
+                   int64_t now_mono_ms)
 {
     uint8_t *data = *payload_p;
     *payload_p = NULL;
@@ -294,17 +311,20 @@ void agent_sender_send (agent_sender_t *self, uint64_t seq, uint8_t **payload_p,
     s_flush (self, now_mono_ms);
 }
 
-void *agent_sender_socket (agent_sender_t *self)
+void *
+agent_sender_socket (agent_sender_t *self)
 {
     return self->dealer;
 }
 
-void *agent_sender_monitor (agent_sender_t *self)
+void *
+agent_sender_monitor (agent_sender_t *self)
 {
     return self->monitor;
 }
 
-short agent_sender_events (const agent_sender_t *self)
+short
+agent_sender_events (const agent_sender_t *self)
 {
     short events = ZMQ_POLLIN;
     s_store_t *st = (s_store_t *)&self->store;
@@ -316,8 +336,9 @@ short agent_sender_events (const agent_sender_t *self)
     return events;
 }
 
-static void s_apply_ack (agent_sender_t *self, uint64_t seq, vg_ack_status_t status,
-                         const char *reason, int64_t now)
+static void
+s_apply_ack (agent_sender_t *self, uint64_t seq, vg_ack_status_t status, const char *reason,
+             int64_t now)
 {
     s_entry_t *e = s_store_find (&self->store, seq);
     if (!e) {
@@ -353,7 +374,8 @@ static void s_apply_ack (agent_sender_t *self, uint64_t seq, vg_ack_status_t sta
     }
 }
 
-void agent_sender_on_readable (agent_sender_t *self, int64_t now_mono_ms)
+void
+agent_sender_on_readable (agent_sender_t *self, int64_t now_mono_ms)
 {
     for (;;) {
         zmq_msg_t frames[3];
@@ -398,7 +420,8 @@ void agent_sender_on_readable (agent_sender_t *self, int64_t now_mono_ms)
     s_flush (self, now_mono_ms);
 }
 
-void agent_sender_on_monitor (agent_sender_t *self, int64_t now_mono_ms)
+void
+agent_sender_on_monitor (agent_sender_t *self, int64_t now_mono_ms)
 {
     for (;;) {
         zmq_msg_t head, addr;
@@ -453,7 +476,8 @@ void agent_sender_on_monitor (agent_sender_t *self, int64_t now_mono_ms)
     s_flush (self, now_mono_ms);
 }
 
-void agent_sender_tick (agent_sender_t *self, int64_t now_mono_ms)
+void
+agent_sender_tick (agent_sender_t *self, int64_t now_mono_ms)
 {
     for (s_entry_t *e = s_store_next (&self->store, NULL); e; e = s_store_next (&self->store, e))
         if (e->sent_mono >= 0 && now_mono_ms - e->sent_mono >= self->ack_timeout_ms) {
@@ -464,7 +488,8 @@ void agent_sender_tick (agent_sender_t *self, int64_t now_mono_ms)
     s_flush (self, now_mono_ms);
 }
 
-int64_t agent_sender_next_due (const agent_sender_t *self)
+int64_t
+agent_sender_next_due (const agent_sender_t *self)
 {
     int64_t due = INT64_MAX;
     s_store_t *st = (s_store_t *)&self->store;
@@ -474,23 +499,27 @@ int64_t agent_sender_next_due (const agent_sender_t *self)
     return due;
 }
 
-size_t agent_sender_pending (const agent_sender_t *self)
+size_t
+agent_sender_pending (const agent_sender_t *self)
 {
     return self->store.live;
 }
 
-uint64_t agent_sender_dropped (const agent_sender_t *self)
+uint64_t
+agent_sender_dropped (const agent_sender_t *self)
 {
     return self->stats.dropped;
 }
 
-void agent_sender_stats (const agent_sender_t *self, agent_sender_stats_t *out)
+void
+agent_sender_stats (const agent_sender_t *self, agent_sender_stats_t *out)
 {
     *out = self->stats;
     out->pending = self->store.live;
 }
 
-const char *agent_sender_endpoint (const agent_sender_t *self)
+const char *
+agent_sender_endpoint (const agent_sender_t *self)
 {
     return self->endpoint;
 }

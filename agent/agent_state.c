@@ -23,7 +23,8 @@ struct agent_state_t {
 };
 
 /* mkdir -p, 0750 for what it creates. */
-static int s_mkdirs (const char *dir)
+static int
+s_mkdirs (const char *dir)
 {
     struct stat st;
     if (stat (dir, &st) == 0) {
@@ -57,7 +58,8 @@ static int s_mkdirs (const char *dir)
     return 0;
 }
 
-static int s_write_all (int fd, const char *data, size_t len)
+static int
+s_write_all (int fd, const char *data, size_t len)
 {
     while (len > 0) {
         ssize_t n = write (fd, data, len);
@@ -73,8 +75,8 @@ static int s_write_all (int fd, const char *data, size_t len)
 
 /* Replaces dir/name with text so that a crash leaves the old or the new
  * content, never a torn one, and the new one survives power loss. */
-static int s_write_atomic (const char *dir, const char *name, const char *text, char *err,
-                           size_t errlen)
+static int
+s_write_atomic (const char *dir, const char *name, const char *text, char *err, size_t errlen)
 {
     char *path = vg_asprintf ("%s/%s", dir, name);
     char *tmp = vg_asprintf ("%s/.%s.tmp", dir, name);
@@ -120,7 +122,8 @@ out:
 
 /* Reads a small file into buf, trimming trailing white space. 0, or
  * VG_ENOTFOUND if it does not exist, or VG_EIO. */
-static int s_read_small (const char *path, char *buf, size_t buflen)
+static int
+s_read_small (const char *path, char *buf, size_t buflen)
 {
     FILE *f = fopen (path, "re");
     if (!f)
@@ -136,7 +139,8 @@ static int s_read_small (const char *path, char *buf, size_t buflen)
     return VG_OK;
 }
 
-static int s_load_id (agent_state_t *self, char *err, size_t errlen)
+static int
+s_load_id (agent_state_t *self, char *err, size_t errlen)
 {
     char *path = vg_asprintf ("%s/agent_id", self->dir);
     char buf[256];
@@ -173,7 +177,8 @@ static int s_load_id (agent_state_t *self, char *err, size_t errlen)
     return rc;
 }
 
-static int s_load_seq (agent_state_t *self, char *err, size_t errlen)
+static int
+s_load_seq (agent_state_t *self, char *err, size_t errlen)
 {
     char *path = vg_asprintf ("%s/seq", self->dir);
     char buf[64];
@@ -202,8 +207,9 @@ static int s_load_seq (agent_state_t *self, char *err, size_t errlen)
     return rc;
 }
 
-agent_state_t *agent_state_new_block (const char *dir, const char *configured_id, uint64_t block,
-                                      char *err, size_t errlen)
+agent_state_t *
+agent_state_new_block (const char *dir, const char *configured_id, uint64_t block, char *err,
+                       size_t errlen)
 {
     if (s_mkdirs (dir) != 0) {
         snprintf (err, errlen,
@@ -234,13 +240,14 @@ agent_state_t *agent_state_new_block (const char *dir, const char *configured_id
     return self;
 }
 
-agent_state_t *agent_state_new (const char *dir, const char *configured_id, char *err,
-                                size_t errlen)
+agent_state_t *
+agent_state_new (const char *dir, const char *configured_id, char *err, size_t errlen)
 {
     return agent_state_new_block (dir, configured_id, AGENT_STATE_SEQ_BLOCK, err, errlen);
 }
 
-void agent_state_destroy (agent_state_t **self_p)
+void
+agent_state_destroy (agent_state_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -250,17 +257,20 @@ void agent_state_destroy (agent_state_t **self_p)
     *self_p = NULL;
 }
 
-const char *agent_state_id (const agent_state_t *self)
+const char *
+agent_state_id (const agent_state_t *self)
 {
     return self->id;
 }
 
-const char *agent_state_dir (const agent_state_t *self)
+const char *
+agent_state_dir (const agent_state_t *self)
 {
     return self->dir;
 }
 
-int agent_state_next_seq (agent_state_t *self, uint64_t *seq, char *err, size_t errlen)
+int
+agent_state_next_seq (agent_state_t *self, uint64_t *seq, char *err, size_t errlen)
 {
     if (self->next >= self->reserved) {
         /* Reserve [next, next + block) on disk before handing out any of it. */
@@ -277,7 +287,8 @@ int agent_state_next_seq (agent_state_t *self, uint64_t *seq, char *err, size_t 
     return VG_OK;
 }
 
-uint64_t agent_state_last_seq (const agent_state_t *self)
+uint64_t
+agent_state_last_seq (const agent_state_t *self)
 {
     return self->last;
 }

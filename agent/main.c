@@ -9,13 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void s_usage (FILE *out)
+static void
+s_usage (FILE *out)
 {
     fprintf (out, "usage: vigil-agent [-c FILE] [--check | --once] [-v]\n"
                   "Try 'vigil-agent --help' for more.\n");
 }
 
-static void s_help (void)
+static void
+s_help (void)
 {
     printf (
         "vigil-agent %s - gathers metrics on this host and sends them to a Vigil collector.\n"
@@ -42,7 +44,8 @@ static void s_help (void)
 
 int main (int argc, char *argv[]);
 
-int main (int argc, char *argv[])
+int
+main (int argc, char *argv[])
 {
     enum { OPT_CHECK = 256, OPT_ONCE };
     static const struct option options[] = {

@@ -29,13 +29,15 @@ static const char *s_full = "# a full agent.yaml\n"
                             "    interval: 1s\n"
                             "    percpu: true\n";
 
-static agent_config_t *s_load (const char *yaml, char *err, size_t errlen)
+static agent_config_t *
+s_load (const char *yaml, char *err, size_t errlen)
 {
     err[0] = '\0';
     return agent_config_load_string ("agent.yaml", yaml, err, errlen);
 }
 
-static void s_expect_error (const char *yaml, const char *expected)
+static void
+s_expect_error (const char *yaml, const char *expected)
 {
     char err[1024];
     agent_config_t *cfg = s_load (yaml, err, sizeof err);
@@ -45,7 +47,8 @@ static void s_expect_error (const char *yaml, const char *expected)
         TEST_FAIL ("expected an error starting \"%s\", got \"%s\"", expected, err);
 }
 
-static void test_full (void)
+static void
+test_full (void)
 {
     char err[1024];
     agent_config_t *cfg = s_load (s_full, err, sizeof err);
@@ -85,7 +88,8 @@ static void test_full (void)
     agent_config_destroy (&cfg); /* accepts NULL */
 }
 
-static void test_defaults (void)
+static void
+test_defaults (void)
 {
     char err[1024];
     agent_config_t *cfg = s_load ("inputs:\n  - type: system\n", err, sizeof err);
@@ -120,7 +124,8 @@ static void test_defaults (void)
     agent_config_destroy (&cfg);
 }
 
-static void test_errors (void)
+static void
+test_errors (void)
 {
     /* Unknown keys, wherever they are. */
     s_expect_error ("agent:\n  interval: 10s\n  colector: tcp://x:1\n",
@@ -156,7 +161,8 @@ static void test_errors (void)
     ASSERT_STR_CONTAINS (err, "also used at line 2");
 }
 
-static void test_file (void)
+static void
+test_file (void)
 {
     char *dir = test_tmpdir ("agent_config");
     char path[4096];
@@ -182,7 +188,8 @@ static void test_file (void)
     free (dir);
 }
 
-int main (void)
+int
+main (void)
 {
     test_full ();
     test_defaults ();

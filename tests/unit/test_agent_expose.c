@@ -32,7 +32,8 @@ static const char *s_expected =
     "small 0.1\n"
     "small{x=\"\"} 1e-07\n";
 
-static void test_exact (void)
+static void
+test_exact (void)
 {
     vg_batch_t *b = vg_batch_new ("agent", "host");
     int64_t t = 1700000000000;
@@ -90,7 +91,8 @@ static void test_exact (void)
 
 /* A spread of values: each quantile line is within the sketch's 1 % of the
  * exact value, and sum/count are exact. */
-static void test_quantiles (void)
+static void
+test_quantiles (void)
 {
     vg_batch_t *b = vg_batch_new ("agent", "host");
     vg_sketch_t *sk = vg_sketch_new ();
@@ -119,7 +121,8 @@ static void test_quantiles (void)
     vg_batch_destroy (&b);
 }
 
-int main (void)
+int
+main (void)
 {
     test_exact ();
     test_quantiles ();

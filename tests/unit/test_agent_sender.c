@@ -32,7 +32,8 @@ typedef struct {
     size_t nseen;
 } s_peer_t;
 
-static void s_peer_bind (s_peer_t *p, const char *endpoint)
+static void
+s_peer_bind (s_peer_t *p, const char *endpoint)
 {
     p->router = zmq_socket (p->ctx, ZMQ_ROUTER);
     ASSERT (p->router);
@@ -50,13 +51,15 @@ static void s_peer_bind (s_peer_t *p, const char *endpoint)
     ASSERT_EQ (zmq_getsockopt (p->router, ZMQ_LAST_ENDPOINT, p->endpoint, &len), 0);
 }
 
-static void s_peer_close (s_peer_t *p)
+static void
+s_peer_close (s_peer_t *p)
 {
     zmq_close (p->router);
     p->router = NULL;
 }
 
-static size_t s_count (const s_peer_t *p, uint64_t seq)
+static size_t
+s_count (const s_peer_t *p, uint64_t seq)
 {
     size_t n = 0;
     for (size_t i = 0; i < p->nseen; i++)
@@ -65,7 +68,8 @@ static size_t s_count (const s_peer_t *p, uint64_t seq)
 }
 
 /* Reads one message [id][kind][payload] and checks its frames. */
-static void s_peer_recv (s_peer_t *p)
+static void
+s_peer_recv (s_peer_t *p)
 {
     zmq_msg_t frames[3];
     int n = 0, more = 1;
@@ -101,7 +105,8 @@ static void s_peer_recv (s_peer_t *p)
         zmq_msg_close (&frames[i]);
 }
 
-static void s_peer_ack (s_peer_t *p, uint64_t seq, vg_ack_status_t status, const char *reason)
+static void
+s_peer_ack (s_peer_t *p, uint64_t seq, vg_ack_status_t status, const char *reason)
 {
     uint8_t *data = NULL;
     size_t len = 0;
@@ -114,7 +119,8 @@ static void s_peer_ack (s_peer_t *p, uint64_t seq, vg_ack_status_t status, const
 
 /* One round of the agent's loop: poll the sender's sockets (and the peer's),
  * dispatch, and run the resend timer. */
-static void s_pump_once (agent_sender_t *s, s_peer_t *p, int64_t max_wait_ms)
+static void
+s_pump_once (agent_sender_t *s, s_peer_t *p, int64_t max_wait_ms)
 {
     zmq_pollitem_t items[3] = {
         {agent_sender_socket (s), 0, agent_sender_events (s), 0},
@@ -157,14 +163,16 @@ static void s_pump_once (agent_sender_t *s, s_peer_t *p, int64_t max_wait_ms)
     } while (0)
 
 /* Pumps for a while, for checks that something does NOT happen. */
-static void s_pump_for (agent_sender_t *s, s_peer_t *p, int64_t ms)
+static void
+s_pump_for (agent_sender_t *s, s_peer_t *p, int64_t ms)
 {
     int64_t until = vg_mono_ms () + ms;
     while (vg_mono_ms () < until)
         s_pump_once (s, p, 20);
 }
 
-static void s_send (agent_sender_t *s, uint64_t seq)
+static void
+s_send (agent_sender_t *s, uint64_t seq)
 {
     vg_batch_t *b = vg_batch_new ("test-agent", "test-host");
     uint32_t ser = vg_batch_series (b, "test_value", VG_KIND_GAUGE, NULL, 0);
@@ -179,7 +187,8 @@ static void s_send (agent_sender_t *s, uint64_t seq)
     ASSERT (data == NULL);
 }
 
-static agent_sender_t *s_sender (const char *endpoint, int64_t ack_timeout_ms, size_t max_pending)
+static agent_sender_t *
+s_sender (const char *endpoint, int64_t ack_timeout_ms, size_t max_pending)
 {
     char err[512] = "";
     agent_sender_t *s = agent_sender_new (endpoint, ack_timeout_ms, max_pending, err, sizeof err);
@@ -188,14 +197,16 @@ static agent_sender_t *s_sender (const char *endpoint, int64_t ack_timeout_ms, s
     return s;
 }
 
-static agent_sender_stats_t s_stats (agent_sender_t *s)
+static agent_sender_stats_t
+s_stats (agent_sender_t *s)
 {
     agent_sender_stats_t st;
     agent_sender_stats (s, &st);
     return st;
 }
 
-static void test_acks_and_timeout (s_peer_t *p)
+static void
+test_acks_and_timeout (s_peer_t *p)
 {
     agent_sender_t *s = s_sender (p->endpoint, 200, 100);
     ASSERT_EQ (s_stats (s).last_ack_latency_ms, -1);
@@ -234,7 +245,8 @@ static void test_acks_and_timeout (s_peer_t *p)
     p->nseen = 0;
 }
 
-static void test_reject_and_retry (s_peer_t *p)
+static void
+test_reject_and_retry (s_peer_t *p)
 {
     agent_sender_t *s = s_sender (p->endpoint, 200, 100);
     s_send (s, 10);
@@ -265,7 +277,8 @@ static void test_reject_and_retry (s_peer_t *p)
     p->nseen = 0;
 }
 
-static void test_reconnect (s_peer_t *p)
+static void
+test_reconnect (s_peer_t *p)
 {
     /* A long ack timeout: whatever arrives again below comes from the reconnect. */
     agent_sender_t *s = s_sender (p->endpoint, 3600 * 1000, 100);
@@ -296,7 +309,8 @@ static void test_reconnect (s_peer_t *p)
     p->nseen = 0;
 }
 
-static void test_max_pending (s_peer_t *p)
+static void
+test_max_pending (s_peer_t *p)
 {
     agent_sender_t *s = s_sender (p->endpoint, 3600 * 1000, 3);
     for (uint64_t seq = 31; seq <= 35; seq++)
@@ -331,7 +345,8 @@ static void test_max_pending (s_peer_t *p)
 
 /* Many batches with no collector at all: bounded, and nothing is lost below
  * the bound when it comes. */
-static void test_backlog (void)
+static void
+test_backlog (void)
 {
     s_peer_t q;
     memset (&q, 0, sizeof q);
@@ -361,7 +376,8 @@ static void test_backlog (void)
     zmq_ctx_term (q.ctx);
 }
 
-static void test_bad_endpoint (void)
+static void
+test_bad_endpoint (void)
 {
     char err[512] = "";
     ASSERT (agent_sender_new ("nonsense", 1000, 10, err, sizeof err) == NULL);
@@ -369,7 +385,8 @@ static void test_bad_endpoint (void)
     ASSERT_STR_CONTAINS (err, "agent.collector");
 }
 
-int main (void)
+int
+main (void)
 {
     s_peer_t peer;
     memset (&peer, 0, sizeof peer);

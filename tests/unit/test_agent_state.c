@@ -14,7 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static uint64_t s_next (agent_state_t *st)
+static uint64_t
+s_next (agent_state_t *st)
 {
     char err[512] = "";
     uint64_t seq = 0;
@@ -23,7 +24,8 @@ static uint64_t s_next (agent_state_t *st)
     return seq;
 }
 
-static agent_state_t *s_open (const char *dir, const char *id, uint64_t block)
+static agent_state_t *
+s_open (const char *dir, const char *id, uint64_t block)
 {
     char err[512] = "";
     agent_state_t *st = agent_state_new_block (dir, id, block, err, sizeof err);
@@ -32,7 +34,8 @@ static agent_state_t *s_open (const char *dir, const char *id, uint64_t block)
     return st;
 }
 
-static void test_id_persists (const char *base)
+static void
+test_id_persists (const char *base)
 {
     char dir[4096];
     snprintf (dir, sizeof dir, "%s/id/deeper/state", base); /* parents are made too */
@@ -68,7 +71,8 @@ static void test_id_persists (const char *base)
     free (first);
 }
 
-static void test_restart (const char *base)
+static void
+test_restart (const char *base)
 {
     char dir[4096];
     snprintf (dir, sizeof dir, "%s/restart", base);
@@ -94,7 +98,8 @@ static void test_restart (const char *base)
 
 /* A child hands out numbers, tells the parent the last one, and dies by
  * SIGKILL in the middle of a block: no clean shutdown of any kind. */
-static void test_crash (const char *base)
+static void
+test_crash (const char *base)
 {
     char dir[4096];
     snprintf (dir, sizeof dir, "%s/crash", base);
@@ -132,7 +137,8 @@ static void test_crash (const char *base)
     }
 }
 
-static void test_errors (const char *base)
+static void
+test_errors (const char *base)
 {
     char err[1024] = "";
     char file[4096], dir[4200];
@@ -165,7 +171,8 @@ static void test_errors (const char *base)
     agent_state_destroy (&st);
 }
 
-int main (void)
+int
+main (void)
 {
     char *base = test_tmpdir ("agent_state");
     test_id_persists (base);
