@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *cli_db_url (const char *flag)
+const char *
+cli_db_url (const char *flag)
 {
     if (flag && *flag)
         return flag;
@@ -17,7 +18,8 @@ const char *cli_db_url (const char *flag)
 
 /* libpq messages span lines ("...failed: Connection refused\n\tIs the server
  * running...?\n"); a CLI error reads better as one line. */
-static void s_fold (const char *in, char *out, size_t outlen)
+static void
+s_fold (const char *in, char *out, size_t outlen)
 {
     size_t n = 0;
     int space = 0;
@@ -34,7 +36,8 @@ static void s_fold (const char *in, char *out, size_t outlen)
     out[n] = '\0';
 }
 
-static void s_hostport (PGconn *conn, char *out, size_t outlen)
+static void
+s_hostport (PGconn *conn, char *out, size_t outlen)
 {
     const char *host = PQhost (conn);
     const char *port = PQport (conn);
@@ -42,7 +45,8 @@ static void s_hostport (PGconn *conn, char *out, size_t outlen)
               port && *port ? port : "5432");
 }
 
-void cli_db_where (PGconn *conn, char *out, size_t outlen)
+void
+cli_db_where (PGconn *conn, char *out, size_t outlen)
 {
     char hp[512];
     s_hostport (conn, hp, sizeof hp);
@@ -50,13 +54,15 @@ void cli_db_where (PGconn *conn, char *out, size_t outlen)
     snprintf (out, outlen, "%s/%s", hp, db ? db : "");
 }
 
-void cli_db_reason (PGconn *conn, const PGresult *res, char *out, size_t outlen)
+void
+cli_db_reason (PGconn *conn, const PGresult *res, char *out, size_t outlen)
 {
     const char *msg = res ? PQresultErrorMessage (res) : PQerrorMessage (conn);
     s_fold (msg && *msg ? msg : "unknown error", out, outlen);
 }
 
-PGconn *cli_db_connect (const char *url, char *err, size_t errlen)
+PGconn *
+cli_db_connect (const char *url, char *err, size_t errlen)
 {
     /* Later entries win, so the URL (expanded from dbname) overrides these. */
     const char *keys[] = {"connect_timeout", "application_name", "client_encoding", "dbname", NULL};

@@ -7,7 +7,8 @@
 #include <string.h>
 
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 if it is not one. */
-static size_t s_utf8_len (const unsigned char *p)
+static size_t
+s_utf8_len (const unsigned char *p)
 {
     size_t n;
     if (p[0] < 0x80)
@@ -30,7 +31,8 @@ static size_t s_utf8_len (const unsigned char *p)
     return n;
 }
 
-void cli_json_string (vg_buf_t *out, const char *s)
+void
+cli_json_string (vg_buf_t *out, const char *s)
 {
     if (!s) {
         vg_buf_puts (out, "null");
@@ -62,7 +64,8 @@ void cli_json_string (vg_buf_t *out, const char *s)
     vg_buf_puts (out, "\"");
 }
 
-void cli_json_number (vg_buf_t *out, const char *text)
+void
+cli_json_number (vg_buf_t *out, const char *text)
 {
     char *end = NULL;
     double v = text && *text ? strtod (text, &end) : NAN;

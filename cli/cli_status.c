@@ -70,7 +70,8 @@ enum {
 static const char *s_no_hosts =
     "no hosts have reported yet: is vigil-collector running and an agent pointed at it?";
 
-void cli_status_usage (FILE *out)
+void
+cli_status_usage (FILE *out)
 {
     fprintf (out,
              "usage: vigil status [--db URL] [--json]\n"
@@ -95,13 +96,15 @@ void cli_status_usage (FILE *out)
 }
 
 /* The value of a cell, NULL for SQL NULL. */
-static const char *s_cell (const PGresult *res, int row, int col)
+static const char *
+s_cell (const PGresult *res, int row, int col)
 {
     return PQgetisnull (res, row, col) ? NULL : PQgetvalue (res, row, col);
 }
 
 /* Hostnames come from the network: keep terminal control bytes off the screen. */
-static void s_put_printable (vg_buf_t *out, const char *s)
+static void
+s_put_printable (vg_buf_t *out, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         char c = (*p < 0x20 || *p == 0x7f) ? '?' : (char)*p;
@@ -109,7 +112,8 @@ static void s_put_printable (vg_buf_t *out, const char *s)
     }
 }
 
-static void s_age (char *out, size_t outlen, long long secs)
+static void
+s_age (char *out, size_t outlen, long long secs)
 {
     if (secs < 60)
         snprintf (out, outlen, "%llds ago", secs);
@@ -122,7 +126,8 @@ static void s_age (char *out, size_t outlen, long long secs)
 }
 
 /* A number with the given decimals, or "-" when missing. */
-static void s_num (char *out, size_t outlen, const char *text, int decimals, const char *suffix)
+static void
+s_num (char *out, size_t outlen, const char *text, int decimals, const char *suffix)
 {
     if (!text)
         snprintf (out, outlen, "-");
@@ -130,14 +135,16 @@ static void s_num (char *out, size_t outlen, const char *text, int decimals, con
         snprintf (out, outlen, "%.*f%s", decimals, strtod (text, NULL), suffix);
 }
 
-static void s_pad (vg_buf_t *out, size_t from, size_t width)
+static void
+s_pad (vg_buf_t *out, size_t from, size_t width)
 {
     do
         vg_buf_puts (out, " ");
     while (out->len - from < width);
 }
 
-static void s_print_table (const PGresult *res)
+static void
+s_print_table (const PGresult *res)
 {
     int rows = PQntuples (res);
     size_t host_w = strlen ("HOST");
@@ -207,7 +214,8 @@ static void s_print_table (const PGresult *res)
     vg_buf_free (&out);
 }
 
-static void s_print_json (const PGresult *res)
+static void
+s_print_json (const PGresult *res)
 {
     static const struct {
         const char *key;
@@ -248,7 +256,8 @@ static void s_print_json (const PGresult *res)
 }
 
 /* Runs the query; returns the result, or NULL after printing why with *rc set. */
-static PGresult *s_query_hosts (PGconn *conn, int *rc)
+static PGresult *
+s_query_hosts (PGconn *conn, int *rc)
 {
     char stale[16];
     snprintf (stale, sizeof stale, "%d", CLI_STATUS_STALE_S);
@@ -279,7 +288,8 @@ static PGresult *s_query_hosts (PGconn *conn, int *rc)
     return NULL;
 }
 
-int cli_status_run (int argc, char **argv)
+int
+cli_status_run (int argc, char **argv)
 {
     static const struct option options[] = {
         {"db", required_argument, NULL, 'd'},

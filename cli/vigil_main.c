@@ -15,7 +15,8 @@ static const cli_command_t s_commands[] = {
 
 #define S_NCOMMANDS (sizeof s_commands / sizeof s_commands[0])
 
-static const cli_command_t *s_find (const char *name)
+static const cli_command_t *
+s_find (const char *name)
 {
     for (size_t i = 0; i < S_NCOMMANDS; i++)
         if (strcmp (s_commands[i].name, name) == 0)
@@ -23,7 +24,8 @@ static const cli_command_t *s_find (const char *name)
     return NULL;
 }
 
-static void s_usage (FILE *out)
+static void
+s_usage (FILE *out)
 {
     fprintf (out, "usage: vigil [--help | --version] COMMAND [OPTIONS]\n"
                   "       vigil help COMMAND\n"
@@ -47,7 +49,8 @@ static void s_usage (FILE *out)
         s_commands[i].usage (out);
 }
 
-int main (int argc, char **argv)
+int
+main (int argc, char **argv)
 {
     if (argc < 2) {
         s_usage (stderr);
