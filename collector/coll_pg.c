@@ -11,7 +11,8 @@
 /* Milliseconds between the Unix epoch and PostgreSQL's (2000-01-01). */
 #define S_PG_EPOCH_MS 946684800000LL
 
-static void s_quiet (void *arg, const char *message)
+static void
+s_quiet (void *arg, const char *message)
 {
     (void)arg;
     (void)message;
@@ -19,7 +20,8 @@ static void s_quiet (void *arg, const char *message)
 
 /* Copies msg into out on one line: newlines and tabs become spaces, the
  * trailing ones are dropped. */
-static void s_one_line (char *out, size_t outlen, const char *msg)
+static void
+s_one_line (char *out, size_t outlen, const char *msg)
 {
     size_t k = 0;
     int space = 0;
@@ -41,7 +43,8 @@ static void s_one_line (char *out, size_t outlen, const char *msg)
  * such role or database. libpq gives no SQLSTATE for connection failures, so
  * this reads the server's FATAL message; everything else (refused, timed out,
  * starting up, too many clients) may pass. */
-static int s_connect_refused (const char *msg)
+static int
+s_connect_refused (const char *msg)
 {
     if (!msg || !strstr (msg, "FATAL:"))
         return 0;
@@ -55,7 +58,8 @@ static int s_connect_refused (const char *msg)
     return 1;
 }
 
-PGconn *coll_pg_connect (const char *url, const char *appname, int *rc, char *err, size_t errlen)
+PGconn *
+coll_pg_connect (const char *url, const char *appname, int *rc, char *err, size_t errlen)
 {
     /* Entries before dbname are defaults that the URL's own settings
      * override. Keepalives notice a dead server or network within a minute. */
@@ -84,7 +88,8 @@ PGconn *coll_pg_connect (const char *url, const char *appname, int *rc, char *er
     return NULL;
 }
 
-void coll_pg_where (PGconn *conn, const char *url, char *out, size_t outlen)
+void
+coll_pg_where (PGconn *conn, const char *url, char *out, size_t outlen)
 {
     if (conn && PQhost (conn) && *PQhost (conn)) {
         const char *host = PQhost (conn);
@@ -111,7 +116,8 @@ void coll_pg_where (PGconn *conn, const char *url, char *out, size_t outlen)
     PQconninfoFree (opts);
 }
 
-int coll_pg_sqlstate_transient (const char *st)
+int
+coll_pg_sqlstate_transient (const char *st)
 {
     if (!st)
         return 1;
@@ -120,7 +126,8 @@ int coll_pg_sqlstate_transient (const char *st)
            strcmp (st, "40P01") == 0;
 }
 
-int coll_pg_classify (PGconn *conn, const PGresult *res)
+int
+coll_pg_classify (PGconn *conn, const PGresult *res)
 {
     if (!conn || PQstatus (conn) != CONNECTION_OK || !res)
         return VG_ERETRY;
@@ -129,7 +136,8 @@ int coll_pg_classify (PGconn *conn, const PGresult *res)
                                                                                    : VG_EDB;
 }
 
-int coll_pg_fail (PGconn *conn, const PGresult *res, const char *what, char *err, size_t errlen)
+int
+coll_pg_fail (PGconn *conn, const PGresult *res, const char *what, char *err, size_t errlen)
 {
     int rc = coll_pg_classify (conn, res);
     const char *msg = res ? PQresultErrorField (res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
@@ -147,8 +155,9 @@ int coll_pg_fail (PGconn *conn, const PGresult *res, const char *what, char *err
     return rc;
 }
 
-PGresult *coll_pg_exec (PGconn *conn, const char *what, const char *sql, int nparams,
-                        const char *const *values, int *rc, char *err, size_t errlen)
+PGresult *
+coll_pg_exec (PGconn *conn, const char *what, const char *sql, int nparams,
+              const char *const *values, int *rc, char *err, size_t errlen)
 {
     PGresult *res = PQexecParams (conn, sql, nparams, NULL, values, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus (res);
@@ -160,8 +169,9 @@ PGresult *coll_pg_exec (PGconn *conn, const char *what, const char *sql, int npa
     return NULL;
 }
 
-int coll_pg_command (PGconn *conn, const char *what, const char *sql, int nparams,
-                     const char *const *values, char *err, size_t errlen)
+int
+coll_pg_command (PGconn *conn, const char *what, const char *sql, int nparams,
+                 const char *const *values, char *err, size_t errlen)
 {
     PGresult *res = PQexecParams (conn, sql, nparams, NULL, values, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus (res);
@@ -172,21 +182,24 @@ int coll_pg_command (PGconn *conn, const char *what, const char *sql, int nparam
     return rc;
 }
 
-void coll_pg_params_reset (coll_pg_params_t *self)
+void
+coll_pg_params_reset (coll_pg_params_t *self)
 {
     for (size_t i = 0; i < sizeof self->bufs / sizeof self->bufs[0]; i++)
         vg_buf_reset (&self->bufs[i]);
     self->n = 0;
 }
 
-void coll_pg_params_free (coll_pg_params_t *self)
+void
+coll_pg_params_free (coll_pg_params_t *self)
 {
     for (size_t i = 0; i < sizeof self->bufs / sizeof self->bufs[0]; i++)
         vg_buf_free (&self->bufs[i]);
     self->n = 0;
 }
 
-vg_buf_t *coll_pg_params_next (coll_pg_params_t *self)
+vg_buf_t *
+coll_pg_params_next (coll_pg_params_t *self)
 {
     if ((size_t)self->n >= sizeof self->bufs / sizeof self->bufs[0])
         abort (); /* a programmer error: more parameters than slots */
@@ -196,8 +209,9 @@ vg_buf_t *coll_pg_params_next (coll_pg_params_t *self)
     return buf;
 }
 
-PGresult *coll_pg_exec_bin (PGconn *conn, const char *what, const char *sql,
-                            const coll_pg_params_t *params, int *rc, char *err, size_t errlen)
+PGresult *
+coll_pg_exec_bin (PGconn *conn, const char *what, const char *sql, const coll_pg_params_t *params,
+                  int *rc, char *err, size_t errlen)
 {
     const char *values[16];
     int lengths[16], formats[16];
@@ -216,7 +230,8 @@ PGresult *coll_pg_exec_bin (PGconn *conn, const char *what, const char *sql,
     return NULL;
 }
 
-void coll_pg_array_begin (vg_buf_t *buf, uint32_t elem_oid, uint32_t n)
+void
+coll_pg_array_begin (vg_buf_t *buf, uint32_t elem_oid, uint32_t n)
 {
     /* ndim, a has-nulls flag (array_recv works it out itself), the element
      * type, then each dimension's size and lower bound. An empty array has
@@ -234,47 +249,55 @@ void coll_pg_array_begin (vg_buf_t *buf, uint32_t elem_oid, uint32_t n)
     vg_buf_be32 (buf, 1);
 }
 
-void coll_pg_array_int2 (vg_buf_t *buf, int16_t v)
+void
+coll_pg_array_int2 (vg_buf_t *buf, int16_t v)
 {
     vg_buf_be32 (buf, 2);
     vg_buf_be16 (buf, (uint16_t)v);
 }
 
-void coll_pg_array_int4 (vg_buf_t *buf, int32_t v)
+void
+coll_pg_array_int4 (vg_buf_t *buf, int32_t v)
 {
     vg_buf_be32 (buf, 4);
     vg_buf_be32 (buf, (uint32_t)v);
 }
 
-void coll_pg_array_int8 (vg_buf_t *buf, int64_t v)
+void
+coll_pg_array_int8 (vg_buf_t *buf, int64_t v)
 {
     vg_buf_be32 (buf, 8);
     vg_buf_be64 (buf, (uint64_t)v);
 }
 
-void coll_pg_array_float8 (vg_buf_t *buf, double v)
+void
+coll_pg_array_float8 (vg_buf_t *buf, double v)
 {
     vg_buf_be32 (buf, 8);
     vg_buf_bedouble (buf, v);
 }
 
-void coll_pg_array_text (vg_buf_t *buf, const char *s, size_t len)
+void
+coll_pg_array_text (vg_buf_t *buf, const char *s, size_t len)
 {
     vg_buf_be32 (buf, (uint32_t)len);
     vg_buf_append (buf, s, len);
 }
 
-void coll_pg_array_jsonb (vg_buf_t *buf, const char *json, size_t len)
+void
+coll_pg_array_jsonb (vg_buf_t *buf, const char *json, size_t len)
 {
     coll_pg_copy_jsonb (buf, json, len); /* the same layout */
 }
 
-void coll_pg_array_null (vg_buf_t *buf)
+void
+coll_pg_array_null (vg_buf_t *buf)
 {
     vg_buf_be32 (buf, UINT32_MAX);
 }
 
-void coll_pg_copy_header (vg_buf_t *buf)
+void
+coll_pg_copy_header (vg_buf_t *buf)
 {
     static const char sig[] = "PGCOPY\n\377\r\n";
     vg_buf_append (buf, sig, sizeof sig); /* the signature ends with its NUL */
@@ -282,53 +305,62 @@ void coll_pg_copy_header (vg_buf_t *buf)
     vg_buf_be32 (buf, 0);                 /* header extension length */
 }
 
-void coll_pg_copy_trailer (vg_buf_t *buf)
+void
+coll_pg_copy_trailer (vg_buf_t *buf)
 {
     vg_buf_be16 (buf, 0xffff);
 }
 
-void coll_pg_copy_int2 (vg_buf_t *buf, int16_t v)
+void
+coll_pg_copy_int2 (vg_buf_t *buf, int16_t v)
 {
     vg_buf_be32 (buf, 2);
     vg_buf_be16 (buf, (uint16_t)v);
 }
 
-void coll_pg_copy_int4 (vg_buf_t *buf, int32_t v)
+void
+coll_pg_copy_int4 (vg_buf_t *buf, int32_t v)
 {
     vg_buf_be32 (buf, 4);
     vg_buf_be32 (buf, (uint32_t)v);
 }
 
-void coll_pg_copy_int8 (vg_buf_t *buf, int64_t v)
+void
+coll_pg_copy_int8 (vg_buf_t *buf, int64_t v)
 {
     vg_buf_be32 (buf, 8);
     vg_buf_be64 (buf, (uint64_t)v);
 }
 
-void coll_pg_copy_float8 (vg_buf_t *buf, double v)
+void
+coll_pg_copy_float8 (vg_buf_t *buf, double v)
 {
     vg_buf_be32 (buf, 8);
     vg_buf_bedouble (buf, v);
 }
 
-int64_t coll_pg_ts_from_ms (int64_t ms)
+int64_t
+coll_pg_ts_from_ms (int64_t ms)
 {
     return (ms - S_PG_EPOCH_MS) * 1000;
 }
 
-void coll_pg_copy_ts_ms (vg_buf_t *buf, int64_t ms)
+void
+coll_pg_copy_ts_ms (vg_buf_t *buf, int64_t ms)
 {
     vg_buf_be32 (buf, 8);
     vg_buf_be64 (buf, (uint64_t)coll_pg_ts_from_ms (ms));
 }
 
-void coll_pg_copy_text (vg_buf_t *buf, const char *s, size_t len)
+void
+coll_pg_copy_text (vg_buf_t *buf, const char *s, size_t len)
 {
     vg_buf_be32 (buf, (uint32_t)len);
     vg_buf_append (buf, s, len);
 }
 
-void coll_pg_copy_jsonb (vg_buf_t *buf, const char *json, size_t len)
+void
+coll_pg_copy_jsonb (vg_buf_t *buf, const char *json, size_t len)
 {
     vg_buf_be32 (buf, (uint32_t)(len + 1));
     static const char version = 1;
@@ -336,7 +368,8 @@ void coll_pg_copy_jsonb (vg_buf_t *buf, const char *json, size_t len)
     vg_buf_append (buf, json, len);
 }
 
-int coll_pg_copy_begin (PGconn *conn, const char *what, const char *sql, char *err, size_t errlen)
+int
+coll_pg_copy_begin (PGconn *conn, const char *what, const char *sql, char *err, size_t errlen)
 {
     PGresult *res = PQexec (conn, sql);
     int rc = 0;
@@ -346,8 +379,9 @@ int coll_pg_copy_begin (PGconn *conn, const char *what, const char *sql, char *e
     return rc;
 }
 
-int coll_pg_copy_send (PGconn *conn, const char *what, const char *data, size_t len, char *err,
-                       size_t errlen)
+int
+coll_pg_copy_send (PGconn *conn, const char *what, const char *data, size_t len, char *err,
+                   size_t errlen)
 {
     while (len > 0) {
         int n = len > (size_t)INT_MAX ? INT_MAX : (int)len;
@@ -361,7 +395,8 @@ int coll_pg_copy_send (PGconn *conn, const char *what, const char *data, size_t 
 
 /* Reads results until libpq has none left; returns the first failed one's
  * classified code (0 if none failed). */
-static int s_drain (PGconn *conn, const char *what, char *err, size_t errlen)
+static int
+s_drain (PGconn *conn, const char *what, char *err, size_t errlen)
 {
     int rc = 0;
     PGresult *res;
@@ -377,7 +412,8 @@ static int s_drain (PGconn *conn, const char *what, char *err, size_t errlen)
     return rc;
 }
 
-int coll_pg_copy_end (PGconn *conn, const char *what, char *err, size_t errlen)
+int
+coll_pg_copy_end (PGconn *conn, const char *what, char *err, size_t errlen)
 {
     if (PQputCopyEnd (conn, NULL) != 1) {
         int rc = coll_pg_fail (conn, NULL, what, err, errlen);
@@ -387,14 +423,16 @@ int coll_pg_copy_end (PGconn *conn, const char *what, char *err, size_t errlen)
     return s_drain (conn, what, err, errlen);
 }
 
-void coll_pg_copy_abort (PGconn *conn, const char *reason)
+void
+coll_pg_copy_abort (PGconn *conn, const char *reason)
 {
     if (PQputCopyEnd (conn, reason) == 1)
         s_drain (conn, "abort", NULL, 0);
 }
 
 /* The length of the valid UTF-8 sequence at p (at most left bytes), or 0. */
-static size_t s_utf8_seq (const unsigned char *p, size_t left)
+static size_t
+s_utf8_seq (const unsigned char *p, size_t left)
 {
     unsigned char c = p[0];
     if (c < 0x80)
@@ -425,7 +463,8 @@ static size_t s_utf8_seq (const unsigned char *p, size_t left)
     return n;
 }
 
-int coll_pg_utf8_valid (const char *s, size_t len)
+int
+coll_pg_utf8_valid (const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
@@ -444,7 +483,8 @@ int coll_pg_utf8_valid (const char *s, size_t len)
 
 static const char s_replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
 
-int coll_pg_utf8_clean (vg_buf_t *buf, const char *s, size_t len)
+int
+coll_pg_utf8_clean (vg_buf_t *buf, const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     int replaced = 0;
@@ -464,7 +504,8 @@ int coll_pg_utf8_clean (vg_buf_t *buf, const char *s, size_t len)
     return replaced;
 }
 
-void coll_pg_json_string (vg_buf_t *buf, const char *s, size_t len)
+void
+coll_pg_json_string (vg_buf_t *buf, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;

@@ -128,7 +128,8 @@ END $$;
 -- The q-quantile (0 <= q <= 1) of the merge of distributions, computed as
 -- vg_sketch_quantile does in C: bucket counts are added, the rank is
 -- floor(q * (n - 1)), and the answer is the representative value of the bucket
--- holding that rank, clamped to [min, max]; within 1 % of the exact value.
+-- holding that rank, clamped to [min, max] (the first and last rank answer min
+-- and max themselves); within 1 % of the exact value.
 -- NULL when there is nothing to merge. For example, the P95 of one series over
 -- the last hour:
 --   SELECT vigil.dist_quantile(0.95, array_agg(d)) FROM vigil.distributions d
@@ -166,6 +167,9 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     )
     SELECT CASE
                WHEN tot.n IS NULL OR q < 0 OR q > 1 THEN NULL
+               -- the extremes are known exactly
+               WHEN floor(q * (tot.n - 1)) = 0 THEN tot.lo
+               WHEN floor(q * (tot.n - 1)) >= tot.n - 1 THEN tot.hi
                ELSE least(greatest(coalesce((SELECT v FROM hit), tot.hi), tot.lo), tot.hi)
            END
       FROM tot

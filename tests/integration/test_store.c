@@ -1,0 +1,803 @@
+/*  test_store.c - coll_store against a real PostgreSQL: what is sent is what
+ *  is stored, to the millisecond and the bit; a batch is stored once however
+ *  often it comes; day partitions; the accepted time window; the newest
+ *  values; and failures that leave nothing half-stored. */
+#include "coll_pg.h"
+#include "coll_store.h"
+#include "test_assert.h"
+#include "test_pg.h"
+#include "test_proc.h"
+#include "vg_batch.h"
+#include "vg_buf.h"
+#include "vg_error.h"
+#include "vg_sketch.h"
+#include "vg_time.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define DAY_MS 86400000LL
+
+static char *s_url;
+static PGconn *s_db;
+
+/* ---- helpers ---- */
+
+static PGresult *
+s_query (const char *sql, int n, const char *const *params)
+{
+    PGresult *res = PQexecParams (s_db, sql, n, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus (res) != PGRES_TUPLES_OK)
+        TEST_FAIL ("query failed: %s\n  %s", sql, PQerrorMessage (s_db));
+    return res;
+}
+
+/* The one value of a query with parameters, as text ("" for NULL). */
+static char *
+s_value (const char *sql, int n, const char *const *params)
+{
+    PGresult *res = s_query (sql, n, params);
+    if (PQntuples (res) != 1)
+        TEST_FAIL ("expected one row, got %d: %s", PQntuples (res), sql);
+    char *v = strdup (PQgetvalue (res, 0, 0));
+    PQclear (res);
+    return v;
+}
+
+static long long
+s_count (const char *sql, int n, const char *const *params)
+{
+    char *v = s_value (sql, n, params);
+    long long c = atoll (v);
+    free (v);
+    return c;
+}
+
+static long long
+s_host_rows (const char *table, const char *agent)
+{
+    char sql[256];
+    snprintf (sql, sizeof sql,
+              "SELECT count(*) FROM vigil.%s WHERE host_id ="
+              " (SELECT host_id FROM vigil.hosts WHERE agent_id = $1)",
+              table);
+    const char *p[] = {agent};
+    return s_count (sql, 1, p);
+}
+
+static vg_batch_t *
+s_batch (const char *agent, const char *host, uint64_t seq, int64_t sent_ms)
+{
+    vg_batch_t *b = vg_batch_new (agent, host);
+    b->seq = seq;
+    b->sent_ms = sent_ms;
+    return b;
+}
+
+static void
+s_write_ok (coll_store_t *st, coll_store_item_t *items, size_t n)
+{
+    char err[1024] = "";
+    int rc = coll_store_write (st, items, n, err, sizeof err);
+    if (rc != 0)
+        TEST_FAIL ("coll_store_write: %s (%s)", vg_strerror (rc), err);
+}
+
+static void
+s_flush_ok (coll_store_t *st)
+{
+    char err[1024] = "";
+    int rc = coll_store_flush_latest (st, err, sizeof err);
+    if (rc != 0)
+        TEST_FAIL ("coll_store_flush_latest: %s (%s)", vg_strerror (rc), err);
+}
+
+/* "{1,2,3}" for the non-empty buckets of a store, as PostgreSQL prints arrays. */
+static void
+s_buckets_text (const vg_sketch_store_t *st, int counts, vg_buf_t *out)
+{
+    vg_buf_reset (out);
+    vg_buf_puts (out, "{");
+    int first = 1;
+    for (uint32_t k = 0; k < st->len; k++) {
+        if (!st->counts[k])
+            continue;
+        if (counts)
+            vg_buf_printf (out, "%s%llu", first ? "" : ",", (unsigned long long)st->counts[k]);
+        else
+            vg_buf_printf (out, "%s%d", first ? "" : ",", st->offset + (int)k);
+        first = 0;
+    }
+    vg_buf_puts (out, "}");
+}
+
+static char *
+s_str_ll (long long v)
+{
+    char *s = malloc (32);
+    snprintf (s, 32, "%lld", v);
+    return s;
+}
+
+/* ---- one batch, stored as sent ---- */
+
+typedef struct {
+    const char *metric;
+    const char *labels; /* JSON */
+    int64_t ts;
+    double value;
+} s_expect_t;
+
+static void
+s_check_sample (const s_expect_t *e)
+{
+    char ts[32];
+    snprintf (ts, sizeof ts, "%lld", (long long)e->ts);
+    const char *p[] = {e->metric, e->labels, ts};
+    PGresult *res = s_query ("SELECT x.value FROM vigil.samples x"
+                             "  JOIN vigil.series s USING (host_id, series_id)"
+                             " WHERE s.metric = $1 AND s.labels = $2::jsonb"
+                             "   AND x.ts = 'epoch'::timestamptz + $3::bigint * interval '1 ms'",
+                             3, p);
+    if (PQntuples (res) != 1)
+        TEST_FAIL ("sample %s %s @%s: %d rows", e->metric, e->labels, ts, PQntuples (res));
+    double v = strtod (PQgetvalue (res, 0, 0), NULL);
+    if (v != e->value)
+        TEST_FAIL ("sample %s %s: stored %.17g, sent %.17g", e->metric, e->labels, v, e->value);
+    PQclear (res);
+}
+
+static void
+s_test_one_batch (coll_store_t *st, int64_t now)
+{
+    int64_t t0 = now - 60000;
+    vg_batch_t *b = s_batch ("agent-a", "host-a", 1, now - 250);
+    vg_label_t user[] = {{"mode", "user"}};
+    vg_label_t tricky[] = {
+        {"path", "/say \"hi\"\n"}, {"city", "Zürich ☃ 東京"}, {"tab", "a\tb\\c"}};
+    vg_label_t chat[] = {{"endpoint", "/chat"}};
+    uint32_t cpu_user = vg_batch_series (b, "cpu_percent", VG_KIND_GAUGE, user, 1);
+    uint32_t cpu = vg_batch_series (b, "cpu_percent", VG_KIND_GAUGE, NULL, 0);
+    uint32_t req = vg_batch_series (b, "http_requests_total", VG_KIND_COUNTER, tricky, 3);
+    uint32_t lat = vg_batch_series (b, "http_latency_ms", VG_KIND_DISTRIBUTION, chat, 1);
+    vg_batch_add_sample (b, cpu_user, t0, 12.5);
+    vg_batch_add_sample (b, cpu_user, t0 + 10001, 13.250000000000002);
+    vg_batch_add_sample (b, cpu, t0, 42.0);
+    vg_batch_add_sample (b, req, t0 + 1, 1e15 + 1);
+    vg_batch_add_sample (b, req, t0 + 2, 1e-300);
+    vg_sketch_t *sk = vg_sketch_new ();
+    for (int i = 1; i <= 1000; i++)
+        vg_sketch_add (sk, i * 1.5);
+    vg_sketch_add (sk, 0.0);
+    vg_sketch_add (sk, -5.0);
+    vg_sketch_add (sk, -7.5);
+    vg_batch_add_dist (b, lat, t0 + 3, sk);
+    vg_label_t ev[] = {{"version", "1.2.3"}, {"who", "ops \"team\""}};
+    vg_batch_add_event (b, t0 + 4, "deploy", ev, 2, "done ✓\nall good");
+
+    coll_store_item_t item = {.batch = b, .received_ms = now, .status = VG_ACK_RETRY};
+    s_write_ok (st, &item, 1);
+    ASSERT_EQ (item.status, VG_ACK_STORED);
+    coll_store_stats_t stats = coll_store_stats (st);
+    ASSERT_EQ (stats.batches_stored, 1);
+    ASSERT_EQ (stats.samples_stored, 6);
+    ASSERT_EQ (stats.samples_dropped, 0);
+    ASSERT_EQ (stats.transactions, 1);
+
+    ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM vigil.hosts"), 1);
+    ASSERT_STR_EQ (
+        test_pg_scalar (s_db, "SELECT hostname FROM vigil.hosts WHERE agent_id = 'agent-a'"),
+        "host-a");
+    ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM vigil.series"), 4);
+    static const char tricky_json[] =
+        "{\"path\": \"/say \\\"hi\\\"\\n\", \"city\": \"Zürich ☃ 東京\", \"tab\": \"a\\tb\\\\c\"}";
+    const char *p1[] = {tricky_json};
+    ASSERT_EQ (s_count ("SELECT count(*) FROM vigil.series WHERE metric = 'http_requests_total'"
+                        " AND kind = 1 AND labels = $1::jsonb",
+                        1, p1),
+               1);
+    /* The label values come back exactly as sent. */
+    ASSERT_STR_EQ (test_pg_scalar (s_db, "SELECT labels->>'path' FROM vigil.series"
+                                         " WHERE metric = 'http_requests_total'"),
+                   "/say \"hi\"\n");
+    ASSERT_STR_EQ (test_pg_scalar (s_db, "SELECT labels->>'city' FROM vigil.series"
+                                         " WHERE metric = 'http_requests_total'"),
+                   "Zürich ☃ 東京");
+    ASSERT_STR_EQ (test_pg_scalar (s_db, "SELECT labels->>'tab' FROM vigil.series"
+                                         " WHERE metric = 'http_requests_total'"),
+                   "a\tb\\c");
+    ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM vigil.series WHERE metric = 'cpu_percent'"
+                                    " AND kind = 0 AND labels = '{}'"),
+               1);
+    ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM vigil.series"
+                                    " WHERE metric = 'http_latency_ms' AND kind = 2"
+                                    " AND labels = '{\"endpoint\": \"/chat\"}'"),
+               1);
+
+    ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM vigil.samples"), 5);
+    s_expect_t expect[] = {
+        {"cpu_percent", "{\"mode\": \"user\"}", t0, 12.5},
+        {"cpu_percent", "{\"mode\": \"user\"}", t0 + 10001, 13.250000000000002},
+        {"cpu_percent", "{}", t0, 42.0},
+        {"http_requests_total", tricky_json, t0 + 1, 1e15 + 1},
+        {"http_requests_total", tricky_json, t0 + 2, 1e-300},
+    };
+    for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++)
+        s_check_sample (&expect[i]);
+
+    /* The distribution, bucket for bucket. */
+    PGresult *res = s_query ("SELECT (extract(epoch FROM ts) * 1000)::bigint, count, sum, min, max,"
+                             " zero_count, bucket_index, bucket_count, neg_bucket_index,"
+                             " neg_bucket_count FROM vigil.distributions",
+                             0, NULL);
+    ASSERT_EQ (PQntuples (res), 1);
+    ASSERT_EQ (atoll (PQgetvalue (res, 0, 0)), t0 + 3);
+    ASSERT_EQ (atoll (PQgetvalue (res, 0, 1)), (long long)sk->count);
+    ASSERT (strtod (PQgetvalue (res, 0, 2), NULL) == sk->sum);
+    ASSERT (strtod (PQgetvalue (res, 0, 3), NULL) == sk->min);
+    ASSERT (strtod (PQgetvalue (res, 0, 4), NULL) == sk->max);
+    ASSERT_EQ (atoll (PQgetvalue (res, 0, 5)), (long long)sk->zero_count);
+    vg_buf_t text = {0};
+    s_buckets_text (&sk->pos, 0, &text);
+    ASSERT_STR_EQ (PQgetvalue (res, 0, 6), text.data);
+    s_buckets_text (&sk->pos, 1, &text);
+    ASSERT_STR_EQ (PQgetvalue (res, 0, 7), text.data);
+    s_buckets_text (&sk->neg, 0, &text);
+    ASSERT_STR_EQ (PQgetvalue (res, 0, 8), text.data);
+    s_buckets_text (&sk->neg, 1, &text);
+    ASSERT_STR_EQ (PQgetvalue (res, 0, 9), text.data);
+    PQclear (res);
+    vg_buf_free (&text);
+
+    /* vigil.dist_quantile answers what the sketch answers in C. */
+    static const char *const qs[] = {"0",   "0.001", "0.002", "0.01", "0.5",
+                                     "0.9", "0.95",  "0.99",  "1"};
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+        const char *p[] = {qs[i]};
+        char *v = s_value ("SELECT vigil.dist_quantile($1::float8, array_agg(d))"
+                           "  FROM vigil.distributions d",
+                           1, p);
+        double want = vg_sketch_quantile (sk, atof (qs[i]));
+        ASSERT_NEAR (strtod (v, NULL), want, 1e-9 * (1 + fabs (want)));
+        free (v);
+    }
+    ASSERT_STR_EQ (test_pg_scalar (s_db,
+                                   "SELECT coalesce(vigil.dist_quantile(0.5, array_agg(d))::text,"
+                                   " 'null') FROM vigil.distributions d WHERE false"),
+                   "null");
+    vg_sketch_destroy (&sk);
+
+    res = s_query ("SELECT name, labels::text, text, (extract(epoch FROM ts) * 1000)::bigint"
+                   "  FROM vigil.events",
+                   0, NULL);
+    ASSERT_EQ (PQntuples (res), 1);
+    ASSERT_STR_EQ (PQgetvalue (res, 0, 0), "deploy");
+    ASSERT_STR_EQ (PQgetvalue (res, 0, 1),
+                   "{\"who\": \"ops \\\"team\\\"\", \"version\": \"1.2.3\"}");
+    ASSERT_STR_EQ (PQgetvalue (res, 0, 2), "done ✓\nall good");
+    ASSERT_EQ (atoll (PQgetvalue (res, 0, 3)), t0 + 4);
+    PQclear (res);
+
+    const char *pa[] = {"agent-a"};
+    ASSERT_EQ (s_count ("SELECT samples FROM vigil.batches b JOIN vigil.hosts h USING (host_id)"
+                        " WHERE h.agent_id = $1 AND b.seq = 1",
+                        1, pa),
+               6);
+
+    /* The same batch again: acknowledged as a duplicate, nothing added. */
+    item.status = VG_ACK_RETRY;
+    s_write_ok (st, &item, 1);
+    ASSERT_EQ (item.status, VG_ACK_DUPLICATE);
+    ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM vigil.samples"), 5);
+    ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM vigil.distributions"), 1);
+    ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM vigil.events"), 1);
+    ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM vigil.batches"), 1);
+    ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM vigil.series"), 4);
+    stats = coll_store_stats (st);
+    ASSERT_EQ (stats.batches_duplicate, 1);
+    ASSERT_EQ (stats.samples_stored, 6);
+
+    /* A fresh store (a restarted collector) knows nothing and still sees it. */
+    coll_store_t *fresh = coll_store_new (s_url);
+    item.status = VG_ACK_RETRY;
+    s_write_ok (fresh, &item, 1);
+    ASSERT_EQ (item.status, VG_ACK_DUPLICATE);
+    ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM vigil.samples"), 5);
+    ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM vigil.series"), 4);
+    coll_store_destroy (&fresh);
+    vg_batch_destroy (&b);
+}
+
+/* ---- a group: a known duplicate, and one batch twice ---- */
+
+static void
+s_test_group (coll_store_t *st, int64_t now)
+{
+    vg_batch_t *a1 = s_batch ("agent-a", "host-a", 1, now);
+    uint32_t s = vg_batch_series (a1, "cpu_percent", VG_KIND_GAUGE, NULL, 0);
+    vg_batch_add_sample (a1, s, now - 60000, 42.0); /* agent-a's seq 1 is stored already */
+    vg_batch_t *b7 = s_batch ("agent-b", "host-b", 7, now);
+    vg_label_t l[] = {{"mount", "/"}};
+    uint32_t d = vg_batch_series (b7, "disk_used_percent", VG_KIND_GAUGE, l, 1);
+    vg_batch_add_sample (b7, d, now - 5000, 61.5);
+    vg_batch_add_sample (b7, d, now - 4000, 61.75);
+    vg_batch_add_event (b7, now - 4000, "backup_done", NULL, 0, "");
+
+    coll_store_stats_t before = coll_store_stats (st);
+    coll_store_item_t items[3] = {
+        {.batch = a1, .received_ms = now, .status = VG_ACK_RETRY},
+        {.batch = b7, .received_ms = now, .status = VG_ACK_RETRY},
+        {.batch = b7, .received_ms = now + 5, .status = VG_ACK_RETRY},
+    };
+    s_write_ok (st, items, 3);
+    ASSERT_EQ (items[0].status, VG_ACK_DUPLICATE);
+    ASSERT_EQ (items[1].status, VG_ACK_STORED);
+    ASSERT_EQ (items[2].status, VG_ACK_DUPLICATE);
+    coll_store_stats_t after = coll_store_stats (st);
+    ASSERT_EQ (after.batches_stored - before.batches_stored, 1);
+    ASSERT_EQ (after.batches_duplicate - before.batches_duplicate, 2);
+    ASSERT_EQ (after.samples_stored - before.samples_stored, 2);
+    ASSERT_EQ (after.transactions - before.transactions, 1);
+    ASSERT_EQ (s_host_rows ("samples", "agent-a"), 5);
+    ASSERT_EQ (s_host_rows ("samples", "agent-b"), 2);
+    ASSERT_EQ (s_host_rows ("events", "agent-b"), 1);
+    ASSERT_EQ (s_host_rows ("batches", "agent-b"), 1);
+    ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM vigil.hosts"), 2);
+    vg_batch_destroy (&a1);
+    vg_batch_destroy (&b7);
+}
+
+/* ---- partitions by UTC day ---- */
+
+static void
+s_partition_name (int64_t ms, char *out, size_t outlen)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r (&t, &tm);
+    char day[16];
+    strftime (day, sizeof day, "%Y%m%d", &tm);
+    snprintf (out, outlen, "vigil.samples_%s", day);
+}
+
+static void
+s_test_midnight (coll_store_t *st, int64_t now)
+{
+    int64_t midnight = now / DAY_MS * DAY_MS;
+    vg_batch_t *b = s_batch ("agent-c", "host-c", 1, now);
+    uint32_t s = vg_batch_series (b, "load1", VG_KIND_GAUGE, NULL, 0);
+    vg_batch_add_sample (b, s, midnight - 1, 0.5);
+    vg_batch_add_sample (b, s, midnight, 0.75);
+    vg_batch_add_sample (b, s, midnight + 1000, 1.0);
+    coll_store_item_t item = {.batch = b, .received_ms = now};
+    s_write_ok (st, &item, 1);
+    ASSERT_EQ (item.status, VG_ACK_STORED);
+    const char *p[] = {"agent-c"};
+    PGresult *res = s_query ("SELECT x.tableoid::regclass::text, count(*) FROM vigil.samples x"
+                             "  JOIN vigil.hosts h USING (host_id) WHERE h.agent_id = $1"
+                             " GROUP BY 1 ORDER BY 1",
+                             1, p);
+    ASSERT_EQ (PQntuples (res), 2);
+    char yesterday[64], today[64];
+    s_partition_name (midnight - 1, yesterday, sizeof yesterday);
+    s_partition_name (midnight, today, sizeof today);
+    ASSERT_STR_EQ (PQgetvalue (res, 0, 0), yesterday);
+    ASSERT_STR_EQ (PQgetvalue (res, 0, 1), "1");
+    ASSERT_STR_EQ (PQgetvalue (res, 1, 0), today);
+    ASSERT_STR_EQ (PQgetvalue (res, 1, 1), "2");
+    PQclear (res);
+    /* Tomorrow's is made ahead, so midnight never waits for it. */
+    char tomorrow[64];
+    s_partition_name (midnight + DAY_MS, tomorrow, sizeof tomorrow);
+    const char *pt[] = {tomorrow};
+    ASSERT_STR_EQ (s_value ("SELECT to_regclass($1) IS NOT NULL", 1, pt), "t");
+    /* Bounds are UTC midnights whatever the session's time zone. */
+    ASSERT_STR_EQ (
+        s_value ("SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_class c"
+                 " WHERE c.oid = to_regclass($1)",
+                 1, (const char *const[]){today}),
+        test_pg_scalar (s_db, "SELECT format('FOR VALUES FROM (%L) TO (%L)',"
+                              " date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',"
+                              " (date_trunc('day', now() AT TIME ZONE 'UTC') + interval '1 day')"
+                              "   AT TIME ZONE 'UTC')"));
+    vg_batch_destroy (&b);
+}
+
+/* ---- the accepted window ---- */
+
+static void
+s_test_window (coll_store_t *st, int64_t now)
+{
+    vg_batch_t *b = s_batch ("agent-d", "host-d", 1, now);
+    uint32_t s = vg_batch_series (b, "mem_used_percent", VG_KIND_GAUGE, NULL, 0);
+    uint32_t ds = vg_batch_series (b, "latency_ms", VG_KIND_DISTRIBUTION, NULL, 0);
+    vg_batch_add_sample (b, s, now - 36 * DAY_MS, 1); /* too old */
+    vg_batch_add_sample (b, s, now + 2 * DAY_MS, 2);  /* too far ahead */
+    vg_batch_add_sample (b, s, now - 34 * DAY_MS, 3); /* kept */
+    vg_batch_add_sample (b, s, now + DAY_MS / 2, 4);  /* kept */
+    vg_batch_add_sample (b, s, now - 35 * DAY_MS, 5); /* the edge: kept */
+    vg_batch_add_sample (b, s, INT64_MAX / 2, 6);     /* junk */
+    vg_sketch_t *sk = vg_sketch_new ();
+    vg_sketch_add (sk, 3.0);
+    vg_batch_add_dist (b, ds, now - 40 * DAY_MS, sk); /* too old */
+    vg_batch_add_event (b, INT64_MIN / 2, "junk", NULL, 0, "dropped, not stored");
+    vg_sketch_destroy (&sk);
+    coll_store_stats_t before = coll_store_stats (st);
+    coll_store_item_t item = {.batch = b, .received_ms = now};
+    s_write_ok (st, &item, 1);
+    ASSERT_EQ (item.status, VG_ACK_STORED);
+    coll_store_stats_t after = coll_store_stats (st);
+    ASSERT_EQ (after.samples_dropped - before.samples_dropped, 4);
+    ASSERT_EQ (after.samples_stored - before.samples_stored, 3);
+    ASSERT_EQ (s_host_rows ("samples", "agent-d"), 3);
+    ASSERT_EQ (s_host_rows ("distributions", "agent-d"), 0);
+    ASSERT_EQ (s_host_rows ("events", "agent-d"), 0);
+    const char *p[] = {"agent-d"};
+    ASSERT_EQ (s_count ("SELECT sum(x.value) FROM vigil.samples x JOIN vigil.hosts h"
+                        " USING (host_id) WHERE h.agent_id = $1",
+                        1, p),
+               12);
+    ASSERT_EQ (s_count ("SELECT samples FROM vigil.batches JOIN vigil.hosts USING (host_id)"
+                        " WHERE agent_id = $1",
+                        1, p),
+               3);
+    vg_batch_destroy (&b);
+}
+
+/* ---- newest values ---- */
+
+static void
+s_test_latest (coll_store_t *st, int64_t now)
+{
+    vg_batch_t *b = s_batch ("agent-e", "host-e", 5, now + 1500);
+    uint32_t s = vg_batch_series (b, "load1", VG_KIND_GAUGE, NULL, 0);
+    uint32_t ds = vg_batch_series (b, "latency_ms", VG_KIND_DISTRIBUTION, NULL, 0);
+    vg_batch_add_sample (b, s, now - 3000, 3.0);
+    vg_batch_add_sample (b, s, now - 1000, 1.0); /* the newest, not the last */
+    vg_batch_add_sample (b, s, now - 2000, 2.0);
+    vg_sketch_t *sk = vg_sketch_new ();
+    vg_sketch_add (sk, 10.0);
+    vg_sketch_add (sk, 30.0);
+    vg_batch_add_dist (b, ds, now - 1000, sk);
+    vg_sketch_destroy (&sk);
+    coll_store_item_t item = {.batch = b, .received_ms = now};
+    s_write_ok (st, &item, 1);
+    ASSERT_EQ (item.status, VG_ACK_STORED);
+    const char *p[] = {"agent-e"};
+    /* Nothing is written per sample. */
+    ASSERT_STR_EQ (s_value ("SELECT count(last_ts) FROM vigil.series JOIN vigil.hosts"
+                            " USING (host_id) WHERE agent_id = $1",
+                            1, p),
+                   "0");
+    s_flush_ok (st);
+    char *want_ts = s_str_ll (now - 1000), *want_seen = s_str_ll (now);
+    static const char latest[] =
+        "SELECT s.last_value::text, ((extract(epoch FROM s.last_ts) * 1000)::bigint)::text"
+        "  FROM vigil.series s JOIN vigil.hosts h USING (host_id)"
+        " WHERE h.agent_id = $1 AND s.metric = $2";
+    PGresult *res = s_query (latest, 2, (const char *const[]){"agent-e", "load1"});
+    ASSERT_STR_EQ (PQgetvalue (res, 0, 0), "1");
+    ASSERT_STR_EQ (PQgetvalue (res, 0, 1), want_ts);
+    PQclear (res);
+    res = s_query (latest, 2, (const char *const[]){"agent-e", "latency_ms"});
+    ASSERT_STR_EQ (PQgetvalue (res, 0, 0), "20"); /* a distribution's mean */
+    PQclear (res);
+    static const char host[] =
+        "SELECT ((extract(epoch FROM last_seen) * 1000)::bigint)::text, last_seq::text,"
+        "       clock_skew_ms::text FROM vigil.hosts WHERE agent_id = $1";
+    res = s_query (host, 1, p);
+    ASSERT_STR_EQ (PQgetvalue (res, 0, 0), want_seen);
+    ASSERT_STR_EQ (PQgetvalue (res, 0, 1), "5");
+    ASSERT_STR_EQ (PQgetvalue (res, 0, 2), "1500");
+    PQclear (res);
+
+    /* An older batch arriving late moves nothing backwards but last contact. */
+    vg_batch_t *old = s_batch ("agent-e", "host-e", 4, now - 20000);
+    s = vg_batch_series (old, "load1", VG_KIND_GAUGE, NULL, 0);
+    vg_batch_add_sample (old, s, now - 5000, 9.0);
+    item = (coll_store_item_t){.batch = old, .received_ms = now + 100};
+    s_write_ok (st, &item, 1);
+    ASSERT_EQ (item.status, VG_ACK_STORED);
+    s_flush_ok (st);
+    res = s_query (latest, 2, (const char *const[]){"agent-e", "load1"});
+    ASSERT_STR_EQ (PQgetvalue (res, 0, 0), "1");
+    ASSERT_STR_EQ (PQgetvalue (res, 0, 1), want_ts);
+    PQclear (res);
+    char *seen2 = s_str_ll (now + 100);
+    res = s_query (host, 1, p);
+    ASSERT_STR_EQ (PQgetvalue (res, 0, 0), seen2);
+    ASSERT_STR_EQ (PQgetvalue (res, 0, 1), "5");
+    ASSERT_STR_EQ (PQgetvalue (res, 0, 2), "1500");
+    PQclear (res);
+    /* Every series written so far has its newest value, agent-a's too. */
+    ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM vigil.series s JOIN vigil.hosts h"
+                                    " USING (host_id) WHERE h.agent_id = 'agent-a'"
+                                    " AND s.kind <> 2 AND s.last_ts IS NULL"),
+               0);
+    ASSERT_STR_EQ (test_pg_scalar (
+                       s_db, "SELECT s.last_value FROM vigil.series s"
+                             " JOIN vigil.hosts h USING (host_id)"
+                             " WHERE h.agent_id = 'agent-a' AND s.labels = '{\"mode\": \"user\"}'"),
+                   "13.250000000000002");
+    /* Nothing new: nothing to do. */
+    s_flush_ok (st);
+    free (want_ts);
+    free (want_seen);
+    free (seen2);
+    vg_batch_destroy (&b);
+    vg_batch_destroy (&old);
+}
+
+/* ---- failures ---- */
+
+static void
+s_test_unreachable (int64_t now)
+{
+    int port = test_free_port ();
+    char url[128], where[64];
+    snprintf (url, sizeof url, "postgresql://postgres@127.0.0.1:%d/postgres", port);
+    snprintf (where, sizeof where, "127.0.0.1:%d", port);
+    coll_store_t *st = coll_store_new (url);
+    char err[1024] = "";
+    ASSERT_EQ (coll_store_connect (st, err, sizeof err), VG_ERETRY);
+    ASSERT_STR_CONTAINS (err, where);
+    ASSERT_STR_CONTAINS (err, "unreachable");
+    vg_batch_t *b = s_batch ("agent-f", "host-f", 1, now);
+    uint32_t s = vg_batch_series (b, "up", VG_KIND_GAUGE, NULL, 0);
+    vg_batch_add_sample (b, s, now - 1000, 1.0);
+    coll_store_item_t item = {.batch = b, .received_ms = now};
+    err[0] = '\0';
+    ASSERT_EQ (coll_store_write (st, &item, 1, err, sizeof err), VG_ERETRY);
+    ASSERT_STR_CONTAINS (err, where);
+    ASSERT_EQ (coll_store_flush_latest (st, err, sizeof err), 0); /* nothing to flush */
+    ASSERT_EQ (coll_store_stats (st).failures, 1); /* the write; connect is not counted */
+    ASSERT_EQ (coll_store_stats (st).batches_stored, 0);
+    coll_store_destroy (&st);
+
+    /* The right database works. */
+    st = coll_store_new (s_url);
+    ASSERT_EQ (coll_store_connect (st, err, sizeof err), 0);
+    s_write_ok (st, &item, 1);
+    ASSERT_EQ (item.status, VG_ACK_STORED);
+    ASSERT_EQ (s_host_rows ("samples", "agent-f"), 1);
+    coll_store_destroy (&st);
+    vg_batch_destroy (&b);
+}
+
+typedef struct {
+    coll_store_t *st;
+    coll_store_item_t *item;
+    int rc;
+    char err[1024];
+} s_writer_t;
+
+static void *
+s_write_thread (void *arg)
+{
+    s_writer_t *w = arg;
+    w->rc = coll_store_write (w->st, w->item, 1, w->err, sizeof w->err);
+    return NULL;
+}
+
+/* The connection dies inside the data transaction, after the batch key and
+ * the samples went in: nothing of it stays, and writing again works. */
+static void
+s_test_killed (coll_store_t *st, int64_t now)
+{
+    vg_batch_t *b = s_batch ("agent-g", "host-g", 1, now);
+    uint32_t s = vg_batch_series (b, "up", VG_KIND_GAUGE, NULL, 0);
+    for (int i = 0; i < 100; i++)
+        vg_batch_add_sample (b, s, now - 1000 * i, i);
+    vg_batch_add_event (b, now - 10, "deploy", NULL, 0, "v2");
+    coll_store_item_t item = {.batch = b, .received_ms = now};
+
+    /* The events table is locked, so the write stops at its COPY. */
+    PGconn *locker = test_pg_connect (s_url);
+    test_pg_exec (locker, "BEGIN");
+    test_pg_exec (locker, "LOCK TABLE vigil.events IN ACCESS EXCLUSIVE MODE");
+    s_writer_t w = {.st = st, .item = &item, .rc = 1};
+    pthread_t thread;
+    ASSERT_EQ (pthread_create (&thread, NULL, s_write_thread, &w), 0);
+    char *pid = NULL;
+    for (int tries = 0; tries < 600 && !pid; tries++) {
+        pid = test_pg_scalar (s_db, "SELECT pid FROM pg_stat_activity"
+                                    " WHERE application_name = 'vigil-collector'"
+                                    "   AND wait_event_type = 'Lock'"
+                                    "   AND query LIKE 'COPY vigil.events%'");
+        if (!pid)
+            test_sleep_ms (50);
+    }
+    if (!pid)
+        TEST_FAIL ("the store never waited for the events lock");
+    const char *p[] = {pid};
+    ASSERT_STR_EQ (s_value ("SELECT pg_terminate_backend($1::integer)", 1, p), "t");
+    ASSERT_EQ (pthread_join (thread, NULL), 0);
+    test_pg_exec (locker, "ROLLBACK");
+    PQfinish (locker);
+    ASSERT_EQ (w.rc, VG_ERETRY);
+    ASSERT_STR_CONTAINS (w.err, "writing events");
+    ASSERT_EQ (s_host_rows ("batches", "agent-g"), 0);
+    ASSERT_EQ (s_host_rows ("samples", "agent-g"), 0);
+    ASSERT_EQ (s_host_rows ("events", "agent-g"), 0);
+
+    /* The next call reconnects; the cached series ids are still right. */
+    s_write_ok (st, &item, 1);
+    ASSERT_EQ (item.status, VG_ACK_STORED);
+    ASSERT_EQ (s_host_rows ("batches", "agent-g"), 1);
+    ASSERT_EQ (s_host_rows ("samples", "agent-g"), 100);
+    ASSERT_EQ (s_host_rows ("events", "agent-g"), 1);
+    const char *pa[] = {"agent-g"};
+    ASSERT_EQ (s_count ("SELECT count(*) FROM vigil.samples x JOIN vigil.series s"
+                        " USING (host_id, series_id) JOIN vigil.hosts h USING (host_id)"
+                        " WHERE h.agent_id = $1 AND s.metric = 'up'",
+                        1, pa),
+               100);
+    free (pid);
+    vg_batch_destroy (&b);
+}
+
+/* A partition this store knows of is dropped (retention): the write fails
+ * transiently, and the next one makes the partition again. */
+static void
+s_test_dropped_partition (coll_store_t *st, int64_t now)
+{
+    int64_t old = now - 20 * DAY_MS;
+    vg_batch_t *b1 = s_batch ("agent-h", "host-h", 1, now);
+    uint32_t s = vg_batch_series (b1, "up", VG_KIND_GAUGE, NULL, 0);
+    vg_batch_add_sample (b1, s, old, 1.0);
+    coll_store_item_t item = {.batch = b1, .received_ms = now};
+    s_write_ok (st, &item, 1);
+    char part[64];
+    s_partition_name (old, part, sizeof part);
+    const char *p[] = {part};
+    ASSERT_STR_EQ (s_value ("SELECT to_regclass($1) IS NOT NULL", 1, p), "t");
+    PGresult *res = PQexecParams (s_db, "SELECT format('DROP TABLE %s', to_regclass($1))", 1, NULL,
+                                  p, NULL, NULL, 0);
+    test_pg_exec (s_db, PQgetvalue (res, 0, 0));
+    PQclear (res);
+
+    vg_batch_t *b2 = s_batch ("agent-h", "host-h", 2, now);
+    s = vg_batch_series (b2, "up", VG_KIND_GAUGE, NULL, 0);
+    vg_batch_add_sample (b2, s, old + 1, 2.0);
+    item = (coll_store_item_t){.batch = b2, .received_ms = now};
+    char err[1024] = "";
+    ASSERT_EQ (coll_store_write (st, &item, 1, err, sizeof err), VG_ERETRY);
+    ASSERT_EQ (s_host_rows ("batches", "agent-h"), 1);
+    s_write_ok (st, &item, 1);
+    ASSERT_EQ (item.status, VG_ACK_STORED);
+    ASSERT_EQ (s_host_rows ("batches", "agent-h"), 2);
+    ASSERT_EQ (s_host_rows ("samples", "agent-h"), 1);
+    vg_batch_destroy (&b1);
+    vg_batch_destroy (&b2);
+}
+
+/* ---- many new series at once, and strings PostgreSQL would refuse ---- */
+
+static void
+s_test_many_series (coll_store_t *st, int64_t now)
+{
+    enum { N = 5000 };
+    for (uint64_t seq = 1; seq <= 2; seq++) {
+        vg_batch_t *b = s_batch ("agent-i", "host-i", seq, now);
+        for (int i = 0; i < N; i++) {
+            char name[32], value[32];
+            snprintf (name, sizeof name, "m_%d", i % 50);
+            snprintf (value, sizeof value, "%d", i);
+            vg_label_t l[] = {{"i", value}};
+            uint32_t s = vg_batch_series (b, name, VG_KIND_GAUGE, l, 1);
+            vg_batch_add_sample (b, s, now - 1000 * (int64_t)seq, i);
+        }
+        coll_store_item_t item = {.batch = b, .received_ms = now};
+        s_write_ok (st, &item, 1);
+        ASSERT_EQ (item.status, VG_ACK_STORED);
+        vg_batch_destroy (&b);
+    }
+    ASSERT_EQ (s_host_rows ("series", "agent-i"), N);
+    ASSERT_EQ (s_host_rows ("samples", "agent-i"), 2 * N);
+    const char *p[] = {"agent-i"};
+    ASSERT_EQ (s_count ("SELECT count(*) FROM vigil.samples x JOIN vigil.series s"
+                        " USING (host_id, series_id) JOIN vigil.hosts h USING (host_id)"
+                        " WHERE h.agent_id = $1 AND x.value = (s.labels->>'i')::float8"
+                        "   AND s.metric = 'm_' || ((s.labels->>'i')::int % 50)",
+                        1, p),
+               2 * N);
+}
+
+static void
+s_test_bad_utf8 (coll_store_t *st, int64_t now)
+{
+    vg_batch_t *b = s_batch ("agent-j", "host-\xff", 1, now);
+    vg_batch_push_string (b, "up\xc3", 3);
+    vg_batch_push_string (b, "k", 1);
+    vg_batch_push_string (b,
+                          "bad\xff\xfe"
+                          "end\x01",
+                          9);
+    uint32_t labels[] = {1, 2};
+    vg_batch_push_series (b, 0, VG_KIND_GAUGE, labels, 1);
+    vg_batch_add_sample (b, 0, now - 1, 1.0);
+    coll_store_item_t item = {.batch = b, .received_ms = now};
+    s_write_ok (st, &item, 1);
+    ASSERT_EQ (item.status, VG_ACK_STORED);
+    const char *p[] = {"agent-j"};
+    ASSERT_STR_EQ (s_value ("SELECT s.metric || ' ' || (s.labels->>'k') || ' ' || h.hostname"
+                            "  FROM vigil.series s JOIN vigil.hosts h USING (host_id)"
+                            " WHERE h.agent_id = $1",
+                            1, p),
+                   "up\xef\xbf\xbd bad\xef\xbf\xbd\xef\xbf\xbd"
+                   "end\x01 host-\xef\xbf\xbd");
+    /* The same strings again find the same series. */
+    b->seq = 2;
+    s_write_ok (st, &item, 1);
+    ASSERT_EQ (s_host_rows ("series", "agent-j"), 1);
+    ASSERT_EQ (s_host_rows ("samples", "agent-j"), 2);
+    vg_batch_destroy (&b);
+}
+
+static void
+s_test_helpers (void)
+{
+    static const char *const transient[] = {"08006", "08001", "53100", "53300", "57P01",
+                                            "57P02", "57P03", "40001", "40P01", NULL};
+    static const char *const permanent[] = {"23505", "42P01", "57014", "22P02", "42501", NULL};
+    for (int i = 0; transient[i]; i++)
+        ASSERT_EQ (coll_pg_sqlstate_transient (transient[i]), 1);
+    for (int i = 0; permanent[i]; i++)
+        ASSERT_EQ (coll_pg_sqlstate_transient (permanent[i]), 0);
+    vg_buf_t buf = {0};
+    static const char in[] = "a\"b\\c\n\x01\x1f/é\xff";
+    coll_pg_json_string (&buf, in, sizeof in - 1);
+    ASSERT_STR_EQ (buf.data, "\"a\\\"b\\\\c\\n\\u0001\\u001f/é\xef\xbf\xbd\"");
+    vg_buf_reset (&buf);
+    ASSERT_EQ (coll_pg_utf8_clean (&buf, "ok ☃", strlen ("ok ☃")), 0);
+    ASSERT_STR_EQ (buf.data, "ok ☃");
+    ASSERT (coll_pg_utf8_valid ("ok ☃", strlen ("ok ☃")));
+    ASSERT (!coll_pg_utf8_valid ("\xed\xa0\x80", 3)); /* a surrogate */
+    ASSERT (!coll_pg_utf8_valid ("\xc0\xaf", 2));     /* overlong */
+    ASSERT_EQ (coll_pg_ts_from_ms (946684800000LL), 0);
+    ASSERT_EQ (coll_pg_ts_from_ms (946684800001LL), 1000);
+    vg_buf_free (&buf);
+}
+
+int
+main (void)
+{
+    s_test_helpers ();
+    s_url = test_pg_fresh_db ("vigil_test_store");
+    s_db = test_pg_connect (s_url);
+    int64_t now = vg_now_ms ();
+    coll_store_t *st = coll_store_new (s_url);
+    char err[1024] = "";
+    if (coll_store_connect (st, err, sizeof err) != 0)
+        TEST_FAIL ("connect: %s", err);
+    ASSERT_EQ (coll_store_connect (st, err, sizeof err), 0); /* connected already */
+    ASSERT_GE (test_pg_count (s_db, "SELECT count(*) FROM vigil.schema_migrations"), 1);
+
+    s_test_one_batch (st, now);
+    s_test_group (st, now);
+    s_test_midnight (st, now);
+    s_test_window (st, now);
+    s_test_latest (st, now);
+    s_test_unreachable (now);
+    s_test_killed (st, now);
+    s_test_dropped_partition (st, now);
+    s_test_many_series (st, now);
+    s_test_bad_utf8 (st, now);
+    s_flush_ok (st);
+    ASSERT_EQ (coll_store_write (st, NULL, 0, err, sizeof err), 0);
+
+    coll_store_stats_t stats = coll_store_stats (st);
+    printf ("test_store: ok (%llu batches stored, %llu duplicates, %llu samples, %llu dropped,"
+            " %llu failures)\n",
+            (unsigned long long)stats.batches_stored, (unsigned long long)stats.batches_duplicate,
+            (unsigned long long)stats.samples_stored, (unsigned long long)stats.samples_dropped,
+            (unsigned long long)stats.failures);
+    coll_store_destroy (&st);
+    coll_store_destroy (&st); /* NULL is fine */
+    PQfinish (s_db);
+    free (s_url);
+    return 0;
+}
