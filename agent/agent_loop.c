@@ -50,6 +50,7 @@ struct agent_loop_t {
     int64_t next_flush; /* monotonic */
     int stopping;       /* SIGTERM/SIGINT seen */
     int hurry;          /* a second one: do not wait for acks */
+    int64_t self_ts;    /* wall time of the last self metrics */
     vg_complain_t seq_complain;
 };
 
@@ -227,7 +228,13 @@ static void
 s_self_metrics (agent_loop_t *self)
 {
     agent_sink_t *sk = self->self_sink;
-    agent_sink_retarget (sk, self->batch, vg_now_ms ());
+    /* Two flushes within one millisecond (a signal right after the timer)
+     * must not give a series two samples at the same time. */
+    int64_t ts = vg_now_ms ();
+    if (ts <= self->self_ts)
+        ts = self->self_ts + 1;
+    self->self_ts = ts;
+    agent_sink_retarget (sk, self->batch, ts);
     agent_sender_stats_t st;
     agent_sender_stats (self->sender, &st);
     agent_sink_gauge (sk, "vigil_agent_batches_pending", NULL, 0, (double)st.pending);

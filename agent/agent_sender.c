@@ -350,7 +350,8 @@ s_apply_ack (agent_sender_t *self, uint64_t seq, vg_ack_status_t status, const c
     case VG_ACK_STORED:
     case VG_ACK_DUPLICATE:
         self->stats.acked++;
-        self->stats.last_ack_latency_ms = now - e->sent_mono;
+        if (e->sent_mono >= 0) /* not when already marked to be sent again */
+            self->stats.last_ack_latency_ms = now - e->sent_mono;
         s_store_remove (&self->store, e);
         vg_complain_clear (&self->retry_complain, "the collector at %s stores batches again",
                            self->endpoint);
