@@ -41,7 +41,8 @@ typedef struct {
     s_chunk_t *cur;
 } s_arena_t;
 
-static void *s_arena_alloc (s_arena_t *arena, size_t size)
+static void *
+s_arena_alloc (s_arena_t *arena, size_t size)
 {
     size = (size + 7) & ~(size_t)7;
     s_chunk_t *c = arena->cur;
@@ -66,14 +67,16 @@ static void *s_arena_alloc (s_arena_t *arena, size_t size)
     return p;
 }
 
-static void s_arena_rewind (s_arena_t *arena)
+static void
+s_arena_rewind (s_arena_t *arena)
 {
     for (s_chunk_t *c = arena->head; c; c = c->next)
         c->used = 0;
     arena->cur = arena->head;
 }
 
-static void s_arena_free (s_arena_t *arena)
+static void
+s_arena_free (s_arena_t *arena)
 {
     while (arena->head) {
         s_chunk_t *next = arena->head->next;
@@ -85,7 +88,8 @@ static void s_arena_free (s_arena_t *arena)
 
 /* ---- hashing ---- */
 
-static inline uint64_t s_mix (uint64_t h)
+static inline uint64_t
+s_mix (uint64_t h)
 {
     h ^= h >> 30;
     h *= 0xbf58476d1ce4e5b9ULL;
@@ -96,7 +100,8 @@ static inline uint64_t s_mix (uint64_t h)
 }
 
 /* Eight bytes at a time: the strings are short and this is the hot path. */
-static uint64_t s_hash_bytes (const char *p, size_t n)
+static uint64_t
+s_hash_bytes (const char *p, size_t n)
 {
     uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
     while (n >= 8) {
@@ -112,7 +117,8 @@ static uint64_t s_hash_bytes (const char *p, size_t n)
     return s_mix (h ^ w);
 }
 
-static inline uint64_t s_hash_combine (uint64_t h, uint64_t v)
+static inline uint64_t
+s_hash_combine (uint64_t h, uint64_t v)
 {
     return s_mix (h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6)));
 }
@@ -121,7 +127,8 @@ static inline uint64_t s_hash_combine (uint64_t h, uint64_t v)
 
 /* Length of the valid UTF-8 sequence at p (n bytes left), 0 if invalid:
  * no overlong forms, no surrogates, nothing above U+10FFFF. */
-static size_t s_utf8_seq (const unsigned char *p, size_t n)
+static size_t
+s_utf8_seq (const unsigned char *p, size_t n)
 {
     unsigned c = p[0];
     if (c < 0x80)
@@ -148,7 +155,8 @@ static size_t s_utf8_seq (const unsigned char *p, size_t n)
 }
 
 /* 1 if s (len bytes) is what the decoder accepts: valid UTF-8, short enough. */
-static int s_clean (const char *s, size_t len)
+static int
+s_clean (const char *s, size_t len)
 {
     if (len > VG_WIRE_MAX_STRLEN)
         return 0;
@@ -171,7 +179,8 @@ static int s_clean (const char *s, size_t len)
 
 /* A copy of s with invalid bytes replaced by '?' and cut to at most
  * VG_WIRE_MAX_STRLEN bytes at a character boundary. Caller owns it. */
-static char *s_sanitize (const char *s, size_t len, size_t *outlen)
+static char *
+s_sanitize (const char *s, size_t len, size_t *outlen)
 {
     char *out = vg_malloc (len + 1);
     size_t o = 0;
@@ -225,14 +234,16 @@ struct vg_batch_index_t {
     size_t strs_cap;
 };
 
-static void s_table_free (s_table_t *t)
+static void
+s_table_free (s_table_t *t)
 {
     free (t->slots);
     free (t->hashes);
     memset (t, 0, sizeof *t);
 }
 
-static void s_table_clear (s_table_t *t)
+static void
+s_table_clear (s_table_t *t)
 {
     if (t->slots)
         memset (t->slots, 0, t->cap * sizeof *t->slots);
@@ -240,7 +251,8 @@ static void s_table_clear (s_table_t *t)
     t->indexed = 0;
 }
 
-static void s_table_put (s_table_t *t, uint32_t index, uint64_t hash)
+static void
+s_table_put (s_table_t *t, uint32_t index, uint64_t hash)
 {
     size_t mask = t->cap - 1;
     size_t i = (size_t)hash & mask;
@@ -251,7 +263,8 @@ static void s_table_put (s_table_t *t, uint32_t index, uint64_t hash)
 }
 
 /* Records the hash of entry index and makes room for it in the table. */
-static void s_table_add (s_table_t *t, uint32_t index, uint64_t hash)
+static void
+s_table_add (s_table_t *t, uint32_t index, uint64_t hash)
 {
     VG_GROW (t->hashes, t->hashes_cap, (size_t)index + 1);
     t->hashes[index] = hash;
@@ -274,17 +287,20 @@ static void s_table_add (s_table_t *t, uint32_t index, uint64_t hash)
 /* Entries whose hash is 0 are never matched (pushed series with bad indexes).
  * A real hash of 0 is moved to 1; the table only needs equal inputs to hash
  * equally. */
-static inline uint64_t s_nonzero (uint64_t h)
+static inline uint64_t
+s_nonzero (uint64_t h)
 {
     return h ? h : 1;
 }
 
-static uint64_t s_string_hash (const char *s, size_t len)
+static uint64_t
+s_string_hash (const char *s, size_t len)
 {
     return s_nonzero (s_hash_bytes (s, len));
 }
 
-static int s_series_valid (const vg_batch_t *self, const vg_series_t *ser)
+static int
+s_series_valid (const vg_batch_t *self, const vg_series_t *ser)
 {
     if (ser->name >= self->nstrings)
         return 0;
@@ -294,7 +310,8 @@ static int s_series_valid (const vg_batch_t *self, const vg_series_t *ser)
     return 1;
 }
 
-static uint64_t s_series_hash_of (const vg_batch_t *self, const vg_series_t *ser)
+static uint64_t
+s_series_hash_of (const vg_batch_t *self, const vg_series_t *ser)
 {
     const uint64_t *sh = self->index->strings.hashes;
     uint64_t h = s_hash_combine ((uint64_t)ser->kind, sh[ser->name]);
@@ -304,7 +321,8 @@ static uint64_t s_series_hash_of (const vg_batch_t *self, const vg_series_t *ser
 }
 
 /* Brings the tables up to date with entries appended by vg_batch_push_*. */
-static void s_catch_up (vg_batch_t *self)
+static void
+s_catch_up (vg_batch_t *self)
 {
     vg_batch_index_t *ix = self->index;
     for (uint32_t k = ix->strings.indexed; k < self->nstrings; k++) {
@@ -317,7 +335,8 @@ static void s_catch_up (vg_batch_t *self)
     }
 }
 
-static uint32_t s_intern (vg_batch_t *self, const s_str_t *str)
+static uint32_t
+s_intern (vg_batch_t *self, const s_str_t *str)
 {
     s_table_t *t = &self->index->strings;
     if (t->cap) {
@@ -334,7 +353,8 @@ static uint32_t s_intern (vg_batch_t *self, const s_str_t *str)
     return index;
 }
 
-static void s_str_init (s_str_t *str, const char *s)
+static void
+s_str_init (s_str_t *str, const char *s)
 {
     if (!s)
         s = "";
@@ -350,8 +370,8 @@ static void s_str_init (s_str_t *str, const char *s)
 
 /* Fills the scratch with name, then sorted unique labels as key, value...;
  * returns the number of labels kept. */
-static uint32_t s_prepare (vg_batch_t *self, const char *name, const vg_label_t *labels,
-                           size_t nlabels)
+static uint32_t
+s_prepare (vg_batch_t *self, const char *name, const vg_label_t *labels, size_t nlabels)
 {
     vg_batch_index_t *ix = self->index;
     VG_GROW (ix->strs, ix->strs_cap, 1 + 2 * nlabels);
@@ -398,7 +418,8 @@ static uint32_t s_prepare (vg_batch_t *self, const char *name, const vg_label_t 
     return (uint32_t)n;
 }
 
-static void s_release (vg_batch_t *self, uint32_t nlabels)
+static void
+s_release (vg_batch_t *self, uint32_t nlabels)
 {
     for (uint32_t i = 0; i < 1 + 2 * nlabels; i++)
         free (self->index->strs[i].owned);
@@ -406,7 +427,8 @@ static void s_release (vg_batch_t *self, uint32_t nlabels)
 
 /* ---- the batch ---- */
 
-vg_batch_t *vg_batch_new (const char *agent_id, const char *hostname)
+vg_batch_t *
+vg_batch_new (const char *agent_id, const char *hostname)
 {
     vg_batch_t *self = vg_calloc (1, sizeof *self);
     self->agent_id = vg_strdup (agent_id ? agent_id : "");
@@ -415,14 +437,16 @@ vg_batch_t *vg_batch_new (const char *agent_id, const char *hostname)
     return self;
 }
 
-static void s_free_dists (vg_batch_t *self)
+static void
+s_free_dists (vg_batch_t *self)
 {
     for (size_t i = 0; i < self->ndists; i++)
         vg_sketch_destroy (&self->dists[i].sketch);
     self->ndists = 0;
 }
 
-void vg_batch_destroy (vg_batch_t **self_p)
+void
+vg_batch_destroy (vg_batch_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -448,7 +472,8 @@ void vg_batch_destroy (vg_batch_t **self_p)
     *self_p = NULL;
 }
 
-void vg_batch_clear (vg_batch_t *self)
+void
+vg_batch_clear (vg_batch_t *self)
 {
     s_free_dists (self);
     self->nstrings = 0;
@@ -460,7 +485,8 @@ void vg_batch_clear (vg_batch_t *self)
     s_table_clear (&self->index->series);
 }
 
-uint32_t vg_batch_intern (vg_batch_t *self, const char *s)
+uint32_t
+vg_batch_intern (vg_batch_t *self, const char *s)
 {
     s_catch_up (self);
     s_str_t str;
@@ -470,8 +496,9 @@ uint32_t vg_batch_intern (vg_batch_t *self, const char *s)
     return index;
 }
 
-static int s_series_matches (const vg_batch_t *self, const vg_series_t *ser, vg_kind_t kind,
-                             const s_str_t *strs, uint32_t nlabels)
+static int
+s_series_matches (const vg_batch_t *self, const vg_series_t *ser, vg_kind_t kind,
+                  const s_str_t *strs, uint32_t nlabels)
 {
     if (ser->kind != kind || ser->nlabels != nlabels)
         return 0;
@@ -483,8 +510,9 @@ static int s_series_matches (const vg_batch_t *self, const vg_series_t *ser, vg_
     return 1;
 }
 
-uint32_t vg_batch_series (vg_batch_t *self, const char *name, vg_kind_t kind,
-                          const vg_label_t *labels, size_t nlabels)
+uint32_t
+vg_batch_series (vg_batch_t *self, const char *name, vg_kind_t kind, const vg_label_t *labels,
+                 size_t nlabels)
 {
     s_catch_up (self);
     vg_batch_index_t *ix = self->index;
@@ -525,7 +553,8 @@ uint32_t vg_batch_series (vg_batch_t *self, const char *name, vg_kind_t kind,
     return index;
 }
 
-void vg_batch_add_sample (vg_batch_t *self, uint32_t series, int64_t ts_ms, double value)
+void
+vg_batch_add_sample (vg_batch_t *self, uint32_t series, int64_t ts_ms, double value)
 {
     assert (series < self->nseries);
     if (!isfinite (value))
@@ -543,7 +572,8 @@ void vg_batch_add_sample (vg_batch_t *self, uint32_t series, int64_t ts_ms, doub
     self->sample_value[i] = value;
 }
 
-void vg_batch_take_dist (vg_batch_t *self, uint32_t series, int64_t ts_ms, vg_sketch_t **sketch_p)
+void
+vg_batch_take_dist (vg_batch_t *self, uint32_t series, int64_t ts_ms, vg_sketch_t **sketch_p)
 {
     assert (sketch_p && *sketch_p);
     VG_GROW (self->dists, self->dists_cap, self->ndists + 1);
@@ -554,14 +584,16 @@ void vg_batch_take_dist (vg_batch_t *self, uint32_t series, int64_t ts_ms, vg_sk
     *sketch_p = NULL;
 }
 
-void vg_batch_add_dist (vg_batch_t *self, uint32_t series, int64_t ts_ms, const vg_sketch_t *sketch)
+void
+vg_batch_add_dist (vg_batch_t *self, uint32_t series, int64_t ts_ms, const vg_sketch_t *sketch)
 {
     vg_sketch_t *copy = vg_sketch_dup (sketch);
     vg_batch_take_dist (self, series, ts_ms, &copy);
 }
 
-void vg_batch_add_event (vg_batch_t *self, int64_t ts_ms, const char *name,
-                         const vg_label_t *labels, size_t nlabels, const char *text)
+void
+vg_batch_add_event (vg_batch_t *self, int64_t ts_ms, const char *name, const vg_label_t *labels,
+                    size_t nlabels, const char *text)
 {
     s_catch_up (self);
     vg_batch_index_t *ix = self->index;
@@ -587,7 +619,8 @@ void vg_batch_add_event (vg_batch_t *self, int64_t ts_ms, const char *name,
     e->text = copy;
 }
 
-void vg_batch_push_string (vg_batch_t *self, const char *s, size_t len)
+void
+vg_batch_push_string (vg_batch_t *self, const char *s, size_t len)
 {
     char *copy = s_arena_alloc (&self->index->arena, len + 1);
     memcpy (copy, s, len);
@@ -596,8 +629,9 @@ void vg_batch_push_string (vg_batch_t *self, const char *s, size_t len)
     self->strings[self->nstrings++] = copy;
 }
 
-void vg_batch_push_series (vg_batch_t *self, uint32_t name, vg_kind_t kind, const uint32_t *labels,
-                           uint32_t nlabels)
+void
+vg_batch_push_series (vg_batch_t *self, uint32_t name, vg_kind_t kind, const uint32_t *labels,
+                      uint32_t nlabels)
 {
     uint32_t *idx = s_arena_alloc (&self->index->arena, (2 * (size_t)nlabels + 1) * sizeof *idx);
     if (nlabels)
@@ -610,7 +644,8 @@ void vg_batch_push_series (vg_batch_t *self, uint32_t name, vg_kind_t kind, cons
     ser->labels = idx;
 }
 
-size_t vg_batch_count (const vg_batch_t *self)
+size_t
+vg_batch_count (const vg_batch_t *self)
 {
     return self->nsamples + self->ndists;
 }

@@ -39,7 +39,8 @@
 /* Cells of dense sketch stores a decoded batch may hold in all (32 MiB). */
 #define S_MAX_DENSE (4u * 1024 * 1024)
 
-vg_codec_limits_t vg_codec_default_limits (void)
+vg_codec_limits_t
+vg_codec_default_limits (void)
 {
     vg_codec_limits_t limits = {
         .max_samples = VG_WIRE_MAX_SAMPLES,
@@ -54,7 +55,8 @@ vg_codec_limits_t vg_codec_default_limits (void)
 static int s_fail (char *err, size_t errlen, int code, const char *fmt, ...)
     __attribute__ ((format (printf, 4, 5)));
 
-static int s_fail (char *err, size_t errlen, int code, const char *fmt, ...)
+static int
+s_fail (char *err, size_t errlen, int code, const char *fmt, ...)
 {
     if (err && errlen) {
         va_list ap;
@@ -68,7 +70,8 @@ static int s_fail (char *err, size_t errlen, int code, const char *fmt, ...)
 /* ---- UTF-8 ---- */
 
 /* Length of the valid UTF-8 sequence at p (n bytes left), 0 if invalid. */
-static size_t s_utf8_seq (const unsigned char *p, size_t n)
+static size_t
+s_utf8_seq (const unsigned char *p, size_t n)
 {
     unsigned c = p[0];
     if (c < 0x80)
@@ -95,7 +98,8 @@ static size_t s_utf8_seq (const unsigned char *p, size_t n)
 }
 
 /* The offset of the first invalid byte, or len if s is valid UTF-8. */
-static size_t s_utf8_check (const char *s, size_t len)
+static size_t
+s_utf8_check (const char *s, size_t len)
 {
     size_t i = 0;
     for (; i + 8 <= len; i += 8) {
@@ -115,12 +119,14 @@ static size_t s_utf8_check (const char *s, size_t len)
 
 /* ---- encoding ---- */
 
-static int s_finite_dist (const vg_sketch_t *sk)
+static int
+s_finite_dist (const vg_sketch_t *sk)
 {
     return sk && sk->count > 0 && isfinite (sk->sum) && isfinite (sk->min) && isfinite (sk->max);
 }
 
-static size_t s_nonzero (const vg_sketch_store_t *store)
+static size_t
+s_nonzero (const vg_sketch_store_t *store)
 {
     size_t n = 0;
     for (uint32_t k = 0; k < store->len; k++)
@@ -129,7 +135,8 @@ static size_t s_nonzero (const vg_sketch_store_t *store)
 }
 
 /* Writes the store's non-empty buckets, ascending. */
-static size_t s_sparse (const vg_sketch_store_t *store, int32_t *index, uint64_t *count)
+static size_t
+s_sparse (const vg_sketch_store_t *store, int32_t *index, uint64_t *count)
 {
     size_t n = 0;
     for (uint32_t k = 0; k < store->len; k++)
@@ -141,7 +148,8 @@ static size_t s_sparse (const vg_sketch_store_t *store, int32_t *index, uint64_t
     return n;
 }
 
-int vg_codec_encode_batch (const vg_batch_t *batch, uint8_t **out, size_t *len)
+int
+vg_codec_encode_batch (const vg_batch_t *batch, uint8_t **out, size_t *len)
 {
     int rc = VG_EINVAL;
     Vigil__Batch msg = VIGIL__BATCH__INIT;
@@ -309,7 +317,8 @@ typedef struct {
 } s_counts_t;
 
 /* Reads a varint; returns bytes used, 0 if truncated or too long. */
-static size_t s_varint (const uint8_t *p, size_t n, uint64_t *v)
+static size_t
+s_varint (const uint8_t *p, size_t n, uint64_t *v)
 {
     uint64_t r = 0;
     for (size_t i = 0; i < n && i < 10; i++) {
@@ -323,7 +332,8 @@ static size_t s_varint (const uint8_t *p, size_t n, uint64_t *v)
 }
 
 /* Elements in a packed run of varints: bytes without the continuation bit. */
-static size_t s_count_varints (const uint8_t *p, size_t n)
+static size_t
+s_count_varints (const uint8_t *p, size_t n)
 {
     size_t c = 0;
     for (size_t i = 0; i < n; i++)
@@ -331,7 +341,8 @@ static size_t s_count_varints (const uint8_t *p, size_t n)
     return c;
 }
 
-static int s_prescan (const uint8_t *p, size_t len, s_counts_t *c, char *err, size_t errlen)
+static int
+s_prescan (const uint8_t *p, size_t len, s_counts_t *c, char *err, size_t errlen)
 {
     memset (c, 0, sizeof *c);
     size_t i = 0;
@@ -409,8 +420,8 @@ static int s_prescan (const uint8_t *p, size_t len, s_counts_t *c, char *err, si
     return 0;
 }
 
-static int s_check_counts (const s_counts_t *c, const vg_codec_limits_t *lim, char *err,
-                           size_t errlen)
+static int
+s_check_counts (const s_counts_t *c, const vg_codec_limits_t *lim, char *err, size_t errlen)
 {
     size_t samples = c->col[0];
     for (int k = 1; k < 3; k++)
@@ -435,9 +446,10 @@ static int s_check_counts (const s_counts_t *c, const vg_codec_limits_t *lim, ch
 /* ---- decoding ---- */
 
 /* Checks a name and label list (of a series or an event) against the strings. */
-static int s_check_names (const vg_batch_t *b, const char *what, size_t which, uint32_t name,
-                          const uint32_t *labels, size_t n, const vg_codec_limits_t *lim, char *err,
-                          size_t errlen)
+static int
+s_check_names (const vg_batch_t *b, const char *what, size_t which, uint32_t name,
+               const uint32_t *labels, size_t n, const vg_codec_limits_t *lim, char *err,
+               size_t errlen)
 {
     if (name >= b->nstrings)
         return s_fail (err, errlen, VG_EPROTO,
@@ -465,13 +477,15 @@ static int s_check_names (const vg_batch_t *b, const char *what, size_t which, u
     return 0;
 }
 
-static int s_check_time (int64_t base, int64_t delta, int64_t *ts)
+static int
+s_check_time (int64_t base, int64_t delta, int64_t *ts)
 {
     return __builtin_add_overflow (base, delta, ts) ? -1 : 0;
 }
 
-static int s_decode_strings (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t *b,
-                             char *err, size_t errlen)
+static int
+s_decode_strings (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t *b, char *err,
+                  size_t errlen)
 {
     VG_GROW (b->strings, b->strings_cap, m->n_strings);
     for (size_t i = 0; i < m->n_strings; i++) {
@@ -489,8 +503,9 @@ static int s_decode_strings (const Vigil__Batch *m, const vg_codec_limits_t *lim
     return 0;
 }
 
-static int s_decode_series (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t *b,
-                            char *err, size_t errlen)
+static int
+s_decode_series (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t *b, char *err,
+                 size_t errlen)
 {
     VG_GROW (b->series, b->series_cap, m->n_series);
     for (size_t i = 0; i < m->n_series; i++) {
@@ -509,7 +524,8 @@ static int s_decode_series (const Vigil__Batch *m, const vg_codec_limits_t *lim,
 }
 
 /* The columns: checked with loops the compiler can vectorize, then copied. */
-static int s_decode_samples (const Vigil__Batch *m, vg_batch_t *b, char *err, size_t errlen)
+static int
+s_decode_samples (const Vigil__Batch *m, vg_batch_t *b, char *err, size_t errlen)
 {
     size_t n = m->n_sample_series;
     if (m->n_sample_ts_delta_ms != n || m->n_sample_value != n)
@@ -589,10 +605,10 @@ static int s_decode_samples (const Vigil__Batch *m, vg_batch_t *b, char *err, si
 }
 
 /* One store of a distribution: lengths, order, range and counts. */
-static int s_decode_store (size_t which, const char *name, const int32_t *index, size_t nindex,
-                           const uint64_t *count, size_t ncount, const vg_codec_limits_t *lim,
-                           vg_sketch_t *sk, int negative, uint64_t *total, size_t *dense, char *err,
-                           size_t errlen)
+static int
+s_decode_store (size_t which, const char *name, const int32_t *index, size_t nindex,
+                const uint64_t *count, size_t ncount, const vg_codec_limits_t *lim, vg_sketch_t *sk,
+                int negative, uint64_t *total, size_t *dense, char *err, size_t errlen)
 {
     if (nindex != ncount)
         return s_fail (err, errlen, VG_EPROTO,
@@ -635,8 +651,9 @@ static int s_decode_store (size_t which, const char *name, const int32_t *index,
     return 0;
 }
 
-static int s_decode_dists (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t *b,
-                           char *err, size_t errlen)
+static int
+s_decode_dists (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t *b, char *err,
+                size_t errlen)
 {
     size_t dense = 0;
     VG_GROW (b->dists, b->dists_cap, m->n_distributions);
@@ -695,8 +712,9 @@ static int s_decode_dists (const Vigil__Batch *m, const vg_codec_limits_t *lim, 
     return 0;
 }
 
-static int s_decode_events (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t *b,
-                            char *err, size_t errlen)
+static int
+s_decode_events (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t *b, char *err,
+                 size_t errlen)
 {
     vg_label_t *labels = NULL;
     size_t labels_cap = 0;
@@ -737,8 +755,9 @@ static int s_decode_events (const Vigil__Batch *m, const vg_codec_limits_t *lim,
     return rc;
 }
 
-static int s_decode (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t **out,
-                     char *err, size_t errlen)
+static int
+s_decode (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t **out, char *err,
+          size_t errlen)
 {
     size_t n = strlen (m->agent_id);
     if (n == 0)
@@ -785,8 +804,9 @@ static int s_decode (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_bat
     return 0;
 }
 
-int vg_codec_decode_batch (const uint8_t *data, size_t len, const vg_codec_limits_t *limits,
-                           vg_batch_t **out, char *err, size_t errlen)
+int
+vg_codec_decode_batch (const uint8_t *data, size_t len, const vg_codec_limits_t *limits,
+                       vg_batch_t **out, char *err, size_t errlen)
 {
     *out = NULL;
     if (err && errlen)
@@ -810,8 +830,9 @@ int vg_codec_decode_batch (const uint8_t *data, size_t len, const vg_codec_limit
 
 /* ---- acks ---- */
 
-int vg_codec_encode_ack (uint64_t seq, vg_ack_status_t status, const char *reason, uint8_t **out,
-                         size_t *len)
+int
+vg_codec_encode_ack (uint64_t seq, vg_ack_status_t status, const char *reason, uint8_t **out,
+                     size_t *len)
 {
     Vigil__Ack msg = VIGIL__ACK__INIT;
     msg.seq = seq;
@@ -823,8 +844,9 @@ int vg_codec_encode_ack (uint64_t seq, vg_ack_status_t status, const char *reaso
     return 0;
 }
 
-int vg_codec_decode_ack (const uint8_t *data, size_t len, uint64_t *seq, vg_ack_status_t *status,
-                         char *reason, size_t reasonlen)
+int
+vg_codec_decode_ack (const uint8_t *data, size_t len, uint64_t *seq, vg_ack_status_t *status,
+                     char *reason, size_t reasonlen)
 {
     if (reason && reasonlen)
         reason[0] = '\0';

@@ -24,7 +24,8 @@
 #define S_MIN_INDEX (-1036)
 #define S_MAX_INDEX 35488
 
-int32_t vg_sketch_index (double value)
+int32_t
+vg_sketch_index (double value)
 {
     if (!(value >= VG_SKETCH_MIN_VALUE))
         value = VG_SKETCH_MIN_VALUE;
@@ -33,20 +34,23 @@ int32_t vg_sketch_index (double value)
     return (int32_t)ceil (log (value) * S_INV_LOG_GAMMA);
 }
 
-double vg_sketch_bucket_value (int32_t index)
+double
+vg_sketch_bucket_value (int32_t index)
 {
     return 2.0 * exp ((double)index * S_LOG_GAMMA) / (S_GAMMA + 1.0);
 }
 
 /* ---- stores ---- */
 
-static void s_store_free (vg_sketch_store_t *store)
+static void
+s_store_free (vg_sketch_store_t *store)
 {
     free (store->counts);
     memset (store, 0, sizeof *store);
 }
 
-static void s_store_reserve (vg_sketch_store_t *store, uint32_t need)
+static void
+s_store_reserve (vg_sketch_store_t *store, uint32_t need)
 {
     if (need <= store->cap)
         return;
@@ -60,7 +64,8 @@ static void s_store_reserve (vg_sketch_store_t *store, uint32_t need)
 /* Makes the store cover index, growing it at either end; returns the slot.
  * Indexes are bounded by S_MIN_INDEX..S_MAX_INDEX, so the span never
  * overflows. */
-static uint64_t *s_store_slot (vg_sketch_store_t *store, int32_t index)
+static uint64_t *
+s_store_slot (vg_sketch_store_t *store, int32_t index)
 {
     if (store->len == 0) {
         s_store_reserve (store, 1);
@@ -87,7 +92,8 @@ static uint64_t *s_store_slot (vg_sketch_store_t *store, int32_t index)
     return &store->counts[k];
 }
 
-static void s_store_merge (vg_sketch_store_t *self, const vg_sketch_store_t *other)
+static void
+s_store_merge (vg_sketch_store_t *self, const vg_sketch_store_t *other)
 {
     if (other->len == 0)
         return;
@@ -99,7 +105,8 @@ static void s_store_merge (vg_sketch_store_t *self, const vg_sketch_store_t *oth
         dst[k] += other->counts[k];
 }
 
-static void s_store_copy (vg_sketch_store_t *dst, const vg_sketch_store_t *src)
+static void
+s_store_copy (vg_sketch_store_t *dst, const vg_sketch_store_t *src)
 {
     memset (dst, 0, sizeof *dst);
     if (src->len == 0)
@@ -112,12 +119,14 @@ static void s_store_copy (vg_sketch_store_t *dst, const vg_sketch_store_t *src)
 
 /* ---- the sketch ---- */
 
-vg_sketch_t *vg_sketch_new (void)
+vg_sketch_t *
+vg_sketch_new (void)
 {
     return vg_calloc (1, sizeof (vg_sketch_t));
 }
 
-void vg_sketch_destroy (vg_sketch_t **self_p)
+void
+vg_sketch_destroy (vg_sketch_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -128,7 +137,8 @@ void vg_sketch_destroy (vg_sketch_t **self_p)
     *self_p = NULL;
 }
 
-void vg_sketch_reset (vg_sketch_t *self)
+void
+vg_sketch_reset (vg_sketch_t *self)
 {
     self->pos.len = 0;
     self->neg.len = 0;
@@ -139,7 +149,8 @@ void vg_sketch_reset (vg_sketch_t *self)
     self->max = 0;
 }
 
-vg_sketch_t *vg_sketch_dup (const vg_sketch_t *self)
+vg_sketch_t *
+vg_sketch_dup (const vg_sketch_t *self)
 {
     vg_sketch_t *copy = vg_sketch_new ();
     *copy = *self;
@@ -148,7 +159,8 @@ vg_sketch_t *vg_sketch_dup (const vg_sketch_t *self)
     return copy;
 }
 
-int vg_sketch_add_n (vg_sketch_t *self, double value, uint64_t n)
+int
+vg_sketch_add_n (vg_sketch_t *self, double value, uint64_t n)
 {
     if (!isfinite (value))
         return VG_EINVAL;
@@ -170,12 +182,14 @@ int vg_sketch_add_n (vg_sketch_t *self, double value, uint64_t n)
     return 0;
 }
 
-int vg_sketch_add (vg_sketch_t *self, double value)
+int
+vg_sketch_add (vg_sketch_t *self, double value)
 {
     return vg_sketch_add_n (self, value, 1);
 }
 
-int vg_sketch_add_bucket (vg_sketch_t *self, int negative, int32_t index, uint64_t count)
+int
+vg_sketch_add_bucket (vg_sketch_t *self, int negative, int32_t index, uint64_t count)
 {
     if (index < S_MIN_INDEX || index > S_MAX_INDEX)
         return VG_EINVAL;
@@ -185,7 +199,8 @@ int vg_sketch_add_bucket (vg_sketch_t *self, int negative, int32_t index, uint64
     return 0;
 }
 
-void vg_sketch_merge (vg_sketch_t *self, const vg_sketch_t *other)
+void
+vg_sketch_merge (vg_sketch_t *self, const vg_sketch_t *other)
 {
     if (other->count == 0)
         return;
@@ -200,7 +215,8 @@ void vg_sketch_merge (vg_sketch_t *self, const vg_sketch_t *other)
     self->sum += other->sum;
 }
 
-static uint64_t s_store_total (const vg_sketch_store_t *store)
+static uint64_t
+s_store_total (const vg_sketch_store_t *store)
 {
     uint64_t total = 0;
     for (uint32_t k = 0; k < store->len; k++)
@@ -210,7 +226,8 @@ static uint64_t s_store_total (const vg_sketch_store_t *store)
 
 /* The value of rank floor (q * (count - 1)) (0-based, ascending), per DDSketch: negative values
  * from the largest magnitude down, then zeros, then positive values ascending. */
-double vg_sketch_quantile (const vg_sketch_t *self, double q)
+double
+vg_sketch_quantile (const vg_sketch_t *self, double q)
 {
     if (self->count == 0 || !(q >= 0.0 && q <= 1.0))
         return NAN;

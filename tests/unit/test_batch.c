@@ -9,13 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *s_str (const vg_batch_t *b, uint32_t index)
+static const char *
+s_str (const vg_batch_t *b, uint32_t index)
 {
     ASSERT_LT (index, b->nstrings);
     return b->strings[index];
 }
 
-static void test_identity (void)
+static void
+test_identity (void)
 {
     char id[] = "agent-1", host[] = "web-1";
     vg_batch_t *b = vg_batch_new (id, host);
@@ -31,7 +33,8 @@ static void test_identity (void)
     vg_batch_destroy (NULL);
 }
 
-static void test_intern (void)
+static void
+test_intern (void)
 {
     vg_batch_t *b = vg_batch_new ("a", "h");
     char buf[32];
@@ -61,7 +64,8 @@ static void test_intern (void)
 }
 
 /* What the builder stores is what the decoder accepts. */
-static void test_sanitize (void)
+static void
+test_sanitize (void)
 {
     vg_batch_t *b = vg_batch_new ("a", "h");
     ASSERT_STR_EQ (s_str (b, vg_batch_intern (b, "caf\xc3\xa9")), "caf\xc3\xa9");
@@ -89,7 +93,8 @@ static void test_sanitize (void)
     vg_batch_destroy (&b);
 }
 
-static void test_series (void)
+static void
+test_series (void)
 {
     vg_batch_t *b = vg_batch_new ("a", "h");
     char k1[16] = "path", v1[16] = "/chat", k2[16] = "method", v2[16] = "POST";
@@ -167,7 +172,8 @@ static void test_series (void)
 }
 
 /* A few hundred series looked up a million times, as the log-tail input does. */
-static void test_many_series (void)
+static void
+test_many_series (void)
 {
     vg_batch_t *b = vg_batch_new ("a", "h");
     const char *status[] = {"200", "201", "404", "500", "503"};
@@ -199,7 +205,8 @@ static void test_many_series (void)
     vg_batch_destroy (&b);
 }
 
-static void test_samples_dists_events (void)
+static void
+test_samples_dists_events (void)
 {
     vg_batch_t *b = vg_batch_new ("a", "h");
     uint32_t g = vg_batch_series (b, "temp", VG_KIND_GAUGE, NULL, 0);
@@ -244,7 +251,8 @@ static void test_samples_dists_events (void)
     vg_batch_destroy (&b);
 }
 
-static void test_push (void)
+static void
+test_push (void)
 {
     vg_batch_t *b = vg_batch_new ("a", "h");
     vg_batch_push_string (b, "cpu", 3);
@@ -269,7 +277,8 @@ static void test_push (void)
     vg_batch_destroy (&b);
 }
 
-static void test_clear (void)
+static void
+test_clear (void)
 {
     vg_batch_t *b = vg_batch_new ("agent", "host");
     b->seq = 9;
@@ -311,7 +320,8 @@ static void test_clear (void)
     vg_batch_destroy (&b);
 }
 
-int main (void)
+int
+main (void)
 {
     test_identity ();
     test_intern ();

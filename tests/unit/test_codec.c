@@ -24,7 +24,8 @@
 
 /* ---- a minimal protobuf writer for hand-made frames ---- */
 
-static void pb_varint (vg_buf_t *b, uint64_t v)
+static void
+pb_varint (vg_buf_t *b, uint64_t v)
 {
     uint8_t tmp[10];
     size_t n = 0;
@@ -38,34 +39,40 @@ static void pb_varint (vg_buf_t *b, uint64_t v)
     vg_buf_append (b, tmp, n);
 }
 
-static void pb_tag (vg_buf_t *b, unsigned field, unsigned wire)
+static void
+pb_tag (vg_buf_t *b, unsigned field, unsigned wire)
 {
     pb_varint (b, ((uint64_t)field << 3) | wire);
 }
 
-static uint64_t pb_zigzag (int64_t v)
+static uint64_t
+pb_zigzag (int64_t v)
 {
     return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
 }
 
-static void pb_uint (vg_buf_t *b, unsigned field, uint64_t v)
+static void
+pb_uint (vg_buf_t *b, unsigned field, uint64_t v)
 {
     pb_tag (b, field, 0);
     pb_varint (b, v);
 }
 
-static void pb_sint (vg_buf_t *b, unsigned field, int64_t v)
+static void
+pb_sint (vg_buf_t *b, unsigned field, int64_t v)
 {
     pb_uint (b, field, pb_zigzag (v));
 }
 
-static void pb_double (vg_buf_t *b, unsigned field, double v)
+static void
+pb_double (vg_buf_t *b, unsigned field, double v)
 {
     pb_tag (b, field, 1);
     vg_buf_append (b, &v, 8); /* little-endian host */
 }
 
-static void pb_bytes (vg_buf_t *b, unsigned field, const void *data, size_t n)
+static void
+pb_bytes (vg_buf_t *b, unsigned field, const void *data, size_t n)
 {
     pb_tag (b, field, 2);
     pb_varint (b, n);
@@ -73,13 +80,15 @@ static void pb_bytes (vg_buf_t *b, unsigned field, const void *data, size_t n)
         vg_buf_append (b, data, n);
 }
 
-static void pb_msg (vg_buf_t *b, unsigned field, vg_buf_t *sub)
+static void
+pb_msg (vg_buf_t *b, unsigned field, vg_buf_t *sub)
 {
     pb_bytes (b, field, sub->data, sub->len);
     vg_buf_free (sub);
 }
 
-static void pb_packed_u (vg_buf_t *b, unsigned field, const uint64_t *v, size_t n)
+static void
+pb_packed_u (vg_buf_t *b, unsigned field, const uint64_t *v, size_t n)
 {
     vg_buf_t sub = {0};
     for (size_t i = 0; i < n; i++)
@@ -87,7 +96,8 @@ static void pb_packed_u (vg_buf_t *b, unsigned field, const uint64_t *v, size_t 
     pb_msg (b, field, &sub);
 }
 
-static void pb_packed_s (vg_buf_t *b, unsigned field, const int64_t *v, size_t n)
+static void
+pb_packed_s (vg_buf_t *b, unsigned field, const int64_t *v, size_t n)
 {
     vg_buf_t sub = {0};
     for (size_t i = 0; i < n; i++)
@@ -95,7 +105,8 @@ static void pb_packed_s (vg_buf_t *b, unsigned field, const int64_t *v, size_t n
     pb_msg (b, field, &sub);
 }
 
-static void pb_packed_d (vg_buf_t *b, unsigned field, const double *v, size_t n)
+static void
+pb_packed_d (vg_buf_t *b, unsigned field, const double *v, size_t n)
 {
     pb_bytes (b, field, v, n * sizeof *v);
 }
@@ -111,7 +122,8 @@ typedef struct {
     int negative; /* the buckets go to the negative store */
 } raw_dist_t;
 
-static void pb_dist (vg_buf_t *b, const raw_dist_t *d)
+static void
+pb_dist (vg_buf_t *b, const raw_dist_t *d)
 {
     vg_buf_t sub = {0};
     pb_uint (&sub, 1, d->series);
@@ -130,7 +142,8 @@ static void pb_dist (vg_buf_t *b, const raw_dist_t *d)
 /* Series 0 gauge cpu{mode=user}, 1 counter requests{method=GET,path=/}, 2
  * distribution latency{path=/chat}; samples of both, distributions with
  * positive, negative and zero values, two events. */
-static vg_batch_t *s_reference (void)
+static vg_batch_t *
+s_reference (void)
 {
     vg_batch_t *b = vg_batch_new ("agent-7f3a", "web-1.example.com");
     b->seq = 42;
@@ -167,7 +180,8 @@ static vg_batch_t *s_reference (void)
     return b;
 }
 
-static uint8_t *s_encode (const vg_batch_t *b, size_t *len)
+static uint8_t *
+s_encode (const vg_batch_t *b, size_t *len)
 {
     uint8_t *out = NULL;
     ASSERT_EQ (vg_codec_encode_batch (b, &out, len), 0);
@@ -175,7 +189,8 @@ static uint8_t *s_encode (const vg_batch_t *b, size_t *len)
     return out;
 }
 
-static vg_batch_t *s_decode_ok (const void *data, size_t len, const vg_codec_limits_t *lim)
+static vg_batch_t *
+s_decode_ok (const void *data, size_t len, const vg_codec_limits_t *lim)
 {
     vg_batch_t *b = NULL;
     char err[256] = "";
@@ -199,7 +214,8 @@ static vg_batch_t *s_decode_ok (const void *data, size_t len, const vg_codec_lim
     } while (0)
 
 /* A valid encoding with raw fields appended. */
-static vg_buf_t s_base (void)
+static vg_buf_t
+s_base (void)
 {
     vg_batch_t *b = s_reference ();
     size_t len;
@@ -213,14 +229,16 @@ static vg_buf_t s_base (void)
 
 /* ---- comparing batches ---- */
 
-static void s_assert_labels (const vg_batch_t *a, const uint32_t *la, const vg_batch_t *b,
-                             const uint32_t *lb, uint32_t n)
+static void
+s_assert_labels (const vg_batch_t *a, const uint32_t *la, const vg_batch_t *b, const uint32_t *lb,
+                 uint32_t n)
 {
     for (uint32_t k = 0; k < 2 * n; k++)
         ASSERT_STR_EQ (a->strings[la[k]], b->strings[lb[k]]);
 }
 
-static void s_assert_store (const vg_sketch_store_t *a, const vg_sketch_store_t *b)
+static void
+s_assert_store (const vg_sketch_store_t *a, const vg_sketch_store_t *b)
 {
     /* Same non-empty buckets, whatever the dense layout. */
     size_t na = 0, nb = 0;
@@ -236,7 +254,8 @@ static void s_assert_store (const vg_sketch_store_t *a, const vg_sketch_store_t 
     ASSERT_EQ (na, nb);
 }
 
-static void s_assert_same (const vg_batch_t *a, const vg_batch_t *b)
+static void
+s_assert_same (const vg_batch_t *a, const vg_batch_t *b)
 {
     ASSERT_STR_EQ (a->agent_id, b->agent_id);
     ASSERT_STR_EQ (a->hostname, b->hostname);
@@ -282,7 +301,8 @@ static void s_assert_same (const vg_batch_t *a, const vg_batch_t *b)
 
 /* ---- tests ---- */
 
-static void test_round_trip (void)
+static void
+test_round_trip (void)
 {
     vg_batch_t *a = s_reference ();
     size_t len;
@@ -312,7 +332,8 @@ static void test_round_trip (void)
     vg_batch_destroy (&b);
 }
 
-static void test_round_trip_large (void)
+static void
+test_round_trip_large (void)
 {
     vg_batch_t *a = vg_batch_new ("agent", "host");
     a->seq = 1;
@@ -332,7 +353,8 @@ static void test_round_trip_large (void)
     vg_batch_destroy (&b);
 }
 
-static void test_empty_and_skipped (void)
+static void
+test_empty_and_skipped (void)
 {
     /* A batch with nothing in it is still a batch (a heartbeat). */
     vg_batch_t *a = vg_batch_new ("agent", "");
@@ -374,7 +396,8 @@ static void test_empty_and_skipped (void)
 }
 
 /* Unknown fields are skipped: fields are only ever added to the schema. */
-static void test_unknown_fields (void)
+static void
+test_unknown_fields (void)
 {
     vg_buf_t buf = s_base ();
     pb_uint (&buf, 99, 12345);
@@ -387,7 +410,8 @@ static void test_unknown_fields (void)
 }
 
 /* Rules on the batch's identity. */
-static void test_identity_rules (void)
+static void
+test_identity_rules (void)
 {
     vg_buf_t buf = s_base ();
     size_t base_len = buf.len;
@@ -444,7 +468,8 @@ static void test_identity_rules (void)
     vg_buf_free (&buf);
 }
 
-static void test_string_rules (void)
+static void
+test_string_rules (void)
 {
     vg_buf_t buf = s_base ();
     size_t base_len = buf.len;
@@ -492,7 +517,8 @@ static void test_string_rules (void)
     vg_buf_free (&buf);
 }
 
-static void test_series_rules (void)
+static void
+test_series_rules (void)
 {
     vg_batch_t *b = s_reference ();
     uint32_t nstr = b->nstrings;
@@ -563,7 +589,8 @@ static void test_series_rules (void)
     vg_batch_destroy (&b);
 }
 
-static void test_sample_rules (void)
+static void
+test_sample_rules (void)
 {
     vg_batch_t *b = s_reference ();
     size_t len;
@@ -626,7 +653,8 @@ static void test_sample_rules (void)
     vg_batch_destroy (&b);
 }
 
-static void test_dist_rules (void)
+static void
+test_dist_rules (void)
 {
     vg_batch_t *b = s_reference ();
     size_t len;
@@ -776,7 +804,8 @@ static void test_dist_rules (void)
     vg_batch_destroy (&b);
 }
 
-static void test_event_rules (void)
+static void
+test_event_rules (void)
 {
     vg_batch_t *b = s_reference ();
     size_t len;
@@ -825,7 +854,8 @@ static void test_event_rules (void)
     vg_batch_destroy (&b);
 }
 
-static void test_count_limits (void)
+static void
+test_count_limits (void)
 {
     vg_buf_t buf = s_base ();
     vg_codec_limits_t lim = vg_codec_default_limits ();
@@ -871,7 +901,8 @@ static void test_count_limits (void)
  * random corruptions: an error or a valid batch, never a crash. */
 static uint64_t s_rng = 12345;
 
-static uint64_t s_next (void)
+static uint64_t
+s_next (void)
 {
     uint64_t z = (s_rng += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -879,7 +910,8 @@ static uint64_t s_next (void)
     return z ^ (z >> 31);
 }
 
-static int s_try (const uint8_t *data, size_t len)
+static int
+s_try (const uint8_t *data, size_t len)
 {
     vg_batch_t *b = NULL;
     char err[256] = "";
@@ -907,7 +939,8 @@ static int s_try (const uint8_t *data, size_t len)
     return 0;
 }
 
-static void test_malformed (void)
+static void
+test_malformed (void)
 {
     const uint8_t junk1[] = {0x0a, 0x05, 'a'};        /* string overruns the frame */
     const uint8_t junk2[] = {0x18, 0x80};             /* truncated varint */
@@ -952,7 +985,8 @@ static void test_malformed (void)
     vg_buf_free (&buf);
 }
 
-static void test_ack (void)
+static void
+test_ack (void)
 {
     const vg_ack_status_t statuses[] = {VG_ACK_STORED, VG_ACK_DUPLICATE, VG_ACK_REJECTED,
                                         VG_ACK_RETRY};
@@ -989,7 +1023,8 @@ static void test_ack (void)
     ASSERT_EQ (vg_codec_decode_ack (junk, sizeof junk, &seq, &st, NULL, 0), VG_EPROTO);
 }
 
-int main (void)
+int
+main (void)
 {
     test_round_trip ();
     test_round_trip_large ();

@@ -17,7 +17,8 @@ static const double s_qs[] = {0.5, 0.9, 0.95, 0.99, 0.01, 0.1, 0.25, 0.35};
 /* splitmix64: a fixed seed gives the same values on every run. */
 static uint64_t s_state;
 
-static uint64_t s_next (void)
+static uint64_t
+s_next (void)
 {
     uint64_t z = (s_state += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -26,38 +27,45 @@ static uint64_t s_next (void)
 }
 
 /* Uniform in (0, 1): never 0, so logs and powers stay finite. */
-static double s_unit (void)
+static double
+s_unit (void)
 {
     return ((double)(s_next () >> 11) + 0.5) * (1.0 / 9007199254740992.0);
 }
 
-static double s_normal (void)
+static double
+s_normal (void)
 {
     return sqrt (-2.0 * log (s_unit ())) * cos (2.0 * M_PI * s_unit ());
 }
 
-static double s_uniform (void)
+static double
+s_uniform (void)
 {
     return 1000.0 * s_unit ();
 }
 
-static double s_exponential (void)
+static double
+s_exponential (void)
 {
     return -log (s_unit ()) * 250.0;
 }
 
-static double s_pareto (void)
+static double
+s_pareto (void)
 {
     return 1.0 / pow (s_unit (), 1.0 / 1.16); /* the 80/20 shape: a heavy tail */
 }
 
-static double s_lognormal (void)
+static double
+s_lognormal (void)
 {
     return exp (3.0 + 1.5 * s_normal ());
 }
 
 /* Values around zero: negatives, exact zeros and positives. */
-static double s_mixed (void)
+static double
+s_mixed (void)
 {
     uint64_t r = s_next () % 10;
     if (r < 3)
@@ -67,26 +75,30 @@ static double s_mixed (void)
     return s_lognormal ();
 }
 
-static int s_cmp (const void *a, const void *b)
+static int
+s_cmp (const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
 /* The exact q-quantile with the sketch's rank definition: floor (q * (n - 1)). */
-static double s_exact (const double *sorted, size_t n, double q)
+static double
+s_exact (const double *sorted, size_t n, double q)
 {
     return sorted[(size_t)floor (q * (double)(n - 1))];
 }
 
-static double s_rel_error (double got, double want)
+static double
+s_rel_error (double got, double want)
 {
     if (want == 0)
         return fabs (got);
     return fabs (got - want) / fabs (want);
 }
 
-static void s_check_distribution (const char *name, double (*gen) (void))
+static void
+s_check_distribution (const char *name, double (*gen) (void))
 {
     double *v = malloc (N * sizeof *v);
     ASSERT (v);
@@ -135,7 +147,8 @@ static void s_check_distribution (const char *name, double (*gen) (void))
     free (v);
 }
 
-static void test_mapping (void)
+static void
+test_mapping (void)
 {
     double log_gamma = log ((1 + VG_SKETCH_ALPHA) / (1 - VG_SKETCH_ALPHA));
     ASSERT_EQ (vg_sketch_index (1.0), 0);
@@ -159,7 +172,8 @@ static void test_mapping (void)
     }
 }
 
-static void test_bucket_range (void)
+static void
+test_bucket_range (void)
 {
     vg_sketch_t *sk = vg_sketch_new ();
     int32_t lo = vg_sketch_index (VG_SKETCH_MIN_VALUE);
@@ -182,7 +196,8 @@ static void test_bucket_range (void)
     vg_sketch_destroy (&sk);
 }
 
-static void test_basics (void)
+static void
+test_basics (void)
 {
     vg_sketch_t *sk = vg_sketch_new ();
     ASSERT (isnan (vg_sketch_quantile (sk, 0.5)));
@@ -239,7 +254,8 @@ static void test_basics (void)
     vg_sketch_destroy (&sk); /* accepts NULL */
 }
 
-static void test_negative_and_zero (void)
+static void
+test_negative_and_zero (void)
 {
     vg_sketch_t *sk = vg_sketch_new ();
     /* -3 -2 -1 0 0 1e-12 (counts as zero) 1 2 3 */
@@ -258,7 +274,8 @@ static void test_negative_and_zero (void)
     vg_sketch_destroy (&sk);
 }
 
-int main (void)
+int
+main (void)
 {
     test_mapping ();
     test_bucket_range ();
