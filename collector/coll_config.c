@@ -65,14 +65,15 @@ static const vg_option_t s_options[] = {
     {.name = NULL},
 };
 
-const vg_option_t *coll_config_options (void)
+const vg_option_t *
+coll_config_options (void)
 {
     return s_options;
 }
 
 /* Checks what the option table cannot express. */
-static int s_validate (coll_config_t *self, vg_config_t *doc, vg_cnode_t *root, char *err,
-                       size_t errlen)
+static int
+s_validate (coll_config_t *self, vg_config_t *doc, vg_cnode_t *root, char *err, size_t errlen)
 {
     if (vg_log_parse_level (self->log_level, &self->level) != VG_OK) {
         if (doc)
@@ -106,7 +107,8 @@ static int s_validate (coll_config_t *self, vg_config_t *doc, vg_cnode_t *root, 
     return VG_OK;
 }
 
-coll_config_t *coll_config_load (const char *path, char *err, size_t errlen)
+coll_config_t *
+coll_config_load (const char *path, char *err, size_t errlen)
 {
     coll_config_t *self = vg_calloc (1, sizeof *self);
     vg_config_t *doc = NULL;
@@ -138,7 +140,8 @@ fail:
     return NULL;
 }
 
-void coll_config_destroy (coll_config_t **self_p)
+void
+coll_config_destroy (coll_config_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -149,7 +152,8 @@ void coll_config_destroy (coll_config_t **self_p)
     *self_p = NULL;
 }
 
-void coll_config_describe_db (const char *url, char *buf, size_t len)
+void
+coll_config_describe_db (const char *url, char *buf, size_t len)
 {
     char *msg = NULL;
     PQconninfoOption *opts = PQconninfoParse (url, &msg);

@@ -55,7 +55,8 @@ struct coll_server_t {
 static void s_complain (coll_server_t *self, int reason, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
 
-static void s_complain (coll_server_t *self, int reason, const char *fmt, ...)
+static void
+s_complain (coll_server_t *self, int reason, const char *fmt, ...)
 {
     reason_t *r = &self->reasons[reason];
     char msg[1024];
@@ -76,7 +77,8 @@ static void s_complain (coll_server_t *self, int reason, const char *fmt, ...)
 }
 
 /* Copies bytes for a log line, replacing anything unprintable. */
-static void s_printable (const void *data, size_t len, char *out, size_t outlen)
+static void
+s_printable (const void *data, size_t len, char *out, size_t outlen)
 {
     const unsigned char *p = data;
     size_t n = 0;
@@ -88,7 +90,8 @@ static void s_printable (const void *data, size_t len, char *out, size_t outlen)
 }
 
 /* "peer 127.0.0.1 id 0080000029": who sent a message. */
-static void s_describe_peer (zmq_msg_t *rid, zmq_msg_t *frame, char *buf, size_t len)
+static void
+s_describe_peer (zmq_msg_t *rid, zmq_msg_t *frame, char *buf, size_t len)
 {
     const char *addr = zmq_msg_gets (frame, "Peer-Address");
     int n = snprintf (buf, len, "peer %s id ", addr && *addr ? addr : "(unknown address)");
@@ -102,7 +105,8 @@ static void s_describe_peer (zmq_msg_t *rid, zmq_msg_t *frame, char *buf, size_t
 
 /* ---- reading the batch header of a batch that failed to decode --------- */
 
-static int s_varint (const uint8_t **p, const uint8_t *end, uint64_t *v)
+static int
+s_varint (const uint8_t **p, const uint8_t *end, uint64_t *v)
 {
     uint64_t r = 0;
     for (unsigned shift = 0; shift < 64; shift += 7) {
@@ -122,8 +126,8 @@ static int s_varint (const uint8_t **p, const uint8_t *end, uint64_t *v)
  * (field 3). Succeeds only when the whole payload is well-formed at the top
  * level and names an agent: then the batch was readable enough to answer,
  * and a REJECTED ack stops the agent from sending it forever. */
-static int s_scan_header (const uint8_t *data, size_t len, uint64_t *seq, char *agent,
-                          size_t agentlen)
+static int
+s_scan_header (const uint8_t *data, size_t len, uint64_t *seq, char *agent, size_t agentlen)
 {
     const uint8_t *p = data, *end = data + len;
     int have_agent = 0;
@@ -167,8 +171,9 @@ static int s_scan_header (const uint8_t *data, size_t len, uint64_t *seq, char *
 
 /* ---- acks --------------------------------------------------------------- */
 
-static void s_send_ack (coll_server_t *self, const void *rid, size_t rid_len, uint64_t seq,
-                        vg_ack_status_t status, const char *reason)
+static void
+s_send_ack (coll_server_t *self, const void *rid, size_t rid_len, uint64_t seq,
+            vg_ack_status_t status, const char *reason)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
@@ -187,7 +192,8 @@ static void s_send_ack (coll_server_t *self, const void *rid, size_t rid_len, ui
     free (buf);
 }
 
-static void s_on_answer (coll_writer_item_t *item, void *arg)
+static void
+s_on_answer (coll_writer_item_t *item, void *arg)
 {
     coll_server_t *self = arg;
     if (self->queued > 0)
@@ -199,8 +205,9 @@ static void s_on_answer (coll_writer_item_t *item, void *arg)
 /* ---- one message from an agent ------------------------------------------ */
 
 /* Answers REJECTED when the payload names its batch, else drops it. */
-static void s_refuse (coll_server_t *self, zmq_msg_t *rid, const char *peer, const uint8_t *data,
-                      size_t len, int reason, const char *why)
+static void
+s_refuse (coll_server_t *self, zmq_msg_t *rid, const char *peer, const uint8_t *data, size_t len,
+          int reason, const char *why)
 {
     uint64_t seq;
     char agent[VG_WIRE_MAX_AGENT_ID + 8];
@@ -220,7 +227,8 @@ static void s_refuse (coll_server_t *self, zmq_msg_t *rid, const char *peer, con
                 len, peer, why);
 }
 
-static void s_handle (coll_server_t *self, zmq_msg_t *parts, size_t nparts, size_t total)
+static void
+s_handle (coll_server_t *self, zmq_msg_t *parts, size_t nparts, size_t total)
 {
     char peer[160];
     s_describe_peer (&parts[0], &parts[nparts > 1 ? 1 : 0], peer, sizeof peer);
@@ -269,7 +277,8 @@ static void s_handle (coll_server_t *self, zmq_msg_t *parts, size_t nparts, size
 }
 
 /* Reads one message; returns 0 when none was waiting. */
-static int s_read_message (coll_server_t *self)
+static int
+s_read_message (coll_server_t *self)
 {
     zmq_msg_t parts[3];
     size_t nparts = 0, total = 0;
@@ -305,7 +314,8 @@ static int s_read_message (coll_server_t *self)
 
 /* Whether to read from agents now: not while max_queued_batches wait for the
  * database; again once half of them are written. */
-static int s_reading (coll_server_t *self)
+static int
+s_reading (coll_server_t *self)
 {
     size_t max = (size_t)self->config->max_queued_batches;
     if (self->paused && self->queued <= max / 2) {
@@ -323,7 +333,8 @@ static int s_reading (coll_server_t *self)
 
 /* ---- life cycle -------------------------------------------------------- */
 
-static int s_is_local (const char *endpoint)
+static int
+s_is_local (const char *endpoint)
 {
     static const char *local[] = {"tcp://127.", "tcp://localhost:", "tcp://[::1]", "ipc://",
                                   "inproc://"};
@@ -333,7 +344,8 @@ static int s_is_local (const char *endpoint)
     return 0;
 }
 
-coll_server_t *coll_server_new (const coll_config_t *config, char *err, size_t errlen)
+coll_server_t *
+coll_server_new (const coll_config_t *config, char *err, size_t errlen)
 {
     coll_server_t *self = vg_calloc (1, sizeof *self);
     self->config = config;
@@ -401,7 +413,8 @@ fail:
     return NULL;
 }
 
-void coll_server_destroy (coll_server_t **self_p)
+void
+coll_server_destroy (coll_server_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -418,7 +431,8 @@ void coll_server_destroy (coll_server_t **self_p)
     *self_p = NULL;
 }
 
-void coll_server_interrupt (coll_server_t *self, int signum)
+void
+coll_server_interrupt (coll_server_t *self, int signum)
 {
     int saved = errno;
     unsigned char c = (unsigned char)signum;
@@ -427,13 +441,15 @@ void coll_server_interrupt (coll_server_t *self, int signum)
     errno = saved;
 }
 
-coll_server_stats_t coll_server_stats (const coll_server_t *self)
+coll_server_stats_t
+coll_server_stats (const coll_server_t *self)
 {
     return self->stats;
 }
 
 /* Returns the last signal number written to the self-pipe, 0 if none. */
-static int s_read_signal (coll_server_t *self)
+static int
+s_read_signal (coll_server_t *self)
 {
     unsigned char buf[16];
     int sig = 0;
@@ -443,7 +459,8 @@ static int s_read_signal (coll_server_t *self)
     return sig;
 }
 
-int coll_server_run (coll_server_t *self)
+int
+coll_server_run (coll_server_t *self)
 {
     int stopping = 0, done = 0;
     while (!done) {
@@ -469,7 +486,7 @@ int coll_server_run (coll_server_t *self)
             }
             if (sig) {
                 stopping = 1;
-                vg_info ("%s: stopping; no longer reading from agents, answering the %zu "
+                vg_info ("%s: stopping; no longer reading from agents, finishing the %zu "
                          "batches already received",
                          strsignal (sig), self->queued);
                 coll_writer_stop (self->writer);

@@ -58,8 +58,8 @@ struct coll_writer_t {
     coll_writer_stats_t stats;
 };
 
-coll_writer_item_t *coll_writer_item_new (const void *rid, size_t rid_len, vg_batch_t **batch_p,
-                                          int64_t received_ms)
+coll_writer_item_t *
+coll_writer_item_new (const void *rid, size_t rid_len, vg_batch_t **batch_p, int64_t received_ms)
 {
     coll_writer_item_t *self = vg_calloc (1, sizeof *self);
     if (rid_len > sizeof self->rid)
@@ -73,7 +73,8 @@ coll_writer_item_t *coll_writer_item_new (const void *rid, size_t rid_len, vg_ba
     return self;
 }
 
-void coll_writer_item_destroy (coll_writer_item_t **self_p)
+void
+coll_writer_item_destroy (coll_writer_item_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -85,12 +86,14 @@ void coll_writer_item_destroy (coll_writer_item_t **self_p)
 }
 
 /* Sends a pointer-sized frame. Inproc with no high-water mark: never blocks. */
-static void s_send_ptr (void *sock, const void *ptr, int more)
+static void
+s_send_ptr (void *sock, const void *ptr, int more)
 {
     zmq_send (sock, &ptr, sizeof ptr, more ? ZMQ_SNDMORE : 0);
 }
 
-static void *s_recv_ptr (void *sock)
+static void *
+s_recv_ptr (void *sock)
 {
     void *ptr = NULL;
     zmq_msg_t msg;
@@ -101,7 +104,8 @@ static void *s_recv_ptr (void *sock)
     return ptr;
 }
 
-static void s_drop_rest (void *sock)
+static void
+s_drop_rest (void *sock)
 {
     int more = 1;
     size_t len = sizeof more;
@@ -116,7 +120,8 @@ static void s_drop_rest (void *sock)
 
 /* ---- the writer thread ---------------------------------------------- */
 
-static void s_queue_push (coll_writer_t *self, coll_writer_item_t *item)
+static void
+s_queue_push (coll_writer_t *self, coll_writer_item_t *item)
 {
     if (self->qhead > 0 && self->qhead + self->qlen == self->qcap) {
         memmove (self->queue, self->queue + self->qhead, self->qlen * sizeof *self->queue);
@@ -127,7 +132,8 @@ static void s_queue_push (coll_writer_t *self, coll_writer_item_t *item)
 }
 
 /* Reads one command; returns 1 if there was one, 0 if none was waiting. */
-static int s_recv_command (coll_writer_t *self)
+static int
+s_recv_command (coll_writer_t *self)
 {
     zmq_msg_t cmd;
     zmq_msg_init (&cmd);
@@ -150,7 +156,8 @@ static int s_recv_command (coll_writer_t *self)
 
 /* Waits up to timeout_ms (-1: forever, 0: not at all) for commands, then
  * reads every one waiting. */
-static void s_drain (coll_writer_t *self, int64_t timeout_ms)
+static void
+s_drain (coll_writer_t *self, int64_t timeout_ms)
 {
     if (timeout_ms != 0) {
         zmq_pollitem_t item = {self->wpipe, 0, ZMQ_POLLIN, 0};
@@ -163,7 +170,8 @@ static void s_drain (coll_writer_t *self, int64_t timeout_ms)
         ;
 }
 
-static void s_backoff (coll_writer_t *self)
+static void
+s_backoff (coll_writer_t *self)
 {
     self->next_try_ms = vg_mono_ms () + self->backoff_ms;
     self->backoff_ms *= 2;
@@ -173,7 +181,8 @@ static void s_backoff (coll_writer_t *self)
 
 /* The schema version, read on a short connection of its own: the store does
  * not expose its connection. */
-static int s_schema_version (const char *url)
+static int
+s_schema_version (const char *url)
 {
     PGconn *conn = PQconnectdb (url);
     int version = -1;
@@ -183,7 +192,8 @@ static int s_schema_version (const char *url)
     return version;
 }
 
-static void s_connect (coll_writer_t *self)
+static void
+s_connect (coll_writer_t *self)
 {
     char err[512] = "";
     int rc = coll_store_connect (self->store, err, sizeof err);
@@ -220,7 +230,8 @@ static void s_connect (coll_writer_t *self)
 }
 
 /* Hands the first n queued items back to the server, answered. */
-static void s_answer (coll_writer_t *self, size_t n)
+static void
+s_answer (coll_writer_t *self, size_t n)
 {
     zmq_send (self->wpipe, "A", 1, ZMQ_SNDMORE);
     for (size_t i = 0; i < n; i++) {
@@ -237,7 +248,8 @@ static void s_answer (coll_writer_t *self, size_t n)
 /* Whether the first n items of the queue hold a batch with item's key: the
  * same batch sent twice must go to two transactions, so that the second is
  * seen as the duplicate it is. */
-static int s_in_group (coll_writer_t *self, size_t n, const coll_writer_item_t *item)
+static int
+s_in_group (coll_writer_t *self, size_t n, const coll_writer_item_t *item)
 {
     for (size_t i = 0; i < n; i++) {
         const coll_writer_item_t *other = self->queue[self->qhead + i];
@@ -247,7 +259,8 @@ static int s_in_group (coll_writer_t *self, size_t n, const coll_writer_item_t *
     return 0;
 }
 
-static size_t s_take_group (coll_writer_t *self)
+static size_t
+s_take_group (coll_writer_t *self)
 {
     size_t n = 0, samples = 0;
     while (n < self->qlen) {
@@ -264,7 +277,8 @@ static size_t s_take_group (coll_writer_t *self)
     return n;
 }
 
-static void s_write_group (coll_writer_t *self)
+static void
+s_write_group (coll_writer_t *self)
 {
     size_t n = s_take_group (self);
     char err[512] = "";
@@ -308,7 +322,8 @@ static void s_write_group (coll_writer_t *self)
     s_answer (self, n);
 }
 
-static void s_flush_latest (coll_writer_t *self)
+static void
+s_flush_latest (coll_writer_t *self)
 {
     char err[512] = "";
     int rc = coll_store_flush_latest (self->store, err, sizeof err);
@@ -328,7 +343,8 @@ static void s_flush_latest (coll_writer_t *self)
     }
 }
 
-static void *s_thread (void *arg)
+static void *
+s_thread (void *arg)
 {
     coll_writer_t *self = arg;
     self->store = coll_store_new (self->dburl);
@@ -382,7 +398,8 @@ static void *s_thread (void *arg)
 
 /* ---- the server's side ---------------------------------------------- */
 
-static void *s_pair (void *ctx)
+static void *
+s_pair (void *ctx)
 {
     void *sock = zmq_socket (ctx, ZMQ_PAIR);
     int zero = 0;
@@ -393,7 +410,8 @@ static void *s_pair (void *ctx)
     return sock;
 }
 
-coll_writer_t *coll_writer_new (void *zmq_ctx, const coll_config_t *config)
+coll_writer_t *
+coll_writer_new (void *zmq_ctx, const coll_config_t *config)
 {
     coll_writer_t *self = vg_calloc (1, sizeof *self);
     self->dburl = vg_strdup (config->database_url);
@@ -422,19 +440,22 @@ coll_writer_t *coll_writer_new (void *zmq_ctx, const coll_config_t *config)
     return self;
 }
 
-void *coll_writer_socket (coll_writer_t *self)
+void *
+coll_writer_socket (coll_writer_t *self)
 {
     return self->pipe;
 }
 
-void coll_writer_submit (coll_writer_t *self, coll_writer_item_t **item_p)
+void
+coll_writer_submit (coll_writer_t *self, coll_writer_item_t **item_p)
 {
     zmq_send (self->pipe, "B", 1, ZMQ_SNDMORE);
     s_send_ptr (self->pipe, *item_p, 0);
     *item_p = NULL;
 }
 
-void coll_writer_stop (coll_writer_t *self)
+void
+coll_writer_stop (coll_writer_t *self)
 {
     if (self->stop_sent)
         return;
@@ -442,8 +463,9 @@ void coll_writer_stop (coll_writer_t *self)
     self->stop_sent = 1;
 }
 
-int coll_writer_recv (coll_writer_t *self, coll_writer_answer_fn *answer, void *arg,
-                      coll_writer_stats_t *stats)
+int
+coll_writer_recv (coll_writer_t *self, coll_writer_answer_fn *answer, void *arg,
+                  coll_writer_stats_t *stats)
 {
     zmq_msg_t kind;
     zmq_msg_init (&kind);
@@ -478,7 +500,8 @@ int coll_writer_recv (coll_writer_t *self, coll_writer_answer_fn *answer, void *
 }
 
 /* Frees the items of answers nobody read. */
-static void s_discard (void *sock)
+static void
+s_discard (void *sock)
 {
     for (;;) {
         zmq_msg_t kind;
@@ -500,7 +523,8 @@ static void s_discard (void *sock)
     }
 }
 
-void coll_writer_destroy (coll_writer_t **self_p)
+void
+coll_writer_destroy (coll_writer_t **self_p)
 {
     if (!self_p || !*self_p)
         return;

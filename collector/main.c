@@ -13,32 +13,42 @@
 
 static coll_server_t *s_server;
 
-static void s_on_signal (int sig)
+static void
+s_on_signal (int sig)
 {
     if (s_server)
         coll_server_interrupt (s_server, sig);
 }
 
-static void s_usage (FILE *out)
+static void
+s_usage (void)
 {
-    fprintf (out, "usage: vigil-collector [-c FILE] [--check] [-v] [-V] [-h]\n"
-                  "\n"
-                  "Receives batches from Vigil agents over ZeroMQ and stores them in PostgreSQL.\n"
-                  "\n"
-                  "  -c, --config FILE  collector.yaml (without it, the defaults below)\n"
-                  "      --check        validate the configuration and exit\n"
-                  "  -v, --verbose      log at debug level\n"
-                  "  -V, --version      print the version and exit\n"
-                  "  -h, --help         this help\n"
-                  "\n"
-                  "collector.yaml options:\n");
-    if (out == stdout)
-        vg_config_print_options (coll_config_options (), "  ");
-    fprintf (out, "\nVIGIL_DATABASE_URL, when set, overrides database_url.\n"
-                  "SIGTERM or SIGINT stops it after the batches it holds are answered.\n");
+    printf ("usage: vigil-collector [-c FILE] [--check] [-v] [-V] [-h]\n"
+            "\n"
+            "Receives batches from Vigil agents over ZeroMQ and stores them in PostgreSQL.\n"
+            "\n"
+            "  -c, --config FILE  collector.yaml (without it, the defaults below)\n"
+            "      --check        validate the configuration and exit\n"
+            "  -v, --verbose      log at debug level\n"
+            "  -V, --version      print the version and exit\n"
+            "  -h, --help         this help\n"
+            "\n"
+            "collector.yaml options:\n");
+    vg_config_print_options (coll_config_options (), "  ");
+    printf ("\nVIGIL_DATABASE_URL, when set, overrides database_url.\n"
+            "SIGTERM or SIGINT stops it once the batches it holds are answered.\n");
 }
 
-int main (int argc, char **argv)
+static int
+s_bad_usage (void)
+{
+    fprintf (stderr, "usage: vigil-collector [-c FILE] [--check] [-v] [-V] [-h]; "
+                     "vigil-collector --help lists the options\n");
+    return 2;
+}
+
+int
+main (int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'k'},
@@ -62,17 +72,15 @@ int main (int argc, char **argv)
             printf ("vigil-collector %s\n", VIGIL_VERSION);
             return 0;
         case 'h':
-            s_usage (stdout);
+            s_usage ();
             return 0;
         default:
-            s_usage (stderr);
-            return 2;
+            return s_bad_usage ();
         }
     }
     if (optind < argc) {
         fprintf (stderr, "vigil-collector: unexpected argument \"%s\"\n", argv[optind]);
-        s_usage (stderr);
-        return 2;
+        return s_bad_usage ();
     }
     vg_log_set_ident ("vigil-collector");
 
