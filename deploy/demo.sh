@@ -122,11 +122,14 @@ free_port() {
     echo "$port"
 }
 
-# start NAME BIN CONFIG: runs BIN -c CONFIG in the background, detached from
-# this terminal, output in .demo/NAME.log, pid in .demo/NAME.pid.
+# start NAME BIN CONFIG: runs BIN -c CONFIG in the background, in a session of
+# its own (so closing this terminal does not stop it, and SIGHUP still reaches
+# the agent as "reload"), output in .demo/NAME.log, pid in .demo/NAME.pid.
+# setsid execs in place here (a background job of a script leads no process
+# group), so $! is the daemon's own pid.
 start() {
     local name=$1 bin=$2 config=$3
-    nohup setsid "$bin" -c "$config" >>"$demo/$name.log" 2>&1 </dev/null &
+    setsid "$bin" -c "$config" >>"$demo/$name.log" 2>&1 </dev/null &
     echo $! >"$demo/$name.pid"
     sleep 0.5
     pid_of "$name" >/dev/null || {

@@ -96,6 +96,8 @@ expect_in "$tmp/out" '{"hosts": []}'
 url=$(fresh_db vigil_cli_status)
 mapfile -t migrations < <(ls "$VIGIL_SOURCE_DIR"/collector/sql/*.sql | sort)
 ((${#migrations[@]} > 0)) || fail "no migrations in $VIGIL_SOURCE_DIR/collector/sql"
+# The collector creates the schema itself before it runs the migrations.
+sql "$url" -c "CREATE SCHEMA IF NOT EXISTS vigil"
 for f in "${migrations[@]}"; do
     sql "$url" -f "$f" >/dev/null
 done
