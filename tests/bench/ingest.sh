@@ -17,8 +17,13 @@
 # Environment (defaults in brackets):
 #   INGEST_SECONDS [60]  INGEST_AGENTS [50]  INGEST_SERIES [1000]
 #   INGEST_BATCH [1000]  INGEST_WINDOW [4]   INGEST_NULL_SECONDS [10] (0: skip)
-#   VIGIL_BENCH_BUILD [build-bench]  INGEST_COLLECTOR_EXTRA (YAML lines added
-#   to the collector's configuration)
+#   INGEST_WARMUP [10]: seconds left out of the ingest rate - the first batches
+#     of each agent register its series, once; the rate over the whole run is
+#     printed too
+#   VIGIL_BENCH_BUILD [build-bench]
+#   INGEST_COLLECTOR_EXTRA: YAML lines added to the collector's configuration
+#   INGEST_SETUP_SQL: SQL run on the database once the collector has created
+#     its schema, before the load (to try a schema change)
 set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -29,6 +34,7 @@ series=${INGEST_SERIES:-1000}
 batch=${INGEST_BATCH:-1000}
 window=${INGEST_WINDOW:-4}
 null_seconds=${INGEST_NULL_SECONDS:-10}
+warmup=${INGEST_WARMUP:-10}
 
 say() { echo "ingest.sh: $*" >&2; }
 
@@ -84,7 +90,7 @@ if [[ "$null_seconds" != 0 ]]; then
     cmd=("$loadgen" --endpoint "tcp://127.0.0.1:$port" --null-collector --quiet
         --agents "$agents" --series "$series" --samples-per-batch "$batch"
         --window "$window" --duration "$null_seconds")
-    echo "command: ${cmd[*]#"$build/"}"
+    echo "command: ${cmd[*]#"$src/"}"
     "${cmd[@]}" >"$tmp/null.out"
     grep '^loadgen:' "$tmp/null.out" | sed 's/^loadgen:/generator alone:/'
 fi
@@ -96,6 +102,7 @@ listen: tcp://127.0.0.1:$port
 database_url: $db
 ${INGEST_COLLECTOR_EXTRA:-}
 EOF
+grep -v '^$' "$tmp/collector.yaml" | grep -v '^database_url' | sed 's/^/collector.yaml: /'
 "$collector" -c "$tmp/collector.yaml" >"$tmp/collector.log" 2>&1 &
 collector_pid=$!
 for _ in $(seq 1 300); do
@@ -107,12 +114,16 @@ for _ in $(seq 1 300); do
     }
     sleep 0.1
 done
+if [[ -n "${INGEST_SETUP_SQL:-}" ]]; then
+    echo "setup SQL: $INGEST_SETUP_SQL"
+    psql -X -q -v ON_ERROR_STOP=1 "$db" -c "$INGEST_SETUP_SQL" >/dev/null
+fi
 q CHECKPOINT >/dev/null
 
 # --- ingest ------------------------------------------------------------------------
 cmd=("$loadgen" --endpoint "tcp://127.0.0.1:$port" --agents "$agents" --series "$series"
-    --samples-per-batch "$batch" --window "$window" --duration "$seconds")
-echo "command: ${cmd[*]#"$build/"}"
+    --samples-per-batch "$batch" --window "$window" --duration "$seconds" --warmup "$warmup")
+echo "command: ${cmd[*]#"$src/"}"
 set +e
 "${cmd[@]}" >"$tmp/loadgen.out"
 lg_rc=$?
@@ -139,11 +150,12 @@ if [[ "$rows" != "$acked" || "$ledger" != "$acked" ]]; then
     say "the database does not hold exactly the acknowledged samples"
     exit 1
 fi
+sed -n 's/.*INFO  stopped: /collector: /p' "$tmp/collector.log"
 grep -E 'WARN|ERROR' "$tmp/collector.log" | head -n 5 || true
 
 # --- the ceiling -----------------------------------------------------------------------
 cmd=("$ceiling" --db "$db" --rows "$rows" --series "$series")
-echo "command: ${cmd[*]#"$build/"}"
+echo "command: ${cmd[*]#"$src/"}"
 "${cmd[@]}" >"$tmp/ceiling.out"
 grep '^copy-ceiling:' "$tmp/ceiling.out"
 copy=$(field rows_per_s "$tmp/ceiling.out")

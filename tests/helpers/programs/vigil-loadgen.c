@@ -14,7 +14,8 @@
  *
  *  After --duration seconds it stops sending, waits for the acks of what is
  *  still in flight, and prints the figures; the last lines are key=value for
- *  scripts (acked_samples is the number the database must hold).
+ *  scripts (acked_samples is the number the database must hold; samples_per_s
+ *  is the rate after --warmup, when new series have been registered).
  */
 #include "vg_alloc.h"
 #include "vg_batch.h"
@@ -41,6 +42,7 @@ typedef struct {
     int batch;
     int window;
     double duration_s;
+    double warmup_s;
     int64_t timeout_ms;
     int64_t drain_ms;
     int64_t step_ms;
@@ -80,13 +82,15 @@ typedef struct {
 
 static volatile sig_atomic_t s_interrupted;
 
-static void s_on_signal (int sig)
+static void
+s_on_signal (int sig)
 {
     (void)sig;
     s_interrupted = 1;
 }
 
-static void s_usage (FILE *out)
+static void
+s_usage (FILE *out)
 {
     fprintf (out,
              "usage: vigil-loadgen --endpoint tcp://HOST:PORT [options]\n"
@@ -95,6 +99,8 @@ static void s_usage (FILE *out)
              "  --samples-per-batch B  samples per batch (1000)\n"
              "  --window W             batches in flight per agent (4)\n"
              "  --duration SECONDS     sending time (60)\n"
+             "  --warmup SECONDS       leave the first seconds out of the rate (0): new series\n"
+             "                         are registered then, once\n"
              "  --timeout-ms MS        resend a batch not acknowledged after this (30000)\n"
              "  --drain-ms MS          after the sending time, wait this long for acks (120000)\n"
              "  --step-ms MS           time between a series' samples (1000)\n"
@@ -107,7 +113,8 @@ static void s_usage (FILE *out)
 
 /* The seq (field 3, varint) of a serialized Batch, found by skipping the
  * fields before it; 0 if absent or malformed. */
-static uint64_t s_scan_seq (const uint8_t *p, size_t len)
+static uint64_t
+s_scan_seq (const uint8_t *p, size_t len)
 {
     size_t i = 0;
     while (i < len) {
@@ -150,7 +157,8 @@ typedef struct {
     int bound; /* 1 bound, -1 failed */
 } s_null_t;
 
-static void *s_null_run (void *arg)
+static void *
+s_null_run (void *arg)
 {
     s_null_t *self = arg;
     void *router = zmq_socket (self->ctx, ZMQ_ROUTER);
@@ -197,7 +205,8 @@ static void *s_null_run (void *arg)
 
 static char **s_label_values; /* "s0000".. shared by every agent */
 
-static void s_build (s_agent_t *a, const s_args_t *args, int64_t base_ms, s_slot_t *slot)
+static void
+s_build (s_agent_t *a, const s_args_t *args, int64_t base_ms, s_slot_t *slot)
 {
     vg_batch_t *b = a->batch;
     vg_batch_clear (b);
@@ -223,14 +232,16 @@ static void s_build (s_agent_t *a, const s_args_t *args, int64_t base_ms, s_slot
     }
 }
 
-static void s_send (s_agent_t *a, s_slot_t *slot)
+static void
+s_send (s_agent_t *a, s_slot_t *slot)
 {
     zmq_send (a->sock, VG_WIRE_BATCH, strlen (VG_WIRE_BATCH), ZMQ_SNDMORE);
     zmq_send (a->sock, slot->payload, slot->len, 0);
     slot->sent_ms = vg_mono_ms ();
 }
 
-static void s_fill (s_agent_t *a, const s_args_t *args, int64_t base_ms)
+static void
+s_fill (s_agent_t *a, const s_args_t *args, int64_t base_ms)
 {
     for (int i = 0; i < args->window && a->inflight < args->window; i++) {
         s_slot_t *slot = &a->slots[i];
@@ -242,8 +253,8 @@ static void s_fill (s_agent_t *a, const s_args_t *args, int64_t base_ms)
     }
 }
 
-static void s_on_ack (s_agent_t *a, const s_args_t *args, const uint8_t *data, size_t len,
-                      s_counts_t *c)
+static void
+s_on_ack (s_agent_t *a, const s_args_t *args, const uint8_t *data, size_t len, s_counts_t *c)
 {
     uint64_t seq;
     vg_ack_status_t status;
@@ -287,7 +298,8 @@ static void s_on_ack (s_agent_t *a, const s_args_t *args, const uint8_t *data, s
     a->inflight--;
 }
 
-static void s_drain (s_agent_t *a, const s_args_t *args, s_counts_t *c)
+static void
+s_drain (s_agent_t *a, const s_args_t *args, s_counts_t *c)
 {
     for (;;) {
         zmq_msg_t kind, body;
@@ -316,7 +328,8 @@ static void s_drain (s_agent_t *a, const s_args_t *args, s_counts_t *c)
     }
 }
 
-static void s_resend_due (s_agent_t *a, const s_args_t *args, int64_t now, s_counts_t *c)
+static void
+s_resend_due (s_agent_t *a, const s_args_t *args, int64_t now, s_counts_t *c)
 {
     for (int i = 0; i < args->window; i++) {
         s_slot_t *slot = &a->slots[i];
@@ -331,7 +344,8 @@ static void s_resend_due (s_agent_t *a, const s_args_t *args, int64_t now, s_cou
     }
 }
 
-static int s_parse_args (int argc, char **argv, s_args_t *a)
+static int
+s_parse_args (int argc, char **argv, s_args_t *a)
 {
     static const struct option opts[] = {
         {"endpoint", required_argument, NULL, 'e'},
@@ -340,6 +354,7 @@ static int s_parse_args (int argc, char **argv, s_args_t *a)
         {"samples-per-batch", required_argument, NULL, 'b'},
         {"window", required_argument, NULL, 'w'},
         {"duration", required_argument, NULL, 'd'},
+        {"warmup", required_argument, NULL, 'W'},
         {"timeout-ms", required_argument, NULL, 't'},
         {"drain-ms", required_argument, NULL, 'D'},
         {"step-ms", required_argument, NULL, 'S'},
@@ -358,7 +373,7 @@ static int s_parse_args (int argc, char **argv, s_args_t *a)
                     .drain_ms = 120000,
                     .step_ms = 1000};
     int c;
-    while ((c = getopt_long (argc, argv, "e:a:s:b:w:d:t:D:S:i:nqh", opts, NULL)) != -1) {
+    while ((c = getopt_long (argc, argv, "e:a:s:b:w:d:W:t:D:S:i:nqh", opts, NULL)) != -1) {
         switch (c) {
         case 'e':
             a->endpoint = optarg;
@@ -377,6 +392,9 @@ static int s_parse_args (int argc, char **argv, s_args_t *a)
             break;
         case 'd':
             a->duration_s = atof (optarg);
+            break;
+        case 'W':
+            a->warmup_s = atof (optarg);
             break;
         case 't':
             a->timeout_ms = strtoll (optarg, NULL, 10);
@@ -405,15 +423,16 @@ static int s_parse_args (int argc, char **argv, s_args_t *a)
         }
     }
     if (!a->endpoint || a->agents < 1 || a->series < 1 || a->batch < 1 ||
-        a->batch > VG_WIRE_MAX_SAMPLES || a->window < 1 || a->duration_s <= 0 ||
-        a->timeout_ms < 1 || a->step_ms < 1) {
+        a->batch > VG_WIRE_MAX_SAMPLES || a->window < 1 || a->duration_s <= 0 || a->warmup_s < 0 ||
+        a->warmup_s >= a->duration_s || a->timeout_ms < 1 || a->step_ms < 1) {
         s_usage (stderr);
         return -1;
     }
     return 0;
 }
 
-static double s_cpu_seconds (void)
+static double
+s_cpu_seconds (void)
 {
     struct rusage ru;
     getrusage (RUSAGE_SELF, &ru);
@@ -421,7 +440,8 @@ static double s_cpu_seconds (void)
            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
-int main (int argc, char **argv)
+int
+main (int argc, char **argv)
 {
     s_args_t args;
     if (s_parse_args (argc, argv, &args) != 0)
@@ -473,11 +493,12 @@ int main (int argc, char **argv)
         items[i] = (zmq_pollitem_t){.socket = a->sock, .events = ZMQ_POLLIN};
     }
 
-    s_counts_t c = {0}, at_end = {0};
+    s_counts_t c = {0}, at_end = {0}, at_warm = {0};
     int64_t start = vg_mono_ms ();
     int64_t stop_sending = start + (int64_t)(args.duration_s * 1000);
     int64_t next_report = start + 10000, last_check = start;
     int64_t end_sending = 0, deadline = 0;
+    int64_t warm_until = start + (int64_t)(args.warmup_s * 1000), warm_at = 0;
     double cpu0 = s_cpu_seconds ();
 
     for (int i = 0; i < args.agents; i++)
@@ -485,6 +506,10 @@ int main (int argc, char **argv)
 
     for (;;) {
         int64_t now = vg_mono_ms ();
+        if (!warm_at && now >= warm_until) {
+            warm_at = now;
+            at_warm = c;
+        }
         if (!end_sending && (now >= stop_sending || s_interrupted)) {
             end_sending = now;
             at_end = c;
@@ -527,12 +552,20 @@ int main (int argc, char **argv)
 
     double send_s = (double)(end_sending - start) / 1000;
     double rate = send_s > 0 ? (double)at_end.samples / send_s : 0;
+    /* Steady state: after the warm-up (the whole sending phase without one). */
+    double steady_s = warm_at ? (double)(end_sending - warm_at) / 1000 : send_s;
+    uint64_t steady_n = at_end.samples - (warm_at ? at_warm.samples : 0);
+    double steady = steady_s > 0 ? (double)steady_n / steady_s : 0;
     printf ("loadgen: %d agents x %d series, %d samples per batch, window %d, %.0f s%s\n",
             args.agents, args.series, args.batch, args.window, args.duration_s,
             args.null_collector ? ", null collector" : "");
     printf ("loadgen: sending phase %.2f s: %" PRIu64 " batches, %" PRIu64
             " samples acknowledged: %.0f samples/s\n",
             send_s, at_end.batches, at_end.samples, rate);
+    if (args.warmup_s > 0)
+        printf ("loadgen: after the %.0f s warm-up: %" PRIu64
+                " samples acknowledged in %.2f s: %.0f samples/s\n",
+                args.warmup_s, steady_n, steady_s, steady);
     printf ("loadgen: in all (after %.2f s of draining): %" PRIu64 " batches (%" PRIu64
             " stored, %" PRIu64 " duplicate), %" PRIu64 " samples acknowledged\n",
             (double)(finished - end_sending) / 1000, c.batches, c.stored, c.duplicate, c.samples);
@@ -541,7 +574,8 @@ int main (int argc, char **argv)
             c.resent, c.retry, c.rejected, c.late_acks, unacked_batches);
     printf ("loadgen: generator cpu %.2f s (%.0f%% of one core)\n", cpu,
             100.0 * cpu / ((double)(finished - start) / 1000));
-    printf ("samples_per_s=%.0f\n", rate);
+    printf ("samples_per_s=%.0f\n", steady);
+    printf ("samples_per_s_overall=%.0f\n", rate);
     printf ("acked_batches=%" PRIu64 "\n", c.batches);
     printf ("acked_samples=%" PRIu64 "\n", c.samples);
     printf ("unacked_batches=%" PRIu64 "\n", unacked_batches);
