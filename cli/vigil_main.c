@@ -53,7 +53,10 @@ int
 main (int argc, char **argv)
 {
     if (argc < 2) {
-        s_usage (stderr);
+        fprintf (stderr, "usage: vigil [--help | --version] COMMAND [OPTIONS]\ncommands:");
+        for (size_t i = 0; i < S_NCOMMANDS; i++)
+            fprintf (stderr, " %s", s_commands[i].name);
+        fprintf (stderr, "\nsee vigil --help\n");
         return CLI_EXIT_USAGE;
     }
     const char *word = argv[1];
