@@ -181,19 +181,20 @@ static const vg_option_t s_options[] = {
      .offset = S_OPT (comm),
      .parse = s_parse_comm,
      .free = s_free_string,
-     .help = "string: watch processes whose name (comm, as ps -o comm shows it) is exactly this"},
+     .help = "string; one of comm, cmdline, pidfile: processes named exactly this (ps -o comm)"},
     {.name = "cmdline",
      .type = VG_OPT_CUSTOM,
      .offset = S_OPT (cmdline),
      .parse = s_parse_cmdline,
      .free = s_free_string,
-     .help = "string: watch processes whose command line matches this PCRE2 regex"},
+     .help =
+         "string; one of comm, cmdline, pidfile: processes whose command line matches this regex"},
     {.name = "pidfile",
      .type = VG_OPT_CUSTOM,
      .offset = S_OPT (pidfile),
      .parse = s_parse_pidfile,
      .free = s_free_string,
-     .help = "string: watch the process whose pid this file holds"},
+     .help = "string; one of comm, cmdline, pidfile: the process whose pid this file holds"},
     {.name = "max_processes",
      .type = VG_OPT_INT,
      .def = "1000",
@@ -592,7 +593,8 @@ s_init (void *ctx, const agent_input_env_t *env, char *err, size_t errlen)
     while (self->root_len > 0 && self->root[self->root_len - 1] == '/')
         self->root_len--;
     self->self_pid = self->root_len == 0 ? (int)getpid () : 0;
-    self->buf = vg_malloc (PROCESS_CMDLINE_MAX + 1);
+    /* zeroed: PCRE2 may look at bytes past the subject (valgrind notices) */
+    self->buf = vg_calloc (1, PROCESS_CMDLINE_MAX + 1);
     self->scan = vg_malloc (PROCESS_DENTS_SIZE);
     self->dents = vg_malloc (PROCESS_DENTS_SIZE);
     self->cap = (size_t)self->max_processes;
