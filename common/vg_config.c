@@ -237,22 +237,14 @@ s_printable (const char *text, size_t len, char *out, size_t outlen)
 static void
 s_describe (struct fy_node *node, char *out, size_t outlen)
 {
-    if (s_is_null (node)) {
-        snprintf (out, outlen, "null");
-        return;
-    }
-    switch (fy_node_get_type (node)) {
-    case FYNT_MAPPING:
-        snprintf (out, outlen, "a mapping");
-        return;
-    case FYNT_SEQUENCE:
-        snprintf (out, outlen, "a sequence");
-        return;
-    default:
-        break;
-    }
-    if (fy_node_is_alias (node)) {
-        snprintf (out, outlen, "an alias");
+    enum fy_node_type type = node ? fy_node_get_type (node) : FYNT_SCALAR;
+    const char *what = s_is_null (node)          ? "null"
+                       : type == FYNT_MAPPING    ? "a mapping"
+                       : type == FYNT_SEQUENCE   ? "a sequence"
+                       : fy_node_is_alias (node) ? "an alias"
+                                                 : NULL;
+    if (what) {
+        snprintf (out, outlen, "%s", what);
         return;
     }
     size_t len = 0;
@@ -338,9 +330,8 @@ s_diag_discard (struct fy_diag *diag, void *user, const char *buf, size_t len)
     (void)diag, (void)user, (void)buf, (void)len;
 }
 
-/* When libfyaml gives up without a diagnostic (for example on bytes that are
- * not UTF-8), names the first line that is not blank, a comment or a marker;
- * 0 if there is none, that is, the document is really empty. */
+/* The first line that is not blank, a comment, a directive or a document
+ * marker; 0 if there is none, that is, the document is really empty. */
 static int
 s_first_content_line (const char *text)
 {
@@ -427,7 +418,14 @@ s_load (const char *name, const char *dir, char *text, char *err, size_t errlen)
         goto fail;
     }
     self->doc = fy_parse_load_document (self->parser);
-
+    int second = 0; /* the line of a second document */
+    struct fy_document *next = self->doc ? fy_parse_load_document (self->parser) : NULL;
+    if (next) {
+        struct fy_document_state *state = fy_document_get_document_state (next);
+        const struct fy_mark *mark = state ? fy_document_state_start_mark (state) : NULL;
+        second = mark ? mark->line + 1 : 1;
+        fy_parse_document_destroy (self->parser, next);
+    }
     void *iter = NULL;
     struct fy_diag_error *derr;
     while ((derr = fy_diag_errors_iterate (self->diag, &iter)))
@@ -437,28 +435,19 @@ s_load (const char *name, const char *dir, char *text, char *err, size_t errlen)
                         derr->msg ? derr->msg : "invalid YAML");
             goto fail;
         }
-    if (!self->doc) {
-        int line = s_first_content_line (self->text);
-        if (fy_parser_get_stream_error (self->parser) || line) {
-            s_error_at (self, line, NULL, err, errlen, "not valid YAML (is the file UTF-8?)");
-            goto fail;
-        }
-        return self; /* empty */
-    }
-    struct fy_document *next = fy_parse_load_document (self->parser);
-    if (next) {
-        struct fy_document_state *state = fy_document_get_document_state (next);
-        const struct fy_mark *mark = state ? fy_document_state_start_mark (state) : NULL;
-        int line = mark ? mark->line + 1 : vg_config_line (fy_document_root (next));
-        fy_parse_document_destroy (self->parser, next);
-        s_error_at (self, line, NULL, err, errlen,
+    if (second) {
+        s_error_at (self, second, NULL, err, errlen,
                     "a second YAML document; a configuration file holds exactly one");
         goto fail;
     }
-    if (fy_parser_get_stream_error (self->parser)) {
-        s_error_at (self, s_first_content_line (self->text), NULL, err, errlen, "invalid YAML");
+    /* libfyaml can give up without a diagnostic. */
+    int content = s_first_content_line (self->text);
+    if (fy_parser_get_stream_error (self->parser) || (!self->doc && content)) {
+        s_error_at (self, content, NULL, err, errlen, "not valid YAML");
         goto fail;
     }
+    if (!self->doc)
+        return self; /* empty */
     char path[S_KEY_MAX] = "";
     s_mark_lines (self, &pcfg);
     if (s_check_node (self, fy_document_root (self->doc), path, err, errlen) != VG_OK)
@@ -579,10 +568,12 @@ s_check_keys (vg_config_t *self, struct fy_node *map, char *path, char *err, siz
     struct fy_node_pair *pair, *other;
     while ((pair = fy_node_mapping_iterate (map, &iter))) {
         struct fy_node *key = fy_node_pair_key (pair);
-        char what[64];
-        if (key && !s_is_scalar (key) && (s_describe (key, what, sizeof what), 1))
+        if (key && !s_is_scalar (key)) {
+            char what[64];
+            s_describe (key, what, sizeof what);
             return s_error_at (self, vg_config_line (key), path, err, errlen,
                                "a key must be a plain name, got %s", what);
+        }
         size_t len = 0, olen = 0;
         const char *text = vg_cnode_scalar (key, &len), *otext;
         for (prev = NULL; (other = fy_node_mapping_iterate (map, &prev)) != pair;) {

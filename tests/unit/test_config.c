@@ -609,6 +609,11 @@ test_document_errors (void)
     s_expect_load_error ("a: 1\n---\nb: 2\n",
                          "agent.yaml:2: a second YAML document; a configuration file holds "
                          "exactly one");
+    /* An error after the first document, and one libfyaml reports without a reason. */
+    s_expect_load_error ("a: 1\n---\nb: [\n",
+                         "agent.yaml:4: flow sequence without a closing bracket");
+    s_expect_load_error ("  - 2m\n- 3m\n", "agent.yaml:2: missing document start");
+    s_expect_load_error ("# block scalar\n|0\n", "agent.yaml:2: not valid YAML");
     s_expect_load_error ("base: &b 10s\ninterval: *b\n",
                          "agent.yaml:2: interval: aliases (*name) are not supported; write the "
                          "value out");
