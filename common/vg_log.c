@@ -47,7 +47,7 @@ vg_log_parse_level (const char *text, vg_log_level_t *level)
     return VG_EINVAL;
 }
 
-static void
+__attribute__ ((format (printf, 2, 0))) static void
 s_vlog (vg_log_level_t level, const char *fmt, va_list ap)
 {
     char stamp[32];
