@@ -25,7 +25,7 @@
 
 /* ---- arena: strings and label arrays, rewound by vg_batch_clear ---- */
 
-#define S_CHUNK_SIZE (64 * 1024)
+#define S_MIN_CHUNK 4096 /* doubling up to 64 KiB */
 
 /* Chunks are filled in list order; every chunk after cur is unused. */
 typedef struct s_chunk_t s_chunk_t;
@@ -39,6 +39,7 @@ struct s_chunk_t {
 typedef struct {
     s_chunk_t *head;
     s_chunk_t *cur;
+    unsigned nchunks;
 } s_arena_t;
 
 static void *
@@ -49,7 +50,12 @@ s_arena_alloc (s_arena_t *arena, size_t size)
     while (c && c->cap - c->used < size)
         c = c->next;
     if (!c) {
-        size_t cap = size > S_CHUNK_SIZE ? size : S_CHUNK_SIZE;
+        /* Small first chunks: a decoded batch of a hundred samples needs
+         * a few hundred bytes of strings. */
+        size_t cap = (size_t) S_MIN_CHUNK << (arena->nchunks < 4 ? arena->nchunks : 4);
+        if (cap < size)
+            cap = size;
+        arena->nchunks++;
         c = vg_malloc (sizeof *c + cap);
         c->cap = cap;
         c->used = 0;
@@ -99,7 +105,9 @@ s_mix (uint64_t h)
     return h;
 }
 
-/* Eight bytes at a time: the strings are short and this is the hot path. */
+/* Eight bytes at a time: the strings are short and this is the hot path. The
+ * tail is read with overlapping loads, not copied byte by byte into a word
+ * (which would stall on store forwarding). */
 static uint64_t
 s_hash_bytes (const char *p, size_t n)
 {
@@ -113,7 +121,15 @@ s_hash_bytes (const char *p, size_t n)
         n -= 8;
     }
     uint64_t w = 0;
-    memcpy (&w, p, n);
+    if (n >= 4) {
+        uint32_t lo, hi;
+        memcpy (&lo, p, 4);
+        memcpy (&hi, p + n - 4, 4);
+        w = lo | (uint64_t)hi << 32;
+    } else if (n > 0) {
+        const unsigned char *u = (const unsigned char *)p;
+        w = u[0] | (uint64_t)u[n / 2] << 8 | (uint64_t)u[n - 1] << 16;
+    }
     return s_mix (h ^ w);
 }
 
@@ -160,14 +176,21 @@ s_clean (const char *s, size_t len)
 {
     if (len > VG_WIRE_MAX_STRLEN)
         return 0;
+    /* ASCII fast path, a word at a time; full decoding from the first word
+     * or byte with a high bit (a character boundary, since all before it is
+     * ASCII). */
     size_t i = 0;
-    /* ASCII fast path, a word at a time. */
     for (; i + 8 <= len; i += 8) {
         uint64_t w;
         memcpy (&w, s + i, 8);
         if (w & 0x8080808080808080ULL)
-            break;
+            goto slow;
     }
+    for (; i < len; i++)
+        if ((unsigned char)s[i] & 0x80)
+            goto slow;
+    return 1;
+slow:
     while (i < len) {
         size_t k = s_utf8_seq ((const unsigned char *)s + i, len - i);
         if (k == 0)

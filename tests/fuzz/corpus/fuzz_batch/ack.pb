@@ -1,0 +1,1 @@
+%sample 3: series index 9 out of range
