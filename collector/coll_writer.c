@@ -25,9 +25,10 @@
 #include <string.h>
 #include <zmq.h>
 
-#define BACKOFF_MIN_MS 1000
-#define BACKOFF_MAX_MS 30000
-#define COMPLAIN_MS    30000
+#define BACKOFF_MIN_MS   1000
+#define BACKOFF_MAX_MS   30000
+#define COMPLAIN_MS      30000
+#define FLUSH_GAP_MAX_MS 60000
 
 struct coll_writer_t {
     void *pipe;  /* the server's end */
@@ -39,7 +40,8 @@ struct coll_writer_t {
     char *dburl;
     char dbdesc[256]; /* where dburl points, without the password */
     size_t group_max_samples;
-    int64_t flush_interval_ms;
+    int64_t flush_interval_ms; /* latest_flush_interval */
+    int64_t flush_gap_ms;      /* the same, stretched while flushes are slow */
 
     /* The thread's own state from here on. */
     coll_store_t *store;
@@ -282,8 +284,11 @@ s_write_group (coll_writer_t *self)
 {
     size_t n = s_take_group (self);
     char err[512] = "";
+    int64_t start_ns = vg_mono_ns ();
     int rc = coll_store_write (self->store, self->group, n, err, sizeof err);
     if (rc == VG_OK) {
+        vg_debug ("wrote a group of %zu batches in %.1f ms; %zu more waiting", n,
+                  (double)(vg_mono_ns () - start_ns) / 1e6, self->qlen - n);
         for (size_t i = 0; i < n; i++) {
             coll_writer_item_t *item = self->queue[self->qhead + i];
             item->status = self->group[i].status;
@@ -326,9 +331,18 @@ static void
 s_flush_latest (coll_writer_t *self)
 {
     char err[512] = "";
+    int64_t start_ms = vg_mono_ms ();
     int rc = coll_store_flush_latest (self->store, err, sizeof err);
     self->last_flush_ms = vg_mono_ms ();
+    /* Flushing holds up writing: with many series it can take seconds, so
+     * keep it to about a tenth of the writer's time, without letting the
+     * latest values fall more than a minute behind. */
+    int64_t took = self->last_flush_ms - start_ms;
+    int64_t gap = took * 9 < FLUSH_GAP_MAX_MS ? took * 9 : FLUSH_GAP_MAX_MS;
+    self->flush_gap_ms = gap > self->flush_interval_ms ? gap : self->flush_interval_ms;
     if (rc == VG_OK) {
+        vg_debug ("wrote the latest values in %lld ms; the next time in %lld ms at the earliest",
+                  (long long)took, (long long)self->flush_gap_ms);
         self->dirty = 0;
         vg_complain_clear (&self->flush_failed, "latest values are written again");
         return;
@@ -357,7 +371,7 @@ s_thread (void *arg)
         if (self->stopping && (!self->connected || self->qlen == 0))
             break;
         now = vg_mono_ms ();
-        if (self->connected && self->dirty && now - self->last_flush_ms >= self->flush_interval_ms)
+        if (self->connected && self->dirty && now - self->last_flush_ms >= self->flush_gap_ms)
             s_flush_latest (self);
         if (self->connected && self->qlen > 0) {
             s_write_group (self);
@@ -370,7 +384,7 @@ s_thread (void *arg)
         if (!self->connected)
             timeout = self->next_try_ms - now;
         else if (self->dirty)
-            timeout = self->last_flush_ms + self->flush_interval_ms - now;
+            timeout = self->last_flush_ms + self->flush_gap_ms - now;
         if ((!self->connected || self->dirty) && timeout < 1)
             timeout = 1;
         s_drain (self, timeout);
@@ -418,6 +432,7 @@ coll_writer_new (void *zmq_ctx, const coll_config_t *config)
     coll_config_describe_db (self->dburl, self->dbdesc, sizeof self->dbdesc);
     self->group_max_samples = (size_t)config->group_max_samples;
     self->flush_interval_ms = config->latest_flush_interval_ms;
+    self->flush_gap_ms = self->flush_interval_ms;
     self->backoff_ms = BACKOFF_MIN_MS;
 
     char endpoint[64];
