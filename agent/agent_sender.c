@@ -455,8 +455,12 @@ agent_sender_on_monitor (agent_sender_t *self, int64_t now_mono_ms)
             else if (!self->ever_connected)
                 vg_info ("connected to the collector at %s", self->endpoint);
             self->ever_connected = 1;
-            /* What was in flight on the old connection may be lost: send it
-             * all again; the collector stores each seq once. */
+            /* Whatever was sent before this connection came up - on the
+             * old one, or into its pipe while it was being torn down - may
+             * be lost, the batch or its ack: send all of it again now. The
+             * collector stores each seq once. (A batch that went out on the
+             * new connection just before this event is read is sent twice:
+             * harmless.) */
             for (s_entry_t *e = s_store_next (&self->store, NULL); e;
                  e = s_store_next (&self->store, e))
                 e->sent_mono = -1;

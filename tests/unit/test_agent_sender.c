@@ -5,6 +5,7 @@
  *  Waits poll with generous deadlines and never assert on elapsed time. */
 #include "agent_sender.h"
 #include "test_assert.h"
+#include "test_proc.h"
 #include "vg_batch.h"
 #include "vg_codec.h"
 #include "vg_error.h"
@@ -206,15 +207,20 @@ s_stats (agent_sender_t *s)
 }
 
 static void
-test_acks_and_timeout (s_peer_t *p)
+test_acks (s_peer_t *p)
 {
-    agent_sender_t *s = s_sender (p->endpoint, 200, 100);
+    /* A long ack timeout: in this test nothing may be sent twice. */
+    agent_sender_t *s = s_sender (p->endpoint, 3600 * 1000, 100);
     ASSERT_EQ (s_stats (s).last_ack_latency_ms, -1);
+    /* Connected first: a batch sent just before the connection event is
+     * read would rightly go out again when it is. */
+    PUMP_UNTIL (s, p, s_stats (s).connected);
     for (uint64_t seq = 1; seq <= 3; seq++)
         s_send (s, seq);
     ASSERT_EQ (agent_sender_pending (s), 3);
     PUMP_UNTIL (s, p, s_count (p, 1) && s_count (p, 2) && s_count (p, 3));
-    /* In order, the first time. */
+    /* In order, once each. */
+    ASSERT_EQ (p->nseen, 3);
     ASSERT_EQ (p->seen[0], 1);
     ASSERT_EQ (p->seen[1], 2);
     ASSERT_EQ (p->seen[2], 3);
@@ -224,13 +230,9 @@ test_acks_and_timeout (s_peer_t *p)
     PUMP_UNTIL (s, p, agent_sender_pending (s) == 1);
     agent_sender_stats_t st = s_stats (s);
     ASSERT_EQ (st.sent, 3);
+    ASSERT_EQ (st.resent, 0);
     ASSERT_EQ (st.acked, 2);
     ASSERT_GE (st.last_ack_latency_ms, 0);
-
-    /* Seq 2 is never acknowledged: it comes again after the ack timeout. */
-    PUMP_UNTIL (s, p, s_count (p, 2) >= 2);
-    ASSERT_GE (s_stats (s).resent, 1);
-    ASSERT_EQ (s_count (p, 1), 1); /* acked ones are not resent */
     s_peer_ack (p, 2, VG_ACK_STORED, "");
     PUMP_UNTIL (s, p, agent_sender_pending (s) == 0);
     ASSERT_EQ (s_stats (s).acked, 3);
@@ -240,28 +242,59 @@ test_acks_and_timeout (s_peer_t *p)
     s_peer_ack (p, 2, VG_ACK_STORED, NULL);
     s_pump_for (s, p, 100);
     ASSERT_EQ (s_stats (s).acked, 3);
+    ASSERT_EQ (p->nseen, 3);
     agent_sender_destroy (&s);
     ASSERT (s == NULL);
     p->nseen = 0;
 }
 
 static void
-test_reject_and_retry (s_peer_t *p)
+test_ack_timeout (s_peer_t *p)
 {
     agent_sender_t *s = s_sender (p->endpoint, 200, 100);
+    PUMP_UNTIL (s, p, s_stats (s).connected);
+    s_send (s, 5);
+    s_send (s, 6);
+    PUMP_UNTIL (s, p, s_count (p, 5) && s_count (p, 6));
+    /* Seq 5 is never acknowledged: it comes again after the ack timeout. */
+    s_peer_ack (p, 6, VG_ACK_STORED, NULL);
+    PUMP_UNTIL (s, p, s_count (p, 5) >= 2);
+    ASSERT_GE (s_stats (s).resent, 1);
+    ASSERT_EQ (s_stats (s).sent, 2);
+    s_peer_ack (p, 5, VG_ACK_STORED, NULL);
+    PUMP_UNTIL (s, p, agent_sender_pending (s) == 0);
+    /* Once acknowledged, neither comes again. */
+    size_t seen = p->nseen;
+    s_pump_for (s, p, 500);
+    ASSERT_EQ (p->nseen, seen);
+    agent_sender_destroy (&s);
+    p->nseen = 0;
+}
+
+static void
+test_reject_and_retry (s_peer_t *p)
+{
+    agent_sender_t *s = s_sender (p->endpoint, 3600 * 1000, 100);
+    PUMP_UNTIL (s, p, s_stats (s).connected);
     s_send (s, 10);
-    s_send (s, 11);
-    PUMP_UNTIL (s, p, s_count (p, 10) && s_count (p, 11));
+    PUMP_UNTIL (s, p, s_count (p, 10));
     s_peer_ack (p, 10, VG_ACK_REJECTED, "out-of-range string index");
+    PUMP_UNTIL (s, p, s_stats (s).rejected == 1);
+    ASSERT_EQ (agent_sender_pending (s), 0); /* dropped: resending would not help */
+    agent_sender_destroy (&s);
+
+    s = s_sender (p->endpoint, 200, 100);
+    s_send (s, 11);
+    PUMP_UNTIL (s, p, s_count (p, 11));
     s_peer_ack (p, 11, VG_ACK_RETRY, "database unavailable");
-    PUMP_UNTIL (s, p, s_stats (s).rejected == 1 && s_stats (s).retried == 1);
-    ASSERT_EQ (agent_sender_pending (s), 1); /* 10 dropped, 11 kept */
-    /* RETRY: sent again later; a rejected batch never is. */
+    PUMP_UNTIL (s, p, s_stats (s).retried == 1);
+    ASSERT_EQ (agent_sender_pending (s), 1); /* kept */
+    /* RETRY: sent again later. */
     size_t before = s_count (p, 11);
     PUMP_UNTIL (s, p, s_count (p, 11) > before);
     s_peer_ack (p, 11, VG_ACK_STORED, NULL);
     PUMP_UNTIL (s, p, agent_sender_pending (s) == 0);
-    ASSERT_EQ (s_count (p, 10), 1);
+    ASSERT_EQ (s_count (p, 10), 1); /* the rejected one never came again */
 
     /* Garbage from the peer is ignored; the sender carries on. */
     ASSERT (zmq_send (p->router, p->id, p->idlen, ZMQ_SNDMORE) >= 0);
@@ -351,10 +384,8 @@ test_backlog (void)
     s_peer_t q;
     memset (&q, 0, sizeof q);
     q.ctx = zmq_ctx_new ();
-    s_peer_bind (&q, "tcp://127.0.0.1:*");
     char endpoint[128];
-    snprintf (endpoint, sizeof endpoint, "%s", q.endpoint);
-    s_peer_close (&q);
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", test_free_port ());
 
     agent_sender_t *s = s_sender (endpoint, 3600 * 1000, 500);
     for (uint64_t seq = 1; seq <= 600; seq++)
@@ -367,7 +398,7 @@ test_backlog (void)
     s_peer_bind (&q, endpoint);
     PUMP_UNTIL (s, &q, q.nseen >= 500);
     for (uint64_t seq = 101; seq <= 600; seq++)
-        ASSERT_EQ (s_count (&q, seq), 1);
+        ASSERT_GE (s_count (&q, seq), 1);
     for (uint64_t seq = 101; seq <= 600; seq++)
         s_peer_ack (&q, seq, VG_ACK_STORED, NULL);
     PUMP_UNTIL (s, &q, agent_sender_pending (s) == 0);
@@ -392,7 +423,8 @@ main (void)
     memset (&peer, 0, sizeof peer);
     peer.ctx = zmq_ctx_new ();
     s_peer_bind (&peer, "tcp://127.0.0.1:*");
-    test_acks_and_timeout (&peer);
+    test_acks (&peer);
+    test_ack_timeout (&peer);
     test_reject_and_retry (&peer);
     test_reconnect (&peer);
     test_max_pending (&peer);
