@@ -230,6 +230,16 @@ coll_pg_exec_bin (PGconn *conn, const char *what, const char *sql, const coll_pg
     return NULL;
 }
 
+int
+coll_pg_command_bin (PGconn *conn, const char *what, const char *sql,
+                     const coll_pg_params_t *params, char *err, size_t errlen)
+{
+    int rc;
+    PGresult *res = coll_pg_exec_bin (conn, what, sql, params, &rc, err, errlen);
+    PQclear (res);
+    return res ? 0 : rc;
+}
+
 void
 coll_pg_array_begin (vg_buf_t *buf, uint32_t elem_oid, uint32_t n)
 {

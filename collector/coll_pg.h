@@ -71,6 +71,10 @@ vg_buf_t *coll_pg_params_next (coll_pg_params_t *self);
 PGresult *coll_pg_exec_bin (PGconn *conn, const char *what, const char *sql,
                             const coll_pg_params_t *params, int *rc, char *err, size_t errlen);
 
+/* The same for a command whose result is not needed; returns 0 or the code. */
+int coll_pg_command_bin (PGconn *conn, const char *what, const char *sql,
+                         const coll_pg_params_t *params, char *err, size_t errlen);
+
 /* One-dimensional binary arrays, the format array_recv reads: call begin with
  * the element type and count, then put that many elements. */
 void coll_pg_array_begin (vg_buf_t *buf, uint32_t elem_oid, uint32_t n);

@@ -28,12 +28,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_DAY_MS      86400000LL
-#define S_PAST_MS     (35 * S_DAY_MS) /* samples older than this are dropped */
-#define S_FUTURE_MS   S_DAY_MS        /* and so are those this far ahead */
-#define S_CHUNK       (1024 * 1024)   /* COPY data is sent in pieces this big */
-#define S_ARRAY_CHUNK 20000           /* rows per statement from arrays */
-#define S_COMPLAIN_MS 60000
+#define S_DAY_MS       86400000LL
+#define S_PAST_MS      (35 * S_DAY_MS) /* samples older than this are dropped */
+#define S_FUTURE_MS    S_DAY_MS        /* and so are those this far ahead */
+#define S_CHUNK        (1024 * 1024)   /* COPY data is sent in pieces this big */
+#define S_ARRAY_CHUNK  20000           /* rows per statement from arrays */
+#define S_COMPLAIN_MS  60000
+#define S_SAMPLE_HEAD  14 /* field count, host_id */
+#define S_SAMPLE_TUPLE (S_SAMPLE_HEAD + 3 * 12)
 #define S_SERIES_ARRAYS                                                                            \
     " FROM unnest($1::integer[], $2::bigint[], $3::smallint[], $4::text[], $5::jsonb[])"           \
     " AS u(ord, host_id, kind, metric, labels)"
@@ -51,18 +53,27 @@ typedef struct {
     int dirty;
 } s_host_t;
 
-/* A series known to the database. The key (host, kind, metric and labels,
- * each string length-prefixed) follows the struct. */
+/* A series. The key (host, kind, metric and labels, each string
+ * length-prefixed) follows the struct. */
 typedef struct {
+    uint64_t hash;
     size_t keylen;
     const char *key;
     int64_t host_id;
-    int64_t series_id; /* -1 while being registered */
+    int64_t series_id; /* -1 until the database has it */
     int64_t last_ts_ms;
     double last_value;
     int kind;
-    int dirty;
+    int pending; /* in self->pending */
+    int dirty;   /* in self->dirty_series */
 } s_series_t;
+
+/* Open addressing with linear probing; series are never removed. */
+typedef struct {
+    s_series_t **slots;
+    size_t cap; /* a power of two */
+    size_t n;
+} s_table_t;
 
 /* What a write works out about one item of the group. */
 typedef struct {
@@ -80,7 +91,7 @@ struct coll_store_t {
     char *url;
     PGconn *conn;
     zhashx_t *hosts;  /* agent_id -> s_host_t */
-    zhashx_t *series; /* key -> s_series_t */
+    s_table_t series; /* key -> s_series_t */
     int32_t *days;    /* UTC days (since the epoch) whose partitions exist */
     size_t ndays, days_cap;
 
@@ -92,13 +103,19 @@ struct coll_store_t {
     size_t *hpend; /* items bringing a new agent */
     size_t hpend_cap;
     s_series_t **pending; /* series being registered */
+    s_series_t **missing; /* those the database did not have */
+    size_t missing_cap;
     size_t npending, pending_cap;
     s_series_t **dirty_series;
     size_t ndirty_series, dirty_series_cap;
     s_host_t **dirty_hosts;
     size_t ndirty_hosts, dirty_hosts_cap;
 
-    vg_buf_t key;  /* scratch */
+    vg_buf_t key; /* the keys of one batch's series */
+    size_t *koff; /* where each starts */
+    size_t koff_cap;
+    uint64_t *khash;
+    size_t khash_cap;
     vg_buf_t copy; /* COPY data */
     vg_buf_t text;
     coll_pg_params_t params;
@@ -108,7 +125,7 @@ struct coll_store_t {
 
 /* ---- caches ---- */
 
-static size_t
+static uint64_t
 s_hash_bytes (const char *p, size_t n)
 {
     uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
@@ -124,31 +141,56 @@ s_hash_bytes (const char *p, size_t n)
     memcpy (&w, p, n);
     h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
     h ^= h >> 29;
-    return (size_t)h;
+    return h;
 }
 
-/* Keys are s_series_t (or a probe with the same first two fields). */
-static size_t
-s_series_hash (const void *key)
+static s_series_t *
+s_table_find (const s_table_t *t, uint64_t hash, const char *key, size_t keylen)
 {
-    const s_series_t *k = key;
-    return s_hash_bytes (k->key, k->keylen);
-}
-
-static int
-s_series_cmp (const void *a, const void *b)
-{
-    const s_series_t *x = a, *y = b;
-    if (x->keylen != y->keylen)
-        return x->keylen < y->keylen ? -1 : 1;
-    return memcmp (x->key, y->key, x->keylen);
+    if (t->cap == 0)
+        return NULL;
+    for (size_t k = hash & (t->cap - 1);; k = (k + 1) & (t->cap - 1)) {
+        s_series_t *e = t->slots[k];
+        if (!e)
+            return NULL;
+        if (e->hash == hash && e->keylen == keylen && memcmp (e->key, key, keylen) == 0)
+            return e;
+    }
 }
 
 static void
-s_series_free (void **item)
+s_table_put (s_table_t *t, s_series_t *e)
 {
-    free (*item);
-    *item = NULL;
+    if ((t->n + 1) * 4 > t->cap * 3) { /* keep the load under 3/4 */
+        size_t cap = t->cap ? t->cap * 2 : 1024;
+        s_series_t **slots = vg_calloc (cap, sizeof *slots);
+        for (size_t k = 0; k < t->cap; k++) {
+            s_series_t *x = t->slots[k];
+            if (!x)
+                continue;
+            size_t at = x->hash & (cap - 1);
+            while (slots[at])
+                at = (at + 1) & (cap - 1);
+            slots[at] = x;
+        }
+        free (t->slots);
+        t->slots = slots;
+        t->cap = cap;
+    }
+    size_t at = e->hash & (t->cap - 1);
+    while (t->slots[at])
+        at = (at + 1) & (t->cap - 1);
+    t->slots[at] = e;
+    t->n++;
+}
+
+static void
+s_table_free (s_table_t *t)
+{
+    for (size_t k = 0; k < t->cap; k++)
+        free (t->slots[k]);
+    free (t->slots);
+    memset (t, 0, sizeof *t);
 }
 
 static void
@@ -217,12 +259,6 @@ coll_store_new (const char *dburl)
     self->url = vg_strdup (dburl ? dburl : "");
     self->hosts = zhashx_new ();
     zhashx_set_destructor (self->hosts, s_host_free);
-    self->series = zhashx_new ();
-    zhashx_set_key_duplicator (self->series, NULL);
-    zhashx_set_key_destructor (self->series, NULL);
-    zhashx_set_key_hasher (self->series, s_series_hash);
-    zhashx_set_key_comparator (self->series, s_series_cmp);
-    zhashx_set_destructor (self->series, s_series_free);
     return self;
 }
 
@@ -234,13 +270,16 @@ coll_store_destroy (coll_store_t **self_p)
     coll_store_t *self = *self_p;
     s_disconnect (self);
     zhashx_destroy (&self->hosts);
-    zhashx_destroy (&self->series);
+    s_table_free (&self->series);
     free (self->days);
     free (self->work);
     free (self->ents);
     free (self->ids);
     free (self->hpend);
+    free (self->koff);
+    free (self->khash);
     free (self->pending);
+    free (self->missing);
     free (self->dirty_series);
     free (self->dirty_hosts);
     vg_buf_free (&self->key);
@@ -384,12 +423,10 @@ s_str (const vg_batch_t *b, uint32_t index)
     return index < b->nstrings && b->strings[index] ? b->strings[index] : "";
 }
 
-/* The cache key of series s of batch b on host host_id, into self->key. */
+/* Appends the cache key of series s of batch b on host host_id to key. */
 static void
-s_series_key (coll_store_t *self, int64_t host_id, const vg_batch_t *b, const vg_series_t *s)
+s_series_key (vg_buf_t *key, int64_t host_id, const vg_batch_t *b, const vg_series_t *s)
 {
-    vg_buf_t *key = &self->key;
-    vg_buf_reset (key);
     unsigned char kind = (unsigned)s->kind <= VG_KIND_DISTRIBUTION ? (unsigned char)s->kind : 0;
     vg_buf_append (key, &host_id, sizeof host_id);
     vg_buf_append (key, &kind, 1);
@@ -400,12 +437,10 @@ s_series_key (coll_store_t *self, int64_t host_id, const vg_batch_t *b, const vg
     }
 }
 
-/* Registers self->pending[from, to) and learns their ids: one INSERT from
- * arrays (committed by itself) and one SELECT, whatever the count. */
-static int
-s_series_register (coll_store_t *self, size_t from, size_t to, char *err, size_t errlen)
+/* The parameters $1..$5 of S_SERIES_ARRAYS for list[0, count). */
+static void
+s_series_params (coll_store_t *self, s_series_t *const *list, size_t count)
 {
-    size_t count = to - from;
     coll_pg_params_reset (&self->params);
     vg_buf_t *ord = coll_pg_params_next (&self->params);
     vg_buf_t *host = coll_pg_params_next (&self->params);
@@ -417,12 +452,12 @@ s_series_register (coll_store_t *self, size_t from, size_t to, char *err, size_t
     coll_pg_array_begin (kind, COLL_PG_INT2OID, (uint32_t)count);
     coll_pg_array_begin (metric, COLL_PG_TEXTOID, (uint32_t)count);
     coll_pg_array_begin (labels, COLL_PG_JSONBOID, (uint32_t)count);
-    for (size_t k = from; k < to; k++) {
-        const s_series_t *e = self->pending[k];
+    for (size_t k = 0; k < count; k++) {
+        const s_series_t *e = list[k];
         const char *p = e->key + sizeof (int64_t) + 1, *end = e->key + e->keylen;
         size_t len;
         const char *name = s_key_next (&p, &len);
-        coll_pg_array_int4 (ord, (int32_t)(k - from));
+        coll_pg_array_int4 (ord, (int32_t)k);
         coll_pg_array_int8 (host, e->host_id);
         coll_pg_array_int2 (kind, (int16_t)e->kind);
         vg_buf_reset (&self->text);
@@ -443,50 +478,80 @@ s_series_register (coll_store_t *self, size_t from, size_t to, char *err, size_t
         vg_buf_append (&self->text, "}", 1);
         coll_pg_array_jsonb (labels, self->text.data, self->text.len);
     }
+}
+
+/* Looks up the ids of list[0, count) (the parameters are set); fills those
+ * found. The digest finds the row; the full comparison guards against a
+ * collision. */
+static int
+s_series_select (coll_store_t *self, s_series_t *const *list, size_t count, char *err,
+                 size_t errlen)
+{
     int rc;
-    /* In one order everywhere, so two collectors registering the same series
-     * wait for each other instead of deadlocking. */
-    PGresult *res = coll_pg_exec_bin (self->conn, "registering series",
-                                      "INSERT INTO vigil.series (host_id, metric, labels, kind)"
-                                      " SELECT host_id, metric, labels, kind" S_SERIES_ARRAYS
-                                      " ORDER BY host_id, kind, metric, labels"
-                                      " ON CONFLICT (host_id, series_key) DO NOTHING",
-                                      &self->params, &rc, err, errlen);
-    if (!res)
-        return rc;
-    PQclear (res);
-    /* A new snapshot: sees the rows inserted by another collector too. The
-     * digest finds the row; the full comparison guards against collisions. */
-    res = coll_pg_exec_bin (self->conn, "registering series",
-                            "SELECT u.ord, s.series_id" S_SERIES_ARRAYS
-                            " JOIN vigil.series s ON s.host_id = u.host_id"
-                            "  AND s.series_key = vigil.series_key(u.metric, u.kind, u.labels)"
-                            "  AND s.metric = u.metric AND s.kind = u.kind"
-                            "  AND s.labels = u.labels",
-                            &self->params, &rc, err, errlen);
+    PGresult *res = coll_pg_exec_bin (
+        self->conn, "looking up series",
+        "SELECT u.ord, s.series_id" S_SERIES_ARRAYS " JOIN vigil.series s ON s.host_id = u.host_id"
+        "  AND s.series_key = vigil.series_key(u.metric, u.kind, u.labels)"
+        "  AND s.metric = u.metric AND s.kind = u.kind AND s.labels = u.labels",
+        &self->params, &rc, err, errlen);
     if (!res)
         return rc;
     for (int r = 0; r < PQntuples (res); r++) {
-        size_t k = from + (size_t)strtoull (PQgetvalue (res, r, 0), NULL, 10);
-        if (k < to)
-            self->pending[k]->series_id = strtoll (PQgetvalue (res, r, 1), NULL, 10);
+        size_t k = (size_t)strtoull (PQgetvalue (res, r, 0), NULL, 10);
+        if (k < count)
+            list[k]->series_id = strtoll (PQgetvalue (res, r, 1), NULL, 10);
     }
     PQclear (res);
-    for (size_t k = from; k < to; k++) {
-        if (self->pending[k]->series_id >= 0)
+    return 0;
+}
+
+/* Learns the ids of self->pending[from, to): one SELECT finds those the
+ * database has (all of them after a restart); the others are inserted from
+ * arrays, committed by themselves, and selected. A handful of statements
+ * whatever the count. */
+static int
+s_series_register (coll_store_t *self, size_t from, size_t to, char *err, size_t errlen)
+{
+    s_series_t **list = self->pending + from;
+    s_series_params (self, list, to - from);
+    int rc = s_series_select (self, list, to - from, err, errlen);
+    if (rc)
+        return rc;
+    size_t nmissing = 0;
+    VG_GROW (self->missing, self->missing_cap, to - from);
+    for (size_t k = 0; k < to - from; k++)
+        if (list[k]->series_id < 0)
+            self->missing[nmissing++] = list[k];
+    if (nmissing == 0)
+        return 0;
+    s_series_params (self, self->missing, nmissing);
+    /* In the unique index's order, so two collectors registering the same
+     * series wait for each other instead of deadlocking. */
+    rc = coll_pg_command_bin (self->conn, "registering series",
+                              "INSERT INTO vigil.series (host_id, metric, labels, kind)"
+                              " SELECT host_id, metric, labels, kind" S_SERIES_ARRAYS
+                              " ORDER BY host_id, vigil.series_key(metric, kind, labels)"
+                              " ON CONFLICT (host_id, series_key) DO NOTHING",
+                              &self->params, err, errlen);
+    if (rc == 0) /* a new snapshot: sees rows another collector added too */
+        rc = s_series_select (self, self->missing, nmissing, err, errlen);
+    if (rc)
+        return rc;
+    for (size_t k = 0; k < nmissing; k++) {
+        if (self->missing[k]->series_id >= 0)
             continue;
-        const char *p = self->pending[k]->key + sizeof (int64_t) + 1;
+        const char *p = self->missing[k]->key + sizeof (int64_t) + 1;
         size_t len;
         const char *name = s_key_next (&p, &len);
         snprintf (err, errlen, "registering series: %.*s on host %" PRId64 " got no id",
-                  (int)(len > 200 ? 200 : len), name, self->pending[k]->host_id);
+                  (int)(len > 200 ? 200 : len), name, self->missing[k]->host_id);
         return VG_EDB;
     }
     return 0;
 }
 
 /* Points self->ents / self->ids at every series of every item, registering
- * the new ones. On failure the cache holds only series the database has. */
+ * the new ones. Only ids the database returned are ever used. */
 static int
 s_series_resolve (coll_store_t *self, coll_store_item_t *items, size_t n, char *err, size_t errlen)
 {
@@ -504,22 +569,47 @@ s_series_resolve (coll_store_t *self, coll_store_item_t *items, size_t n, char *
             continue;
         const vg_batch_t *b = items[i].batch;
         w[i].first = off;
-        for (uint32_t j = 0; j < b->nseries; j++) {
-            s_series_key (self, w[i].host->host_id, b, &b->series[j]);
-            s_series_t probe = {.keylen = self->key.len, .key = self->key.data};
-            s_series_t *e = zhashx_lookup (self->series, &probe);
+        /* All keys of the batch first, hashed, their slots fetched ahead; by
+         * the time they are looked up the memory is on its way. A batch's
+         * series are scattered over a table far bigger than the caches. */
+        uint32_t ns = b->nseries;
+        VG_GROW (self->koff, self->koff_cap, (size_t)ns + 1);
+        VG_GROW (self->khash, self->khash_cap, (size_t)ns + 1);
+        vg_buf_reset (&self->key);
+        size_t mask = self->series.cap ? self->series.cap - 1 : 0;
+        for (uint32_t j = 0; j < ns; j++) {
+            self->koff[j] = self->key.len;
+            s_series_key (&self->key, w[i].host->host_id, b, &b->series[j]);
+            self->khash[j] =
+                s_hash_bytes (self->key.data + self->koff[j], self->key.len - self->koff[j]);
+            if (mask)
+                __builtin_prefetch (&self->series.slots[self->khash[j] & mask]);
+        }
+        self->koff[ns] = self->key.len;
+        for (uint32_t j = 0; j < ns && mask; j++) {
+            s_series_t *e = self->series.slots[self->khash[j] & mask];
+            if (e)
+                __builtin_prefetch (e);
+        }
+        for (uint32_t j = 0; j < ns; j++) {
+            const char *key = self->key.data + self->koff[j];
+            size_t keylen = self->koff[j + 1] - self->koff[j];
+            uint64_t hash = self->khash[j];
+            s_series_t *e = s_table_find (&self->series, hash, key, keylen);
             if (!e) {
-                e = vg_malloc (sizeof *e + self->key.len);
-                memcpy (e + 1, self->key.data, self->key.len);
-                e->keylen = self->key.len;
+                e = vg_calloc (1, sizeof *e + keylen);
+                memcpy (e + 1, key, keylen);
+                e->hash = hash;
+                e->keylen = keylen;
                 e->key = (const char *)(e + 1);
                 e->host_id = w[i].host->host_id;
                 e->series_id = -1;
                 e->last_ts_ms = INT64_MIN;
-                e->last_value = 0;
-                e->kind = (unsigned char)self->key.data[sizeof (int64_t)];
-                e->dirty = 0;
-                zhashx_insert (self->series, e, e);
+                e->kind = (unsigned char)key[sizeof (int64_t)];
+                s_table_put (&self->series, e);
+            }
+            if (e->series_id < 0 && !e->pending) {
+                e->pending = 1;
                 VG_GROW (self->pending, self->pending_cap, self->npending + 1);
                 self->pending[self->npending++] = e;
             }
@@ -532,15 +622,13 @@ s_series_resolve (coll_store_t *self, coll_store_item_t *items, size_t n, char *
         size_t to = from + S_ARRAY_CHUNK < self->npending ? from + S_ARRAY_CHUNK : self->npending;
         rc = s_series_register (self, from, to, err, errlen);
     }
-    if (rc) {
-        /* Forget what was not learnt; what was is committed and stays. */
-        for (size_t k = 0; k < self->npending; k++)
-            if (self->pending[k]->series_id < 0)
-                zhashx_delete (self->series, self->pending[k]);
-        self->npending = 0;
-        return rc;
-    }
+    /* On failure what was learnt is committed and stays; the rest keeps id -1
+     * and is registered again next time. */
+    for (size_t k = 0; k < self->npending; k++)
+        self->pending[k]->pending = 0;
     self->npending = 0;
+    if (rc)
+        return rc;
     for (size_t k = 0; k < off; k++)
         self->ids[k] = self->ents[k]->series_id;
     return 0;
@@ -652,6 +740,17 @@ s_copy_finish (coll_store_t *self, const char *what, char *err, size_t errlen)
     return rc;
 }
 
+/* An 8-byte field of a binary COPY tuple: length 8, then v big-endian. */
+static inline void
+s_put_field8 (char *p, uint64_t v)
+{
+    unsigned char *u = (unsigned char *)p;
+    u[0] = u[1] = u[2] = 0;
+    u[3] = 8;
+    for (int k = 0; k < 8; k++)
+        u[4 + k] = (unsigned char)(v >> (56 - 8 * k));
+}
+
 /* The hot loop: four fields per sample, series ids looked up per batch. */
 static int
 s_copy_samples (coll_store_t *self, coll_store_item_t *items, size_t n, char *err, size_t errlen)
@@ -672,21 +771,26 @@ s_copy_samples (coll_store_t *self, coll_store_item_t *items, size_t n, char *er
             continue;
         const vg_batch_t *b = items[i].batch;
         const int64_t *ids = self->ids + w->first;
-        uint64_t host = (uint64_t)w->host->host_id;
+        /* The tuple's constant head: 4 fields, then host_id (8 bytes). */
+        vg_buf_t head = {0};
+        vg_buf_be16 (&head, 4);
+        coll_pg_copy_int8 (&head, w->host->host_id);
+        char tuple[S_SAMPLE_TUPLE];
+        memcpy (tuple, head.data, S_SAMPLE_HEAD);
+        vg_buf_free (&head);
         for (size_t k = 0; k < b->nsamples && rc == 0; k++) {
             int64_t ts = b->sample_ts_ms[k];
             uint32_t s = b->sample_series[k];
             if (ts < w->lo_ms || ts > w->hi_ms || s >= b->nseries)
                 continue;
-            vg_buf_reserve (buf, 64);
-            vg_buf_be16 (buf, 4);
-            vg_buf_be32 (buf, 8);
-            vg_buf_be64 (buf, host);
-            coll_pg_copy_ts_ms (buf, ts);
-            vg_buf_be32 (buf, 8);
-            vg_buf_be64 (buf, (uint64_t)ids[s]);
-            vg_buf_be32 (buf, 8);
-            vg_buf_bedouble (buf, b->sample_value[k]);
+            /* One append per tuple: a call per field costs a third more of
+             * the collector's time in this loop. */
+            uint64_t value;
+            memcpy (&value, &b->sample_value[k], sizeof value);
+            s_put_field8 (tuple + S_SAMPLE_HEAD, (uint64_t)coll_pg_ts_from_ms (ts));
+            s_put_field8 (tuple + S_SAMPLE_HEAD + 12, (uint64_t)ids[s]);
+            s_put_field8 (tuple + S_SAMPLE_HEAD + 24, value);
+            vg_buf_append (buf, tuple, sizeof tuple);
             rc = s_send_if_full (self, what, err, errlen);
         }
     }

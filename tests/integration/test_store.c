@@ -403,6 +403,29 @@ s_test_midnight (coll_store_t *st, int64_t now)
                               " date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',"
                               " (date_trunc('day', now() AT TIME ZONE 'UTC') + interval '1 day')"
                               "   AT TIME ZONE 'UTC')"));
+    /* Partitions are bare; a maintenance call indexes the days that are over. */
+    ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM pg_index x JOIN pg_inherits i"
+                                    " ON i.inhrelid = x.indrelid"
+                                    " WHERE i.inhparent IN ('vigil.samples'::regclass,"
+                                    "                       'vigil.distributions'::regclass)"),
+               0);
+    ASSERT_EQ (test_pg_count (s_db, "SELECT vigil.index_partitions("
+                                    "(now() AT TIME ZONE 'UTC')::date)"),
+               2);
+    ASSERT_EQ (s_count ("SELECT count(*) FROM pg_index WHERE indrelid = to_regclass($1)", 1,
+                        (const char *const[]){yesterday}),
+               1);
+    ASSERT_EQ (s_count ("SELECT count(*) FROM pg_index WHERE indrelid = to_regclass($1)", 1,
+                        (const char *const[]){today}),
+               0);
+    ASSERT_EQ (test_pg_count (s_db, "SELECT vigil.index_partitions("
+                                    "(now() AT TIME ZONE 'UTC')::date)"),
+               0);
+    /* Late rows for an indexed day still go in. */
+    b->seq = 2;
+    s_write_ok (st, &item, 1);
+    ASSERT_EQ (item.status, VG_ACK_STORED);
+    ASSERT_EQ (s_host_rows ("samples", "agent-c"), 6);
     vg_batch_destroy (&b);
 }
 
