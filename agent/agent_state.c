@@ -164,7 +164,13 @@ s_load_id (agent_state_t *self, char *err, size_t errlen)
         char text[64];
         snprintf (text, sizeof text, "%s\n", zuuid_str_canonical (uuid));
         zuuid_destroy (&uuid);
-        rc = s_write_atomic (self->dir, "agent_id", text, err, errlen);
+        /* The reservation file exists before the id does, so that an id
+         * without one means it was lost (see s_load_seq). */
+        char seq[32];
+        snprintf (seq, sizeof seq, "%llu\n", (unsigned long long)self->reserved);
+        rc = s_write_atomic (self->dir, "seq", seq, err, errlen);
+        if (rc == VG_OK)
+            rc = s_write_atomic (self->dir, "agent_id", text, err, errlen);
         if (rc == VG_OK) {
             text[strcspn (text, "\n")] = '\0';
             self->id = vg_strdup (text);
@@ -197,8 +203,21 @@ s_load_seq (agent_state_t *self, char *err, size_t errlen)
         } else
             self->next = (uint64_t)v;
     } else if (rc == VG_ENOTFOUND) {
-        self->next = 1;
-        rc = VG_OK;
+        char *idpath = vg_asprintf ("%s/agent_id", self->dir);
+        if (access (idpath, F_OK) == 0) {
+            /* Starting again at 1 under the same id would make the collector
+             * drop every new batch as a duplicate of an old one. */
+            snprintf (err, errlen,
+                      "%s is missing but %s is there; restore seq, or delete agent_id too to "
+                      "start as a new agent (the old id with restarted sequence numbers would "
+                      "make the collector drop batches as duplicates)",
+                      path, idpath);
+            rc = VG_EINVAL;
+        } else {
+            self->next = 1;
+            rc = VG_OK;
+        }
+        free (idpath);
     } else
         snprintf (err, errlen, "cannot read %s: %s; check the permissions of %s", path,
                   strerror (errno), self->dir);

@@ -49,6 +49,12 @@ test_id_persists (const char *base)
     struct stat sb;
     ASSERT_EQ (stat (dir, &sb), 0);
     ASSERT_EQ (sb.st_mode & 0777, 0750);
+    /* Both files exist from the first start, before any number is used. */
+    char file[4200];
+    snprintf (file, sizeof file, "%s/seq", dir);
+    ASSERT_EQ (stat (file, &sb), 0);
+    snprintf (file, sizeof file, "%s/agent_id", dir);
+    ASSERT_EQ (stat (file, &sb), 0);
 
     st = s_open (dir, "", 0);
     ASSERT_STR_EQ (agent_state_id (st), first);
@@ -164,6 +170,10 @@ test_errors (const char *base)
     ASSERT_STR_CONTAINS (err, seqfile);
     test_write_file (seqfile, "");
     ASSERT (agent_state_new (dir, NULL, err, sizeof err) == NULL);
+    ASSERT_STR_CONTAINS (err, seqfile);
+    unlink (seqfile); /* lost, while the id is still there */
+    ASSERT (agent_state_new (dir, NULL, err, sizeof err) == NULL);
+    ASSERT_STR_CONTAINS (err, "is missing");
     ASSERT_STR_CONTAINS (err, seqfile);
     test_write_file (seqfile, "5000\n");
     st = s_open (dir, NULL, 0);
