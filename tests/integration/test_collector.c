@@ -29,6 +29,16 @@ typedef struct {
     char *endpoint;
 } collector_t;
 
+/* The collector running now, killed at exit if an assertion fails first. */
+static pid_t s_running;
+
+static void
+s_kill_running (void)
+{
+    if (s_running > 0)
+        test_kill_wait (s_running, SIGKILL);
+}
+
 /* Lines of the log holding both a and b (b may be NULL). */
 static int
 s_log_lines (const char *path, const char *a, const char *b)
@@ -74,6 +84,7 @@ s_assert_running (const collector_t *c)
 {
     int status = 0;
     if (waitpid (c->pid, &status, WNOHANG) != 0) {
+        s_running = 0;
         s_dump_log (c->log);
         TEST_FAIL ("the collector is gone (wait status %d)", status);
     }
@@ -93,6 +104,7 @@ s_start (const char *dir, const char *name, const char *yaml_body)
     char *bin = test_build_path ("collector/vigil-collector");
     char *argv[] = {bin, "-c", config, NULL};
     c.pid = test_spawn (argv, c.log);
+    s_running = c.pid;
     s_wait_log (&c, "listening on", c.endpoint, 1);
     free (bin);
     free (yaml);
@@ -106,6 +118,7 @@ s_stop (collector_t *c, const char *summary)
 {
     s_assert_running (c);
     int status = test_kill_wait (c->pid, SIGTERM);
+    s_running = 0;
     if (!WIFEXITED (status) || WEXITSTATUS (status) != 0) {
         s_dump_log (c->log);
         TEST_FAIL ("the collector did not exit 0 on SIGTERM (wait status %d)", status);
@@ -373,6 +386,18 @@ s_test_database_late (const char *dir)
     free (cluster);
 }
 
+/* Runs a command to its end; returns its wait status. */
+static int
+s_run (char *const argv[], const char *log)
+{
+    s_running = test_spawn (argv, log);
+    int status = test_wait (s_running, WAIT_MS);
+    if (status == -1)
+        TEST_FAIL ("%s did not finish", argv[0]);
+    s_running = 0;
+    return status;
+}
+
 /* --check validates and exits; a bad file names the file, line and key. */
 static void
 s_test_check (const char *dir)
@@ -385,12 +410,12 @@ s_test_check (const char *dir)
     test_write_file (bad, "listen: tcp://127.0.0.1:5999\nmax_frame: lots\n");
 
     char *argv_good[] = {bin, "--check", "-c", good, NULL};
-    int status = test_wait (test_spawn (argv_good, log), WAIT_MS);
+    int status = s_run (argv_good, log);
     ASSERT (WIFEXITED (status));
     ASSERT_EQ (WEXITSTATUS (status), 0);
 
     char *argv_bad[] = {bin, "--check", "-c", bad, NULL};
-    status = test_wait (test_spawn (argv_bad, log), WAIT_MS);
+    status = s_run (argv_bad, log);
     ASSERT (WIFEXITED (status));
     ASSERT_EQ (WEXITSTATUS (status), 2);
     char *out = test_read_file (log);
@@ -407,6 +432,7 @@ int
 main (void)
 {
     unsetenv ("VIGIL_DATABASE_URL");
+    atexit (s_kill_running);
     char *dir = test_tmpdir ("collector");
     char *dburl = test_pg_fresh_db ("vigil_test_collector");
     s_test_check (dir);
