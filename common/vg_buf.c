@@ -39,7 +39,8 @@ void
 vg_buf_append (vg_buf_t *self, const void *data, size_t len)
 {
     vg_buf_reserve (self, len);
-    memcpy (self->data + self->len, data, len);
+    if (len) /* data may be NULL when len is 0 */
+        memcpy (self->data + self->len, data, len);
     self->len += len;
     self->data[self->len] = '\0';
 }
