@@ -51,6 +51,7 @@ typedef struct {
     int have_seq;
     int have_skew;
     int dirty;
+    int fresh; /* the database had no series of it: registration need not look first */
 } s_host_t;
 
 /* A series. The key (host, kind, metric and labels, each string
@@ -59,6 +60,7 @@ typedef struct {
     uint64_t hash;
     size_t keylen;
     const char *key;
+    s_host_t *host;
     int64_t host_id;
     int64_t series_id; /* -1 until the database has it */
     int64_t last_ts_ms;
@@ -374,8 +376,8 @@ s_hosts_resolve (coll_store_t *self, coll_store_item_t *items, size_t n, char *e
         " h AS (INSERT INTO vigil.hosts (agent_id, hostname, last_seen)"
         "        SELECT agent_id, hostname, seen FROM u ORDER BY agent_id"
         "       ON CONFLICT (agent_id) DO UPDATE SET hostname = EXCLUDED.hostname"
-        "       RETURNING agent_id, host_id)"
-        " SELECT u.ord, h.host_id FROM u JOIN h USING (agent_id)",
+        "       RETURNING agent_id, host_id, xmax = 0 AS inserted)"
+        " SELECT u.ord, h.host_id, h.inserted FROM u JOIN h USING (agent_id)",
         &self->params, &rc, err, errlen);
     if (!res)
         return rc;
@@ -400,6 +402,8 @@ s_hosts_resolve (coll_store_t *self, coll_store_item_t *items, size_t n, char *e
         free (h->hostname);
         h->hostname = vg_strdup (b->hostname ? b->hostname : "");
         h->host_id = strtoll (PQgetvalue (res, r, 1), NULL, 10);
+        /* Only a hint: registration selects what an insert did not return. */
+        h->fresh = strcmp (PQgetvalue (res, r, 2), "t") == 0;
     }
     PQclear (res);
     for (size_t i = 0; i < n; i++) {
@@ -505,49 +509,76 @@ s_series_select (coll_store_t *self, s_series_t *const *list, size_t count, char
     return 0;
 }
 
-/* Learns the ids of self->pending[from, to): one SELECT finds those the
- * database has (all of them after a restart); the others are inserted from
- * arrays, committed by themselves, and selected. A handful of statements
- * whatever the count. */
+/* Moves the entries of list[0, count) that have no id yet to self->missing;
+ * returns how many. */
+static size_t
+s_series_missing (coll_store_t *self, s_series_t *const *list, size_t count)
+{
+    size_t n = 0;
+    VG_GROW (self->missing, self->missing_cap, count + 1);
+    for (size_t k = 0; k < count; k++)
+        if (list[k]->series_id < 0)
+            self->missing[n++] = list[k];
+    return n;
+}
+
+/* Learns the ids of self->pending[from, to). One SELECT finds those the
+ * database has (all of them after a restart; skipped for hosts it has just
+ * met); one INSERT from arrays, committed by itself, adds the others and
+ * returns their ids; a last SELECT finds any that another collector added
+ * meanwhile. A handful of statements whatever the count. */
 static int
 s_series_register (coll_store_t *self, size_t from, size_t to, char *err, size_t errlen)
 {
     s_series_t **list = self->pending + from;
-    s_series_params (self, list, to - from);
-    int rc = s_series_select (self, list, to - from, err, errlen);
-    if (rc)
-        return rc;
-    size_t nmissing = 0;
-    VG_GROW (self->missing, self->missing_cap, to - from);
-    for (size_t k = 0; k < to - from; k++)
-        if (list[k]->series_id < 0)
-            self->missing[nmissing++] = list[k];
-    if (nmissing == 0)
-        return 0;
-    s_series_params (self, self->missing, nmissing);
-    /* In the unique index's order, so two collectors registering the same
-     * series wait for each other instead of deadlocking. */
-    rc = coll_pg_command_bin (self->conn, "registering series",
-                              "INSERT INTO vigil.series (host_id, metric, labels, kind)"
-                              " SELECT host_id, metric, labels, kind" S_SERIES_ARRAYS
-                              " ORDER BY host_id, vigil.series_key(metric, kind, labels)"
-                              " ON CONFLICT (host_id, series_key) DO NOTHING",
-                              &self->params, err, errlen);
-    if (rc == 0) /* a new snapshot: sees rows another collector added too */
+    size_t count = to - from, nold = 0;
+    VG_GROW (self->missing, self->missing_cap, count + 1);
+    for (size_t k = 0; k < count; k++) {
+        if (!list[k]->host->fresh)
+            self->missing[nold++] = list[k];
+    }
+    int rc = 0;
+    if (nold) {
+        s_series_params (self, self->missing, nold);
+        rc = s_series_select (self, self->missing, nold, err, errlen);
+    }
+    size_t nmissing = rc ? 0 : s_series_missing (self, list, count);
+    if (nmissing) {
+        s_series_params (self, self->missing, nmissing);
+        /* In the unique index's order, so two collectors registering the
+         * same series wait for each other instead of deadlocking. */
+        PGresult *res = coll_pg_exec_bin (
+            self->conn, "registering series",
+            "WITH u AS (SELECT *, vigil.series_key(metric, kind, labels) AS series_key"
+            "             " S_SERIES_ARRAYS "),"
+            " s AS (INSERT INTO vigil.series (host_id, metric, labels, kind)"
+            "        SELECT host_id, metric, labels, kind FROM u ORDER BY host_id, series_key"
+            "       ON CONFLICT (host_id, series_key) DO NOTHING"
+            "       RETURNING host_id, series_key, series_id)"
+            " SELECT u.ord, s.series_id FROM u JOIN s USING (host_id, series_key)",
+            &self->params, &rc, err, errlen);
+        for (int r = 0; res && r < PQntuples (res); r++) {
+            size_t k = (size_t)strtoull (PQgetvalue (res, r, 0), NULL, 10);
+            if (k < nmissing)
+                self->missing[k]->series_id = strtoll (PQgetvalue (res, r, 1), NULL, 10);
+        }
+        PQclear (res);
+    }
+    nmissing = rc ? 0 : s_series_missing (self, list, count);
+    if (nmissing) { /* a new snapshot: sees rows another collector added too */
+        s_series_params (self, self->missing, nmissing);
         rc = s_series_select (self, self->missing, nmissing, err, errlen);
-    if (rc)
-        return rc;
-    for (size_t k = 0; k < nmissing; k++) {
-        if (self->missing[k]->series_id >= 0)
-            continue;
-        const char *p = self->missing[k]->key + sizeof (int64_t) + 1;
+    }
+    nmissing = rc ? 0 : s_series_missing (self, list, count);
+    if (nmissing) {
+        const char *p = self->missing[0]->key + sizeof (int64_t) + 1;
         size_t len;
         const char *name = s_key_next (&p, &len);
         snprintf (err, errlen, "registering series: %.*s on host %" PRId64 " got no id",
-                  (int)(len > 200 ? 200 : len), name, self->missing[k]->host_id);
-        return VG_EDB;
+                  (int)(len > 200 ? 200 : len), name, self->missing[0]->host_id);
+        rc = VG_EDB;
     }
-    return 0;
+    return rc;
 }
 
 /* Points self->ents / self->ids at every series of every item, registering
@@ -602,6 +633,7 @@ s_series_resolve (coll_store_t *self, coll_store_item_t *items, size_t n, char *
                 e->hash = hash;
                 e->keylen = keylen;
                 e->key = (const char *)(e + 1);
+                e->host = w[i].host;
                 e->host_id = w[i].host->host_id;
                 e->series_id = -1;
                 e->last_ts_ms = INT64_MIN;
@@ -627,6 +659,9 @@ s_series_resolve (coll_store_t *self, coll_store_item_t *items, size_t n, char *
     for (size_t k = 0; k < self->npending; k++)
         self->pending[k]->pending = 0;
     self->npending = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!w[i].skip)
+            w[i].host->fresh = 0;
     if (rc)
         return rc;
     for (size_t k = 0; k < off; k++)
