@@ -15,6 +15,7 @@
  *  and infinities are dropped: PostgreSQL aggregates cannot use them).
  */
 #include "vg_batch.h"
+#include "vg_utf8.h"
 #include "vg_alloc.h"
 #include "vg_wire.h"
 
@@ -139,65 +140,11 @@ s_hash_combine (uint64_t h, uint64_t v)
     return s_mix (h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6)));
 }
 
-/* ---- UTF-8 ---- */
-
-/* Length of the valid UTF-8 sequence at p (n bytes left), 0 if invalid:
- * no overlong forms, no surrogates, nothing above U+10FFFF. */
-static size_t
-s_utf8_seq (const unsigned char *p, size_t n)
-{
-    unsigned c = p[0];
-    if (c < 0x80)
-        return 1;
-    if (c < 0xc2)
-        return 0;
-    if (c < 0xe0)
-        return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
-    if (c < 0xf0) {
-        if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
-            return 0;
-        if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0))
-            return 0;
-        return 3;
-    }
-    if (c < 0xf5) {
-        if (n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
-            return 0;
-        if ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
-            return 0;
-        return 4;
-    }
-    return 0;
-}
-
 /* 1 if s (len bytes) is what the decoder accepts: valid UTF-8, short enough. */
 static int
 s_clean (const char *s, size_t len)
 {
-    if (len > VG_WIRE_MAX_STRLEN)
-        return 0;
-    /* ASCII fast path, a word at a time; full decoding from the first word
-     * or byte with a high bit (a character boundary, since all before it is
-     * ASCII). */
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy (&w, s + i, 8);
-        if (w & 0x8080808080808080ULL)
-            goto slow;
-    }
-    for (; i < len; i++)
-        if ((unsigned char)s[i] & 0x80)
-            goto slow;
-    return 1;
-slow:
-    while (i < len) {
-        size_t k = s_utf8_seq ((const unsigned char *)s + i, len - i);
-        if (k == 0)
-            return 0;
-        i += k;
-    }
-    return 1;
+    return len <= VG_WIRE_MAX_STRLEN && vg_utf8_check (s, len) == len;
 }
 
 /* A copy of s with invalid bytes replaced by '?' and cut to at most
@@ -208,7 +155,7 @@ s_sanitize (const char *s, size_t len, size_t *outlen)
     char *out = vg_malloc (len + 1);
     size_t o = 0;
     for (size_t i = 0; i < len;) {
-        size_t k = s_utf8_seq ((const unsigned char *)s + i, len - i);
+        size_t k = vg_utf8_seq ((const unsigned char *)s + i, len - i);
         if (o + (k ? k : 1) > VG_WIRE_MAX_STRLEN)
             break;
         if (k == 0) {

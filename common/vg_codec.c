@@ -21,6 +21,7 @@
  *  Counts are checked on the wire before protobuf-c allocates anything.
  */
 #include "vg_codec.h"
+#include "vg_utf8.h"
 #include "vg_alloc.h"
 #include "vg_error.h"
 #include "vg_wire.h"
@@ -65,56 +66,6 @@ s_fail (char *err, size_t errlen, int code, const char *fmt, ...)
         va_end (ap);
     }
     return code;
-}
-
-/* ---- UTF-8 ---- */
-
-/* Length of the valid UTF-8 sequence at p (n bytes left), 0 if invalid. */
-static size_t
-s_utf8_seq (const unsigned char *p, size_t n)
-{
-    unsigned c = p[0];
-    if (c < 0x80)
-        return 1;
-    if (c < 0xc2)
-        return 0;
-    if (c < 0xe0)
-        return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
-    if (c < 0xf0) {
-        if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
-            return 0;
-        if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0))
-            return 0;
-        return 3;
-    }
-    if (c < 0xf5) {
-        if (n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
-            return 0;
-        if ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
-            return 0;
-        return 4;
-    }
-    return 0;
-}
-
-/* The offset of the first invalid byte, or len if s is valid UTF-8. */
-static size_t
-s_utf8_check (const char *s, size_t len)
-{
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy (&w, s + i, 8);
-        if (w & 0x8080808080808080ULL)
-            break;
-    }
-    while (i < len) {
-        size_t k = s_utf8_seq ((const unsigned char *)s + i, len - i);
-        if (k == 0)
-            return i;
-        i += k;
-    }
-    return len;
 }
 
 /* ---- encoding ---- */
@@ -494,7 +445,7 @@ s_decode_strings (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_
         if (n > lim->max_strlen)
             return s_fail (err, errlen, VG_ETOOBIG, "string %zu is %zu bytes (limit %zu)", i, n,
                            lim->max_strlen);
-        size_t bad = s_utf8_check (s, n);
+        size_t bad = vg_utf8_check (s, n);
         if (bad < n)
             return s_fail (err, errlen, VG_EPROTO, "string %zu is not valid UTF-8 (byte %zu)", i,
                            bad);
@@ -737,7 +688,7 @@ s_decode_events (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t
                          lim->max_strlen);
             break;
         }
-        size_t bad = s_utf8_check (e->text, n);
+        size_t bad = vg_utf8_check (e->text, n);
         if (bad < n) {
             rc = s_fail (err, errlen, VG_EPROTO, "event %zu: text is not valid UTF-8 (byte %zu)", i,
                          bad);
@@ -775,7 +726,7 @@ s_decode (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t **out,
     if (n > S_MAX_HOSTNAME)
         return s_fail (err, errlen, VG_EPROTO, "hostname is %zu bytes (limit %d)", n,
                        S_MAX_HOSTNAME);
-    if (s_utf8_check (m->hostname, n) < n)
+    if (vg_utf8_check (m->hostname, n) < n)
         return s_fail (err, errlen, VG_EPROTO, "hostname is not valid UTF-8");
     if (m->seq == 0)
         return s_fail (err, errlen, VG_EPROTO, "seq is 0 (sequence numbers start at 1)");
