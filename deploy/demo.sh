@@ -10,6 +10,7 @@
 # state) and build-demo/, at the root of the repository. The data directory of
 # the cluster is under /tmp, where the postgres user can reach it. Running it
 # again while the demo runs starts nothing new: it shows the status.
+# VIGIL_DEMO_WAIT sets how long to wait for the first data (120 s).
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
@@ -277,7 +278,7 @@ start) cmd_start ;;
 stop) cmd_stop ;;
 status) cmd_status ;;
 -h | --help | help)
-    sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     ;;
 *)
     echo "usage: deploy/demo.sh [start | status | stop]" >&2
