@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int s_migration_count (void)
+static int
+s_migration_count (void)
 {
     int n = 0;
     while (coll_migrations[n].version > 0)
@@ -20,7 +21,8 @@ static int s_migration_count (void)
     return n;
 }
 
-static void s_dump_query (PGconn *conn, vg_buf_t *out, const char *title, const char *sql)
+static void
+s_dump_query (PGconn *conn, vg_buf_t *out, const char *title, const char *sql)
 {
     PGresult *res = PQexec (conn, sql);
     if (PQresultStatus (res) != PGRES_TUPLES_OK)
@@ -36,7 +38,8 @@ static void s_dump_query (PGconn *conn, vg_buf_t *out, const char *title, const 
 }
 
 /* Everything schema vigil holds, as text, from pg_catalog. */
-static char *s_dump_catalog (PGconn *conn)
+static char *
+s_dump_catalog (PGconn *conn)
 {
     vg_buf_t out = {0};
     s_dump_query (conn, &out, "relations",
@@ -78,7 +81,8 @@ static char *s_dump_catalog (PGconn *conn)
     return out.data;
 }
 
-static void s_check_ledger (PGconn *conn, int n)
+static void
+s_check_ledger (PGconn *conn, int n)
 {
     ASSERT_EQ (test_pg_count (conn, "SELECT count(*) FROM vigil.schema_migrations"), n);
     ASSERT_EQ (test_pg_count (conn, "SELECT count(DISTINCT version) FROM vigil.schema_migrations"),
@@ -105,7 +109,8 @@ typedef struct {
     char err[512];
 } s_racer_t;
 
-static void *s_race (void *arg)
+static void *
+s_race (void *arg)
 {
     s_racer_t *r = arg;
     PGconn *conn = test_pg_connect (r->url);
@@ -114,7 +119,8 @@ static void *s_race (void *arg)
     return NULL;
 }
 
-int main (void)
+int
+main (void)
 {
     int n = s_migration_count ();
     ASSERT_GT (n, 0);
@@ -137,8 +143,10 @@ int main (void)
     ASSERT_EQ (coll_migrate_current (conn), last);
     s_check_ledger (conn, n);
     /* The lock is released: another session can take it at once. */
-    ASSERT_STR_EQ (
-        test_pg_scalar (conn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), "0");
+    char *locks =
+        test_pg_scalar (conn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'");
+    ASSERT_STR_EQ (locks, "0");
+    free (locks);
 
     /* The tables others read are there. */
     char *dump1 = s_dump_catalog (conn);

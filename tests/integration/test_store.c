@@ -26,6 +26,21 @@ static PGconn *s_db;
 
 /* ---- helpers ---- */
 
+/* The one value of a query (text) equals want. */
+#define ASSERT_SCALAR(sql, want)                                                                   \
+    do {                                                                                           \
+        char *v_ = test_pg_scalar (s_db, sql);                                                     \
+        ASSERT_STR_EQ (v_, want);                                                                  \
+        free (v_);                                                                                 \
+    } while (0)
+/* The same with parameters. */
+#define ASSERT_VALUE(sql, n, params, want)                                                         \
+    do {                                                                                           \
+        char *v_ = s_value (sql, n, params);                                                       \
+        ASSERT_STR_EQ (v_, want);                                                                  \
+        free (v_);                                                                                 \
+    } while (0)
+
 static PGresult *
 s_query (const char *sql, int n, const char *const *params)
 {
@@ -188,9 +203,7 @@ s_test_one_batch (coll_store_t *st, int64_t now)
     ASSERT_EQ (stats.transactions, 1);
 
     ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM vigil.hosts"), 1);
-    ASSERT_STR_EQ (
-        test_pg_scalar (s_db, "SELECT hostname FROM vigil.hosts WHERE agent_id = 'agent-a'"),
-        "host-a");
+    ASSERT_SCALAR ("SELECT hostname FROM vigil.hosts WHERE agent_id = 'agent-a'", "host-a");
     ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM vigil.series"), 4);
     static const char tricky_json[] =
         "{\"path\": \"/say \\\"hi\\\"\\n\", \"city\": \"Zürich ☃ 東京\", \"tab\": \"a\\tb\\\\c\"}";
@@ -200,14 +213,14 @@ s_test_one_batch (coll_store_t *st, int64_t now)
                         1, p1),
                1);
     /* The label values come back exactly as sent. */
-    ASSERT_STR_EQ (test_pg_scalar (s_db, "SELECT labels->>'path' FROM vigil.series"
-                                         " WHERE metric = 'http_requests_total'"),
+    ASSERT_SCALAR ("SELECT labels->>'path' FROM vigil.series"
+                   " WHERE metric = 'http_requests_total'",
                    "/say \"hi\"\n");
-    ASSERT_STR_EQ (test_pg_scalar (s_db, "SELECT labels->>'city' FROM vigil.series"
-                                         " WHERE metric = 'http_requests_total'"),
+    ASSERT_SCALAR ("SELECT labels->>'city' FROM vigil.series"
+                   " WHERE metric = 'http_requests_total'",
                    "Zürich ☃ 東京");
-    ASSERT_STR_EQ (test_pg_scalar (s_db, "SELECT labels->>'tab' FROM vigil.series"
-                                         " WHERE metric = 'http_requests_total'"),
+    ASSERT_SCALAR ("SELECT labels->>'tab' FROM vigil.series"
+                   " WHERE metric = 'http_requests_total'",
                    "a\tb\\c");
     ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM vigil.series WHERE metric = 'cpu_percent'"
                                     " AND kind = 0 AND labels = '{}'"),
@@ -264,9 +277,8 @@ s_test_one_batch (coll_store_t *st, int64_t now)
         ASSERT_NEAR (strtod (v, NULL), want, 1e-9 * (1 + fabs (want)));
         free (v);
     }
-    ASSERT_STR_EQ (test_pg_scalar (s_db,
-                                   "SELECT coalesce(vigil.dist_quantile(0.5, array_agg(d))::text,"
-                                   " 'null') FROM vigil.distributions d WHERE false"),
+    ASSERT_SCALAR ("SELECT coalesce(vigil.dist_quantile(0.5, array_agg(d))::text, 'null')"
+                   "  FROM vigil.distributions d WHERE false",
                    "null");
     vg_sketch_destroy (&sk);
 
@@ -393,16 +405,17 @@ s_test_midnight (coll_store_t *st, int64_t now)
     char tomorrow[64];
     s_partition_name (midnight + DAY_MS, tomorrow, sizeof tomorrow);
     const char *pt[] = {tomorrow};
-    ASSERT_STR_EQ (s_value ("SELECT to_regclass($1) IS NOT NULL", 1, pt), "t");
+    ASSERT_VALUE ("SELECT to_regclass($1) IS NOT NULL", 1, pt, "t");
     /* Bounds are UTC midnights whatever the session's time zone. */
-    ASSERT_STR_EQ (
-        s_value ("SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_class c"
-                 " WHERE c.oid = to_regclass($1)",
-                 1, (const char *const[]){today}),
-        test_pg_scalar (s_db, "SELECT format('FOR VALUES FROM (%L) TO (%L)',"
-                              " date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',"
-                              " (date_trunc('day', now() AT TIME ZONE 'UTC') + interval '1 day')"
-                              "   AT TIME ZONE 'UTC')"));
+    char *bounds = test_pg_scalar (
+        s_db,
+        "SELECT format('FOR VALUES FROM (%L) TO (%L)',"
+        " date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',"
+        " (date_trunc('day', now() AT TIME ZONE 'UTC') + interval '1 day') AT TIME ZONE 'UTC')");
+    ASSERT_VALUE ("SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_class c"
+                  " WHERE c.oid = to_regclass($1)",
+                  1, (const char *const[]){today}, bounds);
+    free (bounds);
     /* Partitions are bare; a maintenance call indexes the days that are over. */
     ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM pg_index x JOIN pg_inherits i"
                                     " ON i.inhrelid = x.indrelid"
@@ -491,10 +504,9 @@ s_test_latest (coll_store_t *st, int64_t now)
     ASSERT_EQ (item.status, VG_ACK_STORED);
     const char *p[] = {"agent-e"};
     /* Nothing is written per sample. */
-    ASSERT_STR_EQ (s_value ("SELECT count(last_ts) FROM vigil.series JOIN vigil.hosts"
-                            " USING (host_id) WHERE agent_id = $1",
-                            1, p),
-                   "0");
+    ASSERT_VALUE ("SELECT count(last_ts) FROM vigil.series JOIN vigil.hosts"
+                  " USING (host_id) WHERE agent_id = $1",
+                  1, p, "0");
     s_flush_ok (st);
     char *want_ts = s_str_ll (now - 1000), *want_seen = s_str_ll (now);
     static const char latest[] =
@@ -540,10 +552,8 @@ s_test_latest (coll_store_t *st, int64_t now)
                                     " USING (host_id) WHERE h.agent_id = 'agent-a'"
                                     " AND s.kind <> 2 AND s.last_ts IS NULL"),
                0);
-    ASSERT_STR_EQ (test_pg_scalar (
-                       s_db, "SELECT s.last_value FROM vigil.series s"
-                             " JOIN vigil.hosts h USING (host_id)"
-                             " WHERE h.agent_id = 'agent-a' AND s.labels = '{\"mode\": \"user\"}'"),
+    ASSERT_SCALAR ("SELECT s.last_value FROM vigil.series s JOIN vigil.hosts h USING (host_id)"
+                   " WHERE h.agent_id = 'agent-a' AND s.labels = '{\"mode\": \"user\"}'",
                    "13.250000000000002");
     /* Nothing new: nothing to do. */
     s_flush_ok (st);
@@ -636,7 +646,7 @@ s_test_killed (coll_store_t *st, int64_t now)
     if (!pid)
         TEST_FAIL ("the store never waited for the events lock");
     const char *p[] = {pid};
-    ASSERT_STR_EQ (s_value ("SELECT pg_terminate_backend($1::integer)", 1, p), "t");
+    ASSERT_VALUE ("SELECT pg_terminate_backend($1::integer)", 1, p, "t");
     ASSERT_EQ (pthread_join (thread, NULL), 0);
     test_pg_exec (locker, "ROLLBACK");
     PQfinish (locker);
@@ -676,7 +686,7 @@ s_test_dropped_partition (coll_store_t *st, int64_t now)
     char part[64];
     s_partition_name (old, part, sizeof part);
     const char *p[] = {part};
-    ASSERT_STR_EQ (s_value ("SELECT to_regclass($1) IS NOT NULL", 1, p), "t");
+    ASSERT_VALUE ("SELECT to_regclass($1) IS NOT NULL", 1, p, "t");
     PGresult *res = PQexecParams (s_db, "SELECT format('DROP TABLE %s', to_regclass($1))", 1, NULL,
                                   p, NULL, NULL, 0);
     test_pg_exec (s_db, PQgetvalue (res, 0, 0));
@@ -746,12 +756,12 @@ s_test_bad_utf8 (coll_store_t *st, int64_t now)
     s_write_ok (st, &item, 1);
     ASSERT_EQ (item.status, VG_ACK_STORED);
     const char *p[] = {"agent-j"};
-    ASSERT_STR_EQ (s_value ("SELECT s.metric || ' ' || (s.labels->>'k') || ' ' || h.hostname"
-                            "  FROM vigil.series s JOIN vigil.hosts h USING (host_id)"
-                            " WHERE h.agent_id = $1",
-                            1, p),
-                   "up\xef\xbf\xbd bad\xef\xbf\xbd\xef\xbf\xbd"
-                   "end\x01 host-\xef\xbf\xbd");
+    ASSERT_VALUE ("SELECT s.metric || ' ' || (s.labels->>'k') || ' ' || h.hostname"
+                  "  FROM vigil.series s JOIN vigil.hosts h USING (host_id)"
+                  " WHERE h.agent_id = $1",
+                  1, p,
+                  "up\xef\xbf\xbd bad\xef\xbf\xbd\xef\xbf\xbd"
+                  "end\x01 host-\xef\xbf\xbd");
     /* The same strings again find the same series. */
     b->seq = 2;
     s_write_ok (st, &item, 1);
