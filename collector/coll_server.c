@@ -505,13 +505,15 @@ coll_server_run (coll_server_t *self)
                     break;
     }
     vg_info ("stopped: %llu batches stored, %llu duplicate, %llu rejected, %llu answered RETRY; "
-             "%llu malformed messages dropped; %llu samples stored in %llu transactions",
+             "%llu malformed messages dropped; %llu samples stored in %llu transactions, %llu "
+             "dropped for timestamps out of range",
              (unsigned long long)self->wstats.batches_stored,
              (unsigned long long)self->wstats.batches_duplicate,
              (unsigned long long)self->stats.batches_rejected,
              (unsigned long long)self->wstats.batches_retry,
              (unsigned long long)self->stats.messages_dropped,
              (unsigned long long)self->wstats.samples_stored,
-             (unsigned long long)self->wstats.transactions);
+             (unsigned long long)self->wstats.transactions,
+             (unsigned long long)self->wstats.samples_dropped);
     return VG_OK;
 }
