@@ -96,6 +96,8 @@ struct coll_store_t {
     s_table_t series; /* key -> s_series_t */
     int32_t *days;    /* UTC days (since the epoch) whose partitions exist */
     size_t ndays, days_cap;
+    int32_t *want; /* days a write needs that are not known yet */
+    size_t want_cap;
 
     s_work_t *work;
     size_t work_cap;
@@ -274,6 +276,7 @@ coll_store_destroy (coll_store_t **self_p)
     zhashx_destroy (&self->hosts);
     s_table_free (&self->series);
     free (self->days);
+    free (self->want);
     free (self->work);
     free (self->ents);
     free (self->ids);
@@ -693,7 +696,7 @@ static int
 s_days_ensure (coll_store_t *self, coll_store_item_t *items, size_t n, char *err, size_t errlen)
 {
     s_work_t *w = self->work;
-    int64_t lo_day = INT64_MAX, hi_day = INT64_MIN;
+    size_t nwant = 0;
     for (size_t i = 0; i < n; i++) {
         if (w[i].skip)
             continue;
@@ -718,21 +721,21 @@ s_days_ensure (coll_store_t *self, coll_store_item_t *items, size_t n, char *err
         }
         w[i].nkeep = keep;
         w[i].ndrop = b->nsamples + b->ndists - keep;
-        if (keep) {
-            lo_day = s_day (min) < lo_day ? s_day (min) : lo_day;
-            hi_day = s_day (max) > hi_day ? s_day (max) : hi_day;
+        /* The window bounds an item's span: 37 days at most, plus one ahead.
+         * Items received days apart (queued through an outage) add theirs. */
+        for (int64_t d = keep ? s_day (min) : 1, end = keep ? s_day (max) + 1 : 0; d <= end; d++) {
+            int known = s_day_known (self, (int32_t)d);
+            for (size_t k = 0; k < nwant && !known; k++)
+                known = self->want[k] == (int32_t)d;
+            if (known)
+                continue;
+            VG_GROW (self->want, self->want_cap, nwant + 1);
+            self->want[nwant++] = (int32_t)d;
         }
     }
-    if (lo_day > hi_day)
-        return 0;
-    /* The window bounds the span: at most 37 days, plus one ahead. */
-    int32_t want[64];
-    size_t nwant = 0;
-    for (int64_t d = lo_day; d <= hi_day + 1 && nwant < 64; d++)
-        if (!s_day_known (self, (int32_t)d))
-            want[nwant++] = (int32_t)d;
     if (nwant == 0)
         return 0;
+    int32_t *want = self->want;
     coll_pg_params_reset (&self->params);
     vg_buf_t *days = coll_pg_params_next (&self->params);
     coll_pg_array_begin (days, COLL_PG_INT4OID, (uint32_t)nwant);
@@ -1107,7 +1110,6 @@ coll_store_write (coll_store_t *self, coll_store_item_t *items, size_t n, char *
     s_work_t *w = self->work;
     for (size_t i = 0; i < n; i++) {
         const vg_batch_t *b = items[i].batch;
-        items[i].status = VG_ACK_DUPLICATE;
         w[i].lo_ms = items[i].received_ms - S_PAST_MS;
         w[i].hi_ms = items[i].received_ms + S_FUTURE_MS;
         for (size_t j = 0; j < i && !w[i].skip; j++)
@@ -1153,6 +1155,7 @@ coll_store_write (coll_store_t *self, coll_store_item_t *items, size_t n, char *
     self->stats.transactions++;
     for (size_t i = 0; i < n; i++) {
         if (!w[i].stored) {
+            items[i].status = VG_ACK_DUPLICATE;
             self->stats.batches_duplicate++;
             continue;
         }

@@ -483,6 +483,29 @@ s_test_window (coll_store_t *st, int64_t now)
     vg_batch_destroy (&b);
 }
 
+/* A group of batches received weeks apart (queued through an outage): every
+ * day they need gets its partition. */
+static void
+s_test_spread (coll_store_t *st, int64_t now)
+{
+    vg_batch_t *b[3];
+    coll_store_item_t items[3];
+    for (int i = 0; i < 3; i++) {
+        int64_t received = now - (int64_t)i * 30 * DAY_MS;
+        b[i] = s_batch ("agent-k", "host-k", (uint64_t)(10 - i), received);
+        uint32_t s = vg_batch_series (b[i], "up", VG_KIND_GAUGE, NULL, 0);
+        vg_batch_add_sample (b[i], s, received - 34 * DAY_MS, 1.0);
+        vg_batch_add_sample (b[i], s, received, 1.0);
+        items[i] = (coll_store_item_t){.batch = b[i], .received_ms = received};
+    }
+    s_write_ok (st, items, 3);
+    for (int i = 0; i < 3; i++) {
+        ASSERT_EQ (items[i].status, VG_ACK_STORED);
+        vg_batch_destroy (&b[i]);
+    }
+    ASSERT_EQ (s_host_rows ("samples", "agent-k"), 6);
+}
+
 /* ---- newest values ---- */
 
 static void
@@ -813,6 +836,7 @@ main (void)
     s_test_group (st, now);
     s_test_midnight (st, now);
     s_test_window (st, now);
+    s_test_spread (st, now);
     s_test_latest (st, now);
     s_test_unreachable (now);
     s_test_killed (st, now);
