@@ -6,12 +6,14 @@
 extern const agent_input_plugin_t in_system_plugin;
 extern const agent_input_plugin_t in_process_plugin;
 extern const agent_input_plugin_t in_file_plugin;
+extern const agent_input_plugin_t in_scrape_plugin;
 extern const agent_input_plugin_t in_http_plugin;
 
 const agent_input_plugin_t *const agent_input_plugins[] = {
     &in_system_plugin,
     &in_process_plugin,
     &in_file_plugin,
+    &in_scrape_plugin,
     &in_http_plugin,
     NULL,
 };
