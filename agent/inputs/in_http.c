@@ -42,6 +42,7 @@ static struct {
     CURLM *multi;
     http_ctx_t **checks;
     size_t n, cap;
+    uint64_t rounds; /* rounds started */
 } s_shared;
 
 /* ---- the shared multi handle ------------------------------------------ */
@@ -99,14 +100,19 @@ s_slack (const http_ctx_t *c)
     return slack < S_DUE_SLACK_MS ? slack : S_DUE_SLACK_MS;
 }
 
-/* Would the core collect c about now? Never requested, or requested about an
- * interval ago and collected since. */
+/* Would the core collect c about now, after self? Never requested, or
+ * requested about an interval ago and collected since. When self itself comes
+ * early, off its schedule (--once's second pass), the checks that went out
+ * with self last time are taken to come early too. */
 static int
-s_due (const http_ctx_t *c, int64_t mono)
+s_due (const http_ctx_t *self, const http_ctx_t *c, int64_t mono)
 {
     if (c->ready || c->in_flight)
         return 0;
-    return !c->requested || mono - c->req_mono >= c->interval_ms - s_slack (c);
+    if (!c->requested || mono - c->req_mono >= c->interval_ms - s_slack (c))
+        return 1;
+    int early = self->requested && mono - self->req_mono < self->interval_ms - s_slack (self);
+    return early && c->round == self->round;
 }
 
 /* ---- one request ------------------------------------------------------ */
@@ -240,10 +246,17 @@ s_round (http_ctx_t *self, int64_t mono, char *err, size_t errlen)
     CURLM *multi = s_shared.multi;
     int64_t longest = 0;
     int rc = VG_OK;
+    s_shared.rounds++;
+    /* decide who goes before anyone's round changes */
     for (size_t i = 0; i < s_shared.n; i++) {
         http_ctx_t *c = s_shared.checks[i];
-        if (c != self && !s_due (c, mono))
+        c->joining = c == self || s_due (self, c, mono);
+    }
+    for (size_t i = 0; i < s_shared.n; i++) {
+        http_ctx_t *c = s_shared.checks[i];
+        if (!c->joining)
             continue;
+        c->joining = 0;
         s_reset_result (c);
         c->ready = 0;
         CURLMcode mc = curl_multi_add_handle (multi, c->easy);
@@ -257,6 +270,7 @@ s_round (http_ctx_t *self, int64_t mono, char *err, size_t errlen)
         c->in_flight = 1;
         c->requested = 1;
         c->req_mono = mono;
+        c->round = s_shared.rounds;
         if (c->timeout_ms > longest)
             longest = c->timeout_ms;
     }

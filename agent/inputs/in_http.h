@@ -62,10 +62,12 @@ struct http_ctx_t {
     char errbuf[CURL_ERROR_SIZE];
 
     int registered;   /* in s_shared.checks */
+    int joining;      /* chosen for the round being set up */
     int in_flight;    /* in the multi handle, during a round */
     int requested;    /* a request was ever started */
     int ready;        /* result holds a request the core has not collected yet */
     int64_t req_mono; /* when the last request started */
+    uint64_t round;   /* the round it went out in */
     http_result_t result;
     uint64_t errors_total;
     uint64_t truncated_total;

@@ -136,9 +136,9 @@ s_parse_headers (vg_config_t *cfg, vg_cnode_t *node, const char *key, void *fiel
         char *value = NULL;
         if (!s_is_token (name))
             rc = vg_config_error (cfg, vnode, sub, err, errlen, "not a valid header name");
-        else if (strcasecmp (name, "Content-Length") == 0 || strcasecmp (name, "Host") == 0)
+        else if (strcasecmp (name, "Content-Length") == 0)
             rc = vg_config_error (cfg, vnode, sub, err, errlen,
-                                  "set by libcurl from url and body; leave it out");
+                                  "set by libcurl from body; leave it out");
         else
             rc = vg_config_parse_value (cfg, vnode, &secret_opt, sub, &value, err, errlen);
         if (rc == VG_OK && !value)
