@@ -211,8 +211,8 @@ s_finish (http_ctx_t *self, CURLcode code)
     curl_easy_getinfo (self->easy, CURLINFO_STARTTRANSFER_TIME_T, &r->first_byte_us);
     curl_easy_getinfo (self->easy, CURLINFO_SIZE_DOWNLOAD_T, &r->bytes);
     if (code == CURLE_OPERATION_TIMEDOUT && r->total_us < self->timeout_ms * 1000)
-        r->total_us = self->timeout_ms * 1000; /* abandoned by the round's own deadline */
-    if (self->https)
+        r->total_us = self->timeout_ms * 1000;  /* abandoned by the round's own deadline */
+    if (self->certinfo && r->appconnect_us > 0) /* a TLS handshake happened */
         s_read_cert (self, vg_now_ms ());
     if (r->body_truncated)
         self->truncated_total++;
@@ -431,7 +431,9 @@ s_setup_easy (http_ctx_t *self, char *err, size_t errlen)
     S_SET (CURLOPT_SSL_VERIFYHOST, self->tls_verify ? 2L : 0L);
     if (self->ca_file)
         S_SET (CURLOPT_CAINFO, self->ca_file);
-    if (self->https)
+    /* a redirect may lead from http to https */
+    self->certinfo = self->https || self->follow_redirects;
+    if (self->certinfo)
         S_SET (CURLOPT_CERTINFO, 1L);
     if (strcmp (self->method, "HEAD") == 0)
         S_SET (CURLOPT_NOBODY, 1L);

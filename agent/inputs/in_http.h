@@ -53,6 +53,7 @@ struct http_ctx_t {
     char *url_label; /* url without user:password */
     int64_t interval_ms;
     int https;
+    int certinfo; /* libcurl gathers the server's certificates */
     CURL *easy;
     struct curl_slist *header_list;
     pcre2_code *re;

@@ -553,6 +553,20 @@ test_https (void)
     ASSERT_EQ (GET (&pinned, "http_errors_total"), 0);
     s_stop (&pinned);
 
+    /* followed from http to https: the certificate of where it ended */
+    check_t upgrade;
+    s_start (&upgrade, "upgrade", 10000,
+             "url: http://127.0.0.1:%d/r?status=302&header=Location:https://127.0.0.1:%d/health\n"
+             "follow_redirects: true\ntls_verify: false\n",
+             s_plain.port, port);
+    s_collect (&upgrade);
+    ASSERT_EQ (GET (&upgrade, "http_status_code"), 200);
+    ASSERT_EQ (GET (&upgrade, "http_up"), 1);
+    days = GET (&upgrade, "http_tls_cert_expiry_days");
+    if (!(days > 29.0 && days <= 30.0))
+        TEST_FAIL ("http_tls_cert_expiry_days %.6f, want (29, 30]", days);
+    s_stop (&upgrade);
+
     /* verified against the system's CAs: a self-signed certificate is down */
     s_start (&strict, "tls", 10000, "url: https://127.0.0.1:%d/health\n", port);
     s_collect (&strict);
