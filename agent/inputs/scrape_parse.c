@@ -812,8 +812,9 @@ s_classify (scrape_parse_t *self, const char *name, size_t n, size_t *fam, int *
             return 0;
         }
         char shown[48];
-        s_error (self, "\"%s\" is a %s: its samples are named with %s",
-                 s_show (shown, sizeof shown, name, n), scrape_parse_type_name (f->type),
+        const char *tn = scrape_parse_type_name (f->type);
+        s_error (self, "\"%s\" is %s %s: its samples are named with %s",
+                 s_show (shown, sizeof shown, name, n), strchr ("aeiou", tn[0]) ? "an" : "a", tn,
                  s_suffixes (self, f->type));
         return -1;
     }
@@ -1096,6 +1097,8 @@ scrape_parse_content_type (const char *content_type, scrape_format_t *format)
 scrape_format_t
 scrape_parse_guess_format (const char *text, size_t len)
 {
+    if (!text)
+        return SCRAPE_FORMAT_PROMETHEUS;
     const char *end = text + len;
     while (end > text && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
         end--;
