@@ -8,6 +8,7 @@ extern const agent_input_plugin_t in_process_plugin;
 extern const agent_input_plugin_t in_file_plugin;
 extern const agent_input_plugin_t in_scrape_plugin;
 extern const agent_input_plugin_t in_http_plugin;
+extern const agent_input_plugin_t in_statsd_plugin;
 
 const agent_input_plugin_t *const agent_input_plugins[] = {
     &in_system_plugin,
@@ -15,6 +16,7 @@ const agent_input_plugin_t *const agent_input_plugins[] = {
     &in_file_plugin,
     &in_scrape_plugin,
     &in_http_plugin,
+    &in_statsd_plugin,
     NULL,
 };
 
