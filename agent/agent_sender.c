@@ -4,6 +4,7 @@
 #include "vg_codec.h"
 #include "vg_error.h"
 #include "vg_log.h"
+#include "vg_time.h"
 #include "vg_wire.h"
 
 #include <errno.h>
@@ -12,7 +13,8 @@
 #include <string.h>
 #include <zmq.h>
 
-#define S_COMPLAIN_MS 60000
+#define S_COMPLAIN_MS      60000
+#define S_DOWN_COMPLAIN_MS 30000
 /* Bounds what ZeroMQ copies into its queue; the store keeps the rest. */
 #define S_SNDHWM 256
 
@@ -136,6 +138,7 @@ struct agent_sender_t {
     s_store_t store;
     agent_sender_stats_t stats;
     int ever_connected;
+    int64_t down_since; /* monotonic: since when there is no connection */
     vg_complain_t link_complain;
     vg_complain_t drop_complain;
     vg_complain_t retry_complain;
@@ -157,6 +160,7 @@ agent_sender_new (const char *endpoint, int64_t ack_timeout_ms, size_t max_pendi
     self->ack_timeout_ms = ack_timeout_ms > 0 ? ack_timeout_ms : 10000;
     self->max_pending = max_pending ? max_pending : 1;
     self->stats.last_ack_latency_ms = -1;
+    self->down_since = vg_mono_ms ();
     self->ctx = zmq_ctx_new ();
     self->dealer = self->ctx ? zmq_socket (self->ctx, ZMQ_DEALER) : NULL;
     if (!self->dealer) {
@@ -257,6 +261,7 @@ agent_sender_set_endpoint (agent_sender_t *self, const char *endpoint, char *err
     self->endpoint = vg_strdup (endpoint);
     self->stats.connected = 0;
     self->ever_connected = 0;
+    self->down_since = vg_mono_ms ();
     /* Whatever was in flight to the old collector goes to the new one. */
     for (s_entry_t *e = s_store_next (&self->store, NULL); e; e = s_store_next (&self->store, e))
         e->sent_mono = -1;
@@ -309,6 +314,13 @@ agent_sender_send (agent_sender_t *self, uint64_t seq, uint8_t **payload_p, size
         s_store_put (&self->store, seq, data, len);
     }
     s_flush (self, now_mono_ms);
+    /* ZeroMQ retries quietly forever: say so when that goes on. */
+    if (!self->stats.connected && now_mono_ms - self->down_since >= S_DOWN_COMPLAIN_MS)
+        vg_complain (&self->link_complain, S_COMPLAIN_MS, VG_LOG_WARN,
+                     "no connection to the collector at %s for %lld s; %zu batches wait (is "
+                     "vigil-collector running there, and is agent.collector right?)",
+                     self->endpoint, (long long)((now_mono_ms - self->down_since) / 1000),
+                     self->store.live);
 }
 
 void *
@@ -466,6 +478,7 @@ agent_sender_on_monitor (agent_sender_t *self, int64_t now_mono_ms)
                 e->sent_mono = -1;
         } else if (event == ZMQ_EVENT_DISCONNECTED) {
             self->stats.connected = 0;
+            self->down_since = now_mono_ms;
             vg_complain (&self->link_complain, S_COMPLAIN_MS, VG_LOG_WARN,
                          "lost the connection to the collector at %s; keeping batches until it "
                          "is back",
