@@ -78,10 +78,10 @@ s_start_inputs (agent_loop_t *self, int fatal, char *err, size_t errlen)
 {
     agent_config_t *cfg = self->config;
     self->inputs = vg_calloc (cfg->ninputs + 1, sizeof *self->inputs);
-    self->ninputs = cfg->ninputs;
+    self->ninputs = 0;
     int64_t now = vg_mono_ms ();
     for (size_t i = 0; i < cfg->ninputs; i++) {
-        s_input_t *in = &self->inputs[i];
+        s_input_t *in = &self->inputs[self->ninputs++];
         in->conf = &cfg->inputs[i];
         in->sink = agent_sink_new (self->batch, 0, in->conf->labels.items, in->conf->labels.n);
         in->next_due = now;
