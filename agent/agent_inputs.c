@@ -9,6 +9,7 @@ extern const agent_input_plugin_t in_file_plugin;
 extern const agent_input_plugin_t in_scrape_plugin;
 extern const agent_input_plugin_t in_http_plugin;
 extern const agent_input_plugin_t in_statsd_plugin;
+extern const agent_input_plugin_t in_logtail_plugin;
 
 const agent_input_plugin_t *const agent_input_plugins[] = {
     &in_system_plugin,
@@ -17,6 +18,7 @@ const agent_input_plugin_t *const agent_input_plugins[] = {
     &in_scrape_plugin,
     &in_http_plugin,
     &in_statsd_plugin,
+    &in_logtail_plugin,
     NULL,
 };
 
