@@ -14,6 +14,7 @@
  *  or a negative VG_E* code with the reason in err (the core logs it at a
  *  limited rate and backs the input off). fini frees what init and collect
  *  allocated; the core then frees the option fields and the context itself.
+ *  When init fails, fini is not called: init cleans up after itself.
  *  A target being down is data (up 0), not a collect error.
  */
 #ifndef AGENT_INPUT_H
