@@ -3,8 +3,9 @@
  *  A write goes in four steps, so the transaction that holds the data is
  *  short and does nothing but write:
  *    1. hosts new to this collector: one upsert, committed on its own;
- *    2. series new to it: one INSERT ... ON CONFLICT DO NOTHING from arrays,
- *       committed on its own, then one SELECT of their ids;
+ *    2. series new to it: a SELECT of those the database has, one INSERT
+ *       ... ON CONFLICT DO NOTHING RETURNING from arrays for the others,
+ *       committed on its own - a few statements for any number of series;
  *    3. UTC days new to it: vigil.ensure_partitions, committed on its own;
  *    4. BEGIN; the group's (host, seq) keys into vigil.batches, whose
  *       conflicts are the duplicates; binary COPY of the rest's samples,
