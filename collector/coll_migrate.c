@@ -19,7 +19,8 @@
 /* The advisory lock's key: "vigilmig" as a big-endian bigint. */
 #define S_LOCK_KEY "8532464671518452071"
 
-static int s_exec_script (PGconn *conn, const coll_migration_t *m, char *err, size_t errlen)
+static int
+s_exec_script (PGconn *conn, const coll_migration_t *m, char *err, size_t errlen)
 {
     char what[128];
     snprintf (what, sizeof what, "migration %s", m->name);
@@ -51,7 +52,8 @@ static int s_exec_script (PGconn *conn, const coll_migration_t *m, char *err, si
 }
 
 /* 1 if vigil.schema_migrations exists, 0 if not, or the code of a failure. */
-static int s_ledger_exists (PGconn *conn, char *err, size_t errlen)
+static int
+s_ledger_exists (PGconn *conn, char *err, size_t errlen)
 {
     int rc;
     PGresult *res = coll_pg_exec (conn, "migrations",
@@ -64,7 +66,8 @@ static int s_ledger_exists (PGconn *conn, char *err, size_t errlen)
     return exists;
 }
 
-static int s_apply_locked (PGconn *conn, int *applied, char *err, size_t errlen)
+static int
+s_apply_locked (PGconn *conn, int *applied, char *err, size_t errlen)
 {
     int rc = 0;
     int exists = s_ledger_exists (conn, err, errlen);
@@ -117,7 +120,8 @@ static int s_apply_locked (PGconn *conn, int *applied, char *err, size_t errlen)
     return rc;
 }
 
-int coll_migrate_apply (PGconn *conn, int *applied, char *err, size_t errlen)
+int
+coll_migrate_apply (PGconn *conn, int *applied, char *err, size_t errlen)
 {
     if (applied)
         *applied = 0;
@@ -140,7 +144,8 @@ int coll_migrate_apply (PGconn *conn, int *applied, char *err, size_t errlen)
     return rc;
 }
 
-int coll_migrate_current (PGconn *conn)
+int
+coll_migrate_current (PGconn *conn)
 {
     char err[256];
     int exists = s_ledger_exists (conn, err, sizeof err);
