@@ -88,6 +88,7 @@ typedef struct {
     int64_t hi_ms;
     size_t nkeep; /* samples + distributions inside the window */
     size_t ndrop;
+    size_t ndrop_events; /* events outside the window, dropped too */
 } s_work_t;
 
 struct coll_store_t {
@@ -722,6 +723,9 @@ s_days_ensure (coll_store_t *self, coll_store_item_t *items, size_t n, char *err
         }
         w[i].nkeep = keep;
         w[i].ndrop = b->nsamples + b->ndists - keep;
+        w[i].ndrop_events = 0;
+        for (size_t k = 0; k < b->nevents; k++)
+            w[i].ndrop_events += b->events[k].ts_ms < lo || b->events[k].ts_ms > hi;
         /* The window bounds an item's span: 37 days at most, plus one ahead.
          * Items received days apart (queued through an outage) add theirs. */
         for (int64_t d = keep ? s_day (min) : 1, end = keep ? s_day (max) + 1 : 0; d <= end; d++) {
@@ -1164,11 +1168,12 @@ coll_store_write (coll_store_t *self, coll_store_item_t *items, size_t n, char *
         self->stats.batches_stored++;
         self->stats.samples_stored += w[i].nkeep;
         self->stats.samples_dropped += w[i].ndrop;
-        if (w[i].ndrop)
+        if (w[i].ndrop || w[i].ndrop_events)
             vg_complain (&self->range_complaint, S_COMPLAIN_MS, VG_LOG_WARN,
-                         "store: agent %s (%s): %zu samples dropped, their timestamps are"
-                         " outside [received - 35 days, received + 1 day]",
-                         items[i].batch->agent_id, w[i].host->hostname, w[i].ndrop);
+                         "store: agent %s (%s): %zu samples and %zu events dropped, their"
+                         " timestamps are outside [received - 35 days, received + 1 day]",
+                         items[i].batch->agent_id, w[i].host->hostname, w[i].ndrop,
+                         w[i].ndrop_events);
     }
     s_note_latest (self, items, n);
     return 0;
