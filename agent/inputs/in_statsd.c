@@ -117,12 +117,12 @@ s_split_listen (const char *text, char *host, size_t hostlen, char *port, size_t
     const char *h = text, *colon;
     size_t hl;
     if (*text == '[') {
-        const char *close = strchr (text, ']');
-        if (!close || close[1] != ':')
+        const char *bracket = strchr (text, ']');
+        if (!bracket || bracket[1] != ':')
             return VG_EINVAL;
         h = text + 1;
-        hl = (size_t)(close - h);
-        colon = close + 1;
+        hl = (size_t)(bracket - h);
+        colon = bracket + 1;
     } else {
         colon = strrchr (text, ':');
         if (!colon)
