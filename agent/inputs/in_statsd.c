@@ -35,15 +35,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* agent/CMakeLists.txt compiles inputs/in_*.c only, so the parser is built as
- * part of this file. Its functions are weak here, so that a build which also
- * compiles statsd_parse.c on its own still links. */
-#include "statsd_parse.c"
-#pragma weak statsd_parse_line
-#pragma weak statsd_parse_next
-#pragma weak statsd_parse_sanitize
-#pragma weak statsd_parse_type_name
-
 #define S_BATCH         16    /* packets per recvmmsg */
 #define S_MAX_ROUNDS    64    /* recvmmsg calls per on_readable: the loop polls again */
 #define S_BAD_LOG_FIRST 5     /* bad lines logged before rate limiting starts */
