@@ -479,7 +479,8 @@ s_hists_finish (scrape_ctx_t *self)
             continue;
         }
         self->hists[kept++] = h;
-        qsort (h->cur, h->ncur, sizeof *h->cur, s_cmp_bucket);
+        if (h->ncur > 1) /* a histogram seen only by its _sum has no buckets at all */
+            qsort (h->cur, h->ncur, sizeof *h->cur, s_cmp_bucket);
         if (s_hist_sketch (self, h) == 0) {
             VG_GROW (self->labels, self->labels_cap, (size_t)h->nlabels + 1);
             const char *p = h->key + strlen (h->key) + 1;
@@ -740,8 +741,8 @@ s_init (void *ctx, const agent_input_env_t *env, char *err, size_t errlen)
     self->sketch = vg_sketch_new ();
 
     static const char *const accept[] = {
-        "Accept: application/openmetrics-text;version=1.0.0;q=0.9,"
-        "text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
+        ("Accept: application/openmetrics-text;version=1.0.0;q=0.9,"
+         "text/plain;version=0.0.4;q=0.5,*/*;q=0.1"),
         "Accept: text/plain;version=0.0.4;q=0.9,*/*;q=0.1",
         "Accept: application/openmetrics-text;version=1.0.0;q=0.9,*/*;q=0.1",
     };

@@ -528,7 +528,18 @@ test_histogram_sketch (const char *dir)
     ASSERT_EQ (s_dropped (&h, "histograms"), 2);
     s_stop (&h);
 
+    /* a histogram seen only by its _sum has no buckets to make a sketch of */
+    test_write_file (path, "# TYPE s histogram\ns_sum 3\n");
+    START (&h, "url: file://%s\n", path);
+    s_collect (&h, 1000);
+    test_write_file (path, "# TYPE s histogram\ns_sum 4\n");
+    s_collect (&h, 2000);
+    ASSERT_EQ (h.batch->ndists, 0);
+    ASSERT_EQ (COUNTER (&h, "s_sum", INST), 4);
+    s_stop (&h);
+
     /* histogram_sketch: false keeps only the counters */
+    test_write_file (path, "# TYPE a histogram\na_bucket{le=\"1\"} 2\na_bucket{le=\"+Inf\"} 2\n");
     START (&h, "url: file://%s\nhistogram_sketch: false\n", path);
     s_collect (&h, 1000);
     test_write_file (path, "# TYPE a histogram\na_bucket{le=\"1\"} 3\na_bucket{le=\"+Inf\"} 3\n");
