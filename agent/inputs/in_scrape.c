@@ -36,17 +36,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* agent/CMakeLists.txt compiles inputs/in_*.c only, so the parser is built as
- * part of this file. Its functions are weak here, so that a build which also
- * compiles scrape_parse.c on its own still links. */
-#include "scrape_parse.c"
-#pragma weak scrape_parse_new
-#pragma weak scrape_parse_destroy
-#pragma weak scrape_parse_run
-#pragma weak scrape_parse_content_type
-#pragma weak scrape_parse_guess_format
-#pragma weak scrape_parse_type_name
-
 #define S_COMPLAIN_MS 60000
 #define S_MAX_BUCKETS 256  /* buckets of one histogram turned into a sketch */
 #define S_MAX_SPREAD  2048 /* sketch buckets one histogram bucket is spread over */
