@@ -41,6 +41,7 @@ typedef struct {
     /* state */
     char *instance;
     logtail_follow_t *follow;
+    uint64_t collects;
     uint64_t state_errors;
     vg_complain_t state_complaint;
 } logtail_ctx_t;
@@ -382,7 +383,14 @@ s_collect (void *ctx, agent_sink_t *sink, int64_t now_ms, char *err, size_t errl
     (void)err;
     (void)errlen;
     logtail_ctx_t *self = ctx;
-    logtail_follow_poll (self->follow, s_on_line, self->rules);
+    /* The first collect opens the files and takes their positions; reading
+     * starts at the second. Nothing is lost by the wait, and what a start
+     * finds to read (from_beginning, saved positions) comes out as a whole
+     * interval's worth, which is also what --once prints. */
+    if (self->collects++ == 0)
+        logtail_follow_scan (self->follow);
+    else
+        logtail_follow_poll (self->follow, s_on_line, self->rules);
     logtail_rules_emit (self->rules, sink);
     /* A state directory that cannot be written costs positions at the next
      * restart, not this collect: counted and logged, not an input error. */

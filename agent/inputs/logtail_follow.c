@@ -554,6 +554,32 @@ s_read (logtail_follow_t *self, s_file_t *f, size_t *budget, logtail_follow_line
     self->dirty = 1;
 }
 
+static void
+s_sweep (logtail_follow_t *self)
+{
+    size_t kept = 0;
+    self->st.backlog = 0;
+    for (size_t i = 0; i < self->nfiles; i++) {
+        s_file_t *f = &self->files[i];
+        if (f->closed) {
+            free (f->path);
+            continue;
+        }
+        if (f->size > f->offset)
+            self->st.backlog += f->size - f->offset;
+        self->files[kept++] = *f;
+    }
+    self->nfiles = kept;
+}
+
+void
+logtail_follow_scan (logtail_follow_t *self)
+{
+    self->polls++;
+    s_scan (self);
+    s_sweep (self);
+}
+
 void
 logtail_follow_poll (logtail_follow_t *self, logtail_follow_line_fn *fn, void *arg)
 {
@@ -574,18 +600,5 @@ logtail_follow_poll (logtail_follow_t *self, logtail_follow_line_fn *fn, void *a
         self->next_first = (self->next_first + 1) % n;
     if (budget == 0)
         self->st.budget_exhausted++;
-
-    size_t kept = 0;
-    self->st.backlog = 0;
-    for (size_t i = 0; i < self->nfiles; i++) {
-        s_file_t *f = &self->files[i];
-        if (f->closed) {
-            free (f->path);
-            continue;
-        }
-        if (f->size > f->offset)
-            self->st.backlog += f->size - f->offset;
-        self->files[kept++] = *f;
-    }
-    self->nfiles = kept;
+    s_sweep (self);
 }

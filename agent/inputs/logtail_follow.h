@@ -63,6 +63,10 @@ logtail_follow_t *logtail_follow_new (const logtail_follow_opts_t *opts);
 /* Closes every file. Does not save: call logtail_follow_save first. */
 void logtail_follow_destroy (logtail_follow_t **self_p);
 
+/* Expands the patterns and opens what they match, taking each file's
+ * starting position, without reading: a first collect that only sets up. */
+void logtail_follow_scan (logtail_follow_t *self);
+
 /* Re-expands the patterns and reads what is new, up to the read budget,
  * calling fn for every line. Problems with single files are counted (and
  * logged at a limited rate), not returned. */

@@ -375,6 +375,10 @@ test_collect (void)
     ASSERT_EQ (stat (state_file, &st), 0);
     s_json_line (api, "INFO", "/chat", 300, 200);
     s_start (&h, state, S_CONFIG, dir);
+    s_collect (&h); /* opens the files, at their saved positions */
+    ASSERT_NEAR (GET (&h, "logtail_files", "input=api"), 2, 0);
+    ASSERT_NEAR (GET (&h, "logtail_lines_total", "input=api"), 0, 0);
+    ASSERT_GT (GET (&h, "logtail_backlog_bytes", "input=api"), 100); /* the line waiting */
     s_collect (&h);
     chat = s_dist (&h, "api_request_seconds", "endpoint=/chat,status=200");
     ASSERT (chat);
@@ -421,6 +425,10 @@ test_budget (void)
              "  - {name: time_ms, type: distribution, json: true, value: "
              "jsonPayload.process_time_ms}\n",
              api);
+    /* The first collect only opens the file: nothing read yet. */
+    s_collect (&h);
+    ASSERT (isnan (s_find (&h, "requests_total", "")));
+    ASSERT_NEAR (GET (&h, "logtail_backlog_bytes", "input=api"), (double)st.st_size, 0);
     double total_time = 0, count = 0;
     int collects = 0;
     double requests = 0;
