@@ -756,7 +756,8 @@ s_labels (scrape_parse_t *self, const char **pp, const char *end, int store)
         if (store) {
             self->nseen++;
             if ((self->limits.max_label_count && self->nseen > self->limits.max_label_count) ||
-                (self->limits.max_label_length && vl > self->limits.max_label_length) ||
+                (self->limits.max_label_length &&
+                 (vl > self->limits.max_label_length || kl > self->limits.max_label_length)) ||
                 self->drop) {
                 self->drop = 1;
             } else {

@@ -74,7 +74,7 @@ typedef void (*scrape_sample_fn) (void *arg, const scrape_sample_t *sample);
 typedef struct {
     size_t max_samples;      /* samples handed to the callback; 0: no limit */
     size_t max_label_count;  /* labels on one sample; 0: no limit */
-    size_t max_label_length; /* bytes of a label value or a metric name; 0: no limit */
+    size_t max_label_length; /* bytes of a label name or value, or of a metric name; 0: none */
 } scrape_limits_t;
 
 typedef struct {

@@ -499,12 +499,13 @@ test_limits (void)
                   "h_bucket{x=\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\",le=\"1\"} 1\n"
                   "h_bucket{x=\"a\\\\\\\\bcdef\",le=\"1\"} 1\n"
                   "long_name 1\n"
+                  "h_bucket{long_keys=\"1\",le=\"1\"} 1\n"
                   "lone 1\n"
                   "# EOF\n",
                   &limits);
     ASSERT_EQ (run.res.errors, 0);
     ASSERT_EQ (run.res.samples, 4);
-    ASSERT_EQ (run.res.dropped_labels, 2); /* abcdefghi, and a name of 9 bytes */
+    ASSERT_EQ (run.res.dropped_labels, 3); /* abcdefghi, and names of 9 bytes */
     ASSERT_STR_EQ (
         run.out.data,
         "histogram bucket h h_bucket{x=\"abcdefgh\",le=\"1\"} 1 b=1\n"
