@@ -441,17 +441,18 @@ s_hist_sketch (scrape_ctx_t *self, scrape_hist_t *h)
             else if (i == 0 && le <= 0)
                 vg_sketch_add_n (self->sketch, le, n);
             else if (lo < 0 || le <= 0)
-                vg_sketch_add_n (self->sketch, lo + (le - lo) / 2, n);
+                vg_sketch_add_n (self->sketch, lo / 2 + le / 2, n);
             else
                 s_spread (self->sketch, lo, le, n);
         }
         lo = le;
     }
-    if (self->sketch->count == 0)
-        return -1;
     double sum = h->cur_sum - (reset ? 0 : h->prev_sum);
     if (h->has_cur_sum && (reset || h->has_prev_sum) && isfinite (sum))
         self->sketch->sum = sum;
+    /* nothing new, or bounds near DBL_MAX times many observations */
+    if (self->sketch->count == 0 || !isfinite (self->sketch->sum))
+        return -1;
     return 0;
 }
 

@@ -538,6 +538,17 @@ test_histogram_sketch (const char *dir)
     ASSERT_EQ (COUNTER (&h, "s_sum", INST), 4);
     s_stop (&h);
 
+    /* bounds near DBL_MAX: a sketch whose sum is not finite would spoil the batch */
+    test_write_file (path, "# TYPE big histogram\nbig_bucket{le=\"1e300\"} 1\n"
+                           "big_bucket{le=\"+Inf\"} 1\n");
+    START (&h, "url: file://%s\n", path);
+    s_collect (&h, 1000);
+    test_write_file (path, "# TYPE big histogram\nbig_bucket{le=\"1e300\"} 1e9\n"
+                           "big_bucket{le=\"+Inf\"} 1e9\n");
+    s_collect (&h, 2000);
+    ASSERT_EQ (h.batch->ndists, 0);
+    s_stop (&h);
+
     /* histogram_sketch: false keeps only the counters */
     test_write_file (path, "# TYPE a histogram\na_bucket{le=\"1\"} 2\na_bucket{le=\"+Inf\"} 2\n");
     START (&h, "url: file://%s\nhistogram_sketch: false\n", path);
