@@ -601,8 +601,9 @@ s_apply_regex (logtail_rules_t *self, s_rule_t *r, const char *line)
     if (r->value_src >= 0) {
         uint32_t g = (uint32_t)r->value_src;
         double raw = 0;
+        /* \K can leave a group ending before it starts: no value then. */
         int ok =
-            g < npairs && ov[2 * g] != PCRE2_UNSET &&
+            g < npairs && ov[2 * g] != PCRE2_UNSET && ov[2 * g + 1] >= ov[2 * g] &&
             logtail_json_parse_number (line + ov[2 * g], ov[2 * g + 1] - ov[2 * g], &raw) == VG_OK;
         if (!s_scaled (r, ok, raw, &v))
             return;
