@@ -9,13 +9,6 @@
  *  with its file and line), and the input's own metrics.
  */
 
-/* agent/CMakeLists.txt compiles only the in_ files of agent/inputs, so the
- * logtail modules are built as part of this file. When the glob takes every
- * .c file there, these three lines go. */
-#include "logtail_json.c"
-#include "logtail_rules.c"
-#include "logtail_follow.c"
-
 #include "agent_input.h"
 #include "logtail_follow.h"
 #include "logtail_rules.h"
