@@ -358,7 +358,14 @@ s_open (logtail_follow_t *self, const char *path, size_t pattern)
     }
     struct stat st;
     /* The path may have been replaced between glob and open: trust the descriptor. */
-    if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode) || s_find (self, st.st_dev, st.st_ino)) {
+    if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode)) {
+        close (fd);
+        return;
+    }
+    s_file_t *known = s_find (self, st.st_dev, st.st_ino);
+    if (known) {
+        known->seen = self->polls; /* renamed here just now: still matched */
+        known->gone = 0;
         close (fd);
         return;
     }
