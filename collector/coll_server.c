@@ -103,72 +103,6 @@ s_describe_peer (zmq_msg_t *rid, zmq_msg_t *frame, char *buf, size_t len)
         snprintf (buf + n, len - (size_t)n, "...");
 }
 
-/* ---- reading the batch header of a batch that failed to decode --------- */
-
-static int
-s_varint (const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-    uint64_t r = 0;
-    for (unsigned shift = 0; shift < 64; shift += 7) {
-        if (*p >= end)
-            return -1;
-        uint8_t b = *(*p)++;
-        r |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80)) {
-            *v = r;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-/* Walks the top level of a Batch message for its agent_id (field 1) and seq
- * (field 3). Succeeds only when the whole payload is well-formed at the top
- * level and names an agent: then the batch was readable enough to answer,
- * and a REJECTED ack stops the agent from sending it forever. */
-static int
-s_scan_header (const uint8_t *data, size_t len, uint64_t *seq, char *agent, size_t agentlen)
-{
-    const uint8_t *p = data, *end = data + len;
-    int have_agent = 0;
-    *seq = 0;
-    while (p < end) {
-        uint64_t key, v;
-        if (s_varint (&p, end, &key) != 0 || key >> 3 == 0)
-            return -1;
-        switch (key & 7) {
-        case 0:
-            if (s_varint (&p, end, &v) != 0)
-                return -1;
-            if (key >> 3 == 3)
-                *seq = v;
-            break;
-        case 1:
-            if (end - p < 8)
-                return -1;
-            p += 8;
-            break;
-        case 2:
-            if (s_varint (&p, end, &v) != 0 || v > (uint64_t)(end - p))
-                return -1;
-            if (key >> 3 == 1 && v > 0) {
-                s_printable (p, (size_t)v, agent, agentlen);
-                have_agent = 1;
-            }
-            p += v;
-            break;
-        case 5:
-            if (end - p < 4)
-                return -1;
-            p += 4;
-            break;
-        default:
-            return -1;
-        }
-    }
-    return have_agent ? 0 : -1;
-}
-
 /* ---- acks --------------------------------------------------------------- */
 
 static void
@@ -204,14 +138,16 @@ s_on_answer (coll_writer_item_t *item, void *arg)
 
 /* ---- one message from an agent ------------------------------------------ */
 
-/* Answers REJECTED when the payload names its batch, else drops it. */
+/* Answers REJECTED when the payload names its batch, else drops it. Only a
+ * payload well-formed at the top level, with a seq and an agent id, names it:
+ * then the REJECTED ack stops the agent from sending it forever. */
 static void
 s_refuse (coll_server_t *self, zmq_msg_t *rid, const char *peer, const uint8_t *data, size_t len,
           int reason, const char *why)
 {
     uint64_t seq;
     char agent[VG_WIRE_MAX_AGENT_ID + 8];
-    if (s_scan_header (data, len, &seq, agent, sizeof agent) == 0) {
+    if (vg_codec_peek_batch (data, len, &seq, agent, sizeof agent) == 0 && agent[0]) {
         self->stats.batches_rejected++;
         s_complain (self, reason == R_MALFORMED ? R_INVALID : reason,
                     "rejected batch %llu of agent \"%s\" from %s: %s; answered REJECTED, so the "

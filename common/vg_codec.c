@@ -779,6 +779,75 @@ vg_codec_decode_batch (const uint8_t *data, size_t len, const vg_codec_limits_t 
     return rc;
 }
 
+/* ---- peeking at a batch that failed to decode ---- */
+
+/* Copies an agent id for a log line (see vg_codec_peek_batch). */
+static void
+s_peek_agent (const uint8_t *p, size_t len, char *out, size_t outlen)
+{
+    size_t n = 0;
+    for (; n < len && n + 1 < outlen; n++)
+        out[n] = (p[n] >= 0x20 && p[n] < 0x7f && p[n] != '"' && p[n] != '\\') ? (char)p[n] : '?';
+    if (n < len && n >= 3)
+        memcpy (out + n - 3, "...", 3);
+    out[n] = '\0';
+}
+
+int
+vg_codec_peek_batch (const uint8_t *data, size_t len, uint64_t *seq, char *agent_id,
+                     size_t agent_id_len)
+{
+    int have_seq = 0;
+    uint64_t found = 0;
+    *seq = 0;
+    if (agent_id && agent_id_len)
+        agent_id[0] = '\0';
+    if (!data)
+        return VG_EPROTO;
+    size_t i = 0;
+    while (i < len) {
+        uint64_t tag, v;
+        size_t k = s_varint (data + i, len - i, &tag);
+        if (!k || tag >> 3 == 0)
+            return VG_EPROTO;
+        i += k;
+        switch (tag & 7) {
+        case 0:
+            k = s_varint (data + i, len - i, &v);
+            if (!k)
+                return VG_EPROTO;
+            i += k;
+            if (tag >> 3 == 3) {
+                found = v;
+                have_seq = 1;
+            }
+            break;
+        case 1:
+        case 5:
+            k = (tag & 7) == 1 ? 8 : 4;
+            if (len - i < k)
+                return VG_EPROTO;
+            i += k;
+            break;
+        case 2:
+            k = s_varint (data + i, len - i, &v);
+            if (!k || v > len - i - k)
+                return VG_EPROTO;
+            i += k;
+            if (tag >> 3 == 1 && v > 0 && agent_id && agent_id_len)
+                s_peek_agent (data + i, (size_t)v, agent_id, agent_id_len);
+            i += (size_t)v;
+            break;
+        default:
+            return VG_EPROTO; /* groups (3, 4) and wire types that do not exist */
+        }
+    }
+    if (!have_seq)
+        return VG_EPROTO;
+    *seq = found;
+    return 0;
+}
+
 /* ---- acks ---- */
 
 int

@@ -20,7 +20,7 @@ typedef struct {
     size_t max_samples; /* gauge/counter samples + distributions */
     size_t max_strings;
     size_t max_strlen;
-    size_t max_labels; /* per series or event */
+    size_t max_labels;  /* per series or event */
     size_t max_buckets; /* per distribution store */
 } vg_codec_limits_t;
 
@@ -38,6 +38,19 @@ int vg_codec_encode_batch (const vg_batch_t *batch, uint8_t **out, size_t *len);
  * On success caller owns *out. */
 int vg_codec_decode_batch (const uint8_t *data, size_t len, const vg_codec_limits_t *limits,
                            vg_batch_t **out, char *err, size_t errlen);
+
+/* Reads only the top-level seq (field 3) and agent_id (field 1) of a Batch,
+ * to answer a batch that failed vg_codec_decode_batch: a bounds-checked
+ * varint walk over every top-level field, with no allocation and nothing
+ * decoded below the top level. Returns 0 when the whole top level is
+ * well-formed and holds a seq; VG_EPROTO otherwise (truncated, garbage, or
+ * no seq), with *seq 0. agent_id (may be NULL when agent_id_len is 0)
+ * receives the agent id, NUL-terminated, "" when absent, made safe to quote
+ * in a log line: bytes outside printable ASCII, '"' and '\\' become '?', and
+ * an id cut to fit ends in "...". Where a field repeats, the last one counts
+ * (for agent_id, the last non-empty one). */
+int vg_codec_peek_batch (const uint8_t *data, size_t len, uint64_t *seq, char *agent_id,
+                         size_t agent_id_len);
 
 /* Caller owns *out (free ()). reason may be NULL. */
 int vg_codec_encode_ack (uint64_t seq, vg_ack_status_t status, const char *reason, uint8_t **out,
