@@ -4,7 +4,8 @@
  *  Unknown keys are errors, so a typo never silently falls back to a default.
  *  Secrets are never written in a file: a VG_OPT_SECRET value "env:NAME" is
  *  read from the environment and "file:PATH" from a file (one trailing newline
- *  stripped; a relative PATH is taken from the configuration file's directory).
+ *  stripped; a relative PATH is taken from the configuration file's directory;
+ *  a file:// URL is taken as it is).
  *  An explicit YAML null (~, null or nothing after the colon) means "use the
  *  default", as if the key were absent.
  */

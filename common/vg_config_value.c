@@ -176,7 +176,8 @@ s_resolve_secret (vg_config_t *self, const char *text, char **out, char *why, si
         *out = vg_strdup (value);
         return VG_OK;
     }
-    if (strncmp (text, "file:", 5) == 0) {
+    /* A file:// URL is a value (a scrape target, say), not a secret file. */
+    if (strncmp (text, "file:", 5) == 0 && strncmp (text, "file://", 7) != 0) {
         const char *path = text + 5;
         if (!*path) {
             snprintf (why, whylen, "expected file:PATH with the path of a file");

@@ -528,6 +528,11 @@ test_secrets (void)
                VG_OK);
     ASSERT_STR_EQ (c.token, "environment: not a reference");
     vg_config_free_fields (s_opts, &c);
+    /* A file:// URL is a value, not a secret file. */
+    memset (&c, 0, sizeof c);
+    ASSERT_EQ (s_apply ("name: x\ntoken: file:///srv/metrics.txt\n", NULL, NULL, NULL, &c), VG_OK);
+    ASSERT_STR_EQ (c.token, "file:///srv/metrics.txt");
+    vg_config_free_fields (s_opts, &c);
 
     /* From a file, a relative file: path is read next to the configuration. */
     char *conf_path = vg_asprintf ("%s/agent.yaml", dir);
