@@ -26,6 +26,7 @@
 #   FOOTPRINT_WARMUP [10]    seconds before the CPU counters are first read
 #   FOOTPRINT_LINES [1000]   log lines written per second (a multiple of 10)
 #   FOOTPRINT_KEEP           set: keep the temporary directory (logs, CSV files)
+#   FOOTPRINT_FLOOR [1]      0: skip footprint/floor.sh (the libraries' own RSS)
 #   VIGIL_BENCH_BUILD [build-bench]
 #   FOOTPRINT_AGENT_WRAP     a command put before vigil-agent, to profile it
 #                            (e.g. "valgrind --tool=massif --massif-out-file=/tmp/m.out");
@@ -332,6 +333,14 @@ echo "  collectd    $(s_split "$tmp/collectd.rss") KB; largest: $(sort -k2 -rn "
     head -n 6 | awk '{printf "%s%s %d", (NR > 1 ? ", " : ""), $1, $2}')"
 echo "  files only vigil-agent maps: $(join -v 1 "$tmp/agent.rss" "$tmp/collectd.rss" | sort -k2 -rn |
     awk '{ t += $2; s = s (NR > 1 ? ", " : "") $1 " " $2 } END { printf "%d KB: %s", t, s }')"
+echo "  files only collectd maps: $(join -v 2 "$tmp/agent.rss" "$tmp/collectd.rss" | sort -k2 -rn |
+    awk '{ t += $2; s = s (NR > 1 ? ", " : "") $1 " " $2 } END { printf "%d KB: %s", t, s }')"
+# The floor: what linking and starting those libraries costs a process that
+# does nothing else (tiny C programs, footprint/floor.sh).
+if [[ "${FOOTPRINT_FLOOR:-1}" != 0 ]]; then
+    echo "peak RSS of a process doing nothing but linking and starting libraries:"
+    "$here/floor.sh" | sed 's/^floor: /  /' || say "floor.sh failed"
+fi
 
 echo
 # PSS shares each shared page among the processes mapping it; private is
