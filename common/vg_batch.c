@@ -15,6 +15,7 @@
  *  and infinities are dropped: PostgreSQL aggregates cannot use them).
  */
 #include "vg_batch.h"
+#include "vg_hash.h"
 #include "vg_utf8.h"
 #include "vg_alloc.h"
 #include "vg_wire.h"
@@ -53,7 +54,7 @@ s_arena_alloc (s_arena_t *arena, size_t size)
     if (!c) {
         /* Small first chunks: a decoded batch of a hundred samples needs
          * a few hundred bytes of strings. */
-        size_t cap = (size_t) S_MIN_CHUNK << (arena->nchunks < 4 ? arena->nchunks : 4);
+        size_t cap = (size_t)S_MIN_CHUNK << (arena->nchunks < 4 ? arena->nchunks : 4);
         if (cap < size)
             cap = size;
         arena->nchunks++;
@@ -96,48 +97,9 @@ s_arena_free (s_arena_t *arena)
 /* ---- hashing ---- */
 
 static inline uint64_t
-s_mix (uint64_t h)
-{
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebULL;
-    h ^= h >> 31;
-    return h;
-}
-
-/* Eight bytes at a time: the strings are short and this is the hot path. The
- * tail is read with overlapping loads, not copied byte by byte into a word
- * (which would stall on store forwarding). */
-static uint64_t
-s_hash_bytes (const char *p, size_t n)
-{
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
-    while (n >= 8) {
-        uint64_t w;
-        memcpy (&w, p, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdULL;
-        h ^= h >> 32;
-        p += 8;
-        n -= 8;
-    }
-    uint64_t w = 0;
-    if (n >= 4) {
-        uint32_t lo, hi;
-        memcpy (&lo, p, 4);
-        memcpy (&hi, p + n - 4, 4);
-        w = lo | (uint64_t)hi << 32;
-    } else if (n > 0) {
-        const unsigned char *u = (const unsigned char *)p;
-        w = u[0] | (uint64_t)u[n / 2] << 8 | (uint64_t)u[n - 1] << 16;
-    }
-    return s_mix (h ^ w);
-}
-
-static inline uint64_t
 s_hash_combine (uint64_t h, uint64_t v)
 {
-    return s_mix (h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6)));
+    return vg_hash_mix (h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6)));
 }
 
 /* 1 if s (len bytes) is what the decoder accepts: valid UTF-8, short enough. */
@@ -266,7 +228,7 @@ s_nonzero (uint64_t h)
 static uint64_t
 s_string_hash (const char *s, size_t len)
 {
-    return s_nonzero (s_hash_bytes (s, len));
+    return s_nonzero (vg_hash_bytes (s, len));
 }
 
 static int

@@ -12,6 +12,7 @@
 #include "logtail_json.h"
 #include "vg_alloc.h"
 #include "vg_error.h"
+#include "vg_hash.h"
 #include "vg_utf8.h"
 
 #include <math.h>
@@ -352,33 +353,6 @@ logtail_rules_add (logtail_rules_t *self, const logtail_rule_spec_t *spec, char 
 
 /* ---- the series table ------------------------------------------------- */
 
-static uint64_t
-s_mix (uint64_t h)
-{
-    h ^= h >> 31;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 29;
-    return h;
-}
-
-/* 8 bytes at a time: label sets are short, so this is a handful of
- * multiplies per line. */
-static uint64_t
-s_hash (const char *p, size_t n)
-{
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
-    while (n >= 8) {
-        uint64_t w;
-        memcpy (&w, p, 8);
-        h = s_mix (h ^ w) * 0x94d049bb133111ebULL;
-        p += 8;
-        n -= 8;
-    }
-    uint64_t w = 0;
-    memcpy (&w, p, n);
-    return s_mix (h ^ w ^ ((uint64_t)n << 59));
-}
-
 static void
 s_index_insert (s_rule_t *r, size_t pos)
 {
@@ -438,7 +412,7 @@ s_other (s_rule_t *r)
 static s_series_t *
 s_series_get (s_rule_t *r, const char *key, size_t klen)
 {
-    uint64_t h = s_hash (key, klen);
+    uint64_t h = vg_hash_bytes (key, klen);
     if (r->index_cap) {
         size_t mask = r->index_cap - 1;
         for (size_t i = h & mask; r->index[i]; i = (i + 1) & mask) {
