@@ -24,6 +24,7 @@
 #include "vg_alloc.h"
 #include "vg_buf.h"
 #include "vg_error.h"
+#include "vg_hash.h"
 #include "vg_log.h"
 #include "vg_time.h"
 #include "vg_wire.h"
@@ -253,15 +254,6 @@ s_has_key (const vg_label_t *labels, size_t n, const char *key)
     return 0;
 }
 
-static uint64_t
-s_key_hash (const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
-}
-
 static void
 s_hist_slot (scrape_ctx_t *self, size_t idx)
 {
@@ -313,7 +305,7 @@ s_hist_get (scrape_ctx_t *self, const scrape_sample_t *s)
         vg_buf_append (&self->key, self->labels[i].key, strlen (self->labels[i].key) + 1);
         vg_buf_append (&self->key, self->labels[i].value, strlen (self->labels[i].value) + 1);
     }
-    uint64_t hash = s_key_hash (self->key.data, self->key.len);
+    uint64_t hash = vg_hash_bytes (self->key.data, self->key.len);
     if (self->nslots) {
         size_t mask = self->nslots - 1;
         for (size_t i = (size_t)hash & mask; self->slots[i]; i = (i + 1) & mask) {

@@ -20,6 +20,7 @@
 #include "statsd_parse.h"
 #include "vg_alloc.h"
 #include "vg_error.h"
+#include "vg_hash.h"
 #include "vg_log.h"
 #include "vg_sketch.h"
 
@@ -206,19 +207,6 @@ static const vg_option_t s_options[] = {
 };
 
 /* ---- the series table ------------------------------------------------- */
-
-static uint64_t
-s_hash (const char *p, size_t n, uint64_t seed)
-{
-    uint64_t h = 0xcbf29ce484222325ULL ^ seed;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
-    /* FNV's low bits are weak for a power-of-two table: finish like splitmix64. */
-    h ^= h >> 31;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 27;
-    return h;
-}
 
 static int
 s_kind (statsd_type_t type)
@@ -448,7 +436,7 @@ s_line (statsd_ctx_t *self, const char *p, size_t n, int64_t now_ms)
     int kind = s_kind (line->type);
     size_t ntags;
     size_t key_len = s_build_key (self, line, kind, &ntags);
-    uint64_t hash = s_hash (self->key, key_len, 0);
+    uint64_t hash = vg_hash_bytes (self->key, key_len);
     statsd_series_t *s = s_lookup (self, hash, key_len);
     if (!s) {
         if (self->nseries >= (size_t)self->max_series) {
@@ -483,7 +471,7 @@ s_line (statsd_ctx_t *self, const char *p, size_t n, int64_t now_ms)
         return;
     }
     case S_SET:
-        if (s_set_add (&s->set, s_hash (line->set_value.ptr, line->set_value.len, 0x5e7),
+        if (s_set_add (&s->set, vg_hash_bytes (line->set_value.ptr, line->set_value.len),
                        (size_t)self->max_set_size) < 0)
             self->dropped[S_DROP_MAX_SET_SIZE]++;
         return;

@@ -17,6 +17,7 @@
 #include "scrape_parse.h"
 #include "vg_alloc.h"
 #include "vg_error.h"
+#include "vg_hash.h"
 
 #include <errno.h>
 #include <math.h>
@@ -338,21 +339,12 @@ s_scratch_put (scrape_parse_t *self, const char *s, size_t n)
 
 /* ---- families --------------------------------------------------------- */
 
-static uint64_t
-s_hash (const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
-}
-
 static size_t
 s_fam_find (scrape_parse_t *self, const char *name, size_t n)
 {
     if (!self->nslots)
         return S_NONE;
-    uint64_t h = s_hash (name, n);
+    uint64_t h = vg_hash_bytes (name, n);
     size_t mask = self->nslots - 1;
     for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
         uint32_t slot = self->slots[i];
@@ -397,7 +389,7 @@ s_fam_add (scrape_parse_t *self, const char *name, size_t n)
     memset (f, 0, sizeof *f);
     f->name_off = self->names_len;
     f->name_len = n;
-    f->hash = s_hash (name, n);
+    f->hash = vg_hash_bytes (name, n);
     memcpy (self->names + self->names_len, name, n);
     self->names[self->names_len + n] = '\0';
     self->names_len += n + 1;
