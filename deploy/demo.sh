@@ -227,6 +227,8 @@ cmd_start() {
 # Written by deploy/demo.sh.
 listen: tcp://127.0.0.1:$port
 database_url: $url
+# Write the newest values every second so vigil status follows the agent closely.
+latest_flush_interval: 1s
 log_level: info
 EOF
     start collector "$collector_bin" "$demo/collector.yaml"
