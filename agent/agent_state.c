@@ -3,13 +3,15 @@
 #include "vg_alloc.h"
 #include "vg_error.h"
 #include "vg_log.h"
+#include "vg_time.h"
 
-#include <czmq.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +25,33 @@ struct agent_state_t {
 };
 
 /* mkdir -p, 0750 for what it creates. */
+/* A random (version 4) UUID and a newline, as the agent's id. */
+static void
+s_new_uuid (char *out, size_t outlen)
+{
+    unsigned char b[16] = {0};
+    size_t got = 0;
+    while (got < sizeof b) {
+        ssize_t n = getrandom (b + got, sizeof b - got, 0);
+        if (n > 0)
+            got += (size_t) n;
+        else if (errno != EINTR)
+            break;
+    }
+    if (got < sizeof b) {
+        /* No entropy source: time and pid still make a clash unlikely. */
+        uint64_t t = (uint64_t) vg_now_ms () ^ ((uint64_t) getpid () << 40);
+        for (size_t i = 0; i < sizeof b; i++)
+            b[i] ^= (unsigned char) (t >> (8 * (i % 8)));
+    }
+    b[6] = (unsigned char) ((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char) ((b[8] & 0x3f) | 0x80);
+    snprintf (out, outlen,
+              "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\n", b[0], b[1],
+              b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+              b[15]);
+}
+
 static int
 s_mkdirs (const char *dir)
 {
@@ -160,10 +189,8 @@ s_load_id (agent_state_t *self, char *err, size_t errlen)
             rc = VG_EINVAL;
         }
     } else if (rc == VG_ENOTFOUND) {
-        zuuid_t *uuid = zuuid_new ();
         char text[64];
-        snprintf (text, sizeof text, "%s\n", zuuid_str_canonical (uuid));
-        zuuid_destroy (&uuid);
+        s_new_uuid (text, sizeof text);
         /* The reservation file exists before the id does, so that an id
          * without one means it was lost (see s_load_seq). */
         char seq[32];
