@@ -26,8 +26,8 @@ extern const agent_input_plugin_t in_system_plugin;
 /* ---- looking samples up in a batch ------------------------------------ */
 
 /* Does series s carry label key=value? */
-static int s_has_label (const vg_batch_t *b, const vg_series_t *s, const char *key,
-                        const char *value)
+static int
+s_has_label (const vg_batch_t *b, const vg_series_t *s, const char *key, const char *value)
 {
     for (uint32_t i = 0; i < s->nlabels; i++)
         if (strcmp (b->strings[s->labels[2 * i]], key) == 0 &&
@@ -39,7 +39,8 @@ static int s_has_label (const vg_batch_t *b, const vg_series_t *s, const char *k
 /* The number of samples of metric name carrying every label of the
  * NULL-terminated key, value, ... list (and, when exact, no other label);
  * *value receives the last one's value. */
-static size_t s_lookup (const vg_batch_t *b, const char *name, int exact, double *value, ...)
+static size_t
+s_lookup (const vg_batch_t *b, const char *name, int exact, double *value, ...)
 {
     const char *want[16];
     size_t nwant = 0;
@@ -74,8 +75,9 @@ static size_t s_lookup (const vg_batch_t *b, const char *name, int exact, double
 /* The value of the one sample of name with exactly these labels; fails the
  * test when there is none or more than one. */
 #define GET(b, name, ...) s_get (__FILE__, __LINE__, (b), (name), __VA_ARGS__)
-static double s_get (const char *file, int line, const vg_batch_t *b, const char *name,
-                     const char *k1, const char *v1, const char *k2, const char *v2)
+static double
+s_get (const char *file, int line, const vg_batch_t *b, const char *name, const char *k1,
+       const char *v1, const char *k2, const char *v2)
 {
     double v = NAN;
     size_t n = s_lookup (b, name, 1, &v, k1, v1, k2, v2, NULL);
@@ -92,7 +94,8 @@ static double s_get (const char *file, int line, const vg_batch_t *b, const char
 #define COUNT1(b, name, k, v) s_lookup ((b), (name), 0, NULL, (k), (v), NULL)
 
 /* How many samples have a metric name ending in suffix. */
-static size_t s_count_suffix (const vg_batch_t *b, const char *suffix)
+static size_t
+s_count_suffix (const vg_batch_t *b, const char *suffix)
 {
     size_t n = 0, sl = strlen (suffix);
     for (size_t i = 0; i < b->nsamples; i++) {
@@ -105,7 +108,8 @@ static size_t s_count_suffix (const vg_batch_t *b, const char *suffix)
 }
 
 /* The sum of the values of samples whose metric name ends in suffix. */
-static double s_sum_suffix (const vg_batch_t *b, const char *suffix)
+static double
+s_sum_suffix (const vg_batch_t *b, const char *suffix)
 {
     double sum = 0;
     size_t sl = strlen (suffix);
@@ -127,7 +131,8 @@ typedef struct {
     char err[512];
 } harness_t;
 
-static const vg_option_t *s_option (const char *name)
+static const vg_option_t *
+s_option (const char *name)
 {
     for (const vg_option_t *o = in_system_plugin.options; o->name; o++)
         if (strcmp (o->name, name) == 0)
@@ -135,7 +140,8 @@ static const vg_option_t *s_option (const char *name)
     TEST_FAIL ("no option %s", name);
 }
 
-static void s_set_root (harness_t *h, const char *root)
+static void
+s_set_root (harness_t *h, const char *root)
 {
     char **field = (char **)((char *)h->ctx + s_option ("root")->offset);
     free (*field);
@@ -145,7 +151,8 @@ static void s_set_root (harness_t *h, const char *root)
 /* Starts an instance configured by yaml (the keys of its agent.yaml entry
  * other than type/name/interval/labels), through the real option parser;
  * yaml may be NULL for the defaults. root overrides the root option. */
-static void s_start_yaml (harness_t *h, const char *root, const char *yaml)
+static void
+s_start_yaml (harness_t *h, const char *root, const char *yaml)
 {
     memset (h, 0, sizeof *h);
     h->ctx = vg_calloc (1, in_system_plugin.ctx_size);
@@ -170,13 +177,15 @@ static void s_start_yaml (harness_t *h, const char *root, const char *yaml)
     h->sink = agent_sink_new (h->batch, 0, NULL, 0);
 }
 
-static void s_start (harness_t *h, const char *root)
+static void
+s_start (harness_t *h, const char *root)
 {
     s_start_yaml (h, root, NULL);
 }
 
 /* Collects into a fresh batch at now_ms; returns the collect's code. */
-static int s_collect (harness_t *h, int64_t now_ms)
+static int
+s_collect (harness_t *h, int64_t now_ms)
 {
     vg_batch_clear (h->batch);
     agent_sink_retarget (h->sink, h->batch, now_ms);
@@ -184,7 +193,8 @@ static int s_collect (harness_t *h, int64_t now_ms)
     return in_system_plugin.collect (h->ctx, h->sink, now_ms, h->err, sizeof h->err);
 }
 
-static void s_stop (harness_t *h)
+static void
+s_stop (harness_t *h)
 {
     in_system_plugin.fini (h->ctx);
     vg_config_free_fields (in_system_plugin.options, h->ctx);
@@ -193,7 +203,8 @@ static void s_stop (harness_t *h)
     vg_batch_destroy (&h->batch);
 }
 
-static char *s_fixture (const char *name)
+static char *
+s_fixture (const char *name)
 {
     const char *dir = getenv ("VIGIL_FIXTURES");
     if (!dir)
@@ -203,7 +214,8 @@ static char *s_fixture (const char *name)
 
 /* ---- parsers on text written here ------------------------------------- */
 
-static void test_parse_stat (void)
+static void
+test_parse_stat (void)
 {
     /* guest (9th) and guest_nice (10th) are inside user and nice already */
     const char *text = "cpu  100 5 50 1000 20 3 7 2 40 1\n"
@@ -245,7 +257,8 @@ static void test_parse_stat (void)
     in_system_parse_stat_free (&copy);
 }
 
-static void test_parse_meminfo (void)
+static void
+test_parse_meminfo (void)
 {
     in_system_mem_t mem;
     ASSERT_EQ (in_system_parse_meminfo (&mem, "MemTotal:  1000 kB\nMemFree:  100 kB\n"
@@ -269,7 +282,8 @@ static void test_parse_meminfo (void)
     ASSERT_EQ (in_system_parse_meminfo (&mem, "MemFree: 100 kB\n"), VG_EINVAL);
 }
 
-static void test_parse_loadavg (void)
+static void
+test_parse_loadavg (void)
 {
     in_system_load_t load;
     ASSERT_EQ (in_system_parse_loadavg (&load, "0.56 0.21 12.08 4/124 12669\n"), VG_OK);
@@ -282,7 +296,8 @@ static void test_parse_loadavg (void)
     ASSERT_EQ (in_system_parse_loadavg (&load, "junk"), VG_EINVAL);
 }
 
-static void test_parse_mounts (void)
+static void
+test_parse_mounts (void)
 {
     char line[] = "/dev/sda1 /mnt/my\\040disk\\134x ext4 rw,relatime 0 0";
     in_system_mount_t m;
@@ -300,7 +315,8 @@ static void test_parse_mounts (void)
     ASSERT_STR_EQ (odd, "a\\09b\\");
 }
 
-static void test_parse_devices (void)
+static void
+test_parse_devices (void)
 {
     in_system_dev_t dev;
     char disk[] = " 254       0 vda 34950 8539 3449290 15726 23420 9506 4212952 11537 0 9296 "
@@ -339,14 +355,16 @@ static void test_parse_devices (void)
 /* ---- the captured trees ----------------------------------------------- */
 
 /* Metrics that need two readings. */
-static size_t s_count_rates (const vg_batch_t *b)
+static size_t
+s_count_rates (const vg_batch_t *b)
 {
     return s_count_suffix (b, "_per_second") + COUNT (b, "system_cpu_percent") +
            COUNT (b, "system_cpu_mode_percent") + COUNT (b, "system_diskio_busy_percent");
 }
 
 /* A disk metric of "/" in the trees: "/dev/vda / ext4" in proc/mounts. */
-static double s_root_disk (const vg_batch_t *b, const char *name)
+static double
+s_root_disk (const vg_batch_t *b, const char *name)
 {
     double v = NAN;
     size_t n =
@@ -358,8 +376,8 @@ static double s_root_disk (const vg_batch_t *b, const char *name)
 
 /* Disk usage of "/" in the tree, against statvfs taken here around the
  * collect (the filesystem is live, so free space may move a little). */
-static void s_check_root_usage (const vg_batch_t *b, const struct statvfs *before,
-                                const struct statvfs *after)
+static void
+s_check_root_usage (const vg_batch_t *b, const struct statvfs *before, const struct statvfs *after)
 {
     double frsize = (double)before->f_frsize;
     double total = (double)before->f_blocks * frsize;
@@ -381,7 +399,8 @@ static void s_check_root_usage (const vg_batch_t *b, const struct statvfs *befor
 }
 
 /* What both trees have in common: mounts, their exclusions, counts. */
-static void s_check_mounts (const vg_batch_t *b)
+static void
+s_check_mounts (const vg_batch_t *b)
 {
     /* "/" is listed twice in the mounts file; it is reported once. */
     ASSERT_EQ (COUNT1 (b, "system_disk_total_bytes", "mount", "/"), 1);
@@ -412,7 +431,8 @@ static void s_check_mounts (const vg_batch_t *b)
     ASSERT_NEAR (GET0 (b, "system_memory_total_bytes"), 24684096.0 * 1024, 0);
 }
 
-static void test_fixture_pair (void)
+static void
+test_fixture_pair (void)
 {
     char *proc_a = s_fixture ("proc-a");
     char *proc_b = s_fixture ("proc-b");
@@ -549,7 +569,8 @@ static void test_fixture_pair (void)
 }
 
 /* percpu on, a mount point glob, a device glob that also takes an interface. */
-static void test_fixture_options (void)
+static void
+test_fixture_options (void)
 {
     char *proc_a = s_fixture ("proc-a");
     char *proc_b = s_fixture ("proc-b");
@@ -600,14 +621,16 @@ static void test_fixture_options (void)
 
 /* ---- a tree written here: devices come and go, files go missing -------- */
 
-static void s_write (const char *dir, const char *rel, const char *text)
+static void
+s_write (const char *dir, const char *rel, const char *text)
 {
     char *path = vg_asprintf ("%s/%s", dir, rel);
     test_write_file (path, text);
     free (path);
 }
 
-static void s_net (const char *dir, const char *eth0, const char *other)
+static void
+s_net (const char *dir, const char *eth0, const char *other)
 {
     char *text = vg_asprintf ("Inter-|   Receive |  Transmit\n"
                               " face |bytes    packets|bytes\n"
@@ -618,7 +641,8 @@ static void s_net (const char *dir, const char *eth0, const char *other)
     free (text);
 }
 
-static void test_devices_come_and_go (void)
+static void
+test_devices_come_and_go (void)
 {
     char *dir = test_tmpdir ("in_system_devices");
     char *sub = vg_asprintf ("%s/proc", dir);
@@ -693,7 +717,8 @@ static void test_devices_come_and_go (void)
 }
 
 /* Mistakes in agent.yaml are reported with the line and key. */
-static void test_bad_options (void)
+static void
+test_bad_options (void)
 {
     char err[512];
     void *ctx = vg_calloc (1, in_system_plugin.ctx_size);
@@ -724,7 +749,8 @@ static void test_bad_options (void)
 
 /* The real /proc of the machine running the test: sane values, and memory
  * as sysinfo(2) sees it. */
-static void test_live_host (void)
+static void
+test_live_host (void)
 {
     harness_t h;
     s_start (&h, "/");
@@ -762,7 +788,8 @@ static void test_live_host (void)
     s_stop (&h);
 }
 
-int main (void)
+int
+main (void)
 {
     test_parse_stat ();
     test_parse_meminfo ();
