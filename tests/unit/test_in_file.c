@@ -2,16 +2,14 @@
  *  test sets, with the collect's time set too, so every age is exact.
  */
 #include "agent_input.h"
-#include "agent_sink.h"
 #include "test_assert.h"
+#include "test_batch.h"
 #include "test_proc.h"
 #include "vg_alloc.h"
 #include "vg_batch.h"
-#include "vg_config.h"
 #include "vg_error.h"
 
 #include <fcntl.h>
-#include <stdarg.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,93 +19,25 @@ extern const agent_input_plugin_t in_file_plugin;
 #define NOW_S  1700000000LL
 #define NOW_MS (NOW_S * 1000)
 
-typedef struct {
-    void *ctx;
-    vg_batch_t *batch;
-    agent_sink_t *sink;
-    char err[512];
-} harness_t;
+static const agent_input_env_t s_env = {.instance = "backups", .interval_ms = 60000};
 
 static int
-s_configure (harness_t *h, const char *yaml)
+s_configure (test_input_t *h, const char *yaml)
 {
-    memset (h, 0, sizeof *h);
-    h->ctx = vg_calloc (1, in_file_plugin.ctx_size);
-    vg_config_t *cfg = vg_config_load_string ("agent.yaml", yaml, h->err, sizeof h->err);
-    if (!cfg)
-        TEST_FAIL ("yaml: %s", h->err);
-    int rc = vg_config_apply (cfg, vg_config_root (cfg), in_file_plugin.options, NULL, h->ctx,
-                              "inputs[0]", h->err, sizeof h->err);
-    vg_config_destroy (&cfg);
-    return rc;
-}
-
-static void s_start (harness_t *h, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
-
-static void
-s_start (harness_t *h, const char *fmt, ...)
-{
-    char yaml[2048];
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (yaml, sizeof yaml, fmt, ap);
-    va_end (ap);
-    if (s_configure (h, yaml) != VG_OK)
-        TEST_FAIL ("options: %s", h->err);
-    agent_input_env_t env = {.instance = "backups", .state_dir = NULL, .interval_ms = 60000};
-    if (in_file_plugin.init (h->ctx, &env, h->err, sizeof h->err) != VG_OK)
-        TEST_FAIL ("init: %s", h->err);
-    h->batch = vg_batch_new ("test-agent", "test-host");
-    h->sink = agent_sink_new (h->batch, 0, NULL, 0);
-}
-
-static void
-s_collect (harness_t *h, int64_t now_ms)
-{
-    vg_batch_clear (h->batch);
-    agent_sink_retarget (h->sink, h->batch, now_ms);
-    h->err[0] = '\0';
-    int rc = in_file_plugin.collect (h->ctx, h->sink, now_ms, h->err, sizeof h->err);
-    if (rc != VG_OK)
-        TEST_FAIL ("collect: %s (%d)", h->err, rc);
-}
-
-static void
-s_stop (harness_t *h)
-{
-    if (h->batch)
-        in_file_plugin.fini (h->ctx);
-    vg_config_free_fields (in_file_plugin.options, h->ctx);
-    free (h->ctx);
-    agent_sink_destroy (&h->sink);
-    vg_batch_destroy (&h->batch);
+    return test_input_configure (h, &in_file_plugin, yaml);
 }
 
 /* The samples named name whose path label is path; *value gets the last
  * one's value. */
 static size_t
-s_lookup (const harness_t *h, const char *name, const char *path, double *value)
+s_lookup (const test_input_t *h, const char *name, const char *path, double *value)
 {
-    const vg_batch_t *b = h->batch;
-    size_t found = 0;
-    for (size_t i = 0; i < b->nsamples; i++) {
-        const vg_series_t *s = &b->series[b->sample_series[i]];
-        if (strcmp (b->strings[s->name], name) != 0)
-            continue;
-        ASSERT (s->nlabels >= 1);
-        ASSERT_STR_EQ (b->strings[s->labels[0]], "path");
-        if (strcmp (b->strings[s->labels[1]], path) != 0)
-            continue;
-        found++;
-        if (value)
-            *value = b->sample_value[i];
-    }
-    return found;
+    return test_batch_find (h->batch, name, value, "path", path, NULL);
 }
 
 #define GET(h, name, path) s_get (__LINE__, (h), (name), (path))
 static double
-s_get (int line, const harness_t *h, const char *name, const char *path)
+s_get (int line, const test_input_t *h, const char *name, const char *path)
 {
     double v = NAN;
     size_t n = s_lookup (h, name, path, &v);
@@ -151,9 +81,10 @@ test_globs (void)
     char *brace = vg_asprintf ("%s/{db-1.dump,notes.*}", dir);
     char *none = vg_asprintf ("%s/*.tar", dir);
     char *missing = vg_asprintf ("%s/nosuchdir/*", dir);
-    harness_t h;
-    s_start (&h, "paths: [\"%s\", \"%s\", \"%s\", \"%s\"]\n", dumps, brace, none, missing);
-    s_collect (&h, NOW_MS);
+    test_input_t h;
+    test_input_startf (&h, &in_file_plugin, &s_env, "paths: [\"%s\", \"%s\", \"%s\", \"%s\"]\n",
+                       dumps, brace, none, missing);
+    test_input_collect (&h, NOW_MS);
 
     ASSERT_EQ (GET (&h, "file_count", dumps), 3);
     ASSERT_EQ (GET (&h, "file_size_bytes", dumps), 1000 + 2000 + 300);
@@ -180,26 +111,26 @@ test_globs (void)
 
     /* a new backup is written now; 10 minutes later it is the newest */
     s_make (dir, "db-4.dump", 4000, 0, 0);
-    s_collect (&h, NOW_MS + 600000);
+    test_input_collect (&h, NOW_MS + 600000);
     ASSERT_EQ (GET (&h, "file_count", dumps), 4);
     ASSERT_NEAR (GET (&h, "file_newest_age_seconds", dumps), 600, 1e-9);
     ASSERT_EQ (GET (&h, "file_newest_size_bytes", dumps), 4000);
     ASSERT_NEAR (GET (&h, "file_oldest_age_seconds", dumps), 3 * 86400 + 600, 1e-9);
     ASSERT_EQ (GET (&h, "file_size_bytes", dumps), 7300);
-    s_stop (&h);
+    test_input_stop (&h);
 
     /* the cap: matches come sorted, the first max_files are looked at and
      * the rest are counted as dropped, every collect */
     char *db = vg_asprintf ("%s/db-*", dir);
-    s_start (&h, "paths: \"%s\"\nmax_files: 2\n", db);
-    s_collect (&h, NOW_MS);
+    test_input_startf (&h, &in_file_plugin, &s_env, "paths: \"%s\"\nmax_files: 2\n", db);
+    test_input_collect (&h, NOW_MS);
     ASSERT_EQ (GET (&h, "file_count", db), 2);
     ASSERT_EQ (GET (&h, "file_size_bytes", db), 3000);
     ASSERT_NEAR (GET (&h, "file_oldest_age_seconds", db), 3 * 86400, 1e-9);
     ASSERT_EQ (GET (&h, "file_dropped_total", db), 2);
-    s_collect (&h, NOW_MS);
+    test_input_collect (&h, NOW_MS);
     ASSERT_EQ (GET (&h, "file_dropped_total", db), 4);
-    s_stop (&h);
+    test_input_stop (&h);
 
     free (db);
     free (dumps);
@@ -214,27 +145,27 @@ test_globs (void)
 static void
 test_config (void)
 {
-    harness_t h;
+    test_input_t h;
     ASSERT_EQ (s_configure (&h, "max_files: 5\n"), VG_EINVAL);
     ASSERT_STR_CONTAINS (h.err, "inputs[0].paths: required");
-    s_stop (&h);
+    test_input_stop (&h);
     ASSERT_EQ (s_configure (&h, "paths: [/a]\nmax_files: 0\n"), VG_EINVAL);
     ASSERT_STR_CONTAINS (h.err, "agent.yaml:2: inputs[0].max_files");
-    s_stop (&h);
+    test_input_stop (&h);
     ASSERT_EQ (s_configure (&h, "paths: {a: b}\n"), VG_EINVAL);
     ASSERT_STR_CONTAINS (h.err, "agent.yaml:1: inputs[0].paths");
-    s_stop (&h);
+    test_input_stop (&h);
 
     /* relative patterns would depend on the agent's working directory */
     ASSERT_EQ (s_configure (&h, "paths: [/var/backups/*.gz, \"backups/*.gz\"]\n"), VG_OK);
     agent_input_env_t env = {.instance = "x"};
     ASSERT_EQ (in_file_plugin.init (h.ctx, &env, h.err, sizeof h.err), VG_EINVAL);
     ASSERT_STR_CONTAINS (h.err, "paths[1]: \"backups/*.gz\" is not an absolute path");
-    s_stop (&h);
+    test_input_stop (&h);
     ASSERT_EQ (s_configure (&h, "paths: []\n"), VG_OK);
     ASSERT_EQ (in_file_plugin.init (h.ctx, &env, h.err, sizeof h.err), VG_EINVAL);
     ASSERT_STR_CONTAINS (h.err, "at least one");
-    s_stop (&h);
+    test_input_stop (&h);
 
     ASSERT (agent_input_find ("file") == &in_file_plugin);
 }

@@ -5,12 +5,11 @@
  *  input sent and how many requests each collect made.
  */
 #include "agent_input.h"
-#include "agent_sink.h"
 #include "test_assert.h"
+#include "test_batch.h"
 #include "test_proc.h"
 #include "vg_alloc.h"
 #include "vg_batch.h"
-#include "vg_config.h"
 #include "vg_error.h"
 
 #include <signal.h>
@@ -129,41 +128,25 @@ s_last_requests (const server_t *srv, size_t n)
 
 /* ---- one check -------------------------------------------------------- */
 
-typedef struct {
-    const char *name;
-    void *ctx;
-    vg_batch_t *batch;
-    agent_sink_t *sink;
-    char err[512];
-} check_t;
-
 static int
-s_configure (check_t *c, const char *yaml)
+s_configure (test_input_t *c, const char *yaml)
 {
-    memset (c, 0, sizeof *c);
-    c->ctx = vg_calloc (1, in_http_plugin.ctx_size);
-    vg_config_t *cfg = vg_config_load_string ("agent.yaml", yaml, c->err, sizeof c->err);
-    if (!cfg)
-        TEST_FAIL ("yaml: %s", c->err);
-    int rc = vg_config_apply (cfg, vg_config_root (cfg), in_http_plugin.options, NULL, c->ctx,
-                              "inputs[0]", c->err, sizeof c->err);
-    vg_config_destroy (&cfg);
-    return rc;
+    return test_input_configure (c, &in_http_plugin, yaml);
 }
 
+/* Inits the check as instance name, run every interval_ms. */
 static int
-s_init (check_t *c, const char *name, int64_t interval_ms)
+s_init (test_input_t *c, const char *name, int64_t interval_ms)
 {
     agent_input_env_t env = {.instance = name, .state_dir = NULL, .interval_ms = interval_ms};
-    c->name = name;
-    return in_http_plugin.init (c->ctx, &env, c->err, sizeof c->err);
+    return test_input_init (c, &env);
 }
 
-static void s_start (check_t *c, const char *name, int64_t interval_ms, const char *fmt, ...)
+static void s_start (test_input_t *c, const char *name, int64_t interval_ms, const char *fmt, ...)
     __attribute__ ((format (printf, 4, 5)));
 
 static void
-s_start (check_t *c, const char *name, int64_t interval_ms, const char *fmt, ...)
+s_start (test_input_t *c, const char *name, int64_t interval_ms, const char *fmt, ...)
 {
     char yaml[2048];
     va_list ap;
@@ -174,52 +157,31 @@ s_start (check_t *c, const char *name, int64_t interval_ms, const char *fmt, ...
         TEST_FAIL ("options: %s", c->err);
     if (s_init (c, name, interval_ms) != VG_OK)
         TEST_FAIL ("init: %s", c->err);
-    c->batch = vg_batch_new ("test-agent", "test-host");
-    c->sink = agent_sink_new (c->batch, 0, NULL, 0);
 }
 
+/* Collects with a fixed time stamp; fails the test on an error. */
 static void
-s_collect (check_t *c)
+s_collect (test_input_t *c)
 {
-    vg_batch_clear (c->batch);
-    int64_t now = 1700000000000LL;
-    agent_sink_retarget (c->sink, c->batch, now);
-    c->err[0] = '\0';
-    int rc = in_http_plugin.collect (c->ctx, c->sink, now, c->err, sizeof c->err);
-    if (rc != VG_OK)
-        TEST_FAIL ("collect %s: %s (%d)", c->name, c->err, rc);
-}
-
-static void
-s_stop (check_t *c)
-{
-    if (c->batch)
-        in_http_plugin.fini (c->ctx);
-    vg_config_free_fields (in_http_plugin.options, c->ctx);
-    free (c->ctx);
-    agent_sink_destroy (&c->sink);
-    vg_batch_destroy (&c->batch);
+    test_input_collect (c, 1700000000000LL);
 }
 
 static const char *
 s_label (const vg_batch_t *b, const vg_series_t *s, const char *key)
 {
-    for (uint32_t i = 0; i < s->nlabels; i++)
-        if (strcmp (b->strings[s->labels[2 * i]], key) == 0)
-            return b->strings[s->labels[2 * i + 1]];
-    return NULL;
+    return test_batch_label (b, s, key);
 }
 
 /* How many samples named name the last collect made; *value gets the last
  * one's. Every series must carry check=<the instance> and a url. */
 static size_t
-s_lookup (const check_t *c, const char *name, double *value)
+s_lookup (const test_input_t *c, const char *name, double *value)
 {
     const vg_batch_t *b = c->batch;
     size_t found = 0;
     for (size_t i = 0; i < b->nsamples; i++) {
         const vg_series_t *s = &b->series[b->sample_series[i]];
-        ASSERT_STR_EQ (s_label (b, s, "check"), c->name);
+        ASSERT_STR_EQ (s_label (b, s, "check"), c->env.instance);
         ASSERT (s_label (b, s, "url"));
         if (strcmp (b->strings[s->name], name) != 0)
             continue;
@@ -232,12 +194,13 @@ s_lookup (const check_t *c, const char *name, double *value)
 
 #define GET(c, name) s_get (__LINE__, (c), (name))
 static double
-s_get (int line, const check_t *c, const char *name)
+s_get (int line, const test_input_t *c, const char *name)
 {
     double v = NAN;
     size_t n = s_lookup (c, name, &v);
     if (n != 1)
-        TEST_FAIL ("line %d: %s{check=\"%s\"}: %zu samples, want 1", line, name, c->name, n);
+        TEST_FAIL ("line %d: %s{check=\"%s\"}: %zu samples, want 1", line, name, c->env.instance,
+                   n);
     return v;
 }
 
@@ -248,12 +211,12 @@ s_get (int line, const check_t *c, const char *name)
 static void
 s_expect_config_error (const char *yaml, const char *want)
 {
-    check_t c;
+    test_input_t c;
     int rc = s_configure (&c, yaml);
     if (rc != VG_EINVAL)
         TEST_FAIL ("%s: accepted, want an error with \"%s\"", yaml, want);
     ASSERT_STR_CONTAINS (c.err, want);
-    s_stop (&c);
+    test_input_stop (&c);
 }
 
 static void
@@ -285,21 +248,20 @@ test_config (void)
     s_expect_config_error ("url: http://x/\nbogus: 1\n", "inputs[0].bogus");
 
     /* good ones, in every form */
-    check_t c;
+    test_input_t c;
     ASSERT_EQ (s_configure (&c, "url: https://user:pw@example.com:8443/health?x=1\n"
                                 "expect_status: [204, 3xx, 200-201]\nheaders: {}\n"),
                VG_OK);
     ASSERT_EQ (s_init (&c, "ok", 10000), VG_OK);
-    in_http_plugin.fini (c.ctx);
-    s_stop (&c);
+    test_input_stop (&c);
     ASSERT_EQ (s_configure (&c, "url: http://x/\nexpect_status: 2xx\n"), VG_OK);
-    s_stop (&c);
+    test_input_stop (&c);
 
     /* a round blocks the agent for up to the timeout: never past an interval */
     ASSERT_EQ (s_configure (&c, "url: http://x/\ntimeout: 20s\n"), VG_OK);
     ASSERT_EQ (s_init (&c, "slow", 10000), VG_EINVAL);
     ASSERT_STR_CONTAINS (c.err, "timeout: 20000 ms is longer than the interval (10000 ms)");
-    s_stop (&c);
+    test_input_stop (&c);
 
     ASSERT (agent_input_find ("http") == &in_http_plugin);
 }
@@ -308,7 +270,7 @@ static void
 test_status_and_body (void)
 {
     int port = s_plain.port;
-    check_t ok, nomatch, err500, want500;
+    test_input_t ok, nomatch, err500, want500;
     s_start (&ok, "health", 10000,
              "url: http://127.0.0.1:%d/health?body=status%%3A%%20all%%20good\n"
              "body_regex: \"status: all (good|fine)\"\n",
@@ -338,7 +300,7 @@ test_status_and_body (void)
     ASSERT_STR_CONTAINS (req, "\"path\": \"/health\"");
     ASSERT_STR_CONTAINS (req, "\"user-agent\": \"vigil-agent/");
     free (req);
-    s_stop (&ok);
+    test_input_stop (&ok);
 
     /* a 200 whose body does not say what it should is down */
     s_start (&nomatch, "health", 10000,
@@ -350,7 +312,7 @@ test_status_and_body (void)
     ASSERT_EQ (GET (&nomatch, "http_status_code"), 200);
     ASSERT_EQ (GET (&nomatch, "http_body_match"), 0);
     ASSERT_EQ (GET (&nomatch, "http_errors_total"), 0);
-    s_stop (&nomatch);
+    test_input_stop (&nomatch);
 
     /* a 500 is an answer (status 500, up 0), not an error */
     s_start (&err500, "api", 10000, "url: http://127.0.0.1:%d/api?status=500&body=boom\n", port);
@@ -360,7 +322,7 @@ test_status_and_body (void)
     ASSERT_EQ (GET (&err500, "http_response_bytes"), 4);
     ASSERT_EQ (GET (&err500, "http_errors_total"), 0);
     ASSERT (!HAS (&err500, "http_body_match"));
-    s_stop (&err500);
+    test_input_stop (&err500);
 
     /* unless 500 is what the check expects */
     s_start (&want500, "api", 10000,
@@ -368,14 +330,14 @@ test_status_and_body (void)
     s_collect (&want500);
     ASSERT_EQ (GET (&want500, "http_up"), 1);
     ASSERT_EQ (GET (&want500, "http_status_code"), 503);
-    s_stop (&want500);
+    test_input_stop (&want500);
 }
 
 static void
 test_down (void)
 {
     /* a target slower than the timeout: down, counted as an error */
-    check_t slow;
+    test_input_t slow;
     s_start (&slow, "slow", 10000,
              "url: http://127.0.0.1:%d/slow?delay_ms=3000\ntimeout: 300ms\n"
              "body_regex: ok\n",
@@ -391,25 +353,25 @@ test_down (void)
     s_collect (&slow);
     ASSERT_EQ (GET (&slow, "http_up"), 0);
     ASSERT_EQ (GET (&slow, "http_errors_total"), 2);
-    s_stop (&slow);
+    test_input_stop (&slow);
 
     /* nothing listens on the port: down, not an input error */
-    check_t refused;
+    test_input_t refused;
     int port = test_free_port ();
     s_start (&refused, "refused", 10000, "url: http://127.0.0.1:%d/health\n", port);
     s_collect (&refused);
     ASSERT_EQ (GET (&refused, "http_up"), 0);
     ASSERT_EQ (GET (&refused, "http_status_code"), 0);
     ASSERT_EQ (GET (&refused, "http_errors_total"), 1);
-    s_stop (&refused);
+    test_input_stop (&refused);
 
     /* a name that does not resolve: the same */
-    check_t nxdomain;
+    test_input_t nxdomain;
     s_start (&nxdomain, "nxdomain", 10000, "url: http://vigil-test.invalid/health\ntimeout: 5s\n");
     s_collect (&nxdomain);
     ASSERT_EQ (GET (&nxdomain, "http_up"), 0);
     ASSERT_EQ (GET (&nxdomain, "http_errors_total"), 1);
-    s_stop (&nxdomain);
+    test_input_stop (&nxdomain);
 }
 
 static void
@@ -418,7 +380,7 @@ test_post (void)
     /* the checklists' "does a chat request work": POST with a JSON body and a
      * token from the environment */
     setenv ("VIGIL_TEST_HTTP_TOKEN", "Bearer s3cret", 1);
-    check_t chat;
+    test_input_t chat;
     size_t before = s_requests (&s_plain);
     s_start (&chat, "chat", 10000,
              "url: http://127.0.0.1:%d/chat?body=%%7B%%22reply%%22%%3A%%22hello%%22%%7D\n"
@@ -441,21 +403,21 @@ test_post (void)
     ASSERT_STR_CONTAINS (req, "\"content-type\": \"application/json\"");
     ASSERT_STR_CONTAINS (req, "\"content-length\": \"17\"");
     free (req);
-    s_stop (&chat);
+    test_input_stop (&chat);
     unsetenv ("VIGIL_TEST_HTTP_TOKEN");
 
     /* HEAD: no body; another method with a body */
-    check_t head, put;
+    test_input_t head, put;
     s_start (&head, "head", 10000, "url: http://127.0.0.1:%d/h\nmethod: HEAD\n", s_plain.port);
     s_collect (&head);
     ASSERT_EQ (GET (&head, "http_up"), 1);
     ASSERT_EQ (GET (&head, "http_response_bytes"), 0);
-    s_stop (&head);
+    test_input_stop (&head);
     s_start (&put, "put", 10000, "url: http://127.0.0.1:%d/p\nmethod: PUT\nbody: x=1\n",
              s_plain.port);
     s_collect (&put);
     ASSERT_EQ (GET (&put, "http_up"), 1);
-    s_stop (&put);
+    test_input_stop (&put);
     req = s_last_requests (&s_plain, 2);
     ASSERT_STR_CONTAINS (req, "\"method\": \"HEAD\"");
     ASSERT_STR_CONTAINS (req, "\"method\": \"PUT\"");
@@ -466,7 +428,7 @@ test_post (void)
 static void
 test_redirects (void)
 {
-    check_t c;
+    test_input_t c;
     char *url = vg_asprintf (
         "http://127.0.0.1:%d/old?status=301&header=Location:/new%%3Fbody%%3Dmoved", s_plain.port);
 
@@ -475,12 +437,12 @@ test_redirects (void)
     s_collect (&c);
     ASSERT_EQ (GET (&c, "http_status_code"), 301);
     ASSERT_EQ (GET (&c, "http_up"), 1);
-    s_stop (&c);
+    test_input_stop (&c);
 
     s_start (&c, "old", 10000, "url: %s\nexpect_status: [200]\n", url);
     s_collect (&c);
     ASSERT_EQ (GET (&c, "http_up"), 0);
-    s_stop (&c);
+    test_input_stop (&c);
 
     /* followed: the final answer counts */
     s_start (&c, "old", 10000,
@@ -489,7 +451,7 @@ test_redirects (void)
     ASSERT_EQ (GET (&c, "http_status_code"), 200);
     ASSERT_EQ (GET (&c, "http_body_match"), 1);
     ASSERT_EQ (GET (&c, "http_up"), 1);
-    s_stop (&c);
+    test_input_stop (&c);
     free (url);
 }
 
@@ -497,7 +459,7 @@ static void
 test_max_body (void)
 {
     /* body_regex sees the first max_body bytes; a longer body is counted */
-    check_t head, tail;
+    test_input_t head, tail;
     s_start (&head, "big", 10000,
              "url: http://127.0.0.1:%d/big?body=abcdefgh\nmax_body: 4\nbody_regex: ^abcd\n",
              s_plain.port);
@@ -508,7 +470,7 @@ test_max_body (void)
     ASSERT_EQ (GET (&head, "http_dropped_total"), 1);
     s_collect (&head);
     ASSERT_EQ (GET (&head, "http_dropped_total"), 2);
-    s_stop (&head);
+    test_input_stop (&head);
 
     s_start (&tail, "big", 10000,
              "url: http://127.0.0.1:%d/big?body=abcdefgh\nmax_body: 4\nbody_regex: efgh\n",
@@ -516,14 +478,14 @@ test_max_body (void)
     s_collect (&tail);
     ASSERT_EQ (GET (&tail, "http_body_match"), 0);
     ASSERT_EQ (GET (&tail, "http_up"), 0);
-    s_stop (&tail);
+    test_input_stop (&tail);
 }
 
 static void
 test_https (void)
 {
     int port = s_tls.port;
-    check_t insecure, pinned, strict;
+    test_input_t insecure, pinned, strict;
 
     /* not verified: still measured, certificate included */
     s_start (&insecure, "tls", 10000, "url: https://127.0.0.1:%d/health\ntls_verify: false\n",
@@ -540,7 +502,7 @@ test_https (void)
     s_collect (&insecure);
     ASSERT (GET (&insecure, "http_tls_seconds") > 0);
     ASSERT (HAS (&insecure, "http_tls_cert_expiry_days"));
-    s_stop (&insecure);
+    test_input_stop (&insecure);
 
     /* verified against the certificate itself as the CA */
     s_start (&pinned, "tls", 10000, "url: https://127.0.0.1:%d/health\nca_file: \"%s\"\n", port,
@@ -551,10 +513,10 @@ test_https (void)
     if (!(days > 29.0 && days <= 30.0))
         TEST_FAIL ("http_tls_cert_expiry_days %.6f, want (29, 30]", days);
     ASSERT_EQ (GET (&pinned, "http_errors_total"), 0);
-    s_stop (&pinned);
+    test_input_stop (&pinned);
 
     /* followed from http to https: the certificate of where it ended */
-    check_t upgrade;
+    test_input_t upgrade;
     s_start (&upgrade, "upgrade", 10000,
              "url: http://127.0.0.1:%d/r?status=302&header=Location:https://127.0.0.1:%d/health\n"
              "follow_redirects: true\ntls_verify: false\n",
@@ -565,21 +527,21 @@ test_https (void)
     days = GET (&upgrade, "http_tls_cert_expiry_days");
     if (!(days > 29.0 && days <= 30.0))
         TEST_FAIL ("http_tls_cert_expiry_days %.6f, want (29, 30]", days);
-    s_stop (&upgrade);
+    test_input_stop (&upgrade);
 
     /* verified against the system's CAs: a self-signed certificate is down */
     s_start (&strict, "tls", 10000, "url: https://127.0.0.1:%d/health\n", port);
     s_collect (&strict);
     ASSERT_EQ (GET (&strict, "http_up"), 0);
     ASSERT_EQ (GET (&strict, "http_errors_total"), 1);
-    s_stop (&strict);
+    test_input_stop (&strict);
 }
 
 static void
 test_concurrent (void)
 {
     /* three checks of a 1 s target go out in the first collect, at once */
-    check_t c[3];
+    test_input_t c[3];
     static const char *names[] = {"slow-a", "slow-b", "slow-c"};
     for (int i = 0; i < 3; i++)
         s_start (&c[i], names[i], 60000, "url: http://127.0.0.1:%d/%s?delay_ms=1000\n",
@@ -611,11 +573,11 @@ test_concurrent (void)
     for (int i = 0; i < 3; i++)
         ASSERT_EQ (GET (&c[i], "http_up"), 1);
     for (int i = 0; i < 3; i++)
-        s_stop (&c[i]);
+        test_input_stop (&c[i]);
 
     /* a result left waiting longer than its check's interval is stale: the
      * check's collect asks again */
-    check_t lead, quick;
+    test_input_t lead, quick;
     s_start (&lead, "lead", 60000, "url: http://127.0.0.1:%d/lead\n", s_plain.port);
     s_start (&quick, "quick", 500, "url: http://127.0.0.1:%d/quick\ntimeout: 400ms\n",
              s_plain.port);
@@ -636,8 +598,8 @@ test_concurrent (void)
     s_collect (&quick);
     ASSERT_EQ (s_requests (&s_plain), before + 5);
     ASSERT_EQ (GET (&quick, "http_up"), 1);
-    s_stop (&lead);
-    s_stop (&quick);
+    test_input_stop (&lead);
+    test_input_stop (&quick);
 }
 
 int

@@ -4,12 +4,11 @@
  *  and the input's own metrics.
  */
 #include "agent_input.h"
-#include "agent_sink.h"
 #include "test_assert.h"
+#include "test_batch.h"
 #include "test_proc.h"
 #include "vg_alloc.h"
 #include "vg_batch.h"
-#include "vg_config.h"
 #include "vg_error.h"
 
 #include <fcntl.h>
@@ -20,14 +19,6 @@
 extern const agent_input_plugin_t in_logtail_plugin;
 
 #define NOW_MS 1700000000000LL
-
-typedef struct {
-    void *ctx;
-    vg_batch_t *batch;
-    agent_sink_t *sink;
-    char err[1024];
-    int started;
-} harness_t;
 
 static char *s_vformat (const char *fmt, va_list ap) __attribute__ ((format (printf, 1, 0)));
 
@@ -40,106 +31,52 @@ s_vformat (const char *fmt, va_list ap)
 }
 
 /* Parses the input's options from yaml; returns the rc, message in h->err. */
-static int s_configure (harness_t *h, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+static int s_configure (test_input_t *h, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
 
 static int
-s_configure (harness_t *h, const char *fmt, ...)
+s_configure (test_input_t *h, const char *fmt, ...)
 {
-    memset (h, 0, sizeof *h);
     va_list ap;
     va_start (ap, fmt);
     char *yaml = s_vformat (fmt, ap);
     va_end (ap);
-    h->ctx = vg_calloc (1, in_logtail_plugin.ctx_size);
-    vg_config_t *cfg = vg_config_load_string ("agent.yaml", yaml, h->err, sizeof h->err);
+    int rc = test_input_configure (h, &in_logtail_plugin, yaml);
     free (yaml);
-    if (!cfg)
-        TEST_FAIL ("yaml: %s", h->err);
-    int rc = vg_config_apply (cfg, vg_config_root (cfg), in_logtail_plugin.options, NULL, h->ctx,
-                              "inputs[0]", h->err, sizeof h->err);
-    vg_config_destroy (&cfg);
     return rc;
-}
-
-static void
-s_free (harness_t *h)
-{
-    if (h->started)
-        in_logtail_plugin.fini (h->ctx);
-    vg_config_free_fields (in_logtail_plugin.options, h->ctx);
-    free (h->ctx);
-    agent_sink_destroy (&h->sink);
-    vg_batch_destroy (&h->batch);
-    memset (h, 0, sizeof *h);
 }
 
 static int
-s_init (harness_t *h, const char *state_dir)
+s_init (test_input_t *h, const char *state_dir)
 {
     agent_input_env_t env = {.instance = "api", .state_dir = state_dir, .interval_ms = 10000};
-    int rc = in_logtail_plugin.init (h->ctx, &env, h->err, sizeof h->err);
-    h->started = rc == VG_OK;
-    h->batch = vg_batch_new ("test-agent", "test-host");
-    h->sink = agent_sink_new (h->batch, NOW_MS, NULL, 0);
-    return rc;
+    return test_input_init (h, &env);
 }
 
-static void s_start (harness_t *h, const char *state_dir, const char *fmt, ...)
+static void s_start (test_input_t *h, const char *state_dir, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
 
 static void
-s_start (harness_t *h, const char *state_dir, const char *fmt, ...)
+s_start (test_input_t *h, const char *state_dir, const char *fmt, ...)
 {
     va_list ap;
     va_start (ap, fmt);
     char *yaml = s_vformat (fmt, ap);
     va_end (ap);
-    if (s_configure (h, "%s", yaml) != VG_OK)
+    if (test_input_configure (h, &in_logtail_plugin, yaml) != VG_OK)
         TEST_FAIL ("options: %s", h->err);
     free (yaml);
     if (s_init (h, state_dir) != VG_OK)
         TEST_FAIL ("init: %s", h->err);
 }
 
-static void
-s_collect (harness_t *h)
-{
-    vg_batch_clear (h->batch);
-    agent_sink_retarget (h->sink, h->batch, NOW_MS);
-    h->err[0] = '\0';
-    int rc = in_logtail_plugin.collect (h->ctx, h->sink, NOW_MS, h->err, sizeof h->err);
-    if (rc != VG_OK)
-        TEST_FAIL ("collect: %s (%d)", h->err, rc);
-}
-
-/* "k=v,k=v", keys ascending, as the batch stores them. */
-static void
-s_labels_text (const vg_batch_t *b, const vg_series_t *s, char *out, size_t outlen)
-{
-    size_t n = 0;
-    out[0] = '\0';
-    for (uint32_t i = 0; i < s->nlabels && n < outlen; i++)
-        n += (size_t)snprintf (out + n, outlen - n, "%s%s=%s", i ? "," : "",
-                               b->strings[s->labels[2 * i]], b->strings[s->labels[2 * i + 1]]);
-}
-
-/* The value of the one sample of name with exactly these labels; NAN if
- * there is none. */
+/* The value of the one sample of name with exactly these labels (k=v,k=v,
+ * keys ascending); NAN if there is none. */
 static double
-s_find (const harness_t *h, const char *name, const char *labels)
+s_find (const test_input_t *h, const char *name, const char *labels)
 {
-    const vg_batch_t *b = h->batch;
     double v = NAN;
-    size_t found = 0;
-    for (size_t i = 0; i < b->nsamples; i++) {
-        const vg_series_t *s = &b->series[b->sample_series[i]];
-        char text[1024];
-        s_labels_text (b, s, text, sizeof text);
-        if (strcmp (b->strings[s->name], name) == 0 && strcmp (text, labels) == 0) {
-            v = b->sample_value[i];
-            found++;
-        }
-    }
+    size_t found = test_batch_find_text (h->batch, name, TEST_KIND_ANY, labels, 0, &v, NULL);
     if (found > 1)
         TEST_FAIL ("%s{%s}: %zu samples", name, labels, found);
     return v;
@@ -147,7 +84,7 @@ s_find (const harness_t *h, const char *name, const char *labels)
 
 #define GET(h, name, labels) s_get (__LINE__, (h), (name), (labels))
 static double
-s_get (int line, const harness_t *h, const char *name, const char *labels)
+s_get (int line, const test_input_t *h, const char *name, const char *labels)
 {
     double v = s_find (h, name, labels);
     if (isnan (v))
@@ -155,18 +92,16 @@ s_get (int line, const harness_t *h, const char *name, const char *labels)
     return v;
 }
 
+/* The distribution of name with exactly these labels; NULL if there is none. */
 static const vg_sketch_t *
-s_dist (const harness_t *h, const char *name, const char *labels)
+s_dist (const test_input_t *h, const char *name, const char *labels)
 {
-    const vg_batch_t *b = h->batch;
-    for (size_t i = 0; i < b->ndists; i++) {
-        const vg_series_t *s = &b->series[b->dists[i].series];
-        char text[1024];
-        s_labels_text (b, s, text, sizeof text);
-        if (strcmp (b->strings[s->name], name) == 0 && strcmp (text, labels) == 0)
-            return b->dists[i].sketch;
-    }
-    return NULL;
+    const vg_sketch_t *sk = NULL;
+    size_t found =
+        test_batch_find_text (h->batch, name, VG_KIND_DISTRIBUTION, labels, 0, NULL, &sk);
+    if (found > 1)
+        TEST_FAIL ("%s{%s}: %zu distributions", name, labels, found);
+    return sk;
 }
 
 static void s_append (const char *path, const char *fmt, ...)
@@ -190,10 +125,10 @@ s_append (const char *path, const char *fmt, ...)
 
 #define CONFIG_FAILS(want, ...)                                                                    \
     do {                                                                                           \
-        harness_t hh_;                                                                             \
+        test_input_t hh_;                                                                          \
         ASSERT_EQ (s_configure (&hh_, __VA_ARGS__), VG_EINVAL);                                    \
         ASSERT_STR_CONTAINS (hh_.err, (want));                                                     \
-        s_free (&hh_);                                                                             \
+        test_input_stop (&hh_);                                                                    \
     } while (0)
 
 static void
@@ -245,17 +180,17 @@ test_config_errors (void)
                   "rules: [{name: a, regex: a}]\n"
                   "max_line: 10\n");
 
-    harness_t h;
+    test_input_t h;
     ASSERT_EQ (s_configure (&h, "paths: [var/log/*.log]\nrules: [{name: a, regex: a}]\n"), VG_OK);
     ASSERT_EQ (s_init (&h, NULL), VG_EINVAL);
     ASSERT_STR_CONTAINS (h.err, "paths[0]: \"var/log/*.log\" is not an absolute path");
-    s_free (&h);
+    test_input_stop (&h);
     ASSERT_EQ (s_configure (&h, "paths: [/x.log]\nrules: [{name: a, regex: a}]\n"
                                 "max_line: 64KiB\nread_budget: 100KiB\n"),
                VG_OK);
     ASSERT_EQ (s_init (&h, NULL), VG_EINVAL);
     ASSERT_STR_CONTAINS (h.err, "read_budget (102400 bytes) must be at least twice max_line");
-    s_free (&h);
+    test_input_stop (&h);
 }
 
 /* ---- following and rules together ------------------------------------- */
@@ -298,9 +233,9 @@ test_collect (void)
     s_json_line (api, "INFO", "/chat", 100, 200); /* before the start: not read */
     s_append (nginx, "%s", "");
 
-    harness_t h;
+    test_input_t h;
     s_start (&h, state, S_CONFIG, dir);
-    s_collect (&h);
+    test_input_collect (&h, NOW_MS);
     ASSERT_NEAR (GET (&h, "logtail_files", "input=api"), 2, 0);
     ASSERT_NEAR (GET (&h, "logtail_lines_total", "input=api"), 0, 0);
     ASSERT (!s_dist (&h, "api_request_seconds", "endpoint=/chat,status=200"));
@@ -319,7 +254,7 @@ test_collect (void)
     memset (pad, 'x', sizeof pad - 1);
     pad[sizeof pad - 1] = '\0';
     s_append (api, "{\"severity\":\"ERROR\",\"msg\":\"%s\"}\n", pad);
-    s_collect (&h);
+    test_input_collect (&h, NOW_MS);
 
     const vg_sketch_t *chat = s_dist (&h, "api_request_seconds", "endpoint=/chat,status=200");
     ASSERT (chat);
@@ -349,7 +284,7 @@ test_collect (void)
     char *rotated = vg_asprintf ("%s/api.log.1", dir);
     ASSERT_EQ (rename (api, rotated), 0);
     s_json_line (api, "INFO", "/chat", 700, 200);
-    s_collect (&h);
+    test_input_collect (&h, NOW_MS);
     chat = s_dist (&h, "api_request_seconds", "endpoint=/chat,status=200");
     ASSERT_EQ (chat->count, 2);
     ASSERT_NEAR (chat->sum, 1.2, 1e-9);
@@ -362,11 +297,11 @@ test_collect (void)
     /* copytruncate of access.log */
     ASSERT_EQ (truncate (nginx, 0), 0);
     s_append (nginx, "1.2.3.4 - - [x] \"GET / HTTP/1.1\" 200 1 \"-\" \"-\"\n");
-    s_collect (&h);
+    test_input_collect (&h, NOW_MS);
     ASSERT_NEAR (GET (&h, "nginx_requests_total", "status=200"), 2, 0);
     ASSERT_NEAR (GET (&h, "logtail_rotations_total", "input=api,kind=truncate"), 1, 0);
     ASSERT_NEAR (GET (&h, "logtail_files", "input=api"), 2, 0); /* the rotated one is closed */
-    s_free (&h);                                                /* fini saves positions */
+    test_input_stop (&h);                                       /* fini saves positions */
 
     /* Restarted: a new context on the same state directory goes on from the
      * saved positions - only what was written meanwhile is read. */
@@ -375,18 +310,18 @@ test_collect (void)
     ASSERT_EQ (stat (state_file, &st), 0);
     s_json_line (api, "INFO", "/chat", 300, 200);
     s_start (&h, state, S_CONFIG, dir);
-    s_collect (&h); /* opens the files, at their saved positions */
+    test_input_collect (&h, NOW_MS); /* opens the files, at their saved positions */
     ASSERT_NEAR (GET (&h, "logtail_files", "input=api"), 2, 0);
     ASSERT_NEAR (GET (&h, "logtail_lines_total", "input=api"), 0, 0);
     ASSERT_GT (GET (&h, "logtail_backlog_bytes", "input=api"), 100); /* the line waiting */
-    s_collect (&h);
+    test_input_collect (&h, NOW_MS);
     chat = s_dist (&h, "api_request_seconds", "endpoint=/chat,status=200");
     ASSERT (chat);
     ASSERT_EQ (chat->count, 1);
     ASSERT_NEAR (chat->sum, 0.3, 1e-9);
     ASSERT_NEAR (GET (&h, "logtail_lines_total", "input=api"), 1, 0);
     ASSERT (isnan (s_find (&h, "nginx_requests_total", "status=200")));
-    s_free (&h);
+    test_input_stop (&h);
     free (state_file);
     free (rotated);
     free (nginx);
@@ -414,7 +349,7 @@ test_budget (void)
     struct stat st;
     ASSERT_EQ (stat (api, &st), 0);
 
-    harness_t h;
+    test_input_t h;
     s_start (&h, NULL,
              "paths: ['%s']\n"
              "from_beginning: true\n"
@@ -426,14 +361,14 @@ test_budget (void)
              "jsonPayload.process_time_ms}\n",
              api);
     /* The first collect only opens the file: nothing read yet. */
-    s_collect (&h);
+    test_input_collect (&h, NOW_MS);
     ASSERT (isnan (s_find (&h, "requests_total", "")));
     ASSERT_NEAR (GET (&h, "logtail_backlog_bytes", "input=api"), (double)st.st_size, 0);
     double total_time = 0, count = 0;
     int collects = 0;
     double requests = 0;
     while (requests < nlines && collects < 100) {
-        s_collect (&h);
+        test_input_collect (&h, NOW_MS);
         collects++;
         requests = GET (&h, "requests_total", "");
         const vg_sketch_t *d = s_dist (&h, "time_ms", "");
@@ -451,10 +386,10 @@ test_budget (void)
     ASSERT_NEAR (total_time, 30 * 5050, 0);
     ASSERT_GE (collects, (int)(st.st_size / (64 * 1024)));
     ASSERT_GE (GET (&h, "logtail_read_budget_exhausted_total", "input=api"), collects - 1);
-    s_collect (&h);
+    test_input_collect (&h, NOW_MS);
     ASSERT_NEAR (GET (&h, "requests_total", ""), nlines, 0);
     ASSERT (!s_dist (&h, "time_ms", ""));
-    s_free (&h);
+    test_input_stop (&h);
     free (api);
     free (dir);
 }

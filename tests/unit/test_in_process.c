@@ -2,16 +2,14 @@
  *  every value is known, and on real child processes this test starts.
  */
 #include "agent_input.h"
-#include "agent_sink.h"
 #include "test_assert.h"
+#include "test_batch.h"
 #include "test_proc.h"
 #include "vg_alloc.h"
 #include "vg_batch.h"
-#include "vg_config.h"
 #include "vg_error.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -21,83 +19,22 @@ extern const agent_input_plugin_t in_process_plugin;
 
 /* ---- an instance the way the core runs one ---------------------------- */
 
-typedef struct {
-    void *ctx;
-    vg_batch_t *batch;
-    agent_sink_t *sink;
-    char err[512];
-} harness_t;
+/* An instance called name, run every 10 s. */
+#define ENV(name) (&(agent_input_env_t){.instance = (name), .interval_ms = 10000})
 
 /* Parses yaml (an input's own keys) through the real option parser; returns
  * the code and leaves the message in h->err. */
 static int
-s_configure (harness_t *h, const char *yaml)
+s_configure (test_input_t *h, const char *yaml)
 {
-    memset (h, 0, sizeof *h);
-    h->ctx = vg_calloc (1, in_process_plugin.ctx_size);
-    vg_config_t *cfg = vg_config_load_string ("agent.yaml", yaml, h->err, sizeof h->err);
-    if (!cfg)
-        TEST_FAIL ("yaml: %s", h->err);
-    int rc = vg_config_apply (cfg, vg_config_root (cfg), in_process_plugin.options, NULL, h->ctx,
-                              "inputs[0]", h->err, sizeof h->err);
-    vg_config_destroy (&cfg);
-    return rc;
-}
-
-static void
-s_start (harness_t *h, const char *instance, const char *yaml)
-{
-    if (s_configure (h, yaml) != VG_OK)
-        TEST_FAIL ("options: %s", h->err);
-    agent_input_env_t env = {.instance = instance, .state_dir = NULL, .interval_ms = 10000};
-    if (in_process_plugin.init (h->ctx, &env, h->err, sizeof h->err) != VG_OK)
-        TEST_FAIL ("init: %s", h->err);
-    h->batch = vg_batch_new ("test-agent", "test-host");
-    h->sink = agent_sink_new (h->batch, 0, NULL, 0);
-}
-
-static void s_start_fmt (harness_t *h, const char *instance, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_start_fmt (harness_t *h, const char *instance, const char *fmt, ...)
-{
-    char yaml[2048];
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (yaml, sizeof yaml, fmt, ap);
-    va_end (ap);
-    s_start (h, instance, yaml);
-}
-
-/* Collects into a fresh batch at now_ms; fails the test on an error. */
-static void
-s_collect (harness_t *h, int64_t now_ms)
-{
-    vg_batch_clear (h->batch);
-    agent_sink_retarget (h->sink, h->batch, now_ms);
-    h->err[0] = '\0';
-    int rc = in_process_plugin.collect (h->ctx, h->sink, now_ms, h->err, sizeof h->err);
-    if (rc != VG_OK)
-        TEST_FAIL ("collect: %s (%d)", h->err, rc);
-}
-
-static void
-s_stop (harness_t *h)
-{
-    if (h->batch)
-        in_process_plugin.fini (h->ctx);
-    vg_config_free_fields (in_process_plugin.options, h->ctx);
-    free (h->ctx);
-    agent_sink_destroy (&h->sink);
-    vg_batch_destroy (&h->batch);
+    return test_input_configure (h, &in_process_plugin, yaml);
 }
 
 /* The number of samples named name in the last collect; *value gets the
  * last one's value and *kind its series' kind. Every sample of this input
  * carries process=<instance>; that is checked here too. */
 static size_t
-s_lookup (const harness_t *h, const char *name, double *value, vg_kind_t *kind)
+s_lookup (const test_input_t *h, const char *name, double *value, vg_kind_t *kind)
 {
     const vg_batch_t *b = h->batch;
     size_t found = 0;
@@ -118,7 +55,7 @@ s_lookup (const harness_t *h, const char *name, double *value, vg_kind_t *kind)
 
 #define GET(h, name) s_get (__LINE__, (h), (name))
 static double
-s_get (int line, const harness_t *h, const char *name)
+s_get (int line, const test_input_t *h, const char *name)
 {
     double v = NAN;
     size_t n = s_lookup (h, name, &v, NULL);
@@ -216,9 +153,9 @@ static void
 test_fake_tree (void)
 {
     char *root = s_fake_tree ();
-    harness_t h;
-    s_start_fmt (&h, "myd", "root: %s\ncomm: myd\n", root);
-    s_collect (&h, 1000000);
+    test_input_t h;
+    test_input_startf (&h, &in_process_plugin, ENV ("myd"), "root: %s\ncomm: myd\n", root);
+    test_input_collect (&h, 1000000);
     ASSERT_EQ (GET (&h, "process_up"), 1);
     ASSERT_EQ (GET (&h, "process_count"), 2);
     ASSERT_EQ (GET (&h, "process_threads"), 3 + 2);
@@ -237,7 +174,7 @@ test_fake_tree (void)
 
     /* 2 s later pid 100 used 80 + 20 more ticks, pid 101 none */
     s_fake_proc (root, 100, "myd", 'S', 130, 45, 3, 1000, 250);
-    s_collect (&h, 1002000);
+    test_input_collect (&h, 1002000);
     ASSERT_NEAR (GET (&h, "process_cpu_percent"), 100.0 * 100.0 / (double)s_clk_tck / 2.0, 1e-9);
     ASSERT_EQ (GET (&h, "process_restarts_total"), 0);
 
@@ -248,7 +185,7 @@ test_fake_tree (void)
     free (cmd);
     s_fake_proc (root, 104, "myd", 'S', 500, 500, 1, 3000, 10);
     s_fake_fds (root, 104, 2);
-    s_collect (&h, 1004000);
+    test_input_collect (&h, 1004000);
     ASSERT_EQ (GET (&h, "process_count"), 2);
     ASSERT_EQ (GET (&h, "process_restarts_total"), 1);
     ASSERT_EQ (GET (&h, "process_cpu_percent"), 0);
@@ -259,41 +196,43 @@ test_fake_tree (void)
 
     /* pid 100 reused by another process (another start time): a restart */
     s_fake_proc (root, 100, "myd", 'S', 0, 0, 1, 4000, 250);
-    s_collect (&h, 1006000);
+    test_input_collect (&h, 1006000);
     ASSERT_EQ (GET (&h, "process_count"), 2);
     ASSERT_EQ (GET (&h, "process_restarts_total"), 2);
 
     /* time that did not move forward gives no rate */
-    s_collect (&h, 1006000);
+    test_input_collect (&h, 1006000);
     ASSERT_EQ (HAS (&h, "process_cpu_percent"), 0);
-    s_stop (&h);
+    test_input_stop (&h);
 
     /* comm is whatever sits between the first '(' and the last ')' */
-    s_start_fmt (&h, "odd", "root: %s\ncomm: \"my) (d\"\n", root);
-    s_collect (&h, 1000000);
+    test_input_startf (&h, &in_process_plugin, ENV ("odd"), "root: %s\ncomm: \"my) (d\"\n", root);
+    test_input_collect (&h, 1000000);
     ASSERT_EQ (GET (&h, "process_count"), 1);
     ASSERT_EQ (GET (&h, "process_open_fds"), 1);
-    s_stop (&h);
+    test_input_stop (&h);
 
     /* the regex sees the arguments joined by spaces */
-    s_start_fmt (&h, "port", "root: %s\ncmdline: \"myd --port 80\"\n", root);
-    s_collect (&h, 1000000);
+    test_input_startf (&h, &in_process_plugin, ENV ("port"),
+                       "root: %s\ncmdline: \"myd --port 80\"\n", root);
+    test_input_collect (&h, 1000000);
     ASSERT_EQ (GET (&h, "process_count"), 1);
     ASSERT_EQ (GET (&h, "process_threads"), 1); /* pid 100 as reused above */
-    s_stop (&h);
+    test_input_stop (&h);
 
     /* the cap: one match looked at, one dropped and counted, every collect */
-    s_start_fmt (&h, "capped", "root: %s\ncomm: myd\nmax_processes: 1\n", root);
-    s_collect (&h, 1000000);
+    test_input_startf (&h, &in_process_plugin, ENV ("capped"),
+                       "root: %s\ncomm: myd\nmax_processes: 1\n", root);
+    test_input_collect (&h, 1000000);
     ASSERT_EQ (GET (&h, "process_count"), 1);
     ASSERT_EQ (GET (&h, "process_dropped_total"), 1);
-    s_collect (&h, 1002000);
+    test_input_collect (&h, 1002000);
     ASSERT_EQ (GET (&h, "process_dropped_total"), 2);
-    s_stop (&h);
+    test_input_stop (&h);
 
     /* every sample of an instance carries process=<instance> and nothing else */
-    s_start_fmt (&h, "none", "root: %s\ncomm: nosuchproc\n", root);
-    s_collect (&h, 1000000);
+    test_input_startf (&h, &in_process_plugin, ENV ("none"), "root: %s\ncomm: nosuchproc\n", root);
+    test_input_collect (&h, 1000000);
     ASSERT_EQ (GET (&h, "process_up"), 0);
     ASSERT_EQ (GET (&h, "process_count"), 0);
     ASSERT_EQ (GET (&h, "process_rss_bytes"), 0);
@@ -302,7 +241,7 @@ test_fake_tree (void)
         const vg_series_t *s = &h.batch->series[h.batch->sample_series[i]];
         ASSERT_STR_EQ (h.batch->strings[s->labels[1]], "none");
     }
-    s_stop (&h);
+    test_input_stop (&h);
     free (root);
 }
 
@@ -313,45 +252,45 @@ test_pidfile_tree (void)
     char *pidfile = vg_asprintf ("%s/myd.pid", root);
     char yaml[2048];
     snprintf (yaml, sizeof yaml, "root: %s\npidfile: %s\n", root, pidfile);
-    harness_t h;
-    s_start (&h, "myd", yaml);
+    test_input_t h;
+    test_input_start (&h, &in_process_plugin, ENV ("myd"), yaml);
 
-    s_collect (&h, 1000000); /* no pidfile: down, not an error */
+    test_input_collect (&h, 1000000); /* no pidfile: down, not an error */
     ASSERT_EQ (GET (&h, "process_up"), 0);
     test_write_file (pidfile, "101\n");
-    s_collect (&h, 1002000);
+    test_input_collect (&h, 1002000);
     ASSERT_EQ (GET (&h, "process_up"), 1);
     ASSERT_EQ (GET (&h, "process_threads"), 2);
     ASSERT_EQ (GET (&h, "process_fd_unreadable"), 1);
     ASSERT_EQ (HAS (&h, "process_open_fds"), 0); /* none could be counted */
     test_write_file (pidfile, "  100");
-    s_collect (&h, 1004000);
+    test_input_collect (&h, 1004000);
     ASSERT_EQ (GET (&h, "process_count"), 1);
     ASSERT_EQ (GET (&h, "process_threads"), 3);
     /* 101 was gone (not in the file), 100 came */
     ASSERT_EQ (GET (&h, "process_restarts_total"), 1);
     test_write_file (pidfile, "102\n"); /* a zombie is dead */
-    s_collect (&h, 1006000);
+    test_input_collect (&h, 1006000);
     ASSERT_EQ (GET (&h, "process_up"), 0);
     test_write_file (pidfile, "10x1\n");
-    s_collect (&h, 1008000);
+    test_input_collect (&h, 1008000);
     ASSERT_EQ (GET (&h, "process_up"), 0);
     test_write_file (pidfile, "-100\n");
-    s_collect (&h, 1010000);
+    test_input_collect (&h, 1010000);
     ASSERT_EQ (GET (&h, "process_up"), 0);
     test_write_file (pidfile, "999999\n");
-    s_collect (&h, 1012000);
+    test_input_collect (&h, 1012000);
     ASSERT_EQ (GET (&h, "process_up"), 0);
-    s_stop (&h);
+    test_input_stop (&h);
 
     /* a root without proc/stat is the input's own error, and says where */
     snprintf (yaml, sizeof yaml, "root: %s/nowhere\npidfile: %s\n", root, pidfile);
-    s_start (&h, "lost", yaml);
+    test_input_start (&h, &in_process_plugin, ENV ("lost"), yaml);
     vg_batch_clear (h.batch);
     int rc = in_process_plugin.collect (h.ctx, h.sink, 1000000, h.err, sizeof h.err);
     ASSERT_EQ (rc, VG_EIO);
     ASSERT_STR_CONTAINS (h.err, "nowhere/proc/stat");
-    s_stop (&h);
+    test_input_stop (&h);
     free (pidfile);
     free (root);
 }
@@ -361,33 +300,33 @@ test_pidfile_tree (void)
 static void
 test_config (void)
 {
-    harness_t h;
+    test_input_t h;
     ASSERT_EQ (s_configure (&h, "comm: myd\ncmdline: \"x\"\n"), VG_EINVAL);
     ASSERT_STR_CONTAINS (h.err, "agent.yaml:2: inputs[0].cmdline: set only one of comm");
-    s_stop (&h);
+    test_input_stop (&h);
     ASSERT_EQ (s_configure (&h, "pidfile: /run/x.pid\ncomm: myd\n"), VG_EINVAL);
     ASSERT_STR_CONTAINS (h.err, "agent.yaml:2: inputs[0].comm:");
     ASSERT_STR_CONTAINS (h.err, "pidfile is set too");
-    s_stop (&h);
+    test_input_stop (&h);
     ASSERT_EQ (s_configure (&h, "cmdline: \"uvicorn (app\"\n"), VG_EINVAL);
     ASSERT_STR_CONTAINS (h.err, "agent.yaml:1: inputs[0].cmdline: bad regex at offset");
-    s_stop (&h);
+    test_input_stop (&h);
     ASSERT_EQ (s_configure (&h, "comm: \"\"\n"), VG_EINVAL);
     ASSERT_STR_CONTAINS (h.err, "must not be empty");
-    s_stop (&h);
+    test_input_stop (&h);
     ASSERT_EQ (s_configure (&h, "comm: [a, b]\n"), VG_EINVAL);
     ASSERT_STR_CONTAINS (h.err, "inputs[0].comm: expected a string");
-    s_stop (&h);
+    test_input_stop (&h);
     ASSERT_EQ (s_configure (&h, "comm: x\nmax_processes: 0\n"), VG_EINVAL);
     ASSERT_STR_CONTAINS (h.err, "inputs[0].max_processes");
-    s_stop (&h);
+    test_input_stop (&h);
 
     /* no rule at all: init says what is missing */
     ASSERT_EQ (s_configure (&h, "root: /\n"), VG_OK);
     agent_input_env_t env = {.instance = "x"};
     ASSERT_EQ (in_process_plugin.init (h.ctx, &env, h.err, sizeof h.err), VG_EINVAL);
     ASSERT_STR_CONTAINS (h.err, "exactly one of comm, cmdline and pidfile");
-    s_stop (&h);
+    test_input_stop (&h);
 
     /* the plugin is registered under its type */
     ASSERT (agent_input_find ("process") == &in_process_plugin);
@@ -428,7 +367,7 @@ s_write_pid (const char *path, pid_t pid)
 }
 
 static void
-s_check_one_sleep (harness_t *h)
+s_check_one_sleep (test_input_t *h)
 {
     ASSERT_EQ (GET (h, "process_up"), 1);
     ASSERT_EQ (GET (h, "process_count"), 1);
@@ -453,22 +392,23 @@ test_real_processes (void)
     ASSERT_EQ (symlink ("/bin/sleep", link), 0);
     ASSERT_EQ (symlink ("/bin/sleep", long_link), 0);
 
-    harness_t by_comm, by_cmdline, by_pidfile, by_long;
-    s_start_fmt (&by_comm, "sleeper", "comm: %s\n", name);
+    test_input_t by_comm, by_cmdline, by_pidfile, by_long;
+    test_input_startf (&by_comm, &in_process_plugin, ENV ("sleeper"), "comm: %s\n", name);
     char yaml[512];
     snprintf (yaml, sizeof yaml, "cmdline: \"/%s 30$\"\n", name);
-    s_start (&by_cmdline, "sleeper-cmdline", yaml);
-    s_start_fmt (&by_pidfile, "sleeper-pidfile", "pidfile: %s\n", pidfile);
+    test_input_start (&by_cmdline, &in_process_plugin, ENV ("sleeper-cmdline"), yaml);
+    test_input_startf (&by_pidfile, &in_process_plugin, ENV ("sleeper-pidfile"), "pidfile: %s\n",
+                       pidfile);
     /* longer than the kernel keeps of a name: argv[0] tells them apart */
-    s_start_fmt (&by_long, "long", "comm: %s\n", long_name);
+    test_input_startf (&by_long, &in_process_plugin, ENV ("long"), "comm: %s\n", long_name);
 
     pid_t a = s_spawn_sleep (link, name, log);
     pid_t l = s_spawn_sleep (long_link, long_name, log);
     s_write_pid (pidfile, a);
     int64_t t = 1700000000000;
-    harness_t *all[] = {&by_comm, &by_cmdline, &by_pidfile, &by_long};
+    test_input_t *all[] = {&by_comm, &by_cmdline, &by_pidfile, &by_long};
     for (size_t i = 0; i < 4; i++) {
-        s_collect (all[i], t);
+        test_input_collect (all[i], t);
         s_check_one_sleep (all[i]);
         ASSERT_EQ (GET (all[i], "process_restarts_total"), 0);
     }
@@ -477,7 +417,7 @@ test_real_processes (void)
     test_kill_wait (a, SIGKILL);
     t += 10000;
     for (size_t i = 0; i < 3; i++) {
-        s_collect (all[i], t);
+        test_input_collect (all[i], t);
         ASSERT_EQ (GET (all[i], "process_up"), 0);
         ASSERT_EQ (GET (all[i], "process_count"), 0);
         ASSERT_EQ (HAS (all[i], "process_start_time_seconds"), 0);
@@ -490,20 +430,20 @@ test_real_processes (void)
     s_write_pid (pidfile, b);
     t += 10000;
     for (size_t i = 0; i < 3; i++) {
-        s_collect (all[i], t);
+        test_input_collect (all[i], t);
         s_check_one_sleep (all[i]);
         ASSERT_EQ (GET (all[i], "process_restarts_total"), 1);
     }
     /* and nothing more while it keeps running */
     t += 10000;
-    s_collect (&by_comm, t);
+    test_input_collect (&by_comm, t);
     ASSERT_EQ (GET (&by_comm, "process_restarts_total"), 1);
     ASSERT_GE (GET (&by_comm, "process_cpu_percent"), 0);
 
     test_kill_wait (b, SIGKILL);
     test_kill_wait (l, SIGKILL);
     for (size_t i = 0; i < 4; i++)
-        s_stop (all[i]);
+        test_input_stop (all[i]);
     free (link);
     free (long_link);
     free (log);
@@ -541,22 +481,22 @@ test_cpu_percent (void)
             x++;
     }
     s_write_pid (pidfile, busy);
-    harness_t h;
-    s_start_fmt (&h, "busy", "pidfile: %s\n", pidfile);
+    test_input_t h;
+    test_input_startf (&h, &in_process_plugin, ENV ("busy"), "pidfile: %s\n", pidfile);
     int64_t t = 1700000000000;
-    s_collect (&h, t);
+    test_input_collect (&h, t);
     ASSERT_EQ (GET (&h, "process_up"), 1);
     /* wait for the child to be charged a tick or more, then read again as
      * if 10 s had passed */
     uint64_t before = s_ticks_of (busy);
     while (s_ticks_of (busy) == before)
         test_sleep_ms (5);
-    s_collect (&h, t + 10000);
+    test_input_collect (&h, t + 10000);
     double cpu = GET (&h, "process_cpu_percent");
     long ncpu = sysconf (_SC_NPROCESSORS_ONLN);
     ASSERT (cpu > 0.0 && cpu <= 100.0 * (double)ncpu);
     test_kill_wait (busy, SIGKILL);
-    s_stop (&h);
+    test_input_stop (&h);
     free (pidfile);
     free (dir);
 }

@@ -5,13 +5,12 @@
  *  the Content-Type, the status and the headers sent are all real.
  */
 #include "agent_input.h"
-#include "agent_sink.h"
 #include "test_assert.h"
+#include "test_batch.h"
 #include "test_proc.h"
 #include "vg_alloc.h"
 #include "vg_batch.h"
 #include "vg_buf.h"
-#include "vg_config.h"
 #include "vg_error.h"
 #include "vg_sketch.h"
 
@@ -147,45 +146,26 @@ s_server_script (server_t *srv, const char *name, const char *text)
 
 /* ---- an input instance the way the core runs one ---------------------- */
 
-typedef struct {
-    void *ctx;
-    vg_batch_t *batch;
-    agent_sink_t *sink;
-    char err[512];
-} harness_t;
-
-static int s_configure (harness_t *h, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+static int s_configure (test_input_t *h, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
 
 /* Parses the instance's options from YAML, as agent.yaml would give them. */
 static int
-s_configure (harness_t *h, const char *fmt, ...)
+s_configure (test_input_t *h, const char *fmt, ...)
 {
     char yaml[4096];
     va_list ap;
     va_start (ap, fmt);
     vsnprintf (yaml, sizeof yaml, fmt, ap);
     va_end (ap);
-    memset (h, 0, sizeof *h);
-    h->ctx = vg_calloc (1, in_scrape_plugin.ctx_size);
-    vg_config_t *cfg = vg_config_load_string ("agent.yaml", yaml, h->err, sizeof h->err);
-    if (!cfg)
-        TEST_FAIL ("yaml: %s", h->err);
-    int rc = vg_config_apply (cfg, vg_config_root (cfg), in_scrape_plugin.options, NULL, h->ctx,
-                              "inputs[0]", h->err, sizeof h->err);
-    vg_config_destroy (&cfg);
-    return rc;
+    return test_input_configure (h, &in_scrape_plugin, yaml);
 }
 
+/* Instance "test", every 10 s. */
 static int
-s_init (harness_t *h)
+s_init (test_input_t *h)
 {
-    agent_input_env_t env = {.instance = "test", .state_dir = NULL, .interval_ms = 10000};
-    int rc = in_scrape_plugin.init (h->ctx, &env, h->err, sizeof h->err);
-    if (rc == VG_OK) {
-        h->batch = vg_batch_new ("test-agent", "test-host");
-        h->sink = agent_sink_new (h->batch, 0, NULL, 0);
-    }
-    return rc;
+    return test_input_init (h, NULL);
 }
 
 #define START(h, ...)                                                                              \
@@ -197,67 +177,22 @@ s_init (harness_t *h)
     } while (0)
 
 static void
-s_collect (harness_t *h, int64_t now_ms)
+s_collect (test_input_t *h, int64_t now_ms)
 {
-    vg_batch_clear (h->batch);
-    agent_sink_retarget (h->sink, h->batch, now_ms);
-    h->err[0] = '\0';
-    int rc = in_scrape_plugin.collect (h->ctx, h->sink, now_ms, h->err, sizeof h->err);
-    if (rc != VG_OK) /* a scrape never fails the input: a bad target is data */
-        TEST_FAIL ("collect: %s (%d)", h->err, rc);
+    test_input_collect (h, now_ms); /* a scrape never fails the input: a bad target is data */
     ASSERT_STR_EQ (h->err, "");
-}
-
-static void
-s_stop (harness_t *h)
-{
-    if (h->batch)
-        in_scrape_plugin.fini (h->ctx);
-    vg_config_free_fields (in_scrape_plugin.options, h->ctx);
-    free (h->ctx);
-    agent_sink_destroy (&h->sink);
-    vg_batch_destroy (&h->batch);
 }
 
 /* ---- looking things up in the batch ----------------------------------- */
 
-/* A series' labels as k="v",k="v" (keys ascending, as the batch keeps them). */
-static void
-s_render_labels (const vg_batch_t *b, const vg_series_t *s, vg_buf_t *out)
-{
-    vg_buf_reset (out);
-    vg_buf_puts (out, "");
-    for (uint32_t i = 0; i < s->nlabels; i++)
-        vg_buf_printf (out, "%s%s=\"%s\"", i ? "," : "", b->strings[s->labels[2 * i]],
-                       b->strings[s->labels[2 * i + 1]]);
-}
-
 /* How many samples (or distributions) of name, kind and exactly these labels
- * the batch holds; *value / *sketch get the last one. */
+ * (k="v",k="v", keys ascending) the batch holds; *value / *sketch get the
+ * last one. */
 static size_t
-s_lookup (const harness_t *h, const char *name, vg_kind_t kind, const char *labels, double *value,
-          const vg_sketch_t **sketch)
+s_lookup (const test_input_t *h, const char *name, vg_kind_t kind, const char *labels,
+          double *value, const vg_sketch_t **sketch)
 {
-    const vg_batch_t *b = h->batch;
-    vg_buf_t rendered = {0};
-    size_t found = 0;
-    size_t n = kind == VG_KIND_DISTRIBUTION ? b->ndists : b->nsamples;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t si = kind == VG_KIND_DISTRIBUTION ? b->dists[i].series : b->sample_series[i];
-        const vg_series_t *s = &b->series[si];
-        if (s->kind != kind || strcmp (b->strings[s->name], name) != 0)
-            continue;
-        s_render_labels (b, s, &rendered);
-        if (strcmp (rendered.data, labels) != 0)
-            continue;
-        found++;
-        if (value)
-            *value = b->sample_value[i];
-        if (sketch)
-            *sketch = b->dists[i].sketch;
-    }
-    vg_buf_free (&rendered);
-    return found;
+    return test_batch_find_text (h->batch, name, (int)kind, labels, 1, value, sketch);
 }
 
 #define GAUGE(h, name, labels)     s_get (__LINE__, (h), (name), VG_KIND_GAUGE, (labels))
@@ -265,7 +200,7 @@ s_lookup (const harness_t *h, const char *name, vg_kind_t kind, const char *labe
 #define HAS(h, name, kind, labels) s_lookup ((h), (name), (kind), (labels), NULL, NULL)
 
 static double
-s_get (int line, const harness_t *h, const char *name, vg_kind_t kind, const char *labels)
+s_get (int line, const test_input_t *h, const char *name, vg_kind_t kind, const char *labels)
 {
     double v = NAN;
     size_t n = s_lookup (h, name, kind, labels, &v, NULL);
@@ -276,7 +211,7 @@ s_get (int line, const harness_t *h, const char *name, vg_kind_t kind, const cha
 }
 
 static const vg_sketch_t *
-s_dist (int line, const harness_t *h, const char *name, const char *labels)
+s_dist (int line, const test_input_t *h, const char *name, const char *labels)
 {
     const vg_sketch_t *sk = NULL;
     size_t n = s_lookup (h, name, VG_KIND_DISTRIBUTION, labels, NULL, &sk);
@@ -289,7 +224,7 @@ s_dist (int line, const harness_t *h, const char *name, const char *labels)
 #define INST "instance=\"test\""
 
 static double
-s_dropped (const harness_t *h, const char *reason)
+s_dropped (const test_input_t *h, const char *reason)
 {
     char labels[128];
     snprintf (labels, sizeof labels, INST ",reason=\"%s\"", reason);
@@ -322,7 +257,7 @@ test_file_prometheus (const char *dir)
 {
     char *path = s_path (dir, "metrics.prom");
     test_write_file (path, s_prom_text);
-    harness_t h;
+    test_input_t h;
     START (&h, "url: file://%s\n", path);
     s_collect (&h, 1000);
     ASSERT_EQ (COUNTER (&h, "http_requests_total", "code=\"200\"," INST ",method=\"get\""), 1027);
@@ -350,7 +285,7 @@ test_file_prometheus (const char *dir)
     s_collect (&h, 11000);
     ASSERT_EQ (COUNTER (&h, "scrape_parse_errors_total", INST), 2);
     ASSERT_EQ (s_dropped (&h, "not_finite"), 2);
-    s_stop (&h);
+    test_input_stop (&h);
 
     /* keep_created, and no instance label */
     START (&h, "url: file://%s\nkeep_created: true\ninstance_label: false\n", path);
@@ -358,7 +293,7 @@ test_file_prometheus (const char *dir)
     ASSERT_EQ (GAUGE (&h, "tokens_created", ""), 1.7e9);
     ASSERT_EQ (COUNTER (&h, "tokens_total", ""), 12000);
     ASSERT_EQ (GAUGE (&h, "scrape_up", INST), 1); /* the input's own metrics keep theirs */
-    s_stop (&h);
+    test_input_stop (&h);
     free (path);
 }
 
@@ -374,7 +309,7 @@ test_file_openmetrics_guess (const char *dir)
                            "# TYPE build info\n"
                            "build_info{version=\"1.2.3\"} 1\n"
                            "# EOF\n");
-    harness_t h;
+    test_input_t h;
     START (&h, "url: file://%s\n", path); /* no Content-Type: # EOF at the end says OpenMetrics */
     s_collect (&h, 1000);
     ASSERT_EQ (COUNTER (&h, "jobs_total", INST ",queue=\"mail\""), 5);
@@ -382,7 +317,7 @@ test_file_openmetrics_guess (const char *dir)
     ASSERT_EQ (GAUGE (&h, "up_state", INST ",up_state=\"ok\""), 1);
     ASSERT_EQ (GAUGE (&h, "build_info", INST ",version=\"1.2.3\""), 1);
     ASSERT_EQ (COUNTER (&h, "scrape_parse_errors_total", INST), 0);
-    s_stop (&h);
+    test_input_stop (&h);
 
     /* format: prometheus reads the same text as 0.0.4: jobs_total is untyped */
     START (&h, "url: file://%s\nformat: prometheus\n", path);
@@ -390,7 +325,7 @@ test_file_openmetrics_guess (const char *dir)
     ASSERT_EQ (HAS (&h, "jobs_total", VG_KIND_COUNTER, INST ",queue=\"mail\""), 0);
     /* the exemplar, and two types 0.0.4 does not have */
     ASSERT_EQ (COUNTER (&h, "scrape_parse_errors_total", INST), 3);
-    s_stop (&h);
+    test_input_stop (&h);
     free (path);
 }
 
@@ -398,7 +333,7 @@ static void
 test_file_down (const char *dir)
 {
     char *path = s_path (dir, "missing.prom");
-    harness_t h;
+    test_input_t h;
     START (&h, "url: file://%s\n", path);
     s_collect (&h, 1000); /* returns 0: a missing target is data */
     ASSERT_EQ (GAUGE (&h, "scrape_up", INST), 0);
@@ -412,7 +347,7 @@ test_file_down (const char *dir)
     s_collect (&h, 3000);
     ASSERT_EQ (GAUGE (&h, "scrape_up", INST), 0);
     ASSERT_EQ (COUNTER (&h, "scrape_parse_errors_total", INST), 1);
-    s_stop (&h);
+    test_input_stop (&h);
     free (path);
 }
 
@@ -453,7 +388,7 @@ test_histogram_sketch (const char *dir)
 {
     char *path = s_path (dir, "hist.prom");
     const char *labels = INST ",path=\"/chat\"";
-    harness_t h;
+    test_input_t h;
     START (&h, "url: file://%s\n", path);
 
     s_write_hist (path, 10, 20, 30, 30, 10);
@@ -511,7 +446,7 @@ test_histogram_sketch (const char *dir)
     ASSERT_NEAR (vg_sketch_quantile (sk, 0.0), 0.1, 0.1 * 0.02);
     ASSERT_NEAR (vg_sketch_quantile (sk, 0.5), 0.9, 0.9 * 0.02);
     ASSERT_NEAR (vg_sketch_quantile (sk, 1.0), 1.9, 1.9 * 0.02);
-    s_stop (&h);
+    test_input_stop (&h);
 
     /* max_histograms: the second series gets no sketch, and is counted */
     test_write_file (path, "# TYPE a histogram\na_bucket{le=\"1\"} 1\na_bucket{le=\"+Inf\"} 1\n"
@@ -526,7 +461,7 @@ test_histogram_sketch (const char *dir)
     ASSERT_EQ (HAS (&h, "b_dist", VG_KIND_DISTRIBUTION, INST), 0);
     ASSERT_EQ (COUNTER (&h, "b_bucket", INST ",le=\"1\""), 2); /* its counters are kept */
     ASSERT_EQ (s_dropped (&h, "histograms"), 2);
-    s_stop (&h);
+    test_input_stop (&h);
 
     /* a histogram seen only by its _sum has no buckets to make a sketch of */
     test_write_file (path, "# TYPE s histogram\ns_sum 3\n");
@@ -536,7 +471,7 @@ test_histogram_sketch (const char *dir)
     s_collect (&h, 2000);
     ASSERT_EQ (h.batch->ndists, 0);
     ASSERT_EQ (COUNTER (&h, "s_sum", INST), 4);
-    s_stop (&h);
+    test_input_stop (&h);
 
     /* bounds near DBL_MAX: a sketch whose sum is not finite would spoil the batch */
     test_write_file (path, "# TYPE big histogram\nbig_bucket{le=\"1e300\"} 1\n"
@@ -547,7 +482,7 @@ test_histogram_sketch (const char *dir)
                            "big_bucket{le=\"+Inf\"} 1e9\n");
     s_collect (&h, 2000);
     ASSERT_EQ (h.batch->ndists, 0);
-    s_stop (&h);
+    test_input_stop (&h);
 
     /* histogram_sketch: false keeps only the counters */
     test_write_file (path, "# TYPE a histogram\na_bucket{le=\"1\"} 2\na_bucket{le=\"+Inf\"} 2\n");
@@ -557,7 +492,7 @@ test_histogram_sketch (const char *dir)
     s_collect (&h, 2000);
     ASSERT_EQ (h.batch->ndists, 0);
     ASSERT_EQ (COUNTER (&h, "a_bucket", INST ",le=\"1\""), 3);
-    s_stop (&h);
+    test_input_stop (&h);
     free (path);
 }
 
@@ -579,7 +514,7 @@ test_limits (const char *dir)
     for (size_t i = 0; i < keep; i++)
         lines += text.data[i] == '\n';
 
-    harness_t h;
+    test_input_t h;
     START (&h, "url: file://%s\nmax_body: 1KiB\n", path);
     s_collect (&h, 1000);
     ASSERT_EQ (GAUGE (&h, "scrape_up", INST), 1);
@@ -594,7 +529,7 @@ test_limits (const char *dir)
     ASSERT_EQ (GAUGE (&h, name, labels), lines - 1);
     snprintf (name, sizeof name, "metric_%03zu", lines);
     ASSERT_EQ (HAS (&h, name, VG_KIND_GAUGE, labels), 0);
-    s_stop (&h);
+    test_input_stop (&h);
 
     /* the same, cut short in OpenMetrics: a missing # EOF is no parse error */
     vg_buf_puts (&text, "# EOF\n");
@@ -603,7 +538,7 @@ test_limits (const char *dir)
     s_collect (&h, 1000);
     ASSERT_EQ (GAUGE (&h, "scrape_samples", INST), lines);
     ASSERT_EQ (COUNTER (&h, "scrape_parse_errors_total", INST), 0);
-    s_stop (&h);
+    test_input_stop (&h);
 
     START (&h, "url: file://%s\nmax_samples: 50\nmax_label_count: 1\n", path);
     s_collect (&h, 1000);
@@ -614,14 +549,14 @@ test_limits (const char *dir)
     s_collect (&h, 2000);
     ASSERT_EQ (GAUGE (&h, "a", INST ",x=\"1\""), 1);
     ASSERT_EQ (s_dropped (&h, "labels"), 1);
-    s_stop (&h);
+    test_input_stop (&h);
 
     START (&h, "url: file://%s\nmax_label_length: 4\n", path);
     s_collect (&h, 1000);
     ASSERT_EQ (GAUGE (&h, "a", INST ",x=\"1\""), 1);
     ASSERT_EQ (GAUGE (&h, "b", INST ",x=\"1\",y=\"2\""), 2);
     ASSERT_EQ (s_dropped (&h, "labels"), 1);
-    s_stop (&h);
+    test_input_stop (&h);
 
     /* 64 labels of its own leave no room for instance on the wire */
     vg_buf_reset (&text);
@@ -635,7 +570,7 @@ test_limits (const char *dir)
     ASSERT_EQ (HAS (&h, "wide", VG_KIND_GAUGE, ""), 0);
     ASSERT_EQ (s_dropped (&h, "labels"), 1);
     ASSERT_EQ (GAUGE (&h, "narrow", INST), 2);
-    s_stop (&h);
+    test_input_stop (&h);
     vg_buf_free (&text);
     free (path);
 }
@@ -645,36 +580,36 @@ test_limits (const char *dir)
 static void
 test_options (void)
 {
-    harness_t h;
+    test_input_t h;
     ASSERT_EQ (s_configure (&h, "format: json\nurl: file:///x\n"), VG_EINVAL);
     ASSERT_STR_EQ (h.err,
                    "agent.yaml:1: inputs[0].format: expected auto, prometheus or openmetrics");
-    s_stop (&h);
+    test_input_stop (&h);
     ASSERT_EQ (s_configure (&h, "format: prometheus\n"), VG_EINVAL);
     ASSERT_STR_CONTAINS (h.err, "inputs[0].url: required");
-    s_stop (&h);
+    test_input_stop (&h);
     ASSERT_EQ (s_configure (&h, "url: http://x\nmax_label_count: 65\n"), VG_EINVAL);
     ASSERT_STR_CONTAINS (h.err,
                          "agent.yaml:2: inputs[0].max_label_count: must be between 1 and 64");
-    s_stop (&h);
+    test_input_stop (&h);
     unsetenv ("SCRAPE_TEST_UNSET");
     ASSERT_EQ (s_configure (&h, "url: http://x\nheaders:\n  X-Key: env:SCRAPE_TEST_UNSET\n"),
                VG_EINVAL);
     ASSERT_STR_EQ (h.err, "agent.yaml:3: inputs[0].headers.X-Key: environment variable "
                           "SCRAPE_TEST_UNSET is not set");
-    s_stop (&h);
+    test_input_stop (&h);
     ASSERT_EQ (s_configure (&h, "url: http://x\nheaders: {\"Bad Name\": 1}\n"), VG_EINVAL);
     ASSERT_STR_CONTAINS (h.err, "inputs[0].headers.Bad Name: not a valid header name");
-    s_stop (&h);
+    test_input_stop (&h);
 
     ASSERT_EQ (s_configure (&h, "url: ftp://example.com/metrics\n"), VG_OK);
     ASSERT_EQ (s_init (&h), VG_EINVAL);
     ASSERT_STR_EQ (h.err, "url: the scheme must be http, https or file, not ftp");
-    s_stop (&h);
+    test_input_stop (&h);
     ASSERT_EQ (s_configure (&h, "url: \"http://exa mple.com/\"\n"), VG_OK);
     ASSERT_EQ (s_init (&h), VG_EINVAL);
     ASSERT_STR_CONTAINS (h.err, "url: ");
-    s_stop (&h);
+    test_input_stop (&h);
 }
 
 /* ---- HTTP ------------------------------------------------------------- */
@@ -696,7 +631,7 @@ test_http (const char *dir)
     s_server_start (&srv, sdir);
     setenv ("SCRAPE_TEST_TOKEN", "s3cret", 1);
 
-    harness_t h;
+    test_input_t h;
     START (&h,
            "url: http://127.0.0.1:%d/metrics\n"
            "timeout: 1s\n"
@@ -738,7 +673,7 @@ test_http (const char *dir)
     ASSERT_EQ (GAUGE (&h, "scrape_up", INST), 0);
     ASSERT_EQ (HAS (&h, "req_total", VG_KIND_GAUGE, "code=\"200\"," INST), 0);
     s_server_script (&srv, "status", NULL);
-    s_stop (&h);
+    test_input_stop (&h);
 
     /* format: openmetrics overrides a text/plain Content-Type, and asks for it */
     START (&h, "url: http://127.0.0.1:%d/m\nformat: openmetrics\n", srv.port);
@@ -749,28 +684,28 @@ test_http (const char *dir)
     ASSERT_STR_CONTAINS (
         req, "\r\nAccept: application/openmetrics-text;version=1.0.0;q=0.9,*/*;q=0.1\r\n");
     free (req);
-    s_stop (&h);
+    test_input_stop (&h);
 
     /* no Content-Type over HTTP: guessed from the body like a file */
     s_server_script (&srv, "ctype", NULL);
     START (&h, "url: http://127.0.0.1:%d/m\nformat: auto\n", srv.port);
     s_collect (&h, 1000);
     ASSERT_EQ (COUNTER (&h, "req_total", "code=\"200\"," INST), 10);
-    s_stop (&h);
+    test_input_stop (&h);
 
     /* a server slower than the timeout is down, and the collect still returns */
     s_server_script (&srv, "delay_ms", "1500");
     START (&h, "url: http://127.0.0.1:%d/m\ntimeout: 200ms\n", srv.port);
     s_collect (&h, 1000);
     ASSERT_EQ (GAUGE (&h, "scrape_up", INST), 0);
-    s_stop (&h);
+    test_input_stop (&h);
     s_server_stop (&srv);
 
     /* nobody listening */
     START (&h, "url: http://127.0.0.1:%d/metrics\n", test_free_port ());
     s_collect (&h, 1000);
     ASSERT_EQ (GAUGE (&h, "scrape_up", INST), 0);
-    s_stop (&h);
+    test_input_stop (&h);
     free (sdir);
 }
 

@@ -7,11 +7,9 @@
  *  so expiry is tested without sleeping.
  */
 #include "agent_input.h"
-#include "agent_sink.h"
 #include "test_assert.h"
-#include "vg_alloc.h"
+#include "test_batch.h"
 #include "vg_batch.h"
-#include "vg_config.h"
 #include "vg_error.h"
 #include "vg_sketch.h"
 
@@ -25,87 +23,55 @@
 
 extern const agent_input_plugin_t in_statsd_plugin;
 
-typedef struct {
-    void *ctx;
-    vg_batch_t *batch;
-    agent_sink_t *sink;
-    int tx; /* the sending socket */
-    struct sockaddr_in to;
-    char err[512];
-} harness_t;
-
 /* ---- an instance the way the core runs one ---------------------------- */
 
 /* Applies yaml (keys of an agent.yaml input entry) to a fresh context.
  * Returns the parser's code; err holds its message. */
 static int
-s_configure (harness_t *h, const char *yaml)
+s_configure (test_input_t *h, const char *yaml)
 {
-    memset (h, 0, sizeof *h);
-    h->tx = -1;
-    h->ctx = vg_calloc (1, in_statsd_plugin.ctx_size);
-    vg_config_t *cfg = vg_config_load_string ("agent.yaml", yaml, h->err, sizeof h->err);
-    if (!cfg)
-        TEST_FAIL ("yaml: %s", h->err);
-    int rc = vg_config_apply (cfg, vg_config_root (cfg), in_statsd_plugin.options, NULL, h->ctx,
-                              "inputs[0]", h->err, sizeof h->err);
-    vg_config_destroy (&cfg);
-    return rc;
+    return test_input_configure (h, &in_statsd_plugin, yaml);
 }
 
-static void
-s_free_ctx (harness_t *h)
+/* The address the instance listens on. */
+static struct sockaddr_in
+s_address (test_input_t *h)
 {
-    vg_config_free_fields (in_statsd_plugin.options, h->ctx);
-    free (h->ctx);
-    h->ctx = NULL;
+    int fd = in_statsd_plugin.poll_fd (h->ctx);
+    ASSERT (fd >= 0);
+    struct sockaddr_in to;
+    socklen_t len = sizeof to;
+    ASSERT_EQ (getsockname (fd, (struct sockaddr *)&to, &len), 0);
+    return to;
 }
 
 /* Starts an instance on 127.0.0.1:0 plus the options in extra (YAML lines). */
 static void
-s_start (harness_t *h, const char *extra)
+s_start (test_input_t *h, const char *extra)
 {
-    char *yaml = vg_asprintf ("listen: \"127.0.0.1:0\"\n%s", extra ? extra : "");
-    if (s_configure (h, yaml) != VG_OK)
-        TEST_FAIL ("options: %s", h->err);
-    free (yaml);
     agent_input_env_t env = {.instance = "app", .state_dir = NULL, .interval_ms = 10000};
-    if (in_statsd_plugin.init (h->ctx, &env, h->err, sizeof h->err) != VG_OK)
-        TEST_FAIL ("init: %s", h->err);
-
-    int fd = in_statsd_plugin.poll_fd (h->ctx);
-    ASSERT (fd >= 0);
-    socklen_t len = sizeof h->to;
-    ASSERT_EQ (getsockname (fd, (struct sockaddr *)&h->to, &len), 0);
-    ASSERT_EQ (h->to.sin_family, AF_INET);
-    ASSERT_NE (ntohs (h->to.sin_port), 0);
-    h->tx = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    ASSERT (h->tx >= 0);
-    h->batch = vg_batch_new ("test-agent", "test-host");
-    h->sink = agent_sink_new (h->batch, 0, NULL, 0);
-}
-
-static void
-s_stop (harness_t *h)
-{
-    in_statsd_plugin.fini (h->ctx);
-    s_free_ctx (h);
-    agent_sink_destroy (&h->sink);
-    vg_batch_destroy (&h->batch);
-    close (h->tx);
+    test_input_startf (h, &in_statsd_plugin, &env, "listen: \"127.0.0.1:0\"\n%s",
+                       extra ? extra : "");
+    struct sockaddr_in to = s_address (h);
+    ASSERT_EQ (to.sin_family, AF_INET);
+    ASSERT_NE (ntohs (to.sin_port), 0);
 }
 
 /* Sends one packet of len bytes. */
 static void
-s_send_n (harness_t *h, const char *data, size_t len)
+s_send_n (test_input_t *h, const char *data, size_t len)
 {
-    ssize_t n = sendto (h->tx, data, len, 0, (struct sockaddr *)&h->to, sizeof h->to);
+    struct sockaddr_in to = s_address (h);
+    int tx = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ASSERT (tx >= 0);
+    ssize_t n = sendto (tx, data, len, 0, (struct sockaddr *)&to, sizeof to);
     if (n != (ssize_t)len)
         TEST_FAIL ("sendto: %s", strerror (errno));
+    close (tx);
 }
 
 static void
-s_send (harness_t *h, const char *packet)
+s_send (test_input_t *h, const char *packet)
 {
     s_send_n (h, packet, strlen (packet));
 }
@@ -113,7 +79,7 @@ s_send (harness_t *h, const char *packet)
 /* Waits (generously) until the socket is readable, then lets the input
  * read, as the loop does when poll says so. */
 static void
-s_feed (harness_t *h, int64_t now_ms)
+s_feed (test_input_t *h, int64_t now_ms)
 {
     struct pollfd p = {in_statsd_plugin.poll_fd (h->ctx), POLLIN, 0};
     if (poll (&p, 1, 10000) != 1)
@@ -121,70 +87,18 @@ s_feed (harness_t *h, int64_t now_ms)
     in_statsd_plugin.on_readable (h->ctx, now_ms);
 }
 
-/* Collects into a fresh batch at now_ms; the collect must succeed. */
-static void
-s_collect (harness_t *h, int64_t now_ms)
-{
-    vg_batch_clear (h->batch);
-    agent_sink_retarget (h->sink, h->batch, now_ms);
-    h->err[0] = '\0';
-    int rc = in_statsd_plugin.collect (h->ctx, h->sink, now_ms, h->err, sizeof h->err);
-    if (rc != VG_OK)
-        TEST_FAIL ("collect: %d %s", rc, h->err);
-}
-
 /* ---- looking samples up in a batch ------------------------------------ */
-
-/* Does series s have exactly the labels of the NULL-terminated list? */
-static int
-s_labels_are (const vg_batch_t *b, const vg_series_t *s, const char *const *want, size_t nwant)
-{
-    if (s->nlabels != nwant / 2)
-        return 0;
-    for (size_t j = 0; j < nwant; j += 2) {
-        uint32_t i = 0;
-        while (i < s->nlabels && (strcmp (b->strings[s->labels[2 * i]], want[j]) != 0 ||
-                                  strcmp (b->strings[s->labels[2 * i + 1]], want[j + 1]) != 0))
-            i++;
-        if (i == s->nlabels)
-            return 0;
-    }
-    return 1;
-}
-
-static size_t
-s_want (va_list ap, const char **want)
-{
-    size_t n = 0;
-    const char *k;
-    while ((k = va_arg (ap, const char *)) && n < 32) {
-        want[n++] = k;
-        want[n++] = va_arg (ap, const char *);
-    }
-    return n;
-}
 
 /* How many samples of (name, kind, exactly these labels) the batch holds;
  * *value gets the last one's. Labels: key, value, ..., NULL. */
 static size_t
 s_find (const vg_batch_t *b, const char *name, vg_kind_t kind, double *value, ...)
 {
-    const char *want[34];
     va_list ap;
     va_start (ap, value);
-    size_t nwant = s_want (ap, want);
+    size_t n = test_batch_vfind (b, name, (int)kind, 1, value, ap);
     va_end (ap);
-    size_t found = 0;
-    for (size_t i = 0; i < b->nsamples; i++) {
-        const vg_series_t *s = &b->series[b->sample_series[i]];
-        if (s->kind == kind && strcmp (b->strings[s->name], name) == 0 &&
-            s_labels_are (b, s, want, nwant)) {
-            found++;
-            if (value)
-                *value = b->sample_value[i];
-        }
-    }
-    return found;
+    return n;
 }
 
 /* The one sample of (name, kind, labels); fails the test unless there is exactly one. */
@@ -209,15 +123,7 @@ s_value (int line, const vg_batch_t *b, const char *name, vg_kind_t kind, const 
 static const vg_sketch_t *
 s_dist (const vg_batch_t *b, const char *name)
 {
-    const vg_sketch_t *found = NULL;
-    for (size_t i = 0; i < b->ndists; i++) {
-        const vg_series_t *s = &b->series[b->dists[i].series];
-        if (strcmp (b->strings[s->name], name) == 0 && s->nlabels == 0) {
-            ASSERT (!found);
-            found = b->dists[i].sketch;
-        }
-    }
-    return found;
+    return test_batch_dist (b, name, NULL);
 }
 
 /* ---- the tests -------------------------------------------------------- */
@@ -232,27 +138,27 @@ test_registered (void)
 static void
 test_counters (void)
 {
-    harness_t h;
+    test_input_t h;
     s_start (&h, NULL);
     /* sampled 1 in 10: each one stands for ten */
     s_send (&h, "chat.requests:1|c|@0.1");
     s_send (&h, "chat.requests:2|c\nchat.requests:3|c");
     s_feed (&h, 1000);
-    s_collect (&h, 10000);
+    test_input_collect (&h, 10000);
     ASSERT_NEAR (COUNTER (h.batch, "chat_requests"), 15, 1e-9);
 
     /* cumulative since start, and still there in a quiet interval */
     s_send (&h, "chat.requests:0.5|c|@0.5");
     s_feed (&h, 11000);
-    s_collect (&h, 20000);
+    test_input_collect (&h, 20000);
     ASSERT_NEAR (COUNTER (h.batch, "chat_requests"), 16, 1e-9);
-    s_collect (&h, 30000);
+    test_input_collect (&h, 30000);
     ASSERT_NEAR (COUNTER (h.batch, "chat_requests"), 16, 1e-9);
 
     /* several values in one line, each weighted */
     s_send (&h, "tokens:100:200|c|@0.5");
     s_feed (&h, 31000);
-    s_collect (&h, 40000);
+    test_input_collect (&h, 40000);
     ASSERT_NEAR (COUNTER (h.batch, "tokens"), 600, 1e-9);
 
     ASSERT_NEAR (SELF (h.batch, "statsd_packets_total"), 4, 0);
@@ -261,46 +167,46 @@ test_counters (void)
     ASSERT_NEAR (
         VALUE (h.batch, "statsd_series", VG_KIND_GAUGE, "input", "app", NULL, NULL, NULL, NULL), 2,
         0);
-    s_stop (&h);
+    test_input_stop (&h);
 }
 
 static void
 test_gauges (void)
 {
-    harness_t h;
+    test_input_t h;
     s_start (&h, NULL);
     s_send (&h, "queue.depth:10|g\nqueue.depth:+5|g\nqueue.depth:-3|g");
     s_feed (&h, 1000);
-    s_collect (&h, 10000);
+    test_input_collect (&h, 10000);
     ASSERT_NEAR (GAUGE (h.batch, "queue_depth"), 12, 1e-9);
 
     /* deltas move the current value across intervals, below zero too */
     s_send (&h, "queue.depth:-20|g");
     s_feed (&h, 11000);
-    s_collect (&h, 20000);
+    test_input_collect (&h, 20000);
     ASSERT_NEAR (GAUGE (h.batch, "queue_depth"), -8, 1e-9);
 
     /* an unsigned value sets it; a quiet interval keeps it */
     s_send (&h, "queue.depth:4|g");
     s_feed (&h, 21000);
-    s_collect (&h, 30000);
+    test_input_collect (&h, 30000);
     ASSERT_NEAR (GAUGE (h.batch, "queue_depth"), 4, 1e-9);
-    s_collect (&h, 40000);
+    test_input_collect (&h, 40000);
     ASSERT_NEAR (GAUGE (h.batch, "queue_depth"), 4, 1e-9);
 
     /* a first delta starts from zero; values of one line apply in order */
     s_send (&h, "memory.mb:+7|g\nconns:+1:10:-2|g");
     s_feed (&h, 41000);
-    s_collect (&h, 50000);
+    test_input_collect (&h, 50000);
     ASSERT_NEAR (GAUGE (h.batch, "memory_mb"), 7, 1e-9);
     ASSERT_NEAR (GAUGE (h.batch, "conns"), 8, 1e-9);
-    s_stop (&h);
+    test_input_stop (&h);
 }
 
 static void
 test_timers (void)
 {
-    harness_t h;
+    test_input_t h;
     s_start (&h, NULL);
     /* 1..1000 ms, a hundred lines a packet, some in DogStatsD's multi-value form */
     char packet[2048];
@@ -317,7 +223,7 @@ test_timers (void)
     /* a timer sampled 1 in 4 counts four times; h and d share the series */
     s_send (&h, "sampled:100|ms|@0.25\nsize:5|h\nsize:7|d");
     s_feed (&h, 1000);
-    s_collect (&h, 10000);
+    test_input_collect (&h, 10000);
 
     const vg_sketch_t *sk = s_dist (h.batch, "req_latency");
     ASSERT (sk);
@@ -338,45 +244,45 @@ test_timers (void)
     ASSERT_NEAR (sk->sum, 12, 1e-9);
 
     /* a distribution is per interval: nothing new, nothing emitted */
-    s_collect (&h, 20000);
+    test_input_collect (&h, 20000);
     ASSERT (!s_dist (h.batch, "req_latency"));
     ASSERT_EQ (h.batch->ndists, 0);
     s_send (&h, "req.latency:42|ms");
     s_feed (&h, 21000);
-    s_collect (&h, 30000);
+    test_input_collect (&h, 30000);
     sk = s_dist (h.batch, "req_latency");
     ASSERT (sk);
     ASSERT_EQ (sk->count, 1);
     ASSERT_NEAR (vg_sketch_quantile (sk, 0.95), 42, 0);
-    s_stop (&h);
+    test_input_stop (&h);
 }
 
 static void
 test_sets (void)
 {
-    harness_t h;
+    test_input_t h;
     s_start (&h, "max_set_size: 3\n");
     s_send (&h, "users:alice|s\nusers:bob|s\nusers:alice|s");
     s_feed (&h, 1000);
-    s_collect (&h, 10000);
+    test_input_collect (&h, 10000);
     ASSERT_NEAR (GAUGE (h.batch, "users"), 2, 0);
     ASSERT_NEAR (DROPPED (h.batch, "max_set_size"), 0, 0);
 
     /* a new interval counts afresh; a quiet one counts zero */
     s_send (&h, "users:carol|s");
     s_feed (&h, 11000);
-    s_collect (&h, 20000);
+    test_input_collect (&h, 20000);
     ASSERT_NEAR (GAUGE (h.batch, "users"), 1, 0);
-    s_collect (&h, 30000);
+    test_input_collect (&h, 30000);
     ASSERT_NEAR (GAUGE (h.batch, "users"), 0, 0);
 
     /* past max_set_size, new members are dropped and counted */
     s_send (&h, "users:a|s\nusers:b|s\nusers:c|s\nusers:d|s\nusers:e|s\nusers:a|s");
     s_feed (&h, 31000);
-    s_collect (&h, 40000);
+    test_input_collect (&h, 40000);
     ASSERT_NEAR (GAUGE (h.batch, "users"), 3, 0);
     ASSERT_NEAR (DROPPED (h.batch, "max_set_size"), 2, 0);
-    s_stop (&h);
+    test_input_stop (&h);
 
     /* many members: the set grows past its first table */
     s_start (&h, NULL);
@@ -387,15 +293,15 @@ test_sets (void)
         if (i % 50 == 49)
             s_feed (&h, 1000);
     }
-    s_collect (&h, 10000);
+    test_input_collect (&h, 10000);
     ASSERT_NEAR (GAUGE (h.batch, "sessions"), 500, 0);
-    s_stop (&h);
+    test_input_stop (&h);
 }
 
 static void
 test_tags (void)
 {
-    harness_t h;
+    test_input_t h;
     s_start (&h, NULL);
     s_send (&h, "api.latency-ms:5|c|#End.Point:/chat,persona:tutor,canary\n"
                 "api.latency-ms:1|c|#persona:tutor,canary,End.Point:/chat\n"
@@ -404,7 +310,7 @@ test_tags (void)
                 "dup:1|c|#k:first,k:second\n"
                 "dup:2|c|#k:first\n");
     s_feed (&h, 1000);
-    s_collect (&h, 10000);
+    test_input_collect (&h, 10000);
     /* tags in any order are one series; names and keys are sanitised */
     ASSERT_NEAR (VALUE (h.batch, "api_latency_ms", VG_KIND_COUNTER, "End_Point", "/chat", "persona",
                         "tutor", "canary", "true"),
@@ -419,16 +325,16 @@ test_tags (void)
     /* a name used for two types makes two series */
     s_send (&h, "both:1|c\nboth:5|g");
     s_feed (&h, 11000);
-    s_collect (&h, 20000);
+    test_input_collect (&h, 20000);
     ASSERT_NEAR (COUNTER (h.batch, "both"), 1, 0);
     ASSERT_NEAR (GAUGE (h.batch, "both"), 5, 0);
-    s_stop (&h);
+    test_input_stop (&h);
 }
 
 static void
 test_bad_lines (void)
 {
-    harness_t h;
+    test_input_t h;
     s_start (&h, NULL);
     /* bad lines are counted and skipped; the good ones beside them count */
     s_send (&h, "good:1|c\ngarbage\nbad:x|c\n\nbad:1|q\ngood:1|c|@2\r\ngood:2|c\r\n");
@@ -436,7 +342,7 @@ test_bad_lines (void)
     for (int i = 0; i < 10; i++)
         s_send (&h, "again:1|c|#:nokey");
     s_feed (&h, 1000);
-    s_collect (&h, 10000);
+    test_input_collect (&h, 10000);
     ASSERT_NEAR (COUNTER (h.batch, "good"), 3, 0);
     ASSERT_NEAR (SELF (h.batch, "statsd_bad_lines_total"), 15, 0);
     ASSERT_NEAR (SELF (h.batch, "statsd_lines_total"), 17, 0);
@@ -447,23 +353,23 @@ test_bad_lines (void)
     /* a counter that would overflow keeps its last finite value */
     s_send (&h, "big:1e308|c\nbig:1e308|c");
     s_feed (&h, 11000);
-    s_collect (&h, 20000);
+    test_input_collect (&h, 20000);
     ASSERT_NEAR (COUNTER (h.batch, "big"), 1e308, 1e292);
     ASSERT_NEAR (SELF (h.batch, "statsd_bad_lines_total"), 16, 0);
-    s_stop (&h);
+    test_input_stop (&h);
 }
 
 static void
 test_max_series (void)
 {
-    harness_t h;
+    test_input_t h;
     s_start (&h, "max_series: 3\n");
     s_send (&h, "a:1|c\nb:1|g\nc:1|ms\nd:1|c\ne:1|s\na:1|c|#new:tag");
     s_feed (&h, 1000);
     /* existing series keep updating at the cap */
     s_send (&h, "a:1|c\nb:9|g");
     s_feed (&h, 2000);
-    s_collect (&h, 10000);
+    test_input_collect (&h, 10000);
     ASSERT_NEAR (COUNTER (h.batch, "a"), 2, 0);
     ASSERT_NEAR (GAUGE (h.batch, "b"), 9, 0);
     ASSERT (s_dist (h.batch, "c"));
@@ -473,7 +379,7 @@ test_max_series (void)
     ASSERT_NEAR (
         VALUE (h.batch, "statsd_series", VG_KIND_GAUGE, "input", "app", NULL, NULL, NULL, NULL), 3,
         0);
-    s_stop (&h);
+    test_input_stop (&h);
 
     /* a table that grows and rehashes keeps every series apart */
     s_start (&h, NULL);
@@ -484,54 +390,54 @@ test_max_series (void)
         if (i % 50 == 49)
             s_feed (&h, 1000);
     }
-    s_collect (&h, 10000);
+    test_input_collect (&h, 10000);
     for (int i = 0; i < 300; i += 7) {
         snprintf (line, sizeof line, "m%d", i);
         ASSERT_NEAR (GAUGE (h.batch, line), i, 0);
         ASSERT_NEAR (COUNTER (h.batch, line), 1, 0);
     }
-    s_stop (&h);
+    test_input_stop (&h);
 }
 
 static void
 test_expire (void)
 {
-    harness_t h;
+    test_input_t h;
     s_start (&h, "expire_after: 30s\nmax_series: 2\n");
     s_send (&h, "old:1|c\nkept:1|g");
     s_feed (&h, 1000);
-    s_collect (&h, 10000);
+    test_input_collect (&h, 10000);
     ASSERT_NEAR (COUNTER (h.batch, "old"), 1, 0);
     s_send (&h, "kept:2|g");
     s_feed (&h, 25000);
-    s_collect (&h, 30000);
+    test_input_collect (&h, 30000);
     ASSERT_NEAR (COUNTER (h.batch, "old"), 1, 0);
 
     /* 30 s without an update: forgotten, and its slot is free again */
-    s_collect (&h, 31000);
+    test_input_collect (&h, 31000);
     ASSERT_EQ (s_find (h.batch, "old", VG_KIND_COUNTER, NULL, NULL), 0);
     ASSERT_NEAR (GAUGE (h.batch, "kept"), 2, 0);
     s_send (&h, "fresh:5|c\nold:1|c");
     s_feed (&h, 32000);
-    s_collect (&h, 40000);
+    test_input_collect (&h, 40000);
     ASSERT_NEAR (COUNTER (h.batch, "fresh"), 5, 0);
     ASSERT_EQ (s_find (h.batch, "old", VG_KIND_COUNTER, NULL, NULL), 0);
     ASSERT_NEAR (DROPPED (h.batch, "max_series"), 1, 0);
-    s_stop (&h);
+    test_input_stop (&h);
 
     /* expire_after 0: kept for good */
     s_start (&h, "expire_after: 0\n");
     s_send (&h, "old:1|c");
     s_feed (&h, 1000);
-    s_collect (&h, 1000 + 30LL * 24 * 3600 * 1000);
+    test_input_collect (&h, 1000 + 30LL * 24 * 3600 * 1000);
     ASSERT_NEAR (COUNTER (h.batch, "old"), 1, 0);
-    s_stop (&h);
+    test_input_stop (&h);
 }
 
 static void
 test_truncated (void)
 {
-    harness_t h;
+    test_input_t h;
     s_start (&h, "max_packet_size: 512\n");
     /* 20 lines of 30 bytes: 600 bytes, 17 whole lines fit in 512 */
     char packet[1024];
@@ -542,18 +448,18 @@ test_truncated (void)
     s_send_n (&h, packet, o);
     s_send (&h, "after:1|c");
     s_feed (&h, 1000);
-    s_collect (&h, 10000);
+    test_input_collect (&h, 10000);
     ASSERT_NEAR (COUNTER (h.batch, "long_packet_counter"), 17, 0);
     ASSERT_NEAR (COUNTER (h.batch, "after"), 1, 0);
     ASSERT_NEAR (DROPPED (h.batch, "truncated"), 1, 0);
     ASSERT_NEAR (SELF (h.batch, "statsd_bad_lines_total"), 0, 0);
-    s_stop (&h);
+    test_input_stop (&h);
 }
 
 static void
 test_options (void)
 {
-    harness_t h;
+    test_input_t h;
     /* listen is checked when the file is read, so --check catches it */
     const char *bad[] = {"listen: nonsense\n",     "listen: \"127.0.0.1:\"\n",
                          "listen: \":8125\"\n",    "listen: \"127.0.0.1:65536\"\n",
@@ -565,23 +471,23 @@ test_options (void)
         if (rc != VG_EINVAL)
             TEST_FAIL ("'%s' accepted", bad[i]);
         ASSERT_STR_CONTAINS (h.err, "agent.yaml:1: inputs[0].");
-        s_free_ctx (&h);
+        test_input_stop (&h);
     }
     ASSERT_EQ (s_configure (&h, "listen: nonsense\n"), VG_EINVAL);
     ASSERT_STR_CONTAINS (h.err, "expected host:port");
     ASSERT_STR_CONTAINS (h.err, "'nonsense'");
-    s_free_ctx (&h);
+    test_input_stop (&h);
 
     /* the defaults: 127.0.0.1:8125 */
     ASSERT_EQ (s_configure (&h, "max_series: 5\n"), VG_OK);
     char **listen = (char **)((char *)h.ctx + in_statsd_plugin.options[0].offset);
     ASSERT_STR_EQ (in_statsd_plugin.options[0].name, "listen");
     ASSERT_STR_EQ (*listen, "127.0.0.1:8125");
-    s_free_ctx (&h);
+    test_input_stop (&h);
 
     /* IPv6 in brackets */
     ASSERT_EQ (s_configure (&h, "listen: \"[::1]:0\"\n"), VG_OK);
-    s_free_ctx (&h);
+    test_input_stop (&h);
 
     /* a port in use fails init with the reason, and leaks nothing */
     int other = socket (AF_INET, SOCK_DGRAM, 0);
@@ -597,7 +503,7 @@ test_options (void)
     ASSERT_EQ (rc, VG_EIO);
     ASSERT_STR_CONTAINS (h.err, "listen 127.0.0.1:");
     ASSERT_STR_CONTAINS (h.err, strerror (EADDRINUSE));
-    s_free_ctx (&h);
+    test_input_stop (&h);
     close (other);
 }
 

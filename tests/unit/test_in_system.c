@@ -6,9 +6,9 @@
  *  parsing them again.
  */
 #include "agent_input.h"
-#include "agent_sink.h"
 #include "in_system_parse.h"
 #include "test_assert.h"
+#include "test_batch.h"
 #include "test_proc.h"
 #include "vg_alloc.h"
 #include "vg_batch.h"
@@ -25,51 +25,17 @@ extern const agent_input_plugin_t in_system_plugin;
 
 /* ---- looking samples up in a batch ------------------------------------ */
 
-/* Does series s carry label key=value? */
-static int
-s_has_label (const vg_batch_t *b, const vg_series_t *s, const char *key, const char *value)
-{
-    for (uint32_t i = 0; i < s->nlabels; i++)
-        if (strcmp (b->strings[s->labels[2 * i]], key) == 0 &&
-            strcmp (b->strings[s->labels[2 * i + 1]], value) == 0)
-            return 1;
-    return 0;
-}
-
 /* The number of samples of metric name carrying every label of the
  * NULL-terminated key, value, ... list (and, when exact, no other label);
  * *value receives the last one's value. */
 static size_t
 s_lookup (const vg_batch_t *b, const char *name, int exact, double *value, ...)
 {
-    const char *want[16];
-    size_t nwant = 0;
     va_list ap;
     va_start (ap, value);
-    const char *k;
-    while ((k = va_arg (ap, const char *)) && nwant < 16) {
-        want[nwant++] = k;
-        want[nwant++] = va_arg (ap, const char *);
-    }
+    size_t n = test_batch_vfind (b, name, TEST_KIND_ANY, exact, value, ap);
     va_end (ap);
-
-    size_t found = 0;
-    for (size_t i = 0; i < b->nsamples; i++) {
-        const vg_series_t *s = &b->series[b->sample_series[i]];
-        if (strcmp (b->strings[s->name], name) != 0)
-            continue;
-        if (exact && s->nlabels != nwant / 2)
-            continue;
-        size_t j = 0;
-        while (j < nwant && s_has_label (b, s, want[j], want[j + 1]))
-            j += 2;
-        if (j < nwant)
-            continue;
-        found++;
-        if (value)
-            *value = b->sample_value[i];
-    }
-    return found;
+    return n;
 }
 
 /* The value of the one sample of name with exactly these labels; fails the
@@ -124,13 +90,6 @@ s_sum_suffix (const vg_batch_t *b, const char *suffix)
 
 /* ---- an input instance the way the core runs one ---------------------- */
 
-typedef struct {
-    void *ctx;
-    vg_batch_t *batch;
-    agent_sink_t *sink;
-    char err[512];
-} harness_t;
-
 static const vg_option_t *
 s_option (const char *name)
 {
@@ -141,7 +100,7 @@ s_option (const char *name)
 }
 
 static void
-s_set_root (harness_t *h, const char *root)
+s_set_root (test_input_t *h, const char *root)
 {
     char **field = (char **)((char *)h->ctx + s_option ("root")->offset);
     free (*field);
@@ -152,55 +111,27 @@ s_set_root (harness_t *h, const char *root)
  * other than type/name/interval/labels), through the real option parser;
  * yaml may be NULL for the defaults. root overrides the root option. */
 static void
-s_start_yaml (harness_t *h, const char *root, const char *yaml)
+s_start_yaml (test_input_t *h, const char *root, const char *yaml)
 {
-    memset (h, 0, sizeof *h);
-    h->ctx = vg_calloc (1, in_system_plugin.ctx_size);
-    int rc;
-    if (yaml) {
-        vg_config_t *cfg = vg_config_load_string ("agent.yaml", yaml, h->err, sizeof h->err);
-        if (!cfg)
-            TEST_FAIL ("yaml: %s", h->err);
-        rc = vg_config_apply (cfg, vg_config_root (cfg), in_system_plugin.options, NULL, h->ctx,
-                              "inputs[0]", h->err, sizeof h->err);
-        vg_config_destroy (&cfg);
-    } else
-        rc = vg_config_defaults (in_system_plugin.options, h->ctx, h->err, sizeof h->err);
-    if (rc != VG_OK)
+    if (test_input_configure (h, &in_system_plugin, yaml) != VG_OK)
         TEST_FAIL ("options: %s", h->err);
     s_set_root (h, root);
     agent_input_env_t env = {.instance = "test", .state_dir = NULL, .interval_ms = 5000};
-    rc = in_system_plugin.init (h->ctx, &env, h->err, sizeof h->err);
-    if (rc != VG_OK)
+    if (test_input_init (h, &env) != VG_OK)
         TEST_FAIL ("init: %s", h->err);
-    h->batch = vg_batch_new ("test-agent", "test-host");
-    h->sink = agent_sink_new (h->batch, 0, NULL, 0);
 }
 
 static void
-s_start (harness_t *h, const char *root)
+s_start (test_input_t *h, const char *root)
 {
     s_start_yaml (h, root, NULL);
 }
 
 /* Collects into a fresh batch at now_ms; returns the collect's code. */
 static int
-s_collect (harness_t *h, int64_t now_ms)
+s_collect (test_input_t *h, int64_t now_ms)
 {
-    vg_batch_clear (h->batch);
-    agent_sink_retarget (h->sink, h->batch, now_ms);
-    h->err[0] = '\0';
-    return in_system_plugin.collect (h->ctx, h->sink, now_ms, h->err, sizeof h->err);
-}
-
-static void
-s_stop (harness_t *h)
-{
-    in_system_plugin.fini (h->ctx);
-    vg_config_free_fields (in_system_plugin.options, h->ctx);
-    free (h->ctx);
-    agent_sink_destroy (&h->sink);
-    vg_batch_destroy (&h->batch);
+    return test_input_try_collect (h, now_ms);
 }
 
 static char *
@@ -436,7 +367,7 @@ test_fixture_pair (void)
 {
     char *proc_a = s_fixture ("proc-a");
     char *proc_b = s_fixture ("proc-b");
-    harness_t h;
+    test_input_t h;
     s_start (&h, proc_a);
     struct statvfs before, after;
 
@@ -563,7 +494,7 @@ test_fixture_pair (void)
     ASSERT_EQ (s_collect (&h, 20000), VG_OK);
     ASSERT_EQ (s_count_rates (b), 0);
 
-    s_stop (&h);
+    test_input_stop (&h);
     free (proc_a);
     free (proc_b);
 }
@@ -574,7 +505,7 @@ test_fixture_options (void)
 {
     char *proc_a = s_fixture ("proc-a");
     char *proc_b = s_fixture ("proc-b");
-    harness_t h;
+    test_input_t h;
     s_start_yaml (&h, proc_a,
                   "percpu: true\n"
                   "mounts_exclude: [\"/with*\"]\n"
@@ -614,7 +545,7 @@ test_fixture_options (void)
     ASSERT_EQ (COUNT1 (b, "system_net_rx_bytes_per_second", "interface", "ifb0"), 0);
     ASSERT_EQ (COUNT (b, "system_net_rx_bytes_per_second"), 2); /* lo and eth0 */
 
-    s_stop (&h);
+    test_input_stop (&h);
     free (proc_a);
     free (proc_b);
 }
@@ -653,7 +584,7 @@ test_devices_come_and_go (void)
     free (sub);
     s_write (dir, "proc/stat", "cpu  10 0 10 80 0 0 0 0\ncpu0 10 0 10 80 0 0 0 0\n");
 
-    harness_t h;
+    test_input_t h;
     s_start (&h, dir);
     vg_batch_t *b = h.batch;
     /* eth0 rx bytes, rx packets, errs, drop | tx bytes, packets, errs, drop */
@@ -712,7 +643,7 @@ test_devices_come_and_go (void)
     ASSERT_STR_CONTAINS (h.err, stat_path);
     free (stat_path);
 
-    s_stop (&h);
+    test_input_stop (&h);
     free (dir);
 }
 
@@ -752,7 +683,7 @@ test_bad_options (void)
 static void
 test_live_host (void)
 {
-    harness_t h;
+    test_input_t h;
     s_start (&h, "/");
     vg_batch_t *b = h.batch;
     ASSERT_EQ (s_collect (&h, 0), VG_OK);
@@ -785,7 +716,7 @@ test_live_host (void)
     for (size_t i = 0; i < b->nsamples; i++)
         ASSERT (b->sample_value[i] >= 0);
     ASSERT_GE (COUNT (b, "system_net_rx_bytes_per_second"), 1);
-    s_stop (&h);
+    test_input_stop (&h);
 }
 
 int

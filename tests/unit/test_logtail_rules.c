@@ -7,11 +7,10 @@
 #include "logtail_json.h"
 #include "logtail_rules.h"
 #include "test_assert.h"
+#include "test_batch.h"
 #include "vg_alloc.h"
 #include "vg_batch.h"
 #include "vg_error.h"
-
-#include <stdarg.h>
 
 /* ---- looking at what a rule set emits ---------------------------------- */
 
@@ -34,34 +33,14 @@ s_emitted_free (emitted_t *out)
     vg_batch_destroy (&out->batch);
 }
 
-/* "k=v,k=v" for a series, keys ascending as the batch stores them. */
-static void
-s_labels_text (const vg_batch_t *b, const vg_series_t *s, char *out, size_t outlen)
-{
-    size_t n = 0;
-    out[0] = '\0';
-    for (uint32_t i = 0; i < s->nlabels && n < outlen; i++)
-        n += (size_t)snprintf (out + n, outlen - n, "%s%s=%s", i ? "," : "",
-                               b->strings[s->labels[2 * i]], b->strings[s->labels[2 * i + 1]]);
-}
-
-/* The value of the one gauge/counter sample of name with exactly these labels. */
+/* The value of the one gauge/counter sample of name with exactly these
+ * labels ("k=v,k=v", keys ascending as the batch stores them). */
 #define VALUE(e, name, labels) s_value (__LINE__, (e), (name), (labels))
 static double
 s_value (int line, const emitted_t *e, const char *name, const char *labels)
 {
-    const vg_batch_t *b = e->batch;
-    size_t found = 0;
     double v = NAN;
-    for (size_t i = 0; i < b->nsamples; i++) {
-        const vg_series_t *s = &b->series[b->sample_series[i]];
-        char text[1024];
-        s_labels_text (b, s, text, sizeof text);
-        if (strcmp (b->strings[s->name], name) == 0 && strcmp (text, labels) == 0) {
-            found++;
-            v = b->sample_value[i];
-        }
-    }
+    size_t found = test_batch_find_text (e->batch, name, TEST_KIND_ANY, labels, 0, &v, NULL);
     if (found != 1)
         TEST_FAIL ("line %d: %s{%s}: %zu samples, want 1", line, name, labels, found);
     return v;
@@ -84,18 +63,8 @@ s_count (const emitted_t *e, const char *name)
 static const vg_sketch_t *
 s_dist (int line, const emitted_t *e, const char *name, const char *labels)
 {
-    const vg_batch_t *b = e->batch;
     const vg_sketch_t *found = NULL;
-    size_t n = 0;
-    for (size_t i = 0; i < b->ndists; i++) {
-        const vg_series_t *s = &b->series[b->dists[i].series];
-        char text[1024];
-        s_labels_text (b, s, text, sizeof text);
-        if (strcmp (b->strings[s->name], name) == 0 && strcmp (text, labels) == 0) {
-            found = b->dists[i].sketch;
-            n++;
-        }
-    }
+    size_t n = test_batch_find_text (e->batch, name, VG_KIND_DISTRIBUTION, labels, 0, NULL, &found);
     if (n != 1)
         TEST_FAIL ("line %d: distribution %s{%s}: %zu, want 1", line, name, labels, n);
     return found;
