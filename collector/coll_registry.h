@@ -1,0 +1,85 @@
+/*  coll_registry.h - the collector's host and series registries.
+ *
+ *  In memory, agent_id -> host_id and (host, kind, metric, labels) ->
+ *  series_id, learnt from PostgreSQL in bulk before the data transaction:
+ *  hosts new to the cache in one upsert, series new to it in a few statements
+ *  from arrays, each committed on its own. Those rows are right whatever
+ *  happens to the data transaction, so the ids are cached at once. The newest
+ *  value of each series and the newest contact of each host are kept here too
+ *  and written by coll_registry_flush, so ingest never updates a row per
+ *  sample. Not thread-safe: it belongs to one store.
+ */
+#ifndef COLL_REGISTRY_H
+#define COLL_REGISTRY_H
+
+#include "vg_batch.h"
+
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct coll_registry_t coll_registry_t;
+typedef struct coll_registry_host_t coll_registry_host_t;
+
+/* One item of a group of batches as the registry sees it. The caller fills
+ * the inputs; the calls below fill the outputs. */
+typedef struct {
+    const vg_batch_t *batch; /* in; not owned */
+    int64_t received_ms;     /* in: collector clock at arrival */
+    int skip;                /* in: repeats an earlier item of the group, left alone */
+
+    /* out of coll_registry_hosts */
+    coll_registry_host_t *host;
+    int64_t host_id;
+    const char *hostname; /* owned by the registry; valid until its next call */
+
+    /* out of coll_registry_series: the ids of the batch's series are
+     * coll_registry_ids () [first .. first + batch->nseries) */
+    size_t first;
+
+    /* in, for coll_registry_note */
+    int stored;    /* its key went into vigil.batches: not a duplicate */
+    int64_t lo_ms; /* the window of timestamps that were stored */
+    int64_t hi_ms;
+} coll_registry_item_t;
+
+coll_registry_t *coll_registry_new (void);
+void coll_registry_destroy (coll_registry_t **self_p);
+
+/* Gives every item that is not skipped its host, registering the agents the
+ * cache does not know (or whose hostname changed) in one upsert, committed by
+ * itself. Returns 0, or the code of coll_pg_fail (VG_ERETRY / VG_EDB) with err
+ * saying why. */
+int coll_registry_hosts (coll_registry_t *self, PGconn *conn, coll_registry_item_t *items, size_t n,
+                         char *err, size_t errlen);
+
+/* After coll_registry_hosts on the same items: looks up every series of
+ * every item that is not skipped, registering those the database does not
+ * have (committed by themselves), and sets each item's first. Returns 0, or
+ * VG_ERETRY / VG_EDB with err; what was learnt before a failure stays. */
+int coll_registry_series (coll_registry_t *self, PGconn *conn, coll_registry_item_t *items,
+                          size_t n, char *err, size_t errlen);
+
+/* The series ids of the last successful coll_registry_series, valid until
+ * the next call. */
+const int64_t *coll_registry_ids (const coll_registry_t *self);
+
+/* After the commit of the items (from the same coll_registry_series): notes
+ * each host's contact, seq and clock skew, and the newest value of each
+ * series the stored items carry, for coll_registry_flush. */
+void coll_registry_note (coll_registry_t *self, const coll_registry_item_t *items, size_t n);
+
+/* 1 if anything noted waits for coll_registry_flush. */
+int coll_registry_dirty (const coll_registry_t *self);
+
+/* Writes what was noted into vigil.series (last_ts, last_value) and
+ * vigil.hosts (last_seen, last_seq, clock_skew_ms), only ever forward. What
+ * was written before a failure is forgotten, the rest kept for the next call.
+ * Returns 0, or VG_ERETRY / VG_EDB with err. */
+int coll_registry_flush (coll_registry_t *self, PGconn *conn, char *err, size_t errlen);
+
+/* 1 if a batch's sent_ms can be a real clock reading (after 1970, before
+ * 2100): only then is it recorded, and a host's clock skew taken from it. */
+int coll_registry_sent_plausible (int64_t sent_ms);
+
+#endif
