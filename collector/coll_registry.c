@@ -12,6 +12,7 @@
 #include "vg_alloc.h"
 #include "vg_buf.h"
 #include "vg_error.h"
+#include "vg_hash.h"
 
 #include <czmq.h>
 #include <inttypes.h>
@@ -90,25 +91,6 @@ struct coll_registry_t {
 };
 
 /* ---- caches ---- */
-
-static uint64_t
-s_hash_bytes (const char *p, size_t n)
-{
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
-    while (n >= 8) {
-        uint64_t w;
-        memcpy (&w, p, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdULL;
-        h ^= h >> 32;
-        p += 8;
-        n -= 8;
-    }
-    uint64_t w = 0;
-    memcpy (&w, p, n);
-    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 29;
-    return h;
-}
 
 static s_series_t *
 s_table_find (const s_table_t *t, uint64_t hash, const char *key, size_t keylen)
@@ -539,7 +521,7 @@ coll_registry_series (coll_registry_t *self, PGconn *conn, coll_registry_item_t 
             self->koff[j] = self->key.len;
             s_series_key (&self->key, w[i].host->host_id, b, &b->series[j]);
             self->khash[j] =
-                s_hash_bytes (self->key.data + self->koff[j], self->key.len - self->koff[j]);
+                vg_hash_bytes (self->key.data + self->koff[j], self->key.len - self->koff[j]);
             if (mask)
                 __builtin_prefetch (&self->series.slots[self->khash[j] & mask]);
         }
