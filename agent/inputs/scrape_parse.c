@@ -15,11 +15,11 @@
  *  most max_samples families; past that, new families read as untyped.
  */
 #include "scrape_parse.h"
+#include "scrape_lex.h"
 #include "vg_alloc.h"
 #include "vg_error.h"
 #include "vg_hash.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,8 +27,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define S_NONE      ((size_t)-1)
-#define S_TOKEN_MAX 64 /* a number's text: 0.0.4 and OpenMetrics numbers fit easily */
+#define S_NONE ((size_t)-1)
 
 typedef struct {
     size_t name_off; /* in names, NUL-terminated */
@@ -117,199 +116,6 @@ s_error (scrape_parse_t *self, const char *fmt, ...)
     va_start (ap, fmt);
     vsnprintf (res->first_error + n, sizeof res->first_error - (size_t)n, fmt, ap);
     va_end (ap);
-}
-
-/* Text from the exposition, safe to put in a message: at most 32 bytes,
- * anything not printable ASCII shown as '?'. */
-static const char *
-s_show (char *dst, size_t cap, const char *s, size_t n)
-{
-    size_t limit = cap > 4 ? cap - 4 : 0, i;
-    if (limit > 32)
-        limit = 32;
-    for (i = 0; i < n && i < limit; i++)
-        dst[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-    if (i < n)
-        dst[i++] = '.', dst[i++] = '.', dst[i++] = '.';
-    dst[i] = '\0';
-    return dst;
-}
-
-/* ---- characters and numbers ------------------------------------------- */
-
-static int
-s_is_blank (scrape_parse_t *self, char c)
-{
-    return c == ' ' || (c == '\t' && self->format == SCRAPE_FORMAT_PROMETHEUS);
-}
-
-static const char *
-s_skip_blanks (scrape_parse_t *self, const char *p, const char *end)
-{
-    if (self->format == SCRAPE_FORMAT_PROMETHEUS)
-        while (p < end && (*p == ' ' || *p == '\t'))
-            p++;
-    return p;
-}
-
-static int
-s_is_alpha (char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int
-s_is_digit (char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-/* The length of the metric name ([a-zA-Z_:][a-zA-Z0-9_:]*) at p, or of the
- * label name ([a-zA-Z_][a-zA-Z0-9_]*) when label is set. */
-static size_t
-s_name_len (const char *p, const char *end, int label)
-{
-    const char *q = p;
-    while (q < end &&
-           (s_is_alpha (*q) || *q == '_' || (!label && *q == ':') || (q > p && s_is_digit (*q))))
-        q++;
-    return (size_t)(q - p);
-}
-
-/* A token: up to the next blank or the end of the line. */
-static size_t
-s_token_len (scrape_parse_t *self, const char *p, const char *end)
-{
-    const char *q = p;
-    while (q < end && !s_is_blank (self, *q))
-        q++;
-    return (size_t)(q - p);
-}
-
-/* [sign] digits [. digits] [e [sign] digits], or . digits instead of the
- * first digits: the only real numbers either format writes. */
-static int
-s_is_real (const char *s, size_t n)
-{
-    size_t i = 0, digits = 0;
-    if (i < n && (s[i] == '+' || s[i] == '-'))
-        i++;
-    while (i < n && s_is_digit (s[i]))
-        i++, digits++;
-    if (i < n && s[i] == '.') {
-        i++;
-        while (i < n && s_is_digit (s[i]))
-            i++, digits++;
-    }
-    if (digits == 0)
-        return 0;
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (i < n && (s[i] == '+' || s[i] == '-'))
-            i++;
-        size_t exp = 0;
-        while (i < n && s_is_digit (s[i]))
-            i++, exp++;
-        if (exp == 0)
-            return 0;
-    }
-    return i == n;
-}
-
-/* A sample value: a real number, [sign] Inf or Infinity, or NaN (case
- * insensitive, as Prometheus and the OpenMetrics ABNF read them). */
-static int
-s_number (const char *s, size_t n, int allow_special, double *out)
-{
-    char buf[S_TOKEN_MAX];
-    if (n == 0 || n >= sizeof buf)
-        return -1;
-    memcpy (buf, s, n);
-    buf[n] = '\0';
-    if (allow_special) {
-        const char *w = buf + (buf[0] == '+' || buf[0] == '-');
-        if (strcasecmp (w, "inf") == 0 || strcasecmp (w, "infinity") == 0) {
-            *out = buf[0] == '-' ? -INFINITY : INFINITY;
-            return 0;
-        }
-        if (strcasecmp (buf, "nan") == 0) {
-            *out = NAN;
-            return 0;
-        }
-    }
-    if (!s_is_real (buf, n))
-        return -1;
-    errno = 0;
-    char *endp;
-    double v = strtod (buf, &endp);
-    if (endp != buf + n || (errno == ERANGE && isinf (v)))
-        return -1;
-    *out = v;
-    return 0;
-}
-
-/* 0.0.4: integer milliseconds. OpenMetrics: seconds, a real number. */
-static int
-s_timestamp (scrape_parse_t *self, const char *s, size_t n, int64_t *ms)
-{
-    if (self->format == SCRAPE_FORMAT_OPENMETRICS) {
-        double v;
-        if (s_number (s, n, 0, &v) != 0 || !(fabs (v) < 9.0e15))
-            return -1;
-        *ms = (int64_t)llround (v * 1000.0);
-        return 0;
-    }
-    char buf[S_TOKEN_MAX];
-    size_t i = n > 0 && (s[0] == '+' || s[0] == '-');
-    if (n == 0 || n >= sizeof buf || i == n)
-        return -1;
-    for (; i < n; i++)
-        if (!s_is_digit (s[i]))
-            return -1;
-    memcpy (buf, s, n);
-    buf[n] = '\0';
-    errno = 0;
-    long long v = strtoll (buf, NULL, 10);
-    if (errno == ERANGE)
-        return -1;
-    *ms = v;
-    return 0;
-}
-
-/* Strict UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF. */
-static int
-s_utf8_ok (const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        unsigned cp;
-        if (c >= 0xc2 && c <= 0xdf)
-            len = 2, cp = c & 0x1f;
-        else if (c >= 0xe0 && c <= 0xef)
-            len = 3, cp = c & 0x0f;
-        else if (c >= 0xf0 && c <= 0xf4)
-            len = 4, cp = c & 0x07;
-        else
-            return 0;
-        if (n - i < len)
-            return 0;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-            (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-            return 0;
-        i += len;
-    }
-    return 1;
 }
 
 /* ---- the scratch area ------------------------------------------------- */
@@ -465,27 +271,6 @@ scrape_parse_type_name (scrape_type_t type)
     return "untyped";
 }
 
-static int
-s_parse_type (scrape_parse_t *self, const char *s, size_t n, scrape_type_t *type)
-{
-    int om = self->format == SCRAPE_FORMAT_OPENMETRICS;
-    for (int t = SCRAPE_TYPE_COUNTER; t <= SCRAPE_TYPE_INFO; t++) {
-        const char *name = scrape_parse_type_name ((scrape_type_t)t);
-        if (!om && t > SCRAPE_TYPE_SUMMARY)
-            break;
-        if (strlen (name) == n && memcmp (s, name, n) == 0) {
-            *type = (scrape_type_t)t;
-            return 0;
-        }
-    }
-    const char *untyped = om ? "unknown" : "untyped";
-    if (strlen (untyped) == n && memcmp (s, untyped, n) == 0) {
-        *type = SCRAPE_TYPE_UNTYPED;
-        return 0;
-    }
-    return -1;
-}
-
 /* ---- metadata lines --------------------------------------------------- */
 
 typedef enum { S_META_TYPE, S_META_HELP, S_META_UNIT } scrape_meta_t;
@@ -538,12 +323,12 @@ s_meta (scrape_parse_t *self, scrape_meta_t kind, const char *name, size_t n, sc
                                               : f->has_unit;
         if (seen) {
             s_error (self, "second %s line for \"%s\"", what[kind],
-                     s_show (shown, sizeof shown, name, n));
+                     scrape_lex_show (shown, sizeof shown, name, n));
             return;
         }
         if (kind == S_META_TYPE && f->has_samples) {
             s_error (self, "TYPE line for \"%s\" after its samples",
-                     s_show (shown, sizeof shown, name, n));
+                     scrape_lex_show (shown, sizeof shown, name, n));
             return;
         }
     }
@@ -564,16 +349,16 @@ s_meta (scrape_parse_t *self, scrape_meta_t kind, const char *name, size_t n, sc
 static void
 s_comment_prometheus (scrape_parse_t *self, const char *p, const char *end)
 {
-    p = s_skip_blanks (self, p + 1, end);
-    size_t tl = s_token_len (self, p, end);
+    p = scrape_lex_skip_blanks (self->format, p + 1, end);
+    size_t tl = scrape_lex_token_len (self->format, p, end);
     int is_type = tl == 4 && memcmp (p, "TYPE", 4) == 0;
     int is_help = tl == 4 && memcmp (p, "HELP", 4) == 0;
     if (!is_type && !is_help)
         return; /* a comment */
     const char *what = is_type ? "TYPE" : "HELP";
-    p = s_skip_blanks (self, p + tl, end);
-    size_t nl = s_name_len (p, end, 0);
-    if (nl == 0 || (p + nl < end && !s_is_blank (self, p[nl]))) {
+    p = scrape_lex_skip_blanks (self->format, p + tl, end);
+    size_t nl = scrape_lex_name_len (p, end, 0);
+    if (nl == 0 || (p + nl < end && !scrape_lex_is_blank (self->format, p[nl]))) {
         s_error (self, "%s: expected a metric name", what);
         return;
     }
@@ -582,22 +367,22 @@ s_comment_prometheus (scrape_parse_t *self, const char *p, const char *end)
         s_meta (self, S_META_HELP, name, nl, SCRAPE_TYPE_UNTYPED);
         return;
     }
-    p = s_skip_blanks (self, p + nl, end);
-    tl = s_token_len (self, p, end);
+    p = scrape_lex_skip_blanks (self->format, p + nl, end);
+    tl = scrape_lex_token_len (self->format, p, end);
     char shown[48];
     scrape_type_t type;
     if (tl == 0) {
         s_error (self, "TYPE: expected a type after the metric name");
         return;
     }
-    if (s_parse_type (self, p, tl, &type) != 0) {
+    if (scrape_lex_type (self->format, p, tl, &type) != 0) {
         s_error (self,
                  "TYPE: unknown type \"%s\" (expected counter, gauge, histogram, summary or "
                  "untyped)",
-                 s_show (shown, sizeof shown, p, tl));
+                 scrape_lex_show (shown, sizeof shown, p, tl));
         return;
     }
-    if (s_skip_blanks (self, p + tl, end) != end) {
+    if (scrape_lex_skip_blanks (self->format, p + tl, end) != end) {
         s_error (self, "TYPE: unexpected text after the type");
         return;
     }
@@ -627,7 +412,7 @@ s_comment_openmetrics (scrape_parse_t *self, const char *p, const char *end)
     }
     static const char *const what[] = {"TYPE", "HELP", "UNIT"};
     p += 7;
-    size_t nl = s_name_len (p, end, 0);
+    size_t nl = scrape_lex_name_len (p, end, 0);
     const char *name = p;
     p += nl;
     if (nl == 0 || (p < end && *p != ' ') || (p == end && kind == S_META_TYPE)) {
@@ -638,27 +423,28 @@ s_comment_openmetrics (scrape_parse_t *self, const char *p, const char *end)
         p++;
     char shown[48], shown2[48];
     scrape_type_t type = SCRAPE_TYPE_UNTYPED;
-    if (kind == S_META_TYPE && s_parse_type (self, p, (size_t)(end - p), &type) != 0) {
+    if (kind == S_META_TYPE && scrape_lex_type (self->format, p, (size_t)(end - p), &type) != 0) {
         s_error (self,
                  "TYPE: unknown type \"%s\" (expected counter, gauge, histogram, gaugehistogram, "
                  "summary, stateset, info or unknown)",
-                 s_show (shown, sizeof shown, p, (size_t)(end - p)));
+                 scrape_lex_show (shown, sizeof shown, p, (size_t)(end - p)));
         return;
     }
     if (kind == S_META_UNIT) {
         size_t ul = (size_t)(end - p);
         size_t ok = 0;
-        while (ok < ul &&
-               (s_is_alpha (p[ok]) || s_is_digit (p[ok]) || p[ok] == '_' || p[ok] == ':'))
+        while (ok < ul && scrape_lex_is_name_char (p[ok]))
             ok++;
         if (ok != ul) {
-            s_error (self, "UNIT: invalid unit \"%s\"", s_show (shown, sizeof shown, p, ul));
+            s_error (self, "UNIT: invalid unit \"%s\"",
+                     scrape_lex_show (shown, sizeof shown, p, ul));
             return;
         }
         if (ul > 0 &&
             (nl < ul + 1 || name[nl - ul - 1] != '_' || memcmp (name + nl - ul, p, ul) != 0)) {
             s_error (self, "UNIT: the name \"%s\" does not end in _%s",
-                     s_show (shown, sizeof shown, name, nl), s_show (shown2, sizeof shown2, p, ul));
+                     scrape_lex_show (shown, sizeof shown, name, nl),
+                     scrape_lex_show (shown2, sizeof shown2, p, ul));
             return;
         }
     }
@@ -677,70 +463,54 @@ s_labels (scrape_parse_t *self, const char **pp, const char *end, int store)
     int om = self->format == SCRAPE_FORMAT_OPENMETRICS;
     char shown[48];
     size_t mark = self->scratch_len;
-    p = s_skip_blanks (self, p, end);
+    p = scrape_lex_skip_blanks (self->format, p, end);
     if (p < end && *p == '}') {
         *pp = p + 1;
         return 0;
     }
     for (;;) {
-        size_t kl = s_name_len (p, end, 1);
+        size_t kl = scrape_lex_name_len (p, end, 1);
         if (kl == 0) {
             s_error (self, "expected a label name");
             return -1;
         }
         const char *key = p;
-        s_show (shown, sizeof shown, key, kl);
-        p = s_skip_blanks (self, p + kl, end);
+        scrape_lex_show (shown, sizeof shown, key, kl);
+        p = scrape_lex_skip_blanks (self->format, p + kl, end);
         if (p == end || *p != '=') {
             s_error (self, "expected '=' after label name \"%s\"", shown);
             return -1;
         }
-        p = s_skip_blanks (self, p + 1, end);
+        p = scrape_lex_skip_blanks (self->format, p + 1, end);
         if (p == end || *p != '"') {
             s_error (self, "expected a quoted value for label \"%s\"", shown);
             return -1;
         }
         p++;
-        const char *close = p;
-        while (close < end && *close != '"')
-            close += *close == '\\' && close + 1 < end ? 2 : 1;
-        if (close >= end) {
+        const char *close = scrape_lex_value_end (p, end);
+        if (!close) {
             s_error (self, "unterminated value of label \"%s\"", shown);
             return -1;
         }
-        /* unescape: the value never grows */
         s_scratch_reserve (self, kl + 1 + (size_t)(close - p) + 1);
         size_t koff = self->scratch_len;
         memcpy (self->scratch + koff, key, kl);
         self->scratch[koff + kl] = '\0';
         size_t voff = koff + kl + 1;
-        char *v = self->scratch + voff;
         size_t vl = 0;
-        for (const char *q = p; q < close; q++) {
-            if (*q == '\0') {
-                s_error (self, "NUL byte in the value of label \"%s\"", shown);
-                return -1;
-            }
-            if (*q != '\\') {
-                v[vl++] = *q;
-                continue;
-            }
-            char c = *++q;
-            if (c == 'n')
-                v[vl++] = '\n';
-            else if (c == '\\' || c == '"')
-                v[vl++] = c;
-            else if (om) /* BS normal-char: kept as written */
-                v[vl++] = '\\', v[vl++] = c;
-            else {
-                char esc[8];
-                s_error (self, "invalid escape \\%s in the value of label \"%s\"",
-                         s_show (esc, sizeof esc, &c, 1), shown);
-                return -1;
-            }
-        }
-        v[vl] = '\0';
-        if (!s_utf8_ok ((const unsigned char *)v, vl)) {
+        char bad = 0, esc[8];
+        switch (scrape_lex_unescape (self->format, p, (size_t)(close - p), self->scratch + voff,
+                                     &vl, &bad)) {
+        case SCRAPE_LEX_OK:
+            break;
+        case SCRAPE_LEX_NUL:
+            s_error (self, "NUL byte in the value of label \"%s\"", shown);
+            return -1;
+        case SCRAPE_LEX_ESCAPE:
+            s_error (self, "invalid escape \\%s in the value of label \"%s\"",
+                     scrape_lex_show (esc, sizeof esc, &bad, 1), shown);
+            return -1;
+        case SCRAPE_LEX_UTF8:
             s_error (self, "the value of label \"%s\" is not valid UTF-8", shown);
             return -1;
         }
@@ -765,9 +535,9 @@ s_labels (scrape_parse_t *self, const char **pp, const char *end, int store)
                 self->scratch_len = voff + vl + 1;
             }
         }
-        p = s_skip_blanks (self, p, end);
+        p = scrape_lex_skip_blanks (self->format, p, end);
         if (p < end && *p == ',') {
-            p = s_skip_blanks (self, p + 1, end);
+            p = scrape_lex_skip_blanks (self->format, p + 1, end);
             if (!om && p < end && *p == '}') /* 0.0.4 allows a trailing comma */
                 break;
             continue;
@@ -807,8 +577,8 @@ s_classify (scrape_parse_t *self, const char *name, size_t n, size_t *fam, int *
         char shown[48];
         const char *tn = scrape_parse_type_name (f->type);
         s_error (self, "\"%s\" is %s %s: its samples are named with %s",
-                 s_show (shown, sizeof shown, name, n), strchr ("aeiou", tn[0]) ? "an" : "a", tn,
-                 s_suffixes (self, f->type));
+                 scrape_lex_show (shown, sizeof shown, name, n),
+                 strchr ("aeiou", tn[0]) ? "an" : "a", tn, s_suffixes (self, f->type));
         return -1;
     }
     /* a family other than the one above: 0.0.4 and careless exposers interleave */
@@ -849,8 +619,9 @@ s_bound (scrape_parse_t *self, int role, double *bound)
                  role == SCRAPE_ROLE_BUCKET ? "histogram bucket" : "summary quantile", key);
         return -1;
     }
-    if (s_number (v, strlen (v), 1, bound) != 0 || isnan (*bound)) {
-        s_error (self, "invalid %s value \"%s\"", key, s_show (shown, sizeof shown, v, strlen (v)));
+    if (scrape_lex_number (v, strlen (v), 1, bound) != 0 || isnan (*bound)) {
+        s_error (self, "invalid %s value \"%s\"", key,
+                 scrape_lex_show (shown, sizeof shown, v, strlen (v)));
         return -1;
     }
     return 0;
@@ -861,7 +632,7 @@ s_sample (scrape_parse_t *self, const char *p, const char *end, scrape_sample_fn
 {
     int om = self->format == SCRAPE_FORMAT_OPENMETRICS;
     char shown[48];
-    size_t nl = s_name_len (p, end, 0);
+    size_t nl = scrape_lex_name_len (p, end, 0);
     if (nl == 0) {
         s_error (self, "expected a metric name");
         return;
@@ -874,7 +645,7 @@ s_sample (scrape_parse_t *self, const char *p, const char *end, scrape_sample_fn
     s_scratch_put (self, name, nl);
     p += nl;
     const char *after = "the metric name";
-    const char *q = s_skip_blanks (self, p, end);
+    const char *q = scrape_lex_skip_blanks (self->format, p, end);
     if (q < end && *q == '{') {
         p = q;
         if (s_labels (self, &p, end, 1) != 0)
@@ -882,19 +653,20 @@ s_sample (scrape_parse_t *self, const char *p, const char *end, scrape_sample_fn
         after = "the labels";
     }
     /* 0.0.4 reads "foo{a=\"b\"}1"; OpenMetrics wants exactly one space */
-    if (p < end && !s_is_blank (self, *p) && (om || p == q)) {
-        s_error (self, "unexpected '%s' after %s", s_show (shown, sizeof shown, p, 1), after);
+    if (p < end && !scrape_lex_is_blank (self->format, *p) && (om || p == q)) {
+        s_error (self, "unexpected '%s' after %s", scrape_lex_show (shown, sizeof shown, p, 1),
+                 after);
         return;
     }
-    p = om ? (p < end ? p + 1 : p) : s_skip_blanks (self, p, end);
-    size_t tl = s_token_len (self, p, end);
+    p = om ? (p < end ? p + 1 : p) : scrape_lex_skip_blanks (self->format, p, end);
+    size_t tl = scrape_lex_token_len (self->format, p, end);
     double value;
     if (tl == 0) {
         s_error (self, "expected a value after %s", after);
         return;
     }
-    if (s_number (p, tl, 1, &value) != 0) {
-        s_error (self, "invalid value \"%s\"", s_show (shown, sizeof shown, p, tl));
+    if (scrape_lex_number (p, tl, 1, &value) != 0) {
+        s_error (self, "invalid value \"%s\"", scrape_lex_show (shown, sizeof shown, p, tl));
         return;
     }
     p += tl;
@@ -903,9 +675,10 @@ s_sample (scrape_parse_t *self, const char *p, const char *end, scrape_sample_fn
     if (om) {
         if (p < end && p + 1 < end && p[1] != '#') {
             p++;
-            tl = s_token_len (self, p, end);
-            if (s_timestamp (self, p, tl, &ts) != 0) {
-                s_error (self, "invalid timestamp \"%s\"", s_show (shown, sizeof shown, p, tl));
+            tl = scrape_lex_token_len (self->format, p, end);
+            if (scrape_lex_timestamp (self->format, p, tl, &ts) != 0) {
+                s_error (self, "invalid timestamp \"%s\"",
+                         scrape_lex_show (shown, sizeof shown, p, tl));
                 return;
             }
             has_ts = 1;
@@ -921,26 +694,30 @@ s_sample (scrape_parse_t *self, const char *p, const char *end, scrape_sample_fn
             p += 3;
             if (s_labels (self, &p, end, 0) != 0)
                 return;
-            if (p == end || *p != ' ' || s_number (p + 1, s_token_len (self, p + 1, end), 1, &ev)) {
+            if (p == end || *p != ' ' ||
+                scrape_lex_number (p + 1, scrape_lex_token_len (self->format, p + 1, end), 1,
+                                   &ev)) {
                 s_error (self, "exemplar: expected a value after the labels");
                 return;
             }
-            p += 1 + s_token_len (self, p + 1, end);
-            if (p < end && (*p != ' ' || s_timestamp (self, p + 1, (size_t)(end - p - 1), &ets))) {
+            p += 1 + scrape_lex_token_len (self->format, p + 1, end);
+            if (p < end && (*p != ' ' || scrape_lex_timestamp (self->format, p + 1,
+                                                               (size_t)(end - p - 1), &ets))) {
                 s_error (self, "exemplar: invalid timestamp");
                 return;
             }
         }
     } else {
-        p = s_skip_blanks (self, p, end);
+        p = scrape_lex_skip_blanks (self->format, p, end);
         if (p < end) {
-            tl = s_token_len (self, p, end);
-            if (s_timestamp (self, p, tl, &ts) != 0) {
-                s_error (self, "invalid timestamp \"%s\"", s_show (shown, sizeof shown, p, tl));
+            tl = scrape_lex_token_len (self->format, p, end);
+            if (scrape_lex_timestamp (self->format, p, tl, &ts) != 0) {
+                s_error (self, "invalid timestamp \"%s\"",
+                         scrape_lex_show (shown, sizeof shown, p, tl));
                 return;
             }
             has_ts = 1;
-            if (s_skip_blanks (self, p + tl, end) != end) {
+            if (scrape_lex_skip_blanks (self->format, p + tl, end) != end) {
                 s_error (self, "unexpected text after the timestamp");
                 return;
             }
@@ -998,7 +775,7 @@ s_line (scrape_parse_t *self, const char *p, const char *end, scrape_sample_fn f
         /* blanks around a line mean nothing, and a CR before the LF is common */
         while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
             end--;
-        p = s_skip_blanks (self, p, end);
+        p = scrape_lex_skip_blanks (self->format, p, end);
         if (p == end)
             return;
         if (*p == '#')
