@@ -220,10 +220,19 @@ vg_config__join_key (char *out, size_t outlen, const char *prefix, const char *n
 {
     char safe[VG_CONFIG__KEY_MAX];
     vg_config__printable (name, namelen, safe, sizeof safe);
-    if (prefix && *prefix)
-        snprintf (out, outlen, "%s.%s", prefix, safe);
-    else
-        snprintf (out, outlen, "%s", safe);
+    /* A key too long for out is cut: it is only ever shown in a message. */
+    if (outlen == 0)
+        return;
+    size_t used = 0;
+    if (prefix && *prefix) {
+        snprintf (out, outlen, "%s.", prefix);
+        used = strlen (out);
+    }
+    size_t n = strlen (safe);
+    if (n > outlen - used - 1)
+        n = outlen - used - 1;
+    memcpy (out + used, safe, n);
+    out[used + n] = '\0';
 }
 
 /*  --------------------------------------------------------------------------

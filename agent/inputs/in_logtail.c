@@ -150,7 +150,7 @@ s_add_rule (vg_config_t *cfg, vg_cnode_t *item, const char *ikey, logtail_rules_
         .value_scale = rc->value_scale,
         .max_series = (size_t)rc->max_series,
     };
-    char key[256];
+    char key[512]; /* ikey and a subkey */
     if (strcmp (rc->type, "counter") == 0)
         spec.type = LOGTAIL_RULE_COUNTER;
     else if (strcmp (rc->type, "distribution") == 0)
