@@ -106,7 +106,8 @@ static const vg_option_t s_options[] = {
 
 /* Reads ROOT/rel into self->buf, NUL-terminated. Returns 0, VG_ENOTFOUND or
  * VG_EIO; path receives the full path for messages. */
-static int s_read (system_run_t *run, const char *rel, char *path, size_t pathlen)
+static int
+s_read (system_run_t *run, const char *rel, char *path, size_t pathlen)
 {
     system_ctx_t *self = run->self;
     snprintf (path, pathlen, "%.*s/%s", run->root_len, run->root, rel);
@@ -145,7 +146,8 @@ static int s_read (system_run_t *run, const char *rel, char *path, size_t pathle
 
 /* Reads an optional file; a missing one is common (containers) and only
  * worth a debug line. Returns 1 if self->buf holds it. */
-static int s_read_optional (system_run_t *run, const char *rel)
+static int
+s_read_optional (system_run_t *run, const char *rel)
 {
     char path[PATH_MAX];
     int rc = s_read (run, rel, path, sizeof path);
@@ -156,7 +158,8 @@ static int s_read_optional (system_run_t *run, const char *rel)
     return 1;
 }
 
-static int s_excluded (const vg_strlist_t *globs, const char *name)
+static int
+s_excluded (const vg_strlist_t *globs, const char *name)
 {
     for (size_t i = 0; i < globs->n; i++)
         if (fnmatch (globs->items[i], name, 0) == 0)
@@ -164,15 +167,17 @@ static int s_excluded (const vg_strlist_t *globs, const char *name)
     return 0;
 }
 
-static void s_gauge (system_run_t *run, const char *name, const vg_label_t *labels, size_t nlabels,
-                     double value)
+static void
+s_gauge (system_run_t *run, const char *name, const vg_label_t *labels, size_t nlabels,
+         double value)
 {
     agent_sink_gauge (run->sink, name, labels, nlabels, value);
 }
 
 /* The per-second rate of a counter, or 0 when it went backwards (a wrap or a
  * reset says nothing about the interval). */
-static int s_rate (const system_run_t *run, uint64_t prev, uint64_t cur, double scale, double *rate)
+static int
+s_rate (const system_run_t *run, uint64_t prev, uint64_t cur, double scale, double *rate)
 {
     if (!run->rates || cur < prev)
         return 0;
@@ -184,8 +189,9 @@ static int s_rate (const system_run_t *run, uint64_t prev, uint64_t cur, double 
 
 /* Emits the busy and per-mode percentages between two readings of one CPU
  * (or of all). labels[0] is free for the mode; cpu labels follow it. */
-static void s_emit_cpu (system_run_t *run, const in_system_cpu_t *prev, const in_system_cpu_t *cur,
-                        vg_label_t *labels, size_t nlabels)
+static void
+s_emit_cpu (system_run_t *run, const in_system_cpu_t *prev, const in_system_cpu_t *cur,
+            vg_label_t *labels, size_t nlabels)
 {
     /* A total that went backwards is a reset; one mode going backwards alone
      * is the kernel's iowait accounting, which may dip: count it as 0. */
@@ -210,7 +216,8 @@ static void s_emit_cpu (system_run_t *run, const in_system_cpu_t *prev, const in
     }
 }
 
-static void s_collect_cpu (system_run_t *run)
+static void
+s_collect_cpu (system_run_t *run)
 {
     system_ctx_t *self = run->self;
     const in_system_stat_t *cur = &self->stat, *prev = &self->prev_stat;
@@ -248,7 +255,8 @@ static void s_collect_cpu (system_run_t *run)
 }
 
 /* Numbered directories of ROOT/proc: one per process (threads are hidden). */
-static void s_collect_process_count (system_run_t *run)
+static void
+s_collect_process_count (system_run_t *run)
 {
     char path[PATH_MAX];
     snprintf (path, sizeof path, "%.*s/proc", run->root_len, run->root);
@@ -274,7 +282,8 @@ static void s_collect_process_count (system_run_t *run)
 
 /* ---- memory, load ----------------------------------------------------- */
 
-static void s_collect_memory (system_run_t *run)
+static void
+s_collect_memory (system_run_t *run)
 {
     if (!s_read_optional (run, "proc/meminfo"))
         return;
@@ -299,7 +308,8 @@ static void s_collect_memory (system_run_t *run)
     }
 }
 
-static void s_collect_load (system_run_t *run)
+static void
+s_collect_load (system_run_t *run)
 {
     if (!s_read_optional (run, "proc/loadavg"))
         return;
@@ -317,7 +327,8 @@ static void s_collect_load (system_run_t *run)
 
 /* ---- disk usage ------------------------------------------------------- */
 
-static void s_emit_mount (system_run_t *run, const in_system_mount_t *m)
+static void
+s_emit_mount (system_run_t *run, const in_system_mount_t *m)
 {
     system_ctx_t *self = run->self;
     if (s_excluded (&self->mounts_exclude_fstypes, m->fstype) ||
@@ -357,7 +368,8 @@ static void s_emit_mount (system_run_t *run, const in_system_mount_t *m)
     }
 }
 
-static void s_collect_mounts (system_run_t *run)
+static void
+s_collect_mounts (system_run_t *run)
 {
     system_ctx_t *self = run->self;
     if (!s_read_optional (run, "proc/self/mounts") && !s_read_optional (run, "proc/mounts"))
@@ -388,8 +400,9 @@ static void s_collect_mounts (system_run_t *run)
 /* Records dev's counters as seen in collect gen. If it was seen before,
  * copies its previous counters into prev and returns 1; a new device returns
  * 0. *hint is where to look first: files list devices in a stable order. */
-static int s_devtab_update (system_devtab_t *tab, const in_system_dev_t *dev, uint64_t gen,
-                            size_t *hint, uint64_t *prev)
+static int
+s_devtab_update (system_devtab_t *tab, const in_system_dev_t *dev, uint64_t gen, size_t *hint,
+                 uint64_t *prev)
 {
     size_t i = *hint < tab->n && strcmp (tab->items[*hint].name, dev->name) == 0 ? *hint : 0;
     while (i < tab->n && strcmp (tab->items[i].name, dev->name) != 0)
@@ -408,7 +421,8 @@ static int s_devtab_update (system_devtab_t *tab, const in_system_dev_t *dev, ui
 }
 
 /* Forgets devices the last collect did not see. */
-static void s_devtab_sweep (system_devtab_t *tab, uint64_t gen)
+static void
+s_devtab_sweep (system_devtab_t *tab, uint64_t gen)
 {
     size_t kept = 0;
     for (size_t i = 0; i < tab->n; i++) {
@@ -420,7 +434,8 @@ static void s_devtab_sweep (system_devtab_t *tab, uint64_t gen)
     tab->n = kept;
 }
 
-static void s_devtab_free (system_devtab_t *tab)
+static void
+s_devtab_free (system_devtab_t *tab)
 {
     for (size_t i = 0; i < tab->n; i++)
         free (tab->items[i].name);
@@ -434,8 +449,9 @@ typedef struct {
     double scale; /* per unit of the counter */
 } system_rate_t;
 
-static void s_emit_rates (system_run_t *run, const system_rate_t *rates, size_t nrates,
-                          const uint64_t *prev, const uint64_t *cur, const vg_label_t *label)
+static void
+s_emit_rates (system_run_t *run, const system_rate_t *rates, size_t nrates, const uint64_t *prev,
+              const uint64_t *cur, const vg_label_t *label)
 {
     for (size_t k = 0; k < nrates; k++) {
         double rate;
@@ -444,7 +460,8 @@ static void s_emit_rates (system_run_t *run, const system_rate_t *rates, size_t 
     }
 }
 
-static void s_collect_diskio (system_run_t *run)
+static void
+s_collect_diskio (system_run_t *run)
 {
     static const system_rate_t rates[] = {
         {"system_diskio_read_bytes_per_second", IN_SYSTEM_DISK_READ_SECTORS, 512.0},
@@ -474,7 +491,8 @@ static void s_collect_diskio (system_run_t *run)
     }
 }
 
-static void s_collect_net (system_run_t *run)
+static void
+s_collect_net (system_run_t *run)
 {
     static const system_rate_t rates[] = {
         {"system_net_rx_bytes_per_second", IN_SYSTEM_NET_RX_BYTES, 1.0},
@@ -506,7 +524,8 @@ static void s_collect_net (system_run_t *run)
 
 /* ---- the plugin ------------------------------------------------------- */
 
-static int s_init (void *ctx, const agent_input_env_t *env, char *err, size_t errlen)
+static int
+s_init (void *ctx, const agent_input_env_t *env, char *err, size_t errlen)
 {
     system_ctx_t *self = ctx;
     if (self->root && self->root[0] == '\0') {
@@ -517,7 +536,8 @@ static int s_init (void *ctx, const agent_input_env_t *env, char *err, size_t er
     return VG_OK;
 }
 
-static int s_collect (void *ctx, agent_sink_t *sink, int64_t now_ms, char *err, size_t errlen)
+static int
+s_collect (void *ctx, agent_sink_t *sink, int64_t now_ms, char *err, size_t errlen)
 {
     system_ctx_t *self = ctx;
     system_run_t run = {.self = self, .sink = sink};
@@ -556,7 +576,8 @@ static int s_collect (void *ctx, agent_sink_t *sink, int64_t now_ms, char *err, 
     return VG_OK;
 }
 
-static void s_fini (void *ctx)
+static void
+s_fini (void *ctx)
 {
     system_ctx_t *self = ctx;
     free (self->instance);

@@ -14,12 +14,14 @@ const char *const in_system_cpu_mode_names[IN_SYSTEM_CPU_NMODES] = {
     "user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal",
 };
 
-static int s_is_space (char c)
+static int
+s_is_space (char c)
 {
     return c == ' ' || c == '\t';
 }
 
-static const char *s_skip_spaces (const char *p)
+static const char *
+s_skip_spaces (const char *p)
 {
     while (s_is_space (*p))
         p++;
@@ -28,7 +30,8 @@ static const char *s_skip_spaces (const char *p)
 
 /* Parses an unsigned decimal at *p after blanks; advances *p past it.
  * Returns 1, or 0 when there is no number there (*p unchanged). */
-static int s_next_u64 (const char **p, uint64_t *value)
+static int
+s_next_u64 (const char **p, uint64_t *value)
 {
     const char *s = s_skip_spaces (*p);
     if (*s < '0' || *s > '9')
@@ -42,12 +45,14 @@ static int s_next_u64 (const char **p, uint64_t *value)
 }
 
 /* Does line start with word followed by a blank? */
-static int s_starts_word (const char *line, const char *word, size_t len)
+static int
+s_starts_word (const char *line, const char *word, size_t len)
 {
     return strncmp (line, word, len) == 0 && s_is_space (line[len]);
 }
 
-char *in_system_parse_next_line (char **cursor)
+char *
+in_system_parse_next_line (char **cursor)
 {
     char *line = *cursor;
     if (!line || !*line)
@@ -61,7 +66,8 @@ char *in_system_parse_next_line (char **cursor)
     return line;
 }
 
-static void s_parse_cpu (const char *p, in_system_cpu_t *cpu)
+static void
+s_parse_cpu (const char *p, in_system_cpu_t *cpu)
 {
     memset (cpu, 0, sizeof *cpu);
     for (int m = 0; m < IN_SYSTEM_CPU_NMODES; m++)
@@ -69,7 +75,8 @@ static void s_parse_cpu (const char *p, in_system_cpu_t *cpu)
             break;
 }
 
-uint64_t in_system_parse_cpu_total (const in_system_cpu_t *cpu)
+uint64_t
+in_system_parse_cpu_total (const in_system_cpu_t *cpu)
 {
     uint64_t total = 0;
     for (int m = 0; m < IN_SYSTEM_CPU_NMODES; m++)
@@ -77,7 +84,8 @@ uint64_t in_system_parse_cpu_total (const in_system_cpu_t *cpu)
     return total;
 }
 
-int in_system_parse_stat (in_system_stat_t *self, const char *text)
+int
+in_system_parse_stat (in_system_stat_t *self, const char *text)
 {
     self->ncpus = 0;
     self->has_total = self->has_forks = self->has_running = self->has_blocked = 0;
@@ -120,14 +128,16 @@ int in_system_parse_stat (in_system_stat_t *self, const char *text)
     return self->has_total ? VG_OK : VG_EINVAL;
 }
 
-void in_system_parse_stat_free (in_system_stat_t *self)
+void
+in_system_parse_stat_free (in_system_stat_t *self)
 {
     free (self->cpus);
     free (self->cpu_ids);
     memset (self, 0, sizeof *self);
 }
 
-void in_system_parse_stat_copy (in_system_stat_t *dst, const in_system_stat_t *src)
+void
+in_system_parse_stat_copy (in_system_stat_t *dst, const in_system_stat_t *src)
 {
     in_system_cpu_t *cpus = dst->cpus;
     unsigned *ids = dst->cpu_ids;
@@ -147,7 +157,8 @@ void in_system_parse_stat_copy (in_system_stat_t *dst, const in_system_stat_t *s
     }
 }
 
-int in_system_parse_meminfo (in_system_mem_t *self, const char *text)
+int
+in_system_parse_meminfo (in_system_mem_t *self, const char *text)
 {
     static const struct {
         const char *key;
@@ -193,7 +204,8 @@ int in_system_parse_meminfo (in_system_mem_t *self, const char *text)
     return VG_OK;
 }
 
-int in_system_parse_loadavg (in_system_load_t *self, const char *text)
+int
+in_system_parse_loadavg (in_system_load_t *self, const char *text)
 {
     memset (self, 0, sizeof *self);
     double *loads[3] = {&self->load1, &self->load5, &self->load15};
@@ -214,12 +226,14 @@ int in_system_parse_loadavg (in_system_load_t *self, const char *text)
     return VG_OK;
 }
 
-static int s_is_octal (char c)
+static int
+s_is_octal (char c)
 {
     return c >= '0' && c <= '7';
 }
 
-void in_system_parse_unescape (char *s)
+void
+in_system_parse_unescape (char *s)
 {
     char *out = s;
     while (*s) {
@@ -233,7 +247,8 @@ void in_system_parse_unescape (char *s)
 }
 
 /* Cuts the next blank-separated field out of *p, NUL-terminating it. */
-static char *s_next_field (char **p)
+static char *
+s_next_field (char **p)
 {
     char *s = *p;
     while (s_is_space (*s))
@@ -249,7 +264,8 @@ static char *s_next_field (char **p)
     return start;
 }
 
-int in_system_parse_mount_line (char *line, in_system_mount_t *out)
+int
+in_system_parse_mount_line (char *line, in_system_mount_t *out)
 {
     char *p = line;
     out->device = s_next_field (&p);
@@ -262,7 +278,8 @@ int in_system_parse_mount_line (char *line, in_system_mount_t *out)
     return VG_OK;
 }
 
-int in_system_parse_diskstats_line (char *line, in_system_dev_t *out)
+int
+in_system_parse_diskstats_line (char *line, in_system_dev_t *out)
 {
     /* major minor name, then: reads merged sectors ms, writes merged sectors
      * ms, in-flight, io_ticks, weighted ms, (discards and flushes since 4.18) */
@@ -289,7 +306,8 @@ int in_system_parse_diskstats_line (char *line, in_system_dev_t *out)
     return VG_OK;
 }
 
-int in_system_parse_netdev_line (char *line, in_system_dev_t *out)
+int
+in_system_parse_netdev_line (char *line, in_system_dev_t *out)
 {
     /* Numbers never hold a colon, and large counters may touch it
      * ("eth0:123456"), so the last colon ends the name. */
