@@ -7,6 +7,7 @@
  *  test sets mtimes and time and checks the arithmetic exactly.
  */
 #include "agent_input.h"
+#include "input_util.h"
 #include "vg_alloc.h"
 #include "vg_error.h"
 
@@ -89,17 +90,8 @@ s_init (void *ctx, const agent_input_env_t *env, char *err, size_t errlen)
 {
     (void)env;
     file_ctx_t *self = ctx;
-    if (self->paths.n == 0) {
-        snprintf (err, errlen, "paths: give at least one glob pattern");
+    if (input_util_check_paths (&self->paths, "glob pattern", err, errlen) != VG_OK)
         return VG_EINVAL;
-    }
-    for (size_t i = 0; i < self->paths.n; i++)
-        if (self->paths.items[i][0] != '/') {
-            /* a relative pattern would depend on the agent's working directory */
-            snprintf (err, errlen, "paths[%zu]: \"%s\" is not an absolute path", i,
-                      self->paths.items[i]);
-            return VG_EINVAL;
-        }
     if (self->max_files < 1)
         self->max_files = 1;
     self->dropped = vg_calloc (self->paths.n, sizeof *self->dropped);

@@ -21,6 +21,7 @@
  */
 #include "agent_input.h"
 #include "in_http.h"
+#include "input_util.h"
 #include "vg_alloc.h"
 #include "vg_error.h"
 #include "vg_log.h"
@@ -487,21 +488,9 @@ s_init (void *ctx, const agent_input_env_t *env, char *err, size_t errlen)
     if (!has_expect)
         self->header_list = curl_slist_append (self->header_list, "Expect:");
 
-    if (self->body_regex) {
-        int code;
-        PCRE2_SIZE offset;
-        self->re = pcre2_compile ((PCRE2_SPTR)self->body_regex, PCRE2_ZERO_TERMINATED, 0, &code,
-                                  &offset, NULL);
-        if (!self->re) {
-            PCRE2_UCHAR msg[256];
-            pcre2_get_error_message (code, msg, sizeof msg);
-            snprintf (err, errlen, "body_regex: bad regex at offset %zu: %s", (size_t)offset,
-                      (const char *)msg);
-            goto fail;
-        }
-        pcre2_jit_compile (self->re, PCRE2_JIT_COMPLETE); /* the interpreter is the fallback */
-        self->md = pcre2_match_data_create_from_pattern (self->re, NULL);
-    }
+    if (self->body_regex && input_util_regex_compile ("body_regex", self->body_regex, &self->re,
+                                                      &self->md, err, errlen) != VG_OK)
+        goto fail;
     rc = VG_EIO; /* from here on, only libcurl can fail */
     if (s_register (self, err, errlen) != VG_OK)
         goto fail;

@@ -4,6 +4,7 @@
  *  header, status list or regex.
  */
 #include "in_http.h"
+#include "input_util.h"
 #include "vg_alloc.h"
 #include "vg_error.h"
 
@@ -15,29 +16,11 @@
 /* ---- options ---------------------------------------------------------- */
 
 static int
-s_scalar (vg_config_t *cfg, vg_cnode_t *node, const char *key, char **text, char *err,
-          size_t errlen)
-{
-    *text = vg_cnode_strdup (node);
-    if (!*text)
-        return vg_config_error (cfg, node, key, err, errlen, "expected a string");
-    return VG_OK;
-}
-
-static void
-s_free_string (void *field)
-{
-    char **s = field;
-    free (*s);
-    *s = NULL;
-}
-
-static int
 s_parse_url (vg_config_t *cfg, vg_cnode_t *node, const char *key, void *field, char *err,
              size_t errlen)
 {
     char *text;
-    int rc = s_scalar (cfg, node, key, &text, err, errlen);
+    int rc = input_util_scalar (cfg, node, key, &text, err, errlen);
     if (rc != VG_OK)
         return rc;
     CURLU *u = curl_url ();
@@ -64,7 +47,7 @@ s_parse_method (vg_config_t *cfg, vg_cnode_t *node, const char *key, void *field
                 size_t errlen)
 {
     char *text;
-    int rc = s_scalar (cfg, node, key, &text, err, errlen);
+    int rc = input_util_scalar (cfg, node, key, &text, err, errlen);
     if (rc != VG_OK)
         return rc;
     size_t len = strlen (text);
@@ -73,30 +56,6 @@ s_parse_method (vg_config_t *cfg, vg_cnode_t *node, const char *key, void *field
         return vg_config_error (cfg, node, key, err, errlen,
                                 "expected an HTTP method in capitals (GET, POST, HEAD...)");
     }
-    *(char **)field = text;
-    return VG_OK;
-}
-
-static int
-s_parse_regex (vg_config_t *cfg, vg_cnode_t *node, const char *key, void *field, char *err,
-               size_t errlen)
-{
-    char *text;
-    int rc = s_scalar (cfg, node, key, &text, err, errlen);
-    if (rc != VG_OK)
-        return rc;
-    int code;
-    PCRE2_SIZE offset;
-    pcre2_code *re =
-        pcre2_compile ((PCRE2_SPTR)text, PCRE2_ZERO_TERMINATED, 0, &code, &offset, NULL);
-    if (!re) {
-        PCRE2_UCHAR msg[256];
-        pcre2_get_error_message (code, msg, sizeof msg);
-        free (text);
-        return vg_config_error (cfg, node, key, err, errlen, "bad regex at offset %zu: %s",
-                                (size_t)offset, (const char *)msg);
-    }
-    pcre2_code_free (re);
     *(char **)field = text;
     return VG_OK;
 }
@@ -229,14 +188,14 @@ const vg_option_t in_http_options_table[] = {
      .required = 1,
      .offset = S_OPT (url),
      .parse = s_parse_url,
-     .free = s_free_string,
+     .free = input_util_free_string,
      .help = "string; the http:// or https:// URL to check"},
     {.name = "method",
      .type = VG_OPT_CUSTOM,
      .def = "GET",
      .offset = S_OPT (method),
      .parse = s_parse_method,
-     .free = s_free_string,
+     .free = input_util_free_string,
      .help = "string; the request method (GET, POST, HEAD, PUT...)"},
     {.name = "headers",
      .type = VG_OPT_CUSTOM,
@@ -266,8 +225,8 @@ const vg_option_t in_http_options_table[] = {
     {.name = "body_regex",
      .type = VG_OPT_CUSTOM,
      .offset = S_OPT (body_regex),
-     .parse = s_parse_regex,
-     .free = s_free_string,
+     .parse = input_util_parse_regex,
+     .free = input_util_free_string,
      .help = "string; a PCRE2 regex the body must match to count as up"},
     {.name = "follow_redirects",
      .type = VG_OPT_BOOL,

@@ -10,6 +10,7 @@
  */
 
 #include "agent_input.h"
+#include "input_util.h"
 #include "logtail_follow.h"
 #include "logtail_rules.h"
 #include "vg_alloc.h"
@@ -270,17 +271,8 @@ static int
 s_init (void *ctx, const agent_input_env_t *env, char *err, size_t errlen)
 {
     logtail_ctx_t *self = ctx;
-    if (self->paths.n == 0) {
-        snprintf (err, errlen, "paths: give at least one path or glob");
+    if (input_util_check_paths (&self->paths, "path or glob", err, errlen) != VG_OK)
         return VG_EINVAL;
-    }
-    for (size_t i = 0; i < self->paths.n; i++)
-        if (self->paths.items[i][0] != '/') {
-            /* relative would depend on the agent's working directory */
-            snprintf (err, errlen, "paths[%zu]: \"%s\" is not an absolute path", i,
-                      self->paths.items[i]);
-            return VG_EINVAL;
-        }
     if (!self->rules || logtail_rules_count (self->rules) == 0) {
         snprintf (err, errlen, "rules: give at least one rule");
         return VG_EINVAL;

@@ -15,6 +15,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 
 #include "agent_input.h"
+#include "input_util.h"
 #include "vg_alloc.h"
 #include "vg_error.h"
 #include "vg_log.h"
@@ -115,19 +116,8 @@ s_parse_rule (vg_config_t *cfg, vg_cnode_t *node, const char *key, process_ctx_t
                               "set only one of comm, cmdline and pidfile (%s is set too); "
                               "watch each in an instance of its own",
                               other);
-    else if (field == &self->cmdline) {
-        int code;
-        PCRE2_SIZE offset;
-        pcre2_code *re =
-            pcre2_compile ((PCRE2_SPTR)text, PCRE2_ZERO_TERMINATED, 0, &code, &offset, NULL);
-        if (!re) {
-            PCRE2_UCHAR msg[256];
-            pcre2_get_error_message (code, msg, sizeof msg);
-            rc = vg_config_error (cfg, node, key, err, errlen, "bad regex at offset %zu: %s",
-                                  (size_t)offset, (const char *)msg);
-        }
-        pcre2_code_free (re);
-    }
+    else if (field == &self->cmdline)
+        rc = input_util_check_regex (cfg, node, key, text, err, errlen);
     if (rc != VG_OK) {
         free (text);
         return rc;
@@ -160,14 +150,6 @@ s_parse_pidfile (vg_config_t *cfg, vg_cnode_t *node, const char *key, void *fiel
     return s_parse_rule (cfg, node, key, S_CTX_OF (field, pidfile), field, err, errlen);
 }
 
-static void
-s_free_string (void *field)
-{
-    char **s = field;
-    free (*s);
-    *s = NULL;
-}
-
 #define S_OPT(field) offsetof (process_ctx_t, field)
 
 static const vg_option_t s_options[] = {
@@ -180,20 +162,20 @@ static const vg_option_t s_options[] = {
      .type = VG_OPT_CUSTOM,
      .offset = S_OPT (comm),
      .parse = s_parse_comm,
-     .free = s_free_string,
+     .free = input_util_free_string,
      .help = "string; one of comm, cmdline, pidfile: processes named exactly this (ps -o comm)"},
     {.name = "cmdline",
      .type = VG_OPT_CUSTOM,
      .offset = S_OPT (cmdline),
      .parse = s_parse_cmdline,
-     .free = s_free_string,
+     .free = input_util_free_string,
      .help =
          "string; one of comm, cmdline, pidfile: processes whose command line matches this regex"},
     {.name = "pidfile",
      .type = VG_OPT_CUSTOM,
      .offset = S_OPT (pidfile),
      .parse = s_parse_pidfile,
-     .free = s_free_string,
+     .free = input_util_free_string,
      .help = "string; one of comm, cmdline, pidfile: the process whose pid this file holds"},
     {.name = "max_processes",
      .type = VG_OPT_INT,
@@ -206,34 +188,6 @@ static const vg_option_t s_options[] = {
 };
 
 /* ---- reading /proc ---------------------------------------------------- */
-
-/* Reads up to cap - 1 bytes of path into buf, NUL-terminated. Returns the
- * length, or -1 with errno set. */
-static ssize_t
-s_read_file (const char *path, char *buf, size_t cap)
-{
-    int fd = open (path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    size_t len = 0;
-    while (len + 1 < cap) {
-        ssize_t n = read (fd, buf + len, cap - len - 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int saved = errno;
-            close (fd);
-            errno = saved;
-            return -1;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    close (fd);
-    buf[len] = '\0';
-    return (ssize_t)len;
-}
 
 /* Parses a /proc/PID/stat line. comm sits in parentheses and may hold
  * spaces and parentheses itself, so the fields start after the last ')'. */
@@ -297,7 +251,7 @@ s_read_pid_file (process_ctx_t *self, int pid, const char *rel, char *buf, size_
 {
     char path[PATH_MAX];
     snprintf (path, sizeof path, "%.*s/proc/%d/%s", self->root_len, self->root_dir, pid, rel);
-    return s_read_file (path, buf, cap);
+    return input_util_read_file (path, buf, cap);
 }
 
 /* The command line with its NUL separators turned into spaces, in
@@ -460,7 +414,7 @@ static int
 s_read_pidfile (process_ctx_t *self)
 {
     char text[64];
-    if (s_read_file (self->pidfile, text, sizeof text) <= 0)
+    if (input_util_read_file (self->pidfile, text, sizeof text) <= 0)
         return 0;
     char *s = text;
     while (*s == ' ' || *s == '\t')
@@ -572,26 +526,12 @@ s_init (void *ctx, const agent_input_env_t *env, char *err, size_t errlen)
     }
     if (self->max_processes < 1)
         self->max_processes = 1;
-    if (self->cmdline) {
-        int code;
-        PCRE2_SIZE offset;
-        self->re = pcre2_compile ((PCRE2_SPTR)self->cmdline, PCRE2_ZERO_TERMINATED, 0, &code,
-                                  &offset, NULL);
-        if (!self->re) {
-            PCRE2_UCHAR msg[256];
-            pcre2_get_error_message (code, msg, sizeof msg);
-            snprintf (err, errlen, "cmdline: bad regex at offset %zu: %s", (size_t)offset,
-                      (const char *)msg);
-            return VG_EINVAL;
-        }
-        pcre2_jit_compile (self->re, PCRE2_JIT_COMPLETE); /* the interpreter is the fallback */
-        self->md = pcre2_match_data_create_from_pattern (self->re, NULL);
-    }
+    if (self->cmdline && input_util_regex_compile ("cmdline", self->cmdline, &self->re, &self->md,
+                                                   err, errlen) != VG_OK)
+        return VG_EINVAL;
     self->instance = vg_strdup (env && env->instance ? env->instance : "process");
     self->root_dir = self->root;
-    self->root_len = (int)strlen (self->root);
-    while (self->root_len > 0 && self->root[self->root_len - 1] == '/')
-        self->root_len--;
+    self->root_len = input_util_root_len (self->root);
     self->self_pid = self->root_len == 0 ? (int)getpid () : 0;
     /* zeroed: PCRE2 may look at bytes past the subject (valgrind notices) */
     self->buf = vg_calloc (1, PROCESS_CMDLINE_MAX + 1);

@@ -17,6 +17,7 @@
  *  is folded in without allocating unless it makes a new series.
  */
 #include "agent_input.h"
+#include "input_util.h"
 #include "statsd_parse.h"
 #include "vg_alloc.h"
 #include "vg_error.h"
@@ -151,13 +152,6 @@ s_parse_listen (vg_config_t *cfg, vg_cnode_t *node, const char *key, void *field
     return VG_OK;
 }
 
-static void
-s_free_string (void *field)
-{
-    free (*(char **)field);
-    *(char **)field = NULL;
-}
-
 #define S_OPT(field) offsetof (statsd_ctx_t, field)
 
 static const vg_option_t s_options[] = {
@@ -166,7 +160,7 @@ static const vg_option_t s_options[] = {
      .def = "\"127.0.0.1:8125\"",
      .offset = S_OPT (listen),
      .parse = s_parse_listen,
-     .free = s_free_string,
+     .free = input_util_free_string,
      .help = "string; UDP address to listen on, host:port or [v6]:port (port 0: any free port)"},
     {.name = "max_series",
      .type = VG_OPT_INT,

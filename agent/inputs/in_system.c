@@ -8,6 +8,7 @@
  */
 #include "agent_input.h"
 #include "in_system_parse.h"
+#include "input_util.h"
 #include "vg_alloc.h"
 #include "vg_error.h"
 #include "vg_log.h"
@@ -111,36 +112,13 @@ s_read (system_run_t *run, const char *rel, char *path, size_t pathlen)
 {
     system_ctx_t *self = run->self;
     snprintf (path, pathlen, "%.*s/%s", run->root_len, run->root, rel);
-    int fd = open (path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT || errno == ENOTDIR ? VG_ENOTFOUND : VG_EIO;
     if (self->buf_cap < 4096) {
         self->buf_cap = 16384;
         self->buf = vg_realloc (self->buf, self->buf_cap);
     }
-    /* /proc files are generated per read, so read until EOF, growing the
-     * buffer for the large ones (/proc/stat on a many-core host). */
-    size_t len = 0;
-    for (;;) {
-        if (len + 1 >= self->buf_cap) {
-            self->buf_cap *= 2;
-            self->buf = vg_realloc (self->buf, self->buf_cap);
-        }
-        ssize_t n = read (fd, self->buf + len, self->buf_cap - len - 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int saved = errno;
-            close (fd);
-            errno = saved;
-            return VG_EIO;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    close (fd);
-    self->buf[len] = '\0';
+    /* the buffer grows for the large files (/proc/stat on a many-core host) */
+    if (input_util_read_file_all (path, &self->buf, &self->buf_cap) < 0)
+        return errno == ENOENT || errno == ENOTDIR ? VG_ENOTFOUND : VG_EIO;
     return VG_OK;
 }
 
@@ -542,9 +520,7 @@ s_collect (void *ctx, agent_sink_t *sink, int64_t now_ms, char *err, size_t errl
     system_ctx_t *self = ctx;
     system_run_t run = {.self = self, .sink = sink};
     run.root = self->root ? self->root : "/";
-    run.root_len = (int)strlen (run.root);
-    while (run.root_len > 0 && run.root[run.root_len - 1] == '/')
-        run.root_len--;
+    run.root_len = input_util_root_len (run.root);
     run.rates = self->have_prev && now_ms > self->prev_ms;
     run.elapsed = run.rates ? (double)(now_ms - self->prev_ms) / 1000.0 : 0.0;
     self->gen++;
