@@ -319,6 +319,43 @@ s_first_content_line (const char *text)
     return 0;
 }
 
+/* The line of the first tab outside a comment, 0 if there is none. YAML
+ * never needs a tab for structure, and libfyaml 0.7.12 frees memory twice on
+ * some tabs after a complex key ("? a:<tab>:"), so tabs are refused before
+ * parsing. Quotes and comments are followed well enough for that: a line's
+ * comment starts at a '#' after a blank, outside quotes. */
+static int
+s_tab_line (const char *p)
+{
+    int line = 1;
+    char quote = 0;
+    int comment = 0;
+    for (const char *q = p; *q; q++) {
+        char c = *q;
+        if (c == '\n') {
+            line++;
+            comment = 0;
+            if (quote == '\'')
+                quote = 0; /* a stray quote ends at the line */
+            continue;
+        }
+        if (comment)
+            continue;
+        if (c == '\t')
+            return line;
+        if (quote) {
+            if (c == '\\' && quote == '"' && q[1])
+                q++;
+            else if (c == quote)
+                quote = 0;
+        } else if ((c == '"' || c == '\'') && (q == p || strchr (" \t[{,:-\n", q[-1])))
+            quote = c;
+        else if (c == '#' && (q == p || q[-1] == ' ' || q[-1] == '\n'))
+            comment = 1;
+    }
+    return 0;
+}
+
 /* The line of the first byte that is not valid UTF-8, 0 if all are. Checked
  * before parsing: libfyaml 0.7.12 loops forever on a directive line holding
  * invalid UTF-8, and a message with a line beats a parse error later. */
@@ -371,6 +408,12 @@ s_load (const char *name, const char *dir, char *text, char *err, size_t errlen)
     int bad = s_bad_utf8_line ((const unsigned char *)self->text);
     if (bad) {
         vg_config__error_at (self, bad, NULL, err, errlen, "not valid UTF-8 text");
+        goto fail;
+    }
+    bad = s_tab_line (self->text);
+    if (bad) {
+        vg_config__error_at (self, bad, NULL, err, errlen,
+                             "a tab character; YAML files are indented and spaced with spaces");
         goto fail;
     }
     /* Duplicate keys are found by s_check_node, which can name the full key. */
