@@ -260,48 +260,7 @@ coll_pg_array_begin (vg_buf_t *buf, uint32_t elem_oid, uint32_t n)
 }
 
 void
-coll_pg_array_int2 (vg_buf_t *buf, int16_t v)
-{
-    vg_buf_be32 (buf, 2);
-    vg_buf_be16 (buf, (uint16_t)v);
-}
-
-void
-coll_pg_array_int4 (vg_buf_t *buf, int32_t v)
-{
-    vg_buf_be32 (buf, 4);
-    vg_buf_be32 (buf, (uint32_t)v);
-}
-
-void
-coll_pg_array_int8 (vg_buf_t *buf, int64_t v)
-{
-    vg_buf_be32 (buf, 8);
-    vg_buf_be64 (buf, (uint64_t)v);
-}
-
-void
-coll_pg_array_float8 (vg_buf_t *buf, double v)
-{
-    vg_buf_be32 (buf, 8);
-    vg_buf_bedouble (buf, v);
-}
-
-void
-coll_pg_array_text (vg_buf_t *buf, const char *s, size_t len)
-{
-    vg_buf_be32 (buf, (uint32_t)len);
-    vg_buf_append (buf, s, len);
-}
-
-void
-coll_pg_array_jsonb (vg_buf_t *buf, const char *json, size_t len)
-{
-    coll_pg_copy_jsonb (buf, json, len); /* the same layout */
-}
-
-void
-coll_pg_array_null (vg_buf_t *buf)
+coll_pg_bin_null (vg_buf_t *buf)
 {
     vg_buf_be32 (buf, UINT32_MAX);
 }
@@ -322,28 +281,28 @@ coll_pg_copy_trailer (vg_buf_t *buf)
 }
 
 void
-coll_pg_copy_int2 (vg_buf_t *buf, int16_t v)
+coll_pg_bin_int2 (vg_buf_t *buf, int16_t v)
 {
     vg_buf_be32 (buf, 2);
     vg_buf_be16 (buf, (uint16_t)v);
 }
 
 void
-coll_pg_copy_int4 (vg_buf_t *buf, int32_t v)
+coll_pg_bin_int4 (vg_buf_t *buf, int32_t v)
 {
     vg_buf_be32 (buf, 4);
     vg_buf_be32 (buf, (uint32_t)v);
 }
 
 void
-coll_pg_copy_int8 (vg_buf_t *buf, int64_t v)
+coll_pg_bin_int8 (vg_buf_t *buf, int64_t v)
 {
     vg_buf_be32 (buf, 8);
     vg_buf_be64 (buf, (uint64_t)v);
 }
 
 void
-coll_pg_copy_float8 (vg_buf_t *buf, double v)
+coll_pg_bin_float8 (vg_buf_t *buf, double v)
 {
     vg_buf_be32 (buf, 8);
     vg_buf_bedouble (buf, v);
@@ -356,21 +315,21 @@ coll_pg_ts_from_ms (int64_t ms)
 }
 
 void
-coll_pg_copy_ts_ms (vg_buf_t *buf, int64_t ms)
+coll_pg_bin_ts_ms (vg_buf_t *buf, int64_t ms)
 {
     vg_buf_be32 (buf, 8);
     vg_buf_be64 (buf, (uint64_t)coll_pg_ts_from_ms (ms));
 }
 
 void
-coll_pg_copy_text (vg_buf_t *buf, const char *s, size_t len)
+coll_pg_bin_text (vg_buf_t *buf, const char *s, size_t len)
 {
     vg_buf_be32 (buf, (uint32_t)len);
     vg_buf_append (buf, s, len);
 }
 
 void
-coll_pg_copy_jsonb (vg_buf_t *buf, const char *json, size_t len)
+coll_pg_bin_jsonb (vg_buf_t *buf, const char *json, size_t len)
 {
     vg_buf_be32 (buf, (uint32_t)(len + 1));
     static const char version = 1;

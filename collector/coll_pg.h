@@ -76,31 +76,27 @@ int coll_pg_command_bin (PGconn *conn, const char *what, const char *sql,
                          const coll_pg_params_t *params, char *err, size_t errlen);
 
 /* One-dimensional binary arrays, the format array_recv reads: call begin with
- * the element type and count, then put that many elements. */
+ * the element type and count, then put that many elements with the
+ * coll_pg_bin_* calls below. */
 void coll_pg_array_begin (vg_buf_t *buf, uint32_t elem_oid, uint32_t n);
-void coll_pg_array_int2 (vg_buf_t *buf, int16_t v);
-void coll_pg_array_int4 (vg_buf_t *buf, int32_t v);
-void coll_pg_array_int8 (vg_buf_t *buf, int64_t v);
-void coll_pg_array_float8 (vg_buf_t *buf, double v);
-void coll_pg_array_text (vg_buf_t *buf, const char *s, size_t len);
-/* A jsonb element: a version byte, then the JSON text. */
-void coll_pg_array_jsonb (vg_buf_t *buf, const char *json, size_t len);
-void coll_pg_array_null (vg_buf_t *buf);
 
 /* Binary COPY framing: the file header, and the trailer (-1 field count). */
 void coll_pg_copy_header (vg_buf_t *buf);
 void coll_pg_copy_trailer (vg_buf_t *buf);
-/* Fields of a tuple (the tuple starts with vg_buf_be16 (buf, nfields)). */
-void coll_pg_copy_int2 (vg_buf_t *buf, int16_t v);
-void coll_pg_copy_int4 (vg_buf_t *buf, int32_t v);
-void coll_pg_copy_int8 (vg_buf_t *buf, int64_t v);
-void coll_pg_copy_float8 (vg_buf_t *buf, double v);
+/* A binary value with its length in front: a field of a COPY tuple (the tuple
+ * starts with vg_buf_be16 (buf, nfields)) or an element of an array, which
+ * have the same layout. */
+void coll_pg_bin_int2 (vg_buf_t *buf, int16_t v);
+void coll_pg_bin_int4 (vg_buf_t *buf, int32_t v);
+void coll_pg_bin_int8 (vg_buf_t *buf, int64_t v);
+void coll_pg_bin_float8 (vg_buf_t *buf, double v);
 /* Milliseconds since the Unix epoch as a timestamptz; within PostgreSQL's
  * range (the caller checks). */
-void coll_pg_copy_ts_ms (vg_buf_t *buf, int64_t ms);
-void coll_pg_copy_text (vg_buf_t *buf, const char *s, size_t len);
+void coll_pg_bin_ts_ms (vg_buf_t *buf, int64_t ms);
+void coll_pg_bin_text (vg_buf_t *buf, const char *s, size_t len);
 /* jsonb: a version byte, then the JSON text. */
-void coll_pg_copy_jsonb (vg_buf_t *buf, const char *json, size_t len);
+void coll_pg_bin_jsonb (vg_buf_t *buf, const char *json, size_t len);
+void coll_pg_bin_null (vg_buf_t *buf);
 
 /* Microseconds since 2000-01-01 UTC for ms since the Unix epoch. */
 int64_t coll_pg_ts_from_ms (int64_t ms);

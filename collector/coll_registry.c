@@ -253,11 +253,11 @@ s_hosts_resolve (coll_registry_t *self, PGconn *conn, coll_registry_item_t *item
         const char *hostname = b->hostname ? b->hostname : "";
         vg_buf_reset (&self->text);
         coll_pg_utf8_clean (&self->text, b->agent_id, strlen (b->agent_id));
-        coll_pg_array_text (agents, self->text.data, self->text.len);
+        coll_pg_bin_text (agents, self->text.data, self->text.len);
         vg_buf_reset (&self->text);
         coll_pg_utf8_clean (&self->text, hostname, strlen (hostname));
-        coll_pg_array_text (names, self->text.data, self->text.len);
-        coll_pg_array_int8 (seen, coll_pg_ts_from_ms (items[self->hpend[k]].received_ms));
+        coll_pg_bin_text (names, self->text.data, self->text.len);
+        coll_pg_bin_int8 (seen, coll_pg_ts_from_ms (items[self->hpend[k]].received_ms));
     }
     int rc;
     PGresult *res = coll_pg_exec_bin (
@@ -368,12 +368,12 @@ s_series_params (coll_registry_t *self, s_series_t *const *list, size_t count)
         const char *p = e->key + sizeof (int64_t) + 1, *end = e->key + e->keylen;
         size_t len;
         const char *name = s_key_next (&p, &len);
-        coll_pg_array_int4 (ord, (int32_t)k);
-        coll_pg_array_int8 (host, e->host_id);
-        coll_pg_array_int2 (kind, (int16_t)e->kind);
+        coll_pg_bin_int4 (ord, (int32_t)k);
+        coll_pg_bin_int8 (host, e->host_id);
+        coll_pg_bin_int2 (kind, (int16_t)e->kind);
         vg_buf_reset (&self->text);
         coll_pg_utf8_clean (&self->text, name, len);
-        coll_pg_array_text (metric, self->text.data, self->text.len);
+        coll_pg_bin_text (metric, self->text.data, self->text.len);
         /* Labels as a JSON object, keys ascending as the batch has them. */
         vg_buf_reset (&self->text);
         vg_buf_append (&self->text, "{", 1);
@@ -387,7 +387,7 @@ s_series_params (coll_registry_t *self, s_series_t *const *list, size_t count)
             coll_pg_json_string (&self->text, lv, len);
         }
         vg_buf_append (&self->text, "}", 1);
-        coll_pg_array_jsonb (labels, self->text.data, self->text.len);
+        coll_pg_bin_jsonb (labels, self->text.data, self->text.len);
     }
 }
 
@@ -683,10 +683,10 @@ coll_registry_flush (coll_registry_t *self, PGconn *conn, char *err, size_t errl
         coll_pg_array_begin (p[3], COLL_PG_FLOAT8OID, (uint32_t)(to - from));
         for (size_t k = from; k < to; k++) {
             const s_series_t *e = self->dirty_series[k];
-            coll_pg_array_int8 (p[0], e->host_id);
-            coll_pg_array_int8 (p[1], e->series_id);
-            coll_pg_array_int8 (p[2], coll_pg_ts_from_ms (e->last_ts_ms));
-            coll_pg_array_float8 (p[3], e->last_value);
+            coll_pg_bin_int8 (p[0], e->host_id);
+            coll_pg_bin_int8 (p[1], e->series_id);
+            coll_pg_bin_int8 (p[2], coll_pg_ts_from_ms (e->last_ts_ms));
+            coll_pg_bin_float8 (p[3], e->last_value);
         }
         coll_pg_array_begin (p[4], COLL_PG_INT8OID, (uint32_t)nh);
         coll_pg_array_begin (p[5], COLL_PG_TIMESTAMPTZOID, (uint32_t)nh);
@@ -694,16 +694,16 @@ coll_registry_flush (coll_registry_t *self, PGconn *conn, char *err, size_t errl
         coll_pg_array_begin (p[7], COLL_PG_INT8OID, (uint32_t)nh);
         for (size_t k = 0; k < nh; k++) {
             const s_host_t *h = self->dirty_hosts[k];
-            coll_pg_array_int8 (p[4], h->host_id);
-            coll_pg_array_int8 (p[5], coll_pg_ts_from_ms (h->seen_ms));
+            coll_pg_bin_int8 (p[4], h->host_id);
+            coll_pg_bin_int8 (p[5], coll_pg_ts_from_ms (h->seen_ms));
             if (h->have_seq)
-                coll_pg_array_int8 (p[6], h->seq);
+                coll_pg_bin_int8 (p[6], h->seq);
             else
-                coll_pg_array_null (p[6]);
+                coll_pg_bin_null (p[6]);
             if (h->have_seq && h->have_skew)
-                coll_pg_array_int8 (p[7], h->skew_ms);
+                coll_pg_bin_int8 (p[7], h->skew_ms);
             else
-                coll_pg_array_null (p[7]);
+                coll_pg_bin_null (p[7]);
         }
         /* Only forward: another collector may have written newer values. */
         PGresult *res = coll_pg_exec_bin (

@@ -223,7 +223,7 @@ s_days_ensure (coll_store_t *self, coll_store_item_t *items, size_t n, char *err
     vg_buf_t *days = coll_pg_params_next (&self->params);
     coll_pg_array_begin (days, COLL_PG_INT4OID, (uint32_t)nwant);
     for (size_t k = 0; k < nwant; k++)
-        coll_pg_array_int4 (days, want[k]);
+        coll_pg_bin_int4 (days, want[k]);
     int rc;
     PGresult *res = coll_pg_exec_bin (self->conn, "creating partitions",
                                       "SELECT vigil.ensure_partitions(date '1970-01-01' + d)"
@@ -296,7 +296,7 @@ s_copy_samples (coll_store_t *self, coll_store_item_t *items, size_t n, char *er
         /* The tuple's constant head: 4 fields, then host_id (8 bytes). */
         vg_buf_t head = {0};
         vg_buf_be16 (&head, 4);
-        coll_pg_copy_int8 (&head, r->host_id);
+        coll_pg_bin_int8 (&head, r->host_id);
         char tuple[S_SAMPLE_TUPLE];
         memcpy (tuple, head.data, S_SAMPLE_HEAD);
         vg_buf_free (&head);
@@ -336,12 +336,12 @@ s_copy_buckets (vg_buf_t *buf, const vg_sketch_store_t *st)
     coll_pg_array_begin (buf, COLL_PG_INT4OID, nz);
     for (uint32_t k = 0; k < st->len; k++)
         if (st->counts[k])
-            coll_pg_array_int4 (buf, st->offset + (int32_t)k);
+            coll_pg_bin_int4 (buf, st->offset + (int32_t)k);
     vg_buf_be32 (buf, head + nz * 12);
     coll_pg_array_begin (buf, COLL_PG_INT8OID, nz);
     for (uint32_t k = 0; k < st->len; k++)
         if (st->counts[k])
-            coll_pg_array_int8 (buf, (int64_t)st->counts[k]);
+            coll_pg_bin_int8 (buf, (int64_t)st->counts[k]);
 }
 
 static int
@@ -370,14 +370,14 @@ s_copy_dists (coll_store_t *self, coll_store_item_t *items, size_t n, char *err,
                 continue;
             const vg_sketch_t *sk = d->sketch;
             vg_buf_be16 (buf, 12);
-            coll_pg_copy_int8 (buf, r->host_id);
-            coll_pg_copy_ts_ms (buf, d->ts_ms);
-            coll_pg_copy_int8 (buf, ids[r->first + d->series]);
-            coll_pg_copy_int8 (buf, (int64_t)sk->count);
-            coll_pg_copy_float8 (buf, sk->sum);
-            coll_pg_copy_float8 (buf, sk->count ? sk->min : 0.0);
-            coll_pg_copy_float8 (buf, sk->count ? sk->max : 0.0);
-            coll_pg_copy_int8 (buf, (int64_t)sk->zero_count);
+            coll_pg_bin_int8 (buf, r->host_id);
+            coll_pg_bin_ts_ms (buf, d->ts_ms);
+            coll_pg_bin_int8 (buf, ids[r->first + d->series]);
+            coll_pg_bin_int8 (buf, (int64_t)sk->count);
+            coll_pg_bin_float8 (buf, sk->sum);
+            coll_pg_bin_float8 (buf, sk->count ? sk->min : 0.0);
+            coll_pg_bin_float8 (buf, sk->count ? sk->max : 0.0);
+            coll_pg_bin_int8 (buf, (int64_t)sk->zero_count);
             s_copy_buckets (buf, &sk->pos);
             s_copy_buckets (buf, &sk->neg);
             rc = s_send_if_full (self, what, err, errlen);
@@ -419,12 +419,12 @@ s_copy_events (coll_store_t *self, coll_store_item_t *items, size_t n, char *err
             if (e->ts_ms < r->lo_ms || e->ts_ms > r->hi_ms)
                 continue;
             vg_buf_be16 (buf, 5);
-            coll_pg_copy_int8 (buf, r->host_id);
-            coll_pg_copy_ts_ms (buf, e->ts_ms);
+            coll_pg_bin_int8 (buf, r->host_id);
+            coll_pg_bin_ts_ms (buf, e->ts_ms);
             const char *name = s_str (b, e->name);
             vg_buf_reset (t);
             coll_pg_utf8_clean (t, name, strlen (name));
-            coll_pg_copy_text (buf, t->data, t->len);
+            coll_pg_bin_text (buf, t->data, t->len);
             vg_buf_reset (t);
             vg_buf_append (t, "{", 1);
             for (uint32_t l = 0; l < e->nlabels; l++) {
@@ -437,11 +437,11 @@ s_copy_events (coll_store_t *self, coll_store_item_t *items, size_t n, char *err
                 coll_pg_json_string (t, val, strlen (val));
             }
             vg_buf_append (t, "}", 1);
-            coll_pg_copy_jsonb (buf, t->data, t->len);
+            coll_pg_bin_jsonb (buf, t->data, t->len);
             const char *text = e->text ? e->text : "";
             vg_buf_reset (t);
             coll_pg_utf8_clean (t, text, strlen (text));
-            coll_pg_copy_text (buf, t->data, t->len);
+            coll_pg_bin_text (buf, t->data, t->len);
             rc = s_send_if_full (self, what, err, errlen);
         }
     }
@@ -491,14 +491,14 @@ s_insert_keys (coll_store_t *self, coll_store_item_t *items, size_t n, char *err
     coll_pg_array_begin (count, COLL_PG_INT4OID, (uint32_t)nkeys);
     for (size_t k = 0; k < nkeys; k++) {
         const coll_store_item_t *it = &items[keys[k].item];
-        coll_pg_array_int8 (host, keys[k].host_id);
-        coll_pg_array_int8 (seq, keys[k].seq);
-        coll_pg_array_int8 (received, coll_pg_ts_from_ms (it->received_ms));
+        coll_pg_bin_int8 (host, keys[k].host_id);
+        coll_pg_bin_int8 (seq, keys[k].seq);
+        coll_pg_bin_int8 (received, coll_pg_ts_from_ms (it->received_ms));
         if (coll_registry_sent_plausible (it->batch->sent_ms))
-            coll_pg_array_int8 (sent, coll_pg_ts_from_ms (it->batch->sent_ms));
+            coll_pg_bin_int8 (sent, coll_pg_ts_from_ms (it->batch->sent_ms));
         else
-            coll_pg_array_null (sent);
-        coll_pg_array_int4 (count, (int32_t)w[keys[k].item].nkeep);
+            coll_pg_bin_null (sent);
+        coll_pg_bin_int4 (count, (int32_t)w[keys[k].item].nkeep);
     }
     int rc;
     PGresult *res =
