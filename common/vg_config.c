@@ -319,39 +319,18 @@ s_first_content_line (const char *text)
     return 0;
 }
 
-/* The line of the first tab outside a comment, 0 if there is none. YAML
- * never needs a tab for structure, and libfyaml 0.7.12 frees memory twice on
- * some tabs after a complex key ("? a:<tab>:"), so tabs are refused before
- * parsing. Quotes and comments are followed well enough for that: a line's
- * comment starts at a '#' after a blank, outside quotes. */
+/* The line of the first tab, 0 if there is none. YAML never needs a tab, and
+ * libfyaml 0.7.12 frees memory twice on some tabs after a complex key
+ * ("? a:<tab>:"), in comments too (a CR ends a comment for it), so every tab
+ * is refused before parsing. */
 static int
 s_tab_line (const char *p)
 {
     int line = 1;
-    char quote = 0;
-    int comment = 0;
-    for (const char *q = p; *q; q++) {
-        char c = *q;
-        if (c == '\n') {
-            line++;
-            comment = 0;
-            if (quote == '\'')
-                quote = 0; /* a stray quote ends at the line */
-            continue;
-        }
-        if (comment)
-            continue;
-        if (c == '\t')
+    for (; *p; p++) {
+        if (*p == '\t')
             return line;
-        if (quote) {
-            if (c == '\\' && quote == '"' && q[1])
-                q++;
-            else if (c == quote)
-                quote = 0;
-        } else if ((c == '"' || c == '\'') && (q == p || strchr (" \t[{,:-\n", q[-1])))
-            quote = c;
-        else if (c == '#' && (q == p || q[-1] == ' ' || q[-1] == '\n'))
-            comment = 1;
+        line += *p == '\n';
     }
     return 0;
 }
