@@ -2,6 +2,7 @@
  *  arrays and binary COPY framing. */
 #include "coll_pg.h"
 #include "vg_error.h"
+#include "vg_utf8.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -399,37 +400,12 @@ coll_pg_copy_abort (PGconn *conn, const char *reason)
         s_drain (conn, "abort", NULL, 0);
 }
 
-/* The length of the valid UTF-8 sequence at p (at most left bytes), or 0. */
+/* The length of the valid UTF-8 sequence at p, or 0; NUL counts as invalid,
+ * since PostgreSQL's text refuses it. */
 static size_t
 s_utf8_seq (const unsigned char *p, size_t left)
 {
-    unsigned char c = p[0];
-    if (c < 0x80)
-        return c ? 1 : 0;
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf)
-        n = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        if (c == 0xe0)
-            lo = 0xa0; /* overlong */
-        if (c == 0xed)
-            hi = 0x9f; /* surrogates */
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        if (c == 0xf0)
-            lo = 0x90;
-        if (c == 0xf4)
-            hi = 0x8f; /* above U+10FFFF */
-    } else
-        return 0;
-    if (left < n || p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t k = 2; k < n; k++)
-        if (p[k] < 0x80 || p[k] > 0xbf)
-            return 0;
-    return n;
+    return p[0] ? vg_utf8_seq (p, left) : 0;
 }
 
 int
@@ -471,67 +447,4 @@ coll_pg_utf8_clean (vg_buf_t *buf, const char *s, size_t len)
     }
     vg_buf_append (buf, s + run, i - run);
     return replaced;
-}
-
-void
-coll_pg_json_string (vg_buf_t *buf, const char *s, size_t len)
-{
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *p = (const unsigned char *)s;
-    vg_buf_reserve (buf, len + 2);
-    vg_buf_append (buf, "\"", 1);
-    size_t i = 0, run = 0;
-    while (i < len) {
-        unsigned char c = p[i];
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-            i++;
-            continue;
-        }
-        size_t n = c >= 0x80 ? s_utf8_seq (p + i, len - i) : 0;
-        if (n) {
-            i += n;
-            continue;
-        }
-        vg_buf_append (buf, s + run, i - run);
-        char esc[8];
-        size_t elen = 2;
-        esc[0] = '\\';
-        switch (c) {
-        case '"':
-            esc[1] = '"';
-            break;
-        case '\\':
-            esc[1] = '\\';
-            break;
-        case '\n':
-            esc[1] = 'n';
-            break;
-        case '\r':
-            esc[1] = 'r';
-            break;
-        case '\t':
-            esc[1] = 't';
-            break;
-        case '\b':
-            esc[1] = 'b';
-            break;
-        case '\f':
-            esc[1] = 'f';
-            break;
-        default:
-            if (c < 0x20 && c != 0) {
-                memcpy (esc, "\\u00", 4);
-                esc[4] = hex[c >> 4];
-                esc[5] = hex[c & 15];
-                elen = 6;
-            } else { /* invalid UTF-8, or NUL, which jsonb refuses */
-                memcpy (esc, s_replacement, 3);
-                elen = 3;
-            }
-        }
-        vg_buf_append (buf, esc, elen);
-        run = ++i;
-    }
-    vg_buf_append (buf, s + run, i - run);
-    vg_buf_append (buf, "\"", 1);
 }

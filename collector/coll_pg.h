@@ -111,9 +111,6 @@ int coll_pg_copy_end (PGconn *conn, const char *what, char *err, size_t errlen);
 /* Abandons a COPY in progress after a local failure. */
 void coll_pg_copy_abort (PGconn *conn, const char *reason);
 
-/* Appends s as a JSON string ("..." with escapes). Bytes that are not valid
- * UTF-8 become U+FFFD, so PostgreSQL never refuses the text. */
-void coll_pg_json_string (vg_buf_t *buf, const char *s, size_t len);
 /* Appends s with every byte sequence that is not valid UTF-8 replaced by
  * U+FFFD; returns 1 if anything was replaced. */
 int coll_pg_utf8_clean (vg_buf_t *buf, const char *s, size_t len);

@@ -9,6 +9,7 @@
  */
 #include "coll_registry.h"
 #include "coll_pg.h"
+#include "vg_json.h"
 #include "vg_alloc.h"
 #include "vg_buf.h"
 #include "vg_error.h"
@@ -381,10 +382,10 @@ s_series_params (coll_registry_t *self, s_series_t *const *list, size_t count)
             const char *lk = s_key_next (&p, &len);
             if (!first)
                 vg_buf_append (&self->text, ",", 1);
-            coll_pg_json_string (&self->text, lk, len);
+            vg_json_string (&self->text, lk, len);
             vg_buf_append (&self->text, ":", 1);
             const char *lv = s_key_next (&p, &len);
-            coll_pg_json_string (&self->text, lv, len);
+            vg_json_string (&self->text, lv, len);
         }
         vg_buf_append (&self->text, "}", 1);
         coll_pg_bin_jsonb (labels, self->text.data, self->text.len);

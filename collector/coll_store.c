@@ -18,6 +18,7 @@
 #include "coll_store.h"
 #include "coll_migrate.h"
 #include "coll_pg.h"
+#include "vg_json.h"
 #include "coll_registry.h"
 #include "vg_alloc.h"
 #include "vg_buf.h"
@@ -432,9 +433,9 @@ s_copy_events (coll_store_t *self, coll_store_item_t *items, size_t n, char *err
                 const char *val = s_str (b, e->labels[2 * l + 1]);
                 if (l)
                     vg_buf_append (t, ",", 1);
-                coll_pg_json_string (t, key, strlen (key));
+                vg_json_string (t, key, strlen (key));
                 vg_buf_append (t, ":", 1);
-                coll_pg_json_string (t, val, strlen (val));
+                vg_json_string (t, val, strlen (val));
             }
             vg_buf_append (t, "}", 1);
             coll_pg_bin_jsonb (buf, t->data, t->len);

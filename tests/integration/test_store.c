@@ -3,6 +3,7 @@
  *  often it comes; day partitions; the accepted time window; the newest
  *  values; and failures that leave nothing half-stored. */
 #include "coll_pg.h"
+#include "vg_json.h"
 #include "coll_store.h"
 #include "test_assert.h"
 #include "test_pg.h"
@@ -805,7 +806,7 @@ s_test_helpers (void)
         ASSERT_EQ (coll_pg_sqlstate_transient (permanent[i]), 0);
     vg_buf_t buf = {0};
     static const char in[] = "a\"b\\c\n\x01\x1f/é\xff";
-    coll_pg_json_string (&buf, in, sizeof in - 1);
+    vg_json_string (&buf, in, sizeof in - 1);
     ASSERT_STR_EQ (buf.data, "\"a\\\"b\\\\c\\n\\u0001\\u001f/é\xef\xbf\xbd\"");
     vg_buf_reset (&buf);
     ASSERT_EQ (coll_pg_utf8_clean (&buf, "ok ☃", strlen ("ok ☃")), 0);
