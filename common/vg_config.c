@@ -8,6 +8,7 @@
  */
 #include "vg_config.h"
 #include "vg_config_int.h"
+#include "vg_utf8.h"
 #include "vg_alloc.h"
 #include "vg_buf.h"
 #include "vg_error.h"
@@ -341,28 +342,14 @@ s_tab_line (const char *p)
 static int
 s_bad_utf8_line (const unsigned char *p)
 {
+    size_t len = strlen ((const char *)p);
+    size_t bad = vg_utf8_check ((const char *)p, len);
+    if (bad == len)
+        return 0;
     int line = 1;
-    while (*p) {
-        unsigned c = *p, n = c < 0x80             ? 0
-                             : (c & 0xe0) == 0xc0 ? 1
-                             : (c & 0xf0) == 0xe0 ? 2
-                             : (c & 0xf8) == 0xf0 ? 3
-                                                  : 9;
-        if (n == 9 || (n == 1 && c < 0xc2) || (n == 3 && c > 0xf4))
-            return line;
-        unsigned cp = n ? c & (0x3f >> n) : c;
-        for (unsigned i = 1; i <= n; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return line;
-            cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-            (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-            return line;
-        line += c == '\n';
-        p += n + 1;
-    }
-    return 0;
+    for (size_t i = 0; i < bad; i++)
+        line += p[i] == '\n';
+    return line;
 }
 
 static vg_config_t *
