@@ -51,6 +51,7 @@ typedef struct vg_batch_index_t vg_batch_index_t; /* the builder's intern tables
 typedef struct {
     char *agent_id;
     char *hostname;
+    uint64_t incarnation; /* with seq, the batch's identity (see proto/vigil.proto) */
     uint64_t seq;
     int64_t sent_ms;
 

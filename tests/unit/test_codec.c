@@ -147,6 +147,7 @@ s_reference (void)
 {
     vg_batch_t *b = vg_batch_new ("agent-7f3a", "web-1.example.com");
     b->seq = 42;
+    b->incarnation = 0x9e3779b97f4a7c15ULL; /* above INT64_MAX: all 64 bits travel */
     b->sent_ms = T0 + 10000;
     vg_label_t cpu_l[] = {{"mode", "user"}};
     vg_label_t req_l[] = {{"path", "/"}, {"method", "GET"}};
@@ -260,6 +261,7 @@ s_assert_same (const vg_batch_t *a, const vg_batch_t *b)
     ASSERT_STR_EQ (a->agent_id, b->agent_id);
     ASSERT_STR_EQ (a->hostname, b->hostname);
     ASSERT_EQ (a->seq, b->seq);
+    ASSERT (a->incarnation == b->incarnation);
     ASSERT_EQ (a->sent_ms, b->sent_ms);
     ASSERT_EQ (a->nseries, b->nseries);
     for (uint32_t i = 0; i < a->nseries; i++) {
