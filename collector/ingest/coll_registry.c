@@ -32,8 +32,9 @@ struct coll_registry_host_t {
     char *agent_id;
     char *hostname;
     int64_t seen_ms; /* collector clock at the newest batch (stored or duplicate) */
-    int64_t seq;     /* the highest seq stored, as stored */
-    int64_t skew_ms; /* sent_ms - received_ms of that batch */
+    int64_t incarnation; /* of the newest batch stored, as stored */
+    int64_t seq;         /* the highest seq stored within it, as stored */
+    int64_t skew_ms;     /* sent_ms - received_ms of that batch */
     int have_seq;
     int have_skew;
     int dirty;
@@ -89,6 +90,7 @@ struct coll_registry_t {
     size_t khash_cap;
     vg_buf_t text;
     coll_pg_params_t params;
+    uint64_t incarnation_changes;
 };
 
 /* ---- caches ---- */
@@ -268,8 +270,9 @@ s_hosts_resolve (coll_registry_t *self, PGconn *conn, coll_registry_item_t *item
         " h AS (INSERT INTO vigil.hosts (agent_id, hostname, last_seen)"
         "        SELECT agent_id, hostname, seen FROM u ORDER BY agent_id"
         "       ON CONFLICT (agent_id) DO UPDATE SET hostname = EXCLUDED.hostname"
-        "       RETURNING agent_id, host_id, xmax = 0 AS inserted)"
-        " SELECT u.ord, h.host_id, h.inserted FROM u JOIN h USING (agent_id)",
+        "       RETURNING agent_id, host_id, xmax = 0 AS inserted, incarnation, last_seq)"
+        " SELECT u.ord, h.host_id, h.inserted, h.incarnation, h.last_seq"
+        "   FROM u JOIN h USING (agent_id)",
         &self->params, &rc, err, errlen);
     if (!res)
         return rc;
@@ -296,6 +299,14 @@ s_hosts_resolve (coll_registry_t *self, PGconn *conn, coll_registry_item_t *item
         h->host_id = strtoll (PQgetvalue (res, r, 1), NULL, 10);
         /* Only a hint: registration selects what an insert did not return. */
         h->fresh = strcmp (PQgetvalue (res, r, 2), "t") == 0;
+        /* What the database knows, so that a new incarnation is seen across
+         * a restart of the collector too. */
+        int64_t last_seq = strtoll (PQgetvalue (res, r, 4), NULL, 10);
+        if (!h->have_seq && last_seq > 0) {
+            h->incarnation = strtoll (PQgetvalue (res, r, 3), NULL, 10);
+            h->seq = last_seq;
+            h->have_seq = 1;
+        }
     }
     PQclear (res);
     for (size_t i = 0; i < n; i++) {
@@ -587,6 +598,12 @@ coll_registry_ids (const coll_registry_t *self)
 
 /* ---- newest values ---- */
 
+uint64_t
+coll_registry_incarnation_changes (const coll_registry_t *self)
+{
+    return self->incarnation_changes;
+}
+
 /* After the commit: what the group changed in the newest values. */
 void
 coll_registry_note (coll_registry_t *self, const coll_registry_item_t *items, size_t n)
@@ -599,7 +616,18 @@ coll_registry_note (coll_registry_t *self, const coll_registry_item_t *items, si
         s_host_t *h = w->host;
         if (items[i].received_ms > h->seen_ms)
             h->seen_ms = items[i].received_ms;
-        if (w->stored && (!h->have_seq || (uint64_t)h->seq < b->seq)) {
+        int new_incarnation = w->stored && h->have_seq && h->incarnation != (int64_t)b->incarnation;
+        if (new_incarnation) {
+            self->incarnation_changes++;
+            vg_warn ("registry: agent %s (%s) sends under a new incarnation %016" PRIx64
+                     " (was %016" PRIx64 ", last seq %" PRIu64 "): its state directory was lost"
+                     " or made anew; its sequence numbers start again and nothing earlier is"
+                     " taken for a duplicate",
+                     b->agent_id, h->hostname ? h->hostname : "", b->incarnation,
+                     (uint64_t)h->incarnation, (uint64_t)h->seq);
+        }
+        if (w->stored && (!h->have_seq || new_incarnation || (uint64_t)h->seq < b->seq)) {
+            h->incarnation = (int64_t)b->incarnation;
             h->seq = (int64_t)b->seq;
             h->have_seq = 1;
             h->have_skew = coll_registry_sent_plausible (b->sent_ms);
@@ -675,8 +703,8 @@ coll_registry_flush (coll_registry_t *self, PGconn *conn, char *err, size_t errl
             self->ndirty_series - from > S_ARRAY_CHUNK ? from + S_ARRAY_CHUNK : self->ndirty_series;
         size_t nh = hosts_done ? 0 : self->ndirty_hosts;
         coll_pg_params_reset (&self->params);
-        vg_buf_t *p[8];
-        for (int k = 0; k < 8; k++)
+        vg_buf_t *p[9];
+        for (int k = 0; k < 9; k++)
             p[k] = coll_pg_params_next (&self->params);
         coll_pg_array_begin (p[0], COLL_PG_INT8OID, (uint32_t)(to - from));
         coll_pg_array_begin (p[1], COLL_PG_INT8OID, (uint32_t)(to - from));
@@ -693,20 +721,25 @@ coll_registry_flush (coll_registry_t *self, PGconn *conn, char *err, size_t errl
         coll_pg_array_begin (p[5], COLL_PG_TIMESTAMPTZOID, (uint32_t)nh);
         coll_pg_array_begin (p[6], COLL_PG_INT8OID, (uint32_t)nh);
         coll_pg_array_begin (p[7], COLL_PG_INT8OID, (uint32_t)nh);
+        coll_pg_array_begin (p[8], COLL_PG_INT8OID, (uint32_t)nh);
         for (size_t k = 0; k < nh; k++) {
             const s_host_t *h = self->dirty_hosts[k];
             coll_pg_bin_int8 (p[4], h->host_id);
             coll_pg_bin_int8 (p[5], coll_pg_ts_from_ms (h->seen_ms));
-            if (h->have_seq)
+            if (h->have_seq) {
                 coll_pg_bin_int8 (p[6], h->seq);
-            else
+                coll_pg_bin_int8 (p[8], h->incarnation);
+            } else {
                 coll_pg_bin_null (p[6]);
+                coll_pg_bin_null (p[8]);
+            }
             if (h->have_seq && h->have_skew)
                 coll_pg_bin_int8 (p[7], h->skew_ms);
             else
                 coll_pg_bin_null (p[7]);
         }
-        /* Only forward: another collector may have written newer values. */
+        /* Only forward: another collector may have written newer values. A
+         * new incarnation starts its sequence numbers again. */
         PGresult *res = coll_pg_exec_bin (
             conn, "writing the newest values",
             "WITH s AS ("
@@ -718,12 +751,15 @@ coll_registry_flush (coll_registry_t *self, PGconn *conn, char *err, size_t errl
             "  RETURNING 1),"
             " h AS ("
             "  UPDATE vigil.hosts h SET last_seen = greatest(h.last_seen, u.seen),"
-            "         last_seq = CASE WHEN u.seq >= h.last_seq THEN u.seq ELSE h.last_seq END,"
-            "         clock_skew_ms = CASE WHEN u.seq >= h.last_seq"
+            "         last_seq = CASE WHEN u.seq IS NULL THEN h.last_seq"
+            "                         WHEN u.inc <> h.incarnation OR u.seq >= h.last_seq"
+            "                         THEN u.seq ELSE h.last_seq END,"
+            "         clock_skew_ms = CASE WHEN u.inc <> h.incarnation OR u.seq >= h.last_seq"
             "                              THEN coalesce(u.skew, h.clock_skew_ms)"
-            "                              ELSE h.clock_skew_ms END"
-            "    FROM unnest($5::bigint[], $6::timestamptz[], $7::bigint[], $8::bigint[])"
-            "         AS u(host_id, seen, seq, skew)"
+            "                              ELSE h.clock_skew_ms END,"
+            "         incarnation = coalesce(u.inc, h.incarnation)"
+            "    FROM unnest($5::bigint[], $6::timestamptz[], $7::bigint[], $8::bigint[],"
+            "                $9::bigint[]) AS u(host_id, seen, seq, skew, inc)"
             "   WHERE h.host_id = u.host_id"
             "  RETURNING 1)"
             " SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM h)",

@@ -78,6 +78,10 @@ int coll_registry_dirty (const coll_registry_t *self);
  * Returns 0, or VG_ERETRY / VG_EDB with err. */
 int coll_registry_flush (coll_registry_t *self, PGconn *conn, char *err, size_t errlen);
 
+/* How many times an agent was seen to start a new incarnation (its state
+ * directory lost or made anew), since the registry was made. */
+uint64_t coll_registry_incarnation_changes (const coll_registry_t *self);
+
 /* 1 if a batch's sent_ms can be a real clock reading (after 1970, before
  * 2100): only then is it recorded, and a host's clock skew taken from it. */
 int coll_registry_sent_plausible (int64_t sent_ms);

@@ -149,7 +149,9 @@ coll_store_connect (coll_store_t *self, char *err, size_t errlen)
 coll_store_stats_t
 coll_store_stats (const coll_store_t *self)
 {
-    return self->stats;
+    coll_store_stats_t stats = self->stats;
+    stats.incarnation_changes = coll_registry_incarnation_changes (self->registry);
+    return stats;
 }
 
 /* ---- step 3: partitions ---- */
@@ -455,6 +457,7 @@ s_copy_events (coll_store_t *self, coll_store_item_t *items, size_t n, char *err
 
 typedef struct {
     int64_t host_id;
+    int64_t incarnation;
     int64_t seq;
     size_t item;
 } s_key_t;
@@ -465,6 +468,8 @@ s_key_cmp (const void *a, const void *b)
     const s_key_t *x = a, *y = b;
     if (x->host_id != y->host_id)
         return x->host_id < y->host_id ? -1 : 1;
+    if (x->incarnation != y->incarnation)
+        return x->incarnation < y->incarnation ? -1 : 1;
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
@@ -478,14 +483,17 @@ s_insert_keys (coll_store_t *self, coll_store_item_t *items, size_t n, char *err
     size_t nkeys = 0;
     for (size_t i = 0; i < n; i++)
         if (!reg[i].skip)
-            keys[nkeys++] = (s_key_t){reg[i].host_id, (int64_t)items[i].batch->seq, i};
+            keys[nkeys++] = (s_key_t){reg[i].host_id, (int64_t)items[i].batch->incarnation,
+                                      (int64_t)items[i].batch->seq, i};
     coll_pg_params_reset (&self->params);
     vg_buf_t *host = coll_pg_params_next (&self->params);
+    vg_buf_t *incarnation = coll_pg_params_next (&self->params);
     vg_buf_t *seq = coll_pg_params_next (&self->params);
     vg_buf_t *received = coll_pg_params_next (&self->params);
     vg_buf_t *sent = coll_pg_params_next (&self->params);
     vg_buf_t *count = coll_pg_params_next (&self->params);
     coll_pg_array_begin (host, COLL_PG_INT8OID, (uint32_t)nkeys);
+    coll_pg_array_begin (incarnation, COLL_PG_INT8OID, (uint32_t)nkeys);
     coll_pg_array_begin (seq, COLL_PG_INT8OID, (uint32_t)nkeys);
     coll_pg_array_begin (received, COLL_PG_TIMESTAMPTZOID, (uint32_t)nkeys);
     coll_pg_array_begin (sent, COLL_PG_TIMESTAMPTZOID, (uint32_t)nkeys);
@@ -493,6 +501,7 @@ s_insert_keys (coll_store_t *self, coll_store_item_t *items, size_t n, char *err
     for (size_t k = 0; k < nkeys; k++) {
         const coll_store_item_t *it = &items[keys[k].item];
         coll_pg_bin_int8 (host, keys[k].host_id);
+        coll_pg_bin_int8 (incarnation, keys[k].incarnation);
         coll_pg_bin_int8 (seq, keys[k].seq);
         coll_pg_bin_int8 (received, coll_pg_ts_from_ms (it->received_ms));
         if (coll_registry_sent_plausible (it->batch->sent_ms))
@@ -504,16 +513,19 @@ s_insert_keys (coll_store_t *self, coll_store_item_t *items, size_t n, char *err
     int rc;
     PGresult *res =
         coll_pg_exec_bin (self->conn, "recording batches",
-                          "INSERT INTO vigil.batches (host_id, seq, received_at, sent_at, samples)"
-                          " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[],"
-                          "                      $4::timestamptz[], $5::integer[])"
-                          " ON CONFLICT DO NOTHING RETURNING host_id, seq",
+                          "INSERT INTO vigil.batches"
+                          " (host_id, incarnation, seq, received_at, sent_at, samples)"
+                          " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[],"
+                          "                      $4::timestamptz[], $5::timestamptz[],"
+                          "                      $6::integer[])"
+                          " ON CONFLICT DO NOTHING RETURNING host_id, incarnation, seq",
                           &self->params, &rc, err, errlen);
     if (res) {
         qsort (keys, nkeys, sizeof *keys, s_key_cmp);
         for (int r = 0; r < PQntuples (res); r++) {
             s_key_t probe = {strtoll (PQgetvalue (res, r, 0), NULL, 10),
-                             strtoll (PQgetvalue (res, r, 1), NULL, 10), 0};
+                             strtoll (PQgetvalue (res, r, 1), NULL, 10),
+                             strtoll (PQgetvalue (res, r, 2), NULL, 10), 0};
             s_key_t *hit = bsearch (&probe, keys, nkeys, sizeof *keys, s_key_cmp);
             if (hit)
                 reg[hit->item].stored = 1;
@@ -533,7 +545,7 @@ coll_store_write (coll_store_t *self, coll_store_item_t *items, size_t n, char *
     if (rc)
         return s_after_failure (self, rc);
 
-    /* The same (agent, seq) twice in the group is stored once. */
+    /* The same (agent, incarnation, seq) twice in the group is stored once. */
     VG_GROW (self->reg, self->reg_cap, n);
     memset (self->reg, 0, n * sizeof *self->reg);
     VG_GROW (self->work, self->work_cap, n);
@@ -548,6 +560,7 @@ coll_store_write (coll_store_t *self, coll_store_item_t *items, size_t n, char *
         r[i].hi_ms = items[i].received_ms + S_FUTURE_MS;
         for (size_t j = 0; j < i && !r[i].skip; j++)
             r[i].skip = !r[j].skip && items[j].batch->seq == b->seq &&
+                        items[j].batch->incarnation == b->incarnation &&
                         strcmp (items[j].batch->agent_id, b->agent_id) == 0;
     }
 

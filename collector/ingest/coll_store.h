@@ -30,6 +30,7 @@ typedef struct {
     uint64_t samples_dropped; /* timestamps out of the accepted range */
     uint64_t transactions;
     uint64_t failures;
+    uint64_t incarnation_changes; /* agents seen starting a new incarnation */
 } coll_store_stats_t;
 
 /* The URL is copied; nothing connects yet. */

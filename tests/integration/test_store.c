@@ -363,6 +363,53 @@ s_test_group (coll_store_t *st, int64_t now)
     vg_batch_destroy (&b7);
 }
 
+/* An agent whose state directory was lost starts again at seq 1 under a new
+ * incarnation: those batches are stored, not taken for duplicates of the old
+ * incarnation's; within one incarnation a repeat is still a duplicate, and
+ * the host's last_seq follows the new incarnation. A collector made anew
+ * (learning the host from the database) sees the change too. */
+static void
+s_test_incarnation (coll_store_t *st, int64_t now)
+{
+    coll_store_stats_t before = coll_store_stats (st);
+    for (int round = 0; round < 2; round++)
+        for (uint64_t seq = 1; seq <= 3; seq++) {
+            vg_batch_t *b = s_batch ("agent-inc", "host-inc", seq, now);
+            b->incarnation = round == 0 ? 0x1111 : 0xfedcba9876543210ULL; /* > INT64_MAX */
+            uint32_t s = vg_batch_series (b, "up", VG_KIND_GAUGE, NULL, 0);
+            vg_batch_add_sample (b, s, now - 1000 * (int64_t)(round * 10 + seq), 1.0);
+            coll_store_item_t items[2] = {{.batch = b, .received_ms = now},
+                                          {.batch = b, .received_ms = now}};
+            s_write_ok (st, items, 2);
+            ASSERT_EQ (items[0].status, VG_ACK_STORED);
+            ASSERT_EQ (items[1].status, VG_ACK_DUPLICATE);
+            s_write_ok (st, items, 1);
+            ASSERT_EQ (items[0].status, VG_ACK_DUPLICATE);
+            vg_batch_destroy (&b);
+        }
+    ASSERT_EQ (s_host_rows ("samples", "agent-inc"), 6);
+    ASSERT_EQ (s_host_rows ("batches", "agent-inc"), 6);
+    ASSERT_EQ (coll_store_stats (st).incarnation_changes - before.incarnation_changes, 1);
+    s_flush_ok (st);
+    const char *p[] = {"agent-inc"};
+    ASSERT_VALUE ("SELECT last_seq || ' ' || incarnation FROM vigil.hosts WHERE agent_id = $1", 1,
+                  p, "3 -81985529216486896");
+
+    /* A new store knows the host's incarnation from the database. */
+    coll_store_t *fresh = coll_store_new (s_url);
+    vg_batch_t *b = s_batch ("agent-inc", "host-inc", 1, now);
+    b->incarnation = 0x2222;
+    coll_store_item_t item = {.batch = b, .received_ms = now};
+    s_write_ok (fresh, &item, 1);
+    ASSERT_EQ (item.status, VG_ACK_STORED);
+    ASSERT_EQ (coll_store_stats (fresh).incarnation_changes, 1);
+    s_flush_ok (fresh);
+    ASSERT_VALUE ("SELECT last_seq || ' ' || incarnation FROM vigil.hosts WHERE agent_id = $1", 1,
+                  p, "1 8738");
+    vg_batch_destroy (&b);
+    coll_store_destroy (&fresh);
+}
+
 /* ---- partitions by UTC day ---- */
 
 static void
@@ -835,6 +882,7 @@ main (void)
 
     s_test_one_batch (st, now);
     s_test_group (st, now);
+    s_test_incarnation (st, now);
     s_test_midnight (st, now);
     s_test_window (st, now);
     s_test_spread (st, now);
