@@ -11,8 +11,10 @@
  *  valid UTF-8 of at most VG_WIRE_MAX_STRLEN bytes (invalid bytes become '?',
  *  longer strings are cut at a character boundary), label keys are unique and
  *  ascending (for a repeated key the last value wins), at most
- *  VG_WIRE_MAX_LABELS labels per series, and sample values are finite (NaN
- *  and infinities are dropped: PostgreSQL aggregates cannot use them).
+ *  VG_WIRE_MAX_LABELS labels per series. vg_batch_add_sample drops NaN and
+ *  infinities, which an input computing a value (a rate, a ratio) can only
+ *  make by mistake; vg_batch_add_value keeps them, for sources that report
+ *  them as values (an exposition's NaN, +Inf and -Inf).
  */
 #include "vg_batch.h"
 #include "vg_hash.h"
@@ -488,9 +490,14 @@ vg_batch_series (vg_batch_t *self, const char *name, vg_kind_t kind, const vg_la
 void
 vg_batch_add_sample (vg_batch_t *self, uint32_t series, int64_t ts_ms, double value)
 {
+    if (isfinite (value))
+        vg_batch_add_value (self, series, ts_ms, value);
+}
+
+void
+vg_batch_add_value (vg_batch_t *self, uint32_t series, int64_t ts_ms, double value)
+{
     assert (series < self->nseries);
-    if (!isfinite (value))
-        return;
     if (self->nsamples == self->samples_cap) {
         size_t cap = self->samples_cap ? self->samples_cap * 2 : 256;
         self->sample_series = vg_realloc (self->sample_series, cap * sizeof *self->sample_series);

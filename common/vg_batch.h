@@ -94,7 +94,12 @@ uint32_t vg_batch_intern (vg_batch_t *self, const char *s);
  * series of the same name and labels makes a separate series. */
 uint32_t vg_batch_series (vg_batch_t *self, const char *name, vg_kind_t kind,
                           const vg_label_t *labels, size_t nlabels);
+/* Drops a value that is not finite: a computed value (a rate, a ratio) that
+ * came out NaN or infinite is a mistake, not data. */
 void vg_batch_add_sample (vg_batch_t *self, uint32_t series, int64_t ts_ms, double value);
+/* Keeps any value, NaN and infinities included: for sources that report them
+ * (an exposition's NaN, +Inf, -Inf), stored as such. */
+void vg_batch_add_value (vg_batch_t *self, uint32_t series, int64_t ts_ms, double value);
 /* Copies the sketch. */
 void vg_batch_add_dist (vg_batch_t *self, uint32_t series, int64_t ts_ms, const vg_sketch_t *sketch);
 /* Takes ownership of *sketch_p and nulls it. */

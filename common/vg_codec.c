@@ -8,9 +8,8 @@
  *      (event texts too);
  *    - relative_accuracy_ppm 0 or 10000: the only sketch mapping we know;
  *    - label keys unique and ascending, as the builder writes them;
- *    - sample values finite: NaN and infinities are rejected, because
- *      PostgreSQL's avg/sum over a column holding one become NaN/Infinity
- *      for every window that touches it (the builder drops them instead);
+ *    - gauge and counter values of any double, NaN and infinities
+ *      included: an exposition may carry them, and they are stored as such;
  *    - distributions: count > 0, zero_count plus all bucket counts equal to
  *      count, every bucket count > 0, indexes strictly ascending and within
  *      the range a finite value can reach, sum/min/max finite, min <= max;
@@ -108,8 +107,6 @@ vg_codec_encode_batch (const vg_batch_t *batch, uint8_t **out, size_t *len)
     Vigil__Distribution *dists = NULL, **dists_p = NULL;
     Vigil__Event *events = NULL, **events_p = NULL;
     int64_t *deltas = NULL;
-    uint32_t *fseries = NULL;
-    double *fvalues = NULL;
     int32_t *bidx = NULL;
     uint64_t *bcnt = NULL;
     *out = NULL;
@@ -151,34 +148,12 @@ vg_codec_encode_batch (const vg_batch_t *batch, uint8_t **out, size_t *len)
     msg.n_series = batch->nseries;
     msg.series = series_p;
 
-    /* The columns go out as they are, unless a non-finite value slipped in
-     * through the public fields: the collector would reject the whole batch. */
+    /* The columns go out as they are. */
     size_t n = batch->nsamples;
-    size_t bad = 0;
-    for (size_t i = 0; i < n; i++)
-        bad += !isfinite (batch->sample_value[i]);
     const uint32_t *col_series = batch->sample_series;
     const int64_t *col_ts = batch->sample_ts_ms;
     const double *col_value = batch->sample_value;
-    if (bad) {
-        fseries = vg_malloc ((n - bad + 1) * sizeof *fseries);
-        fvalues = vg_malloc ((n - bad + 1) * sizeof *fvalues);
-        deltas = vg_malloc ((n + 1) * sizeof *deltas);
-        size_t m = 0;
-        for (size_t i = 0; i < n; i++)
-            if (isfinite (batch->sample_value[i])) {
-                fseries[m] = batch->sample_series[i];
-                fvalues[m] = batch->sample_value[i];
-                deltas[m] = batch->sample_ts_ms[i];
-                m++;
-            }
-        col_series = fseries;
-        col_value = fvalues;
-        col_ts = deltas;
-        n = m;
-    } else {
-        deltas = vg_malloc ((n + 1) * sizeof *deltas);
-    }
+    deltas = vg_malloc ((n + 1) * sizeof *deltas);
     for (size_t i = 0; i < n; i++)
         if (__builtin_sub_overflow (col_ts[i], base, &deltas[i]))
             goto out;
@@ -254,8 +229,6 @@ out:
     free (events);
     free (events_p);
     free (deltas);
-    free (fseries);
-    free (fvalues);
     free (bidx);
     free (bcnt);
     return rc;
@@ -514,20 +487,6 @@ s_decode_samples (const Vigil__Batch *m, vg_batch_t *b, char *err, size_t errlen
                                "sample %zu: series %" PRIu32
                                " is a distribution, not a gauge or counter",
                                i, ss[i]);
-
-    unsigned nonfinite = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t bits;
-        memcpy (&bits, &sv[i], 8);
-        nonfinite |= ((bits >> 52) & 0x7ff) == 0x7ff;
-    }
-    if (nonfinite)
-        for (size_t i = 0; i < n; i++)
-            if (!isfinite (sv[i]))
-                return s_fail (err, errlen, VG_EPROTO,
-                               "sample %zu: value %g is not finite (NaN and infinities are "
-                               "rejected)",
-                               i, sv[i]);
 
     int64_t dmin = dt[0], dmax = dt[0];
     for (size_t i = 0; i < n; i++) {

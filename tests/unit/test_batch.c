@@ -213,12 +213,19 @@ test_samples_dists_events (void)
     uint32_t d = vg_batch_series (b, "latency", VG_KIND_DISTRIBUTION, NULL, 0);
     for (int i = 0; i < 1000; i++)
         vg_batch_add_sample (b, g, 1000 + i, i * 0.5);
-    /* Non-finite values are dropped: the collector would reject them. */
+    /* A computed value that is not finite is dropped... */
     vg_batch_add_sample (b, g, 5, NAN);
     vg_batch_add_sample (b, g, 5, INFINITY);
     vg_batch_add_sample (b, g, 5, -INFINITY);
     ASSERT_EQ (b->nsamples, 1000);
     ASSERT_NEAR (b->sample_value[999], 499.5, 0);
+    /* ...a reported one is kept. */
+    vg_batch_add_value (b, g, 6, NAN);
+    vg_batch_add_value (b, g, 7, -INFINITY);
+    ASSERT_EQ (b->nsamples, 1002);
+    ASSERT (isnan (b->sample_value[1000]));
+    ASSERT (isinf (b->sample_value[1001]));
+    b->nsamples = 1000;
 
     vg_sketch_t *sk = vg_sketch_new ();
     for (int i = 1; i <= 100; i++)
