@@ -99,7 +99,7 @@ main (int argc, char **argv)
     vg_info ("vigil-collector %s starting with %s", VIGIL_VERSION,
              path ? path : "the default configuration");
 
-    s_server = coll_server_new (config, err, sizeof err);
+    s_server = coll_server_new (config, NULL, err, sizeof err);
     if (!s_server) {
         vg_error ("%s", err);
         coll_config_destroy (&config);

@@ -54,6 +54,7 @@ typedef struct {
     uint64_t incarnation; /* with seq, the batch's identity (see proto/vigil.proto) */
     uint64_t seq;
     int64_t sent_ms;
+    uint32_t interval_ms; /* how often the agent sends; 0 if unknown */
 
     char **strings;
     uint32_t nstrings;

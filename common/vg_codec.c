@@ -129,6 +129,7 @@ vg_codec_encode_batch (const vg_batch_t *batch, uint8_t **out, size_t *len)
     msg.hostname = batch->hostname ? batch->hostname : "";
     msg.seq = batch->seq;
     msg.incarnation = batch->incarnation;
+    msg.interval_ms = batch->interval_ms;
     msg.sent_ms = batch->sent_ms;
     msg.base_ts_ms = base;
     msg.relative_accuracy_ppm = S_ACCURACY_PPM;
@@ -698,6 +699,7 @@ s_decode (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t **out,
     vg_batch_t *b = vg_batch_new (m->agent_id, m->hostname);
     b->seq = m->seq;
     b->incarnation = m->incarnation;
+    b->interval_ms = m->interval_ms;
     b->sent_ms = m->sent_ms;
     int rc = s_decode_strings (m, lim, b, err, errlen);
     if (rc == 0)

@@ -14,6 +14,7 @@
 #include "vg_buf.h"
 #include "vg_error.h"
 #include "vg_hash.h"
+#include "vg_log.h"
 
 #include <czmq.h>
 #include <inttypes.h>
@@ -31,7 +32,7 @@ struct coll_registry_host_t {
     int64_t host_id;
     char *agent_id;
     char *hostname;
-    int64_t seen_ms; /* collector clock at the newest batch (stored or duplicate) */
+    int64_t seen_ms;     /* collector clock at the newest batch (stored or duplicate) */
     int64_t incarnation; /* of the newest batch stored, as stored */
     int64_t seq;         /* the highest seq stored within it, as stored */
     int64_t skew_ms;     /* sent_ms - received_ms of that batch */

@@ -281,7 +281,8 @@ s_is_local (const char *endpoint)
 }
 
 coll_server_t *
-coll_server_new (const coll_config_t *config, char *err, size_t errlen)
+coll_server_new (const coll_config_t *config, const coll_commit_observers_t *observers, char *err,
+                 size_t errlen)
 {
     coll_server_t *self = vg_calloc (1, sizeof *self);
     self->config = config;
@@ -330,7 +331,7 @@ coll_server_new (const coll_config_t *config, char *err, size_t errlen)
     size_t elen = sizeof self->endpoint;
     if (zmq_getsockopt (self->router, ZMQ_LAST_ENDPOINT, self->endpoint, &elen) != 0)
         snprintf (self->endpoint, sizeof self->endpoint, "%s", config->listen);
-    self->writer = coll_writer_new (self->ctx, config);
+    self->writer = coll_writer_new (self->ctx, config, observers);
     if (!self->writer) {
         snprintf (err, errlen, "cannot start the writer thread");
         goto fail;
@@ -452,4 +453,10 @@ coll_server_run (coll_server_t *self)
              (unsigned long long)self->wstats.transactions,
              (unsigned long long)self->wstats.samples_dropped);
     return VG_OK;
+}
+
+const char *
+coll_server_endpoint (const coll_server_t *self)
+{
+    return self->endpoint;
 }

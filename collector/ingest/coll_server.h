@@ -12,6 +12,7 @@
 #ifndef COLL_SERVER_H
 #define COLL_SERVER_H
 
+#include "coll_commit.h"
 #include "coll_config.h"
 
 #include <stdint.h>
@@ -27,8 +28,10 @@ typedef struct {
 } coll_server_stats_t;
 
 /* Binds the ROUTER socket and starts the writer thread. On error returns NULL
- * with the reason in err. config must outlive the server. */
-coll_server_t *coll_server_new (const coll_config_t *config, char *err, size_t errlen);
+ * with the reason in err. config must outlive the server. observers (may be
+ * NULL) are told of every batch stored, after its commit (coll_commit.h). */
+coll_server_t *coll_server_new (const coll_config_t *config,
+                                const coll_commit_observers_t *observers, char *err, size_t errlen);
 void coll_server_destroy (coll_server_t **self_p);
 
 /* What coll_server_run returns when interrupted a second time while stopping:
@@ -47,5 +50,8 @@ int coll_server_run (coll_server_t *self);
 void coll_server_interrupt (coll_server_t *self, int signum);
 
 coll_server_stats_t coll_server_stats (const coll_server_t *self);
+
+/* The endpoint bound, with the port chosen when listen asked for "*". */
+const char *coll_server_endpoint (const coll_server_t *self);
 
 #endif

@@ -607,6 +607,11 @@ coll_store_write (coll_store_t *self, coll_store_item_t *items, size_t n, char *
             continue;
         }
         items[i].status = VG_ACK_STORED;
+        items[i].host_id = r[i].host_id;
+        items[i].hostname = r[i].hostname;
+        items[i].series_ids = coll_registry_ids (self->registry) + r[i].first;
+        items[i].min_ts_ms = r[i].lo_ms;
+        items[i].max_ts_ms = r[i].hi_ms;
         self->stats.batches_stored++;
         self->stats.samples_stored += w[i].nkeep;
         self->stats.samples_dropped += w[i].ndrop;

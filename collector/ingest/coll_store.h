@@ -21,12 +21,20 @@ typedef struct {
     vg_batch_t *batch;      /* not owned */
     int64_t received_ms;    /* collector clock at arrival */
     vg_ack_status_t status; /* out: VG_ACK_STORED or VG_ACK_DUPLICATE */
+
+    /* out, for a stored item, valid until the next coll_store_write: what the
+     * stages after ingest are told (coll_commit.h) */
+    int64_t host_id;
+    const char *hostname;
+    const int64_t *series_ids; /* batch->nseries */
+    int64_t min_ts_ms;         /* the window of timestamps stored */
+    int64_t max_ts_ms;
 } coll_store_item_t;
 
 typedef struct {
     uint64_t batches_stored;
     uint64_t batches_duplicate;
-    uint64_t samples_stored; /* samples + distributions */
+    uint64_t samples_stored;  /* samples + distributions */
     uint64_t samples_dropped; /* timestamps out of the accepted range */
     uint64_t transactions;
     uint64_t failures;

@@ -49,6 +49,9 @@ struct coll_writer_t {
     size_t qhead, qlen, qcap;
     coll_store_item_t *group;
     size_t group_cap;
+    coll_commit_observers_t observers;
+    coll_committed_t *committed; /* what the observers are told of a group */
+    size_t committed_cap;
     int stopping;
     int connected;
     int ever_connected;
@@ -231,6 +234,34 @@ s_connect (coll_writer_t *self)
     s_backoff (self);
 }
 
+/* Tells the observers which batches of the group just committed were stored. */
+static void
+s_tell_observers (coll_writer_t *self, size_t n)
+{
+    if (self->observers.n == 0)
+        return;
+    VG_GROW (self->committed, self->committed_cap, n);
+    size_t m = 0;
+    int64_t now = vg_now_ms ();
+    for (size_t i = 0; i < n; i++) {
+        const coll_store_item_t *g = &self->group[i];
+        if (g->status != VG_ACK_STORED)
+            continue;
+        self->committed[m++] = (coll_committed_t){.host_id = g->host_id,
+                                                  .hostname = g->hostname,
+                                                  .batch = g->batch,
+                                                  .series_ids = g->series_ids,
+                                                  .received_ms = g->received_ms,
+                                                  .committed_ms = now,
+                                                  .min_ts_ms = g->min_ts_ms,
+                                                  .max_ts_ms = g->max_ts_ms};
+    }
+    if (m == 0)
+        return;
+    for (size_t k = 0; k < self->observers.n; k++)
+        self->observers.items[k].fn (self->committed, m, self->observers.items[k].arg);
+}
+
 /* Hands the first n queued items back to the server, answered. */
 static void
 s_answer (coll_writer_t *self, size_t n)
@@ -299,6 +330,7 @@ s_write_group (coll_writer_t *self)
         }
         self->backoff_ms = BACKOFF_MIN_MS;
         self->dirty = 1;
+        s_tell_observers (self, n);
         s_answer (self, n);
         vg_complain_clear (&self->write_failed, "database writes succeed again");
         return;
@@ -425,7 +457,8 @@ s_pair (void *ctx)
 }
 
 coll_writer_t *
-coll_writer_new (void *zmq_ctx, const coll_config_t *config)
+coll_writer_new (void *zmq_ctx, const coll_config_t *config,
+                 const coll_commit_observers_t *observers)
 {
     coll_writer_t *self = vg_calloc (1, sizeof *self);
     self->dburl = vg_strdup (config->database_url);
@@ -434,6 +467,8 @@ coll_writer_new (void *zmq_ctx, const coll_config_t *config)
     self->flush_interval_ms = config->latest_flush_interval_ms;
     self->flush_gap_ms = self->flush_interval_ms;
     self->backoff_ms = BACKOFF_MIN_MS;
+    if (observers)
+        self->observers = *observers;
 
     char endpoint[64];
     snprintf (endpoint, sizeof endpoint, "inproc://vigil-writer-%p", (void *)self);
@@ -559,6 +594,7 @@ coll_writer_destroy (coll_writer_t **self_p)
         zmq_close (self->wpipe);
     free (self->queue);
     free (self->group);
+    free (self->committed);
     free (self->dburl);
     free (self);
     *self_p = NULL;

@@ -12,6 +12,7 @@
 #ifndef COLL_WRITER_H
 #define COLL_WRITER_H
 
+#include "coll_commit.h"
 #include "coll_config.h"
 #include "vg_batch.h"
 #include "vg_codec.h"
@@ -46,8 +47,10 @@ typedef struct {
 typedef struct coll_writer_t coll_writer_t;
 
 /* Starts the writer thread; zmq_ctx is the caller's ZeroMQ context. config
- * must outlive the writer. */
-coll_writer_t *coll_writer_new (void *zmq_ctx, const coll_config_t *config);
+ * must outlive the writer. observers (may be NULL) are told of every commit,
+ * on the writer's thread, before its answers go back; they are copied. */
+coll_writer_t *coll_writer_new (void *zmq_ctx, const coll_config_t *config,
+                                const coll_commit_observers_t *observers);
 /* Stops the writer if still running, waits for it, and frees what is left. */
 void coll_writer_destroy (coll_writer_t **self_p);
 

@@ -1,5 +1,9 @@
 # Writes a C file holding every migration as {version, name, sql}, in order.
-# The version is the file name's leading number (001_init.sql -> 1).
+# The version is the file name's leading number (001_init.sql -> 1). The
+# files are DIR/*.sql (a directory, not a list: a list would not survive the
+# command line of the build step).
+file (GLOB FILES ${DIR}/*.sql)
+list (SORT FILES)
 set (body "/* Generated from the files in collector/sql; do not edit. */\n#include \"coll_migrate.h\"\n\nconst coll_migration_t coll_migrations[] = {\n")
 foreach (f IN LISTS FILES)
     get_filename_component (name ${f} NAME_WE)

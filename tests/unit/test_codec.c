@@ -148,6 +148,7 @@ s_reference (void)
     vg_batch_t *b = vg_batch_new ("agent-7f3a", "web-1.example.com");
     b->seq = 42;
     b->incarnation = 0x9e3779b97f4a7c15ULL; /* above INT64_MAX: all 64 bits travel */
+    b->interval_ms = 10000;
     b->sent_ms = T0 + 10000;
     vg_label_t cpu_l[] = {{"mode", "user"}};
     vg_label_t req_l[] = {{"path", "/"}, {"method", "GET"}};
@@ -262,6 +263,7 @@ s_assert_same (const vg_batch_t *a, const vg_batch_t *b)
     ASSERT_STR_EQ (a->hostname, b->hostname);
     ASSERT_EQ (a->seq, b->seq);
     ASSERT (a->incarnation == b->incarnation);
+    ASSERT_EQ (a->interval_ms, b->interval_ms);
     ASSERT_EQ (a->sent_ms, b->sent_ms);
     ASSERT_EQ (a->nseries, b->nseries);
     for (uint32_t i = 0; i < a->nseries; i++) {
@@ -619,7 +621,23 @@ test_sample_rules (void)
     size_t base_len = buf.len;
     uint64_t s1[] = {0};
     int64_t d1[] = {5};
-    double one[] = {1.0};
+    double one[] = {1.0}, nan[] = {NAN}, inf[] = {-INFINITY};
+
+    /* NaN and infinities are values: decoded as sent. */
+    pb_packed_u (&buf, 12, s1, 1);
+    pb_packed_s (&buf, 13, d1, 1);
+    pb_packed_d (&buf, 14, nan, 1);
+    vg_batch_t *nb = s_decode_ok (buf.data, buf.len, NULL);
+    ASSERT (isnan (nb->sample_value[23]));
+    vg_batch_destroy (&nb);
+    buf.len = base_len;
+    pb_packed_u (&buf, 12, s1, 1);
+    pb_packed_s (&buf, 13, d1, 1);
+    pb_packed_d (&buf, 14, inf, 1);
+    nb = s_decode_ok (buf.data, buf.len, NULL);
+    ASSERT (isinf (nb->sample_value[23]) && nb->sample_value[23] < 0);
+    vg_batch_destroy (&nb);
+    buf.len = base_len;
 
     /* Columns of different lengths. */
     pb_packed_u (&buf, 12, s1, 1);
