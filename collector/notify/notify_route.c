@@ -63,7 +63,8 @@ void
 notify_labelset_string (vg_buf_t *out, const vg_label_t *labels, size_t n)
 {
     vg_label_t *sorted = vg_calloc (n ? n : 1, sizeof *sorted);
-    memcpy (sorted, labels, n * sizeof *labels);
+    if (n)
+        memcpy (sorted, labels, n * sizeof *labels);
     notify_labels_sort (sorted, n);
     vg_buf_puts (out, "{");
     for (size_t i = 0; i < n; i++) {
