@@ -1,6 +1,7 @@
 /*  notify_sender.c - the notify thread: ticks the scheduler and drives the
  *  outbox's transfers with curl_multi, woken by PostgreSQL's NOTIFY. */
 #include "notify_sender.h"
+#include "coll_migrate.h"
 #include "coll_pg.h"
 #include "notify_transfer.h"
 #include "vg_alloc.h"
@@ -19,6 +20,8 @@
 
 /* Transfers at once, in all. */
 #define MAX_INFLIGHT 32
+/* The migration that made the last of notify's tables. */
+#define NOTIFY_SENDER_SCHEMA 42
 /* How long a claimed row stays ours beyond its own timeout, should we die. */
 #define LEASE_SLACK_MS 30000
 /* The longest sleep: the schedule is re-read at least this often. */
@@ -71,6 +74,13 @@ s_connect (notify_sender_t *self)
         vg_complain (&self->db_down, 60000, VG_LOG_WARN,
                      "notify: %s; notifications wait in the outbox", err);
         return rc;
+    }
+    /* The writer applies the migrations at start: wait for notify's tables. */
+    if (coll_migrate_current (self->conn) < NOTIFY_SENDER_SCHEMA) {
+        vg_debug ("notify: the schema is not migrated yet; waiting");
+        PQfinish (self->conn);
+        self->conn = NULL;
+        return VG_ERETRY;
     }
     if (coll_pg_command (self->conn, "listening for notify wake-ups", "LISTEN vigil_notify", 0,
                          NULL, err, sizeof err) != VG_OK) {
@@ -230,7 +240,7 @@ s_run (void *arg)
         int64_t now = vg_now_ms ();
         int64_t next = now + MAX_SLEEP_MS;
         if (!self->conn && now >= retry_db_at && s_connect (self) != VG_OK)
-            retry_db_at = now + 2000;
+            retry_db_at = now + 1000;
         if (self->conn) {
             char err[1024];
             int added = notify_engine_tick (self->engine, self->conn, now, err, sizeof err);
