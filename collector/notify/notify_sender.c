@@ -22,8 +22,9 @@
 #define MAX_INFLIGHT 32
 /* The migration that made the last of notify's tables. */
 #define NOTIFY_SENDER_SCHEMA 42
-/* How long a claimed row stays ours beyond its own timeout, should we die. */
-#define LEASE_SLACK_MS 30000
+/* How long a claimed row stays ours beyond the longest request timeout,
+ * should we die: then another run sends it again, with the same key. */
+#define LEASE_SLACK_MS 5000
 /* The longest sleep: the schedule is re-read at least this often. */
 #define MAX_SLEEP_MS 5000
 
@@ -38,6 +39,7 @@ struct notify_sender_t {
     pthread_t thread;
     atomic_int stop;
     atomic_int connected;
+    int64_t lease_ms; /* the longest request timeout, plus slack */
     CURLM *multi;
     PGconn *conn;
     int inflight;
@@ -170,8 +172,7 @@ s_start_due (notify_sender_t *self, int64_t now)
         return;
     notify_outbox_item_t items[MAX_INFLIGHT];
     char err[1024];
-    int n = notify_outbox_claim (self->conn, now, 600000 + LEASE_SLACK_MS, items, room, err,
-                                 sizeof err);
+    int n = notify_outbox_claim (self->conn, now, self->lease_ms, items, room, err, sizeof err);
     if (n < 0) {
         vg_warn ("notify: %s", err);
         s_disconnect (self);
@@ -297,6 +298,12 @@ notify_sender_new (notify_engine_t *engine, const char *db_url)
     notify_sender_t *self = vg_calloc (1, sizeof *self);
     self->engine = engine;
     self->db_url = vg_strdup (db_url);
+    const notify_config_t *cfg = notify_engine_config (engine);
+    self->lease_ms = LEASE_SLACK_MS;
+    for (size_t r = 0; r < cfg->nreceivers; r++)
+        for (size_t i = 0; i < cfg->receivers[r].n; i++)
+            if (cfg->receivers[r].items[i].timeout_ms + LEASE_SLACK_MS > self->lease_ms)
+                self->lease_ms = cfg->receivers[r].items[i].timeout_ms + LEASE_SLACK_MS;
     pthread_mutex_init (&self->lock, NULL);
     curl_global_init (CURL_GLOBAL_DEFAULT);
     self->multi = curl_multi_init ();
