@@ -58,7 +58,8 @@ class Handler(BaseHTTPRequestHandler):
                     "t": arrived, "method": self.command, "path": url.path,
                     "query": url.query,
                     "headers": {k.lower(): v for k, v in self.headers.items()},
-                    "body": body.decode("utf-8", "replace"), "status": status}) + "\n")
+                    "body": body.decode("utf-8", "replace"), "status": status},
+                               ensure_ascii=False) + "\n")
         try:
             headers = {}
             text = q.get("body", "ok").encode() if not failing else b"nope"

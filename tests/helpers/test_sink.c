@@ -9,20 +9,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-void
-test_sink_start (test_sink_t *self, const char *dir)
+/* Runs script (in tests/helpers) with --port-file, --record and extra
+ * arguments, files named after name in dir, and waits for its port. */
+static void
+s_start (test_sink_t *self, const char *dir, const char *name, const char *script,
+         char *const *extra)
 {
     const char *src = getenv ("VIGIL_SOURCE_DIR");
     if (!src)
         TEST_FAIL ("VIGIL_SOURCE_DIR is not set: run the tests with ctest");
-    char *script = vg_asprintf ("%s/tests/helpers/notify_sink.py", src);
-    char *portfile = vg_asprintf ("%s/sink.port", dir);
-    char *log = vg_asprintf ("%s/sink.log", dir);
-    self->record = vg_asprintf ("%s/sink.jsonl", dir);
+    char *path = vg_asprintf ("%s/tests/helpers/%s", src, script);
+    char *portfile = vg_asprintf ("%s/%s.port", dir, name);
+    char *log = vg_asprintf ("%s/%s.log", dir, name);
+    self->record = vg_asprintf ("%s/%s.jsonl", dir, name);
     remove (portfile);
     remove (self->record);
-    char *argv[] = {"/usr/bin/python3", script,       "--port-file", portfile,
-                    "--record",         self->record, NULL};
+    char *argv[16] = {"/usr/bin/python3", path, "--port-file", portfile, "--record", self->record};
+    for (int i = 0; extra && extra[i] && i < 9; i++)
+        argv[6 + i] = extra[i];
     self->pid = test_spawn (argv, log);
     self->port = 0;
     for (int i = 0; i < 500 && !self->port; i++) {
@@ -35,9 +39,26 @@ test_sink_start (test_sink_t *self, const char *dir)
     }
     if (!self->port)
         TEST_FAIL ("the sink did not start; its log is %s", log);
-    free (script);
+    free (path);
     free (portfile);
     free (log);
+}
+
+void
+test_sink_start (test_sink_t *self, const char *dir)
+{
+    s_start (self, dir, "sink", "notify_sink.py", NULL);
+}
+
+void
+test_sink_start_smtp (test_sink_t *self, const char *dir, const char *cert, const char *key,
+                      int fail_first)
+{
+    char n[16];
+    snprintf (n, sizeof n, "%d", fail_first);
+    char *extra[] = {"--fail-first", n,   cert ? "--tls-cert" : NULL, (char *)cert, "--tls-key",
+                     (char *)key,    NULL};
+    s_start (self, dir, "smtp", "smtp_sink.py", extra);
 }
 
 void

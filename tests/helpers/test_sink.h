@@ -20,8 +20,13 @@ typedef struct {
     char *body;     /* the request body, unescaped enough for strstr */
 } test_sink_req_t;
 
-/* Starts the sink with its files in dir; waits until it listens. */
+/* Starts the HTTP sink with its files in dir; waits until it listens. */
 void test_sink_start (test_sink_t *self, const char *dir);
+/* Starts the SMTP sink (smtp_sink.py) likewise; cert and key (may be NULL)
+ * make it require STARTTLS; its first fail_first messages get 451. Its
+ * record is read with test_read_file (self->record). */
+void test_sink_start_smtp (test_sink_t *self, const char *dir, const char *cert, const char *key,
+                           int fail_first);
 void test_sink_stop (test_sink_t *self);
 /* Every request so far, in arrival order; caller frees with
  * test_sink_free_requests. */
