@@ -238,9 +238,51 @@ test_errors (void)
     s_expect_error ("receivers: [{name: r}]\n", "route: required");
 }
 
+/* deploy/routes.yaml loads, and routes the checklists' tiers as it says. */
+static void
+test_deploy (void)
+{
+    const char *src = getenv ("VIGIL_SOURCE_DIR");
+    if (!src)
+        TEST_FAIL ("VIGIL_SOURCE_DIR is not set: run the tests with ctest");
+    static const char *vars[] = {"SLACK_PRODUCTION_ALERTS_URL", "SLACK_PRODUCTION_LOGS_URL",
+                                 "SLACK_SUPPORT_URL", "SLACK_DEVELOPERS_URL"};
+    for (size_t i = 0; i < 4; i++)
+        setenv (vars[i], "https://hooks.example.com/x", 1);
+    setenv ("VIGIL_SMTP_PASSWORD", "pw", 1);
+    char path[4096], err[512];
+    snprintf (path, sizeof path, "%s/deploy/routes.yaml", src);
+    notify_config_t *cfg = notify_config_load (path, err, sizeof err);
+    if (!cfg)
+        TEST_FAIL ("%s", err);
+    const notify_route_t *out[NOTIFY_ROUTE_MAX_MATCHES];
+    vg_label_t crit[] = {{"alertname", "P95High"}, {"service", "chat"}, {"severity", "critical"}};
+    ASSERT_EQ (notify_route_match (cfg->root, crit, 3, out, NOTIFY_ROUTE_MAX_MATCHES), 1);
+    ASSERT_STR_EQ (out[0]->receiver, "alerts-critical");
+    ASSERT_EQ (out[0]->group_wait_ms, 0);
+    ASSERT_STR_EQ (out[0]->escalation, "incident");
+    vg_label_t warn[] = {{"alertname", "P95High"}, {"severity", "warning"}};
+    notify_route_match (cfg->root, warn, 2, out, NOTIFY_ROUTE_MAX_MATCHES);
+    ASSERT_EQ (out[0]->mode.kind, NOTIFY_MODE_DIGEST);
+    ASSERT_EQ (out[0]->mode.period_s, 3600);
+    vg_label_t info[] = {{"alertname", "BackupDone"}, {"severity", "info"}};
+    notify_route_match (cfg->root, info, 2, out, NOTIFY_ROUTE_MAX_MATCHES);
+    ASSERT_EQ (out[0]->mode.kind, NOTIFY_MODE_DAILY);
+    ASSERT_EQ (out[0]->mode.at_s, 9 * 3600);
+    ASSERT_STR_EQ (out[0]->receiver, "logs-channel");
+    const notify_policy_t *p = notify_config_policy (cfg, "incident");
+    ASSERT_EQ (p->n, 4);
+    ASSERT_EQ (p->levels[1].delay_ms, 15 * 60000);
+    ASSERT_EQ (p->levels[2].delay_ms, 45 * 60000);
+    ASSERT_EQ (p->levels[3].delay_ms, 2 * 3600000);
+    ASSERT_STR_EQ (p->levels[3].receivers.items[0], "security-and-management");
+    notify_config_destroy (&cfg);
+}
+
 int
 main (void)
 {
+    test_deploy ();
     test_tree ();
     test_matchers ();
     test_inhibit ();
