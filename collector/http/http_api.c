@@ -340,6 +340,10 @@ s_link (const http_request_t *req, http_response_t *resp, void *arg)
         vg_buf_free (&p);
         return;
     }
+    if (strcmp (req->method, "GET") != 0 && strcmp (req->method, "POST") != 0) {
+        s_html (resp, 405, "Not allowed", "<p>Open the link, then confirm.</p>");
+        return;
+    }
     if (strcmp (req->method, "GET") == 0) {
         vg_buf_t p = {0};
         vg_buf_printf (&p,
@@ -364,6 +368,20 @@ s_link (const http_request_t *req, http_response_t *resp, void *arg)
 }
 
 /* ---- /metrics -------------------------------------------------------------- */
+
+/* A label value in the text format: \\, \" and \n escaped. */
+static void
+s_label (vg_buf_t *out, const char *v)
+{
+    for (; *v; v++) {
+        if (*v == '\\' || *v == '"')
+            vg_buf_append (out, "\\", 1);
+        if (*v == '\n')
+            vg_buf_puts (out, "\\n");
+        else
+            vg_buf_append (out, v, 1);
+    }
+}
 
 static void
 s_metrics (vg_buf_t *out, void *arg)
@@ -403,16 +421,20 @@ s_metrics (vg_buf_t *out, void *arg)
     vg_buf_puts (out, "# HELP vigil_notify_outbox_depth Notifications waiting to be delivered, "
                       "by receiver.\n# TYPE vigil_notify_outbox_depth gauge\n");
     for (int r = 0; r < PQntuples (res); r++)
-        if (strcmp (PQgetvalue (res, r, 0), "outbox") == 0)
-            vg_buf_printf (out, "vigil_notify_outbox_depth{receiver=\"%s\"} %s\n",
-                           PQgetvalue (res, r, 1), PQgetvalue (res, r, 2));
+        if (strcmp (PQgetvalue (res, r, 0), "outbox") == 0) {
+            vg_buf_puts (out, "vigil_notify_outbox_depth{receiver=\"");
+            s_label (out, PQgetvalue (res, r, 1));
+            vg_buf_printf (out, "\"} %s\n", PQgetvalue (res, r, 2));
+        }
     vg_buf_puts (out, "# HELP vigil_notify_notifications Notifications in the outbox, by status "
                       "and receiver.\n# TYPE vigil_notify_notifications gauge\n");
     for (int r = 0; r < PQntuples (res); r++)
-        if (strncmp (PQgetvalue (res, r, 0), "notifications:", 14) == 0)
-            vg_buf_printf (out, "vigil_notify_notifications{status=\"%s\",receiver=\"%s\"} %s\n",
-                           PQgetvalue (res, r, 0) + 14, PQgetvalue (res, r, 1),
-                           PQgetvalue (res, r, 2));
+        if (strncmp (PQgetvalue (res, r, 0), "notifications:", 14) == 0) {
+            vg_buf_printf (out, "vigil_notify_notifications{status=\"%s\",receiver=\"",
+                           PQgetvalue (res, r, 0) + 14);
+            s_label (out, PQgetvalue (res, r, 1));
+            vg_buf_printf (out, "\"} %s\n", PQgetvalue (res, r, 2));
+        }
     static const char *kinds[][2] = {
         {"alerts", "vigil_notify_alerts Alerts notify knows of, by state."},
         {"escalations", "vigil_notify_escalations Escalations, by state."},

@@ -66,15 +66,6 @@ s_html (vg_buf_t *out, const char *s)
     }
 }
 
-static const char *
-s_annotation (const notify_alert_t *a, const char *key)
-{
-    for (size_t i = 0; i < a->nannotations; i++)
-        if (strcmp (a->annotations[i].key, key) == 0)
-            return a->annotations[i].value;
-    return NULL;
-}
-
 static void
 s_text_part (const notify_message_t *m, const char *title, vg_buf_t *t)
 {
@@ -87,12 +78,10 @@ s_text_part (const notify_message_t *m, const char *title, vg_buf_t *t)
                        notify_message_summary (a));
         for (size_t l = 0; l < a->nlabels; l++)
             vg_buf_printf (t, "  %s = %s\r\n", a->labels[l].key, a->labels[l].value);
-        const char *runbook = s_annotation (a, "runbook_url");
-        if (!runbook)
-            runbook = s_annotation (a, "runbook");
+        const char *runbook = notify_message_runbook (a);
         if (runbook)
             vg_buf_printf (t, "  Runbook: %s\r\n", runbook);
-        const char *ack = s_annotation (a, "ack_url");
+        const char *ack = notify_message_annotation (a, "ack_url");
         if (ack && a->state == RULES_ALERT_FIRING)
             vg_buf_printf (t, "  Acknowledge: %s\r\n", ack);
         vg_buf_puts (t, "\r\n");
@@ -122,15 +111,13 @@ s_html_part (const notify_message_t *m, const char *title, vg_buf_t *h)
             vg_buf_puts (h, "</td></tr>");
         }
         vg_buf_puts (h, "</table>");
-        const char *runbook = s_annotation (a, "runbook_url");
-        if (!runbook)
-            runbook = s_annotation (a, "runbook");
+        const char *runbook = notify_message_runbook (a);
         if (runbook) {
             vg_buf_puts (h, "<p><a href=\"");
             s_html (h, runbook);
             vg_buf_puts (h, "\">Runbook</a></p>");
         }
-        const char *ack = s_annotation (a, "ack_url");
+        const char *ack = notify_message_annotation (a, "ack_url");
         if (ack && firing) {
             vg_buf_puts (h, "<p><a href=\"");
             s_html (h, ack);

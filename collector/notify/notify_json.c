@@ -54,10 +54,7 @@ notify_json_string (vg_buf_t *out, const char *s)
 void
 notify_json_labels (vg_buf_t *out, const vg_label_t *labels, size_t n)
 {
-    vg_label_t *sorted = vg_calloc (n ? n : 1, sizeof *sorted);
-    if (n)
-        memcpy (sorted, labels, n * sizeof *labels);
-    notify_labels_sort (sorted, n);
+    vg_label_t *sorted = notify_labels_sorted_copy (labels, n);
     vg_buf_append (out, "{", 1);
     for (size_t i = 0; i < n; i++) {
         if (i)

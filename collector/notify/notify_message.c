@@ -147,6 +147,22 @@ notify_message_summary (const notify_alert_t *a)
     return notify_label_get (a->labels, a->nlabels, "alertname");
 }
 
+const char *
+notify_message_annotation (const notify_alert_t *a, const char *key)
+{
+    for (size_t i = 0; i < a->nannotations; i++)
+        if (strcmp (a->annotations[i].key, key) == 0)
+            return a->annotations[i].value;
+    return NULL;
+}
+
+const char *
+notify_message_runbook (const notify_alert_t *a)
+{
+    const char *url = notify_message_annotation (a, "runbook_url");
+    return url ? url : notify_message_annotation (a, "runbook");
+}
+
 void
 notify_quote_meta (vg_buf_t *out, const char *s)
 {

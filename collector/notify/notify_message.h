@@ -44,6 +44,10 @@ const char *notify_message_summary (const notify_alert_t *a);
 /* Adds each firing alert's signed ack link to its annotations, as ack_url
  * (when the signer has a key), so every receiver shows it. */
 void notify_message_add_links (notify_message_t *m);
+/* The value of annotation key, or NULL. */
+const char *notify_message_annotation (const notify_alert_t *a, const char *key);
+/* The runbook link: annotation runbook_url, else runbook; NULL if none. */
+const char *notify_message_runbook (const notify_alert_t *a);
 /* regexp.QuoteMeta, which Alertmanager applies to the receiver's name. */
 void notify_quote_meta (vg_buf_t *out, const char *s);
 

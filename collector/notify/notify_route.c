@@ -43,6 +43,16 @@ notify_labels_sort (vg_label_t *labels, size_t n)
         qsort (labels, n, sizeof *labels, s_label_cmp);
 }
 
+vg_label_t *
+notify_labels_sorted_copy (const vg_label_t *labels, size_t n)
+{
+    vg_label_t *sorted = vg_calloc (n ? n : 1, sizeof *sorted);
+    if (n)
+        memcpy (sorted, labels, n * sizeof *labels);
+    notify_labels_sort (sorted, n);
+    return sorted;
+}
+
 size_t
 notify_route_group_labels (const notify_route_t *route, const vg_label_t *labels, size_t n,
                            vg_label_t *out)
@@ -62,10 +72,7 @@ notify_route_group_labels (const notify_route_t *route, const vg_label_t *labels
 void
 notify_labelset_string (vg_buf_t *out, const vg_label_t *labels, size_t n)
 {
-    vg_label_t *sorted = vg_calloc (n ? n : 1, sizeof *sorted);
-    if (n)
-        memcpy (sorted, labels, n * sizeof *labels);
-    notify_labels_sort (sorted, n);
+    vg_label_t *sorted = notify_labels_sorted_copy (labels, n);
     vg_buf_puts (out, "{");
     for (size_t i = 0; i < n; i++) {
         if (i)

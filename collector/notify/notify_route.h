@@ -38,5 +38,7 @@ void notify_route_group_key (vg_buf_t *out, const notify_route_t *route, const v
 
 /* Sorts labels by name in place. */
 void notify_labels_sort (vg_label_t *labels, size_t n);
+/* A sorted copy of the array (the strings are not copied); caller frees it. */
+vg_label_t *notify_labels_sorted_copy (const vg_label_t *labels, size_t n);
 
 #endif

@@ -45,15 +45,6 @@ s_color (const notify_message_t *m)
     return worst == 2 ? "danger" : worst == 1 ? "warning" : "#439FE0";
 }
 
-static const char *
-s_annotation (const notify_alert_t *a, const char *key)
-{
-    for (size_t i = 0; i < a->nannotations; i++)
-        if (strcmp (a->annotations[i].key, key) == 0)
-            return a->annotations[i].value;
-    return NULL;
-}
-
 void
 notify_slack_render (const notify_message_t *m, const notify_integration_t *it, vg_buf_t *body)
 {
@@ -68,15 +59,13 @@ notify_slack_render (const notify_message_t *m, const notify_integration_t *it, 
         vg_buf_puts (&text, "*");
         s_escape (&text, notify_message_summary (a));
         vg_buf_puts (&text, "*");
-        const char *runbook = s_annotation (a, "runbook_url");
-        if (!runbook)
-            runbook = s_annotation (a, "runbook");
+        const char *runbook = notify_message_runbook (a);
         if (runbook) {
             vg_buf_puts (&text, "  <");
             s_escape (&text, runbook);
             vg_buf_puts (&text, "|Runbook>");
         }
-        const char *ack = s_annotation (a, "ack_url");
+        const char *ack = notify_message_annotation (a, "ack_url");
         if (ack && a->state == RULES_ALERT_FIRING) {
             vg_buf_puts (&text, "  <");
             s_escape (&text, ack);

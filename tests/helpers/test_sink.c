@@ -62,6 +62,20 @@ test_sink_start_smtp (test_sink_t *self, const char *dir, const char *cert, cons
 }
 
 void
+test_sink_make_cert (const char *dir, char **cert, char **key)
+{
+    *cert = vg_asprintf ("%s/cert.pem", dir);
+    *key = vg_asprintf ("%s/key.pem", dir);
+    char *cmd = vg_asprintf ("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1"
+                             " -addext subjectAltName=IP:127.0.0.1 -keyout %s -out %s"
+                             " >/dev/null 2>&1",
+                             *key, *cert);
+    if (system (cmd) != 0)
+        TEST_FAIL ("cannot make a certificate with: %s", cmd);
+    free (cmd);
+}
+
+void
 test_sink_stop (test_sink_t *self)
 {
     if (self->pid > 0)

@@ -28,6 +28,9 @@ void test_sink_start (test_sink_t *self, const char *dir);
 void test_sink_start_smtp (test_sink_t *self, const char *dir, const char *cert, const char *key,
                            int fail_first);
 void test_sink_stop (test_sink_t *self);
+/* Makes a self-signed certificate for 127.0.0.1 in dir (openssl); *cert and
+ * *key get the PEM files' paths (caller frees them). */
+void test_sink_make_cert (const char *dir, char **cert, char **key);
 /* Every request so far, in arrival order; caller frees with
  * test_sink_free_requests. */
 size_t test_sink_requests (const test_sink_t *self, test_sink_req_t **out);

@@ -11,6 +11,7 @@
 #include "test_assert.h"
 #include "test_pg.h"
 #include "test_proc.h"
+#include "test_sink.h"
 #include "vg_alloc.h"
 #include "vg_buf.h"
 #include "vg_error.h"
@@ -235,12 +236,8 @@ main (void)
 
     /* TLS with a certificate made here. */
     char *dir = test_tmpdir ("http_api");
-    char *cmd = vg_asprintf ("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "
-                             "/CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout %s/key.pem "
-                             "-out %s/cert.pem >/dev/null 2>&1",
-                             dir, dir);
-    ASSERT_EQ (system (cmd), 0);
-    char *cert = vg_asprintf ("%s/cert.pem", dir), *key = vg_asprintf ("%s/key.pem", dir);
+    char *cert, *key;
+    test_sink_make_cert (dir, &cert, &key);
     http_server_options_t topts = {.listen = "127.0.0.1:0", .tls_cert = cert, .tls_key = key};
     http_server_t *tls = http_server_new (&topts);
     http_ingest_t *ingest3 = http_ingest_new (db);
@@ -261,7 +258,6 @@ main (void)
     free (turl);
     free (cert);
     free (key);
-    free (cmd);
     free (dir);
     vg_buf_free (&body);
     notify_ack_signer_free (&signer);

@@ -30,12 +30,8 @@ main (void)
     if (coll_migrate_apply (s_db, NULL, err, sizeof err) != VG_OK)
         TEST_FAIL ("migrate: %s", err);
     char *dir = test_tmpdir ("notify_receivers");
-    char *cmd = vg_asprintf ("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "
-                             "/CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout %s/key.pem "
-                             "-out %s/cert.pem >/dev/null 2>&1",
-                             dir, dir);
-    ASSERT_EQ (system (cmd), 0);
-    char *cert = vg_asprintf ("%s/cert.pem", dir), *key = vg_asprintf ("%s/key.pem", dir);
+    char *cert, *key;
+    test_sink_make_cert (dir, &cert, &key);
     test_sink_t http, smtp;
     test_sink_start (&http, dir);
     test_sink_start_smtp (&smtp, dir, cert, key, 1);
@@ -146,7 +142,6 @@ main (void)
     free (yaml);
     free (cert);
     free (key);
-    free (cmd);
     free (dir);
     PQfinish (s_db);
     free (db);
