@@ -49,6 +49,7 @@ struct notify_sender_t {
     pthread_mutex_t lock;
     notify_sender_stats_t stats;
     vg_complain_t db_down;
+    vg_complain_t tick_failing;
 };
 
 static int64_t *
@@ -236,7 +237,7 @@ static void *
 s_run (void *arg)
 {
     notify_sender_t *self = arg;
-    int64_t retry_db_at = 0;
+    int64_t retry_db_at = 0, hold_until = 0;
     while (!atomic_load (&self->stop)) {
         int64_t now = vg_now_ms ();
         int64_t next = now + MAX_SLEEP_MS;
@@ -244,12 +245,18 @@ s_run (void *arg)
             retry_db_at = now + 1000;
         if (self->conn) {
             char err[1024];
-            int added = notify_engine_tick (self->engine, self->conn, now, err, sizeof err);
+            int added = now >= hold_until
+                            ? notify_engine_tick (self->engine, self->conn, now, err, sizeof err)
+                            : 0;
             if (added < 0) {
-                vg_warn ("notify: %s", err);
+                /* What failed is still due: hold the ticks a second, not spin. */
+                vg_complain (&self->tick_failing, 60000, VG_LOG_WARN,
+                             "notify: %s; trying again every second", err);
+                hold_until = now + 1000;
                 if (PQstatus (self->conn) != CONNECTION_OK)
                     s_disconnect (self);
-            }
+            } else if (now >= hold_until)
+                vg_complain_clear (&self->tick_failing, "notify: the scheduler works again");
             pthread_mutex_lock (&self->lock);
             self->stats.ticks++;
             pthread_mutex_unlock (&self->lock);
@@ -258,6 +265,10 @@ s_run (void *arg)
             if (self->conn && notify_outbox_next_due (self->conn, &due, err, sizeof err) == VG_OK &&
                 due < next)
                 next = due;
+            /* Due but not startable (every slot busy, or ticks held): curl
+             * wakes us when a transfer ends; the rest can wait a second. */
+            if ((self->inflight >= MAX_INFLIGHT || hold_until > now) && next < now + 1000)
+                next = now + 1000;
         } else if (retry_db_at < next)
             next = retry_db_at;
         int running;
