@@ -12,13 +12,13 @@ static const char *s_kind_keys[] = {"webhook_configs", "slack_configs", "alertma
                                     "email_configs"};
 
 const char *
-notify_kind_name (notify_kind_t kind)
+notify_config_kind_name (notify_kind_t kind)
 {
     return kind < NOTIFY_KIND_COUNT ? s_kind_names[kind] : "unknown";
 }
 
 int
-notify_kind_parse (const char *name, notify_kind_t *kind)
+notify_config_kind_parse (const char *name, notify_kind_t *kind)
 {
     for (int k = 0; k < NOTIFY_KIND_COUNT; k++)
         if (strcmp (name, s_kind_names[k]) == 0) {

@@ -30,7 +30,7 @@
 #define NOTIFY_CONFIG_H
 
 #include "notify_matcher.h"
-#include "notify_schedule.h"
+#include "notify_mode.h"
 #include "vg_config.h"
 
 #include <stddef.h>
@@ -121,11 +121,11 @@ const notify_receiver_t *notify_config_receiver (const notify_config_t *self, co
 const notify_policy_t *notify_config_policy (const notify_config_t *self, const char *name);
 /* The integration kind's name in routes.yaml ("slack") and in its list key
  * ("slack_configs"). */
-const char *notify_kind_name (notify_kind_t kind);
+const char *notify_config_kind_name (notify_kind_t kind);
 /* The integration of receiver name with this kind and index, or NULL. */
 const notify_integration_t *notify_config_integration (const notify_config_t *self,
                                                        const char *receiver, notify_kind_t kind,
                                                        int index);
-int notify_kind_parse (const char *name, notify_kind_t *kind);
+int notify_config_kind_parse (const char *name, notify_kind_t *kind);
 
 #endif

@@ -50,7 +50,7 @@ s_notify_level (notify_pass_t *pass, const notify_route_t *route, notify_alert_t
         ng = notify_route_group_labels (route, a->labels, a->nlabels, g);
     } else {
         vg_buf_puts (&key, "{}:");
-        notify_labelset_string (&key, a->labels, a->nlabels);
+        notify_route_labelset_string (&key, a->labels, a->nlabels);
     }
     notify_alert_t *one[1] = {a};
     int rc = VG_OK;

@@ -8,8 +8,8 @@ s_equal (const notify_inhibit_t *rule, const vg_label_t *a, size_t na, const vg_
          size_t nb)
 {
     for (size_t i = 0; i < rule->equal.n; i++)
-        if (strcmp (notify_label_get (a, na, rule->equal.items[i]),
-                    notify_label_get (b, nb, rule->equal.items[i])) != 0)
+        if (strcmp (notify_matcher_label (a, na, rule->equal.items[i]),
+                    notify_matcher_label (b, nb, rule->equal.items[i])) != 0)
             return 0;
     return 1;
 }

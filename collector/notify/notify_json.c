@@ -54,7 +54,7 @@ notify_json_string (vg_buf_t *out, const char *s)
 void
 notify_json_labels (vg_buf_t *out, const vg_label_t *labels, size_t n)
 {
-    vg_label_t *sorted = notify_labels_sorted_copy (labels, n);
+    vg_label_t *sorted = notify_route_sorted_labels (labels, n);
     vg_buf_append (out, "{", 1);
     for (size_t i = 0; i < n; i++) {
         if (i)

@@ -13,7 +13,7 @@
 static const char *s_ops[] = {"=", "!=", "=~", "!~"};
 
 const char *
-notify_label_get (const vg_label_t *labels, size_t n, const char *name)
+notify_matcher_label (const vg_label_t *labels, size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++)
         if (strcmp (labels[i].key, name) == 0)
@@ -53,7 +53,7 @@ s_decode (const unsigned char *p, size_t n)
 }
 
 void
-notify_go_quote (vg_buf_t *out, const char *s)
+notify_matcher_go_quote (vg_buf_t *out, const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t len = strlen (s);
@@ -355,7 +355,7 @@ notify_matchers_match (const notify_matchers_t *self, const vg_label_t *labels, 
 {
     for (size_t i = 0; i < self->n; i++) {
         const notify_matcher_t *m = &self->items[i];
-        const char *v = notify_label_get (labels, n, m->name);
+        const char *v = notify_matcher_label (labels, n, m->name);
         int ok;
         switch (m->op) {
         case NOTIFY_MATCH_EQ:
@@ -386,7 +386,7 @@ notify_matchers_string (const notify_matchers_t *self, vg_buf_t *out)
             vg_buf_append (out, ",", 1);
         vg_buf_puts (out, self->items[i].name);
         vg_buf_puts (out, s_ops[self->items[i].op]);
-        notify_go_quote (out, self->items[i].value);
+        notify_matcher_go_quote (out, self->items[i].value);
     }
     vg_buf_append (out, "}", 1);
 }

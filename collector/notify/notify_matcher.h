@@ -49,10 +49,10 @@ void notify_matchers_take (notify_matchers_t *self, notify_matchers_t *src);
 void notify_matchers_free (notify_matchers_t *self);
 
 /* The value of label name in labels, or "" when absent. */
-const char *notify_label_get (const vg_label_t *labels, size_t n, const char *name);
+const char *notify_matcher_label (const vg_label_t *labels, size_t n, const char *name);
 
 /* Go's strconv.Quote, which Alertmanager's keys use: printable UTF-8 kept,
  * the rest escaped. */
-void notify_go_quote (vg_buf_t *out, const char *s);
+void notify_matcher_go_quote (vg_buf_t *out, const char *s);
 
 #endif

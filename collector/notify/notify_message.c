@@ -144,7 +144,7 @@ notify_message_summary (const notify_alert_t *a)
         for (size_t i = 0; i < a->nannotations; i++)
             if (strcmp (a->annotations[i].key, keys[k]) == 0)
                 return a->annotations[i].value;
-    return notify_label_get (a->labels, a->nlabels, "alertname");
+    return notify_matcher_label (a->labels, a->nlabels, "alertname");
 }
 
 const char *
@@ -164,7 +164,7 @@ notify_message_runbook (const notify_alert_t *a)
 }
 
 void
-notify_quote_meta (vg_buf_t *out, const char *s)
+notify_message_quote_meta (vg_buf_t *out, const char *s)
 {
     for (; *s; s++) {
         if (strchr ("\\.+*?()|[]{}^$", *s))

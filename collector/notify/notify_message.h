@@ -49,7 +49,7 @@ const char *notify_message_annotation (const notify_alert_t *a, const char *key)
 /* The runbook link: annotation runbook_url, else runbook; NULL if none. */
 const char *notify_message_runbook (const notify_alert_t *a);
 /* regexp.QuoteMeta, which Alertmanager applies to the receiver's name. */
-void notify_quote_meta (vg_buf_t *out, const char *s);
+void notify_message_quote_meta (vg_buf_t *out, const char *s);
 
 /* Renderers: each writes the body a receiver sends (and the subject for
  * e-mail). */

@@ -38,7 +38,7 @@ s_insert (PGconn *conn, const notify_config_t *cfg, const notify_message_t *m,
     for (size_t i = 0; i < m->nalerts; i++)
         vg_buf_printf (&ids, "%s%" PRId64, i ? "," : "", m->alerts[i]->id);
     vg_buf_puts (&ids, "}");
-    const char *params[] = {key,        m->receiver,  notify_kind_name (it->kind),
+    const char *params[] = {key,        m->receiver,  notify_config_kind_name (it->kind),
                             kind_index, m->group_key, m->reason,
                             ids.data,   level,        subject,
                             body,       now,          give_up};
@@ -151,7 +151,7 @@ notify_outbox_claim (PGconn *conn, int64_t now_ms, int64_t lease_ms, notify_outb
         it->id = strtoll (PQgetvalue (res, r, 0), NULL, 10);
         snprintf (it->key, sizeof it->key, "%s", PQgetvalue (res, r, 1));
         it->receiver = vg_strdup (PQgetvalue (res, r, 2));
-        if (notify_kind_parse (PQgetvalue (res, r, 3), &it->kind) != VG_OK)
+        if (notify_config_kind_parse (PQgetvalue (res, r, 3), &it->kind) != VG_OK)
             it->kind = NOTIFY_KIND_COUNT;
         it->integration = atoi (PQgetvalue (res, r, 4));
         it->body = vg_strdup (PQgetvalue (res, r, 5));

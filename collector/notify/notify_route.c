@@ -37,19 +37,19 @@ s_label_cmp (const void *a, const void *b)
 }
 
 void
-notify_labels_sort (vg_label_t *labels, size_t n)
+notify_route_sort_labels (vg_label_t *labels, size_t n)
 {
     if (n > 1)
         qsort (labels, n, sizeof *labels, s_label_cmp);
 }
 
 vg_label_t *
-notify_labels_sorted_copy (const vg_label_t *labels, size_t n)
+notify_route_sorted_labels (const vg_label_t *labels, size_t n)
 {
     vg_label_t *sorted = vg_calloc (n ? n : 1, sizeof *sorted);
     if (n)
         memcpy (sorted, labels, n * sizeof *labels);
-    notify_labels_sort (sorted, n);
+    notify_route_sort_labels (sorted, n);
     return sorted;
 }
 
@@ -65,21 +65,21 @@ notify_route_group_labels (const notify_route_t *route, const vg_label_t *labels
         if (take)
             out[k++] = labels[i];
     }
-    notify_labels_sort (out, k);
+    notify_route_sort_labels (out, k);
     return k;
 }
 
 void
-notify_labelset_string (vg_buf_t *out, const vg_label_t *labels, size_t n)
+notify_route_labelset_string (vg_buf_t *out, const vg_label_t *labels, size_t n)
 {
-    vg_label_t *sorted = notify_labels_sorted_copy (labels, n);
+    vg_label_t *sorted = notify_route_sorted_labels (labels, n);
     vg_buf_puts (out, "{");
     for (size_t i = 0; i < n; i++) {
         if (i)
             vg_buf_puts (out, ", ");
         vg_buf_puts (out, sorted[i].key);
         vg_buf_puts (out, "=");
-        notify_go_quote (out, sorted[i].value);
+        notify_matcher_go_quote (out, sorted[i].value);
     }
     vg_buf_puts (out, "}");
     free (sorted);
@@ -93,6 +93,6 @@ notify_route_group_key (vg_buf_t *out, const notify_route_t *route, const vg_lab
     size_t k = notify_route_group_labels (route, labels, n, g);
     vg_buf_puts (out, route->key);
     vg_buf_puts (out, ":");
-    notify_labelset_string (out, g, k);
+    notify_route_labelset_string (out, g, k);
     free (g);
 }

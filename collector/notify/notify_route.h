@@ -30,15 +30,15 @@ size_t notify_route_group_labels (const notify_route_t *route, const vg_label_t 
                                   vg_label_t *out);
 
 /* Appends Alertmanager's LabelSet.String(): {a="x", b="y"}, sorted. */
-void notify_labelset_string (vg_buf_t *out, const vg_label_t *labels, size_t n);
+void notify_route_labelset_string (vg_buf_t *out, const vg_label_t *labels, size_t n);
 
 /* Appends the group key: route key, ':', the group labels' string. */
 void notify_route_group_key (vg_buf_t *out, const notify_route_t *route, const vg_label_t *labels,
                              size_t n);
 
 /* Sorts labels by name in place. */
-void notify_labels_sort (vg_label_t *labels, size_t n);
+void notify_route_sort_labels (vg_label_t *labels, size_t n);
 /* A sorted copy of the array (the strings are not copied); caller frees it. */
-vg_label_t *notify_labels_sorted_copy (const vg_label_t *labels, size_t n);
+vg_label_t *notify_route_sorted_labels (const vg_label_t *labels, size_t n);
 
 #endif

@@ -56,7 +56,7 @@ static int64_t *
 s_pace (notify_sender_t *self, const char *receiver, notify_kind_t kind, int index)
 {
     char key[256];
-    snprintf (key, sizeof key, "%s/%s/%d", receiver, notify_kind_name (kind), index);
+    snprintf (key, sizeof key, "%s/%s/%d", receiver, notify_config_kind_name (kind), index);
     for (size_t i = 0; i < self->npaces; i++)
         if (strcmp (self->paces[i].key, key) == 0)
             return &self->paces[i].last_ms;
@@ -150,11 +150,11 @@ s_finish (notify_sender_t *self, notify_transfer_t *t, CURLcode code)
         vg_debug ("notify: notification %" PRId64 " delivered to %s", t->item.id, t->item.receiver);
     else if (a.outcome == NOTIFY_OUTCOME_RETRY && next <= t->item.give_up_ms)
         vg_info ("notify: notification %" PRId64 " to %s (%s) not delivered: %s; will retry",
-                 t->item.id, t->item.receiver, notify_kind_name (t->item.kind), a.error);
+                 t->item.id, t->item.receiver, notify_config_kind_name (t->item.kind), a.error);
     else
         vg_warn ("notify: notification %" PRId64 " to %s (%s) failed: %s%s; vigil notifications "
                  "shows it",
-                 t->item.id, t->item.receiver, notify_kind_name (t->item.kind), a.error,
+                 t->item.id, t->item.receiver, notify_config_kind_name (t->item.kind), a.error,
                  a.outcome == NOTIFY_OUTCOME_RETRY ? " (given up)" : "");
     curl_multi_remove_handle (self->multi, t->easy);
     for (int i = 0; i < MAX_INFLIGHT; i++)
@@ -191,7 +191,7 @@ s_start_due (notify_sender_t *self, int64_t now)
                 .outcome = NOTIFY_OUTCOME_FAILED, .retry_after_ms = -1, .started_ms = now};
             snprintf (a.error, sizeof a.error,
                       "routes.yaml no longer has this receiver's integration (%s %s[%d])",
-                      item->receiver, notify_kind_name (item->kind), item->integration);
+                      item->receiver, notify_config_kind_name (item->kind), item->integration);
             if (notify_outbox_record (self->conn, item, &a, now, err, sizeof err) != VG_OK)
                 vg_warn ("notify: %s", err);
             vg_warn ("notify: notification %" PRId64 " failed: %s", item->id, a.error);

@@ -37,7 +37,7 @@ s_color (const notify_message_t *m)
         if (m->alerts[i]->state != RULES_ALERT_FIRING)
             continue;
         const char *sev =
-            notify_label_get (m->alerts[i]->labels, m->alerts[i]->nlabels, "severity");
+            notify_matcher_label (m->alerts[i]->labels, m->alerts[i]->nlabels, "severity");
         int rank = strcmp (sev, "critical") == 0 ? 2 : strcmp (sev, "warning") == 0 ? 1 : 0;
         if (rank > worst)
             worst = rank;

@@ -40,7 +40,7 @@ notify_webhook_render (const notify_message_t *m, const notify_integration_t *it
         n = (size_t)it->max_alerts;
     }
     vg_buf_t recv = {0};
-    notify_quote_meta (&recv, m->receiver);
+    notify_message_quote_meta (&recv, m->receiver);
     vg_buf_append (&recv, "", 1);
     vg_buf_puts (body, "{\"receiver\":");
     notify_json_string (body, recv.data);

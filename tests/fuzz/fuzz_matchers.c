@@ -6,7 +6,7 @@
  *  ack-link check and the mode parser on the same bytes. */
 #include "notify_ack.h"
 #include "notify_matcher.h"
-#include "notify_schedule.h"
+#include "notify_mode.h"
 #include "vg_error.h"
 
 #include <stdint.h>

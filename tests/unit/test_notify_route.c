@@ -174,7 +174,7 @@ test_matchers (void)
     ASSERT_EQ (m.n, 0);
 
     vg_buf_t q = {0};
-    notify_go_quote (&q, "tab\there \xe2\x80\xa8 caf\xc3\xa9 \x01");
+    notify_matcher_go_quote (&q, "tab\there \xe2\x80\xa8 caf\xc3\xa9 \x01");
     ASSERT_STR_EQ (q.data, "\"tab\\there \\u2028 caf\xc3\xa9 \\x01\"");
     vg_buf_free (&q);
 }

@@ -1,4 +1,4 @@
-/*  notify_schedule.h - when a route sends: its mode.
+/*  notify_mode.h - when a route sends: its mode.
  *
  *      immediate                  as soon as Alertmanager's group timers allow
  *      digest 1h Europe/Berlin    every hour on the hour of Berlin's wall clock
@@ -10,8 +10,8 @@
  *  autumn change) fires once, the first time; one the clock skips (the spring
  *  change) fires once, at the instant of the jump.
  */
-#ifndef NOTIFY_SCHEDULE_H
-#define NOTIFY_SCHEDULE_H
+#ifndef NOTIFY_MODE_H
+#define NOTIFY_MODE_H
 
 #include "notify_tz.h"
 

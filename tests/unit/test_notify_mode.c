@@ -1,7 +1,7 @@
-/*  test_notify_schedule.c - zones from the system's zoneinfo, and digests and
+/*  test_notify_mode.c - zones from the system's zoneinfo, and digests and
  *  daily summaries across midnight and across the DST changes of
  *  Europe/Berlin and America/New_York, with the clock passed in. */
-#include "notify_schedule.h"
+#include "notify_mode.h"
 #include "notify_tz.h"
 #include "test_assert.h"
 #include "vg_error.h"
@@ -169,6 +169,6 @@ main (void)
     test_digest_dst ();
     test_daily_dst ();
     test_parse_errors ();
-    printf ("test_notify_schedule: ok\n");
+    printf ("test_notify_mode: ok\n");
     return 0;
 }

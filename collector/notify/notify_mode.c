@@ -1,5 +1,5 @@
-/*  notify_schedule.c - digests and daily summaries on a named zone's wall clock. */
-#include "notify_schedule.h"
+/*  notify_mode.c - digests and daily summaries on a named zone's wall clock. */
+#include "notify_mode.h"
 #include "vg_alloc.h"
 #include "vg_error.h"
 #include "vg_time.h"
