@@ -388,8 +388,9 @@ http_server_start (http_server_t *self, char *err, size_t errlen)
     const union MHD_DaemonInfo *info =
         MHD_get_daemon_info (self->daemon, MHD_DAEMON_INFO_BIND_PORT);
     self->port = info ? info->port : 0;
-    vg_info ("http: serving on %s port %d%s", self->listen, self->port,
-             self->cert ? " with TLS" : "");
+    vg_info ("http: serving /health, /metrics and the API on %s://%.*s:%d",
+             self->cert ? "https" : "http", (int)(strrchr (self->listen, ':') - self->listen),
+             self->listen, self->port);
     return VG_OK;
 }
 
