@@ -4,6 +4,9 @@
  *  this file only finds the row and hands over the rest of the arguments.
  */
 #include "cli.h"
+#include "cli_ack.h"
+#include "cli_notifications.h"
+#include "cli_silence.h"
 #include "cli_status.h"
 
 #include <stdio.h>
@@ -11,6 +14,11 @@
 
 static const cli_command_t s_commands[] = {
     {"status", "every host's last contact and vital signs", cli_status_run, cli_status_usage},
+    {"ack", "acknowledge an alert: its escalation stops climbing", cli_ack_run, cli_ack_usage},
+    {"silence", "mute alerts by label for a while: add, list, expire", cli_silence_run,
+     cli_silence_usage},
+    {"notifications", "the outbox: pending, delivered and failed notifications",
+     cli_notifications_run, cli_notifications_usage},
 };
 
 #define S_NCOMMANDS (sizeof s_commands / sizeof s_commands[0])
@@ -34,8 +42,8 @@ s_usage (FILE *out)
                   "\n"
                   "commands:\n");
     for (size_t i = 0; i < S_NCOMMANDS; i++)
-        fprintf (out, "  %-10s %s\n", s_commands[i].name, s_commands[i].summary);
-    fprintf (out, "  %-10s %s\n", "help", "this help, or a command's (vigil help status)");
+        fprintf (out, "  %-14s %s\n", s_commands[i].name, s_commands[i].summary);
+    fprintf (out, "  %-14s %s\n", "help", "this help, or a command's (vigil help status)");
     fprintf (out,
              "\noptions:\n"
              "  -h, --help     this help; after a command, that command's help\n"

@@ -2,6 +2,11 @@
  *  coll_server and coll_writer. */
 #include "coll_config.h"
 #include "coll_server.h"
+#include "http_api.h"
+#include "http_ingest.h"
+#include "http_server.h"
+#include "notify_engine.h"
+#include "notify_sender.h"
 #include "vg_log.h"
 
 #include <getopt.h>
@@ -90,8 +95,21 @@ main (int argc, char **argv)
         fprintf (stderr, "vigil-collector: %s\n", err);
         return 2;
     }
+    /* Notify: routes.yaml, checked with the rest. */
+    notify_engine_t *engine = NULL;
+    if (config->routes_file) {
+        notify_config_t *routes = notify_config_load (config->routes_file, err, sizeof err);
+        if (!routes) {
+            fprintf (stderr, "vigil-collector: %s\n", err);
+            coll_config_destroy (&config);
+            return 2;
+        }
+        engine = notify_engine_new (&routes, config->ack_key, config->external_url,
+                                    config->ack_link_ttl_ms);
+    }
     if (check) {
         printf ("%s: ok\n", path ? path : "(defaults)");
+        notify_engine_destroy (&engine);
         coll_config_destroy (&config);
         return 0;
     }
@@ -99,11 +117,41 @@ main (int argc, char **argv)
     vg_info ("vigil-collector %s starting with %s", VIGIL_VERSION,
              path ? path : "the default configuration");
 
-    s_server = coll_server_new (config, NULL, err, sizeof err);
+    http_ingest_t *ingest_figures = http_ingest_new (config->database_url);
+    coll_commit_observers_t observers = {.items = {http_ingest_observer (ingest_figures)}, .n = 1};
+    s_server = coll_server_new (config, &observers, err, sizeof err);
     if (!s_server) {
         vg_error ("%s", err);
+        http_ingest_destroy (&ingest_figures);
+        notify_engine_destroy (&engine);
         coll_config_destroy (&config);
         return 1;
+    }
+    http_ingest_set_server (ingest_figures, s_server);
+    /* The rules stage, when it runs, hands each transition to
+     * notify_engine_transition (a rules_transition_fn) with engine as arg. */
+    notify_sender_t *sender = engine ? notify_sender_new (engine, config->database_url) : NULL;
+    if (engine)
+        vg_info ("notify: routes from %s", config->routes_file);
+    else
+        vg_info ("notify: no routes_file: alerts are not sent anywhere");
+    http_server_t *http = NULL;
+    http_api_t *api = NULL;
+    if (strcmp (config->http_listen, "off") != 0) {
+        http_server_options_t hopts = {.listen = config->http_listen,
+                                       .token = config->http_token,
+                                       .tls_cert = config->http_tls_cert,
+                                       .tls_key = config->http_tls_key};
+        http = http_server_new (&hopts);
+        http_ingest_register (ingest_figures, http);
+        api = http_api_new (config->database_url, engine ? notify_engine_signer (engine) : NULL,
+                            sender);
+        http_api_register (api, http);
+        if (http_server_start (http, err, sizeof err) != 0) {
+            /* Storing matters more than serving: go on without HTTP. */
+            vg_error ("%s; going on without /health, /metrics and the API", err);
+            http_server_destroy (&http);
+        }
     }
     struct sigaction sa;
     memset (&sa, 0, sizeof sa);
@@ -116,9 +164,14 @@ main (int argc, char **argv)
     int rc = coll_server_run (s_server);
     if (rc == COLL_SERVER_FORCED)
         _exit (1);
+    http_server_destroy (&http);
+    http_api_destroy (&api);
+    notify_sender_destroy (&sender);
     coll_server_t *server = s_server;
     s_server = NULL;
     coll_server_destroy (&server);
+    http_ingest_destroy (&ingest_figures);
+    notify_engine_destroy (&engine);
     coll_config_destroy (&config);
     return rc == 0 ? 0 : 1;
 }

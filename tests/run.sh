@@ -19,9 +19,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # python3: the scripted HTTP server the agent's http tests talk to
 # (tests/helpers/http_server.py); a minimal Debian image lacks it.
+# python3-aiosmtpd and prometheus-alertmanager: the notify tests' SMTP sink
+# and real Alertmanager peer.
 packages=(build-essential cmake pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev
           protobuf-c-compiler libcurl4-openssl-dev libpq-dev libfyaml-dev libpcre2-dev
-          postgresql clang libclang-rt-14-dev valgrind python3 openssl)
+          postgresql clang libclang-rt-14-dev valgrind python3 openssl
+          libmicrohttpd-dev libsodium-dev tzdata python3-aiosmtpd prometheus-alertmanager)
 jobs=$(nproc 2>/dev/null || echo 2)
 ci=${CI:-}
 [[ "$ci" == "false" || "$ci" == "0" ]] && ci=
@@ -61,7 +64,8 @@ if ! install_missing; then
     # Without the build packages nothing can run; without PostgreSQL only the
     # integration tests are lost, and only outside CI is that acceptable.
     if command -v cmake >/dev/null && command -v pkg-config >/dev/null &&
-        pkg-config --exists libczmq libprotobuf-c libfyaml libpq libcurl libpcre2-8; then
+        pkg-config --exists libczmq libprotobuf-c libfyaml libpq libcurl libpcre2-8 \
+            libmicrohttpd libsodium; then
         echo "tests/run.sh: going on with what is installed" >&2
     else
         exit 1

@@ -27,6 +27,15 @@ typedef struct {
     char *log_level;                  /* as written */
     vg_log_level_t level;             /* log_level, parsed */
     char *path;                       /* the file it came from; NULL for defaults */
+    /* Notify and HTTP (collector/notify, collector/http). */
+    char *routes_file;       /* routes.yaml; NULL: no notifications */
+    char *external_url;      /* how people reach http_listen, for links */
+    char *ack_key;           /* signs ack links; NULL: no links */
+    int64_t ack_link_ttl_ms; /* how long an ack link works */
+    char *http_listen;       /* HOST:PORT, or "off" */
+    char *http_token;        /* bearer token for the API's changes */
+    char *http_tls_cert;     /* PEM; with http_tls_key, HTTPS */
+    char *http_tls_key;
 } coll_config_t;
 
 /* The option table (for --help and the docs). */

@@ -381,7 +381,10 @@ coll_server_interrupt (coll_server_t *self, int signum)
 coll_server_stats_t
 coll_server_stats (const coll_server_t *self)
 {
-    return self->stats;
+    coll_server_stats_t s = self->stats;
+    s.queued = self->queued;
+    s.paused = self->paused;
+    return s;
 }
 
 /* Returns the last signal number written to the self-pipe, 0 if none. */

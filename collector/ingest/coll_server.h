@@ -25,6 +25,8 @@ typedef struct {
     uint64_t batches_rejected; /* answered REJECTED */
     uint64_t messages_dropped; /* malformed, unanswerable: dropped */
     uint64_t acks_sent;
+    uint64_t queued; /* batches with the writer, not answered yet */
+    int paused;      /* 1 while not reading: max_queued_batches are waiting */
 } coll_server_stats_t;
 
 /* Binds the ROUTER socket and starts the writer thread. On error returns NULL
