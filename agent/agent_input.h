@@ -27,7 +27,7 @@
 #include <stdint.h>
 
 typedef struct {
-    const char *instance; /* the instance's name ("system", "api-health") */
+    const char *instance;  /* the instance's name ("system", "api-health") */
     const char *state_dir; /* the agent's state directory, for inputs that remember */
     int64_t interval_ms;
 } agent_input_env_t;
@@ -44,6 +44,21 @@ typedef struct {
      * polls, and what to do when it is readable. */
     int (*poll_fd) (void *ctx);
     void (*on_readable) (void *ctx, int64_t now_ms);
+    /* Optional, for inputs whose collect only starts work that finishes on
+     * the loop later (HTTP requests through libcurl's multi interface): when
+     * poll_fd is readable, on_ready runs instead of on_readable, with a sink
+     * for the results. busy says whether started work is unfinished. */
+    void (*on_ready) (void *ctx, agent_sink_t *sink, int64_t now_ms);
+    int (*busy) (void *ctx);
+    /* Optional, for inputs that remember how far they read (logtail): the
+     * batch sealed as seq holds all that was collected so far, so checkpoint
+     * notes the position reached as seq's; commit says every batch up to seq
+     * is safe (in the spool as its fsync policy promises, or acknowledged),
+     * so the latest position noted for a seq <= it may be saved. A position
+     * is never saved before the lines read up to it are safe: a crash then
+     * reads them again, and nothing is counted twice or lost. */
+    void (*checkpoint) (void *ctx, uint64_t seq);
+    void (*commit) (void *ctx, uint64_t seq);
 } agent_input_plugin_t;
 
 /* Every plugin the agent knows, NULL-terminated (agent_inputs.c). */

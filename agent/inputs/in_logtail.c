@@ -377,17 +377,32 @@ s_collect (void *ctx, agent_sink_t *sink, int64_t now_ms, char *err, size_t errl
     else
         logtail_follow_poll (self->follow, s_on_line, self->rules);
     logtail_rules_emit (self->rules, sink);
+    s_emit_own (self, sink);
+    return VG_OK;
+}
+
+/* The positions go with the batch sealed now, and are saved once it is safe
+ * (see logtail_follow.h): never before the lines they pass are. */
+static void
+s_checkpoint (void *ctx, uint64_t seq)
+{
+    logtail_ctx_t *self = ctx;
+    logtail_follow_checkpoint (self->follow, seq);
+}
+
+static void
+s_commit (void *ctx, uint64_t seq)
+{
+    logtail_ctx_t *self = ctx;
     /* A state directory that cannot be written costs positions at the next
-     * restart, not this collect: counted and logged, not an input error. */
+     * restart (lines read again), not this collect: counted and logged. */
     char why[512];
-    if (logtail_follow_save (self->follow, why, sizeof why) != VG_OK) {
+    if (logtail_follow_commit (self->follow, seq, why, sizeof why) != VG_OK) {
         self->state_errors++;
         vg_complain (&self->state_complaint, 600000, VG_LOG_WARN, "%s", why);
     } else
         vg_complain_clear (&self->state_complaint, "logtail[%s]: positions saved again",
                            self->instance);
-    s_emit_own (self, sink);
-    return VG_OK;
 }
 
 static void
@@ -396,7 +411,7 @@ s_fini (void *ctx)
     logtail_ctx_t *self = ctx;
     if (self->follow) {
         char why[512];
-        if (logtail_follow_save (self->follow, why, sizeof why) != VG_OK)
+        if (logtail_follow_commit_all (self->follow, why, sizeof why) != VG_OK)
             vg_warn ("%s", why);
     }
     logtail_follow_destroy (&self->follow);
@@ -413,4 +428,6 @@ const agent_input_plugin_t in_logtail_plugin = {
     .init = s_init,
     .collect = s_collect,
     .fini = s_fini,
+    .checkpoint = s_checkpoint,
+    .commit = s_commit,
 };

@@ -26,6 +26,7 @@
 #define S_BUF_MIN     (64 * 1024)
 #define S_COMPLAIN_MS 60000
 #define S_STATE_MAGIC "vigil-logtail-state 1"
+#define S_MAX_MARKS   64 /* positions waiting for their batch to be safe */
 
 typedef struct {
     char *path; /* where it was last matched; owned */
@@ -70,6 +71,13 @@ struct logtail_follow_t {
     uint64_t polls;
     size_t next_first; /* round-robin start, so one busy file cannot starve the rest */
     int dirty;         /* positions changed since the last save */
+
+    /* The state file's text as of each sealed batch, oldest first. */
+    struct {
+        uint64_t seq;
+        vg_buf_t text;
+    } marks[S_MAX_MARKS];
+    size_t nmarks;
 
     char *buf;
     size_t buf_cap;
@@ -182,25 +190,30 @@ s_state_load (logtail_follow_t *self)
     }
 }
 
-int
-logtail_follow_save (logtail_follow_t *self, char *err, size_t errlen)
+/* The state file's text for the positions held now. */
+static void
+s_state_text (logtail_follow_t *self, vg_buf_t *text)
 {
-    if (!self->state_path || !self->dirty)
-        return VG_OK;
-    vg_buf_t text = {0};
-    vg_buf_printf (&text, "%s\n", S_STATE_MAGIC);
+    vg_buf_reset (text);
+    vg_buf_printf (text, "%s\n", S_STATE_MAGIC);
     for (size_t i = 0; i < self->npatterns; i++) {
-        vg_buf_puts (&text, "pattern ");
-        s_escape (&text, self->patterns[i]);
-        vg_buf_puts (&text, "\n");
+        vg_buf_puts (text, "pattern ");
+        s_escape (text, self->patterns[i]);
+        vg_buf_puts (text, "\n");
     }
     for (size_t i = 0; i < self->nfiles; i++) {
         const s_file_t *f = &self->files[i];
-        vg_buf_printf (&text, "file %ju %ju %ju %u %jx ", (uintmax_t)f->dev, (uintmax_t)f->ino,
+        vg_buf_printf (text, "file %ju %ju %ju %u %jx ", (uintmax_t)f->dev, (uintmax_t)f->ino,
                        (uintmax_t)f->offset, f->head_len, (uintmax_t)f->head_hash);
-        s_escape (&text, f->path);
-        vg_buf_puts (&text, "\n");
+        s_escape (text, f->path);
+        vg_buf_puts (text, "\n");
     }
+}
+
+/* Writes text as the state file: a temporary file, fsync, rename. */
+static int
+s_state_write (logtail_follow_t *self, const vg_buf_t *text, char *err, size_t errlen)
+{
     char *tmp = vg_asprintf ("%s.tmp", self->state_path);
     int rc = VG_EIO;
     const char *what = "open";
@@ -208,8 +221,8 @@ logtail_follow_save (logtail_follow_t *self, char *err, size_t errlen)
     if (fd >= 0) {
         size_t done = 0;
         what = "write";
-        while (done < text.len) {
-            ssize_t n = write (fd, text.data + done, text.len - done);
+        while (done < text->len) {
+            ssize_t n = write (fd, text->data + done, text->len - done);
             if (n < 0 && errno == EINTR)
                 continue;
             if (n <= 0)
@@ -217,7 +230,7 @@ logtail_follow_save (logtail_follow_t *self, char *err, size_t errlen)
             done += (size_t)n;
         }
         /* fsync before rename: after a crash the file is the old or the new one, whole. */
-        if (done == text.len && (what = "fsync", fsync (fd) == 0) &&
+        if (done == text->len && (what = "fsync", fsync (fd) == 0) &&
             (what = "rename", rename (tmp, self->state_path) == 0))
             rc = VG_OK;
         int saved = errno;
@@ -227,11 +240,67 @@ logtail_follow_save (logtail_follow_t *self, char *err, size_t errlen)
     if (rc != VG_OK) {
         snprintf (err, errlen, "%s: %s %s: %s", self->name, what, tmp, strerror (errno));
         unlink (tmp);
-    } else
-        self->dirty = 0;
+    }
     free (tmp);
+    return rc;
+}
+
+int
+logtail_follow_save (logtail_follow_t *self, char *err, size_t errlen)
+{
+    if (!self->state_path || !self->dirty)
+        return VG_OK;
+    vg_buf_t text = {0};
+    s_state_text (self, &text);
+    int rc = s_state_write (self, &text, err, errlen);
+    if (rc == VG_OK)
+        self->dirty = 0;
     vg_buf_free (&text);
     return rc;
+}
+
+void
+logtail_follow_checkpoint (logtail_follow_t *self, uint64_t seq)
+{
+    if (!self->state_path)
+        return;
+    if (self->nmarks == S_MAX_MARKS) {
+        /* Long unsafe (the spool failing, no acks): keep the newest; a
+         * commit then waits for a later batch, which loses nothing. */
+        vg_buf_free (&self->marks[0].text);
+        memmove (&self->marks[0], &self->marks[1], (S_MAX_MARKS - 1) * sizeof self->marks[0]);
+        self->nmarks--;
+    }
+    self->marks[self->nmarks].seq = seq;
+    memset (&self->marks[self->nmarks].text, 0, sizeof self->marks[self->nmarks].text);
+    s_state_text (self, &self->marks[self->nmarks].text);
+    self->nmarks++;
+}
+
+int
+logtail_follow_commit (logtail_follow_t *self, uint64_t seq, char *err, size_t errlen)
+{
+    size_t k = 0;
+    while (k < self->nmarks && self->marks[k].seq <= seq)
+        k++;
+    if (k == 0)
+        return VG_OK;
+    int rc = s_state_write (self, &self->marks[k - 1].text, err, errlen);
+    if (rc != VG_OK)
+        return rc; /* kept: the next commit tries again */
+    for (size_t i = 0; i < k; i++)
+        vg_buf_free (&self->marks[i].text);
+    memmove (&self->marks[0], &self->marks[k], (self->nmarks - k) * sizeof self->marks[0]);
+    self->nmarks -= k;
+    return VG_OK;
+}
+
+int
+logtail_follow_commit_all (logtail_follow_t *self, char *err, size_t errlen)
+{
+    return self->nmarks
+               ? logtail_follow_commit (self, self->marks[self->nmarks - 1].seq, err, errlen)
+               : VG_OK;
 }
 
 /* ---- lifecycle -------------------------------------------------------- */
@@ -290,6 +359,8 @@ logtail_follow_destroy (logtail_follow_t **self_p)
     free (self->patterns);
     free (self->pattern_known);
     free (self->saved);
+    for (size_t i = 0; i < self->nmarks; i++)
+        vg_buf_free (&self->marks[i].text);
     free (self->state_path);
     free (self->name);
     free (self->buf);

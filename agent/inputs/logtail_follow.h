@@ -17,8 +17,12 @@
  *
  *  Positions are saved in the state file (written to a temporary file and
  *  renamed over it) and always sit at a line boundary: a line is handed out
- *  once, complete. A per-poll read budget bounds the work of one poll; what
- *  is left is read at the next.
+ *  once, complete. The agent saves a position only once the batch carrying
+ *  the lines before it is safe: logtail_follow_checkpoint notes the
+ *  positions as a batch is sealed, logtail_follow_commit writes the latest
+ *  noted for a batch known safe. A crash then reads again only lines whose
+ *  batch was not safe yet, so each line reaches the collector once. A per-poll read budget bounds
+ * the work of one poll; what is left is read at the next.
  */
 #ifndef LOGTAIL_FOLLOW_H
 #define LOGTAIL_FOLLOW_H
@@ -75,6 +79,17 @@ void logtail_follow_poll (logtail_follow_t *self, logtail_follow_line_fn *fn, vo
 /* Writes the state file if positions changed. Returns 0, or VG_EIO with the
  * reason in err. */
 int logtail_follow_save (logtail_follow_t *self, char *err, size_t errlen);
+
+/* Notes the positions held now as those of batch seq (the newest 64 are
+ * kept). Nothing is written. */
+void logtail_follow_checkpoint (logtail_follow_t *self, uint64_t seq);
+/* Every batch up to seq is safe: writes the positions noted for the highest
+ * seq <= it and forgets those up to it. 0, or VG_EIO with the reason (the
+ * positions stay noted, for the next commit). */
+int logtail_follow_commit (logtail_follow_t *self, uint64_t seq, char *err, size_t errlen);
+/* Writes the newest positions noted, whatever their batch (an input being
+ * stopped: its last batch is as safe as it will get). */
+int logtail_follow_commit_all (logtail_follow_t *self, char *err, size_t errlen);
 
 void logtail_follow_stats (const logtail_follow_t *self, logtail_follow_stats_t *st);
 
