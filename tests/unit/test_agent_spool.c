@@ -14,6 +14,8 @@
 #include "vg_time.h"
 
 #include <dirent.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -290,6 +292,57 @@ test_fsync_interval (const char *base)
     free (dir);
 }
 
+/* A disk that takes no more (here: a file size limit, so write fails as on
+ * a full disk): the append fails whole, the batch waits in memory, counted;
+ * when the disk takes writes again, the next batches go to the spool, and
+ * the segment holds no torn record. */
+static void
+test_disk_full (const char *base)
+{
+    char *dir = vg_asprintf ("%s/full", base);
+    agent_spool_t *sp = s_open (dir, 0, 0, AGENT_SPOOL_FSYNC_NEVER);
+    agent_queue_t *q = agent_queue_new (sp, 1024 * 1024, 0);
+    uint8_t *p = s_payload (1, 1000);
+    agent_queue_add (q, 1, vg_now_ms (), &p, 1000, vg_mono_ms ());
+    signal (SIGXFSZ, SIG_IGN);
+    struct rlimit old, lim;
+    getrlimit (RLIMIT_FSIZE, &old);
+    lim = old;
+    lim.rlim_cur = 1500; /* the segment holds ~1 KiB: the next batch does not fit */
+    ASSERT_EQ (setrlimit (RLIMIT_FSIZE, &lim), 0);
+    for (uint64_t seq = 2; seq <= 4; seq++) {
+        p = s_payload (seq, 1000);
+        ASSERT (agent_queue_add (q, seq, vg_now_ms (), &p, 1000, vg_mono_ms ()) != NULL);
+    }
+    ASSERT_EQ (setrlimit (RLIMIT_FSIZE, &old), 0);
+    agent_queue_stats_t qs;
+    agent_queue_stats (q, &qs);
+    ASSERT_EQ (qs.batches, 4);
+    ASSERT_EQ (qs.memory_batches, 3);
+    ASSERT_EQ (qs.spool_failures, 3);
+    agent_spool_stats_t st;
+    agent_spool_stats (sp, &st);
+    ASSERT_EQ (st.write_errors, 3);
+    ASSERT_EQ (st.batches, 1);
+    /* Room again: the next one is spooled, and at a stop those held in memory too. */
+    p = s_payload (5, 1000);
+    agent_queue_add (q, 5, vg_now_ms (), &p, 1000, vg_mono_ms ());
+    agent_queue_stats (q, &qs);
+    ASSERT_EQ (qs.memory_batches, 3);
+    ASSERT_EQ (agent_queue_spool_memory (q, vg_mono_ms ()), 0);
+    agent_queue_destroy (&q);
+    agent_spool_close (&sp);
+    sp = s_open (dir, 0, 0, AGENT_SPOOL_FSYNC_NEVER);
+    const agent_spool_loc_t *locs;
+    ASSERT_EQ (agent_spool_recovered (sp, &locs), 5);
+    for (uint64_t seq = 1; seq <= 5; seq++)
+        ASSERT_EQ (locs[seq - 1].seq, seq);
+    agent_spool_stats (sp, &st);
+    ASSERT_EQ (st.corrupt + st.torn, 0);
+    agent_spool_close (&sp);
+    free (dir);
+}
+
 int
 main (void)
 {
@@ -299,6 +352,7 @@ main (void)
     test_bounds (base);
     test_memory_bound ();
     test_fsync_interval (base);
+    test_disk_full (base);
     free (base);
     printf ("test_agent_spool: OK\n");
     return 0;
