@@ -21,6 +21,7 @@
 #define AGENT_INPUT_H
 
 #include "agent_sink.h"
+#include "vg_buf.h"
 #include "vg_config.h"
 
 #include <stddef.h>
@@ -52,12 +53,16 @@ typedef struct {
     int (*busy) (void *ctx);
     /* Optional, for inputs that remember how far they read (logtail): the
      * batch sealed as seq holds all that was collected so far, so checkpoint
-     * notes the position reached as seq's; commit says every batch up to seq
-     * is safe (in the spool as its fsync policy promises, or acknowledged),
-     * so the latest position noted for a seq <= it may be saved. A position
-     * is never saved before the lines read up to it are safe: a crash then
-     * reads them again, and nothing is counted twice or lost. */
-    void (*checkpoint) (void *ctx, uint64_t seq);
+     * notes the position reached as seq's and appends it, as text, to out:
+     * the spool writes it with the batch in one write, so a kill leaves both
+     * or neither. restore, after init and before the first collect, gives
+     * back the newest position the spool held. commit says every batch up to
+     * seq is safe (in the spool as its fsync policy promises, or
+     * acknowledged), so the latest position noted for a seq <= it may be
+     * saved in the input's own state file too. A line is thus never read
+     * again once its batch is kept, nor lost before. */
+    int (*checkpoint) (void *ctx, uint64_t seq, vg_buf_t *out);
+    void (*restore) (void *ctx, const uint8_t *text, size_t len, uint64_t seq);
     void (*commit) (void *ctx, uint64_t seq);
 } agent_input_plugin_t;
 

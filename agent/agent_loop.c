@@ -178,8 +178,26 @@ s_open_spool (agent_loop_t *self)
         agent_queue_add_spooled (self->queue, &locs[i]);
     if (n)
         agent_state_skip_to (self->state, locs[n - 1].seq);
-    agent_spool_forget_recovered (self->spool);
     agent_queue_enforce (self->queue, vg_now_ms ());
+}
+
+/* Inputs take the positions the spool kept with the newest batches, which
+ * may be newer than their own state files (a kill before those were saved). */
+static void
+s_restore_inputs (agent_loop_t *self)
+{
+    if (!self->spool)
+        return;
+    for (size_t i = 0; i < self->ninputs; i++) {
+        agent_input_conf_t *conf = self->inputs[i].conf;
+        const uint8_t *text;
+        size_t len;
+        uint64_t seq;
+        if (conf->started && conf->plugin->restore &&
+            agent_spool_checkpoint (self->spool, conf->name, &text, &len, &seq))
+            conf->plugin->restore (conf->ctx, text, len, seq);
+    }
+    agent_spool_forget_recovered (self->spool);
 }
 
 agent_loop_t *
@@ -224,6 +242,7 @@ agent_loop_new (agent_config_t **config_p, int verbose, char *err, size_t errlen
         agent_loop_destroy (&self);
         return NULL;
     }
+    s_restore_inputs (self);
     char *aside = vg_asprintf ("%s/rejected", agent_state_dir (self->state));
     agent_sender_set_aside_dir (self->sender, aside);
     free (aside);
@@ -410,10 +429,18 @@ s_flush (agent_loop_t *self, int64_t now)
     else {
         vg_debug ("batch seq %" PRIu64 ": %zu samples, %zu bytes", seq,
                   vg_batch_count (self->batch), len);
+        /* The inputs' positions go into the spool with the batch. */
+        agent_spool_ckpt_t *ckpts = vg_calloc (self->ninputs + 1, sizeof *ckpts);
+        vg_buf_t *texts = vg_calloc (self->ninputs + 1, sizeof *texts);
+        size_t nckpts = 0;
         for (size_t i = 0; i < self->ninputs; i++) {
             agent_input_conf_t *conf = self->inputs[i].conf;
-            if (conf->started && conf->plugin->checkpoint)
-                conf->plugin->checkpoint (conf->ctx, seq);
+            if (conf->started && conf->plugin->checkpoint &&
+                conf->plugin->checkpoint (conf->ctx, seq, &texts[nckpts]) > 0) {
+                ckpts[nckpts] = (agent_spool_ckpt_t){
+                    conf->name, (const uint8_t *)texts[nckpts].data, texts[nckpts].len};
+                nckpts++;
+            }
         }
         if (self->nsealed == S_MAX_SEALED) { /* long unsafe: commit granularity coarsens */
             memmove (self->sealed, self->sealed + 1, (self->nsealed - 1) * sizeof *self->sealed);
@@ -421,7 +448,11 @@ s_flush (agent_loop_t *self, int64_t now)
         }
         VG_GROW (self->sealed, self->sealed_cap, self->nsealed + 1);
         self->sealed[self->nsealed++] = seq;
-        agent_sender_send (self->sender, seq, self->batch->sent_ms, &data, len, now);
+        agent_sender_send (self->sender, seq, self->batch->sent_ms, &data, len, ckpts, nckpts, now);
+        for (size_t i = 0; i < nckpts; i++)
+            vg_buf_free (&texts[i]);
+        free (texts);
+        free (ckpts);
     }
     free (data);
     vg_batch_clear (self->batch);

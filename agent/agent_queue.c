@@ -252,15 +252,15 @@ s_put (agent_queue_t *self, const agent_spool_loc_t *loc, uint8_t *data)
 
 agent_queue_entry_t *
 agent_queue_add (agent_queue_t *self, uint64_t seq, int64_t made_ms, uint8_t **data_p, size_t len,
-                 int64_t now_mono_ms)
+                 const agent_spool_ckpt_t *ckpts, size_t nckpts, int64_t now_mono_ms)
 {
     uint8_t *data = *data_p;
     *data_p = NULL;
     agent_spool_loc_t loc = {.seq = seq, .made_ms = made_ms, .len = (uint32_t)len};
     if (self->spool) {
         char err[512];
-        if (agent_spool_append (self->spool, seq, made_ms, data, len, now_mono_ms, &loc, err,
-                                sizeof err) != VG_OK) {
+        if (agent_spool_append (self->spool, seq, made_ms, data, len, ckpts, nckpts, now_mono_ms,
+                                &loc, err, sizeof err) != VG_OK) {
             self->spool_failures++;
             vg_complain (&self->spool_complain, S_COMPLAIN_MS, VG_LOG_ERROR,
                          "spool: %s; keeping batches in memory (at most agent.memory_max_bytes) "
@@ -328,8 +328,8 @@ agent_queue_spool_memory (agent_queue_t *self, int64_t now_mono_ms)
         agent_spool_loc_t loc;
         char err[512];
         /* Out of seq order in the file; the reader sorts what it finds. */
-        if (agent_spool_append (self->spool, e->loc.seq, e->loc.made_ms, e->data, e->loc.len,
-                                now_mono_ms, &loc, err, sizeof err) != VG_OK) {
+        if (agent_spool_append (self->spool, e->loc.seq, e->loc.made_ms, e->data, e->loc.len, NULL,
+                                0, now_mono_ms, &loc, err, sizeof err) != VG_OK) {
             vg_warn ("spool: %s; %zu batches kept only in memory are lost at exit", err,
                      self->memory_batches);
             break;

@@ -57,11 +57,13 @@ void agent_queue_destroy (agent_queue_t **self_p);
 void agent_queue_configure (agent_queue_t *self, uint64_t max_memory, size_t max_batches);
 
 /* Takes ownership of *data_p (malloc'd) and nulls it. Writes the batch to the
- * spool (on failure, logged at a limited rate and kept in memory), then
+ * spool with the inputs' positions as of it (ckpts; on failure, logged at a
+ * limited rate and kept in memory), then
  * applies the bounds. Returns the entry, valid until the next add, remove or
  * bound. seq must be higher than any added before. */
 agent_queue_entry_t *agent_queue_add (agent_queue_t *self, uint64_t seq, int64_t made_ms,
-                                      uint8_t **data_p, size_t len, int64_t now_mono_ms);
+                                      uint8_t **data_p, size_t len, const agent_spool_ckpt_t *ckpts,
+                                      size_t nckpts, int64_t now_mono_ms);
 /* A batch found in the spool at start. */
 void agent_queue_add_spooled (agent_queue_t *self, const agent_spool_loc_t *loc);
 

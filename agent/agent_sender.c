@@ -440,11 +440,11 @@ agent_sender_set_endpoints (agent_sender_t *self, const char *const *endpoints, 
 
 void
 agent_sender_send (agent_sender_t *self, uint64_t seq, int64_t made_ms, uint8_t **payload_p,
-                   size_t len, int64_t now_mono_ms)
+                   size_t len, const agent_spool_ckpt_t *ckpts, size_t nckpts, int64_t now_mono_ms)
 {
     if (agent_queue_len (self->queue) == 0)
         self->last_answer = now_mono_ms; /* waiting starts now */
-    agent_queue_add (self->queue, seq, made_ms, payload_p, len, now_mono_ms);
+    agent_queue_add (self->queue, seq, made_ms, payload_p, len, ckpts, nckpts, now_mono_ms);
     s_pump (self, now_mono_ms);
     /* ZeroMQ retries quietly forever: say so when that goes on. */
     if (!self->stats.connected && now_mono_ms - self->down_since >= S_DOWN_COMPLAIN_MS)

@@ -85,10 +85,12 @@ void agent_sender_configure (agent_sender_t *self, const agent_sender_opts_t *op
 int agent_sender_set_endpoints (agent_sender_t *self, const char *const *endpoints, size_t n,
                                 char *err, size_t errlen);
 
-/* Queues a sealed batch (agent_queue_add: takes *payload_p and nulls it) and
- * sends it now if the window and the connection allow. */
+/* Queues a sealed batch with the inputs' positions as of it (agent_queue_add:
+ * takes *payload_p and nulls it) and sends it now if the window and the
+ * connection allow. */
 void agent_sender_send (agent_sender_t *self, uint64_t seq, int64_t made_ms, uint8_t **payload_p,
-                        size_t len, int64_t now_mono_ms);
+                        size_t len, const agent_spool_ckpt_t *ckpts, size_t nckpts,
+                        int64_t now_mono_ms);
 
 /* For zmq_poll: the DEALER (with agent_sender_events) and the monitor socket
  * (ZMQ_POLLIN). */

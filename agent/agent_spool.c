@@ -39,6 +39,14 @@ struct agent_spool_t {
     uint32_t next_id; /* for the next segment */
     agent_spool_loc_t *recovered;
     size_t nrecovered, recovered_cap;
+    struct s_ckpt {
+        char *name;
+        uint64_t seq;
+        uint8_t *text;
+        size_t len;
+    } * ckpts; /* the newest per input, found at open */
+    size_t nckpts;
+    uint32_t ckpt_seg;   /* holds the newest positions written: kept while it does */
     uint64_t last_seq;   /* highest seq appended */
     uint64_t synced_seq; /* every batch up to it synced */
     int dirty;           /* written since the last sync */
@@ -118,6 +126,34 @@ s_sync_dir (const char *dir)
 }
 
 /* ---- reading what an earlier run left --------------------------------- */
+
+/* Keeps the newest position of each input (name NUL text). */
+static void
+s_keep_ckpt (agent_spool_t *self, const agent_spool_record_t *rec)
+{
+    const uint8_t *nul = memchr (rec->payload, 0, rec->len);
+    if (!nul || nul == rec->payload)
+        return;
+    const char *name = (const char *)rec->payload;
+    size_t tlen = rec->len - (size_t)(nul + 1 - rec->payload);
+    struct s_ckpt *c = NULL;
+    for (size_t i = 0; i < self->nckpts && !c; i++)
+        if (strcmp (self->ckpts[i].name, name) == 0)
+            c = &self->ckpts[i];
+    if (!c) {
+        self->ckpts = vg_realloc (self->ckpts, (self->nckpts + 1) * sizeof *self->ckpts);
+        c = &self->ckpts[self->nckpts++];
+        memset (c, 0, sizeof *c);
+        c->name = vg_strdup (name);
+    } else if (c->seq > rec->seq)
+        return;
+    free (c->text);
+    c->seq = rec->seq;
+    c->len = tlen;
+    c->text = vg_malloc (tlen + 1);
+    memcpy (c->text, nul + 1, tlen);
+    c->text[tlen] = 0;
+}
 
 typedef struct {
     uint64_t *acked;
@@ -212,6 +248,10 @@ s_scan_segment (agent_spool_t *self, uint32_t id, s_scan_t *scan)
         if (rec.type == AGENT_SPOOL_ACK) {
             VG_GROW (scan->acked, scan->acked_cap, scan->nacked + 1);
             scan->acked[scan->nacked++] = rec.seq;
+            continue;
+        }
+        if (rec.type == AGENT_SPOOL_CHECKPOINT) {
+            s_keep_ckpt (self, &rec);
             continue;
         }
         VG_GROW (self->recovered, self->recovered_cap, self->nrecovered + 1);
@@ -406,8 +446,8 @@ agent_spool_close (agent_spool_t **self_p)
         if (open_seg->live == 0)
             s_seg_remove (self, open_seg);
     }
+    agent_spool_forget_recovered (self);
     free (self->segs);
-    free (self->recovered);
     free (self->dir);
     free (self);
     *self_p = NULL;
@@ -420,9 +460,30 @@ agent_spool_recovered (const agent_spool_t *self, const agent_spool_loc_t **locs
     return self->nrecovered;
 }
 
+int
+agent_spool_checkpoint (const agent_spool_t *self, const char *name, const uint8_t **text,
+                        size_t *len, uint64_t *seq)
+{
+    for (size_t i = 0; i < self->nckpts; i++)
+        if (strcmp (self->ckpts[i].name, name) == 0) {
+            *text = self->ckpts[i].text;
+            *len = self->ckpts[i].len;
+            *seq = self->ckpts[i].seq;
+            return 1;
+        }
+    return 0;
+}
+
 void
 agent_spool_forget_recovered (agent_spool_t *self)
 {
+    for (size_t i = 0; i < self->nckpts; i++) {
+        free (self->ckpts[i].name);
+        free (self->ckpts[i].text);
+    }
+    free (self->ckpts);
+    self->ckpts = NULL;
+    self->nckpts = 0;
     free (self->recovered);
     self->recovered = NULL;
     self->nrecovered = self->recovered_cap = 0;
@@ -443,24 +504,44 @@ s_roll (agent_spool_t *self)
     close (self->fd);
     self->fd = -1;
     s_seg_t *s = &self->segs[self->nsegs - 1];
-    if (s->live == 0)
+    if (s->live == 0 && s->id != self->ckpt_seg)
         s_seg_remove (self, s);
 }
 
-/* Appends one record; on failure cuts the segment back to where it was. */
+/* Appends records in one write (a kill leaves all or none of them whole):
+ * the first is (type, seq, time, data), then a checkpoint record per ckpt.
+ * On failure cuts the segment back to where it was. */
 static int
 s_append (agent_spool_t *self, int type, uint64_t seq, int64_t time_ms, const uint8_t *data,
-          size_t len, uint64_t *off, char *err, size_t errlen)
+          size_t len, const agent_spool_ckpt_t *ckpts, size_t nckpts, uint64_t *off, char *err,
+          size_t errlen)
 {
-    if (self->fd >= 0 && self->wpos + AGENT_SPOOL_RECORD_SIZE + len > (uint64_t)self->seg_bytes &&
+    size_t total = AGENT_SPOOL_RECORD_SIZE + len;
+    for (size_t i = 0; i < nckpts; i++)
+        total += AGENT_SPOOL_RECORD_SIZE + strlen (ckpts[i].name) + 1 + ckpts[i].len;
+    if (self->fd >= 0 && self->wpos + total > (uint64_t)self->seg_bytes &&
         self->wpos > AGENT_SPOOL_HEADER_SIZE)
         s_roll (self);
     if (self->fd < 0 && s_new_segment (self, err, errlen) != VG_OK)
         return VG_EIO;
-    uint8_t head[AGENT_SPOOL_RECORD_SIZE];
-    agent_spool_reader_record (head, type, seq, time_ms, data, (uint32_t)len);
-    if (s_write_all (self->fd, head, sizeof head) != 0 ||
-        (len && s_write_all (self->fd, data, len) != 0)) {
+    uint8_t *buf = vg_malloc (total);
+    agent_spool_reader_record (buf, type, seq, time_ms, data, (uint32_t)len);
+    if (len)
+        memcpy (buf + AGENT_SPOOL_RECORD_SIZE, data, len);
+    size_t at = AGENT_SPOOL_RECORD_SIZE + len;
+    for (size_t i = 0; i < nckpts; i++) {
+        size_t nlen = strlen (ckpts[i].name) + 1, plen = nlen + ckpts[i].len;
+        uint8_t *payload = buf + at + AGENT_SPOOL_RECORD_SIZE;
+        memcpy (payload, ckpts[i].name, nlen);
+        if (ckpts[i].len)
+            memcpy (payload + nlen, ckpts[i].text, ckpts[i].len);
+        agent_spool_reader_record (buf + at, AGENT_SPOOL_CHECKPOINT, seq, time_ms, payload,
+                                   (uint32_t)plen);
+        at += AGENT_SPOOL_RECORD_SIZE + plen;
+    }
+    int rc = s_write_all (self->fd, buf, total);
+    free (buf);
+    if (rc != 0) {
         int e = errno;
         char *path = s_seg_path (self, self->segs[self->nsegs - 1].id);
         snprintf (err, errlen, "cannot write to %s: %s", path, strerror (e));
@@ -470,10 +551,9 @@ s_append (agent_spool_t *self, int type, uint64_t seq, int64_t time_ms, const ui
         return VG_EIO;
     }
     *off = self->wpos;
-    uint64_t n = sizeof head + len;
-    self->wpos += n;
-    self->segs[self->nsegs - 1].bytes += n;
-    self->st.bytes += n;
+    self->wpos += total;
+    self->segs[self->nsegs - 1].bytes += total;
+    self->st.bytes += total;
     if (!self->dirty) {
         self->dirty = 1;
         self->dirty_since = vg_mono_ms ();
@@ -483,8 +563,8 @@ s_append (agent_spool_t *self, int type, uint64_t seq, int64_t time_ms, const ui
 
 int
 agent_spool_append (agent_spool_t *self, uint64_t seq, int64_t made_ms, const uint8_t *data,
-                    size_t len, int64_t now_mono_ms, agent_spool_loc_t *loc, char *err,
-                    size_t errlen)
+                    size_t len, const agent_spool_ckpt_t *ckpts, size_t nckpts, int64_t now_mono_ms,
+                    agent_spool_loc_t *loc, char *err, size_t errlen)
 {
     *loc = (agent_spool_loc_t){.seq = seq, .made_ms = made_ms, .len = (uint32_t)len};
     if (len > AGENT_SPOOL_MAX_PAYLOAD) {
@@ -493,11 +573,20 @@ agent_spool_append (agent_spool_t *self, uint64_t seq, int64_t made_ms, const ui
         return VG_EIO;
     }
     uint64_t off = 0;
-    if (s_append (self, AGENT_SPOOL_BATCH, seq, made_ms, data, len, &off, err, errlen) != VG_OK) {
+    if (s_append (self, AGENT_SPOOL_BATCH, seq, made_ms, data, len, ckpts, nckpts, &off, err,
+                  errlen) != VG_OK) {
         self->st.write_errors++;
         return VG_EIO;
     }
     s_seg_t *s = &self->segs[self->nsegs - 1];
+    if (nckpts && self->ckpt_seg != s->id) {
+        /* The segment that held the newest positions no longer does. */
+        s_seg_t *old = self->ckpt_seg ? s_seg_find (self, self->ckpt_seg) : NULL;
+        self->ckpt_seg = s->id;
+        if (old && old->live == 0 && !s_is_open_seg (self, old))
+            s_seg_remove (self, old);
+        s = &self->segs[self->nsegs - 1];
+    }
     s->live++;
     if (made_ms > s->newest_ms)
         s->newest_ms = made_ms;
@@ -566,13 +655,14 @@ agent_spool_done (agent_spool_t *self, const agent_spool_loc_t *loc, int64_t now
         return;
     s->live--;
     self->st.batches--;
-    if (s->live == 0 && !s_is_open_seg (self, s)) {
+    if (s->live == 0 && !s_is_open_seg (self, s) && s->id != self->ckpt_seg) {
         s_seg_remove (self, s);
         return;
     }
     uint64_t off;
     char err[256];
-    if (s_append (self, AGENT_SPOOL_ACK, loc->seq, now_ms, NULL, 0, &off, err, sizeof err) != VG_OK)
+    if (s_append (self, AGENT_SPOOL_ACK, loc->seq, now_ms, NULL, 0, NULL, 0, &off, err,
+                  sizeof err) != VG_OK)
         vg_complain (&self->write_complain, 60000, VG_LOG_WARN,
                      "spool: %s; the batch may be sent once more after a restart", err);
 }

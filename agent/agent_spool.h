@@ -60,6 +60,13 @@ typedef struct {
     uint64_t syncs;
 } agent_spool_stats_t;
 
+/* An input's position as of a batch, written with it (agent_input.h). */
+typedef struct {
+    const char *name; /* the input instance */
+    const uint8_t *text;
+    size_t len;
+} agent_spool_ckpt_t;
+
 typedef struct agent_spool_t agent_spool_t;
 
 /* Opens (creating it) dir, reads every segment and starts a new one. On
@@ -76,12 +83,18 @@ void agent_spool_configure (agent_spool_t *self, const agent_spool_opts_t *opts)
 size_t agent_spool_recovered (const agent_spool_t *self, const agent_spool_loc_t **locs);
 void agent_spool_forget_recovered (agent_spool_t *self);
 
-/* Appends a batch (seq must be higher than any appended before) and fills
- * *loc. Syncs when the policy says so. On failure (VG_EIO, with the reason)
- * the segment is left as it was before the call and loc->seg is 0. */
+/* Appends a batch (seq must be higher than any appended before) and, in the
+ * same write, the inputs' positions as of it (ckpts, n of them; may be 0),
+ * and fills *loc. Syncs when the policy says so. On failure (VG_EIO, with
+ * the reason) the segment is left as it was before the call and loc->seg is
+ * 0. */
 int agent_spool_append (agent_spool_t *self, uint64_t seq, int64_t made_ms, const uint8_t *data,
-                        size_t len, int64_t now_mono_ms, agent_spool_loc_t *loc, char *err,
-                        size_t errlen);
+                        size_t len, const agent_spool_ckpt_t *ckpts, size_t n, int64_t now_mono_ms,
+                        agent_spool_loc_t *loc, char *err, size_t errlen);
+/* The newest position of input name found at open: 1 and its text and the
+ * seq of its batch, or 0. Valid until agent_spool_forget_recovered. */
+int agent_spool_checkpoint (const agent_spool_t *self, const char *name, const uint8_t **text,
+                            size_t *len, uint64_t *seq);
 /* Reads a batch back; caller owns *data. VG_EPROTO when the record no longer
  * checks out (counted as corrupt), VG_EIO when it cannot be read. */
 int agent_spool_read (agent_spool_t *self, const agent_spool_loc_t *loc, uint8_t **data,

@@ -83,7 +83,7 @@ s_check (const uint8_t *rec, size_t avail, int *incomplete)
         return 0;
     int type = rec[8];
     uint32_t len = s_get32 (rec + 12);
-    if ((type != AGENT_SPOOL_BATCH && type != AGENT_SPOOL_ACK) || rec[9] || rec[10] || rec[11] ||
+    if (type < AGENT_SPOOL_BATCH || type > AGENT_SPOOL_CHECKPOINT || rec[9] || rec[10] || rec[11] ||
         len > AGENT_SPOOL_MAX_PAYLOAD || (type == AGENT_SPOOL_ACK && len != 0))
         return 0;
     if (len > avail - AGENT_SPOOL_RECORD_SIZE) {

@@ -10,7 +10,10 @@
  *
  *  All integers little-endian. A batch record (type 1) carries one encoded
  *  batch, time_ms being when it was sealed; an ack record (type 2) has no
- *  payload and says the batch seq needs no more sending. The CRC covers type,
+ *  payload and says the batch seq needs no more sending; a checkpoint record
+ *  (type 3) follows a batch record in the same write and holds an input's
+ *  position as of that batch: its name, a NUL, and its state text. A kill
+ *  at any moment leaves both or neither. The CRC covers type,
  *  length, seq, time and payload, so a torn write (the process killed in the
  *  middle of one) or a flipped bit is found, skipped and counted: the reader
  *  looks for the next record that checks out and goes on from there.
@@ -31,7 +34,7 @@
 #define AGENT_SPOOL_RECORD_SIZE  32          /* the record header */
 #define AGENT_SPOOL_MAX_PAYLOAD  (64u * 1024 * 1024)
 
-enum { AGENT_SPOOL_BATCH = 1, AGENT_SPOOL_ACK = 2 };
+enum { AGENT_SPOOL_BATCH = 1, AGENT_SPOOL_ACK = 2, AGENT_SPOOL_CHECKPOINT = 3 };
 
 typedef struct {
     int type;

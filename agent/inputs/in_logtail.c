@@ -383,11 +383,25 @@ s_collect (void *ctx, agent_sink_t *sink, int64_t now_ms, char *err, size_t errl
 
 /* The positions go with the batch sealed now, and are saved once it is safe
  * (see logtail_follow.h): never before the lines they pass are. */
-static void
-s_checkpoint (void *ctx, uint64_t seq)
+static int
+s_checkpoint (void *ctx, uint64_t seq, vg_buf_t *out)
 {
     logtail_ctx_t *self = ctx;
-    logtail_follow_checkpoint (self->follow, seq);
+    const vg_buf_t *text = logtail_follow_checkpoint (self->follow, seq);
+    if (!text)
+        return 0;
+    vg_buf_append (out, text->data, text->len);
+    return 1;
+}
+
+static void
+s_restore (void *ctx, const uint8_t *text, size_t len, uint64_t seq)
+{
+    logtail_ctx_t *self = ctx;
+    if (logtail_follow_restore (self->follow, (const char *)text, len, seq))
+        vg_info ("logtail[%s]: positions taken from the spool (batch seq %llu), newer than the "
+                 "state file",
+                 self->instance, (unsigned long long)seq);
 }
 
 static void
@@ -429,5 +443,6 @@ const agent_input_plugin_t in_logtail_plugin = {
     .collect = s_collect,
     .fini = s_fini,
     .checkpoint = s_checkpoint,
+    .restore = s_restore,
     .commit = s_commit,
 };

@@ -69,8 +69,9 @@ struct logtail_follow_t {
     size_t nsaved;
     unsigned char *pattern_known; /* per pattern: in the state file */
     uint64_t polls;
-    size_t next_first; /* round-robin start, so one busy file cannot starve the rest */
-    int dirty;         /* positions changed since the last save */
+    size_t next_first;  /* round-robin start, so one busy file cannot starve the rest */
+    int dirty;          /* positions changed since the last save */
+    uint64_t state_seq; /* the batch the positions loaded belong to (0: unknown) */
 
     /* The state file's text as of each sealed batch, oldest first. */
     struct {
@@ -128,16 +129,16 @@ s_unescape (char *s)
     *o = '\0';
 }
 
+/* Reads positions from f (the state file, or the text a spool kept): what
+ * names it in a warning. Replaces what was read before. */
 static void
-s_state_load (logtail_follow_t *self)
+s_state_parse (logtail_follow_t *self, FILE *f, const char *what)
 {
-    FILE *f = fopen (self->state_path, "re");
-    if (!f) {
-        if (errno != ENOENT)
-            vg_warn ("%s: cannot read %s: %s; following from the ends of files", self->name,
-                     self->state_path, strerror (errno));
-        return;
-    }
+    free (self->saved);
+    self->saved = NULL;
+    self->nsaved = 0;
+    memset (self->pattern_known, 0, self->npatterns);
+    self->state_seq = 0;
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
@@ -157,6 +158,11 @@ s_state_load (logtail_follow_t *self)
             for (size_t i = 0; i < self->npatterns; i++)
                 if (strcmp (self->patterns[i], line + 8) == 0)
                     self->pattern_known[i] = 1;
+            continue;
+        }
+        uintmax_t seq;
+        if (sscanf (line, "seq %ju", &seq) == 1) {
+            self->state_seq = (uint64_t)seq;
             continue;
         }
         uintmax_t dev, ino, offset, head_hash;
@@ -179,23 +185,52 @@ s_state_load (logtail_follow_t *self)
                                                   .head_hash = head_hash};
     }
     free (line);
-    fclose (f);
     if (!ok) {
         vg_warn ("%s: %s:%d: not a logtail state file; following from the ends of files",
-                 self->name, self->state_path, lineno);
+                 self->name, what, lineno);
         free (self->saved);
         self->saved = NULL;
         self->nsaved = 0;
         memset (self->pattern_known, 0, self->npatterns);
+        self->state_seq = 0;
     }
+}
+
+static void
+s_state_load (logtail_follow_t *self)
+{
+    FILE *f = fopen (self->state_path, "re");
+    if (!f) {
+        if (errno != ENOENT)
+            vg_warn ("%s: cannot read %s: %s; following from the ends of files", self->name,
+                     self->state_path, strerror (errno));
+        return;
+    }
+    s_state_parse (self, f, self->state_path);
+    fclose (f);
+}
+
+int
+logtail_follow_restore (logtail_follow_t *self, const char *text, size_t len, uint64_t seq)
+{
+    if (self->polls || seq <= self->state_seq || len == 0)
+        return 0;
+    FILE *f = fmemopen ((void *)text, len, "r");
+    if (!f)
+        return 0;
+    s_state_parse (self, f, "the positions kept in the spool");
+    fclose (f);
+    return 1;
 }
 
 /* The state file's text for the positions held now. */
 static void
-s_state_text (logtail_follow_t *self, vg_buf_t *text)
+s_state_text (logtail_follow_t *self, uint64_t seq, vg_buf_t *text)
 {
     vg_buf_reset (text);
     vg_buf_printf (text, "%s\n", S_STATE_MAGIC);
+    if (seq)
+        vg_buf_printf (text, "seq %ju\n", (uintmax_t)seq);
     for (size_t i = 0; i < self->npatterns; i++) {
         vg_buf_puts (text, "pattern ");
         s_escape (text, self->patterns[i]);
@@ -251,7 +286,7 @@ logtail_follow_save (logtail_follow_t *self, char *err, size_t errlen)
     if (!self->state_path || !self->dirty)
         return VG_OK;
     vg_buf_t text = {0};
-    s_state_text (self, &text);
+    s_state_text (self, 0, &text);
     int rc = s_state_write (self, &text, err, errlen);
     if (rc == VG_OK)
         self->dirty = 0;
@@ -259,11 +294,11 @@ logtail_follow_save (logtail_follow_t *self, char *err, size_t errlen)
     return rc;
 }
 
-void
+const vg_buf_t *
 logtail_follow_checkpoint (logtail_follow_t *self, uint64_t seq)
 {
     if (!self->state_path)
-        return;
+        return NULL;
     if (self->nmarks == S_MAX_MARKS) {
         /* Long unsafe (the spool failing, no acks): keep the newest; a
          * commit then waits for a later batch, which loses nothing. */
@@ -273,8 +308,8 @@ logtail_follow_checkpoint (logtail_follow_t *self, uint64_t seq)
     }
     self->marks[self->nmarks].seq = seq;
     memset (&self->marks[self->nmarks].text, 0, sizeof self->marks[self->nmarks].text);
-    s_state_text (self, &self->marks[self->nmarks].text);
-    self->nmarks++;
+    s_state_text (self, seq, &self->marks[self->nmarks].text);
+    return &self->marks[self->nmarks++].text;
 }
 
 int

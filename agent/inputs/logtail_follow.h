@@ -27,6 +27,8 @@
 #ifndef LOGTAIL_FOLLOW_H
 #define LOGTAIL_FOLLOW_H
 
+#include "vg_buf.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -81,8 +83,13 @@ void logtail_follow_poll (logtail_follow_t *self, logtail_follow_line_fn *fn, vo
 int logtail_follow_save (logtail_follow_t *self, char *err, size_t errlen);
 
 /* Notes the positions held now as those of batch seq (the newest 64 are
- * kept). Nothing is written. */
-void logtail_follow_checkpoint (logtail_follow_t *self, uint64_t seq);
+ * kept) and returns their text (valid until the next call), which the agent
+ * writes into its spool with the batch; NULL without a state file. */
+const vg_buf_t *logtail_follow_checkpoint (logtail_follow_t *self, uint64_t seq);
+/* Before the first scan: positions of batch seq as the spool kept them
+ * (text from logtail_follow_checkpoint). Taken instead of the state file's
+ * when they are newer; returns 1 then. */
+int logtail_follow_restore (logtail_follow_t *self, const char *text, size_t len, uint64_t seq);
 /* Every batch up to seq is safe: writes the positions noted for the highest
  * seq <= it and forgets those up to it. 0, or VG_EIO with the reason (the
  * positions stay noted, for the next commit). */

@@ -193,7 +193,7 @@ s_send (agent_sender_t *s, uint64_t seq)
     size_t len = 0;
     ASSERT_EQ (vg_codec_encode_batch (b, &data, &len), VG_OK);
     vg_batch_destroy (&b);
-    agent_sender_send (s, seq, vg_now_ms (), &data, len, vg_mono_ms ());
+    agent_sender_send (s, seq, vg_now_ms (), &data, len, NULL, 0, vg_mono_ms ());
     ASSERT (data == NULL);
 }
 

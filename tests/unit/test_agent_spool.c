@@ -49,7 +49,8 @@ s_append (agent_spool_t *sp, uint64_t seq, size_t len, int64_t made_ms, agent_sp
 {
     uint8_t *p = s_payload (seq, len);
     char err[512] = "";
-    if (agent_spool_append (sp, seq, made_ms, p, len, vg_mono_ms (), loc, err, sizeof err) != VG_OK)
+    if (agent_spool_append (sp, seq, made_ms, p, len, NULL, 0, vg_mono_ms (), loc, err,
+                            sizeof err) != VG_OK)
         TEST_FAIL ("append %llu: %s", (unsigned long long)seq, err);
     free (p);
 }
@@ -211,7 +212,7 @@ test_bounds (const char *base)
     int64_t now = vg_now_ms ();
     for (uint64_t seq = 1; seq <= 60; seq++) {
         uint8_t *p = s_payload (seq, 10 * 1024);
-        ASSERT (agent_queue_add (q, seq, now, &p, 10 * 1024, vg_mono_ms ()) != NULL);
+        ASSERT (agent_queue_add (q, seq, now, &p, 10 * 1024, NULL, 0, vg_mono_ms ()) != NULL);
     }
     agent_queue_stats_t qs;
     agent_queue_stats (q, &qs);
@@ -254,7 +255,7 @@ test_memory_bound (void)
     agent_queue_t *q = agent_queue_new (NULL, 64 * 1024, 0);
     for (uint64_t seq = 1; seq <= 20; seq++) {
         uint8_t *p = s_payload (seq, 8 * 1024);
-        agent_queue_add (q, seq, vg_now_ms (), &p, 8 * 1024, vg_mono_ms ());
+        agent_queue_add (q, seq, vg_now_ms (), &p, 8 * 1024, NULL, 0, vg_mono_ms ());
     }
     agent_queue_stats_t qs;
     agent_queue_stats (q, &qs);
@@ -303,7 +304,7 @@ test_disk_full (const char *base)
     agent_spool_t *sp = s_open (dir, 0, 0, AGENT_SPOOL_FSYNC_NEVER);
     agent_queue_t *q = agent_queue_new (sp, 1024 * 1024, 0);
     uint8_t *p = s_payload (1, 1000);
-    agent_queue_add (q, 1, vg_now_ms (), &p, 1000, vg_mono_ms ());
+    agent_queue_add (q, 1, vg_now_ms (), &p, 1000, NULL, 0, vg_mono_ms ());
     signal (SIGXFSZ, SIG_IGN);
     struct rlimit old, lim;
     getrlimit (RLIMIT_FSIZE, &old);
@@ -312,7 +313,7 @@ test_disk_full (const char *base)
     ASSERT_EQ (setrlimit (RLIMIT_FSIZE, &lim), 0);
     for (uint64_t seq = 2; seq <= 4; seq++) {
         p = s_payload (seq, 1000);
-        ASSERT (agent_queue_add (q, seq, vg_now_ms (), &p, 1000, vg_mono_ms ()) != NULL);
+        ASSERT (agent_queue_add (q, seq, vg_now_ms (), &p, 1000, NULL, 0, vg_mono_ms ()) != NULL);
     }
     ASSERT_EQ (setrlimit (RLIMIT_FSIZE, &old), 0);
     agent_queue_stats_t qs;
@@ -326,7 +327,7 @@ test_disk_full (const char *base)
     ASSERT_EQ (st.batches, 1);
     /* Room again: the next one is spooled, and at a stop those held in memory too. */
     p = s_payload (5, 1000);
-    agent_queue_add (q, 5, vg_now_ms (), &p, 1000, vg_mono_ms ());
+    agent_queue_add (q, 5, vg_now_ms (), &p, 1000, NULL, 0, vg_mono_ms ());
     agent_queue_stats (q, &qs);
     ASSERT_EQ (qs.memory_batches, 3);
     ASSERT_EQ (agent_queue_spool_memory (q, vg_mono_ms ()), 0);
@@ -343,6 +344,44 @@ test_disk_full (const char *base)
     free (dir);
 }
 
+/* Positions written with a batch come back at the next open, the newest per
+ * input. */
+static void
+test_checkpoints (const char *base)
+{
+    char *dir = vg_asprintf ("%s/ckpt", base);
+    agent_spool_t *sp = s_open (dir, 0, 0, AGENT_SPOOL_FSYNC_NEVER);
+    char err[256];
+    agent_spool_loc_t loc;
+    for (uint64_t seq = 1; seq <= 3; seq++) {
+        char text[64];
+        snprintf (text, sizeof text, "position %llu", (unsigned long long)seq * 100);
+        agent_spool_ckpt_t c[2] = {{"logs", (const uint8_t *)text, strlen (text)},
+                                   {"other", (const uint8_t *)"x", 1}};
+        uint8_t *p = s_payload (seq, 50);
+        ASSERT_EQ (agent_spool_append (sp, seq, 1, p, 50, c, seq == 3 ? 1 : 2, vg_mono_ms (), &loc,
+                                       err, sizeof err),
+                   VG_OK);
+        free (p);
+    }
+    agent_spool_close (&sp);
+    sp = s_open (dir, 0, 0, AGENT_SPOOL_FSYNC_NEVER);
+    const uint8_t *text;
+    size_t len;
+    uint64_t seq;
+    ASSERT_EQ (agent_spool_checkpoint (sp, "logs", &text, &len, &seq), 1);
+    ASSERT_EQ (seq, 3);
+    ASSERT_EQ (len, strlen ("position 300"));
+    ASSERT (memcmp (text, "position 300", len) == 0);
+    ASSERT_EQ (agent_spool_checkpoint (sp, "other", &text, &len, &seq), 1);
+    ASSERT_EQ (seq, 2);
+    ASSERT_EQ (agent_spool_checkpoint (sp, "none", &text, &len, &seq), 0);
+    const agent_spool_loc_t *locs;
+    ASSERT_EQ (agent_spool_recovered (sp, &locs), 3); /* checkpoints are not batches */
+    agent_spool_close (&sp);
+    free (dir);
+}
+
 int
 main (void)
 {
@@ -353,6 +392,7 @@ main (void)
     test_memory_bound ();
     test_fsync_interval (base);
     test_disk_full (base);
+    test_checkpoints (base);
     free (base);
     printf ("test_agent_spool: OK\n");
     return 0;

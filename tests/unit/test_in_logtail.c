@@ -305,7 +305,10 @@ test_collect (void)
      * is safe in the spool, commits: only then are positions saved. */
     char *state_file = vg_asprintf ("%s/logtail-api.state", state);
     struct stat st;
-    h.plugin->checkpoint (h.ctx, 1);
+    vg_buf_t ckpt = {0};
+    ASSERT_EQ (h.plugin->checkpoint (h.ctx, 1, &ckpt), 1);
+    ASSERT_STR_CONTAINS (ckpt.data, "seq 1\n"); /* what the spool keeps with the batch */
+    vg_buf_free (&ckpt);
     ASSERT (stat (state_file, &st) != 0);
     h.plugin->commit (h.ctx, 1);
     ASSERT_EQ (stat (state_file, &st), 0);
