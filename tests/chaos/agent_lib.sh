@@ -173,10 +173,15 @@ check() {
     dup=$((dup + twice))
 }
 
-# agent_figure ID METRIC: the latest value of one of the agent's own series.
+# agent_figure ID METRIC [LABEL=VALUE]: the highest value stored of one of the
+# agent's own series (its counters only grow within a run), summed over
+# label sets unless one is given.
 agent_figure() {
-    sql "SELECT coalesce(max(s.last_value), 0) FROM vigil.series s JOIN vigil.hosts h
-          USING (host_id) WHERE h.agent_id = '$1' AND s.metric = '$2'"
+    local where=""
+    [[ -n "${3:-}" ]] && where="AND s.labels->>'${3%%=*}' = '${3#*=}'"
+    sql "SELECT coalesce(sum(m), 0) FROM (SELECT max(v.value) AS m FROM vigil.samples v
+           JOIN vigil.series s USING (host_id, series_id) JOIN vigil.hosts h USING (host_id)
+          WHERE h.agent_id = '$1' AND s.metric = '$2' $where GROUP BY s.series_id) x"
 }
 
 cleanup_all() {
