@@ -120,17 +120,24 @@ s_put_printable (vg_buf_t *out, const char *s)
     }
 }
 
+/* A duration as people read it: 42s, 6m, 3h, 2d, then suffix. */
+static void
+s_span (char *out, size_t outlen, long long secs, const char *suffix)
+{
+    if (secs < 60)
+        snprintf (out, outlen, "%llds%s", secs, suffix);
+    else if (secs < 3600)
+        snprintf (out, outlen, "%lldm%s", secs / 60, suffix);
+    else if (secs < 86400)
+        snprintf (out, outlen, "%lldh%s", secs / 3600, suffix);
+    else
+        snprintf (out, outlen, "%lldd%s", secs / 86400, suffix);
+}
+
 static void
 s_age (char *out, size_t outlen, long long secs)
 {
-    if (secs < 60)
-        snprintf (out, outlen, "%llds ago", secs);
-    else if (secs < 3600)
-        snprintf (out, outlen, "%lldm ago", secs / 60);
-    else if (secs < 86400)
-        snprintf (out, outlen, "%lldh ago", secs / 3600);
-    else
-        snprintf (out, outlen, "%lldd ago", secs / 86400);
+    s_span (out, outlen, secs, " ago");
 }
 
 /* A number with the given decimals, or "-" when missing. */
@@ -147,19 +154,10 @@ s_num (char *out, size_t outlen, const char *text, int decimals, const char *suf
 static void
 s_duration (char *out, size_t outlen, const char *text)
 {
-    if (!text) {
+    if (!text)
         snprintf (out, outlen, "-");
-        return;
-    }
-    long long secs = (long long)strtod (text, NULL);
-    if (secs < 60)
-        snprintf (out, outlen, "%llds", secs);
-    else if (secs < 3600)
-        snprintf (out, outlen, "%lldm", secs / 60);
-    else if (secs < 86400)
-        snprintf (out, outlen, "%lldh", secs / 3600);
     else
-        snprintf (out, outlen, "%lldd", secs / 86400);
+        s_span (out, outlen, (long long)strtod (text, NULL), "");
 }
 
 static void
