@@ -295,7 +295,9 @@ agent_queue_payload (agent_queue_t *self, agent_queue_entry_t *e, uint8_t **data
     int rc =
         self->spool ? agent_spool_read (self->spool, &e->loc, data, len, err, sizeof err) : VG_EIO;
     if (rc == VG_EPROTO) {
-        vg_warn ("spool: %s; dropped the batch", err);
+        vg_complain (&self->drop_complain[AGENT_QUEUE_DROP_CORRUPT], S_COMPLAIN_MS, VG_LOG_WARN,
+                     "spool: %s; dropped the batch (%" PRIu64 " dropped so since the start)", err,
+                     self->dropped[AGENT_QUEUE_DROP_CORRUPT] + 1);
         if (self->on_drop)
             self->on_drop (self->on_drop_arg, e);
         self->dropped[AGENT_QUEUE_DROP_CORRUPT]++;

@@ -617,6 +617,15 @@ agent_spool_read (agent_spool_t *self, const agent_spool_loc_t *loc, uint8_t **d
     int rc = VG_EIO;
     size_t total = AGENT_SPOOL_RECORD_SIZE + (size_t)loc->len;
     uint8_t *buf = NULL;
+    if (fd < 0 && errno == ENOENT) {
+        /* Removed from outside (a wiped state directory): it will never be
+         * readable again, so it must not hold a place in the sender. */
+        snprintf (err, errlen, "the spool segment %s holding batch seq %" PRIu64 " is gone", path,
+                  loc->seq);
+        self->st.corrupt++;
+        rc = VG_EPROTO;
+        goto out;
+    }
     if (fd < 0) {
         snprintf (err, errlen, "cannot open %s: %s", path, strerror (errno));
         goto out;

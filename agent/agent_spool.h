@@ -96,7 +96,8 @@ int agent_spool_append (agent_spool_t *self, uint64_t seq, int64_t made_ms, cons
 int agent_spool_checkpoint (const agent_spool_t *self, const char *name, const uint8_t **text,
                             size_t *len, uint64_t *seq);
 /* Reads a batch back; caller owns *data. VG_EPROTO when the record no longer
- * checks out (counted as corrupt), VG_EIO when it cannot be read. */
+ * checks out or its segment file is gone (counted as corrupt: it never will
+ * be readable), VG_EIO when it cannot be read now. */
 int agent_spool_read (agent_spool_t *self, const agent_spool_loc_t *loc, uint8_t **data,
                       size_t *len, char *err, size_t errlen);
 /* The batch needs no more sending (acknowledged, kept aside, or dropped):

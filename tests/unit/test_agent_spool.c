@@ -382,6 +382,41 @@ test_checkpoints (const char *base)
     free (dir);
 }
 
+/* A segment removed from outside (a wiped state directory) while its
+ * batches wait: reading one says so, the queue drops it and counts it,
+ * rather than let it hold a place for ever. */
+static void
+test_segment_gone (const char *base)
+{
+    char *dir = vg_asprintf ("%s/gone", base);
+    agent_spool_t *sp = s_open (dir, 0, 0, AGENT_SPOOL_FSYNC_NEVER);
+    agent_spool_loc_t l;
+    for (uint64_t seq = 1; seq <= 3; seq++)
+        s_append (sp, seq, 100, 1, &l);
+    agent_spool_close (&sp);
+    sp = s_open (dir, 0, 0, AGENT_SPOOL_FSYNC_NEVER);
+    const agent_spool_loc_t *locs;
+    ASSERT_EQ (agent_spool_recovered (sp, &locs), 3);
+    agent_queue_t *q = agent_queue_new (sp, 1024 * 1024, 0);
+    for (size_t i = 0; i < 3; i++)
+        agent_queue_add_spooled (q, &locs[i]);
+    agent_spool_forget_recovered (sp);
+    char *seg = s_first_segment (dir);
+    ASSERT_EQ (unlink (seg), 0);
+    uint8_t *data = NULL;
+    size_t len = 0;
+    ASSERT_EQ (agent_queue_payload (q, agent_queue_find (q, 2), &data, &len), VG_EPROTO);
+    ASSERT (data == NULL);
+    agent_queue_stats_t qs;
+    agent_queue_stats (q, &qs);
+    ASSERT_EQ (qs.batches, 2);
+    ASSERT_EQ (qs.dropped[AGENT_QUEUE_DROP_CORRUPT], 1);
+    agent_queue_destroy (&q);
+    agent_spool_close (&sp);
+    free (seg);
+    free (dir);
+}
+
 int
 main (void)
 {
@@ -393,6 +428,7 @@ main (void)
     test_fsync_interval (base);
     test_disk_full (base);
     test_checkpoints (base);
+    test_segment_gone (base);
     free (base);
     printf ("test_agent_spool: OK\n");
     return 0;
