@@ -267,6 +267,30 @@ static const vg_option_t s_options[] = {
 
 /* ---- the plugin ------------------------------------------------------- */
 
+/* Counter totals from state text (the state file, or what the spool kept). */
+static void
+s_load_counters (logtail_ctx_t *self, const char *text, size_t len)
+{
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        const char *nl = memchr (p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        logtail_rules_load_counter (self->rules, p, n);
+        p += n + 1;
+    }
+}
+
+static void
+s_load_state_counters (logtail_ctx_t *self, const char *path)
+{
+    char *text = NULL;
+    size_t cap = 0;
+    ssize_t n = input_util_read_file_all (path, &text, &cap);
+    if (n > 0)
+        s_load_counters (self, text, (size_t)n);
+    free (text);
+}
+
 static int
 s_init (void *ctx, const agent_input_env_t *env, char *err, size_t errlen)
 {
@@ -298,6 +322,9 @@ s_init (void *ctx, const agent_input_env_t *env, char *err, size_t errlen)
         .state_path = state_path,
     };
     self->follow = logtail_follow_new (&opts);
+    /* Counters go on from the totals saved with the positions. */
+    if (state_path)
+        s_load_state_counters (self, state_path);
     free (name);
     free (state_path);
     return VG_OK;
@@ -387,7 +414,10 @@ static int
 s_checkpoint (void *ctx, uint64_t seq, vg_buf_t *out)
 {
     logtail_ctx_t *self = ctx;
-    const vg_buf_t *text = logtail_follow_checkpoint (self->follow, seq);
+    vg_buf_t counters = {0};
+    logtail_rules_save_counters (self->rules, &counters);
+    const vg_buf_t *text = logtail_follow_checkpoint (self->follow, seq, &counters);
+    vg_buf_free (&counters);
     if (!text)
         return 0;
     vg_buf_append (out, text->data, text->len);
@@ -398,10 +428,14 @@ static void
 s_restore (void *ctx, const uint8_t *text, size_t len, uint64_t seq)
 {
     logtail_ctx_t *self = ctx;
-    if (logtail_follow_restore (self->follow, (const char *)text, len, seq))
-        vg_info ("logtail[%s]: positions taken from the spool (batch seq %llu), newer than the "
-                 "state file",
-                 self->instance, (unsigned long long)seq);
+    if (!logtail_follow_restore (self->follow, (const char *)text, len, seq))
+        return;
+    /* The counters' totals go with the positions they were counted to. */
+    logtail_rules_reset_counters (self->rules);
+    s_load_counters (self, (const char *)text, len);
+    vg_info ("logtail[%s]: positions taken from the spool (batch seq %llu), newer than the "
+             "state file",
+             self->instance, (unsigned long long)seq);
 }
 
 static void

@@ -160,6 +160,8 @@ s_state_parse (logtail_follow_t *self, FILE *f, const char *what)
                     self->pattern_known[i] = 1;
             continue;
         }
+        if (strncmp (line, "counter ", 8) == 0)
+            continue; /* the rules' totals, read by the input (logtail_rules.h) */
         uintmax_t seq;
         if (sscanf (line, "seq %ju", &seq) == 1) {
             self->state_seq = (uint64_t)seq;
@@ -295,7 +297,7 @@ logtail_follow_save (logtail_follow_t *self, char *err, size_t errlen)
 }
 
 const vg_buf_t *
-logtail_follow_checkpoint (logtail_follow_t *self, uint64_t seq)
+logtail_follow_checkpoint (logtail_follow_t *self, uint64_t seq, const vg_buf_t *extra)
 {
     if (!self->state_path)
         return NULL;
@@ -309,6 +311,8 @@ logtail_follow_checkpoint (logtail_follow_t *self, uint64_t seq)
     self->marks[self->nmarks].seq = seq;
     memset (&self->marks[self->nmarks].text, 0, sizeof self->marks[self->nmarks].text);
     s_state_text (self, seq, &self->marks[self->nmarks].text);
+    if (extra && extra->len)
+        vg_buf_append (&self->marks[self->nmarks].text, extra->data, extra->len);
     return &self->marks[self->nmarks++].text;
 }
 

@@ -83,9 +83,12 @@ void logtail_follow_poll (logtail_follow_t *self, logtail_follow_line_fn *fn, vo
 int logtail_follow_save (logtail_follow_t *self, char *err, size_t errlen);
 
 /* Notes the positions held now as those of batch seq (the newest 64 are
- * kept) and returns their text (valid until the next call), which the agent
- * writes into its spool with the batch; NULL without a state file. */
-const vg_buf_t *logtail_follow_checkpoint (logtail_follow_t *self, uint64_t seq);
+ * kept), with extra lines of the input's own (its counters' totals; may be
+ * NULL), and returns their text (valid until the next call), which the agent
+ * writes into its spool with the batch; NULL without a state file. Lines
+ * starting "counter " are the input's: this file skips them when reading. */
+const vg_buf_t *logtail_follow_checkpoint (logtail_follow_t *self, uint64_t seq,
+                                           const vg_buf_t *extra);
 /* Before the first scan: positions of batch seq as the spool kept them
  * (text from logtail_follow_checkpoint). Taken instead of the state file's
  * when they are newer; returns 1 then. */

@@ -98,6 +98,9 @@ inputs:
         type: distribution
         regex: 'n=(?<n>[0-9]+)'
         value: n
+      - name: chaos_lines_total
+        type: counter
+        regex: 'n=[0-9]+'
 EOC
     # A key given in EXTRA replaces the one above.
     while read -r key; do
@@ -147,6 +150,7 @@ wait_delivered() {
 # check ID...: compares every ledger with the database. Sets lines, got,
 # lost, dup (summed over the agents); a line counted twice shows in both the
 # count and the sum of the n values, which only exact delivery gets right.
+# counter_bad: agents whose counter rule did not end at the ledger's count.
 check() {
     lines=0 got=0 lost=0 dup=0
     local id n c s want
@@ -164,6 +168,17 @@ check() {
             # Same count, another sum: some lost and as many counted twice.
             lost=$((lost + 1)) dup=$((dup + 1))
             say "$id: $c lines stored as written, but their n sum to $s, not $want"
+        fi
+    done
+    # The counter rule's total goes on across restarts (saved with the
+    # positions): its highest value must be the ledger's count too.
+    counter_bad=0
+    for id in "$@"; do
+        n=$(lines_written "$id")
+        c=$(agent_figure "$id" chaos_lines_total)
+        if [[ "${c%.*}" != "$n" ]]; then
+            counter_bad=$((counter_bad + 1))
+            say "$id: counter chaos_lines_total reached ${c%.*}, $n lines were written"
         fi
     done
     # No sample stored twice, whatever the lines say.

@@ -43,5 +43,6 @@ wait_delivered 240 "${ids[@]}"
 for id in "${ids[@]}"; do stop "$id" TERM; done
 check "${ids[@]}"
 echo "chaos: $name agents $agents kills $kills down_s $seconds lines $lines stored $got" \
-    "lost $lost duplicated $dup"
+    "lost $lost duplicated $dup counter_off $counter_bad"
 ((lost == 0 && dup == 0)) || fail "lines lost or counted twice"
+((counter_bad == 0)) || fail "a counter rule did not end at the count of lines written"

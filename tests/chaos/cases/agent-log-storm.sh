@@ -30,6 +30,7 @@ wait "$writer_pid" || fail "the line writer failed"
 wait_delivered 120 storm
 stop storm TERM
 check storm
-echo "chaos: $name lines $lines stored $got lost $lost duplicated $dup kills $kills" \
+echo "chaos: $name lines $lines stored $got lost $lost duplicated $dup counter_off $counter_bad kills $kills" \
     "rate $rate/s rotations 2"
 ((lost == 0 && dup == 0)) || fail "lines lost or counted twice"
+((counter_bad == 0)) || fail "a counter rule did not end at the count of lines written"

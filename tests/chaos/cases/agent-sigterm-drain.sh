@@ -25,6 +25,7 @@ start_agent drain
 wait_delivered 60 drain
 stop drain TERM
 check drain
-echo "chaos: agent-sigterm-drain lines $lines stored $got lost $lost duplicated $dup" \
+echo "chaos: agent-sigterm-drain lines $lines stored $got lost $lost duplicated $dup counter_off $counter_bad" \
     "spooled_at_stop $kept"
 ((lost == 0 && dup == 0)) || fail "lines lost or counted twice"
+((counter_bad == 0)) || fail "a counter rule did not end at the count of lines written"

@@ -45,8 +45,9 @@ IFS="|" read -r nb worst <<<"$(sql "SELECT count(*), coalesce(max(gap), 0) FROM 
 up=$(agent_figure slow http_up)
 timeouts=$(agent_figure slow http_errors_total)
 echo "chaos: agent-slow-targets batches $nb worst_gap_ms ${worst%.*} lines $lines stored $got" \
-    "lost $lost duplicated $dup hanging_http_up ${up%.*} hanging_http_errors ${timeouts%.*}"
+    "lost $lost duplicated $dup counter_off $counter_bad hanging_http_up ${up%.*} hanging_http_errors ${timeouts%.*}"
 ((lost == 0 && dup == 0)) || fail "lines lost or counted twice"
+((counter_bad == 0)) || fail "a counter rule did not end at the count of lines written"
 ((${worst%.*} <= 2000)) || fail "a batch left ${worst%.*} ms after the previous one (interval 1 s)"
 ((nb >= seconds - 3)) || fail "only $nb batches in $seconds s"
 ((${timeouts%.*} >= 1)) || fail "the hanging target was never reported down"

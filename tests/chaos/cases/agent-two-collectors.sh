@@ -39,6 +39,7 @@ done
 for id in "${ids[@]}"; do stop "$id" TERM; done
 check "${ids[@]}"
 echo "chaos: agent-two-collectors agents ${#ids[@]} lines $lines stored $got lost $lost" \
-    "duplicated $dup failovers $failovers"
+    "duplicated $dup counter_off $counter_bad failovers $failovers"
 ((lost == 0 && dup == 0)) || fail "lines lost or counted twice"
+((counter_bad == 0)) || fail "a counter rule did not end at the count of lines written"
 ((failovers >= 1)) || fail "no agent failed over"
