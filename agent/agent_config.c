@@ -1,7 +1,9 @@
 /*  agent_config.c - agent.yaml: the agent's own settings and its inputs. */
 #include "agent_config.h"
+#include "agent_spool.h"
 #include "vg_alloc.h"
 #include "vg_error.h"
+#include "vg_time.h"
 #include "vg_wire.h"
 
 #include <ctype.h>
@@ -49,13 +51,41 @@ static const vg_option_t s_top_options[] = {
 
 #define S_DAY_MS (86400.0 * 1000)
 
+/* spool_fsync: always, never, or a duration. */
+static int
+s_parse_fsync (vg_config_t *cfg, vg_cnode_t *node, const char *key, void *field, char *err,
+               size_t errlen)
+{
+    size_t len = 0;
+    const char *text = vg_cnode_scalar (node, &len);
+    int64_t *ms = field;
+    if (text && len == 6 && strncmp (text, "always", 6) == 0) {
+        *ms = AGENT_SPOOL_FSYNC_ALWAYS;
+        return VG_OK;
+    }
+    if (text && len == 5 && strncmp (text, "never", 5) == 0) {
+        *ms = AGENT_SPOOL_FSYNC_NEVER;
+        return VG_OK;
+    }
+    char buf[64];
+    if (text && len < sizeof buf) {
+        memcpy (buf, text, len);
+        buf[len] = '\0';
+        if (vg_parse_duration_ms (buf, ms) == VG_OK && *ms >= 10 && *ms <= 3600 * 1000)
+            return VG_OK;
+    }
+    return vg_config_error (cfg, node, key, err, errlen,
+                            "expected always, never or a duration from 10ms to 1h like 1s");
+}
+
 static const vg_option_t s_agent_options[] = {
     {"id", VG_OPT_STRING, "", 0, 0, offsetof (agent_settings_t, id), 0,
      "agent id; empty: generated once and kept in state_dir/agent_id", NULL, NULL},
     {"hostname", VG_OPT_STRING, "", 0, 0, offsetof (agent_settings_t, hostname), 0,
      "host name sent with every batch; empty: the system's host name", NULL, NULL},
-    {"collector", VG_OPT_STRING, "tcp://127.0.0.1:5555", 0, 0,
-     offsetof (agent_settings_t, collector), 0, "ZeroMQ endpoint of the collector", NULL, NULL},
+    {"collector", VG_OPT_STRING_LIST, "tcp://127.0.0.1:5555", 0, 0,
+     offsetof (agent_settings_t, collector), 0,
+     "ZeroMQ endpoint of the collector, or a list of them to fail over along", NULL, NULL},
     {"interval", VG_OPT_DURATION, "10s", 100, S_DAY_MS, offsetof (agent_settings_t, interval_ms), 0,
      "how often a batch is made and sent; inputs default to it", NULL, NULL},
     {"state_dir", VG_OPT_STRING, "/var/lib/vigil-agent", 0, 0,
@@ -64,8 +94,36 @@ static const vg_option_t s_agent_options[] = {
     {"ack_timeout", VG_OPT_DURATION, "10s", 100, S_DAY_MS,
      offsetof (agent_settings_t, ack_timeout_ms), 0,
      "resend a batch the collector has not acknowledged within this", NULL, NULL},
-    {"max_pending", VG_OPT_INT, "8640", 1, 10000000, offsetof (agent_settings_t, max_pending), 0,
-     "batches kept until acknowledged; past it the oldest is dropped and counted", NULL, NULL},
+    {"ack_timeout_max", VG_OPT_DURATION, "5m", 100, S_DAY_MS,
+     offsetof (agent_settings_t, ack_timeout_max_ms), 0,
+     "resends back off from ack_timeout, doubling (with jitter) up to this", NULL, NULL},
+    {"max_in_flight", VG_OPT_INT, "64", 1, 100000, offsetof (agent_settings_t, max_in_flight), 0,
+     "batches sent and awaiting an answer at once; the backlog follows as answers come", NULL,
+     NULL},
+    {"failover_timeout", VG_OPT_DURATION, "30s", 100, S_DAY_MS,
+     offsetof (agent_settings_t, failover_timeout_ms), 0,
+     "with several collectors: no answer this long while batches wait moves to the next", NULL,
+     NULL},
+    {"failback_after", VG_OPT_DURATION, "5m", 100, S_DAY_MS,
+     offsetof (agent_settings_t, failback_after_ms), 0,
+     "with several collectors: away from this agent's own for this long, try it again", NULL, NULL},
+    {"max_pending", VG_OPT_INT, "0", 0, 100000000, offsetof (agent_settings_t, max_pending), 0,
+     "batches kept until acknowledged (0: no count bound; the byte bounds apply); past it the "
+     "oldest is dropped and counted",
+     NULL, NULL},
+    {"spool_max_bytes", VG_OPT_SIZE, "256MiB", 128 * 1024, 1024.0 * 1024 * 1024 * 1024,
+     offsetof (agent_settings_t, spool_max_bytes), 0,
+     "the spool of unacknowledged batches on disk; past it the oldest are dropped and counted",
+     NULL, NULL},
+    {"spool_max_age", VG_OPT_DURATION, "7d", 1000, 3650 * S_DAY_MS,
+     offsetof (agent_settings_t, spool_max_age_ms), 0,
+     "spooled batches older than this are dropped and counted", NULL, NULL},
+    {"spool_fsync", VG_OPT_CUSTOM, "1s", 0, 0, offsetof (agent_settings_t, spool_fsync_ms), 0,
+     "always (every batch), never (the kernel decides), or at most this long after a write",
+     s_parse_fsync, NULL},
+    {"memory_max_bytes", VG_OPT_SIZE, "16MiB", 64 * 1024, 1024.0 * 1024 * 1024,
+     offsetof (agent_settings_t, memory_max_bytes), 0,
+     "batches kept in memory while the spool cannot take them (a full disk)", NULL, NULL},
     {"shutdown_timeout", VG_OPT_DURATION, "5s", 0, S_DAY_MS,
      offsetof (agent_settings_t, shutdown_timeout_ms), 0,
      "on SIGTERM, how long to wait for outstanding acknowledgements", NULL, NULL},
@@ -162,12 +220,17 @@ s_check_agent (vg_config_t *cfg, vg_cnode_t *map, agent_settings_t *a, char *err
         return vg_config_error (cfg, s_node_or (map, "log_level", root), "agent.log_level", err,
                                 errlen, "\"%s\" is not a log level; use debug, info, warn or error",
                                 a->log_level);
-    if (!strstr (a->collector, "://"))
+    if (a->collector.n == 0)
         return vg_config_error (cfg, s_node_or (map, "collector", root), "agent.collector", err,
                                 errlen,
-                                "\"%s\" is not a ZeroMQ endpoint; write it like "
-                                "tcp://collector.example:5555",
-                                a->collector);
+                                "give at least one endpoint, like tcp://collector.example:5555");
+    for (size_t i = 0; i < a->collector.n; i++)
+        if (!strstr (a->collector.items[i], "://"))
+            return vg_config_error (cfg, s_node_or (map, "collector", root), "agent.collector", err,
+                                    errlen,
+                                    "\"%s\" is not a ZeroMQ endpoint; write it like "
+                                    "tcp://collector.example:5555",
+                                    a->collector.items[i]);
     if (!*a->state_dir)
         return vg_config_error (cfg, s_node_or (map, "state_dir", root), "agent.state_dir", err,
                                 errlen, "must not be empty; the agent keeps its sequence there");

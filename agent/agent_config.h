@@ -27,13 +27,21 @@
 
 /* The agent: section. Strings are owned. */
 typedef struct {
-    char *id;        /* "" : generated once and kept in state_dir/agent_id */
-    char *hostname;  /* "" : gethostname () */
-    char *collector; /* ZeroMQ endpoint of the collector */
+    char *id;               /* "" : generated once and kept in state_dir/agent_id */
+    char *hostname;         /* "" : gethostname () */
+    vg_strlist_t collector; /* ZeroMQ endpoints of the collectors, in failover order */
     int64_t interval_ms;
     char *state_dir;
     int64_t ack_timeout_ms;
-    int64_t max_pending;
+    int64_t ack_timeout_max_ms; /* resends back off up to this */
+    int64_t max_in_flight;      /* batches awaiting an answer at once */
+    int64_t failover_timeout_ms;
+    int64_t failback_after_ms;
+    int64_t max_pending; /* 0: no count bound */
+    int64_t spool_max_bytes;
+    int64_t spool_max_age_ms;
+    int64_t spool_fsync_ms; /* AGENT_SPOOL_FSYNC_ALWAYS, _NEVER or an interval */
+    int64_t memory_max_bytes;
     int64_t shutdown_timeout_ms;
     char *log_level;
     int self_metrics;               /* add the agent's own counters to every batch */

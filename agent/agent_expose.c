@@ -226,29 +226,43 @@ s_collect_pass (agent_config_t *config, agent_sink_t **sinks, vg_batch_t *batch,
     return failed;
 }
 
-/* Waits ms, feeding the inputs that listen on a socket meanwhile. */
+/* Waits ms - and, with until_idle, until no input has work running (HTTP
+ * requests a collect started, up to a minute) - feeding meanwhile the inputs
+ * that listen on a socket or finish work on the loop, into batch. */
 static void
-s_wait_feeding (agent_config_t *config, int64_t ms)
+s_wait_feeding (agent_config_t *config, agent_sink_t **sinks, vg_batch_t *batch, int64_t ms,
+                int until_idle)
 {
-    int64_t until = vg_mono_ms () + ms;
+    int64_t until = vg_mono_ms () + ms, limit = vg_mono_ms () + 60000;
     struct pollfd *fds = vg_calloc (config->ninputs + 1, sizeof *fds);
     size_t *which = vg_calloc (config->ninputs + 1, sizeof *which);
-    for (int64_t now = vg_mono_ms (); now < until; now = vg_mono_ms ()) {
+    for (int64_t now = vg_mono_ms (); now < limit; now = vg_mono_ms ()) {
         nfds_t n = 0;
+        int busy = 0;
         for (size_t i = 0; i < config->ninputs; i++) {
             agent_input_conf_t *in = &config->inputs[i];
             int fd = in->started && in->plugin->poll_fd ? in->plugin->poll_fd (in->ctx) : -1;
-            if (fd >= 0 && in->plugin->on_readable) {
+            if (fd >= 0 && (in->plugin->on_readable || in->plugin->on_ready)) {
                 fds[n] = (struct pollfd){fd, POLLIN, 0};
                 which[n++] = i;
             }
+            if (in->started && in->plugin->busy && in->plugin->busy (in->ctx))
+                busy = 1;
         }
-        if (poll (fds, n, (int)(until - now)) <= 0)
+        if (now >= until && (!until_idle || !busy))
+            break;
+        int64_t wait = now < until ? until - now : 100;
+        if (poll (fds, n, (int)wait) <= 0)
             continue;
         for (nfds_t k = 0; k < n; k++)
             if (fds[k].revents) {
                 agent_input_conf_t *in = &config->inputs[which[k]];
-                in->plugin->on_readable (in->ctx, vg_now_ms ());
+                int64_t t = vg_now_ms ();
+                if (in->plugin->on_ready) {
+                    agent_sink_retarget (sinks[which[k]], batch, t);
+                    in->plugin->on_ready (in->ctx, sinks[which[k]], t);
+                } else
+                    in->plugin->on_readable (in->ctx, t);
             }
     }
     free (fds);
@@ -284,8 +298,9 @@ agent_expose_once (agent_config_t *config, FILE *out, FILE *errs)
         }
     }
     failed += s_collect_pass (config, sinks, first, errs);
-    s_wait_feeding (config, 1000);
+    s_wait_feeding (config, sinks, first, 1000, 1);
     failed += s_collect_pass (config, sinks, second, errs);
+    s_wait_feeding (config, sinks, second, 0, 1);
 
     vg_buf_t text = {0};
     agent_expose_batch (second, &text);

@@ -21,13 +21,14 @@
 #define AGENT_INPUT_H
 
 #include "agent_sink.h"
+#include "vg_buf.h"
 #include "vg_config.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
-    const char *instance; /* the instance's name ("system", "api-health") */
+    const char *instance;  /* the instance's name ("system", "api-health") */
     const char *state_dir; /* the agent's state directory, for inputs that remember */
     int64_t interval_ms;
 } agent_input_env_t;
@@ -44,6 +45,25 @@ typedef struct {
      * polls, and what to do when it is readable. */
     int (*poll_fd) (void *ctx);
     void (*on_readable) (void *ctx, int64_t now_ms);
+    /* Optional, for inputs whose collect only starts work that finishes on
+     * the loop later (HTTP requests through libcurl's multi interface): when
+     * poll_fd is readable, on_ready runs instead of on_readable, with a sink
+     * for the results. busy says whether started work is unfinished. */
+    void (*on_ready) (void *ctx, agent_sink_t *sink, int64_t now_ms);
+    int (*busy) (void *ctx);
+    /* Optional, for inputs that remember how far they read (logtail): the
+     * batch sealed as seq holds all that was collected so far, so checkpoint
+     * notes the position reached as seq's and appends it, as text, to out:
+     * the spool writes it with the batch in one write, so a kill leaves both
+     * or neither. restore, after init and before the first collect, gives
+     * back the newest position the spool held. commit says every batch up to
+     * seq is safe (in the spool as its fsync policy promises, or
+     * acknowledged), so the latest position noted for a seq <= it may be
+     * saved in the input's own state file too. A line is thus never read
+     * again once its batch is kept, nor lost before. */
+    int (*checkpoint) (void *ctx, uint64_t seq, vg_buf_t *out);
+    void (*restore) (void *ctx, const uint8_t *text, size_t len, uint64_t seq);
+    void (*commit) (void *ctx, uint64_t seq);
 } agent_input_plugin_t;
 
 /* Every plugin the agent knows, NULL-terminated (agent_inputs.c). */

@@ -12,14 +12,8 @@ extern const agent_input_plugin_t in_statsd_plugin;
 extern const agent_input_plugin_t in_logtail_plugin;
 
 const agent_input_plugin_t *const agent_input_plugins[] = {
-    &in_system_plugin,
-    &in_process_plugin,
-    &in_file_plugin,
-    &in_scrape_plugin,
-    &in_http_plugin,
-    &in_statsd_plugin,
-    &in_logtail_plugin,
-    NULL,
+    &in_system_plugin, &in_process_plugin, &in_file_plugin,    &in_scrape_plugin,
+    &in_http_plugin,   &in_statsd_plugin,  &in_logtail_plugin, NULL,
 };
 
 const agent_input_plugin_t *

@@ -83,8 +83,8 @@ agent_sink_gauge (agent_sink_t *self, const char *name, const vg_label_t *labels
 }
 
 void
-agent_sink_counter (agent_sink_t *self, const char *name, const vg_label_t *labels,
-                    size_t nlabels, double value)
+agent_sink_counter (agent_sink_t *self, const char *name, const vg_label_t *labels, size_t nlabels,
+                    double value)
 {
     uint32_t s = s_series (self, name, VG_KIND_COUNTER, labels, nlabels);
     vg_batch_add_sample (self->batch, s, self->ts_ms, value);

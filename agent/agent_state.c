@@ -22,6 +22,8 @@ struct agent_state_t {
     uint64_t next;     /* the next number to hand out */
     uint64_t reserved; /* numbers below this are reserved on disk */
     uint64_t last;
+    uint64_t incarnation;
+    int id_generated; /* the id lives in dir/agent_id, not in the configuration */
 };
 
 /* mkdir -p, 0750 for what it creates. */
@@ -34,22 +36,21 @@ s_new_uuid (char *out, size_t outlen)
     while (got < sizeof b) {
         ssize_t n = getrandom (b + got, sizeof b - got, 0);
         if (n > 0)
-            got += (size_t) n;
+            got += (size_t)n;
         else if (errno != EINTR)
             break;
     }
     if (got < sizeof b) {
         /* No entropy source: time and pid still make a clash unlikely. */
-        uint64_t t = (uint64_t) vg_now_ms () ^ ((uint64_t) getpid () << 40);
+        uint64_t t = (uint64_t)vg_now_ms () ^ ((uint64_t)getpid () << 40);
         for (size_t i = 0; i < sizeof b; i++)
-            b[i] ^= (unsigned char) (t >> (8 * (i % 8)));
+            b[i] ^= (unsigned char)(t >> (8 * (i % 8)));
     }
-    b[6] = (unsigned char) ((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char) ((b[8] & 0x3f) | 0x80);
-    snprintf (out, outlen,
-              "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\n", b[0], b[1],
-              b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-              b[15]);
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    snprintf (out, outlen, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\n",
+              b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+              b[13], b[14], b[15]);
 }
 
 static int
@@ -253,6 +254,58 @@ s_load_seq (agent_state_t *self, char *err, size_t errlen)
     return rc;
 }
 
+static uint64_t
+s_random_u64 (void)
+{
+    uint64_t v = 0;
+    size_t got = 0;
+    while (got < sizeof v) {
+        ssize_t n = getrandom ((char *)&v + got, sizeof v - got, 0);
+        if (n > 0)
+            got += (size_t)n;
+        else if (errno != EINTR)
+            break;
+    }
+    if (got < sizeof v) /* no entropy source: time and pid still make a clash unlikely */
+        v ^= (uint64_t)vg_now_ms () * 0x9E3779B97F4A7C15ULL ^ ((uint64_t)getpid () << 32);
+    return v ? v : 1;
+}
+
+/* dir/incarnation: drawn when the directory gets its state, kept after. A
+ * directory from before incarnations existed gets one now; its sequence
+ * goes on, so nothing is taken for a duplicate either way. */
+static int
+s_load_incarnation (agent_state_t *self, char *err, size_t errlen)
+{
+    char *path = vg_asprintf ("%s/incarnation", self->dir);
+    char buf[64];
+    int rc = s_read_small (path, buf, sizeof buf);
+    if (rc == VG_OK) {
+        char *end = NULL;
+        errno = 0;
+        unsigned long long v = strtoull (buf, &end, 16);
+        if (!buf[0] || errno || *end || v == 0) {
+            snprintf (err, errlen,
+                      "%s does not hold an incarnation (\"%s\"); delete it to draw a new one", path,
+                      buf);
+            rc = VG_EINVAL;
+        } else
+            self->incarnation = (uint64_t)v;
+    } else if (rc == VG_ENOTFOUND) {
+        self->incarnation = s_random_u64 ();
+        char text[32];
+        snprintf (text, sizeof text, "%016llx\n", (unsigned long long)self->incarnation);
+        rc = s_write_atomic (self->dir, "incarnation", text, err, errlen);
+        if (rc == VG_OK)
+            vg_info ("state directory %s: incarnation %016llx", self->dir,
+                     (unsigned long long)self->incarnation);
+    } else
+        snprintf (err, errlen, "cannot read %s: %s; check the permissions of %s", path,
+                  strerror (errno), self->dir);
+    free (path);
+    return rc;
+}
+
 agent_state_t *
 agent_state_new_block (const char *dir, const char *configured_id, uint64_t block, char *err,
                        size_t errlen)
@@ -278,9 +331,13 @@ agent_state_new_block (const char *dir, const char *configured_id, uint64_t bloc
     if (rc == VG_OK) {
         if (configured_id && *configured_id)
             self->id = vg_strdup (configured_id);
-        else
+        else {
+            self->id_generated = 1;
             rc = s_load_id (self, err, errlen);
+        }
     }
+    if (rc == VG_OK)
+        rc = s_load_incarnation (self, err, errlen);
     if (rc != VG_OK)
         agent_state_destroy (&self);
     return self;
@@ -315,6 +372,33 @@ agent_state_dir (const agent_state_t *self)
     return self->dir;
 }
 
+/* The directory was removed under the running agent (a clean-up, a wiped
+ * volume): it is made again with what this process knows, so that a restart
+ * continues the same incarnation and sequence instead of starting afresh. */
+static int
+s_restore_dir (agent_state_t *self, char *err, size_t errlen)
+{
+    if (access (self->dir, F_OK) == 0 || errno != ENOENT)
+        return VG_ENOTFOUND;
+    if (s_mkdirs (self->dir) != 0) {
+        snprintf (err, errlen, "the state directory %s is gone and cannot be made again: %s",
+                  self->dir, strerror (errno));
+        return VG_EIO;
+    }
+    char text[160];
+    snprintf (text, sizeof text, "%016llx\n", (unsigned long long)self->incarnation);
+    int rc = s_write_atomic (self->dir, "incarnation", text, err, errlen);
+    if (rc == VG_OK && self->id_generated) {
+        snprintf (text, sizeof text, "%s\n", self->id);
+        rc = s_write_atomic (self->dir, "agent_id", text, err, errlen);
+    }
+    if (rc == VG_OK)
+        vg_warn ("the state directory %s was removed while the agent ran; made it again with "
+                 "the same id, incarnation and sequence",
+                 self->dir);
+    return rc;
+}
+
 int
 agent_state_next_seq (agent_state_t *self, uint64_t *seq, char *err, size_t errlen)
 {
@@ -324,6 +408,8 @@ agent_state_next_seq (agent_state_t *self, uint64_t *seq, char *err, size_t errl
         char text[32];
         snprintf (text, sizeof text, "%llu\n", (unsigned long long)end);
         int rc = s_write_atomic (self->dir, "seq", text, err, errlen);
+        if (rc != VG_OK && s_restore_dir (self, err, errlen) == VG_OK)
+            rc = s_write_atomic (self->dir, "seq", text, err, errlen);
         if (rc != VG_OK)
             return rc;
         self->reserved = end;
@@ -337,4 +423,17 @@ uint64_t
 agent_state_last_seq (const agent_state_t *self)
 {
     return self->last;
+}
+
+uint64_t
+agent_state_incarnation (const agent_state_t *self)
+{
+    return self->incarnation;
+}
+
+void
+agent_state_skip_to (agent_state_t *self, uint64_t seq)
+{
+    if (self->next <= seq)
+        self->next = seq + 1;
 }

@@ -8,6 +8,9 @@
  *  rename, fsync of the directory). A restart - clean or after a crash -
  *  continues after the stored reservation, so numbers only ever increase,
  *  at the cost of skipping the unused rest of a block.
+ *
+ *  If the directory is removed while the agent runs, the next reservation
+ *  makes it again with the id, incarnation and sequence the process holds.
  */
 #ifndef AGENT_STATE_H
 #define AGENT_STATE_H
@@ -38,5 +41,12 @@ const char *agent_state_dir (const agent_state_t *self);
 int agent_state_next_seq (agent_state_t *self, uint64_t *seq, char *err, size_t errlen);
 /* The last number handed out by this object, 0 if none. */
 uint64_t agent_state_last_seq (const agent_state_t *self);
+
+/* Drawn at random when the directory got its state (dir/incarnation) and
+ * kept: with seq, a batch's identity. A wiped directory makes a new one, so
+ * the collector never takes the new batches for the old ones. */
+uint64_t agent_state_incarnation (const agent_state_t *self);
+/* Makes sure the next number is above seq (batches found in the spool). */
+void agent_state_skip_to (agent_state_t *self, uint64_t seq);
 
 #endif

@@ -16,12 +16,14 @@
  * several series on a host (per-mode CPU, extra instance labels), the one with
  * the fewest labels is the total. A mount whose series stopped updating a stale
  * period before the host's newest disk reading is gone (unmounted) and ignored.
- *   $1..$5 cpu, memory, load1, load5, load15   $6 disk   $7 stale seconds */
+ *   $1..$5 cpu, memory, load1, load5, load15   $6 disk   $7 stale seconds
+ *   $8, $9 the agent's own: batches pending (its spool depth), oldest
+ *   unacknowledged age */
 static const char *s_query =
     "WITH vitals AS ("
     "  SELECT DISTINCT ON (s.host_id, s.metric) s.host_id, s.metric, s.last_value"
     "    FROM vigil.series s"
-    "   WHERE s.metric IN ($1::text, $2::text, $3::text, $4::text, $5::text)"
+    "   WHERE s.metric IN ($1::text, $2::text, $3::text, $4::text, $5::text, $8::text, $9::text)"
     "     AND s.last_value IS NOT NULL"
     "   ORDER BY s.host_id, s.metric, (SELECT count(*) FROM jsonb_object_keys (s.labels)),"
     "            s.last_ts DESC NULLS LAST"
@@ -44,7 +46,9 @@ static const char *s_query =
     "       (SELECT v.last_value FROM vitals v WHERE v.host_id = h.host_id AND v.metric = $4),"
     "       (SELECT v.last_value FROM vitals v WHERE v.host_id = h.host_id AND v.metric = $5),"
     "       (SELECT max (d.last_value) FROM disks d WHERE d.host_id = h.host_id AND d.mount = '/'),"
-    "       dm.last_value, dm.mount"
+    "       dm.last_value, dm.mount,"
+    "       (SELECT v.last_value FROM vitals v WHERE v.host_id = h.host_id AND v.metric = $8),"
+    "       (SELECT v.last_value FROM vitals v WHERE v.host_id = h.host_id AND v.metric = $9)"
     "  FROM vigil.hosts h"
     "  LEFT JOIN LATERAL (SELECT d.last_value, d.mount FROM disks d WHERE d.host_id = h.host_id"
     "                      ORDER BY d.last_value DESC, d.mount LIMIT 1) dm ON true"
@@ -65,6 +69,8 @@ enum {
     C_DISK_ROOT,
     C_DISK_MAX,
     C_DISK_MAX_MOUNT,
+    C_PENDING,
+    C_OLDEST_UNACKED,
 };
 
 static const char *s_no_hosts =
@@ -76,9 +82,11 @@ cli_status_usage (FILE *out)
     fprintf (out,
              "usage: vigil status [--db URL] [--json]\n"
              "\n"
-             "Shows every host that has reported: when it was last seen, and its latest\n"
-             "CPU %%, memory used %%, load average (1/5/15 min), the use of its root disk and\n"
-             "of its fullest disk. A host not seen for %d minutes is marked stale; a value\n"
+             "Shows every host that has reported: when it was last seen, how many batches\n"
+             "its agent holds unacknowledged (its spool depth, SPOOL) and how old the oldest\n"
+             "of them is (OLDEST), and its latest CPU %%, memory used %%, load average\n"
+             "(1/5/15 min), the use of its root disk and of its fullest disk. A host not seen for "
+             "%d minutes is marked stale; a value\n"
              "the host has not reported is shown as \"-\" (null in JSON).\n"
              "\n"
              "options:\n"
@@ -112,17 +120,24 @@ s_put_printable (vg_buf_t *out, const char *s)
     }
 }
 
+/* A duration as people read it: 42s, 6m, 3h, 2d, then suffix. */
+static void
+s_span (char *out, size_t outlen, long long secs, const char *suffix)
+{
+    if (secs < 60)
+        snprintf (out, outlen, "%llds%s", secs, suffix);
+    else if (secs < 3600)
+        snprintf (out, outlen, "%lldm%s", secs / 60, suffix);
+    else if (secs < 86400)
+        snprintf (out, outlen, "%lldh%s", secs / 3600, suffix);
+    else
+        snprintf (out, outlen, "%lldd%s", secs / 86400, suffix);
+}
+
 static void
 s_age (char *out, size_t outlen, long long secs)
 {
-    if (secs < 60)
-        snprintf (out, outlen, "%llds ago", secs);
-    else if (secs < 3600)
-        snprintf (out, outlen, "%lldm ago", secs / 60);
-    else if (secs < 86400)
-        snprintf (out, outlen, "%lldh ago", secs / 3600);
-    else
-        snprintf (out, outlen, "%lldd ago", secs / 86400);
+    s_span (out, outlen, secs, " ago");
 }
 
 /* A number with the given decimals, or "-" when missing. */
@@ -133,6 +148,16 @@ s_num (char *out, size_t outlen, const char *text, int decimals, const char *suf
         snprintf (out, outlen, "-");
     else
         snprintf (out, outlen, "%.*f%s", decimals, strtod (text, NULL), suffix);
+}
+
+/* A duration in seconds, or "-" when missing. */
+static void
+s_duration (char *out, size_t outlen, const char *text)
+{
+    if (!text)
+        snprintf (out, outlen, "-");
+    else
+        s_span (out, outlen, (long long)strtod (text, NULL), "");
 }
 
 static void
@@ -159,11 +184,14 @@ s_print_table (const PGresult *res)
     size_t start = out.len;
     vg_buf_puts (&out, "HOST");
     s_pad (&out, start, host_w);
-    vg_buf_puts (&out, "LAST SEEN        CPU %   MEM %   LOAD 1/5/15        DISK /   DISK MAX\n");
+    vg_buf_puts (&out,
+                 "LAST SEEN        SPOOL   OLDEST   CPU %   MEM %   LOAD 1/5/15        DISK /   "
+                 "DISK MAX\n");
 
     int stale = 0;
     for (int i = 0; i < rows; i++) {
         char age[48], cpu[32], mem[32], l1[32], l5[32], l15[32], root[32], max[32];
+        char pending[32], oldest[32];
         int is_stale = strcmp (PQgetvalue (res, i, C_STALE), "t") == 0;
         stale += is_stale;
         s_age (age, sizeof age, atoll (PQgetvalue (res, i, C_AGE_S)));
@@ -176,6 +204,8 @@ s_print_table (const PGresult *res)
         s_num (l15, sizeof l15, s_cell (res, i, C_LOAD15), 2, "");
         s_num (root, sizeof root, s_cell (res, i, C_DISK_ROOT), 0, " %");
         s_num (max, sizeof max, s_cell (res, i, C_DISK_MAX), 0, " %");
+        s_num (pending, sizeof pending, s_cell (res, i, C_PENDING), 0, "");
+        s_duration (oldest, sizeof oldest, s_cell (res, i, C_OLDEST_UNACKED));
 
         start = out.len;
         s_put_printable (&out, PQgetvalue (res, i, C_HOSTNAME));
@@ -183,6 +213,12 @@ s_print_table (const PGresult *res)
         start = out.len;
         vg_buf_puts (&out, age);
         s_pad (&out, start, 17);
+        start = out.len;
+        vg_buf_puts (&out, pending);
+        s_pad (&out, start, 8);
+        start = out.len;
+        vg_buf_puts (&out, oldest);
+        s_pad (&out, start, 9);
         start = out.len;
         vg_buf_puts (&out, cpu);
         s_pad (&out, start, 8);
@@ -228,6 +264,8 @@ s_print_json (const PGresult *res)
         {"load15", C_LOAD15},
         {"disk_root_used_percent", C_DISK_ROOT},
         {"disk_max_used_percent", C_DISK_MAX},
+        {"batches_pending", C_PENDING},
+        {"oldest_unacked_seconds", C_OLDEST_UNACKED},
     };
     vg_buf_t out = {0};
     vg_buf_puts (&out, "{\"hosts\": [");
@@ -262,9 +300,9 @@ s_query_hosts (PGconn *conn, int *rc)
     char stale[16];
     snprintf (stale, sizeof stale, "%d", CLI_STATUS_STALE_S);
     const char *params[] = {
-        CLI_STATUS_CPU,  CLI_STATUS_MEM, CLI_STATUS_LOAD1, CLI_STATUS_LOAD5, CLI_STATUS_LOAD15,
-        CLI_STATUS_DISK, stale};
-    PGresult *res = PQexecParams (conn, s_query, 7, NULL, params, NULL, NULL, 0);
+        CLI_STATUS_CPU,  CLI_STATUS_MEM, CLI_STATUS_LOAD1,   CLI_STATUS_LOAD5, CLI_STATUS_LOAD15,
+        CLI_STATUS_DISK, stale,          CLI_STATUS_PENDING, CLI_STATUS_OLDEST};
+    PGresult *res = PQexecParams (conn, s_query, 9, NULL, params, NULL, NULL, 0);
     if (PQresultStatus (res) == PGRES_TUPLES_OK)
         return res;
 

@@ -18,6 +18,9 @@
 #define CLI_STATUS_LOAD5  "system_load5"
 #define CLI_STATUS_LOAD15 "system_load15"
 #define CLI_STATUS_DISK   "system_disk_used_percent" /* labels: mount */
+/* The agent's own figures (agent_selfmetrics.c). */
+#define CLI_STATUS_PENDING "vigil_agent_batches_pending"
+#define CLI_STATUS_OLDEST  "vigil_agent_oldest_unacked_seconds"
 
 /* argv[0] is "status". Returns a CLI_EXIT_* code. */
 int cli_status_run (int argc, char **argv);

@@ -2,19 +2,12 @@
  *  method, headers, a body), reported as up, status, latency and its phases,
  *  body match and the days left on the TLS certificate.
  *
- *  All checks run at once. Every http instance shares one libcurl multi
- *  handle (file-static: made by the first init, freed by the last fini). The
- *  collect of the first instance that is due starts a round: it adds its own
- *  request and that of every other instance that is due too (never requested,
- *  or requested about one interval ago and collected since), then drives
- *  curl_multi_poll until all are done or timed out. The other instances find
- *  their result waiting when the core collects them, moments later in the same
- *  pass of its loop. Five checks of 2 s take 2 s, not 10.
- *
- *  The cost: a round blocks the agent's one thread for at most the largest
- *  timeout among its checks (so a timeout may not exceed the interval). curl's
- *  socket API behind poll_fd/on_readable would not block, but on_readable has
- *  no sink to emit into, so results would lag one interval behind.
+ *  Requests run on the agent's loop through libcurl's multi interface
+ *  (input_curl.h): a collect starts the check's request and returns; when it
+ *  finishes - answered, failed or timed out - its figures go into the batch
+ *  being filled then. A target that hangs or trickles holds up nothing else;
+ *  a check whose request still runs when it is due again is not started
+ *  twice (its timeout, at most the interval, ends it first).
  *
  *  Each request opens a fresh connection and resolves the name again, so the
  *  DNS, connect and TLS phases and the certificate are measured every time.
@@ -34,87 +27,7 @@
 #include <strings.h>
 #include <time.h>
 
-#define S_ROUND_GRACE_MS 1000 /* past the largest timeout, a round gives up */
-#define S_DUE_SLACK_MS   2000 /* a check due this soon joins a round started now */
-#define S_MAX_REDIRECTS  10
-
-/* Every started http instance, and the multi handle they share. */
-static struct {
-    CURLM *multi;
-    http_ctx_t **checks;
-    size_t n, cap;
-    uint64_t rounds; /* rounds started */
-} s_shared;
-
-/* ---- the shared multi handle ------------------------------------------ */
-
-static int
-s_register (http_ctx_t *self, char *err, size_t errlen)
-{
-    if (s_shared.n == 0) {
-        CURLcode gc = curl_global_init (CURL_GLOBAL_DEFAULT);
-        if (gc != CURLE_OK) {
-            snprintf (err, errlen, "libcurl: %s", curl_easy_strerror (gc));
-            return VG_EIO;
-        }
-        s_shared.multi = curl_multi_init ();
-        if (!s_shared.multi) {
-            curl_global_cleanup ();
-            snprintf (err, errlen, "libcurl: cannot make a multi handle");
-            return VG_EIO;
-        }
-    }
-    VG_GROW (s_shared.checks, s_shared.cap, s_shared.n + 1);
-    s_shared.checks[s_shared.n++] = self;
-    self->registered = 1;
-    return VG_OK;
-}
-
-static void
-s_unregister (http_ctx_t *self)
-{
-    if (!self->registered)
-        return;
-    self->registered = 0;
-    if (self->in_flight)
-        curl_multi_remove_handle (s_shared.multi, self->easy);
-    self->in_flight = 0;
-    for (size_t i = 0; i < s_shared.n; i++)
-        if (s_shared.checks[i] == self) {
-            memmove (&s_shared.checks[i], &s_shared.checks[i + 1],
-                     (s_shared.n - i - 1) * sizeof *s_shared.checks);
-            s_shared.n--;
-            break;
-        }
-    if (s_shared.n == 0) {
-        curl_multi_cleanup (s_shared.multi);
-        curl_global_cleanup ();
-        free (s_shared.checks);
-        memset (&s_shared, 0, sizeof s_shared);
-    }
-}
-
-static int64_t
-s_slack (const http_ctx_t *c)
-{
-    int64_t slack = c->interval_ms / 4;
-    return slack < S_DUE_SLACK_MS ? slack : S_DUE_SLACK_MS;
-}
-
-/* Would the core collect c about now, after self? Never requested, or
- * requested about an interval ago and collected since. When self itself comes
- * early, off its schedule (--once's second pass), the checks that went out
- * with self last time are taken to come early too. */
-static int
-s_due (const http_ctx_t *self, const http_ctx_t *c, int64_t mono)
-{
-    if (c->ready || c->in_flight)
-        return 0;
-    if (!c->requested || mono - c->req_mono >= c->interval_ms - s_slack (c))
-        return 1;
-    int early = self->requested && mono - self->req_mono < self->interval_ms - s_slack (self);
-    return early && c->round == self->round;
-}
+#define S_MAX_REDIRECTS 10
 
 /* ---- one request ------------------------------------------------------ */
 
@@ -199,9 +112,7 @@ s_reset_result (http_ctx_t *self)
 static void
 s_finish (http_ctx_t *self, CURLcode code)
 {
-    curl_multi_remove_handle (s_shared.multi, self->easy);
     self->in_flight = 0;
-    self->ready = 1;
     http_result_t *r = &self->result;
     r->code = code;
     curl_easy_getinfo (self->easy, CURLINFO_RESPONSE_CODE, &r->status);
@@ -211,8 +122,6 @@ s_finish (http_ctx_t *self, CURLcode code)
     curl_easy_getinfo (self->easy, CURLINFO_APPCONNECT_TIME_T, &r->appconnect_us);
     curl_easy_getinfo (self->easy, CURLINFO_STARTTRANSFER_TIME_T, &r->first_byte_us);
     curl_easy_getinfo (self->easy, CURLINFO_SIZE_DOWNLOAD_T, &r->bytes);
-    if (code == CURLE_OPERATION_TIMEDOUT && r->total_us < self->timeout_ms * 1000)
-        r->total_us = self->timeout_ms * 1000;  /* abandoned by the round's own deadline */
     if (self->certinfo && r->appconnect_us > 0) /* a TLS handshake happened */
         s_read_cert (self, vg_now_ms ());
     if (r->body_truncated)
@@ -222,99 +131,6 @@ s_finish (http_ctx_t *self, CURLcode code)
         vg_debug ("http[%s]: %s: %s", self->instance, self->url_label,
                   self->errbuf[0] ? self->errbuf : curl_easy_strerror (code));
     }
-}
-
-static void
-s_drain (void)
-{
-    CURLMsg *msg;
-    int left;
-    while ((msg = curl_multi_info_read (s_shared.multi, &left))) {
-        if (msg->msg != CURLMSG_DONE)
-            continue;
-        char *priv = NULL;
-        curl_easy_getinfo (msg->easy_handle, CURLINFO_PRIVATE, &priv);
-        if (priv)
-            s_finish ((http_ctx_t *)priv, msg->data.result);
-    }
-}
-
-/* Runs self's request and every other due one at once, until all are over.
- * Fails only when libcurl itself cannot run self's request. */
-static int
-s_round (http_ctx_t *self, int64_t mono, char *err, size_t errlen)
-{
-    CURLM *multi = s_shared.multi;
-    int64_t longest = 0;
-    int rc = VG_OK;
-    s_shared.rounds++;
-    /* decide who goes before anyone's round changes */
-    for (size_t i = 0; i < s_shared.n; i++) {
-        http_ctx_t *c = s_shared.checks[i];
-        c->joining = c == self || s_due (self, c, mono);
-    }
-    for (size_t i = 0; i < s_shared.n; i++) {
-        http_ctx_t *c = s_shared.checks[i];
-        if (!c->joining)
-            continue;
-        c->joining = 0;
-        s_reset_result (c);
-        c->ready = 0;
-        CURLMcode mc = curl_multi_add_handle (multi, c->easy);
-        if (mc != CURLM_OK) {
-            if (c == self) {
-                snprintf (err, errlen, "libcurl: %s", curl_multi_strerror (mc));
-                rc = VG_EIO;
-            }
-            continue;
-        }
-        c->in_flight = 1;
-        c->requested = 1;
-        c->req_mono = mono;
-        c->round = s_shared.rounds;
-        if (c->timeout_ms > longest)
-            longest = c->timeout_ms;
-    }
-
-    /* Each request has its own timeout in libcurl; the deadline is a guard. */
-    int64_t deadline = mono + longest + S_ROUND_GRACE_MS;
-    CURLMcode mc = CURLM_OK;
-    for (;;) {
-        int running = 0;
-        mc = curl_multi_perform (multi, &running);
-        if (mc != CURLM_OK)
-            break;
-        s_drain ();
-        int64_t left = deadline - vg_mono_ms ();
-        if (running == 0 || left <= 0)
-            break;
-        mc = curl_multi_poll (multi, NULL, 0, (int)(left < 1000 ? left : 1000), NULL);
-        if (mc != CURLM_OK)
-            break;
-    }
-    if (mc != CURLM_OK && rc == VG_OK) {
-        snprintf (err, errlen, "libcurl: %s", curl_multi_strerror (mc));
-        rc = VG_EIO;
-    }
-    for (size_t i = 0; i < s_shared.n; i++) {
-        http_ctx_t *c = s_shared.checks[i];
-        if (!c->in_flight)
-            continue;
-        if (mc == CURLM_OK) {
-            s_finish (c, CURLE_OPERATION_TIMEDOUT);
-            continue;
-        }
-        /* libcurl broke, not the target: no result; each check's own collect
-         * tries again and reports the error */
-        curl_multi_remove_handle (multi, c->easy);
-        c->in_flight = 0;
-        c->requested = 0;
-    }
-    if (rc == VG_OK && !self->ready) {
-        snprintf (err, errlen, "libcurl: the request did not run");
-        rc = VG_EIO;
-    }
-    return rc;
 }
 
 /* ---- the plugin ------------------------------------------------------- */
@@ -382,7 +198,10 @@ s_url_label (const char *url)
 static void
 s_release (http_ctx_t *self)
 {
-    s_unregister (self);
+    if (self->driver && self->in_flight)
+        input_curl_abort (self->driver, self->easy);
+    self->in_flight = 0;
+    input_curl_destroy (&self->driver);
     if (self->easy)
         curl_easy_cleanup (self->easy);
     curl_slist_free_all (self->header_list);
@@ -398,7 +217,6 @@ s_release (http_ctx_t *self)
     self->bodybuf = NULL;
     self->instance = self->url_label = NULL;
     self->bodylen = self->bodycap = 0;
-    self->ready = self->requested = 0;
 }
 
 /* Sets the easy handle's options once; every request reuses them. */
@@ -467,7 +285,7 @@ s_init (void *ctx, const agent_input_env_t *env, char *err, size_t errlen)
         goto fail;
     }
     if (self->timeout_ms > self->interval_ms) {
-        /* a round blocks the agent's thread for up to the timeout */
+        /* a check is not started again while its request runs */
         snprintf (err, errlen, "timeout: %lld ms is longer than the interval (%lld ms)",
                   (long long)self->timeout_ms, (long long)self->interval_ms);
         goto fail;
@@ -492,7 +310,8 @@ s_init (void *ctx, const agent_input_env_t *env, char *err, size_t errlen)
                                                       &self->md, err, errlen) != VG_OK)
         goto fail;
     rc = VG_EIO; /* from here on, only libcurl can fail */
-    if (s_register (self, err, errlen) != VG_OK)
+    self->driver = input_curl_new (err, errlen);
+    if (!self->driver)
         goto fail;
     self->easy = curl_easy_init ();
     if (!self->easy) {
@@ -507,23 +326,57 @@ fail:
     return rc;
 }
 
+/* Starts the check's request; its figures come when it finishes. */
 static int
 s_collect (void *ctx, agent_sink_t *sink, int64_t now_ms, char *err, size_t errlen)
 {
+    (void)sink, (void)now_ms;
+    http_ctx_t *self = ctx;
+    if (self->in_flight)
+        return VG_OK; /* still running: its timeout ends it */
+    s_reset_result (self);
+    if (input_curl_start (self->driver, self->easy, err, errlen) != VG_OK)
+        return VG_EIO;
+    self->in_flight = 1;
+    self->req_mono = vg_mono_ms ();
+    return VG_OK;
+}
+
+typedef struct {
+    http_ctx_t *self;
+    agent_sink_t *sink;
+} s_done_t;
+
+static void
+s_on_done (void *arg, CURL *easy, CURLcode result)
+{
+    s_done_t *d = arg;
+    if (easy != d->self->easy)
+        return;
+    s_finish (d->self, result);
+    s_emit (d->self, d->sink);
+}
+
+static void
+s_on_ready (void *ctx, agent_sink_t *sink, int64_t now_ms)
+{
     (void)now_ms;
     http_ctx_t *self = ctx;
-    int64_t mono = vg_mono_ms ();
-    /* a result from a round long past does not stand for this collect */
-    if (self->ready && mono - self->req_mono > self->interval_ms)
-        self->ready = 0;
-    if (!self->ready) {
-        int rc = s_round (self, mono, err, errlen);
-        if (rc != VG_OK)
-            return rc;
-    }
-    s_emit (self, sink);
-    self->ready = 0;
-    return VG_OK;
+    s_done_t d = {self, sink};
+    input_curl_run (self->driver, s_on_done, &d);
+}
+
+static int
+s_poll_fd (void *ctx)
+{
+    http_ctx_t *self = ctx;
+    return self->driver ? input_curl_fd (self->driver) : -1;
+}
+
+static int
+s_busy (void *ctx)
+{
+    return ((http_ctx_t *)ctx)->in_flight;
 }
 
 static void
@@ -540,4 +393,7 @@ const agent_input_plugin_t in_http_plugin = {
     .init = s_init,
     .collect = s_collect,
     .fini = s_fini,
+    .poll_fd = s_poll_fd,
+    .on_ready = s_on_ready,
+    .busy = s_busy,
 };

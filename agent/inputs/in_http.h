@@ -4,6 +4,7 @@
 #ifndef IN_HTTP_H
 #define IN_HTTP_H
 
+#include "input_curl.h"
 #include "vg_config.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -62,13 +63,9 @@ struct http_ctx_t {
     size_t bodylen, bodycap;
     char errbuf[CURL_ERROR_SIZE];
 
-    int registered;   /* in s_shared.checks */
-    int joining;      /* chosen for the round being set up */
-    int in_flight;    /* in the multi handle, during a round */
-    int requested;    /* a request was ever started */
-    int ready;        /* result holds a request the core has not collected yet */
-    int64_t req_mono; /* when the last request started */
-    uint64_t round;   /* the round it went out in */
+    input_curl_t *driver; /* libcurl's multi interface on the agent's loop */
+    int in_flight;        /* a request is running */
+    int64_t req_mono;     /* when the last request started */
     http_result_t result;
     uint64_t errors_total;
     uint64_t truncated_total;

@@ -267,6 +267,30 @@ static const vg_option_t s_options[] = {
 
 /* ---- the plugin ------------------------------------------------------- */
 
+/* Counter totals from state text (the state file, or what the spool kept). */
+static void
+s_load_counters (logtail_ctx_t *self, const char *text, size_t len)
+{
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        const char *nl = memchr (p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        logtail_rules_load_counter (self->rules, p, n);
+        p += n + 1;
+    }
+}
+
+static void
+s_load_state_counters (logtail_ctx_t *self, const char *path)
+{
+    char *text = NULL;
+    size_t cap = 0;
+    ssize_t n = input_util_read_file_all (path, &text, &cap);
+    if (n > 0)
+        s_load_counters (self, text, (size_t)n);
+    free (text);
+}
+
 static int
 s_init (void *ctx, const agent_input_env_t *env, char *err, size_t errlen)
 {
@@ -298,6 +322,9 @@ s_init (void *ctx, const agent_input_env_t *env, char *err, size_t errlen)
         .state_path = state_path,
     };
     self->follow = logtail_follow_new (&opts);
+    /* Counters go on from the totals saved with the positions. */
+    if (state_path)
+        s_load_state_counters (self, state_path);
     free (name);
     free (state_path);
     return VG_OK;
@@ -377,17 +404,53 @@ s_collect (void *ctx, agent_sink_t *sink, int64_t now_ms, char *err, size_t errl
     else
         logtail_follow_poll (self->follow, s_on_line, self->rules);
     logtail_rules_emit (self->rules, sink);
+    s_emit_own (self, sink);
+    return VG_OK;
+}
+
+/* The positions go with the batch sealed now, and are saved once it is safe
+ * (see logtail_follow.h): never before the lines they pass are. */
+static int
+s_checkpoint (void *ctx, uint64_t seq, vg_buf_t *out)
+{
+    logtail_ctx_t *self = ctx;
+    vg_buf_t counters = {0};
+    logtail_rules_save_counters (self->rules, &counters);
+    const vg_buf_t *text = logtail_follow_checkpoint (self->follow, seq, &counters);
+    vg_buf_free (&counters);
+    if (!text)
+        return 0;
+    vg_buf_append (out, text->data, text->len);
+    return 1;
+}
+
+static void
+s_restore (void *ctx, const uint8_t *text, size_t len, uint64_t seq)
+{
+    logtail_ctx_t *self = ctx;
+    if (!logtail_follow_restore (self->follow, (const char *)text, len, seq))
+        return;
+    /* The counters' totals go with the positions they were counted to. */
+    logtail_rules_reset_counters (self->rules);
+    s_load_counters (self, (const char *)text, len);
+    vg_info ("logtail[%s]: positions taken from the spool (batch seq %llu), newer than the "
+             "state file",
+             self->instance, (unsigned long long)seq);
+}
+
+static void
+s_commit (void *ctx, uint64_t seq)
+{
+    logtail_ctx_t *self = ctx;
     /* A state directory that cannot be written costs positions at the next
-     * restart, not this collect: counted and logged, not an input error. */
+     * restart (lines read again), not this collect: counted and logged. */
     char why[512];
-    if (logtail_follow_save (self->follow, why, sizeof why) != VG_OK) {
+    if (logtail_follow_commit (self->follow, seq, why, sizeof why) != VG_OK) {
         self->state_errors++;
         vg_complain (&self->state_complaint, 600000, VG_LOG_WARN, "%s", why);
     } else
         vg_complain_clear (&self->state_complaint, "logtail[%s]: positions saved again",
                            self->instance);
-    s_emit_own (self, sink);
-    return VG_OK;
 }
 
 static void
@@ -396,7 +459,7 @@ s_fini (void *ctx)
     logtail_ctx_t *self = ctx;
     if (self->follow) {
         char why[512];
-        if (logtail_follow_save (self->follow, why, sizeof why) != VG_OK)
+        if (logtail_follow_commit_all (self->follow, why, sizeof why) != VG_OK)
             vg_warn ("%s", why);
     }
     logtail_follow_destroy (&self->follow);
@@ -413,4 +476,7 @@ const agent_input_plugin_t in_logtail_plugin = {
     .init = s_init,
     .collect = s_collect,
     .fini = s_fini,
+    .checkpoint = s_checkpoint,
+    .restore = s_restore,
+    .commit = s_commit,
 };

@@ -17,9 +17,12 @@
  *  and the histograms remembered between scrapes; what is over a cap is
  *  dropped and counted in scrape_dropped_total{reason}.
  *
- *  The fetch blocks the agent's loop for at most the timeout option.
+ *  The fetch runs on the agent's loop through libcurl's multi interface
+ *  (input_curl.h): a collect starts it, and the body is parsed when it has
+ *  come, so a target that hangs or trickles holds up nothing else.
  */
 #include "agent_input.h"
+#include "input_curl.h"
 #include "scrape_parse.h"
 #include "vg_alloc.h"
 #include "vg_buf.h"
@@ -81,6 +84,10 @@ typedef struct {
 
     /* state */
     char *instance;
+    input_curl_t *driver; /* the fetch runs on the agent's loop */
+    int fetching;         /* started, not finished */
+    CURLcode fetch_rc;    /* how the last fetch ended */
+    int64_t fetch_t0;     /* monotonic ns, when it started */
     CURL *curl;
     struct curl_slist *http_headers;
     char curl_err[CURL_ERROR_SIZE];
@@ -565,11 +572,8 @@ s_write (char *data, size_t size, size_t nmemb, void *arg)
 static int
 s_fetch (scrape_ctx_t *self, const char **content_type, char *why, size_t whylen)
 {
-    vg_buf_reset (&self->body);
-    self->truncated = 0;
-    self->curl_err[0] = '\0';
     *content_type = NULL;
-    CURLcode rc = curl_easy_perform (self->curl);
+    CURLcode rc = self->fetch_rc;
     if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && self->truncated)) {
         snprintf (why, whylen, "%s", *self->curl_err ? self->curl_err : curl_easy_strerror (rc));
         return 0;
@@ -614,7 +618,7 @@ s_collect (void *ctx, agent_sink_t *sink, int64_t now_ms, char *err, size_t errl
     scrape_ctx_t *self = ctx;
     self->sink = sink;
     self->gen++;
-    int64_t t0 = vg_mono_ns ();
+    int64_t t0 = self->fetch_t0;
     const char *ctype;
     char why[CURL_ERROR_SIZE + 64];
     if (!s_fetch (self, &ctype, why, sizeof why)) {
@@ -677,6 +681,65 @@ s_collect (void *ctx, agent_sink_t *sink, int64_t now_ms, char *err, size_t errl
     return VG_OK;
 }
 
+/* ---- the fetch on the loop ------------------------------------------- */
+
+/* Starts the fetch; the body is parsed when it has come (s_on_ready). */
+static int
+s_start (void *ctx, agent_sink_t *sink, int64_t now_ms, char *err, size_t errlen)
+{
+    (void)sink, (void)now_ms;
+    scrape_ctx_t *self = ctx;
+    if (self->fetching)
+        return VG_OK; /* still running: its timeout ends it */
+    vg_buf_reset (&self->body);
+    self->truncated = 0;
+    self->curl_err[0] = '\0';
+    self->fetch_t0 = vg_mono_ns ();
+    if (input_curl_start (self->driver, self->curl, err, errlen) != VG_OK)
+        return VG_EIO;
+    self->fetching = 1;
+    return VG_OK;
+}
+
+typedef struct {
+    scrape_ctx_t *self;
+    agent_sink_t *sink;
+} s_done_t;
+
+static void
+s_on_done (void *arg, CURL *easy, CURLcode result)
+{
+    s_done_t *d = arg;
+    if (easy != d->self->curl)
+        return;
+    d->self->fetching = 0;
+    d->self->fetch_rc = result;
+    char err[256];
+    s_collect (d->self, d->sink, vg_now_ms (), err, sizeof err);
+}
+
+static void
+s_on_ready (void *ctx, agent_sink_t *sink, int64_t now_ms)
+{
+    (void)now_ms;
+    scrape_ctx_t *self = ctx;
+    s_done_t d = {self, sink};
+    input_curl_run (self->driver, s_on_done, &d);
+}
+
+static int
+s_poll_fd (void *ctx)
+{
+    scrape_ctx_t *self = ctx;
+    return self->driver ? input_curl_fd (self->driver) : -1;
+}
+
+static int
+s_busy (void *ctx)
+{
+    return ((scrape_ctx_t *)ctx)->fetching;
+}
+
 /* ---- the plugin ------------------------------------------------------- */
 
 static int
@@ -708,13 +771,12 @@ s_init (void *ctx, const agent_input_env_t *env, char *err, size_t errlen)
     int rc = s_check_url (self->url ? self->url : "", err, errlen);
     if (rc != VG_OK)
         return rc;
-    if (curl_global_init (CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        snprintf (err, errlen, "libcurl could not start");
+    self->driver = input_curl_new (err, errlen);
+    if (!self->driver)
         return VG_EIO;
-    }
     self->curl = curl_easy_init ();
     if (!self->curl) {
-        curl_global_cleanup ();
+        input_curl_destroy (&self->driver);
         snprintf (err, errlen, "libcurl could not start");
         return VG_EIO;
     }
@@ -759,10 +821,12 @@ static void
 s_fini (void *ctx)
 {
     scrape_ctx_t *self = ctx;
-    if (self->curl) {
+    if (self->fetching)
+        input_curl_abort (self->driver, self->curl);
+    self->fetching = 0;
+    if (self->curl)
         curl_easy_cleanup (self->curl);
-        curl_global_cleanup ();
-    }
+    input_curl_destroy (&self->driver);
     curl_slist_free_all (self->http_headers);
     for (size_t i = 0; i < self->nhists; i++)
         s_hist_free (self->hists[i]);
@@ -789,6 +853,9 @@ const agent_input_plugin_t in_scrape_plugin = {
     .options = s_options,
     .ctx_size = sizeof (scrape_ctx_t),
     .init = s_init,
-    .collect = s_collect,
+    .collect = s_start,
     .fini = s_fini,
+    .poll_fd = s_poll_fd,
+    .on_ready = s_on_ready,
+    .busy = s_busy,
 };

@@ -8,6 +8,7 @@
  */
 #include "agent_input.h"
 #include "in_system_parse.h"
+#include "in_system_statvfs.h"
 #include "input_util.h"
 #include "vg_alloc.h"
 #include "vg_error.h"
@@ -58,6 +59,7 @@ typedef struct {
     uint64_t gen;
     int have_prev;
     int64_t prev_ms;
+    in_system_statvfs_t *statvfs; /* statvfs off the loop, with a timeout */
 } system_ctx_t;
 
 /* One collect's view of time and root. */
@@ -317,10 +319,24 @@ s_emit_mount (system_run_t *run, const in_system_mount_t *m)
     if (n < 0 || (size_t)n >= sizeof path)
         return;
     struct statvfs vfs;
-    if (statvfs (path, &vfs) != 0) {
-        vg_debug ("system[%s]: skipping mount %s: %s", self->instance, path, strerror (errno));
+    int err = 0;
+    uint64_t timeouts = 0;
+    int got = in_system_statvfs_get (self->statvfs, path, &vfs, &err, &timeouts);
+    vg_label_t mount_label = {.key = "mount", .value = m->mountpoint};
+    if (timeouts)
+        agent_sink_counter (run->sink, "system_disk_stat_timeouts_total", &mount_label, 1,
+                            (double)timeouts);
+    if (got == IN_SYSTEM_STATVFS_HUNG) {
+        s_gauge (run, "system_disk_responding", &mount_label, 1, 0);
         return;
     }
+    if (got != IN_SYSTEM_STATVFS_OK) {
+        if (got == IN_SYSTEM_STATVFS_FAILED)
+            vg_debug ("system[%s]: skipping mount %s: %s", self->instance, path, strerror (err));
+        return;
+    }
+    if (timeouts)
+        s_gauge (run, "system_disk_responding", &mount_label, 1, 1);
     if (vfs.f_blocks == 0) /* a pseudo filesystem nobody listed */
         return;
     double frsize = (double)(vfs.f_frsize ? vfs.f_frsize : vfs.f_bsize);
@@ -511,6 +527,7 @@ s_init (void *ctx, const agent_input_env_t *env, char *err, size_t errlen)
         return VG_EINVAL;
     }
     self->instance = vg_strdup (env && env->instance ? env->instance : "system");
+    self->statvfs = in_system_statvfs_new (IN_SYSTEM_STATVFS_TIMEOUT_MS);
     return VG_OK;
 }
 
@@ -556,6 +573,7 @@ static void
 s_fini (void *ctx)
 {
     system_ctx_t *self = ctx;
+    in_system_statvfs_destroy (&self->statvfs);
     free (self->instance);
     free (self->buf);
     free (self->mounts);

@@ -26,6 +26,7 @@
 #define S_BUF_MIN     (64 * 1024)
 #define S_COMPLAIN_MS 60000
 #define S_STATE_MAGIC "vigil-logtail-state 1"
+#define S_MAX_MARKS   64 /* positions waiting for their batch to be safe */
 
 typedef struct {
     char *path; /* where it was last matched; owned */
@@ -68,8 +69,16 @@ struct logtail_follow_t {
     size_t nsaved;
     unsigned char *pattern_known; /* per pattern: in the state file */
     uint64_t polls;
-    size_t next_first; /* round-robin start, so one busy file cannot starve the rest */
-    int dirty;         /* positions changed since the last save */
+    size_t next_first;  /* round-robin start, so one busy file cannot starve the rest */
+    int dirty;          /* positions changed since the last save */
+    uint64_t state_seq; /* the batch the positions loaded belong to (0: unknown) */
+
+    /* The state file's text as of each sealed batch, oldest first. */
+    struct {
+        uint64_t seq;
+        vg_buf_t text;
+    } marks[S_MAX_MARKS];
+    size_t nmarks;
 
     char *buf;
     size_t buf_cap;
@@ -120,16 +129,16 @@ s_unescape (char *s)
     *o = '\0';
 }
 
+/* Reads positions from f (the state file, or the text a spool kept): what
+ * names it in a warning. Replaces what was read before. */
 static void
-s_state_load (logtail_follow_t *self)
+s_state_parse (logtail_follow_t *self, FILE *f, const char *what)
 {
-    FILE *f = fopen (self->state_path, "re");
-    if (!f) {
-        if (errno != ENOENT)
-            vg_warn ("%s: cannot read %s: %s; following from the ends of files", self->name,
-                     self->state_path, strerror (errno));
-        return;
-    }
+    free (self->saved);
+    self->saved = NULL;
+    self->nsaved = 0;
+    memset (self->pattern_known, 0, self->npatterns);
+    self->state_seq = 0;
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
@@ -149,6 +158,13 @@ s_state_load (logtail_follow_t *self)
             for (size_t i = 0; i < self->npatterns; i++)
                 if (strcmp (self->patterns[i], line + 8) == 0)
                     self->pattern_known[i] = 1;
+            continue;
+        }
+        if (strncmp (line, "counter ", 8) == 0)
+            continue; /* the rules' totals, read by the input (logtail_rules.h) */
+        uintmax_t seq;
+        if (sscanf (line, "seq %ju", &seq) == 1) {
+            self->state_seq = (uint64_t)seq;
             continue;
         }
         uintmax_t dev, ino, offset, head_hash;
@@ -171,36 +187,70 @@ s_state_load (logtail_follow_t *self)
                                                   .head_hash = head_hash};
     }
     free (line);
-    fclose (f);
     if (!ok) {
         vg_warn ("%s: %s:%d: not a logtail state file; following from the ends of files",
-                 self->name, self->state_path, lineno);
+                 self->name, what, lineno);
         free (self->saved);
         self->saved = NULL;
         self->nsaved = 0;
         memset (self->pattern_known, 0, self->npatterns);
+        self->state_seq = 0;
     }
 }
 
-int
-logtail_follow_save (logtail_follow_t *self, char *err, size_t errlen)
+static void
+s_state_load (logtail_follow_t *self)
 {
-    if (!self->state_path || !self->dirty)
-        return VG_OK;
-    vg_buf_t text = {0};
-    vg_buf_printf (&text, "%s\n", S_STATE_MAGIC);
+    FILE *f = fopen (self->state_path, "re");
+    if (!f) {
+        if (errno != ENOENT)
+            vg_warn ("%s: cannot read %s: %s; following from the ends of files", self->name,
+                     self->state_path, strerror (errno));
+        return;
+    }
+    s_state_parse (self, f, self->state_path);
+    fclose (f);
+}
+
+int
+logtail_follow_restore (logtail_follow_t *self, const char *text, size_t len, uint64_t seq)
+{
+    if (self->polls || seq <= self->state_seq || len == 0)
+        return 0;
+    FILE *f = fmemopen ((void *)text, len, "r");
+    if (!f)
+        return 0;
+    s_state_parse (self, f, "the positions kept in the spool");
+    fclose (f);
+    return 1;
+}
+
+/* The state file's text for the positions held now. */
+static void
+s_state_text (logtail_follow_t *self, uint64_t seq, vg_buf_t *text)
+{
+    vg_buf_reset (text);
+    vg_buf_printf (text, "%s\n", S_STATE_MAGIC);
+    if (seq)
+        vg_buf_printf (text, "seq %ju\n", (uintmax_t)seq);
     for (size_t i = 0; i < self->npatterns; i++) {
-        vg_buf_puts (&text, "pattern ");
-        s_escape (&text, self->patterns[i]);
-        vg_buf_puts (&text, "\n");
+        vg_buf_puts (text, "pattern ");
+        s_escape (text, self->patterns[i]);
+        vg_buf_puts (text, "\n");
     }
     for (size_t i = 0; i < self->nfiles; i++) {
         const s_file_t *f = &self->files[i];
-        vg_buf_printf (&text, "file %ju %ju %ju %u %jx ", (uintmax_t)f->dev, (uintmax_t)f->ino,
+        vg_buf_printf (text, "file %ju %ju %ju %u %jx ", (uintmax_t)f->dev, (uintmax_t)f->ino,
                        (uintmax_t)f->offset, f->head_len, (uintmax_t)f->head_hash);
-        s_escape (&text, f->path);
-        vg_buf_puts (&text, "\n");
+        s_escape (text, f->path);
+        vg_buf_puts (text, "\n");
     }
+}
+
+/* Writes text as the state file: a temporary file, fsync, rename. */
+static int
+s_state_write (logtail_follow_t *self, const vg_buf_t *text, char *err, size_t errlen)
+{
     char *tmp = vg_asprintf ("%s.tmp", self->state_path);
     int rc = VG_EIO;
     const char *what = "open";
@@ -208,8 +258,8 @@ logtail_follow_save (logtail_follow_t *self, char *err, size_t errlen)
     if (fd >= 0) {
         size_t done = 0;
         what = "write";
-        while (done < text.len) {
-            ssize_t n = write (fd, text.data + done, text.len - done);
+        while (done < text->len) {
+            ssize_t n = write (fd, text->data + done, text->len - done);
             if (n < 0 && errno == EINTR)
                 continue;
             if (n <= 0)
@@ -217,7 +267,7 @@ logtail_follow_save (logtail_follow_t *self, char *err, size_t errlen)
             done += (size_t)n;
         }
         /* fsync before rename: after a crash the file is the old or the new one, whole. */
-        if (done == text.len && (what = "fsync", fsync (fd) == 0) &&
+        if (done == text->len && (what = "fsync", fsync (fd) == 0) &&
             (what = "rename", rename (tmp, self->state_path) == 0))
             rc = VG_OK;
         int saved = errno;
@@ -227,11 +277,69 @@ logtail_follow_save (logtail_follow_t *self, char *err, size_t errlen)
     if (rc != VG_OK) {
         snprintf (err, errlen, "%s: %s %s: %s", self->name, what, tmp, strerror (errno));
         unlink (tmp);
-    } else
-        self->dirty = 0;
+    }
     free (tmp);
+    return rc;
+}
+
+int
+logtail_follow_save (logtail_follow_t *self, char *err, size_t errlen)
+{
+    if (!self->state_path || !self->dirty)
+        return VG_OK;
+    vg_buf_t text = {0};
+    s_state_text (self, 0, &text);
+    int rc = s_state_write (self, &text, err, errlen);
+    if (rc == VG_OK)
+        self->dirty = 0;
     vg_buf_free (&text);
     return rc;
+}
+
+const vg_buf_t *
+logtail_follow_checkpoint (logtail_follow_t *self, uint64_t seq, const vg_buf_t *extra)
+{
+    if (!self->state_path)
+        return NULL;
+    if (self->nmarks == S_MAX_MARKS) {
+        /* Long unsafe (the spool failing, no acks): keep the newest; a
+         * commit then waits for a later batch, which loses nothing. */
+        vg_buf_free (&self->marks[0].text);
+        memmove (&self->marks[0], &self->marks[1], (S_MAX_MARKS - 1) * sizeof self->marks[0]);
+        self->nmarks--;
+    }
+    self->marks[self->nmarks].seq = seq;
+    memset (&self->marks[self->nmarks].text, 0, sizeof self->marks[self->nmarks].text);
+    s_state_text (self, seq, &self->marks[self->nmarks].text);
+    if (extra && extra->len)
+        vg_buf_append (&self->marks[self->nmarks].text, extra->data, extra->len);
+    return &self->marks[self->nmarks++].text;
+}
+
+int
+logtail_follow_commit (logtail_follow_t *self, uint64_t seq, char *err, size_t errlen)
+{
+    size_t k = 0;
+    while (k < self->nmarks && self->marks[k].seq <= seq)
+        k++;
+    if (k == 0)
+        return VG_OK;
+    int rc = s_state_write (self, &self->marks[k - 1].text, err, errlen);
+    if (rc != VG_OK)
+        return rc; /* kept: the next commit tries again */
+    for (size_t i = 0; i < k; i++)
+        vg_buf_free (&self->marks[i].text);
+    memmove (&self->marks[0], &self->marks[k], (self->nmarks - k) * sizeof self->marks[0]);
+    self->nmarks -= k;
+    return VG_OK;
+}
+
+int
+logtail_follow_commit_all (logtail_follow_t *self, char *err, size_t errlen)
+{
+    return self->nmarks
+               ? logtail_follow_commit (self, self->marks[self->nmarks - 1].seq, err, errlen)
+               : VG_OK;
 }
 
 /* ---- lifecycle -------------------------------------------------------- */
@@ -290,6 +398,8 @@ logtail_follow_destroy (logtail_follow_t **self_p)
     free (self->patterns);
     free (self->pattern_known);
     free (self->saved);
+    for (size_t i = 0; i < self->nmarks; i++)
+        vg_buf_free (&self->marks[i].text);
     free (self->state_path);
     free (self->name);
     free (self->buf);

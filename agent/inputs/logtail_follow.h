@@ -17,11 +17,17 @@
  *
  *  Positions are saved in the state file (written to a temporary file and
  *  renamed over it) and always sit at a line boundary: a line is handed out
- *  once, complete. A per-poll read budget bounds the work of one poll; what
- *  is left is read at the next.
+ *  once, complete. The agent saves a position only once the batch carrying
+ *  the lines before it is safe: logtail_follow_checkpoint notes the
+ *  positions as a batch is sealed, logtail_follow_commit writes the latest
+ *  noted for a batch known safe. A crash then reads again only lines whose
+ *  batch was not safe yet, so each line reaches the collector once. A per-poll read budget bounds
+ * the work of one poll; what is left is read at the next.
  */
 #ifndef LOGTAIL_FOLLOW_H
 #define LOGTAIL_FOLLOW_H
+
+#include "vg_buf.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -75,6 +81,25 @@ void logtail_follow_poll (logtail_follow_t *self, logtail_follow_line_fn *fn, vo
 /* Writes the state file if positions changed. Returns 0, or VG_EIO with the
  * reason in err. */
 int logtail_follow_save (logtail_follow_t *self, char *err, size_t errlen);
+
+/* Notes the positions held now as those of batch seq (the newest 64 are
+ * kept), with extra lines of the input's own (its counters' totals; may be
+ * NULL), and returns their text (valid until the next call), which the agent
+ * writes into its spool with the batch; NULL without a state file. Lines
+ * starting "counter " are the input's: this file skips them when reading. */
+const vg_buf_t *logtail_follow_checkpoint (logtail_follow_t *self, uint64_t seq,
+                                           const vg_buf_t *extra);
+/* Before the first scan: positions of batch seq as the spool kept them
+ * (text from logtail_follow_checkpoint). Taken instead of the state file's
+ * when they are newer; returns 1 then. */
+int logtail_follow_restore (logtail_follow_t *self, const char *text, size_t len, uint64_t seq);
+/* Every batch up to seq is safe: writes the positions noted for the highest
+ * seq <= it and forgets those up to it. 0, or VG_EIO with the reason (the
+ * positions stay noted, for the next commit). */
+int logtail_follow_commit (logtail_follow_t *self, uint64_t seq, char *err, size_t errlen);
+/* Writes the newest positions noted, whatever their batch (an input being
+ * stopped: its last batch is as safe as it will get). */
+int logtail_follow_commit_all (logtail_follow_t *self, char *err, size_t errlen);
 
 void logtail_follow_stats (const logtail_follow_t *self, logtail_follow_stats_t *st);
 

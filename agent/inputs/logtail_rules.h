@@ -2,7 +2,7 @@
  *
  *  A rule turns matching lines into one metric, by labels:
  *    counter       matching lines (or the sum of a value), cumulative since
- *                  the rule set was made;
+ *                  the rule set was made (or the totals loaded back, below);
  *    distribution  a numeric value added to a sketch per label set, emitted
  *                  and reset at every logtail_rules_emit;
  *    gauge         the last value seen.
@@ -20,6 +20,7 @@
 
 #include "agent_sink.h"
 #include "vg_batch.h"
+#include "vg_buf.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -81,6 +82,18 @@ void logtail_rules_line (logtail_rules_t *self, const char *line, size_t len);
 void logtail_rules_emit (logtail_rules_t *self, agent_sink_t *sink);
 
 void logtail_rules_stats (const logtail_rules_t *self, size_t rule, logtail_rule_stats_t *st);
+
+/* Counters kept with the log positions, so that after a restart they go on
+ * from the totals of the lines already read instead of from 0: appends one
+ * line per counter series ("counter NAME VALUE KEY", name and label values
+ * in hex) to out. */
+void logtail_rules_save_counters (const logtail_rules_t *self, vg_buf_t *out);
+/* Takes one such line back (len bytes, no newline): 1 if it was a counter
+ * line (taken, or left out when its rule is gone or its labels changed),
+ * 0 if it is another kind of line. */
+int logtail_rules_load_counter (logtail_rules_t *self, const char *line, size_t len);
+/* Every counter back to nothing (before loading another set of totals). */
+void logtail_rules_reset_counters (logtail_rules_t *self);
 /* Lines seen, and lines JSON rules could not read as a JSON object. */
 uint64_t logtail_rules_lines (const logtail_rules_t *self);
 uint64_t logtail_rules_json_invalid (const logtail_rules_t *self);

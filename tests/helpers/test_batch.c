@@ -6,7 +6,9 @@
 #include "vg_buf.h"
 #include "vg_config.h"
 #include "vg_error.h"
+#include "vg_time.h"
 
+#include <poll.h>
 #include <stdarg.h>
 
 #define S_MAX_LABELS 16
@@ -78,7 +80,26 @@ test_input_try_collect (test_input_t *self, int64_t now_ms)
     vg_batch_clear (self->batch);
     agent_sink_retarget (self->sink, self->batch, now_ms);
     self->err[0] = '\0';
-    return self->plugin->collect (self->ctx, self->sink, now_ms, self->err, sizeof self->err);
+    int rc = self->plugin->collect (self->ctx, self->sink, now_ms, self->err, sizeof self->err);
+    if (rc == VG_OK && self->plugin->on_ready)
+        test_input_finish (self, now_ms);
+    return rc;
+}
+
+void
+test_input_finish (test_input_t *self, int64_t now_ms)
+{
+    /* The work a collect started finishes on the loop: poll as the agent
+     * does, with a generous deadline (a check's own timeout ends it first). */
+    int64_t until = vg_mono_ms () + 60000;
+    while (self->plugin->busy (self->ctx)) {
+        if (vg_mono_ms () > until)
+            TEST_FAIL ("%s: the work started by collect did not finish in 60 s",
+                       self->env.instance);
+        struct pollfd pfd = {self->plugin->poll_fd (self->ctx), POLLIN, 0};
+        if (poll (&pfd, 1, 100) > 0)
+            self->plugin->on_ready (self->ctx, self->sink, now_ms);
+    }
 }
 
 void

@@ -57,6 +57,10 @@ void test_input_startf (test_input_t *self, const agent_input_plugin_t *plugin,
 /* Collects into the emptied batch at now_ms and returns collect's code (the
  * message in self->err, "" on success). */
 int test_input_try_collect (test_input_t *self, int64_t now_ms);
+/* For inputs whose collect only starts work (http, scrape): polls their
+ * descriptor and runs on_ready into the batch until the work is done.
+ * test_input_try_collect does this itself. */
+void test_input_finish (test_input_t *self, int64_t now_ms);
 /* The same, failing the test with the input's message on an error. */
 void test_input_collect (test_input_t *self, int64_t now_ms);
 

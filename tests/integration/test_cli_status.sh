@@ -131,6 +131,9 @@ SELECT h.host_id, v.metric, v.labels::jsonb, 0, now () - v.age::interval, v.valu
     -- unmounted an hour ago: no longer counts as the fullest disk
     ('agent-web', 'system_disk_used_percent', '{"mount": "/mnt/usb"}', '1 hour', 99.0),
     ('agent-web', 'system_net_rx_bytes_per_second', '{"interface": "eth0"}', '3s', 1234.0),
+    ('agent-web', 'vigil_agent_batches_pending', '{}', '3s', 37),
+    ('agent-web', 'vigil_agent_oldest_unacked_seconds', '{}', '3s', 372.5),
+    ('agent-db', 'vigil_agent_batches_pending', '{}', '10 minutes', 0),
     ('agent-db', 'system_cpu_percent', '{}', '10 minutes', 55.5),
     ('agent-db', 'system_memory_used_percent', '{}', '10 minutes', 70.25),
     ('agent-db', 'system_load1', '{}', '10 minutes', 2.5),
@@ -144,11 +147,11 @@ SQL
 
 run_vigil 0 status --db "$url"
 cat "$tmp/out"
-expect_line "$tmp/out" '^HOST +LAST SEEN +CPU % +MEM % +LOAD 1/5/15 +DISK / +DISK MAX$'
-expect_line "$tmp/out" '^web-1 +[0-9]+s ago +12\.4 +41\.0 +0\.52 0\.40 0\.35 +61 % +88 % /data$'
-expect_line "$tmp/out" '^db-1 +10m ago \(stale\) +55\.5 +70\.2 +2\.50 - - +10 % +10 % /$'
-expect_line "$tmp/out" '^bare-1 +[0-9]+s ago +- +- +- +- +-$'
-expect_line "$tmp/out" '^odd"host +2h ago \(stale\) +1\.0 +- +- +- +-$'
+expect_line "$tmp/out" '^HOST +LAST SEEN +SPOOL +OLDEST +CPU % +MEM % +LOAD 1/5/15 +DISK / +DISK MAX$'
+expect_line "$tmp/out" '^web-1 +[0-9]+s ago +37 +6m +12\.4 +41\.0 +0\.52 0\.40 0\.35 +61 % +88 % /data$'
+expect_line "$tmp/out" '^db-1 +10m ago \(stale\) +0 +- +55\.5 +70\.2 +2\.50 - - +10 % +10 % /$'
+expect_line "$tmp/out" '^bare-1 +[0-9]+s ago +- +- +- +- +- +- +-$'
+expect_line "$tmp/out" '^odd"host +2h ago \(stale\) +- +- +1\.0 +- +- +- +-$'
 expect_line "$tmp/out" '^2 of 4 hosts stale'
 # Hosts are sorted by name.
 [[ "$(sed -n '2,5p' "$tmp/out" | cut -d' ' -f1 | tr '\n' ' ')" == 'bare-1 db-1 odd"host web-1 ' ]] ||
@@ -179,6 +182,8 @@ web="WHERE h->>'hostname' = 'web-1'"
 [[ "$(q "(h->'disk_root_used_percent')::float8" "$web")" == 61.2 ]] || fail "web-1 disk /"
 [[ "$(q "(h->'disk_max_used_percent')::float8" "$web")" == 88.4 ]] || fail "web-1 disk max"
 [[ "$(q "h->>'disk_max_mount'" "$web")" == /data ]] || fail "web-1 disk max mount"
+[[ "$(q "(h->'batches_pending')::float8" "$web")" == 37 ]] || fail "web-1 batches pending"
+[[ "$(q "(h->'oldest_unacked_seconds')::float8" "$web")" == 372.5 ]] || fail "web-1 oldest unacked"
 [[ "$(q "h->>'stale'" "$web")" == false ]] || fail "web-1 stale"
 [[ "$(q "(h->>'last_seen')::timestamptz > now () - interval '1 minute'" "$web")" == t ]] || fail "web-1 last_seen"
 db="WHERE h->>'hostname' = 'db-1'"

@@ -13,11 +13,19 @@ static const char *s_full = "# a full agent.yaml\n"
                             "agent:\n"
                             "  id: web-01\n"
                             "  hostname: web-01.example\n"
-                            "  collector: tcp://10.0.0.5:5555\n"
+                            "  collector: [tcp://10.0.0.5:5555, tcp://10.0.0.6:5555]\n"
                             "  interval: 15s\n"
                             "  state_dir: /var/lib/vigil-test\n"
                             "  ack_timeout: 2s\n"
                             "  max_pending: 100\n"
+                            "  spool_max_bytes: 1MiB\n"
+                            "  spool_max_age: 2d\n"
+                            "  spool_fsync: always\n"
+                            "  memory_max_bytes: 2MiB\n"
+                            "  failover_timeout: 20s\n"
+                            "  failback_after: 10m\n"
+                            "  ack_timeout_max: 1m\n"
+                            "  max_in_flight: 8\n"
                             "  shutdown_timeout: 500ms\n"
                             "  log_level: warn\n"
                             "  self_metrics: false\n"
@@ -57,7 +65,17 @@ test_full (void)
     ASSERT_STR_EQ (cfg->path, "agent.yaml");
     ASSERT_STR_EQ (cfg->agent.id, "web-01");
     ASSERT_STR_EQ (cfg->agent.hostname, "web-01.example");
-    ASSERT_STR_EQ (cfg->agent.collector, "tcp://10.0.0.5:5555");
+    ASSERT_EQ (cfg->agent.collector.n, 2);
+    ASSERT_STR_EQ (cfg->agent.collector.items[0], "tcp://10.0.0.5:5555");
+    ASSERT_STR_EQ (cfg->agent.collector.items[1], "tcp://10.0.0.6:5555");
+    ASSERT_EQ (cfg->agent.spool_max_bytes, 1024 * 1024);
+    ASSERT_EQ (cfg->agent.spool_max_age_ms, 2 * 86400 * 1000LL);
+    ASSERT_EQ (cfg->agent.spool_fsync_ms, 0); /* always */
+    ASSERT_EQ (cfg->agent.memory_max_bytes, 2 * 1024 * 1024);
+    ASSERT_EQ (cfg->agent.failover_timeout_ms, 20000);
+    ASSERT_EQ (cfg->agent.failback_after_ms, 600000);
+    ASSERT_EQ (cfg->agent.ack_timeout_max_ms, 60000);
+    ASSERT_EQ (cfg->agent.max_in_flight, 8);
     ASSERT_EQ (cfg->agent.interval_ms, 15000);
     ASSERT_STR_EQ (cfg->agent.state_dir, "/var/lib/vigil-test");
     ASSERT_EQ (cfg->agent.ack_timeout_ms, 2000);
@@ -71,7 +89,7 @@ test_full (void)
     ASSERT_STR_EQ (a->plugin->name, "system");
     ASSERT_STR_EQ (a->name, "system"); /* the type by default */
     ASSERT_EQ (a->interval_ms, 15000); /* agent.interval by default */
-    ASSERT_EQ (a->line, 14);
+    ASSERT_EQ (a->line, 22);
     ASSERT_EQ (a->labels.n, 2);
     ASSERT_STR_EQ (a->labels.items[0].key, "role");
     ASSERT_STR_EQ (a->labels.items[0].value, "web");
@@ -82,7 +100,7 @@ test_full (void)
     ASSERT_STR_EQ (b->name, "system-fast");
     ASSERT_EQ (b->interval_ms, 1000);
     ASSERT_EQ (b->labels.n, 0);
-    ASSERT_EQ (b->line, 16);
+    ASSERT_EQ (b->line, 24);
     agent_config_destroy (&cfg);
     ASSERT (cfg == NULL);
     agent_config_destroy (&cfg); /* accepts NULL */
@@ -97,11 +115,17 @@ test_defaults (void)
         TEST_FAIL ("rejected: %s", err);
     ASSERT_STR_EQ (cfg->agent.id, "");
     ASSERT_STR_EQ (cfg->agent.hostname, "");
-    ASSERT_STR_EQ (cfg->agent.collector, "tcp://127.0.0.1:5555");
+    ASSERT_EQ (cfg->agent.collector.n, 1);
+    ASSERT_STR_EQ (cfg->agent.collector.items[0], "tcp://127.0.0.1:5555");
+    ASSERT_EQ (cfg->agent.spool_max_bytes, 256 * 1024 * 1024);
+    ASSERT_EQ (cfg->agent.spool_max_age_ms, 7 * 86400 * 1000LL);
+    ASSERT_EQ (cfg->agent.spool_fsync_ms, 1000);
+    ASSERT_EQ (cfg->agent.memory_max_bytes, 16 * 1024 * 1024);
+    ASSERT_EQ (cfg->agent.max_in_flight, 64);
     ASSERT_EQ (cfg->agent.interval_ms, 10000);
     ASSERT_STR_EQ (cfg->agent.state_dir, "/var/lib/vigil-agent");
     ASSERT_EQ (cfg->agent.ack_timeout_ms, 10000);
-    ASSERT_EQ (cfg->agent.max_pending, 8640);
+    ASSERT_EQ (cfg->agent.max_pending, 0); /* no count bound: the spool's bytes are */
     ASSERT_EQ (cfg->agent.shutdown_timeout_ms, 5000);
     ASSERT_EQ (cfg->agent.log_level_value, VG_LOG_INFO);
     ASSERT_EQ (cfg->agent.self_metrics, 1);
@@ -138,7 +162,12 @@ test_errors (void)
     s_expect_error ("agent:\n  interval: 10ms\n", "agent.yaml:2: agent.interval: ");
     s_expect_error ("inputs:\n  - type: system\n    interval: 10 parsecs\n",
                     "agent.yaml:3: inputs[0].interval: ");
-    s_expect_error ("agent:\n  max_pending: 0\n", "agent.yaml:2: agent.max_pending: ");
+    s_expect_error ("agent:\n  max_pending: -1\n", "agent.yaml:2: agent.max_pending: ");
+    s_expect_error ("agent:\n  spool_fsync: sometimes\n",
+                    "agent.yaml:2: agent.spool_fsync: expected always, never or a duration");
+    s_expect_error ("agent:\n  spool_max_bytes: 1KiB\n", "agent.yaml:2: agent.spool_max_bytes: ");
+    s_expect_error ("agent:\n  collector: [tcp://a:1, b]\n",
+                    "agent.yaml:2: agent.collector: \"b\" is not a ZeroMQ endpoint");
     s_expect_error ("agent:\n  log_level: loud\n", "agent.yaml:2: agent.log_level: ");
     s_expect_error ("agent:\n  collector: localhost\n", "agent.yaml:2: agent.collector: ");
     /* Inputs: unknown type, missing type, duplicate names, bad names and labels. */

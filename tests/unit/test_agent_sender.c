@@ -1,11 +1,15 @@
-/*  test_agent_sender.c - the sender against a real ROUTER socket on
+/*  test_agent_sender.c - the sender against real ROUTER sockets on
  *  127.0.0.1: frames, acks, resend after the ack timeout, resend after a
- *  reconnect, REJECTED, RETRY and the max_pending bound.
+ *  reconnect, REJECTED (kept aside), RETRY, the max_pending bound, the
+ *  window, failover to a second collector and back, and a restart that
+ *  sends again from the spool under the same seqs.
  *
  *  Waits poll with generous deadlines and never assert on elapsed time. */
+#include "agent_aside.h"
 #include "agent_sender.h"
 #include "test_assert.h"
 #include "test_proc.h"
+#include "vg_alloc.h"
 #include "vg_batch.h"
 #include "vg_codec.h"
 #include "vg_error.h"
@@ -31,7 +35,10 @@ typedef struct {
     size_t idlen;
     uint64_t seen[S_MAX_SEEN]; /* seqs in arrival order */
     size_t nseen;
+    int autoack; /* answer STORED to every batch as it comes */
 } s_peer_t;
+
+static void s_peer_ack (s_peer_t *p, uint64_t seq, vg_ack_status_t status, const char *reason);
 
 static void
 s_peer_bind (s_peer_t *p, const char *endpoint)
@@ -101,6 +108,8 @@ s_peer_recv (s_peer_t *p)
     ASSERT_NEAR (batch->sample_value[0], (double)batch->seq * 1.5, 0);
     ASSERT (p->nseen < S_MAX_SEEN);
     p->seen[p->nseen++] = batch->seq;
+    if (p->autoack)
+        s_peer_ack (p, batch->seq, VG_ACK_STORED, NULL);
     vg_batch_destroy (&batch);
     for (int i = 0; i < n; i++)
         zmq_msg_close (&frames[i]);
@@ -184,18 +193,45 @@ s_send (agent_sender_t *s, uint64_t seq)
     size_t len = 0;
     ASSERT_EQ (vg_codec_encode_batch (b, &data, &len), VG_OK);
     vg_batch_destroy (&b);
-    agent_sender_send (s, seq, &data, len, vg_mono_ms ());
+    agent_sender_send (s, seq, vg_now_ms (), &data, len, NULL, 0, vg_mono_ms ());
     ASSERT (data == NULL);
+}
+
+/* The queue of the sender made last (each test has one sender at a time). */
+static agent_queue_t *s_queue;
+
+static agent_sender_t *
+s_sender_opts (const char *const *endpoints, size_t n, const agent_sender_opts_t *o,
+               size_t max_pending, agent_spool_t *spool)
+{
+    char err[512] = "";
+    s_queue = agent_queue_new (spool, 64 * 1024 * 1024, max_pending);
+    agent_sender_t *s = agent_sender_new (endpoints, n, "test-agent", o, s_queue, err, sizeof err);
+    if (!s)
+        TEST_FAIL ("agent_sender_new: %s", err);
+    return s;
 }
 
 static agent_sender_t *
 s_sender (const char *endpoint, int64_t ack_timeout_ms, size_t max_pending)
 {
-    char err[512] = "";
-    agent_sender_t *s = agent_sender_new (endpoint, ack_timeout_ms, max_pending, err, sizeof err);
-    if (!s)
-        TEST_FAIL ("agent_sender_new: %s", err);
-    return s;
+    agent_sender_opts_t o = {.ack_timeout_ms = ack_timeout_ms};
+    return s_sender_opts (&endpoint, 1, &o, max_pending, NULL);
+}
+
+static void
+s_destroy (agent_sender_t **s)
+{
+    agent_sender_destroy (s);
+    agent_queue_destroy (&s_queue);
+}
+
+static uint64_t
+s_dropped (void)
+{
+    agent_queue_stats_t qs;
+    agent_queue_stats (s_queue, &qs);
+    return qs.dropped[AGENT_QUEUE_DROP_COUNT];
 }
 
 static agent_sender_stats_t
@@ -243,7 +279,7 @@ test_acks (s_peer_t *p)
     s_pump_for (s, p, 100);
     ASSERT_EQ (s_stats (s).acked, 3);
     ASSERT_EQ (p->nseen, 3);
-    agent_sender_destroy (&s);
+    s_destroy (&s);
     ASSERT (s == NULL);
     p->nseen = 0;
 }
@@ -267,7 +303,7 @@ test_ack_timeout (s_peer_t *p)
     size_t seen = p->nseen;
     s_pump_for (s, p, 500);
     ASSERT_EQ (p->nseen, seen);
-    agent_sender_destroy (&s);
+    s_destroy (&s);
     p->nseen = 0;
 }
 
@@ -281,7 +317,7 @@ test_reject_and_retry (s_peer_t *p)
     s_peer_ack (p, 10, VG_ACK_REJECTED, "out-of-range string index");
     PUMP_UNTIL (s, p, s_stats (s).rejected == 1);
     ASSERT_EQ (agent_sender_pending (s), 0); /* dropped: resending would not help */
-    agent_sender_destroy (&s);
+    s_destroy (&s);
 
     s = s_sender (p->endpoint, 200, 100);
     s_send (s, 11);
@@ -306,7 +342,7 @@ test_reject_and_retry (s_peer_t *p)
     PUMP_UNTIL (s, p, s_count (p, 12) >= 1);
     s_peer_ack (p, 12, VG_ACK_STORED, NULL);
     PUMP_UNTIL (s, p, agent_sender_pending (s) == 0);
-    agent_sender_destroy (&s);
+    s_destroy (&s);
     p->nseen = 0;
 }
 
@@ -338,7 +374,7 @@ test_reconnect (s_peer_t *p)
     ASSERT_EQ (st.acked, 3);
     ASSERT_EQ (st.sent, 3);
     ASSERT_GE (st.resent, 2);
-    agent_sender_destroy (&s);
+    s_destroy (&s);
     p->nseen = 0;
 }
 
@@ -349,8 +385,7 @@ test_max_pending (s_peer_t *p)
     for (uint64_t seq = 31; seq <= 35; seq++)
         s_send (s, seq);
     ASSERT_EQ (agent_sender_pending (s), 3);
-    ASSERT_EQ (agent_sender_dropped (s), 2);
-    ASSERT_EQ (s_stats (s).dropped, 2);
+    ASSERT_EQ (s_dropped (), 2);
     /* The oldest went: 31 and 32 are not pending, 33..35 are. */
     PUMP_UNTIL (s, p, s_count (p, 33) && s_count (p, 34) && s_count (p, 35));
     s_peer_ack (p, 31, VG_ACK_STORED, NULL);
@@ -366,13 +401,13 @@ test_max_pending (s_peer_t *p)
     /* Lowering the bound drops the oldest too. */
     for (uint64_t seq = 36; seq <= 38; seq++)
         s_send (s, seq);
-    agent_sender_configure (s, 3600 * 1000, 1);
+    agent_queue_configure (s_queue, 64 * 1024 * 1024, 1);
     ASSERT_EQ (agent_sender_pending (s), 1);
-    ASSERT_EQ (agent_sender_dropped (s), 4);
+    ASSERT_EQ (s_dropped (), 4);
     PUMP_UNTIL (s, p, s_count (p, 38) >= 1);
     s_peer_ack (p, 38, VG_ACK_STORED, NULL);
     PUMP_UNTIL (s, p, agent_sender_pending (s) == 0);
-    agent_sender_destroy (&s);
+    s_destroy (&s);
     p->nseen = 0;
 }
 
@@ -391,18 +426,27 @@ test_backlog (void)
     for (uint64_t seq = 1; seq <= 600; seq++)
         s_send (s, seq);
     ASSERT_EQ (agent_sender_pending (s), 500);
-    ASSERT_EQ (agent_sender_dropped (s), 100);
+    ASSERT_EQ (s_dropped (), 100);
     s_pump_for (s, &q, 200);
     ASSERT_EQ (s_stats (s).sent, 0); /* nothing queued on a dead pipe */
 
+    /* The backlog goes out at the pace it is acknowledged: never more than
+     * the window awaits an answer. */
     s_peer_bind (&q, endpoint);
-    PUMP_UNTIL (s, &q, q.nseen >= 500);
-    for (uint64_t seq = 101; seq <= 600; seq++)
-        ASSERT_GE (s_count (&q, seq), 1);
-    for (uint64_t seq = 101; seq <= 600; seq++)
-        s_peer_ack (&q, seq, VG_ACK_STORED, NULL);
+    PUMP_UNTIL (s, &q, q.nseen >= 64);
+    s_pump_for (s, &q, 200);
+    ASSERT_EQ (q.nseen, 64);
+    ASSERT_EQ (s_stats (s).in_flight, 64);
+    q.autoack = 1;
+    for (size_t i = 0; i < q.nseen; i++)
+        s_peer_ack (&q, q.seen[i], VG_ACK_STORED, NULL);
     PUMP_UNTIL (s, &q, agent_sender_pending (s) == 0);
-    agent_sender_destroy (&s);
+    for (uint64_t seq = 101; seq <= 600; seq++)
+        ASSERT_EQ (s_count (&q, seq), 1);
+    /* Oldest first. */
+    for (size_t i = 1; i < q.nseen; i++)
+        ASSERT (q.seen[i] > q.seen[i - 1]);
+    s_destroy (&s);
     s_peer_close (&q);
     zmq_ctx_term (q.ctx);
 }
@@ -411,9 +455,122 @@ static void
 test_bad_endpoint (void)
 {
     char err[512] = "";
-    ASSERT (agent_sender_new ("nonsense", 1000, 10, err, sizeof err) == NULL);
+    const char *ep = "nonsense";
+    agent_sender_opts_t o = {.ack_timeout_ms = 1000};
+    agent_queue_t *q = agent_queue_new (NULL, 1024 * 1024, 0);
+    ASSERT (agent_sender_new (&ep, 1, "a", &o, q, err, sizeof err) == NULL);
     ASSERT_STR_CONTAINS (err, "nonsense");
     ASSERT_STR_CONTAINS (err, "agent.collector");
+    agent_queue_destroy (&q);
+}
+
+/* A collector that takes batches but never answers: after failover_timeout
+ * the sender moves to the next one, which gets everything; after
+ * failback_after it tries its own again. */
+static void
+test_failover (void)
+{
+    s_peer_t a, b;
+    memset (&a, 0, sizeof a);
+    memset (&b, 0, sizeof b);
+    a.ctx = b.ctx = zmq_ctx_new ();
+    s_peer_bind (&a, "tcp://127.0.0.1:*");
+    s_peer_bind (&b, "tcp://127.0.0.1:*");
+    /* Which one is first depends on the id's hash: order them so. */
+    const char *eps[2] = {a.endpoint, b.endpoint};
+    agent_sender_opts_t o = {
+        .ack_timeout_ms = 3600 * 1000, .failover_ms = 500, .failback_ms = 3000};
+    agent_sender_t *s = s_sender_opts (eps, 2, &o, 0, NULL);
+    s_peer_t *first = strcmp (agent_sender_endpoint (s), a.endpoint) == 0 ? &a : &b;
+    s_peer_t *second = first == &a ? &b : &a;
+    second->autoack = 1;
+    PUMP_UNTIL (s, first, s_stats (s).connected);
+    s_send (s, 1);
+    s_send (s, 2);
+    PUMP_UNTIL (s, first, first->nseen >= 2);
+    /* The first never answers. */
+    PUMP_UNTIL (s, second, agent_sender_pending (s) == 0);
+    ASSERT_EQ (s_stats (s).failovers, 1);
+    ASSERT_STR_EQ (agent_sender_endpoint (s), second->endpoint);
+    ASSERT_EQ (s_count (second, 1), 1);
+    ASSERT_EQ (s_count (second, 2), 1);
+    /* Later, back to its own, which now answers. */
+    first->autoack = 1;
+    PUMP_UNTIL (s, first, s_stats (s).failovers == 2);
+    ASSERT_STR_EQ (agent_sender_endpoint (s), first->endpoint);
+    PUMP_UNTIL (s, first, s_stats (s).connected);
+    s_send (s, 3);
+    PUMP_UNTIL (s, first, agent_sender_pending (s) == 0);
+    ASSERT_EQ (s_count (first, 3), 1);
+    s_destroy (&s);
+    s_peer_close (&a);
+    s_peer_close (&b);
+    zmq_ctx_term (a.ctx);
+}
+
+/* Batches in the spool when the agent stops are sent after a restart under
+ * their own seqs; a REJECTED one is kept aside, not sent again. */
+static void
+test_spool_restart (void)
+{
+    char *dir = test_tmpdir ("sender-spool");
+    char *spool_dir = vg_asprintf ("%s/spool", dir);
+    char *aside = vg_asprintf ("%s/rejected", dir);
+    char err[512];
+    agent_spool_opts_t so = {.fsync_ms = AGENT_SPOOL_FSYNC_ALWAYS};
+    agent_spool_t *spool = agent_spool_open (spool_dir, &so, err, sizeof err);
+    if (!spool)
+        TEST_FAIL ("%s", err);
+    s_peer_t q;
+    memset (&q, 0, sizeof q);
+    q.ctx = zmq_ctx_new ();
+    char endpoint[128];
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", test_free_port ());
+    const char *ep = endpoint;
+    agent_sender_opts_t o = {.ack_timeout_ms = 3600 * 1000};
+    agent_sender_t *s = s_sender_opts (&ep, 1, &o, 0, spool);
+    agent_sender_set_aside_dir (s, aside);
+    for (uint64_t seq = 1; seq <= 5; seq++)
+        s_send (s, seq);
+    s_destroy (&s); /* no collector came: all five stay in the spool */
+    agent_spool_close (&spool);
+
+    spool = agent_spool_open (spool_dir, &so, err, sizeof err);
+    ASSERT (spool != NULL);
+    const agent_spool_loc_t *locs;
+    ASSERT_EQ (agent_spool_recovered (spool, &locs), 5);
+    s = s_sender_opts (&ep, 1, &o, 0, spool);
+    agent_sender_set_aside_dir (s, aside);
+    for (size_t i = 0; i < 5; i++)
+        agent_queue_add_spooled (s_queue, &locs[i]);
+    agent_spool_forget_recovered (spool);
+    s_peer_bind (&q, endpoint);
+    PUMP_UNTIL (s, &q, q.nseen >= 5);
+    for (uint64_t seq = 1; seq <= 5; seq++)
+        ASSERT_EQ (q.seen[seq - 1], seq);
+    s_peer_ack (&q, 3, VG_ACK_REJECTED, "over a limit");
+    for (uint64_t seq = 1; seq <= 5; seq++)
+        if (seq != 3)
+            s_peer_ack (&q, seq, VG_ACK_STORED, NULL);
+    PUMP_UNTIL (s, &q, agent_sender_pending (s) == 0);
+    ASSERT_EQ (s_stats (s).rejected, 1);
+    ASSERT_EQ (agent_aside_count (aside), 1);
+    char *reason_path = vg_asprintf ("%s/3.reason", aside);
+    char *reason = test_read_file (reason_path);
+    ASSERT_STR_CONTAINS (reason, "over a limit");
+    free (reason);
+    free (reason_path);
+    s_destroy (&s);
+    agent_spool_close (&spool);
+    /* All done: nothing is sent again at the next start. */
+    spool = agent_spool_open (spool_dir, &so, err, sizeof err);
+    ASSERT_EQ (agent_spool_recovered (spool, &locs), 0);
+    agent_spool_close (&spool);
+    s_peer_close (&q);
+    zmq_ctx_term (q.ctx);
+    free (aside);
+    free (spool_dir);
+    free (dir);
 }
 
 int
@@ -432,6 +589,8 @@ main (void)
     zmq_ctx_term (peer.ctx);
     test_backlog ();
     test_bad_endpoint ();
+    test_failover ();
+    test_spool_restart ();
     printf ("test_agent_sender: OK\n");
     return 0;
 }

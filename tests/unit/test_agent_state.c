@@ -4,6 +4,7 @@
 #include "agent_state.h"
 #include "test_assert.h"
 #include "test_proc.h"
+#include "vg_alloc.h"
 #include "vg_error.h"
 
 #include <signal.h>
@@ -181,6 +182,45 @@ test_errors (const char *base)
     agent_state_destroy (&st);
 }
 
+/* The incarnation: drawn with the directory, kept across restarts, new when
+ * the directory is wiped (so a configured id starting again at seq 1 is never
+ * taken for its old batches); a directory removed under a running agent is
+ * made again with the same incarnation and sequence. */
+static void
+test_incarnation (const char *base)
+{
+    char *dir = vg_asprintf ("%s/incarnation", base);
+    agent_state_t *st = s_open (dir, "web-01", 10);
+    uint64_t first = agent_state_incarnation (st);
+    ASSERT (first != 0);
+    ASSERT_EQ (s_next (st), 1);
+    agent_state_destroy (&st);
+    st = s_open (dir, "web-01", 10);
+    ASSERT_EQ (agent_state_incarnation (st), first);
+    ASSERT_EQ (s_next (st), 11); /* after the reserved block */
+    agent_state_skip_to (st, 40);
+    ASSERT_EQ (s_next (st), 41);
+    agent_state_destroy (&st);
+
+    char *cmd = vg_asprintf ("rm -rf '%s'", dir);
+    ASSERT_EQ (system (cmd), 0);
+    st = s_open (dir, "web-01", 10);
+    ASSERT (agent_state_incarnation (st) != first);
+    ASSERT_EQ (s_next (st), 1);
+    uint64_t second = agent_state_incarnation (st);
+    /* Removed while running: made again at the next reservation. */
+    ASSERT_EQ (system (cmd), 0);
+    for (int i = 0; i < 10; i++)
+        s_next (st);
+    agent_state_destroy (&st);
+    st = s_open (dir, "web-01", 10);
+    ASSERT_EQ (agent_state_incarnation (st), second);
+    ASSERT_GE (s_next (st), 21);
+    agent_state_destroy (&st);
+    free (cmd);
+    free (dir);
+}
+
 int
 main (void)
 {
@@ -189,6 +229,7 @@ main (void)
     test_restart (base);
     test_crash (base);
     test_errors (base);
+    test_incarnation (base);
     free (base);
     printf ("test_agent_state: OK\n");
     return 0;

@@ -606,9 +606,73 @@ test_unescape (void)
     ASSERT_EQ (n, 2);
 }
 
+/* Counter totals saved as text and loaded into a fresh rule set go on from
+ * there, per label set and for the folded "_other" series; a rule whose
+ * labels changed takes none of them. */
+static void
+test_counters_kept (void)
+{
+    logtail_rule_spec_t spec = {.name = "req_total",
+                                .regex = "status=(?<status>[0-9]+)",
+                                .labels = (vg_label_t[]){{"status", "status"}},
+                                .nlabels = 1,
+                                .max_series = 2};
+    logtail_rules_t *a = logtail_rules_new ();
+    s_add (a, &spec);
+    s_lines (a,
+             (const char *const[]){"status=200", "status=200", "status=500", "status=404", NULL});
+    vg_buf_t text = {0};
+    logtail_rules_save_counters (a, &text);
+    logtail_rules_destroy (&a);
+
+    logtail_rules_t *b = logtail_rules_new ();
+    s_add (b, &spec);
+    const char *p = text.data, *end = text.data + text.len;
+    size_t taken = 0;
+    while (p < end) {
+        const char *nl = memchr (p, '\n', (size_t)(end - p));
+        taken += (size_t)logtail_rules_load_counter (b, p, (size_t)(nl - p));
+        p = nl + 1;
+    }
+    ASSERT_EQ (taken, 3);
+    ASSERT_EQ (logtail_rules_load_counter (b, "file 1 2 3", 10), 0); /* not a counter line */
+    s_lines (b, (const char *const[]){"status=200", NULL});
+    emitted_t e;
+    s_emit (b, &e);
+    ASSERT_NEAR (VALUE (&e, "req_total", "status=200"), 3, 0);
+    ASSERT_NEAR (VALUE (&e, "req_total", "status=500"), 1, 0);
+    ASSERT_NEAR (VALUE (&e, "req_total", "status=_other"), 1, 0);
+    s_emitted_free (&e);
+    logtail_rules_reset_counters (b);
+    s_emit (b, &e);
+    ASSERT_EQ (s_count (&e, "req_total"), 0);
+    s_emitted_free (&e);
+    logtail_rules_destroy (&b);
+
+    /* Two labels now: the one-label totals are left out. */
+    logtail_rule_spec_t wider = spec;
+    wider.regex = "status=(?<status>[0-9]+) m=(?<m>[A-Z]+)";
+    wider.labels = (vg_label_t[]){{"status", "status"}, {"method", "m"}};
+    wider.nlabels = 2;
+    logtail_rules_t *c = logtail_rules_new ();
+    s_add (c, &wider);
+    p = text.data;
+    while (p < end) {
+        const char *nl = memchr (p, '\n', (size_t)(end - p));
+        logtail_rules_load_counter (c, p, (size_t)(nl - p));
+        p = nl + 1;
+    }
+    s_emit (c, &e);
+    ASSERT_EQ (s_count (&e, "req_total"), 0);
+    s_emitted_free (&e);
+    logtail_rules_destroy (&c);
+    vg_buf_free (&text);
+}
+
 int
 main (void)
 {
+    test_counters_kept ();
     test_nginx ();
     test_apache ();
     test_error_lines ();
