@@ -217,9 +217,9 @@ s_collect_pass (agent_config_t *config, agent_sink_t **sinks, vg_batch_t *batch,
         agent_sink_retarget (sinks[i], batch, now);
         char reason[512] = "";
         int rc = in->plugin->collect (in->ctx, sinks[i], now, reason, sizeof reason);
-        if (rc < 0) {
-            fprintf (errs, "vigil-agent: input %s (%s): collect failed: %s\n", in->name,
-                     in->plugin->name, *reason ? reason : vg_strerror (rc));
+        if (rc != VG_OK) { /* AGENT_INPUT_REJECTED too: --once checks the target */
+            fprintf (errs, "vigil-agent: input %s (%s): %s%s\n", in->name, in->plugin->name,
+                     rc < 0 ? "collect failed: " : "", *reason ? reason : vg_strerror (rc));
             failed++;
         }
     }

@@ -15,7 +15,10 @@
  *  limited rate and backs the input off). fini frees what init and collect
  *  allocated; the core then frees the option fields and the context itself.
  *  When init fails, fini is not called: init cleans up after itself.
- *  A target being down is data (up 0), not a collect error.
+ *  A target being down is data (up 0), not a collect error. A target that
+ *  answered with something the input refused (an invalid exposition) is data
+ *  too, and the input logs it; collect then returns AGENT_INPUT_REJECTED with
+ *  the reason in err, which the loop takes as success and --once as failure.
  */
 #ifndef AGENT_INPUT_H
 #define AGENT_INPUT_H
@@ -26,8 +29,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* collect's answer when the target's data was refused (> 0: not an error). */
+#define AGENT_INPUT_REJECTED 1
+
 typedef struct {
-    const char *instance; /* the instance's name ("system", "api-health") */
+    const char *instance;  /* the instance's name ("system", "api-health") */
     const char *state_dir; /* the agent's state directory, for inputs that remember */
     int64_t interval_ms;
 } agent_input_env_t;

@@ -3,6 +3,7 @@
 #include "vg_utf8.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,13 +72,17 @@ scrape_lex_number (const char *s, size_t n, int allow_special, double *out)
 }
 
 int
-scrape_lex_timestamp (scrape_format_t format, const char *s, size_t n, int64_t *ms)
+scrape_lex_timestamp (scrape_format_t format, const char *s, size_t n, int64_t *ms, double *exact)
 {
     if (format == SCRAPE_FORMAT_OPENMETRICS) {
         double v;
-        if (scrape_lex_number (s, n, 0, &v) != 0 || !(fabs (v) < 9.0e15))
+        if (scrape_lex_number (s, n, 0, &v) != 0)
             return -1;
-        *ms = (int64_t)llround (v * 1000.0);
+        /* 9.2e18 ms is about 292 million years: past it, int64 ms overflow */
+        double m = v * 1000.0;
+        *ms = m >= 9.2e18 ? INT64_MAX : m <= -9.2e18 ? INT64_MIN : (int64_t)llround (m);
+        if (exact)
+            *exact = v;
         return 0;
     }
     char buf[S_TOKEN_MAX];
@@ -94,6 +99,8 @@ scrape_lex_timestamp (scrape_format_t format, const char *s, size_t n, int64_t *
     if (errno == ERANGE)
         return -1;
     *ms = v;
+    if (exact)
+        *exact = (double)v;
     return 0;
 }
 
@@ -129,12 +136,15 @@ scrape_lex_value_end (const char *p, const char *end)
 
 scrape_lex_status_t
 scrape_lex_unescape (scrape_format_t format, const char *s, size_t n, char *out, size_t *outlen,
-                     char *bad)
+                     char *bad, size_t *nuls)
 {
     size_t len = 0;
     for (const char *q = s, *end = s + n; q < end; q++) {
-        if (*q == '\0')
-            return SCRAPE_LEX_NUL;
+        if (*q == '\0') { /* U+FFFD REPLACEMENT CHARACTER */
+            out[len++] = (char)0xef, out[len++] = (char)0xbf, out[len++] = (char)0xbd;
+            (*nuls)++;
+            continue;
+        }
         if (*q != '\\') {
             out[len++] = *q;
             continue;
@@ -160,6 +170,15 @@ scrape_lex_unescape (scrape_format_t format, const char *s, size_t n, char *out,
         return SCRAPE_LEX_UTF8;
     *outlen = len;
     return SCRAPE_LEX_OK;
+}
+
+size_t
+scrape_lex_chars (const char *s, size_t n)
+{
+    size_t chars = 0;
+    for (size_t i = 0; i < n; i++)
+        chars += ((unsigned char)s[i] & 0xc0) != 0x80;
+    return chars;
 }
 
 const char *
