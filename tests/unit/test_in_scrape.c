@@ -953,6 +953,47 @@ test_refused_histogram (const char *dir)
     free (path);
 }
 
+/* vigil-agent --once checks a target: exit 1 naming the input, the line and
+ * the rule when its exposition is invalid, 0 when it is valid. */
+static void
+test_once (const char *dir)
+{
+    char *metrics = s_path (dir, "once.om");
+    char *yaml = s_path (dir, "once.yaml");
+    char *log = s_path (dir, "once.log");
+    char *conf = vg_asprintf ("agent:\n  state_dir: %s\ninputs:\n"
+                              "  - type: scrape\n    name: api\n    url: file://%s\n",
+                              dir, metrics);
+    test_write_file (yaml, conf);
+    char *agent = test_build_path ("agent/vigil-agent");
+    char *argv[] = {agent, "-c", yaml, "--once", NULL};
+
+    test_write_file (metrics, "# TYPE jobs counter\njobs_total 5\njobs_total{q=\"x\"} NaN\n# EOF\n");
+    int st = test_wait (test_spawn (argv, log), 30000);
+    ASSERT (WIFEXITED (st));
+    ASSERT_EQ (WEXITSTATUS (st), 1);
+    char *out = test_read_file (log);
+    ASSERT_STR_CONTAINS (out, "vigil-agent: input api (scrape): invalid OpenMetrics exposition, "
+                              "nothing stored: line 3, column 19: counter \"jobs\": jobs_total "
+                              "is NaN [counter_value]\n");
+    ASSERT_STR_CONTAINS (out, "scrape_up{instance=\"api\"} 0\n");
+    free (out);
+
+    unlink (log);
+    test_write_file (metrics, "# TYPE jobs counter\njobs_total 5\n# EOF\n");
+    st = test_wait (test_spawn (argv, log), 30000);
+    ASSERT (WIFEXITED (st));
+    ASSERT_EQ (WEXITSTATUS (st), 0);
+    out = test_read_file (log);
+    ASSERT_STR_CONTAINS (out, "jobs_total{instance=\"api\"} 5\n");
+    free (out);
+    free (agent);
+    free (conf);
+    free (log);
+    free (yaml);
+    free (metrics);
+}
+
 int
 main (void)
 {
@@ -967,6 +1008,7 @@ main (void)
     test_invalid (dir);
     test_values (dir);
     test_refused_histogram (dir);
+    test_once (dir);
     free (dir);
     printf ("test_in_scrape: ok\n");
     return 0;
