@@ -62,7 +62,8 @@ s_meta (scrape_parse_t *self, scrape_meta_t kind, const char *name, size_t n, sc
     }
 }
 
-/* HELP text: UTF-8, and in 0.0.4 the escapes \\, \" and \n alone. */
+/* HELP text: UTF-8, and in 0.0.4 the escapes \\ and \n alone ("the backslash
+ * and the line feed characters have to be escaped as \\ and \n"). */
 static int
 s_help_text (scrape_parse_t *self, const char *p, const char *end)
 {
@@ -76,7 +77,7 @@ s_help_text (scrape_parse_t *self, const char *p, const char *end)
     for (const char *q = p; q < end; q++) {
         if (*q != '\\')
             continue;
-        if (q + 1 == end || (q[1] != '\\' && q[1] != 'n' && q[1] != '"')) {
+        if (q + 1 == end || (q[1] != '\\' && q[1] != 'n')) {
             char esc[8];
             scrape_parse_error (self, SCRAPE_RULE_ESCAPE, q, "HELP: invalid escape \\%s",
                                 q + 1 == end ? "" : scrape_lex_show (esc, sizeof esc, q + 1, 1));

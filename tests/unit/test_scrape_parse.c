@@ -321,13 +321,15 @@ test_prometheus_metadata_errors (void)
                 "line 1, column 8: TYPE: expected a metric name");
     EXPECT_ERR (&run, PROM, "# HELP\n", SCRAPE_RULE_METADATA_SYNTAX,
                 "line 1, column 7: HELP: expected a metric name");
-    /* HELP text: \\, \" and \n are its only escapes, and it is UTF-8 */
+    /* HELP text: \\ and \n are its only escapes, and it is UTF-8 */
     EXPECT_ERR (&run, PROM, "# HELP c a\\tb\n", SCRAPE_RULE_ESCAPE,
                 "line 1, column 11: HELP: invalid escape \\t");
+    EXPECT_ERR (&run, PROM, "# HELP c say \\\"hi\\\"\n", SCRAPE_RULE_ESCAPE,
+                "line 1, column 14: HELP: invalid escape \\\"");
     EXPECT_ERR (&run, PROM, "# HELP c caf\xe9\n", SCRAPE_RULE_UTF8,
                 "line 1, column 13: HELP: the text is not valid UTF-8");
     /* HELP after samples is fine in 0.0.4 (not in OpenMetrics) */
-    EXPECT_OK (&run, PROM, "a 1\n# HELP a \\\\ \\n \\\"\n", "untyped value a a{} 1\n");
+    EXPECT_OK (&run, PROM, "a 1\n# HELP a \\\\ \\n \"\n", "untyped value a a{} 1\n");
     /* UNIT, EOF and anything else are comments in 0.0.4 */
     EXPECT_OK (&run, PROM, "# UNIT x seconds\n# EOF\n#TYPEx\nx 1\n", "untyped value x x{} 1\n");
     s_done (&run);
