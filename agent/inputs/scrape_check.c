@@ -21,44 +21,45 @@
 typedef struct {
     uint64_t key; /* the family and the label set */
     uint32_t fam;
-    uint32_t points;      /* metric points opened so far */
-    int64_t last_ms;      /* the last point's timestamp */
-    unsigned last_ts : 1; /* the last point had one */
-    /* the open point, cleared when one opens (from nbuckets on) */
+    uint32_t points; /* metric points opened so far */
+    int64_t last_ms; /* the last point's timestamp */
+    uint8_t last_ts; /* the last point had one */
+    /* the open point (flags are bytes, not bits: they are set per sample) */
+    uint8_t open;
+    uint8_t has_ts;
+    uint8_t shadow; /* the point repeats the previous one's millisecond */
+    uint8_t roles;  /* single samples seen in the point, 1 << role */
+    uint8_t has_inf, has_count, has_sum, neg_bucket, neg_sum, has_quantile;
     uint32_t nbuckets;
     size_t line;       /* the point's first line */
     size_t inf_line;   /* its +Inf bucket's */
     size_t count_line; /* its _count's */
     double ts;
     double last_le, last_bucket, inf_value, count_value, last_quantile;
-    uint8_t roles; /* single samples seen in the point, 1 << role */
-    unsigned open : 1;
-    unsigned has_ts : 1;
-    unsigned shadow : 1; /* the point repeats the previous one's millisecond */
-    unsigned has_inf : 1;
-    unsigned has_count : 1;
-    unsigned has_sum : 1;
-    unsigned neg_bucket : 1;
-    unsigned neg_sum : 1;
-    unsigned has_quantile : 1;
 } scrape_group_t;
 
 struct scrape_check_t {
     scrape_format_t format;
     const scrape_families_t *fams;
+    /* 0.0.4: the metrics of histograms and summaries, checked at the end */
     scrape_group_t *groups;
     size_t ngroups, groups_cap;
     uint32_t *slots; /* index + 1; 0 is empty; a power of two long */
     size_t nslots;
-    size_t cur; /* OpenMetrics: the metric being read, or SCRAPE_NONE */
+    /* OpenMetrics: the metric being read (metrics come one after the other),
+     * and the keys of the current family's metrics before it */
+    scrape_group_t cur;
+    int has_cur;
+    uint64_t *keys; /* 0 is empty; a power of two long */
+    size_t nkeys_slots, nkeys;
+    size_t *used; /* the slots taken, to empty them when the family ends */
+    size_t used_cap;
 };
 
 scrape_check_t *
 scrape_check_new (void)
 {
-    scrape_check_t *self = vg_calloc (1, sizeof *self);
-    self->cur = SCRAPE_NONE;
-    return self;
+    return vg_calloc (1, sizeof (scrape_check_t));
 }
 
 void
@@ -68,8 +69,54 @@ scrape_check_destroy (scrape_check_t **self_p)
         return;
     free ((*self_p)->groups);
     free ((*self_p)->slots);
+    free ((*self_p)->keys);
+    free ((*self_p)->used);
     free (*self_p);
     *self_p = NULL;
+}
+
+/* Empties the set of the family's metric keys. */
+static void
+s_keys_clear (scrape_check_t *self)
+{
+    for (size_t i = 0; i < self->nkeys; i++)
+        self->keys[self->used[i]] = 0;
+    self->nkeys = 0;
+}
+
+static size_t
+s_keys_put (uint64_t *keys, size_t nslots, uint64_t key)
+{
+    size_t mask = nslots - 1, i = (size_t)key & mask;
+    while (keys[i])
+        i = (i + 1) & mask;
+    keys[i] = key;
+    return i;
+}
+
+/* Adds key to the family's set; 1 when it was there already. */
+static int
+s_keys_add (scrape_check_t *self, uint64_t key)
+{
+    key |= !key; /* 0 marks an empty slot */
+    if (self->nkeys_slots) {
+        size_t mask = self->nkeys_slots - 1;
+        for (size_t i = (size_t)key & mask; self->keys[i]; i = (i + 1) & mask)
+            if (self->keys[i] == key)
+                return 1;
+    }
+    if (2 * (self->nkeys + 1) > self->nkeys_slots) {
+        size_t nslots = self->nkeys_slots ? 2 * self->nkeys_slots : 1024;
+        uint64_t *keys = vg_calloc (nslots, sizeof *keys);
+        for (size_t i = 0; i < self->nkeys; i++)
+            self->used[i] = s_keys_put (keys, nslots, self->keys[self->used[i]]);
+        free (self->keys);
+        self->keys = keys;
+        self->nkeys_slots = nslots;
+    }
+    VG_GROW (self->used, self->used_cap, self->nkeys + 1);
+    self->used[self->nkeys++] = s_keys_put (self->keys, self->nkeys_slots, key);
+    return 0;
 }
 
 void
@@ -78,7 +125,8 @@ scrape_check_begin (scrape_check_t *self, scrape_format_t format, const scrape_f
     self->format = format;
     self->fams = fams;
     self->ngroups = 0;
-    self->cur = SCRAPE_NONE;
+    self->has_cur = 0;
+    s_keys_clear (self);
     if (self->nslots)
         memset (self->slots, 0, self->nslots * sizeof *self->slots);
 }
@@ -112,12 +160,15 @@ s_num (char *buf, size_t cap, double v)
     return buf;
 }
 
+/* The value of label key (n bytes) on s, or NULL; *len gets its length. */
 static const char *
-s_label (const scrape_check_sample_t *s, const char *key)
+s_label (const scrape_check_sample_t *s, const char *key, size_t n, size_t *len)
 {
-    for (size_t i = 0; i < s->nlabels; i++)
-        if (strcmp (s->base + s->offs[2 * i], key) == 0)
-            return s->base + s->offs[2 * i + 1];
+    for (size_t i = 0; i < s->nlabels; i++) {
+        const scrape_span_t *sp = &s->labels[i];
+        if (sp->key_len == n && memcmp (s->text + sp->key, key, n) == 0)
+            return scrape_span_value (s->text, s->arena, sp, len);
+    }
     return NULL;
 }
 
@@ -135,19 +186,19 @@ s_bound (scrape_format_t format, const scrape_check_sample_t *s, double *bound,
     int bucket = s->role == SCRAPE_ROLE_BUCKET;
     const char *key = bucket ? "le" : "quantile";
     scrape_rule_t rule = bucket ? SCRAPE_RULE_BUCKET_LABEL : SCRAPE_RULE_QUANTILE_LABEL;
-    const char *v = s_label (s, key);
+    size_t n;
+    const char *v = s_label (s, key, strlen (key), &n);
     char shown[48];
     if (!v)
         return s_fault (fault, rule, SCRAPE_AT_LABELS, 0, "%s \"%s\" has no %s label",
                         bucket ? "histogram bucket" : "summary quantile", s->name, key);
-    size_t n = strlen (v);
     if (scrape_lex_number (v, n, 1, bound) != 0 || isnan (*bound))
         return s_fault (fault, rule, SCRAPE_AT_LABELS, 0, "%s=\"%s\" is not a number", key,
                         scrape_lex_show (shown, sizeof shown, v, n));
     if (format != SCRAPE_FORMAT_OPENMETRICS)
         return 0;
     /* Canonical Numbers: "Exposers MUST produce output for positive infinity as +Inf" */
-    if (isinf (*bound) && *bound > 0 && strcmp (v, "+Inf") != 0)
+    if (isinf (*bound) && *bound > 0 && !(n == 4 && memcmp (v, "+Inf", 4) == 0))
         return s_fault (fault, rule, SCRAPE_AT_LABELS, 0,
                         "%s=\"%s\": positive infinity is written +Inf", key,
                         scrape_lex_show (shown, sizeof shown, v, n));
@@ -164,6 +215,7 @@ s_values_openmetrics (const scrape_check_sample_t *s, scrape_fault_t *fault)
     const char *tn = scrape_parse_type_name (s->family->type);
     scrape_type_t type = s->family->type;
     double v = s->value;
+    size_t n;
     int counting = 0, integral = 0; /* not negative or NaN; an integer */
     switch (type) {
     case SCRAPE_TYPE_COUNTER:
@@ -192,7 +244,7 @@ s_values_openmetrics (const scrape_check_sample_t *s, scrape_fault_t *fault)
         if (v != 0 && v != 1)
             return s_fault (fault, SCRAPE_RULE_STATESET, SCRAPE_AT_VALUE, 0,
                             "stateset \"%s\": a state is 1 or 0, not %g", s->family_name, v);
-        if (!s_label (s, s->family_name))
+        if (!s_label (s, s->family_name, strlen (s->family_name), &n))
             return s_fault (fault, SCRAPE_RULE_STATESET, SCRAPE_AT_LABELS, 0,
                             "stateset \"%s\": the sample has no label %s naming its state",
                             s->family_name, s->family_name);
@@ -229,7 +281,8 @@ s_reserved_openmetrics (const scrape_check_sample_t *s, scrape_fault_t *fault)
         key = "le";
     else if (type == SCRAPE_TYPE_SUMMARY && s->role != SCRAPE_ROLE_QUANTILE)
         key = "quantile";
-    if (key && s_label (s, key))
+    size_t n;
+    if (key && s_label (s, key, strlen (key), &n))
         return s_fault (fault, SCRAPE_RULE_RESERVED_NAME, SCRAPE_AT_LABELS, 0,
                         "%s \"%s\": %s has a %s label, which only %s may have",
                         scrape_parse_type_name (type), s->family_name, s->name, key,
@@ -326,8 +379,8 @@ s_add (scrape_check_t *self, uint64_t key, size_t fam)
 }
 
 /* The metric's key: the family and its labels but the one the role adds, in
- * any order (a sum of mixed hashes of "key\0value"). Keys are compared alone:
- * two label sets meet on one with a chance of 2^-64. */
+ * any order (a sum of the labels' hashes). Keys are compared alone: two
+ * label sets meet on one with a chance of 2^-64. */
 static uint64_t
 s_key (const scrape_check_sample_t *s)
 {
@@ -338,13 +391,13 @@ s_key (const scrape_check_sample_t *s)
         skip = "quantile";
     else if (s->family->type == SCRAPE_TYPE_STATESET)
         skip = s->family_name;
+    size_t skl = skip ? strlen (skip) : 0;
     uint64_t sum = vg_hash_mix ((uint64_t)s->fam + 0x9e3779b97f4a7c15ULL);
     for (size_t i = 0; i < s->nlabels; i++) {
-        const char *k = s->base + s->offs[2 * i], *v = s->base + s->offs[2 * i + 1];
-        if (skip && strcmp (k, skip) == 0)
+        if (skip && s->labels[i].key_len == skl &&
+            memcmp (s->text + s->labels[i].key, skip, skl) == 0)
             continue;
-        /* the key, its NUL and the value lie side by side */
-        sum += vg_hash_bytes (k, (size_t)(v - k) + strlen (v));
+        sum += s->hashes[i];
     }
     return vg_hash_mix (sum);
 }
@@ -352,15 +405,16 @@ s_key (const scrape_check_sample_t *s)
 static void
 s_open (scrape_group_t *g, const scrape_check_sample_t *s)
 {
-    int shadow = g->points > 0 && g->last_ts && s->has_ts && g->last_ms == s->ts_ms;
-    memset (&g->nbuckets, 0, sizeof *g - offsetof (scrape_group_t, nbuckets));
+    g->shadow = g->points > 0 && g->last_ts && s->has_ts && g->last_ms == s->ts_ms;
     g->points++;
     g->last_ms = s->ts_ms;
-    g->last_ts = (unsigned)s->has_ts;
+    g->last_ts = (uint8_t)s->has_ts;
     g->open = 1;
-    g->shadow = (unsigned)shadow;
+    g->has_ts = (uint8_t)s->has_ts;
+    g->roles = 0;
+    g->has_inf = g->has_count = g->has_sum = g->neg_bucket = g->neg_sum = g->has_quantile = 0;
+    g->nbuckets = 0;
     g->line = s->line;
-    g->has_ts = (unsigned)s->has_ts;
     g->ts = s->ts;
 }
 
@@ -485,17 +539,21 @@ scrape_check_place (scrape_check_t *self, const scrape_check_sample_t *s, double
     if (self->format != SCRAPE_FORMAT_OPENMETRICS)
         return s_place_prometheus (self, s, bound, fault);
     uint64_t key = s_key (s);
-    scrape_group_t *g = self->cur != SCRAPE_NONE ? &self->groups[self->cur] : NULL;
-    if (!g || g->key != key) {
-        if (g && s_close (self, g, fault) != 0)
+    scrape_group_t *g = &self->cur;
+    if (!self->has_cur || g->key != key) {
+        if (self->has_cur && s_close (self, g, fault) != 0)
             return -1;
-        if (s_find (self, key) != SCRAPE_NONE)
+        self->has_cur = 0;
+        if (s_keys_add (self, key))
             return s_fault (fault, SCRAPE_RULE_METRIC_INTERLEAVED, SCRAPE_AT_LABELS, 0,
                             "%s: this metric of \"%s\" came earlier, before another one's "
                             "samples; a metric's samples come together",
                             s->name, s->family_name);
-        self->cur = s_add (self, key, s->fam);
-        g = &self->groups[self->cur];
+        g->key = key;
+        g->fam = (uint32_t)s->fam;
+        g->points = 0;
+        g->open = 0;
+        self->has_cur = 1;
     }
     if (!g->open)
         s_open (g, s);
@@ -528,11 +586,11 @@ scrape_check_place (scrape_check_t *self, const scrape_check_sample_t *s, double
 int
 scrape_check_family_end (scrape_check_t *self, scrape_fault_t *fault)
 {
-    if (self->cur == SCRAPE_NONE)
+    s_keys_clear (self);
+    if (!self->has_cur)
         return 0;
-    scrape_group_t *g = &self->groups[self->cur];
-    self->cur = SCRAPE_NONE;
-    return s_close (self, g, fault);
+    self->has_cur = 0;
+    return s_close (self, &self->cur, fault);
 }
 
 int

@@ -37,16 +37,37 @@ typedef struct {
     char msg[256];
 } scrape_fault_t;
 
+/* A label of a sample line: where its key and value are. A key is always
+ * in the exposition's text, and so is a value as written, unless it had an
+ * escape or a NUL byte: then its unescaped form is in the parser's arena and
+ * SCRAPE_SPAN_ARENA is set in val_len. Offsets fit 31 bits: the parser takes
+ * no text of 2 GiB or more. */
+typedef struct {
+    uint32_t key, key_len;
+    uint32_t val, val_len;
+} scrape_span_t;
+
+#define SCRAPE_SPAN_ARENA 0x80000000u
+
+static inline const char *
+scrape_span_value (const char *text, const char *arena, const scrape_span_t *sp, size_t *len)
+{
+    *len = sp->val_len & ~SCRAPE_SPAN_ARENA;
+    return (sp->val_len & SCRAPE_SPAN_ARENA ? arena : text) + sp->val;
+}
+
 /* A sample whose line is well-formed, as the checks see it. */
 typedef struct {
     size_t fam; /* index in families */
     const scrape_family_t *family;
     const char *family_name;
     scrape_role_t role;
-    const char *name;   /* as written */
-    const char *base;   /* label keys and values are NUL-terminated strings at */
-    const size_t *offs; /* base + offs[2 * i] and base + offs[2 * i + 1] */
+    const char *name;  /* as written, NUL-terminated */
+    const char *text;  /* the exposition */
+    const char *arena; /* the parser's arena */
+    const scrape_span_t *labels;
     size_t nlabels;
+    const uint64_t *hashes; /* one of each label's key and value */
     double value;
     int has_ts;
     double ts; /* in the format's unit, exact */

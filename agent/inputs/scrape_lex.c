@@ -44,13 +44,25 @@ s_is_real (const char *s, size_t n)
 int
 scrape_lex_number (const char *s, size_t n, int allow_special, double *out)
 {
-    char buf[S_TOKEN_MAX];
-    if (n == 0 || n >= sizeof buf)
+    if (n == 0 || n >= S_TOKEN_MAX)
         return -1;
+    size_t i = s[0] == '+' || s[0] == '-';
+    /* most values are counts: up to 15 digits, a double holds them exactly */
+    if (n - i <= 15 && n > i) {
+        uint64_t v = 0;
+        size_t k = i;
+        while (k < n && scrape_lex_is_digit (s[k]))
+            v = v * 10 + (uint64_t)(s[k++] - '0');
+        if (k == n) {
+            *out = s[0] == '-' ? -(double)v : (double)v;
+            return 0;
+        }
+    }
+    char buf[S_TOKEN_MAX];
     memcpy (buf, s, n);
     buf[n] = '\0';
-    if (allow_special) {
-        const char *w = buf + (buf[0] == '+' || buf[0] == '-');
+    if (allow_special && i < n && scrape_lex_is_alpha (s[i])) {
+        const char *w = buf + i;
         if (strcasecmp (w, "inf") == 0 || strcasecmp (w, "infinity") == 0) {
             *out = buf[0] == '-' ? -INFINITY : INFINITY;
             return 0;
@@ -59,6 +71,7 @@ scrape_lex_number (const char *s, size_t n, int allow_special, double *out)
             *out = NAN;
             return 0;
         }
+        return -1;
     }
     if (!s_is_real (buf, n))
         return -1;

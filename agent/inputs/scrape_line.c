@@ -5,6 +5,8 @@
 #include "scrape_lex.h"
 #include "scrape_parse_int.h"
 #include "vg_alloc.h"
+#include "vg_hash.h"
+#include "vg_utf8.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -55,7 +57,8 @@ s_label_name (scrape_parse_t *self, const char *key, size_t kl, int store)
     return 0;
 }
 
-/* Reads the label set at *pp ('{'), unescaping values into the arena. With
+/* Reads the label set at *pp ('{') into spans, unescaping values with escapes
+ * into the arena. With
  * store unset (an exemplar's labels) nothing is kept and *chars gets the
  * code points of the names and values. Returns 0, or -1 after reporting. */
 static int
@@ -64,7 +67,7 @@ s_labels (scrape_parse_t *self, const char **pp, const char *end, int store, siz
     const char *p = *pp + 1;
     int om = self->format == SCRAPE_FORMAT_OPENMETRICS;
     char shown[48];
-    size_t mark = self->arena_len, first = self->noffs;
+    size_t mark = self->arena_len, first = self->nspans;
     int rc = -1;
     if (chars)
         *chars = 0;
@@ -84,72 +87,92 @@ s_labels (scrape_parse_t *self, const char **pp, const char *end, int store, siz
             goto out;
         }
         const char *key = p;
-        scrape_lex_show (shown, sizeof shown, key, kl);
+#define S_SHOWN scrape_lex_show (shown, sizeof shown, key, kl) /* for messages alone */
         if (s_label_name (self, key, kl, store) != 0)
             goto out;
         p = scrape_lex_skip_blanks (self->format, p + kl, end);
         if (p == end || *p != '=') {
             scrape_parse_error (self, SCRAPE_RULE_LABEL_SYNTAX, p,
-                                "expected '=' after label name \"%s\"", shown);
+                                "expected '=' after label name \"%s\"", S_SHOWN);
             goto out;
         }
         p = scrape_lex_skip_blanks (self->format, p + 1, end);
         if (p == end || *p != '"') {
             scrape_parse_error (self, SCRAPE_RULE_LABEL_SYNTAX, p,
-                                "expected a quoted value for label \"%s\"", shown);
+                                "expected a quoted value for label \"%s\"", S_SHOWN);
             goto out;
         }
         p++;
         const char *close = scrape_lex_value_end (p, end);
         if (!close) {
             scrape_parse_error (self, SCRAPE_RULE_LABEL_SYNTAX, p - 1,
-                                "unterminated value of label \"%s\"", shown);
+                                "unterminated value of label \"%s\"", S_SHOWN);
             goto out;
         }
-        size_t raw = (size_t)(close - p);
-        scrape_parse_arena_reserve (self, kl + 1 + SCRAPE_LEX_UNESCAPED_MAX (raw));
-        size_t koff = self->arena_len;
-        memcpy (self->arena + koff, key, kl);
-        self->arena[koff + kl] = '\0';
-        size_t voff = koff + kl + 1, vl = 0;
-        char bad = 0, esc[8];
-        switch (scrape_lex_unescape (self->format, p, raw, self->arena + voff, &vl, &bad,
-                                     &self->line_nuls)) {
-        case SCRAPE_LEX_OK:
-            break;
-        case SCRAPE_LEX_ESCAPE:
-            scrape_parse_error (self, SCRAPE_RULE_ESCAPE, p,
-                                "invalid escape \\%s in the value of label \"%s\"",
-                                scrape_lex_show (esc, sizeof esc, &bad, 1), shown);
-            goto out;
-        case SCRAPE_LEX_UTF8:
-            scrape_parse_error (self, SCRAPE_RULE_UTF8, p,
-                                "the value of label \"%s\" is not valid UTF-8", shown);
-            goto out;
+        size_t raw = (size_t)(close - p), vl = raw;
+        const char *value = p;
+        uint32_t where = 0;
+        if (!memchr (p, '\\', raw) && !memchr (p, '\0', raw)) { /* as written: from the text */
+            size_t bad = vg_utf8_check (p, raw);
+            if (bad != raw) {
+                scrape_parse_error (self, SCRAPE_RULE_UTF8, p + bad,
+                                    "the value of label \"%s\" is not valid UTF-8", S_SHOWN);
+                goto out;
+            }
+        } else { /* unescaped into the arena */
+            scrape_parse_arena_reserve (self, SCRAPE_LEX_UNESCAPED_MAX (raw));
+            char bad = 0, esc[8];
+            value = self->arena + self->arena_len;
+            switch (scrape_lex_unescape (self->format, p, raw, self->arena + self->arena_len, &vl,
+                                         &bad, &self->line_nuls)) {
+            case SCRAPE_LEX_OK:
+                break;
+            case SCRAPE_LEX_ESCAPE:
+                scrape_parse_error (self, SCRAPE_RULE_ESCAPE, p,
+                                    "invalid escape \\%s in the value of label \"%s\"",
+                                    scrape_lex_show (esc, sizeof esc, &bad, 1), S_SHOWN);
+                goto out;
+            case SCRAPE_LEX_UTF8:
+                scrape_parse_error (self, SCRAPE_RULE_UTF8, p,
+                                    "the value of label \"%s\" is not valid UTF-8", S_SHOWN);
+                goto out;
+            }
+            where = SCRAPE_SPAN_ARENA;
         }
         if (store && self->opts.max_label_length && vl > self->opts.max_label_length) {
             if (!self->opts.keep_valid_lines) {
                 scrape_parse_error (self, SCRAPE_RULE_LABEL_LIMIT, p,
                                     "the value of label \"%s\" is longer than max_label_length",
-                                    shown);
+                                    S_SHOWN);
                 goto out;
             }
             self->over_limit = 1;
         }
         if (chars)
-            *chars += kl + scrape_lex_chars (self->arena + voff, vl);
+            *chars += kl + scrape_lex_chars (value, vl);
         if (!self->over_limit) {
-            for (size_t i = first; i < self->noffs; i++)
-                if (strcmp (self->arena + self->offs[2 * i], self->arena + koff) == 0) {
+            for (size_t i = first; i < self->nspans; i++)
+                if (self->spans[i].key_len == kl &&
+                    memcmp (self->text + self->spans[i].key, key, kl) == 0) {
                     scrape_parse_error (self, SCRAPE_RULE_LABEL_DUPLICATE, key,
-                                        "duplicate label \"%s\"", shown);
+                                        "duplicate label \"%s\"", S_SHOWN);
                     goto out;
                 }
-            VG_GROW (self->offs, self->offs_cap, 2 * (self->noffs + 1));
-            self->offs[2 * self->noffs] = koff;
-            self->offs[2 * self->noffs + 1] = voff;
-            self->noffs++;
-            self->arena_len = voff + vl + 1;
+            VG_GROW (self->spans, self->spans_cap, self->nspans + 1);
+            self->spans[self->nspans] = (scrape_span_t){
+                .key = (uint32_t)(key - self->text),
+                .key_len = (uint32_t)kl,
+                .val = where ? (uint32_t)self->arena_len : (uint32_t)(p - self->text),
+                .val_len = (uint32_t)vl | where,
+            };
+            if (store) { /* for the checks: which metric the sample belongs to */
+                VG_GROW (self->lhash, self->lhash_cap, self->nspans - first + 1);
+                self->lhash[self->nspans - first] =
+                    vg_hash_bytes (key, kl) * 0x9e3779b97f4a7c15ULL + vg_hash_bytes (value, vl);
+            }
+            self->nspans++;
+            if (where)
+                self->arena_len += vl;
         }
         p = scrape_lex_skip_blanks (self->format, close + 1, end);
         if (p < end && *p == ',') {
@@ -161,7 +184,7 @@ s_labels (scrape_parse_t *self, const char **pp, const char *end, int store, siz
         if (p < end && *p == '}')
             break;
         scrape_parse_error (self, SCRAPE_RULE_LABEL_SYNTAX, p,
-                            "expected ',' or '}' after label \"%s\"", shown);
+                            "expected ',' or '}' after label \"%s\"", S_SHOWN);
         goto out;
     }
     *pp = p + 1;
@@ -169,9 +192,10 @@ s_labels (scrape_parse_t *self, const char **pp, const char *end, int store, siz
 out:
     if (!store) { /* an exemplar's labels are checked, not kept */
         self->arena_len = mark;
-        self->noffs = first;
+        self->nspans = first;
     }
     return rc;
+#undef S_SHOWN
 }
 
 /* ---- samples ---------------------------------------------------------- */
@@ -207,7 +231,6 @@ scrape_line_read (scrape_parse_t *self, const char *p, const char *end, scrape_l
     }
     ln->name = p;
     ln->name_len = nl;
-    ln->name_off = scrape_parse_arena_put (self, p, nl);
     p += nl;
     const char *after = "the metric name";
     const char *q = scrape_lex_skip_blanks (self->format, p, end);

@@ -44,9 +44,12 @@ scrape_parse_destroy (scrape_parse_t **self_p)
         return;
     scrape_parse_t *self = *self_p;
     free (self->arena);
-    free (self->offs);
+    free (self->spans);
+    free (self->strings);
+    free (self->name);
     free (self->kept);
     free (self->labels);
+    free (self->lhash);
     scrape_families_free (&self->fams);
     scrape_check_destroy (&self->check);
     free (self);
@@ -118,17 +121,6 @@ scrape_parse_arena_reserve (scrape_parse_t *self, size_t extra)
         self->arena = vg_realloc (self->arena, cap);
         self->arena_cap = cap;
     }
-}
-
-size_t
-scrape_parse_arena_put (scrape_parse_t *self, const char *s, size_t n)
-{
-    scrape_parse_arena_reserve (self, n + 1);
-    size_t off = self->arena_len;
-    memcpy (self->arena + off, s, n);
-    self->arena[off + n] = '\0';
-    self->arena_len += n + 1;
-    return off;
 }
 
 /* ---- families --------------------------------------------------------- */
@@ -245,7 +237,7 @@ s_classify (scrape_parse_t *self, const char *name, size_t n, size_t *fam, int *
 static void
 s_sample (scrape_parse_t *self, const char *p, const char *end)
 {
-    size_t mark = self->arena_len, first = self->noffs;
+    size_t mark = self->arena_len, first = self->nspans;
     self->nseen = 0;
     self->over_limit = 0;
     self->line_nuls = 0;
@@ -258,15 +250,20 @@ s_sample (scrape_parse_t *self, const char *p, const char *end)
     self->cur = fam;
     scrape_family_t *f = scrape_families_at (&self->fams, fam);
     f->has_samples = 1;
+    VG_GROW (self->name, self->name_cap, ln.name_len + 1); /* for messages */
+    memcpy (self->name, ln.name, ln.name_len);
+    self->name[ln.name_len] = '\0';
     scrape_check_sample_t cs = {
         .fam = fam,
         .family = f,
         .family_name = scrape_families_name (&self->fams, fam),
         .role = (scrape_role_t)role,
-        .name = self->arena + ln.name_off,
-        .base = self->arena,
-        .offs = self->offs + 2 * first,
-        .nlabels = self->noffs - first,
+        .name = self->name,
+        .text = self->text,
+        .arena = self->arena,
+        .labels = self->spans + first,
+        .nlabels = self->nspans - first,
+        .hashes = self->lhash,
         .value = ln.value,
         .has_ts = ln.has_ts,
         .ts = ln.ts,
@@ -305,13 +302,13 @@ s_sample (scrape_parse_t *self, const char *p, const char *end)
     }
     VG_GROW (self->kept, self->kept_cap, self->nkept + 1);
     self->kept[self->nkept++] = (scrape_kept_t){
-        .name_off = ln.name_off,
-        .first_off = first,
-        .line = self->line,
+        .name = (uint32_t)(ln.name - self->text),
+        .name_len = (uint32_t)ln.name_len,
+        .line = self->line < UINT32_MAX ? (uint32_t)self->line : UINT32_MAX,
         .value = ln.value,
         .bound = bound,
         .ts_ms = ln.ts_ms,
-        .nlabels = (uint32_t)(self->noffs - first),
+        .nlabels = (uint32_t)(self->nspans - first),
         .fam = (uint32_t)fam,
         .role = (uint8_t)role,
         .has_ts = (uint8_t)ln.has_ts,
@@ -320,7 +317,7 @@ s_sample (scrape_parse_t *self, const char *p, const char *end)
     return;
 drop:
     self->arena_len = mark;
-    self->noffs = first;
+    self->nspans = first;
 }
 
 /* ---- the run ---------------------------------------------------------- */
@@ -361,21 +358,41 @@ s_line (scrape_parse_t *self, const char *p, const char *end)
         s_sample (self, p, end);
 }
 
-/* The samples kept, to fn. */
+/* Appends s[0..n) and a NUL to self->strings at *at; returns where it went. */
+static size_t
+s_string (scrape_parse_t *self, size_t *at, const char *s, size_t n)
+{
+    size_t off = *at;
+    memcpy (self->strings + off, s, n);
+    self->strings[off + n] = '\0';
+    *at = off + n + 1;
+    return off;
+}
+
+/* The samples kept, to fn, their strings made C strings one sample at a time. */
 static void
 s_hand_over (scrape_parse_t *self, scrape_sample_fn fn, void *arg)
 {
+    const scrape_span_t *sp = self->spans;
     for (size_t k = 0; k < self->nkept; k++) {
         const scrape_kept_t *kp = &self->kept[k];
+        size_t need = (size_t)kp->name_len + 1;
+        for (uint32_t i = 0; i < kp->nlabels; i++)
+            need += sp[i].key_len + (sp[i].val_len & ~SCRAPE_SPAN_ARENA) + 2;
+        VG_GROW (self->strings, self->strings_cap, need);
         VG_GROW (self->labels, self->labels_cap, (size_t)kp->nlabels + 1);
-        const size_t *o = self->offs + 2 * kp->first_off;
+        size_t at = 0, name = s_string (self, &at, self->text + kp->name, kp->name_len);
         for (uint32_t i = 0; i < kp->nlabels; i++) {
-            self->labels[i].key = self->arena + o[2 * i];
-            self->labels[i].value = self->arena + o[2 * i + 1];
+            size_t vl;
+            const char *v = scrape_span_value (self->text, self->arena, &sp[i], &vl);
+            size_t ko = s_string (self, &at, self->text + sp[i].key, sp[i].key_len);
+            size_t vo = s_string (self, &at, v, vl);
+            self->labels[i].key = self->strings + ko;
+            self->labels[i].value = self->strings + vo;
         }
         const scrape_family_t *f = scrape_families_at (&self->fams, kp->fam);
         scrape_sample_t s = {
-            .name = self->arena + kp->name_off,
+            .name = self->strings + name,
             .family = scrape_families_name (&self->fams, kp->fam),
             .type = f->type,
             .role = (scrape_role_t)kp->role,
@@ -390,6 +407,7 @@ s_hand_over (scrape_parse_t *self, scrape_sample_fn fn, void *arg)
         self->res->samples++;
         if (fn)
             fn (arg, &s);
+        sp += kp->nlabels;
     }
 }
 
@@ -407,8 +425,17 @@ scrape_parse_run (scrape_parse_t *self, const char *text, size_t len, scrape_for
     self->res = result;
     self->stop = 0;
     self->line = 0;
+    if (len >= SCRAPE_SPAN_ARENA) { /* spans are 31 bits; max_body is 1 GiB at most */
+        result->errors = 1;
+        result->first_rule = SCRAPE_RULE_BODY_LIMIT;
+        result->first_error_line = result->first_error_column = 1;
+        snprintf (result->first_error, sizeof result->first_error,
+                  "line 1, column 1: an exposition of 2 GiB or more");
+        return VG_ETOOBIG;
+    }
+    self->text = text;
     self->arena_len = 0;
-    self->noffs = 0;
+    self->nspans = 0;
     self->nkept = 0;
     self->cur = SCRAPE_NONE;
     scrape_families_reset (&self->fams);

@@ -13,24 +13,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A sample kept for the end. */
+/* A sample kept for the end: where its name is, its values. Its labels'
+ * spans follow those of the sample kept before it. 48 bytes: there is one
+ * per sample. */
 typedef struct {
-    size_t name_off;  /* in the arena */
-    size_t first_off; /* its labels: offs[2 * first_off ...] */
-    size_t line;
-    double value, bound;
-    int64_t ts_ms;
+    uint32_t name, name_len; /* in the text */
     uint32_t nlabels;
     uint32_t fam;
+    uint32_t line; /* saturates at UINT32_MAX (a 1 GiB body has fewer lines) */
     uint8_t role;
     uint8_t has_ts;
+    double value, bound;
+    int64_t ts_ms;
 } scrape_kept_t;
 
 /* What a sample line holds, once read. */
 typedef struct {
-    const char *name;
+    const char *name; /* in the text */
     size_t name_len;
-    size_t name_off;
     double value;
     int has_ts;
     int64_t ts_ms;
@@ -45,7 +45,8 @@ struct scrape_parse_t {
     scrape_format_t format;
     scrape_options_t opts;
     scrape_result_t *res;
-    int stop; /* the first error ends a run without keep_valid_lines */
+    int stop;         /* the first error ends a run without keep_valid_lines */
+    const char *text; /* the exposition, which spans point into */
 
     /* the line */
     size_t line;
@@ -55,16 +56,23 @@ struct scrape_parse_t {
     size_t nseen;     /* labels on the line, stored or not */
     int over_limit;   /* the line's sample is over a label limit */
     size_t line_nuls; /* NUL bytes replaced in its label values */
+    uint64_t *lhash;  /* a hash of each stored label of the line, key and value */
+    size_t lhash_cap;
+    char *name; /* the line's metric name, NUL-terminated, for messages */
+    size_t name_cap;
 
-    /* kept samples: names and label keys and values, NUL-terminated */
+    /* kept samples: their records, their labels' spans, and the label values
+     * that had escapes, unescaped */
     char *arena;
     size_t arena_len, arena_cap;
-    size_t *offs; /* key, value offsets in the arena, per label */
-    size_t noffs, offs_cap;
+    scrape_span_t *spans;
+    size_t nspans, spans_cap;
     scrape_kept_t *kept;
     size_t nkept, kept_cap;
     vg_label_t *labels; /* one sample's, when handed over */
     size_t labels_cap;
+    char *strings; /* and its name, keys and values, NUL-terminated */
+    size_t strings_cap;
 
     scrape_families_t fams;
     size_t cur; /* the family of the last metadata line or sample */
@@ -76,9 +84,8 @@ struct scrape_parse_t {
 void scrape_parse_error (scrape_parse_t *self, scrape_rule_t rule, const char *at, const char *fmt,
                          ...) __attribute__ ((format (printf, 4, 5)));
 
-/* Room for extra more bytes in the arena; a string put there, NUL-terminated. */
+/* Room for extra more bytes in the arena. */
 void scrape_parse_arena_reserve (scrape_parse_t *self, size_t extra);
-size_t scrape_parse_arena_put (scrape_parse_t *self, const char *s, size_t n);
 
 /* OpenMetrics: the current family is complete (its last metric point, its
  * name against the others', its unit against its type are checked). */
@@ -87,7 +94,7 @@ void scrape_parse_family_end (scrape_parse_t *self);
  * the current one, shows up at at. */
 void scrape_parse_interleaved (scrape_parse_t *self, size_t idx, const char *at, const char *what);
 
-/* A sample line's tokens into *ln; its name and labels go to the arena.
+/* A sample line's tokens into *ln; its labels' spans go to self->spans.
  * Returns 0, or -1 after reporting. */
 int scrape_line_read (scrape_parse_t *self, const char *p, const char *end, scrape_line_t *ln);
 /* OpenMetrics reserves names that begin with an underscore: -1 after
