@@ -282,6 +282,7 @@ scrape_line_read (scrape_parse_t *self, const char *p, const char *end, scrape_l
         }
         return 0;
     }
+    self->at[SCRAPE_AT_TIMESTAMP] = p; /* where a missing one would be */
     if (p + 1 < end && p[0] == ' ' && p[1] != '#') {
         p++;
         self->at[SCRAPE_AT_TIMESTAMP] = p;

@@ -994,6 +994,37 @@ test_once (const char *dir)
     free (metrics);
 }
 
+/* The three definitions of a quantile the scrape page compares, on the
+ * values 1..10 (docs/inputs/scrape.md, "Quantiles"): the sketch answers
+ * the value of 0-based rank floor (q (n - 1)) within 1 %, histogram_quantile
+ * interpolates in the bucket that holds rank q n, nearest rank takes the
+ * value of 1-based rank ceil (q n). */
+static void
+test_quantile_definitions (void)
+{
+    vg_sketch_t *sk = vg_sketch_new ();
+    double le[10], cum[10];
+    for (int v = 1; v <= 10; v++) {
+        vg_sketch_add (sk, v);
+        le[v - 1] = v; /* a bucket per value: le="1" ... le="10" */
+        cum[v - 1] = v;
+    }
+    /* P95: rank floor (0.95 * 9) = 8, the 9th value */
+    ASSERT_NEAR (vg_sketch_quantile (sk, 0.95), 9, 9 * 0.01);
+    /* histogram_quantile: rank 9.5 falls in (9, 10], halfway */
+    ASSERT_NEAR (s_linear_quantile (le, cum, 10, 0.95), 9.5, 1e-12);
+    /* nearest rank: ceil (9.5) = 10, the 10th value */
+    ASSERT_EQ ((int)ceil (0.95 * 10), 10);
+    /* P50: rank floor (4.5) = 4, the 5th value; histogram_quantile 5;
+     * nearest rank ceil (5) = 5 */
+    ASSERT_NEAR (vg_sketch_quantile (sk, 0.5), 5, 5 * 0.01);
+    ASSERT_NEAR (s_linear_quantile (le, cum, 10, 0.5), 5, 1e-12);
+    /* the extremes are exact */
+    ASSERT_EQ (vg_sketch_quantile (sk, 0), 1);
+    ASSERT_EQ (vg_sketch_quantile (sk, 1), 10);
+    vg_sketch_destroy (&sk);
+}
+
 int
 main (void)
 {
@@ -1009,6 +1040,7 @@ main (void)
     test_values (dir);
     test_refused_histogram (dir);
     test_once (dir);
+    test_quantile_definitions ();
     free (dir);
     printf ("test_in_scrape: ok\n");
     return 0;
