@@ -200,6 +200,20 @@ out:
 
 /* ---- samples ---------------------------------------------------------- */
 
+/* The sample's timestamp, the token p[0..n). Returns 0, or -1 after reporting. */
+static int
+s_timestamp (scrape_parse_t *self, const char *p, size_t n, scrape_line_t *ln)
+{
+    char shown[48];
+    if (scrape_lex_timestamp (self->format, p, n, &ln->ts_ms, &ln->ts) != 0) {
+        scrape_parse_error (self, SCRAPE_RULE_TIMESTAMP, p, "invalid timestamp \"%s\"",
+                            scrape_lex_show (shown, sizeof shown, p, n));
+        return -1;
+    }
+    ln->has_ts = 1;
+    return 0;
+}
+
 /* Reads a sample line's tokens into *ln; its name and labels go to the
  * arena. Returns 0, or -1 after reporting. */
 int
@@ -269,12 +283,8 @@ scrape_line_read (scrape_parse_t *self, const char *p, const char *end, scrape_l
         if (p == end)
             return 0;
         tl = scrape_lex_token_len (self->format, p, end);
-        if (scrape_lex_timestamp (self->format, p, tl, &ln->ts_ms, &ln->ts) != 0) {
-            scrape_parse_error (self, SCRAPE_RULE_TIMESTAMP, p, "invalid timestamp \"%s\"",
-                                scrape_lex_show (shown, sizeof shown, p, tl));
+        if (s_timestamp (self, p, tl, ln) != 0)
             return -1;
-        }
-        ln->has_ts = 1;
         if (scrape_lex_skip_blanks (self->format, p + tl, end) != end) {
             scrape_parse_error (self, SCRAPE_RULE_LINE_SYNTAX, p + tl,
                                 "unexpected text after the timestamp");
@@ -287,12 +297,8 @@ scrape_line_read (scrape_parse_t *self, const char *p, const char *end, scrape_l
         p++;
         self->at[SCRAPE_AT_TIMESTAMP] = p;
         tl = scrape_lex_token_len (self->format, p, end);
-        if (scrape_lex_timestamp (self->format, p, tl, &ln->ts_ms, &ln->ts) != 0) {
-            scrape_parse_error (self, SCRAPE_RULE_TIMESTAMP, p, "invalid timestamp \"%s\"",
-                                scrape_lex_show (shown, sizeof shown, p, tl));
+        if (s_timestamp (self, p, tl, ln) != 0)
             return -1;
-        }
-        ln->has_ts = 1;
         p += tl;
     }
     if (p == end)

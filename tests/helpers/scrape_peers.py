@@ -181,6 +181,37 @@ def python_om(path, parse):
     return True, samples
 
 
+def vigil_cases(dump, corpus, fmt, problems):
+    """(rel, path, record) of every case whose verdict is that of its folder;
+    the others are problems."""
+    todo = cases(corpus, fmt)
+    mine = ours(dump, fmt, [p for _, p in todo])
+    for rel, path in todo:
+        rec = mine[path]
+        if rec["valid"] != rel.startswith("valid/"):
+            problems.append(f"{fmt}/{rel}: Vigil says {'valid' if rec['valid'] else 'invalid'}")
+            continue
+        yield rel, path, rec
+
+
+def compare_verdicts(fmt, rel, peer, peer_valid, detail, rec, known, problems):
+    """"same" when the peer's verdict is Vigil's, "named" for a difference that
+    known names (printed with its clause), "unnamed" for one it does not (a
+    problem); a named one that no longer happens is a problem too."""
+    theirs = "valid" if peer_valid else "invalid"
+    if peer_valid != rec["valid"]:
+        if rel in known:
+            mine = "valid" if rec["valid"] else f"invalid ({rec['rule']})"
+            print(f"  {fmt}/{rel}: {peer} says {theirs}, Vigil {mine}: {known[rel]}")
+            return "named"
+        problems.append(f"{fmt}/{rel}: {peer} says {theirs} ({detail}), Vigil "
+                        f"{'valid' if rec['valid'] else rec['error']}")
+        return "unnamed"
+    if rel in known:
+        problems.append(f"{fmt}/{rel}: listed as a difference, but {peer} agrees now")
+    return "same"
+
+
 def check_openmetrics(dump, corpus, problems):
     try:
         from prometheus_client.openmetrics.parser import text_string_to_metric_families
@@ -194,41 +225,26 @@ def check_openmetrics(dump, corpus, problems):
             version = dist_version("prometheus_client")
         except Exception:
             version = "unknown"
-    todo = cases(corpus, "openmetrics")
-    mine = ours(dump, "openmetrics", [p for _, p in todo])
-    named = 0
-    for rel, path in todo:
-        rec = mine[path]
-        if rec["valid"] != rel.startswith("valid/"):
-            problems.append(f"openmetrics/{rel}: Vigil says {'valid' if rec['valid'] else 'invalid'}")
-            continue
+    count = named = 0
+    for rel, path, rec in vigil_cases(dump, corpus, "openmetrics", problems):
+        count += 1
         pv, detail = python_om(path, text_string_to_metric_families)
-        if pv != rec["valid"]:
-            if rel in KNOWN_OM:
-                named += 1
-                print(f"  openmetrics/{rel}: python says {'valid' if pv else 'invalid'}, Vigil "
-                      f"{'valid' if rec['valid'] else 'invalid (' + rec['rule'] + ')'}: {KNOWN_OM[rel]}")
-            else:
-                problems.append(f"openmetrics/{rel}: python says {'valid' if pv else 'invalid'} "
-                                f"({detail if not pv else 'samples ' + str(len(detail))}), Vigil "
-                                f"{'valid' if rec['valid'] else rec['error']}")
+        shown = detail if not pv else f"{len(detail)} samples"
+        verdict = compare_verdicts("openmetrics", rel, "python", pv, shown, rec, KNOWN_OM, problems)
+        named += verdict == "named"
+        if verdict != "same" or not pv:
             continue
-        if rel in KNOWN_OM:
-            problems.append(f"openmetrics/{rel}: listed as a difference, but python agrees now")
-        if not pv:
-            continue
-        theirs = detail
         mine_s = [(n, l, number(v), t) for n, l, v, t in rec["samples"]]
-        equal = len(theirs) == len(mine_s) and all(map(same_sample, theirs, mine_s))
+        equal = len(detail) == len(mine_s) and all(map(same_sample, detail, mine_s))
         if not equal and rel in KNOWN_OM_SAMPLES:
             named += 1
             print(f"  openmetrics/{rel}: samples differ: {KNOWN_OM_SAMPLES[rel]}")
         elif not equal:
-            problems.append(f"openmetrics/{rel}: samples differ\n    python: {theirs}\n"
+            problems.append(f"openmetrics/{rel}: samples differ\n    python: {detail}\n"
                             f"    Vigil:  {mine_s}")
         elif rel in KNOWN_OM_SAMPLES:
             problems.append(f"openmetrics/{rel}: listed as differing samples, but they are equal now")
-    print(f"scrape_peers: {len(todo)} OpenMetrics cases through python3-prometheus-client "
+    print(f"scrape_peers: {count} OpenMetrics cases through python3-prometheus-client "
           f"{version}: {named} differences, each named above")
 
 
@@ -238,14 +254,9 @@ def check_prometheus(dump, corpus, problems):
         missing("promtool", "prometheus")
     ver = subprocess.run([promtool, "--version"], capture_output=True, text=True)
     version = (ver.stdout or ver.stderr).split("\n")[0].strip()
-    todo = cases(corpus, "prometheus")
-    mine = ours(dump, "prometheus", [p for _, p in todo])
-    named = 0
-    for rel, path in todo:
-        rec = mine[path]
-        if rec["valid"] != rel.startswith("valid/"):
-            problems.append(f"prometheus/{rel}: Vigil says {'valid' if rec['valid'] else 'invalid'}")
-            continue
+    count = named = 0
+    for rel, path, rec in vigil_cases(dump, corpus, "prometheus", problems):
+        count += 1
         with open(path, "rb") as f:
             proc = subprocess.run([promtool, "check", "metrics"], stdin=f, capture_output=True,
                                   text=True, errors="replace")
@@ -253,18 +264,11 @@ def check_prometheus(dump, corpus, problems):
             problems.append(f"prometheus/{rel}: promtool exited {proc.returncode}: {proc.stderr.strip()}")
             continue
         pv = proc.returncode in (0, 3)  # 3: lint remarks on a valid exposition
-        if pv != rec["valid"]:
-            if rel in KNOWN_PROM:
-                named += 1
-                print(f"  prometheus/{rel}: promtool says {'valid' if pv else 'invalid'}, Vigil "
-                      f"{'valid' if rec['valid'] else 'invalid (' + rec['rule'] + ')'}: {KNOWN_PROM[rel]}")
-            else:
-                problems.append(f"prometheus/{rel}: promtool says {'valid' if pv else 'invalid'} "
-                                f"({(proc.stderr + proc.stdout).strip()[:200]}), Vigil "
-                                f"{'valid' if rec['valid'] else rec['error']}")
-        elif rel in KNOWN_PROM:
-            problems.append(f"prometheus/{rel}: listed as a difference, but promtool agrees now")
-    print(f"scrape_peers: {len(todo)} Prometheus 0.0.4 cases through {version}: {named} "
+        verdict = compare_verdicts("prometheus", rel, "promtool", pv,
+                                   (proc.stderr + proc.stdout).strip()[:200], rec, KNOWN_PROM,
+                                   problems)
+        named += verdict == "named"
+    print(f"scrape_peers: {count} Prometheus 0.0.4 cases through {version}: {named} "
           f"differences, each named above")
 
 
