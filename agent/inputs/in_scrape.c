@@ -1,9 +1,12 @@
 /*  in_scrape.c - the scrape input: an application's metrics endpoint in the
  *  Prometheus text format 0.0.4 or the OpenMetrics text format 1.0.
  *
- *  Every collect fetches the URL with libcurl (http, https, file), picks the
- *  format from the Content-Type (or the format option), parses the body with
- *  scrape_parse and writes what it finds into the sink: counters as counters,
+ *  Every collect fetches the URL with libcurl (http, https, file) and hands
+ *  the body to scrape_expo, which picks the format, checks the exposition
+ *  whole and refuses an invalid one (nothing stored, scrape_up 0, the reason
+ *  counted and logged; collect answers AGENT_INPUT_REJECTED for --once). The
+ *  samples of a valid one come to s_on_sample, which writes them into the
+ *  sink, NaN and their own timestamps kept: counters as counters,
  *  gauges and untyped values as gauges, a summary's quantiles as gauges and
  *  its _sum/_count as counters, a histogram's cumulative _bucket{le} series
  *  and its _sum/_count as counters. A histogram also becomes a distribution
@@ -14,8 +17,10 @@
  *
  *  A target that does not answer is data (scrape_up 0), not an error. Every
  *  table has a cap: the body (max_body), the samples, the labels of a sample,
- *  and the histograms remembered between scrapes; what is over a cap is
- *  dropped and counted in scrape_dropped_total{reason}.
+ *  and the histograms remembered between scrapes. An exposition over the
+ *  first three is refused (with on_invalid: keep_valid_lines, what is over is
+ *  dropped and counted in scrape_dropped_total{reason}); a histogram over
+ *  the last gets no sketch.
  *
  *  The fetch blocks the agent's loop for at most the timeout option.
  */
