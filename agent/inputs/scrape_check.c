@@ -534,15 +534,16 @@ s_place_prometheus (scrape_check_t *self, const scrape_check_sample_t *s, double
 
 int
 scrape_check_place (scrape_check_t *self, const scrape_check_sample_t *s, double bound,
-                    scrape_fault_t *fault)
+                    scrape_fault_t *fault, scrape_fault_t *earlier)
 {
+    earlier->rule = SCRAPE_RULE_NONE;
     if (self->format != SCRAPE_FORMAT_OPENMETRICS)
         return s_place_prometheus (self, s, bound, fault);
     uint64_t key = s_key (s);
     scrape_group_t *g = &self->cur;
     if (!self->has_cur || g->key != key) {
-        if (self->has_cur && s_close (self, g, fault) != 0)
-            return -1;
+        if (self->has_cur)
+            s_close (self, g, earlier);
         self->has_cur = 0;
         if (s_keys_add (self, key))
             return s_fault (fault, SCRAPE_RULE_METRIC_INTERLEAVED, SCRAPE_AT_LABELS, 0,
@@ -565,8 +566,7 @@ scrape_check_place (scrape_check_t *self, const scrape_check_sample_t *s, double
                         "%s: timestamp %.15g is before the metric's previous one, %.15g", s->name,
                         s->ts, g->ts);
     else if (s->has_ts && s->ts > g->ts) { /* the metric's next point */
-        if (s_close (self, g, fault) != 0)
-            return -1;
+        s_close (self, g, earlier);
         s_open (g, s);
     }
     /* "the MetricPoint with the earliest timestamp MUST be used" when two

@@ -96,9 +96,12 @@ int scrape_check_sample (scrape_format_t format, const scrape_check_sample_t *s,
 /* The sample's place among the others: its metric and metric point. Returns
  * 0 (keep it), 1 (OpenMetrics: it repeats a sample of its metric point, or
  * the point repeats an earlier one's millisecond; the first is the one
- * kept), or -1 with *fault filled. bound is what scrape_check_sample found. */
+ * kept), or -1 with *fault filled. bound is what scrape_check_sample found.
+ * When the sample begins another metric or point, the one it ends is
+ * checked, and a fault of that one, on earlier lines and none of the
+ * sample's, goes to *earlier (rule SCRAPE_RULE_NONE when there is none). */
 int scrape_check_place (scrape_check_t *self, const scrape_check_sample_t *s, double bound,
-                        scrape_fault_t *fault);
+                        scrape_fault_t *fault, scrape_fault_t *earlier);
 
 /* OpenMetrics: the current family ends; its last metric point is checked.
  * Returns 0, or -1 with *fault filled. */

@@ -33,6 +33,7 @@ scrape_parse_t *
 scrape_parse_new (void)
 {
     scrape_parse_t *self = vg_calloc (1, sizeof (scrape_parse_t));
+    VG_GROW (self->spans, self->spans_cap, 64); /* never NULL: spans + i is taken at 0 labels */
     self->check = scrape_check_new ();
     return self;
 }
@@ -74,7 +75,6 @@ s_report (scrape_parse_t *self, scrape_rule_t rule, size_t line, size_t col, con
 {
     scrape_result_t *res = self->res;
     res->errors++;
-    self->line_failed = 1;
     if (!self->opts.keep_valid_lines)
         self->stop = 1;
     if (res->first_rule != SCRAPE_RULE_NONE)
@@ -283,7 +283,13 @@ s_sample (scrape_parse_t *self, const char *p, const char *end)
         s_fault (self, &fault);
         goto drop;
     }
-    int placed = scrape_check_place (self->check, &cs, bound, &fault);
+    scrape_fault_t earlier;
+    int placed = scrape_check_place (self->check, &cs, bound, &fault, &earlier);
+    if (earlier.rule != SCRAPE_RULE_NONE) { /* the metric before this one's: this one may be fine */
+        s_fault (self, &earlier);
+        if (self->stop)
+            goto drop;
+    }
     if (placed < 0) {
         s_fault (self, &fault);
         goto drop;
@@ -326,7 +332,6 @@ static void
 s_line (scrape_parse_t *self, const char *p, const char *end)
 {
     self->line_start = p;
-    self->line_failed = 0;
     if (end > p && end[-1] == '\r') {
         /* lines end with LF alone; keep_valid_lines reads the line anyway */
         scrape_parse_error (self, SCRAPE_RULE_CARRIAGE_RETURN, end - 1,

@@ -52,11 +52,10 @@ struct scrape_parse_t {
     size_t line;
     const char *line_start;
     const char *at[SCRAPE_AT_COUNT]; /* where each part of a sample line begins */
-    int line_failed;
-    size_t nseen;     /* labels on the line, stored or not */
-    int over_limit;   /* the line's sample is over a label limit */
-    size_t line_nuls; /* NUL bytes replaced in its label values */
-    uint64_t *lhash;  /* a hash of each stored label of the line, key and value */
+    size_t nseen;                    /* labels on the line, stored or not */
+    int over_limit;                  /* the line's sample is over a label limit */
+    size_t line_nuls;                /* NUL bytes replaced in its label values */
+    uint64_t *lhash;                 /* a hash of each stored label of the line, key and value */
     size_t lhash_cap;
     char *name; /* the line's metric name, NUL-terminated, for messages */
     size_t name_cap;

@@ -396,6 +396,17 @@ test_prometheus_malformed_lines (void)
         ASSERT_STR_EQ (run.res.first_error, want);
         ASSERT_STR_EQ (run.out.data, "gauge value a a{} 1\nuntyped value z z{} 2\n");
     }
+    /* a rule about several lines (a metric without its +Inf bucket) drops
+     * nothing, and the next metric's samples are kept */
+    s_run_keep (
+        &run, OM,
+        "# TYPE h histogram\nh_bucket{x=\"1\",le=\"1\"} 1\nh_bucket{x=\"2\",le=\"+Inf\"} 1\n"
+        "# EOF\n");
+    ASSERT_EQ (run.res.errors, 1);
+    ASSERT_EQ (run.res.first_rule, SCRAPE_RULE_BUCKET_INF);
+    ASSERT_EQ (run.res.first_error_line, 2);
+    ASSERT_STR_EQ (run.out.data, "histogram bucket h h_bucket{x=\"1\",le=\"1\"} 1 b=1\n"
+                                 "histogram bucket h h_bucket{x=\"2\",le=\"+Inf\"} 1 b=inf\n");
     /* many bad lines: all counted with keep_valid_lines, the first reported */
     s_run_keep (&run, PROM, "ok 1\nbad\nworse{\nok2 2\n   \nalso bad bad\n");
     ASSERT_EQ (run.res.errors, 3);
