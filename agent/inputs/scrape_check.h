@@ -76,6 +76,7 @@ typedef struct {
     double exemplar_value;
     size_t exemplar_chars; /* code points of the exemplar's label names and values */
     size_t line;
+    uint64_t key; /* its metric, set by scrape_check_prepare */
 } scrape_check_sample_t;
 
 typedef struct scrape_check_t scrape_check_t;
@@ -86,6 +87,11 @@ void scrape_check_destroy (scrape_check_t **self_p);
  * names and types. */
 void scrape_check_begin (scrape_check_t *self, scrape_format_t format,
                          const scrape_families_t *fams);
+
+/* Works out which metric s belongs to (s->key) and, in OpenMetrics, starts
+ * fetching what scrape_check_place will look at, so that the memory is on
+ * its way while the sample's own rules are checked. */
+void scrape_check_prepare (scrape_check_t *self, scrape_check_sample_t *s);
 
 /* The rules of one sample on its own: values by type and role, le and
  * quantile labels (*bound gets their value), labels a type reserves,

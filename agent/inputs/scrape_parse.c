@@ -275,6 +275,7 @@ s_sample (scrape_parse_t *self, const char *p, const char *end)
     };
     scrape_fault_t fault;
     double bound = 0;
+    scrape_check_prepare (self->check, &cs);
     if (self->over_limit) { /* keep_valid_lines: dropped whole, its labels unchecked */
         self->res->dropped_labels++;
         goto drop;
