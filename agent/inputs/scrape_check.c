@@ -535,6 +535,10 @@ s_place_prometheus (scrape_check_t *self, const scrape_check_sample_t *s, double
 void
 scrape_check_prepare (scrape_check_t *self, scrape_check_sample_t *s)
 {
+    scrape_type_t type = s->family->type;
+    if (self->format != SCRAPE_FORMAT_OPENMETRICS && type != SCRAPE_TYPE_HISTOGRAM &&
+        type != SCRAPE_TYPE_SUMMARY)
+        return; /* 0.0.4 follows only histograms' and summaries' metrics */
     s->key = s_key (s);
     /* a new metric looks its key up in the family's set, a few hundred
      * kilobytes for a large family: a cache miss worth starting early */
