@@ -217,9 +217,9 @@ s_collect_pass (agent_config_t *config, agent_sink_t **sinks, vg_batch_t *batch,
         agent_sink_retarget (sinks[i], batch, now);
         char reason[512] = "";
         int rc = in->plugin->collect (in->ctx, sinks[i], now, reason, sizeof reason);
-        if (rc < 0) {
-            fprintf (errs, "vigil-agent: input %s (%s): collect failed: %s\n", in->name,
-                     in->plugin->name, *reason ? reason : vg_strerror (rc));
+        if (rc != VG_OK) { /* AGENT_INPUT_REJECTED too: --once checks the target */
+            fprintf (errs, "vigil-agent: input %s (%s): %s%s\n", in->name, in->plugin->name,
+                     rc < 0 ? "collect failed: " : "", *reason ? reason : vg_strerror (rc));
             failed++;
         }
     }
@@ -269,6 +269,27 @@ s_wait_feeding (agent_config_t *config, agent_sink_t **sinks, vg_batch_t *batch,
     free (which);
 }
 
+/* After the work collect started has finished: the inputs whose answer came
+ * later and was refused; returns how many. */
+static int
+s_outcomes (agent_config_t *config, FILE *errs)
+{
+    int failed = 0;
+    for (size_t i = 0; i < config->ninputs; i++) {
+        agent_input_conf_t *in = &config->inputs[i];
+        if (!in->started || !in->plugin->outcome)
+            continue;
+        char reason[512] = "";
+        int rc = in->plugin->outcome (in->ctx, reason, sizeof reason);
+        if (rc != VG_OK) {
+            fprintf (errs, "vigil-agent: input %s (%s): %s%s\n", in->name, in->plugin->name,
+                     rc < 0 ? "collect failed: " : "", *reason ? reason : vg_strerror (rc));
+            failed++;
+        }
+    }
+    return failed;
+}
+
 int
 agent_expose_once (agent_config_t *config, FILE *out, FILE *errs)
 {
@@ -299,8 +320,10 @@ agent_expose_once (agent_config_t *config, FILE *out, FILE *errs)
     }
     failed += s_collect_pass (config, sinks, first, errs);
     s_wait_feeding (config, sinks, first, 1000, 1);
+    failed += s_outcomes (config, errs);
     failed += s_collect_pass (config, sinks, second, errs);
     s_wait_feeding (config, sinks, second, 0, 1);
+    failed += s_outcomes (config, errs);
 
     vg_buf_t text = {0};
     agent_expose_batch (second, &text);

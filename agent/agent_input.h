@@ -15,7 +15,10 @@
  *  limited rate and backs the input off). fini frees what init and collect
  *  allocated; the core then frees the option fields and the context itself.
  *  When init fails, fini is not called: init cleans up after itself.
- *  A target being down is data (up 0), not a collect error.
+ *  A target being down is data (up 0), not a collect error. A target that
+ *  answered with something the input refused (an invalid exposition) is data
+ *  too, and the input logs it; collect then returns AGENT_INPUT_REJECTED with
+ *  the reason in err, which the loop takes as success and --once as failure.
  */
 #ifndef AGENT_INPUT_H
 #define AGENT_INPUT_H
@@ -26,6 +29,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* collect's answer when the target's data was refused (> 0: not an error). */
+#define AGENT_INPUT_REJECTED 1
 
 typedef struct {
     const char *instance;  /* the instance's name ("system", "api-health") */
@@ -51,6 +57,11 @@ typedef struct {
      * for the results. busy says whether started work is unfinished. */
     void (*on_ready) (void *ctx, agent_sink_t *sink, int64_t now_ms);
     int (*busy) (void *ctx);
+    /* Optional, with on_ready: what the work finished since the last call
+     * came to, as collect would have answered it (0, or AGENT_INPUT_REJECTED
+     * with the reason in err), so --once can report a refused target whose
+     * answer came after collect returned. Reading it clears it. */
+    int (*outcome) (void *ctx, char *err, size_t errlen);
     /* Optional, for inputs that remember how far they read (logtail): the
      * batch sealed as seq holds all that was collected so far, so checkpoint
      * notes the position reached as seq's and appends it, as text, to out:

@@ -92,6 +92,15 @@ agent_sink_counter (agent_sink_t *self, const char *name, const vg_label_t *labe
 }
 
 void
+agent_sink_value (agent_sink_t *self, const char *name, vg_kind_t kind, const vg_label_t *labels,
+                  size_t nlabels, double value, int64_t ts_ms)
+{
+    uint32_t s = s_series (self, name, kind, labels, nlabels);
+    vg_batch_add_value (self->batch, s, ts_ms, value);
+    self->count++;
+}
+
+void
 agent_sink_dist (agent_sink_t *self, const char *name, const vg_label_t *labels, size_t nlabels,
                  const vg_sketch_t *sketch)
 {

@@ -27,6 +27,11 @@ void agent_sink_gauge (agent_sink_t *self, const char *name, const vg_label_t *l
                        size_t nlabels, double value);
 void agent_sink_counter (agent_sink_t *self, const char *name, const vg_label_t *labels,
                          size_t nlabels, double value);
+/* A value as a source reported it, at ts_ms (not the sink's time): NaN and
+ * infinities are kept (vg_batch_add_value), where gauge and counter drop
+ * what is not finite. kind is VG_KIND_GAUGE or VG_KIND_COUNTER. */
+void agent_sink_value (agent_sink_t *self, const char *name, vg_kind_t kind,
+                       const vg_label_t *labels, size_t nlabels, double value, int64_t ts_ms);
 /* Copies the sketch. An empty sketch is skipped. */
 void agent_sink_dist (agent_sink_t *self, const char *name, const vg_label_t *labels,
                       size_t nlabels, const vg_sketch_t *sketch);

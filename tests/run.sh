@@ -20,11 +20,14 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # python3: the scripted HTTP server the agent's http tests talk to
 # (tests/helpers/http_server.py); a minimal Debian image lacks it.
 # python3-aiosmtpd and prometheus-alertmanager: the notify tests' SMTP sink
-# and real Alertmanager peer.
+# and real Alertmanager peer. python3-prometheus-client, prometheus (promtool):
+# the exposition parsers the scrape input is compared with
+# (tests/helpers/scrape_peers.py).
 packages=(build-essential cmake pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev
           protobuf-c-compiler libcurl4-openssl-dev libpq-dev libfyaml-dev libpcre2-dev
           postgresql clang libclang-rt-14-dev valgrind python3 openssl
-          libmicrohttpd-dev libsodium-dev tzdata python3-aiosmtpd prometheus-alertmanager)
+          libmicrohttpd-dev libsodium-dev tzdata python3-aiosmtpd prometheus-alertmanager
+          python3-prometheus-client prometheus)
 jobs=$(nproc 2>/dev/null || echo 2)
 ci=${CI:-}
 [[ "$ci" == "false" || "$ci" == "0" ]] && ci=

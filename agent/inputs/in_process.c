@@ -496,17 +496,21 @@ s_count_restarts (process_ctx_t *self)
     self->pending_gone -= r;
 }
 
-/* CPU ticks used since the previous collect by the processes seen in both. */
-static uint64_t
-s_cpu_ticks (const process_ctx_t *self)
+/* CPU ticks the current processes used since the previous collect, into
+ * *ticks. Returns -1 when one of them appeared since: with one reading of
+ * it, its share is unknown, and a sum without it would be an invented low. */
+static int
+s_cpu_ticks (const process_ctx_t *self, uint64_t *ticks)
 {
-    uint64_t ticks = 0;
+    *ticks = 0;
     for (size_t i = 0; i < self->ncur; i++) {
         const process_seen_t *p = s_find (self->prev, self->nprev, &self->cur[i]);
-        if (p && self->cur[i].ticks >= p->ticks)
-            ticks += self->cur[i].ticks - p->ticks;
+        if (!p)
+            return -1;
+        if (self->cur[i].ticks >= p->ticks)
+            *ticks += self->cur[i].ticks - p->ticks;
     }
-    return ticks;
+    return 0;
 }
 
 /* ---- the plugin ------------------------------------------------------- */
@@ -581,10 +585,11 @@ s_collect (void *ctx, agent_sink_t *sink, int64_t now_ms, char *err, size_t errl
     if (sum.count > 0 && self->btime > 0)
         agent_sink_gauge (sink, "process_start_time_seconds", &label, 1,
                           self->btime + (double)sum.oldest_start / (double)self->clk_tck);
-    if (self->have_prev && now_ms > self->prev_ms) {
+    uint64_t ticks;
+    if (self->have_prev && now_ms > self->prev_ms && s_cpu_ticks (self, &ticks) == 0) {
         double elapsed = (double)(now_ms - self->prev_ms) / 1000.0;
         agent_sink_gauge (sink, "process_cpu_percent", &label, 1,
-                          100.0 * (double)s_cpu_ticks (self) / (double)self->clk_tck / elapsed);
+                          100.0 * (double)ticks / (double)self->clk_tck / elapsed);
     }
     if (self->have_prev)
         s_count_restarts (self);

@@ -1,9 +1,12 @@
 /*  in_scrape.c - the scrape input: an application's metrics endpoint in the
  *  Prometheus text format 0.0.4 or the OpenMetrics text format 1.0.
  *
- *  Every collect fetches the URL with libcurl (http, https, file), picks the
- *  format from the Content-Type (or the format option), parses the body with
- *  scrape_parse and writes what it finds into the sink: counters as counters,
+ *  Every collect fetches the URL with libcurl (http, https, file) and hands
+ *  the body to scrape_expo, which picks the format, checks the exposition
+ *  whole and refuses an invalid one (nothing stored, scrape_up 0, the reason
+ *  counted and logged; collect answers AGENT_INPUT_REJECTED for --once). The
+ *  samples of a valid one come to s_on_sample, which writes them into the
+ *  sink, NaN and their own timestamps kept: counters as counters,
  *  gauges and untyped values as gauges, a summary's quantiles as gauges and
  *  its _sum/_count as counters, a histogram's cumulative _bucket{le} series
  *  and its _sum/_count as counters. A histogram also becomes a distribution
@@ -14,8 +17,10 @@
  *
  *  A target that does not answer is data (scrape_up 0), not an error. Every
  *  table has a cap: the body (max_body), the samples, the labels of a sample,
- *  and the histograms remembered between scrapes; what is over a cap is
- *  dropped and counted in scrape_dropped_total{reason}.
+ *  and the histograms remembered between scrapes. An exposition over the
+ *  first three is refused (with on_invalid: keep_valid_lines, what is over is
+ *  dropped and counted in scrape_dropped_total{reason}); a histogram over
+ *  the last gets no sketch.
  *
  *  The fetch runs on the agent's loop through libcurl's multi interface
  *  (input_curl.h): a collect starts it, and the body is parsed when it has
@@ -23,6 +28,7 @@
  */
 #include "agent_input.h"
 #include "input_curl.h"
+#include "scrape_expo.h"
 #include "scrape_parse.h"
 #include "vg_alloc.h"
 #include "vg_buf.h"
@@ -43,9 +49,6 @@
 #define S_COMPLAIN_MS 60000
 #define S_MAX_BUCKETS 256  /* buckets of one histogram turned into a sketch */
 #define S_MAX_SPREAD  2048 /* sketch buckets one histogram bucket is spread over */
-#define S_FORMAT_AUTO 0
-#define S_FORMAT_PROM 1
-#define S_FORMAT_OM   2
 
 typedef struct {
     double le;
@@ -81,6 +84,7 @@ typedef struct {
     int histogram_sketch;
     int keep_created;
     int instance_label;
+    int on_invalid;
 
     /* state */
     char *instance;
@@ -88,14 +92,17 @@ typedef struct {
     int fetching;         /* started, not finished */
     CURLcode fetch_rc;    /* how the last fetch ended */
     int64_t fetch_t0;     /* monotonic ns, when it started */
+    int64_t scrape_ms;    /* the collect's time: samples without their own are stamped so */
+    int outcome;          /* of the last finished fetch: 0 or AGENT_INPUT_REJECTED */
+    char outcome_err[512];
     CURL *curl;
     struct curl_slist *http_headers;
     char curl_err[CURL_ERROR_SIZE];
     vg_buf_t body;
     int truncated;
-    scrape_parse_t *parser;
-    agent_sink_t *sink; /* during a collect */
-    vg_label_t *labels; /* a sample's labels + instance, and sorted copies */
+    scrape_expo_t *expo; /* validates, counts, says what became of each exposition */
+    agent_sink_t *sink;  /* during a collect */
+    vg_label_t *labels;  /* a sample's labels + instance, and sorted copies */
     size_t labels_cap;
     vg_buf_t key;
     scrape_hist_t **hists;
@@ -104,8 +111,7 @@ typedef struct {
     size_t nslots;
     vg_sketch_t *sketch;
     uint64_t gen;
-    uint64_t parse_errors, drop_body, drop_samples, drop_labels, drop_histograms, drop_not_finite;
-    vg_complain_t fetch_complain, parse_complain, body_complain;
+    vg_complain_t fetch_complain;
 } scrape_ctx_t;
 
 #define S_OPT(field) offsetof (scrape_ctx_t, field)
@@ -247,6 +253,13 @@ static const vg_option_t s_options[] = {
      .def = "true",
      .offset = S_OPT (instance_label),
      .help = "add instance=<name> to every scraped series that has no instance label"},
+    {.name = "on_invalid",
+     .type = VG_OPT_CUSTOM,
+     .def = "reject",
+     .offset = S_OPT (on_invalid),
+     .help = "string; reject (store nothing from an invalid exposition, scrape_up 0) or "
+             "keep_valid_lines",
+     .parse = scrape_expo_parse_on_invalid},
     {.name = NULL},
 };
 
@@ -345,7 +358,7 @@ s_hist_record (scrape_ctx_t *self, const scrape_sample_t *s)
     scrape_hist_t *h = s_hist_get (self, s);
     if (!h) {
         if (s->role == SCRAPE_ROLE_BUCKET && isinf (s->bound))
-            self->drop_histograms++; /* once per series: every histogram has one +Inf */
+            scrape_expo_drop (self->expo, SCRAPE_DROP_HISTOGRAMS); /* once: one +Inf each */
         return;
     }
     if (h->seen != self->gen) { /* first sample of this series in this scrape */
@@ -361,7 +374,7 @@ s_hist_record (scrape_ctx_t *self, const scrape_sample_t *s)
     }
     if (h->ncur >= S_MAX_BUCKETS) {
         if (!h->overflow)
-            self->drop_histograms++;
+            scrape_expo_drop (self->expo, SCRAPE_DROP_HISTOGRAMS);
         h->overflow = 1;
         return;
     }
@@ -527,15 +540,11 @@ s_on_sample (void *arg, const scrape_sample_t *s)
     case SCRAPE_ROLE_QUANTILE:
         break;
     }
-    if (!isfinite (s->value)) { /* a batch carries finite values only */
-        self->drop_not_finite++;
-        return;
-    }
     const vg_label_t *labels = s->labels;
     size_t n = s->nlabels;
     int add_instance = self->instance_label && !s_has_key (s->labels, s->nlabels, "instance");
     if (n + (size_t)add_instance > VG_WIRE_MAX_LABELS) {
-        self->drop_labels++;
+        scrape_expo_drop (self->expo, SCRAPE_DROP_LABELS);
         return;
     }
     if (add_instance) {
@@ -544,10 +553,9 @@ s_on_sample (void *arg, const scrape_sample_t *s)
         self->labels[n++] = (vg_label_t){.key = "instance", .value = self->instance};
         labels = self->labels;
     }
-    if (counter)
-        agent_sink_counter (self->sink, s->name, labels, n, s->value);
-    else
-        agent_sink_gauge (self->sink, s->name, labels, n, s->value);
+    /* NaN and infinities are values too; a timestamp is kept where the store can hold it */
+    agent_sink_value (self->sink, s->name, counter ? VG_KIND_COUNTER : VG_KIND_GAUGE, labels, n,
+                      s->value, scrape_expo_time (self->expo, s));
 }
 
 /* ---- fetching --------------------------------------------------------- */
@@ -592,92 +600,38 @@ s_fetch (scrape_ctx_t *self, const char **content_type, char *why, size_t whylen
     return 1;
 }
 
-static void
-s_emit_own (scrape_ctx_t *self, int up, double seconds, size_t samples)
-{
-    vg_label_t l[2] = {{.key = "instance", .value = self->instance}, {.key = "reason"}};
-    agent_sink_t *sk = self->sink;
-    agent_sink_gauge (sk, "scrape_up", l, 1, up);
-    agent_sink_gauge (sk, "scrape_duration_seconds", l, 1, seconds);
-    agent_sink_gauge (sk, "scrape_samples", l, 1, (double)samples);
-    agent_sink_gauge (sk, "scrape_body_bytes", l, 1, (double)self->body.len);
-    agent_sink_counter (sk, "scrape_parse_errors_total", l, 1, (double)self->parse_errors);
-    static const char *const reasons[] = {"body", "samples", "labels", "histograms", "not_finite"};
-    const uint64_t counts[] = {self->drop_body, self->drop_samples, self->drop_labels,
-                               self->drop_histograms, self->drop_not_finite};
-    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
-        l[1].value = reasons[i];
-        agent_sink_counter (sk, "scrape_dropped_total", l, 2, (double)counts[i]);
-    }
-}
-
 static int
 s_collect (void *ctx, agent_sink_t *sink, int64_t now_ms, char *err, size_t errlen)
 {
-    (void)now_ms, (void)err, (void)errlen;
     scrape_ctx_t *self = ctx;
     self->sink = sink;
     self->gen++;
     int64_t t0 = self->fetch_t0;
     const char *ctype;
     char why[CURL_ERROR_SIZE + 64];
+    scrape_verdict_t v = {0};
     if (!s_fetch (self, &ctype, why, sizeof why)) {
         double seconds = (double)(vg_mono_ns () - t0) / 1e9;
         vg_complain (&self->fetch_complain, S_COMPLAIN_MS, VG_LOG_WARN, "scrape[%s]: down: %s",
                      self->instance, why);
         vg_buf_reset (&self->body);
-        s_emit_own (self, 0, seconds, 0);
+        scrape_expo_emit (self->expo, sink, &v, seconds, 0);
         self->sink = NULL;
         return VG_OK;
     }
     vg_complain_clear (&self->fetch_complain, "scrape[%s]: up again", self->instance);
 
-    size_t len = self->body.len;
-    if (self->truncated) { /* keep whole lines only */
-        while (len > 0 && self->body.data[len - 1] != '\n')
-            len--;
-        self->drop_body++;
-        vg_complain (&self->body_complain, S_COMPLAIN_MS, VG_LOG_WARN,
-                     "scrape[%s]: the response is larger than max_body (%lld bytes): the rest "
-                     "is dropped",
-                     self->instance, (long long)self->max_body);
-    }
-    scrape_format_t format = SCRAPE_FORMAT_PROMETHEUS;
-    if (self->format == S_FORMAT_OM)
-        format = SCRAPE_FORMAT_OPENMETRICS;
-    else if (self->format == S_FORMAT_AUTO && scrape_parse_content_type (ctype, &format) != VG_OK)
-        format = scrape_parse_guess_format (self->body.data, len);
-
-    scrape_limits_t limits = {
-        .max_samples = (size_t)self->max_samples,
-        .max_label_count = (size_t)self->max_label_count,
-        .max_label_length = (size_t)self->max_label_length,
-    };
-    scrape_result_t res;
-    scrape_parse_run (self->parser, self->body.data, len, format, &limits, s_on_sample, self, &res);
-    if (self->truncated && format == SCRAPE_FORMAT_OPENMETRICS && !res.eof) {
-        res.errors--; /* no # EOF is what being cut short looks like: counted as body */
-        if (res.errors == 0)
-            res.first_error_line = 0;
-    }
-    if (self->histogram_sketch)
+    int stored = scrape_expo_read (self->expo, self->body.data, self->body.len, ctype,
+                                   strncasecmp (self->url, "file:", 5) == 0, self->truncated,
+                                   now_ms, s_on_sample, self, &v);
+    if (stored && self->histogram_sketch) /* a refused scrape leaves the histograms as they were */
         s_hists_finish (self);
-    self->parse_errors += res.errors;
-    self->drop_samples += res.dropped_samples;
-    self->drop_labels += res.dropped_labels;
-    if (res.errors)
-        vg_complain (&self->parse_complain, S_COMPLAIN_MS, VG_LOG_WARN,
-                     "scrape[%s]: %zu malformed line%s skipped (%s); the first: %s", self->instance,
-                     res.errors, res.errors == 1 ? "" : "s",
-                     format == SCRAPE_FORMAT_OPENMETRICS ? "OpenMetrics" : "Prometheus 0.0.4",
-                     res.first_error);
-    else
-        vg_complain_clear (&self->parse_complain, "scrape[%s]: the exposition is well-formed again",
-                           self->instance);
-    /* A 200 with nothing readable in it (an HTML page) is not a working target. */
-    int up = res.errors == 0 || res.samples + res.dropped_samples + res.dropped_labels > 0;
-    s_emit_own (self, up, (double)(vg_mono_ns () - t0) / 1e9, res.samples);
+    scrape_expo_emit (self->expo, sink, &v, (double)(vg_mono_ns () - t0) / 1e9, self->body.len);
     self->sink = NULL;
+    if (!stored) { /* data all the same (scrape_up 0); --once reports it */
+        snprintf (err, errlen, "%s", v.message);
+        return AGENT_INPUT_REJECTED;
+    }
     return VG_OK;
 }
 
@@ -687,10 +641,11 @@ s_collect (void *ctx, agent_sink_t *sink, int64_t now_ms, char *err, size_t errl
 static int
 s_start (void *ctx, agent_sink_t *sink, int64_t now_ms, char *err, size_t errlen)
 {
-    (void)sink, (void)now_ms;
+    (void)sink;
     scrape_ctx_t *self = ctx;
     if (self->fetching)
         return VG_OK; /* still running: its timeout ends it */
+    self->scrape_ms = now_ms;
     vg_buf_reset (&self->body);
     self->truncated = 0;
     self->curl_err[0] = '\0';
@@ -714,8 +669,13 @@ s_on_done (void *arg, CURL *easy, CURLcode result)
         return;
     d->self->fetching = 0;
     d->self->fetch_rc = result;
-    char err[256];
-    s_collect (d->self, d->sink, vg_now_ms (), err, sizeof err);
+    scrape_ctx_t *self = d->self;
+    char err[sizeof self->outcome_err] = "";
+    int rc = s_collect (self, d->sink, self->scrape_ms, err, sizeof err);
+    if (rc != VG_OK) {
+        self->outcome = rc;
+        snprintf (self->outcome_err, sizeof self->outcome_err, "%s", err);
+    }
 }
 
 static void
@@ -732,6 +692,18 @@ s_poll_fd (void *ctx)
 {
     scrape_ctx_t *self = ctx;
     return self->driver ? input_curl_fd (self->driver) : -1;
+}
+
+static int
+s_outcome (void *ctx, char *err, size_t errlen)
+{
+    scrape_ctx_t *self = ctx;
+    int rc = self->outcome;
+    if (rc != VG_OK)
+        snprintf (err, errlen, "%s", self->outcome_err);
+    self->outcome = VG_OK;
+    self->outcome_err[0] = '\0';
+    return rc;
 }
 
 static int
@@ -781,7 +753,15 @@ s_init (void *ctx, const agent_input_env_t *env, char *err, size_t errlen)
         return VG_EIO;
     }
     self->instance = vg_strdup (env && env->instance ? env->instance : "scrape");
-    self->parser = scrape_parse_new ();
+    scrape_expo_settings_t settings = {
+        .format = self->format,
+        .on_invalid = self->on_invalid,
+        .max_samples = (size_t)self->max_samples,
+        .max_label_count = (size_t)self->max_label_count,
+        .max_label_length = (size_t)self->max_label_length,
+        .max_body = self->max_body,
+    };
+    self->expo = scrape_expo_new (self->instance, &settings);
     self->sketch = vg_sketch_new ();
 
     static const char *const accept[] = {
@@ -836,7 +816,7 @@ s_fini (void *ctx)
     free (self->instance);
     vg_buf_free (&self->body);
     vg_buf_free (&self->key);
-    scrape_parse_destroy (&self->parser);
+    scrape_expo_destroy (&self->expo);
     vg_sketch_destroy (&self->sketch);
     self->curl = NULL;
     self->http_headers = NULL;
@@ -858,4 +838,5 @@ const agent_input_plugin_t in_scrape_plugin = {
     .poll_fd = s_poll_fd,
     .on_ready = s_on_ready,
     .busy = s_busy,
+    .outcome = s_outcome,
 };

@@ -3,6 +3,7 @@
 #include "vg_utf8.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,13 +44,25 @@ s_is_real (const char *s, size_t n)
 int
 scrape_lex_number (const char *s, size_t n, int allow_special, double *out)
 {
-    char buf[S_TOKEN_MAX];
-    if (n == 0 || n >= sizeof buf)
+    if (n == 0 || n >= S_TOKEN_MAX)
         return -1;
+    size_t i = s[0] == '+' || s[0] == '-';
+    /* most values are counts: up to 15 digits, a double holds them exactly */
+    if (n - i <= 15 && n > i) {
+        uint64_t v = 0;
+        size_t k = i;
+        while (k < n && scrape_lex_is_digit (s[k]))
+            v = v * 10 + (uint64_t)(s[k++] - '0');
+        if (k == n) {
+            *out = s[0] == '-' ? -(double)v : (double)v;
+            return 0;
+        }
+    }
+    char buf[S_TOKEN_MAX];
     memcpy (buf, s, n);
     buf[n] = '\0';
-    if (allow_special) {
-        const char *w = buf + (buf[0] == '+' || buf[0] == '-');
+    if (allow_special && i < n && scrape_lex_is_alpha (s[i])) {
+        const char *w = buf + i;
         if (strcasecmp (w, "inf") == 0 || strcasecmp (w, "infinity") == 0) {
             *out = buf[0] == '-' ? -INFINITY : INFINITY;
             return 0;
@@ -58,6 +71,7 @@ scrape_lex_number (const char *s, size_t n, int allow_special, double *out)
             *out = NAN;
             return 0;
         }
+        return -1;
     }
     if (!s_is_real (buf, n))
         return -1;
@@ -71,13 +85,17 @@ scrape_lex_number (const char *s, size_t n, int allow_special, double *out)
 }
 
 int
-scrape_lex_timestamp (scrape_format_t format, const char *s, size_t n, int64_t *ms)
+scrape_lex_timestamp (scrape_format_t format, const char *s, size_t n, int64_t *ms, double *exact)
 {
     if (format == SCRAPE_FORMAT_OPENMETRICS) {
         double v;
-        if (scrape_lex_number (s, n, 0, &v) != 0 || !(fabs (v) < 9.0e15))
+        if (scrape_lex_number (s, n, 0, &v) != 0)
             return -1;
-        *ms = (int64_t)llround (v * 1000.0);
+        /* 9.2e18 ms is about 292 million years: past it, int64 ms overflow */
+        double m = v * 1000.0;
+        *ms = m >= 9.2e18 ? INT64_MAX : m <= -9.2e18 ? INT64_MIN : (int64_t)llround (m);
+        if (exact)
+            *exact = v;
         return 0;
     }
     char buf[S_TOKEN_MAX];
@@ -94,6 +112,8 @@ scrape_lex_timestamp (scrape_format_t format, const char *s, size_t n, int64_t *
     if (errno == ERANGE)
         return -1;
     *ms = v;
+    if (exact)
+        *exact = (double)v;
     return 0;
 }
 
@@ -129,12 +149,15 @@ scrape_lex_value_end (const char *p, const char *end)
 
 scrape_lex_status_t
 scrape_lex_unescape (scrape_format_t format, const char *s, size_t n, char *out, size_t *outlen,
-                     char *bad)
+                     char *bad, size_t *nuls)
 {
     size_t len = 0;
     for (const char *q = s, *end = s + n; q < end; q++) {
-        if (*q == '\0')
-            return SCRAPE_LEX_NUL;
+        if (*q == '\0') { /* U+FFFD REPLACEMENT CHARACTER */
+            out[len++] = (char)0xef, out[len++] = (char)0xbf, out[len++] = (char)0xbd;
+            (*nuls)++;
+            continue;
+        }
         if (*q != '\\') {
             out[len++] = *q;
             continue;
@@ -160,6 +183,15 @@ scrape_lex_unescape (scrape_format_t format, const char *s, size_t n, char *out,
         return SCRAPE_LEX_UTF8;
     *outlen = len;
     return SCRAPE_LEX_OK;
+}
+
+size_t
+scrape_lex_chars (const char *s, size_t n)
+{
+    size_t chars = 0;
+    for (size_t i = 0; i < n; i++)
+        chars += ((unsigned char)s[i] & 0xc0) != 0x80;
+    return chars;
 }
 
 const char *

@@ -78,10 +78,14 @@ scrape_lex_token_len (scrape_format_t format, const char *p, const char *end)
  * Infinity or NaN in any case, as Prometheus and the OpenMetrics ABNF read
  * them. Returns 0 and sets *out, or -1 (also for a value out of range). */
 int scrape_lex_number (const char *s, size_t n, int allow_special, double *out);
-/* Parses s[0..n) as a sample's timestamp into milliseconds: 0.0.4 writes
- * integer milliseconds, OpenMetrics seconds as a real number (rounded to the
- * millisecond). Returns 0, or -1. */
-int scrape_lex_timestamp (scrape_format_t format, const char *s, size_t n, int64_t *ms);
+/* Parses s[0..n) as a sample's or an exemplar's timestamp. 0.0.4 writes
+ * integer milliseconds (an int64); OpenMetrics seconds as any real number a
+ * double holds, however far from now. *ms gets milliseconds (OpenMetrics:
+ * rounded; saturated to INT64_MIN/MAX beyond what int64 holds) and *exact
+ * the value as written, in the format's unit, for comparing timestamps
+ * finer than a millisecond (may be NULL). Returns 0, or -1. */
+int scrape_lex_timestamp (scrape_format_t format, const char *s, size_t n, int64_t *ms,
+                          double *exact);
 
 /* Parses s[0..n) as the type of a TYPE line: counter, gauge, histogram,
  * summary and untyped in 0.0.4; OpenMetrics adds gaugehistogram, stateset
@@ -94,19 +98,27 @@ const char *scrape_lex_value_end (const char *p, const char *end);
 
 typedef enum {
     SCRAPE_LEX_OK = 0,
-    SCRAPE_LEX_NUL,    /* a NUL byte in the value */
     SCRAPE_LEX_ESCAPE, /* 0.0.4: an escape other than \\, \" and \n */
     SCRAPE_LEX_UTF8,   /* the value is not valid UTF-8 */
 } scrape_lex_status_t;
 
+/* Room scrape_lex_unescape needs for a value of n bytes: a NUL byte becomes
+ * three. */
+#define SCRAPE_LEX_UNESCAPED_MAX(n) (3 * (n) + 1)
+
 /* Unescapes the label value s[0..n) (between its quotes, as
- * scrape_lex_value_end found them) into out, which has room for n + 1 bytes:
- * a value never grows. \\, \" and \n are unescaped; OpenMetrics keeps any
- * other escaped character as written, 0.0.4 refuses it (*bad gets the
- * character after the backslash). out is NUL-terminated and *outlen set when
- * the value is good. The first problem found is returned. */
+ * scrape_lex_value_end found them) into out, which has room for
+ * SCRAPE_LEX_UNESCAPED_MAX (n) bytes. \\, \" and \n are unescaped;
+ * OpenMetrics keeps any other escaped character as written, 0.0.4 refuses it
+ * (*bad gets the character after the backslash). A NUL byte is valid in both
+ * formats but no C string, wire string or PostgreSQL text can hold one: it
+ * becomes U+FFFD and *nuls counts it. out is NUL-terminated and *outlen set
+ * when the value is good. The first problem found is returned. */
 scrape_lex_status_t scrape_lex_unescape (scrape_format_t format, const char *s, size_t n, char *out,
-                                         size_t *outlen, char *bad);
+                                         size_t *outlen, char *bad, size_t *nuls);
+
+/* The characters (code points) of the valid UTF-8 string s[0..n). */
+size_t scrape_lex_chars (const char *s, size_t n);
 
 /* Text from the exposition, safe to put in a message: at most 32 bytes of s,
  * "..." after a cut, anything not printable ASCII shown as '?'. Returns dst. */

@@ -2,23 +2,25 @@
  *
  *  One pass over the text, line by line. 0.0.4 is read the way Prometheus
  *  reads it: tokens separated by any blanks, other comments ignored, blank
- *  lines skipped. OpenMetrics is read by its ABNF: single spaces, no blank
- *  lines, no other comments, # EOF last; it adds exemplars (checked, then
- *  ignored), _total/_created counters, UNIT and more types. The spec calls a
- *  partly broken exposition wholly invalid; an agent watching a service does
- *  better to keep the good lines and count the bad ones, so that is what we
- *  do.
+ *  lines skipped, families in any order. OpenMetrics is read by its ABNF:
+ *  single spaces, no blank lines, no other comments, # EOF last; it adds
+ *  exemplars, _total/_created counters, UNIT and more types, and wants each
+ *  family's, metric's and metric point's lines together.
  *
- *  Families are remembered by name for the run (an open-addressing table over
- *  a name arena), so a sample finds its type even when its family is not the
- *  one just above it, and a second TYPE line is caught. The table holds at
- *  most max_samples families; past that, new families read as untyped.
+ *  This file runs the lines and finds each sample's family and role
+ *  (scrape_family.c); scrape_line.c reads a sample line's tokens and
+ *  scrape_meta.c the metadata lines; what values and structure are allowed
+ *  is scrape_check.c's. Kept samples wait in an arena (their names and
+ *  unescaped labels, and a record each) until the end, and are handed over
+ *  only when the exposition turned out valid, or always with
+ *  keep_valid_lines.
  */
 #include "scrape_parse.h"
 #include "scrape_lex.h"
+#include "scrape_parse_int.h"
 #include "vg_alloc.h"
 #include "vg_error.h"
-#include "vg_hash.h"
+#include "vg_utf8.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -27,56 +29,13 @@
 #include <string.h>
 #include <strings.h>
 
-#define S_NONE ((size_t)-1)
-
-typedef struct {
-    size_t name_off; /* in names, NUL-terminated */
-    size_t name_len;
-    uint64_t hash;
-    scrape_type_t type;
-    unsigned has_type : 1;
-    unsigned has_help : 1;
-    unsigned has_unit : 1;
-    unsigned has_samples : 1;
-    unsigned
-        created : 1; /* 0.0.4: a gauge foo_created beside a counter, histogram or summary foo */
-} scrape_family_t;
-
-struct scrape_parse_t {
-    /* the run */
-    scrape_format_t format;
-    scrape_limits_t limits;
-    scrape_result_t *res;
-    size_t line;
-
-    /* the line: the sample's name at 0, then label keys and values, NUL-terminated */
-    char *scratch;
-    size_t scratch_len;
-    size_t scratch_cap;
-    size_t *offs; /* key, value offsets in scratch, per stored label */
-    size_t noffs;
-    size_t offs_cap;
-    vg_label_t *labels;
-    size_t labels_cap;
-    size_t nseen; /* labels on the line, stored or not */
-    int drop;     /* the line's sample is over a label limit */
-
-    /* families */
-    scrape_family_t *fams;
-    size_t nfams;
-    size_t fams_cap;
-    uint32_t *slots; /* index + 1; 0 is empty; a power of two long */
-    size_t nslots;
-    char *names;
-    size_t names_len;
-    size_t names_cap;
-    size_t cur; /* the family of the last metadata line or sample */
-};
-
 scrape_parse_t *
 scrape_parse_new (void)
 {
-    return vg_calloc (1, sizeof (scrape_parse_t));
+    scrape_parse_t *self = vg_calloc (1, sizeof (scrape_parse_t));
+    VG_GROW (self->spans, self->spans_cap, 64); /* never NULL: spans + i is taken at 0 labels */
+    self->check = scrape_check_new ();
+    return self;
 }
 
 void
@@ -85,180 +44,17 @@ scrape_parse_destroy (scrape_parse_t **self_p)
     if (!self_p || !*self_p)
         return;
     scrape_parse_t *self = *self_p;
-    free (self->scratch);
-    free (self->offs);
+    free (self->arena);
+    free (self->spans);
+    free (self->strings);
+    free (self->name);
+    free (self->kept);
     free (self->labels);
-    free (self->fams);
-    free (self->slots);
-    free (self->names);
+    free (self->lhash);
+    scrape_families_free (&self->fams);
+    scrape_check_destroy (&self->check);
     free (self);
     *self_p = NULL;
-}
-
-/* ---- errors ----------------------------------------------------------- */
-
-static void s_error (scrape_parse_t *self, const char *fmt, ...)
-    __attribute__ ((format (printf, 2, 3)));
-
-/* Counts a malformed line; the first one's reason is kept. */
-static void
-s_error (scrape_parse_t *self, const char *fmt, ...)
-{
-    scrape_result_t *res = self->res;
-    res->errors++;
-    if (res->first_error_line)
-        return;
-    res->first_error_line = self->line;
-    int n = snprintf (res->first_error, sizeof res->first_error, "line %zu: ", self->line);
-    if (n < 0 || (size_t)n >= sizeof res->first_error)
-        return;
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (res->first_error + n, sizeof res->first_error - (size_t)n, fmt, ap);
-    va_end (ap);
-}
-
-/* ---- the scratch area ------------------------------------------------- */
-
-static void
-s_scratch_reserve (scrape_parse_t *self, size_t extra)
-{
-    if (self->scratch_len + extra > self->scratch_cap) {
-        size_t cap = self->scratch_cap ? self->scratch_cap : 256;
-        while (cap < self->scratch_len + extra)
-            cap *= 2;
-        self->scratch = vg_realloc (self->scratch, cap);
-        self->scratch_cap = cap;
-    }
-}
-
-static size_t
-s_scratch_put (scrape_parse_t *self, const char *s, size_t n)
-{
-    s_scratch_reserve (self, n + 1);
-    size_t off = self->scratch_len;
-    memcpy (self->scratch + off, s, n);
-    self->scratch[off + n] = '\0';
-    self->scratch_len += n + 1;
-    return off;
-}
-
-/* ---- families --------------------------------------------------------- */
-
-static size_t
-s_fam_find (scrape_parse_t *self, const char *name, size_t n)
-{
-    if (!self->nslots)
-        return S_NONE;
-    uint64_t h = vg_hash_bytes (name, n);
-    size_t mask = self->nslots - 1;
-    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
-        uint32_t slot = self->slots[i];
-        if (!slot)
-            return S_NONE;
-        const scrape_family_t *f = &self->fams[slot - 1];
-        if (f->hash == h && f->name_len == n && memcmp (self->names + f->name_off, name, n) == 0)
-            return slot - 1;
-    }
-}
-
-static void
-s_fam_slot (scrape_parse_t *self, size_t idx)
-{
-    size_t mask = self->nslots - 1;
-    size_t i = (size_t)self->fams[idx].hash & mask;
-    while (self->slots[i])
-        i = (i + 1) & mask;
-    self->slots[i] = (uint32_t)(idx + 1);
-}
-
-/* A new family (untyped, no flags), or S_NONE when the table is full. */
-static size_t
-s_fam_add (scrape_parse_t *self, const char *name, size_t n)
-{
-    size_t cap = self->limits.max_samples ? self->limits.max_samples : (size_t)UINT32_MAX - 1;
-    if (cap < 4096)
-        cap = 4096;
-    if (self->nfams >= cap)
-        return S_NONE;
-    if (2 * (self->nfams + 1) > self->nslots) {
-        size_t nslots = self->nslots ? self->nslots * 2 : 64;
-        free (self->slots);
-        self->slots = vg_calloc (nslots, sizeof *self->slots);
-        self->nslots = nslots;
-        for (size_t i = 0; i < self->nfams; i++)
-            s_fam_slot (self, i);
-    }
-    VG_GROW (self->fams, self->fams_cap, self->nfams + 1);
-    VG_GROW (self->names, self->names_cap, self->names_len + n + 1);
-    scrape_family_t *f = &self->fams[self->nfams];
-    memset (f, 0, sizeof *f);
-    f->name_off = self->names_len;
-    f->name_len = n;
-    f->hash = vg_hash_bytes (name, n);
-    memcpy (self->names + self->names_len, name, n);
-    self->names[self->names_len + n] = '\0';
-    self->names_len += n + 1;
-    s_fam_slot (self, self->nfams);
-    return self->nfams++;
-}
-
-/* Which role a sample named family+suffix plays in a family of type, or -1
- * when such a sample cannot belong to it. */
-static int
-s_role (scrape_parse_t *self, const scrape_family_t *f, const char *suffix, size_t n)
-{
-    int om = self->format == SCRAPE_FORMAT_OPENMETRICS;
-#define S_IS(s) (n == sizeof (s) - 1 && memcmp (suffix, s, n) == 0)
-    switch (f->type) {
-    case SCRAPE_TYPE_UNTYPED:
-    case SCRAPE_TYPE_STATESET:
-        return n == 0 ? SCRAPE_ROLE_VALUE : -1;
-    case SCRAPE_TYPE_GAUGE:
-        return n == 0 ? (f->created ? SCRAPE_ROLE_CREATED : SCRAPE_ROLE_VALUE) : -1;
-    case SCRAPE_TYPE_COUNTER:
-        if (!om)
-            return n == 0 ? SCRAPE_ROLE_VALUE : -1;
-        return S_IS ("_total") ? SCRAPE_ROLE_VALUE : S_IS ("_created") ? SCRAPE_ROLE_CREATED : -1;
-    case SCRAPE_TYPE_INFO:
-        return S_IS ("_info") ? SCRAPE_ROLE_VALUE : -1;
-    case SCRAPE_TYPE_HISTOGRAM:
-    case SCRAPE_TYPE_SUMMARY:
-        if (S_IS ("_sum"))
-            return SCRAPE_ROLE_SUM;
-        if (S_IS ("_count"))
-            return SCRAPE_ROLE_COUNT;
-        if (om && S_IS ("_created"))
-            return SCRAPE_ROLE_CREATED;
-        if (f->type == SCRAPE_TYPE_HISTOGRAM)
-            return S_IS ("_bucket") ? SCRAPE_ROLE_BUCKET : -1;
-        return n == 0 ? SCRAPE_ROLE_QUANTILE : -1;
-    case SCRAPE_TYPE_GAUGEHISTOGRAM:
-        return S_IS ("_bucket")   ? SCRAPE_ROLE_BUCKET
-               : S_IS ("_gsum")   ? SCRAPE_ROLE_SUM
-               : S_IS ("_gcount") ? SCRAPE_ROLE_COUNT
-                                  : -1;
-    }
-#undef S_IS
-    return -1;
-}
-
-static const char *
-s_suffixes (scrape_parse_t *self, scrape_type_t type)
-{
-    int om = self->format == SCRAPE_FORMAT_OPENMETRICS;
-    switch (type) {
-    case SCRAPE_TYPE_COUNTER:
-        return "_total or _created";
-    case SCRAPE_TYPE_HISTOGRAM:
-        return om ? "_bucket, _sum, _count or _created" : "_bucket, _sum or _count";
-    case SCRAPE_TYPE_GAUGEHISTOGRAM:
-        return "_bucket, _gsum or _gcount";
-    case SCRAPE_TYPE_INFO:
-        return "_info";
-    default:
-        return "no suffix";
-    }
 }
 
 const char *
@@ -271,611 +67,423 @@ scrape_parse_type_name (scrape_type_t type)
     return "untyped";
 }
 
-/* ---- metadata lines --------------------------------------------------- */
+/* ---- errors ----------------------------------------------------------- */
 
-typedef enum { S_META_TYPE, S_META_HELP, S_META_UNIT } scrape_meta_t;
-
-/* 0.0.4 tooling writes a counter's start time as a gauge family of its own
- * (foo_created beside foo_total or foo): mark it, so it reads as CREATED. */
+/* Counts a rule broken on line at column col; the first one is kept. */
 static void
-s_mark_created (scrape_parse_t *self, size_t idx)
+s_report (scrape_parse_t *self, scrape_rule_t rule, size_t line, size_t col, const char *msg)
 {
-    scrape_family_t *f = &self->fams[idx];
-    const char *name = self->names + f->name_off;
-    static const char suffix[] = "_created";
-    size_t sl = sizeof suffix - 1;
-    if (f->type != SCRAPE_TYPE_GAUGE || f->name_len <= sl ||
-        memcmp (name + f->name_len - sl, suffix, sl) != 0)
+    scrape_result_t *res = self->res;
+    res->errors++;
+    if (!self->opts.keep_valid_lines)
+        self->stop = 1;
+    if (res->first_rule != SCRAPE_RULE_NONE)
         return;
-    size_t base = f->name_len - sl;
-    size_t b = s_fam_find (self, name, base);
-    if (b != S_NONE &&
-        (self->fams[b].type == SCRAPE_TYPE_COUNTER || self->fams[b].type == SCRAPE_TYPE_HISTOGRAM ||
-         self->fams[b].type == SCRAPE_TYPE_SUMMARY)) {
-        self->fams[idx].created = 1;
-        return;
-    }
-    char total[256];
-    if (base + 6 < sizeof total) {
-        memcpy (total, name, base);
-        memcpy (total + base, "_total", 6);
-        b = s_fam_find (self, total, base + 6);
-        if (b != S_NONE && self->fams[b].type == SCRAPE_TYPE_COUNTER)
-            self->fams[idx].created = 1;
-    }
+    res->first_rule = rule;
+    res->first_error_line = line;
+    res->first_error_column = col;
+    snprintf (res->first_error, sizeof res->first_error, "line %zu, column %zu: %s", line, col,
+              msg);
+}
+
+void
+scrape_parse_error (scrape_parse_t *self, scrape_rule_t rule, const char *at, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (msg, sizeof msg, fmt, ap);
+    va_end (ap);
+    size_t col = at ? (size_t)(at - self->line_start) + 1 : 1;
+    s_report (self, rule, self->line, col, msg);
 }
 
 static void
-s_meta (scrape_parse_t *self, scrape_meta_t kind, const char *name, size_t n, scrape_type_t type)
+s_fault (scrape_parse_t *self, const scrape_fault_t *fault)
 {
-    static const char *const what[] = {"TYPE", "HELP", "UNIT"};
+    if (fault->line && fault->line != self->line) {
+        s_report (self, fault->rule, fault->line, 1, fault->msg);
+        return;
+    }
+    const char *at = fault->at == SCRAPE_AT_LINE ? NULL : self->at[fault->at];
+    scrape_parse_error (self, fault->rule, at, "%s", fault->msg);
+}
+
+/* ---- the arena -------------------------------------------------------- */
+
+void
+scrape_parse_arena_reserve (scrape_parse_t *self, size_t extra)
+{
+    if (self->arena_len + extra > self->arena_cap) {
+        size_t cap = self->arena_cap ? self->arena_cap : 4096;
+        while (cap < self->arena_len + extra)
+            cap *= 2;
+        self->arena = vg_realloc (self->arena, cap);
+        self->arena_cap = cap;
+    }
+}
+
+/* ---- families --------------------------------------------------------- */
+
+void
+scrape_parse_family_end (scrape_parse_t *self)
+{
+    if (self->format != SCRAPE_FORMAT_OPENMETRICS || self->cur == SCRAPE_NONE)
+        return;
+    scrape_fault_t fault;
+    size_t idx = self->cur;
+    self->cur = SCRAPE_NONE;
+    if (scrape_check_family_end (self->check, &fault) != 0) {
+        s_fault (self, &fault);
+        return;
+    }
+    const scrape_family_t *f = scrape_families_at (&self->fams, idx);
+    const char *name = scrape_families_name (&self->fams, idx);
+    char msg[256];
+    size_t other = scrape_families_clash (&self->fams, idx);
+    if (other != SCRAPE_NONE) {
+        const scrape_family_t *o = scrape_families_at (&self->fams, other);
+        snprintf (msg, sizeof msg,
+                  "%s \"%.64s\" and %s \"%.64s\" could both write the same sample name",
+                  scrape_parse_type_name (f->type), name, scrape_parse_type_name (o->type),
+                  scrape_families_name (&self->fams, other));
+        s_report (self, SCRAPE_RULE_NAME_CLASH, f->line, 1, msg);
+        return;
+    }
+    if (f->unit_set && (f->type == SCRAPE_TYPE_INFO || f->type == SCRAPE_TYPE_STATESET)) {
+        snprintf (msg, sizeof msg, "%s \"%.64s\" has a unit, which %ss cannot have",
+                  scrape_parse_type_name (f->type), name, scrape_parse_type_name (f->type));
+        s_report (self, SCRAPE_RULE_UNIT, f->line, 1, msg);
+    }
+}
+
+void
+scrape_parse_interleaved (scrape_parse_t *self, size_t idx, const char *at, const char *what)
+{
     char shown[48];
-    size_t idx = s_fam_find (self, name, n);
-    if (idx == S_NONE) {
-        idx = s_fam_add (self, name, n);
-        self->cur = idx;
-        if (idx == S_NONE)
-            return;
-    } else {
-        scrape_family_t *f = &self->fams[idx];
-        unsigned seen = kind == S_META_TYPE   ? f->has_type
-                        : kind == S_META_HELP ? f->has_help
-                                              : f->has_unit;
-        if (seen) {
-            s_error (self, "second %s line for \"%s\"", what[kind],
-                     scrape_lex_show (shown, sizeof shown, name, n));
-            return;
-        }
-        if (kind == S_META_TYPE && f->has_samples) {
-            s_error (self, "TYPE line for \"%s\" after its samples",
-                     scrape_lex_show (shown, sizeof shown, name, n));
-            return;
-        }
-    }
-    self->cur = idx;
-    scrape_family_t *f = &self->fams[idx];
-    if (kind == S_META_TYPE) {
-        f->has_type = 1;
-        f->type = type;
-        if (self->format == SCRAPE_FORMAT_PROMETHEUS)
-            s_mark_created (self, idx);
-    } else if (kind == S_META_HELP)
-        f->has_help = 1;
-    else
-        f->has_unit = 1;
-}
-
-/* "# HELP name text", "# TYPE name type", other comments: 0.0.4. */
-static void
-s_comment_prometheus (scrape_parse_t *self, const char *p, const char *end)
-{
-    p = scrape_lex_skip_blanks (self->format, p + 1, end);
-    size_t tl = scrape_lex_token_len (self->format, p, end);
-    int is_type = tl == 4 && memcmp (p, "TYPE", 4) == 0;
-    int is_help = tl == 4 && memcmp (p, "HELP", 4) == 0;
-    if (!is_type && !is_help)
-        return; /* a comment */
-    const char *what = is_type ? "TYPE" : "HELP";
-    p = scrape_lex_skip_blanks (self->format, p + tl, end);
-    size_t nl = scrape_lex_name_len (p, end, 0);
-    if (nl == 0 || (p + nl < end && !scrape_lex_is_blank (self->format, p[nl]))) {
-        s_error (self, "%s: expected a metric name", what);
-        return;
-    }
-    const char *name = p;
-    if (is_help) {
-        s_meta (self, S_META_HELP, name, nl, SCRAPE_TYPE_UNTYPED);
-        return;
-    }
-    p = scrape_lex_skip_blanks (self->format, p + nl, end);
-    tl = scrape_lex_token_len (self->format, p, end);
-    char shown[48];
-    scrape_type_t type;
-    if (tl == 0) {
-        s_error (self, "TYPE: expected a type after the metric name");
-        return;
-    }
-    if (scrape_lex_type (self->format, p, tl, &type) != 0) {
-        s_error (self,
-                 "TYPE: unknown type \"%s\" (expected counter, gauge, histogram, summary or "
-                 "untyped)",
-                 scrape_lex_show (shown, sizeof shown, p, tl));
-        return;
-    }
-    if (scrape_lex_skip_blanks (self->format, p + tl, end) != end) {
-        s_error (self, "TYPE: unexpected text after the type");
-        return;
-    }
-    s_meta (self, S_META_TYPE, name, nl, type);
-}
-
-/* "# TYPE name type", "# HELP name text", "# UNIT name unit", "# EOF". */
-static void
-s_comment_openmetrics (scrape_parse_t *self, const char *p, const char *end)
-{
-    size_t len = (size_t)(end - p);
-    if (len == 5 && memcmp (p, "# EOF", 5) == 0) {
-        self->res->eof = 1;
-        return;
-    }
-    scrape_meta_t kind;
-    if (len > 7 && memcmp (p, "# TYPE ", 7) == 0)
-        kind = S_META_TYPE;
-    else if (len > 7 && memcmp (p, "# HELP ", 7) == 0)
-        kind = S_META_HELP;
-    else if (len > 7 && memcmp (p, "# UNIT ", 7) == 0)
-        kind = S_META_UNIT;
-    else {
-        s_error (self, "expected # TYPE, # HELP, # UNIT or # EOF: OpenMetrics has no other "
-                       "comments");
-        return;
-    }
-    static const char *const what[] = {"TYPE", "HELP", "UNIT"};
-    p += 7;
-    size_t nl = scrape_lex_name_len (p, end, 0);
-    const char *name = p;
-    p += nl;
-    if (nl == 0 || (p < end && *p != ' ') || (p == end && kind == S_META_TYPE)) {
-        s_error (self, "%s: expected a metric name and a space", what[kind]);
-        return;
-    }
-    if (p < end)
-        p++;
-    char shown[48], shown2[48];
-    scrape_type_t type = SCRAPE_TYPE_UNTYPED;
-    if (kind == S_META_TYPE && scrape_lex_type (self->format, p, (size_t)(end - p), &type) != 0) {
-        s_error (self,
-                 "TYPE: unknown type \"%s\" (expected counter, gauge, histogram, gaugehistogram, "
-                 "summary, stateset, info or unknown)",
-                 scrape_lex_show (shown, sizeof shown, p, (size_t)(end - p)));
-        return;
-    }
-    if (kind == S_META_UNIT) {
-        size_t ul = (size_t)(end - p);
-        size_t ok = 0;
-        while (ok < ul && scrape_lex_is_name_char (p[ok]))
-            ok++;
-        if (ok != ul) {
-            s_error (self, "UNIT: invalid unit \"%s\"",
-                     scrape_lex_show (shown, sizeof shown, p, ul));
-            return;
-        }
-        if (ul > 0 &&
-            (nl < ul + 1 || name[nl - ul - 1] != '_' || memcmp (name + nl - ul, p, ul) != 0)) {
-            s_error (self, "UNIT: the name \"%s\" does not end in _%s",
-                     scrape_lex_show (shown, sizeof shown, name, nl),
-                     scrape_lex_show (shown2, sizeof shown2, p, ul));
-            return;
-        }
-    }
-    s_meta (self, kind, name, nl, type);
+    const char *name = scrape_families_name (&self->fams, idx);
+    scrape_parse_error (
+        self, SCRAPE_RULE_FAMILY_INTERLEAVED, at,
+        "%s of family \"%s\" after other families' lines; a family's lines come together", what,
+        scrape_lex_show (shown, sizeof shown, name, strlen (name)));
 }
 
 /* ---- samples ---------------------------------------------------------- */
 
-/* Reads the label set at *pp ('{'), unescaping values into the scratch area.
- * With store unset (an exemplar's labels) nothing is kept. Returns 0, or -1
- * after reporting the error. */
+/* Whether name fits family idx, with which role; -1 when it does not. */
 static int
-s_labels (scrape_parse_t *self, const char **pp, const char *end, int store)
+s_fits (scrape_parse_t *self, size_t idx, const char *name, size_t n)
 {
-    const char *p = *pp + 1;
-    int om = self->format == SCRAPE_FORMAT_OPENMETRICS;
-    char shown[48];
-    size_t mark = self->scratch_len;
-    p = scrape_lex_skip_blanks (self->format, p, end);
-    if (p < end && *p == '}') {
-        *pp = p + 1;
-        return 0;
-    }
-    for (;;) {
-        size_t kl = scrape_lex_name_len (p, end, 1);
-        if (kl == 0) {
-            s_error (self, "expected a label name");
-            return -1;
-        }
-        const char *key = p;
-        scrape_lex_show (shown, sizeof shown, key, kl);
-        p = scrape_lex_skip_blanks (self->format, p + kl, end);
-        if (p == end || *p != '=') {
-            s_error (self, "expected '=' after label name \"%s\"", shown);
-            return -1;
-        }
-        p = scrape_lex_skip_blanks (self->format, p + 1, end);
-        if (p == end || *p != '"') {
-            s_error (self, "expected a quoted value for label \"%s\"", shown);
-            return -1;
-        }
-        p++;
-        const char *close = scrape_lex_value_end (p, end);
-        if (!close) {
-            s_error (self, "unterminated value of label \"%s\"", shown);
-            return -1;
-        }
-        s_scratch_reserve (self, kl + 1 + (size_t)(close - p) + 1);
-        size_t koff = self->scratch_len;
-        memcpy (self->scratch + koff, key, kl);
-        self->scratch[koff + kl] = '\0';
-        size_t voff = koff + kl + 1;
-        size_t vl = 0;
-        char bad = 0, esc[8];
-        switch (scrape_lex_unescape (self->format, p, (size_t)(close - p), self->scratch + voff,
-                                     &vl, &bad)) {
-        case SCRAPE_LEX_OK:
-            break;
-        case SCRAPE_LEX_NUL:
-            s_error (self, "NUL byte in the value of label \"%s\"", shown);
-            return -1;
-        case SCRAPE_LEX_ESCAPE:
-            s_error (self, "invalid escape \\%s in the value of label \"%s\"",
-                     scrape_lex_show (esc, sizeof esc, &bad, 1), shown);
-            return -1;
-        case SCRAPE_LEX_UTF8:
-            s_error (self, "the value of label \"%s\" is not valid UTF-8", shown);
-            return -1;
-        }
-        p = close + 1;
-        if (store) {
-            self->nseen++;
-            if ((self->limits.max_label_count && self->nseen > self->limits.max_label_count) ||
-                (self->limits.max_label_length &&
-                 (vl > self->limits.max_label_length || kl > self->limits.max_label_length)) ||
-                self->drop) {
-                self->drop = 1;
-            } else {
-                for (size_t i = 0; i < self->noffs; i++)
-                    if (strcmp (self->scratch + self->offs[2 * i], self->scratch + koff) == 0) {
-                        s_error (self, "duplicate label \"%s\"", shown);
-                        return -1;
-                    }
-                VG_GROW (self->offs, self->offs_cap, 2 * (self->noffs + 1));
-                self->offs[2 * self->noffs] = koff;
-                self->offs[2 * self->noffs + 1] = voff;
-                self->noffs++;
-                self->scratch_len = voff + vl + 1;
-            }
-        }
-        p = scrape_lex_skip_blanks (self->format, p, end);
-        if (p < end && *p == ',') {
-            p = scrape_lex_skip_blanks (self->format, p + 1, end);
-            if (!om && p < end && *p == '}') /* 0.0.4 allows a trailing comma */
-                break;
-            continue;
-        }
-        if (p < end && *p == '}')
-            break;
-        s_error (self, "expected ',' or '}' after label \"%s\"", shown);
+    const scrape_family_t *f = scrape_families_at (&self->fams, idx);
+    if (n < f->name_len || memcmp (name, scrape_families_name (&self->fams, idx), f->name_len) != 0)
         return -1;
-    }
-    if (!store)
-        self->scratch_len = mark;
-    *pp = p + 1;
-    return 0;
+    return scrape_family_role (f, self->format, name + f->name_len, n - f->name_len);
 }
 
-/* The family and role of a sample named name; -1 after reporting an error. */
+/* The family and role of a sample named name; -1 after reporting. */
 static int
 s_classify (scrape_parse_t *self, const char *name, size_t n, size_t *fam, int *role)
 {
     static const char *const suffixes[] = {"_total", "_created", "_bucket", "_sum",
                                            "_count", "_gsum",    "_gcount", "_info"};
-    if (self->cur != S_NONE) {
-        const scrape_family_t *f = &self->fams[self->cur];
-        if (n >= f->name_len && memcmp (name, self->names + f->name_off, f->name_len) == 0 &&
-            (*role = s_role (self, f, name + f->name_len, n - f->name_len)) >= 0) {
-            *fam = self->cur;
-            return 0;
-        }
+    int om = self->format == SCRAPE_FORMAT_OPENMETRICS;
+    if (self->cur != SCRAPE_NONE && (*role = s_fits (self, self->cur, name, n)) >= 0) {
+        *fam = self->cur;
+        return 0;
     }
-    size_t idx = s_fam_find (self, name, n);
-    if (idx != S_NONE) {
-        const scrape_family_t *f = &self->fams[idx];
-        if ((*role = s_role (self, f, "", 0)) >= 0) {
-            *fam = idx;
-            return 0;
+    size_t idx = scrape_families_find (&self->fams, name, n);
+    if (idx != SCRAPE_NONE) {
+        const scrape_family_t *f = scrape_families_at (&self->fams, idx);
+        if ((*role = scrape_family_role (f, self->format, "", 0)) < 0) {
+            char shown[48];
+            const char *tn = scrape_parse_type_name (f->type);
+            scrape_parse_error (self, SCRAPE_RULE_SUFFIX, name,
+                                "\"%s\" is %s %s: its samples are named with %s",
+                                scrape_lex_show (shown, sizeof shown, name, n),
+                                strchr ("aeiou", tn[0]) ? "an" : "a", tn,
+                                scrape_family_suffixes (f->type, self->format));
+            return -1;
         }
-        char shown[48];
-        const char *tn = scrape_parse_type_name (f->type);
-        s_error (self, "\"%s\" is %s %s: its samples are named with %s",
-                 scrape_lex_show (shown, sizeof shown, name, n),
-                 strchr ("aeiou", tn[0]) ? "an" : "a", tn, s_suffixes (self, f->type));
-        return -1;
+        if (om) { /* not the current family, or it would have fit */
+            scrape_parse_interleaved (self, idx, name, "a sample");
+            return -1;
+        }
+        *fam = idx;
+        return 0;
     }
-    /* a family other than the one above: 0.0.4 and careless exposers interleave */
+    /* a family other than the one above: 0.0.4 lets families interleave */
     for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
         size_t sl = strlen (suffixes[i]);
         if (n <= sl || memcmp (name + n - sl, suffixes[i], sl) != 0)
             continue;
-        idx = s_fam_find (self, name, n - sl);
-        if (idx != S_NONE && (*role = s_role (self, &self->fams[idx], suffixes[i], sl)) >= 0) {
+        idx = scrape_families_find (&self->fams, name, n - sl);
+        if (idx != SCRAPE_NONE && (*role = s_fits (self, idx, name, n)) >= 0) {
+            if (om) {
+                scrape_parse_interleaved (self, idx, name, "a sample");
+                return -1;
+            }
             *fam = idx;
             return 0;
         }
     }
-    *fam = s_fam_add (self, name, n); /* S_NONE when full: untyped, unremembered */
+    scrape_parse_family_end (self);
+    if (self->stop)
+        return -1;
+    *fam = scrape_families_add (&self->fams, name, n, self->line);
     *role = SCRAPE_ROLE_VALUE;
     return 0;
 }
 
-/* The value of label key among the stored ones, or NULL. */
-static const char *
-s_label_value (scrape_parse_t *self, const char *key)
-{
-    for (size_t i = 0; i < self->noffs; i++)
-        if (strcmp (self->scratch + self->offs[2 * i], key) == 0)
-            return self->scratch + self->offs[2 * i + 1];
-    return NULL;
-}
-
-/* le="..." of a bucket, quantile="..." of a summary's quantile. */
-static int
-s_bound (scrape_parse_t *self, int role, double *bound)
-{
-    const char *key = role == SCRAPE_ROLE_BUCKET ? "le" : "quantile";
-    const char *v = s_label_value (self, key);
-    char shown[48];
-    if (!v) {
-        s_error (self, "%s without a %s label",
-                 role == SCRAPE_ROLE_BUCKET ? "histogram bucket" : "summary quantile", key);
-        return -1;
-    }
-    if (scrape_lex_number (v, strlen (v), 1, bound) != 0 || isnan (*bound)) {
-        s_error (self, "invalid %s value \"%s\"", key,
-                 scrape_lex_show (shown, sizeof shown, v, strlen (v)));
-        return -1;
-    }
-    return 0;
-}
-
 static void
-s_sample (scrape_parse_t *self, const char *p, const char *end, scrape_sample_fn fn, void *arg)
+s_sample (scrape_parse_t *self, const char *p, const char *end)
 {
-    int om = self->format == SCRAPE_FORMAT_OPENMETRICS;
-    char shown[48];
-    size_t nl = scrape_lex_name_len (p, end, 0);
-    if (nl == 0) {
-        s_error (self, "expected a metric name");
-        return;
-    }
-    const char *name = p;
-    self->scratch_len = 0;
-    self->noffs = 0;
+    size_t mark = self->arena_len, first = self->nspans;
     self->nseen = 0;
-    self->drop = self->limits.max_label_length && nl > self->limits.max_label_length;
-    s_scratch_put (self, name, nl);
-    p += nl;
-    const char *after = "the metric name";
-    const char *q = scrape_lex_skip_blanks (self->format, p, end);
-    if (q < end && *q == '{') {
-        p = q;
-        if (s_labels (self, &p, end, 1) != 0)
-            return;
-        after = "the labels";
-    }
-    /* 0.0.4 reads "foo{a=\"b\"}1"; OpenMetrics wants exactly one space */
-    if (p < end && !scrape_lex_is_blank (self->format, *p) && (om || p == q)) {
-        s_error (self, "unexpected '%s' after %s", scrape_lex_show (shown, sizeof shown, p, 1),
-                 after);
-        return;
-    }
-    p = om ? (p < end ? p + 1 : p) : scrape_lex_skip_blanks (self->format, p, end);
-    size_t tl = scrape_lex_token_len (self->format, p, end);
-    double value;
-    if (tl == 0) {
-        s_error (self, "expected a value after %s", after);
-        return;
-    }
-    if (scrape_lex_number (p, tl, 1, &value) != 0) {
-        s_error (self, "invalid value \"%s\"", scrape_lex_show (shown, sizeof shown, p, tl));
-        return;
-    }
-    p += tl;
-    int has_ts = 0;
-    int64_t ts = 0;
-    if (om) {
-        if (p < end && p + 1 < end && p[1] != '#') {
-            p++;
-            tl = scrape_lex_token_len (self->format, p, end);
-            if (scrape_lex_timestamp (self->format, p, tl, &ts) != 0) {
-                s_error (self, "invalid timestamp \"%s\"",
-                         scrape_lex_show (shown, sizeof shown, p, tl));
-                return;
-            }
-            has_ts = 1;
-            p += tl;
-        }
-        if (p < end) { /* an exemplar: " # {labels} value [timestamp]" */
-            double ev;
-            int64_t ets;
-            if (end - p < 4 || memcmp (p, " # {", 4) != 0) {
-                s_error (self, "unexpected text after the %s", has_ts ? "timestamp" : "value");
-                return;
-            }
-            p += 3;
-            if (s_labels (self, &p, end, 0) != 0)
-                return;
-            if (p == end || *p != ' ' ||
-                scrape_lex_number (p + 1, scrape_lex_token_len (self->format, p + 1, end), 1,
-                                   &ev)) {
-                s_error (self, "exemplar: expected a value after the labels");
-                return;
-            }
-            p += 1 + scrape_lex_token_len (self->format, p + 1, end);
-            if (p < end && (*p != ' ' || scrape_lex_timestamp (self->format, p + 1,
-                                                               (size_t)(end - p - 1), &ets))) {
-                s_error (self, "exemplar: invalid timestamp");
-                return;
-            }
-        }
-    } else {
-        p = scrape_lex_skip_blanks (self->format, p, end);
-        if (p < end) {
-            tl = scrape_lex_token_len (self->format, p, end);
-            if (scrape_lex_timestamp (self->format, p, tl, &ts) != 0) {
-                s_error (self, "invalid timestamp \"%s\"",
-                         scrape_lex_show (shown, sizeof shown, p, tl));
-                return;
-            }
-            has_ts = 1;
-            if (scrape_lex_skip_blanks (self->format, p + tl, end) != end) {
-                s_error (self, "unexpected text after the timestamp");
-                return;
-            }
-        }
-    }
-
+    self->over_limit = 0;
+    self->line_nuls = 0;
+    scrape_line_t ln;
     size_t fam;
     int role;
-    if (s_classify (self, name, nl, &fam, &role) != 0)
-        return;
-    if (fam != S_NONE)
-        self->fams[fam].has_samples = 1;
+    if (scrape_line_read (self, p, end, &ln) != 0 ||
+        s_classify (self, ln.name, ln.name_len, &fam, &role) != 0)
+        goto drop;
     self->cur = fam;
-    double bound = 0;
-    if (!self->drop && (role == SCRAPE_ROLE_BUCKET || role == SCRAPE_ROLE_QUANTILE) &&
-        s_bound (self, role, &bound) != 0)
-        return;
-    if (self->drop) {
-        self->res->dropped_labels++;
-        return;
-    }
-    if (self->limits.max_samples && self->res->samples >= self->limits.max_samples) {
-        self->res->dropped_samples++;
-        return;
-    }
-    VG_GROW (self->labels, self->labels_cap, self->noffs + 1);
-    for (size_t i = 0; i < self->noffs; i++) {
-        self->labels[i].key = self->scratch + self->offs[2 * i];
-        self->labels[i].value = self->scratch + self->offs[2 * i + 1];
-    }
-    scrape_sample_t s = {
-        .name = self->scratch,
-        .family = fam != S_NONE ? self->names + self->fams[fam].name_off : self->scratch,
-        .type = fam != S_NONE ? self->fams[fam].type : SCRAPE_TYPE_UNTYPED,
+    scrape_family_t *f = scrape_families_at (&self->fams, fam);
+    f->has_samples = 1;
+    VG_GROW (self->name, self->name_cap, ln.name_len + 1); /* for messages */
+    memcpy (self->name, ln.name, ln.name_len);
+    self->name[ln.name_len] = '\0';
+    scrape_check_sample_t cs = {
+        .fam = fam,
+        .family = f,
+        .family_name = scrape_families_name (&self->fams, fam),
         .role = (scrape_role_t)role,
-        .labels = self->labels,
-        .nlabels = self->noffs,
-        .value = value,
-        .bound = bound,
-        .has_timestamp = has_ts,
-        .timestamp_ms = ts,
+        .name = self->name,
+        .text = self->text,
+        .arena = self->arena,
+        .labels = self->spans + first,
+        .nlabels = self->nspans - first,
+        .hashes = self->lhash,
+        .value = ln.value,
+        .has_ts = ln.has_ts,
+        .ts = ln.ts,
+        .ts_ms = ln.ts_ms,
+        .has_exemplar = ln.has_exemplar,
+        .exemplar_value = ln.exemplar_value,
+        .exemplar_chars = ln.exemplar_chars,
         .line = self->line,
     };
-    self->res->samples++;
-    if (fn)
-        fn (arg, &s);
+    scrape_fault_t fault;
+    double bound = 0;
+    scrape_check_prepare (self->check, &cs);
+    if (self->over_limit) { /* keep_valid_lines: dropped whole, its labels unchecked */
+        self->res->dropped_labels++;
+        goto drop;
+    }
+    if (scrape_check_sample (self->format, &cs, &bound, &fault) != 0) {
+        s_fault (self, &fault);
+        goto drop;
+    }
+    scrape_fault_t earlier;
+    int placed = scrape_check_place (self->check, &cs, bound, &fault, &earlier);
+    if (earlier.rule != SCRAPE_RULE_NONE) { /* the metric before this one's: this one may be fine */
+        s_fault (self, &earlier);
+        if (self->stop)
+            goto drop;
+    }
+    if (placed < 0) {
+        s_fault (self, &fault);
+        goto drop;
+    }
+    if (placed > 0) {
+        self->res->duplicates++;
+        goto drop;
+    }
+    if (self->opts.max_samples && self->nkept >= self->opts.max_samples) {
+        if (!self->opts.keep_valid_lines)
+            scrape_parse_error (self, SCRAPE_RULE_SAMPLE_LIMIT, NULL,
+                                "more than max_samples (%zu) samples", self->opts.max_samples);
+        else
+            self->res->dropped_samples++;
+        goto drop;
+    }
+    VG_GROW (self->kept, self->kept_cap, self->nkept + 1);
+    self->kept[self->nkept++] = (scrape_kept_t){
+        .name = (uint32_t)(ln.name - self->text),
+        .name_len = (uint32_t)ln.name_len,
+        .line = self->line < UINT32_MAX ? (uint32_t)self->line : UINT32_MAX,
+        .value = ln.value,
+        .bound = bound,
+        .ts_ms = ln.ts_ms,
+        .nlabels = (uint32_t)(self->nspans - first),
+        .fam = (uint32_t)fam,
+        .role = (uint8_t)role,
+        .has_ts = (uint8_t)ln.has_ts,
+    };
+    self->res->nul_replaced += self->line_nuls;
+    return;
+drop:
+    self->arena_len = mark;
+    self->nspans = first;
 }
 
 /* ---- the run ---------------------------------------------------------- */
 
 static void
-s_line (scrape_parse_t *self, const char *p, const char *end, scrape_sample_fn fn, void *arg)
+s_line (scrape_parse_t *self, const char *p, const char *end)
 {
+    self->line_start = p;
+    if (end > p && end[-1] == '\r') {
+        /* lines end with LF alone; keep_valid_lines reads the line anyway */
+        scrape_parse_error (self, SCRAPE_RULE_CARRIAGE_RETURN, end - 1,
+                            "a carriage return ends the line: lines end with a line feed alone");
+        if (self->stop)
+            return;
+        end--;
+    }
     if (self->format == SCRAPE_FORMAT_PROMETHEUS) {
-        /* blanks around a line mean nothing, and a CR before the LF is common */
-        while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+        /* blanks around a line mean nothing */
+        while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
             end--;
         p = scrape_lex_skip_blanks (self->format, p, end);
         if (p == end)
             return;
         if (*p == '#')
-            s_comment_prometheus (self, p, end);
+            scrape_meta_prometheus (self, p, end);
         else
-            s_sample (self, p, end, fn, arg);
+            s_sample (self, p, end);
         return;
     }
     if (p == end) {
-        s_error (self, "empty line: OpenMetrics has none");
+        scrape_parse_error (self, SCRAPE_RULE_BLANK_LINE, NULL, "empty line: OpenMetrics has none");
         return;
     }
     if (*p == '#')
-        s_comment_openmetrics (self, p, end);
+        scrape_meta_openmetrics (self, p, end);
     else
-        s_sample (self, p, end, fn, arg);
+        s_sample (self, p, end);
+}
+
+/* Appends s[0..n) and a NUL to self->strings at *at; returns where it went. */
+static size_t
+s_string (scrape_parse_t *self, size_t *at, const char *s, size_t n)
+{
+    size_t off = *at;
+    memcpy (self->strings + off, s, n);
+    self->strings[off + n] = '\0';
+    *at = off + n + 1;
+    return off;
+}
+
+/* The samples kept, to fn, their strings made C strings one sample at a time. */
+static void
+s_hand_over (scrape_parse_t *self, scrape_sample_fn fn, void *arg)
+{
+    const scrape_span_t *sp = self->spans;
+    for (size_t k = 0; k < self->nkept; k++) {
+        const scrape_kept_t *kp = &self->kept[k];
+        size_t need = (size_t)kp->name_len + 1;
+        for (uint32_t i = 0; i < kp->nlabels; i++)
+            need += sp[i].key_len + (sp[i].val_len & ~SCRAPE_SPAN_ARENA) + 2;
+        VG_GROW (self->strings, self->strings_cap, need);
+        VG_GROW (self->labels, self->labels_cap, (size_t)kp->nlabels + 1);
+        size_t at = 0, name = s_string (self, &at, self->text + kp->name, kp->name_len);
+        for (uint32_t i = 0; i < kp->nlabels; i++) {
+            size_t vl;
+            const char *v = scrape_span_value (self->text, self->arena, &sp[i], &vl);
+            size_t ko = s_string (self, &at, self->text + sp[i].key, sp[i].key_len);
+            size_t vo = s_string (self, &at, v, vl);
+            self->labels[i].key = self->strings + ko;
+            self->labels[i].value = self->strings + vo;
+        }
+        const scrape_family_t *f = scrape_families_at (&self->fams, kp->fam);
+        scrape_sample_t s = {
+            .name = self->strings + name,
+            .family = scrape_families_name (&self->fams, kp->fam),
+            .type = f->type,
+            .role = (scrape_role_t)kp->role,
+            .labels = self->labels,
+            .nlabels = kp->nlabels,
+            .value = kp->value,
+            .bound = kp->bound,
+            .has_timestamp = kp->has_ts,
+            .timestamp_ms = kp->ts_ms,
+            .line = kp->line,
+        };
+        self->res->samples++;
+        if (fn)
+            fn (arg, &s);
+        sp += kp->nlabels;
+    }
 }
 
 int
 scrape_parse_run (scrape_parse_t *self, const char *text, size_t len, scrape_format_t format,
-                  const scrape_limits_t *limits, scrape_sample_fn fn, void *arg,
+                  const scrape_options_t *options, scrape_sample_fn fn, void *arg,
                   scrape_result_t *result)
 {
     memset (result, 0, sizeof *result);
     self->format = format;
-    if (limits)
-        self->limits = *limits;
+    if (options)
+        self->opts = *options;
     else
-        memset (&self->limits, 0, sizeof self->limits);
+        memset (&self->opts, 0, sizeof self->opts);
     self->res = result;
+    self->stop = 0;
     self->line = 0;
-    self->nfams = 0;
-    self->names_len = 0;
-    self->cur = S_NONE;
-    if (self->nslots)
-        memset (self->slots, 0, self->nslots * sizeof *self->slots);
+    if (len >= SCRAPE_SPAN_ARENA) { /* spans are 31 bits; max_body is 1 GiB at most */
+        result->errors = 1;
+        result->first_rule = SCRAPE_RULE_BODY_LIMIT;
+        result->first_error_line = result->first_error_column = 1;
+        snprintf (result->first_error, sizeof result->first_error,
+                  "line 1, column 1: an exposition of 2 GiB or more");
+        return VG_ETOOBIG;
+    }
+    self->text = text;
+    self->arena_len = 0;
+    self->nspans = 0;
+    self->nkept = 0;
+    self->cur = SCRAPE_NONE;
+    scrape_families_reset (&self->fams);
+    scrape_check_begin (self->check, format, &self->fams);
 
     const char *p = text, *end = text ? text + len : text;
-    while (p < end) {
+    while (p < end && !self->stop) {
         const char *nl = memchr (p, '\n', (size_t)(end - p));
         const char *eol = nl ? nl : end;
         self->line++;
         result->lines++;
         if (result->eof) {
-            s_error (self, "text after # EOF");
+            self->line_start = p;
+            scrape_parse_error (self, SCRAPE_RULE_AFTER_EOF, NULL, "text after # EOF");
             break;
         }
-        s_line (self, p, eol, fn, arg);
+        s_line (self, p, eol);
         if (!nl)
             break;
         p = nl + 1;
     }
-    if (format == SCRAPE_FORMAT_OPENMETRICS && !result->eof) {
-        self->line = result->lines + 1;
-        s_error (self, "missing # EOF at the end");
+    if (!self->stop && format == SCRAPE_FORMAT_PROMETHEUS && len > 0 && text[len - 1] != '\n') {
+        char msg[64];
+        snprintf (msg, sizeof msg, "the last line does not end with a line feed");
+        s_report (self, SCRAPE_RULE_FINAL_NEWLINE, self->line, (size_t)(end - self->line_start) + 1,
+                  msg);
     }
+    if (!self->stop && format == SCRAPE_FORMAT_OPENMETRICS && !result->eof)
+        s_report (self, SCRAPE_RULE_EOF_MISSING, result->lines + 1, 1, "missing # EOF at the end");
+    if (!self->stop)
+        scrape_parse_family_end (self);
+    scrape_fault_t fault;
+    if (!self->stop && scrape_check_end (self->check, &fault) != 0)
+        s_fault (self, &fault);
+
+    if (result->errors == 0 || self->opts.keep_valid_lines)
+        s_hand_over (self, fn, arg);
     self->res = NULL;
-    return result->errors ? VG_EPROTO : VG_OK;
-}
-
-/* ---- formats ---------------------------------------------------------- */
-
-static int
-s_media_is (const char *ct, const char *type)
-{
-    size_t n = strlen (type);
-    return strncasecmp (ct, type, n) == 0 &&
-           (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ' || ct[n] == '\t');
-}
-
-int
-scrape_parse_content_type (const char *content_type, scrape_format_t *format)
-{
-    if (!content_type)
-        return VG_ENOTFOUND;
-    while (*content_type == ' ' || *content_type == '\t')
-        content_type++;
-    if (s_media_is (content_type, "application/openmetrics-text")) {
-        *format = SCRAPE_FORMAT_OPENMETRICS;
+    if (result->errors == 0)
         return VG_OK;
-    }
-    if (s_media_is (content_type, "text/plain")) {
-        *format = SCRAPE_FORMAT_PROMETHEUS;
-        return VG_OK;
-    }
-    return VG_ENOTFOUND;
-}
-
-scrape_format_t
-scrape_parse_guess_format (const char *text, size_t len)
-{
-    if (!text)
-        return SCRAPE_FORMAT_PROMETHEUS;
-    const char *end = text + len;
-    while (end > text && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
-        end--;
-    const char *start = end;
-    while (start > text && start[-1] != '\n')
-        start--;
-    if (end - start == 5 && memcmp (start, "# EOF", 5) == 0)
-        return SCRAPE_FORMAT_OPENMETRICS;
-    return SCRAPE_FORMAT_PROMETHEUS;
+    if (!self->opts.keep_valid_lines && (result->first_rule == SCRAPE_RULE_SAMPLE_LIMIT ||
+                                         result->first_rule == SCRAPE_RULE_LABEL_LIMIT))
+        return VG_ETOOBIG;
+    return VG_EPROTO;
 }

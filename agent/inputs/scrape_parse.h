@@ -1,27 +1,37 @@
-/*  scrape_parse.h - a parser for the Prometheus text exposition format 0.0.4
- *  and the OpenMetrics text format 1.0, usable on its own.
+/*  scrape_parse.h - a validating parser for the Prometheus text exposition
+ *  format 0.0.4 and the OpenMetrics text format 1.0, usable on its own.
  *
- *  The parser walks a whole exposition in memory and hands every sample to a
- *  callback, with its family's type and the sample's role in it (a bucket, a
- *  sum, a quantile...). It allocates nothing per sample: names and unescaped
- *  label values live in a scratch area reused from line to line, so they are
- *  valid only during the callback. A malformed line is skipped and counted;
- *  the first one is kept as "line 12: expected a value after the labels" and
- *  the rest of the exposition is still read. Samples over the limits are
- *  dropped and counted, never cut short: a sample keeps all its labels or
- *  does not appear at all.
+ *  The parser reads a whole exposition in memory and checks it against its
+ *  format's rules: the syntax of every line, metadata, the suffixes and
+ *  values each type allows, the structure of histograms and summaries, and
+ *  for OpenMetrics the order of families, metrics and timestamps, exemplars
+ *  and # EOF. OpenMetrics says a partly invalid exposition is invalid as a
+ *  whole, and Prometheus fails such a scrape, so by default the parser stops
+ *  at the first error and hands over nothing: samples are kept until the end
+ *  and given to the callback only when the whole text is valid. With
+ *  keep_valid_lines, a line that breaks a rule is skipped and counted and the
+ *  other lines' samples are handed over.
+ *
+ *  Every error names its line, its column and the rule broken
+ *  (scrape_rule.h): "line 12, column 9: counter "a" has a negative value".
+ *  Samples over max_samples, max_label_count or max_label_length are errors
+ *  too (sample_limit, label_limit) unless keep_valid_lines is set, when they
+ *  are dropped and counted; a sample keeps all its labels or does not
+ *  appear at all.
  *
  *      scrape_parse_t *p = scrape_parse_new ();
- *      scrape_limits_t limits = {.max_samples = 50000, .max_label_count = 64,
- *                                .max_label_length = 1024};
+ *      scrape_options_t opts = {.max_samples = 50000, .max_label_count = 64,
+ *                               .max_label_length = 1024};
  *      scrape_result_t res;
- *      scrape_parse_run (p, text, len, SCRAPE_FORMAT_OPENMETRICS, &limits,
- *                        on_sample, arg, &res);
+ *      if (scrape_parse_run (p, text, len, SCRAPE_FORMAT_OPENMETRICS, &opts,
+ *                            on_sample, arg, &res) != 0)
+ *          printf ("%s [%s]\n", res.first_error, scrape_rule_name (res.first_rule));
  *      scrape_parse_destroy (&p);
  */
 #ifndef SCRAPE_PARSE_H
 #define SCRAPE_PARSE_H
 
+#include "scrape_rule.h"
 #include "vg_batch.h"
 
 #include <stddef.h>
@@ -61,11 +71,13 @@ typedef struct {
     scrape_role_t role;
     const vg_label_t *labels; /* unescaped, in the order written, le and quantile included */
     size_t nlabels;
-    double value;
+    double value; /* NaN and infinities included, as written */
     double bound; /* BUCKET: le; QUANTILE: quantile; else 0 */
     int has_timestamp;
-    int64_t timestamp_ms; /* 0.0.4: as written; OpenMetrics: seconds * 1000, rounded */
-    size_t line;          /* 1-based */
+    /* 0.0.4: as written; OpenMetrics: seconds * 1000, rounded. A time
+     * outside what int64 milliseconds hold saturates to INT64_MIN/MAX. */
+    int64_t timestamp_ms;
+    size_t line; /* 1-based */
 } scrape_sample_t;
 
 /* Called once per sample kept. Pointers in sample are valid only during the call. */
@@ -75,41 +87,40 @@ typedef struct {
     size_t max_samples;      /* samples handed to the callback; 0: no limit */
     size_t max_label_count;  /* labels on one sample; 0: no limit */
     size_t max_label_length; /* bytes of a label name or value, or of a metric name; 0: none */
-} scrape_limits_t;
+    int keep_valid_lines;    /* skip what breaks a rule instead of rejecting the whole */
+} scrape_options_t;
 
 typedef struct {
-    size_t lines;            /* lines read */
-    size_t samples;          /* samples handed to the callback */
-    size_t errors;           /* malformed lines skipped, plus a missing or early # EOF */
-    size_t dropped_samples;  /* well-formed samples over max_samples */
-    size_t dropped_labels;   /* well-formed samples over max_label_count or max_label_length */
-    int eof;                 /* OpenMetrics: the # EOF line was seen */
-    size_t first_error_line; /* 0 when there was no error */
-    char first_error[256];   /* "line 12: expected a value after the labels" */
+    size_t lines;              /* lines read */
+    size_t samples;            /* samples handed to the callback */
+    size_t errors;             /* rules broken (without keep_valid_lines: at most 1) */
+    size_t dropped_samples;    /* keep_valid_lines: well-formed samples over max_samples */
+    size_t dropped_labels;     /* keep_valid_lines: samples over max_label_count/_length */
+    size_t duplicates;         /* OpenMetrics: a sample repeated within its metric point, where
+                                  the first is the one kept */
+    size_t nul_replaced;       /* label values whose NUL bytes became U+FFFD */
+    int eof;                   /* OpenMetrics: the # EOF line was seen */
+    scrape_rule_t first_rule;  /* SCRAPE_RULE_NONE when there was no error */
+    size_t first_error_line;   /* 0 when there was no error */
+    size_t first_error_column; /* 1-based, in bytes */
+    char first_error[320];     /* "line 12, column 9: counter "a" has a negative value -1" */
 } scrape_result_t;
 
 typedef struct scrape_parse_t scrape_parse_t;
 
-/* A parser; its scratch memory is kept between runs. */
+/* A parser; its memory is kept between runs. */
 scrape_parse_t *scrape_parse_new (void);
 void scrape_parse_destroy (scrape_parse_t **self_p);
 
-/* Parses text[0..len) (not NUL-terminated; may contain NULs) in format,
- * calling fn for each sample. limits may be NULL (no limits). Fills result.
- * Returns 0, or VG_EPROTO when at least one line was malformed (the
- * well-formed ones were still handed over). */
+/* Parses text[0..len) (not NUL-terminated; may contain NULs) in format and
+ * fills result. Without keep_valid_lines: when the text is valid, calls fn
+ * for each sample and returns 0; otherwise calls fn for none and returns
+ * VG_EPROTO (a rule broken) or VG_ETOOBIG (a limit passed). With it: calls
+ * fn for each sample of a line that broke no rule and returns 0, or
+ * VG_EPROTO when any rule was broken. options may be NULL (no limits). */
 int scrape_parse_run (scrape_parse_t *self, const char *text, size_t len, scrape_format_t format,
-                      const scrape_limits_t *limits, scrape_sample_fn fn, void *arg,
+                      const scrape_options_t *options, scrape_sample_fn fn, void *arg,
                       scrape_result_t *result);
-
-/* The format a Content-Type names: application/openmetrics-text is
- * OpenMetrics, text/plain is 0.0.4. Returns 0 and sets *format, or
- * VG_ENOTFOUND for anything else (and for NULL). */
-int scrape_parse_content_type (const char *content_type, scrape_format_t *format);
-
-/* A guess for a body with no Content-Type (file://): OpenMetrics when its
- * last non-blank line is "# EOF", else 0.0.4. */
-scrape_format_t scrape_parse_guess_format (const char *text, size_t len);
 
 /* "counter", "gauge", ... as the format writes it. */
 const char *scrape_parse_type_name (scrape_type_t type);

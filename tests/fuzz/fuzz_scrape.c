@@ -1,8 +1,13 @@
 /*  fuzz_scrape.c - libFuzzer target for the exposition parser, in both
- *  formats, and for the scrape input behind it (histograms into sketches).
+ *  formats and both modes, and for the scrape input behind it (histograms
+ *  into sketches).
  *
  *  The input is parsed as Prometheus 0.0.4 and as OpenMetrics with tight
- *  limits, and every sample handed over must respect them. An input with a
+ *  limits, rejecting invalid text and keeping valid lines, and every sample
+ *  handed over must respect the limits; an exposition found invalid hands
+ *  over nothing, and keeping valid lines finds the same first error. The
+ *  seeds are tests/data/exposition/ (the conformance corpus) besides
+ *  tests/fuzz/corpus/fuzz_scrape/. An input with a
  *  histogram bucket in it (le=") is then also scraped twice through the real
  *  plugin from a file:// URL: the text before
  *  a line "#~#" is the first scrape and the rest the second (without one,
@@ -31,7 +36,7 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 extern const agent_input_plugin_t in_scrape_plugin;
 
-static const scrape_limits_t s_limits = {
+static const scrape_options_t s_limits = {
     .max_samples = 500, .max_label_count = 8, .max_label_length = 64};
 
 static char s_path[64];
@@ -71,17 +76,39 @@ s_check_sample (void *arg, const scrape_sample_t *s)
 }
 
 static void
+s_parse_mode (scrape_parse_t *parser, const uint8_t *data, size_t size, scrape_format_t format,
+              int keep, scrape_result_t *res)
+{
+    scrape_options_t opts = s_limits;
+    opts.keep_valid_lines = keep;
+    size_t count = 0;
+    int rc = scrape_parse_run (parser, (const char *)data, size, format, &opts, s_check_sample,
+                               &count, res);
+    if (count != res->samples || res->samples > s_limits.max_samples ||
+        (rc == VG_OK) != (res->errors == 0) ||
+        (rc != VG_OK && rc != VG_EPROTO && rc != VG_ETOOBIG) ||
+        (res->errors > 0) != (res->first_error_line > 0) ||
+        (res->errors > 0) != (res->first_rule != SCRAPE_RULE_NONE) ||
+        (res->errors > 0 && strncmp (res->first_error, "line ", 5) != 0) ||
+        res->first_error_line > res->lines + 1)
+        abort ();
+    /* rejecting: one error at most, and nothing handed over after it */
+    if (!keep && (res->errors > 1 || (res->errors && res->samples)))
+        abort ();
+}
+
+static void
 s_parse (scrape_parse_t *parser, const uint8_t *data, size_t size, scrape_format_t format)
 {
-    scrape_result_t res;
-    size_t count = 0;
-    int rc = scrape_parse_run (parser, (const char *)data, size, format, &s_limits, s_check_sample,
-                               &count, &res);
-    if (count != res.samples || res.samples > s_limits.max_samples ||
-        (rc == VG_OK) != (res.errors == 0) || (rc != VG_OK && rc != VG_EPROTO) ||
-        (res.errors > 0) != (res.first_error_line > 0) ||
-        (res.errors > 0 && strncmp (res.first_error, "line ", 5) != 0) ||
-        res.first_error_line > res.lines + 1)
+    scrape_result_t strict, keep;
+    s_parse_mode (parser, data, size, format, 0, &strict);
+    s_parse_mode (parser, data, size, format, 1, &keep);
+    /* both read the same lines up to the first error; past a limit, keeping
+     * drops and goes on where rejecting stops */
+    int limit = strict.first_rule == SCRAPE_RULE_SAMPLE_LIMIT ||
+                strict.first_rule == SCRAPE_RULE_LABEL_LIMIT;
+    if (!limit &&
+        (strict.first_rule != keep.first_rule || strict.first_error_line != keep.first_error_line))
         abort ();
 }
 
@@ -96,12 +123,11 @@ s_write (const uint8_t *data, size_t size)
     fclose (f);
 }
 
+/* Values may be NaN or infinite (as the exposition wrote them); sketches
+ * are the input's own and must be whole. */
 static void
 s_check_batch (const vg_batch_t *b)
 {
-    for (size_t i = 0; i < b->nsamples; i++)
-        if (!isfinite (b->sample_value[i]))
-            abort ();
     for (size_t i = 0; i < b->ndists; i++) {
         const vg_sketch_t *sk = b->dists[i].sketch;
         if (sk->count == 0 || !isfinite (sk->sum) || !isfinite (sk->min) || !isfinite (sk->max))
@@ -114,7 +140,9 @@ s_scrape_twice (const uint8_t *data, size_t size)
 {
     char yaml[256], err[512];
     snprintf (yaml, sizeof yaml,
-              "url: file://%s\nmax_samples: 500\nmax_label_count: 8\nmax_histograms: 20\n", s_path);
+              "url: file://%s\nmax_samples: 500\nmax_label_count: 8\nmax_histograms: 20\n"
+              "on_invalid: keep_valid_lines\n",
+              s_path);
     void *ctx = vg_calloc (1, in_scrape_plugin.ctx_size);
     vg_config_t *cfg = vg_config_load_string ("fuzz.yaml", yaml, err, sizeof err);
     if (!cfg || vg_config_apply (cfg, vg_config_root (cfg), in_scrape_plugin.options, NULL, ctx,
@@ -137,7 +165,8 @@ s_scrape_twice (const uint8_t *data, size_t size)
             s_write (second, second_len);
         vg_batch_clear (batch);
         agent_sink_retarget (sink, batch, 1000 * (round + 1));
-        if (in_scrape_plugin.collect (ctx, sink, 1000 * (round + 1), err, sizeof err) != VG_OK)
+        int rc = in_scrape_plugin.collect (ctx, sink, 1000 * (round + 1), err, sizeof err);
+        if (rc != VG_OK && rc != AGENT_INPUT_REJECTED)
             abort ();
         s_check_batch (batch);
     }

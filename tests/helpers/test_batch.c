@@ -81,8 +81,11 @@ test_input_try_collect (test_input_t *self, int64_t now_ms)
     agent_sink_retarget (self->sink, self->batch, now_ms);
     self->err[0] = '\0';
     int rc = self->plugin->collect (self->ctx, self->sink, now_ms, self->err, sizeof self->err);
-    if (rc == VG_OK && self->plugin->on_ready)
+    if (rc == VG_OK && self->plugin->on_ready) {
         test_input_finish (self, now_ms);
+        if (self->plugin->outcome)
+            rc = self->plugin->outcome (self->ctx, self->err, sizeof self->err);
+    }
     return rc;
 }
 

@@ -178,8 +178,9 @@ test_fake_tree (void)
     ASSERT_NEAR (GET (&h, "process_cpu_percent"), 100.0 * 100.0 / (double)s_clk_tck / 2.0, 1e-9);
     ASSERT_EQ (GET (&h, "process_restarts_total"), 0);
 
-    /* 101 is gone and 104 came: one restart. The CPU of a process seen
-     * once is not counted. */
+    /* 101 is gone and 104 came: one restart. 104 has one reading: the CPU
+     * it used is unknown, so there is no process_cpu_percent this time
+     * rather than one that leaves it out. */
     char *cmd = vg_asprintf ("rm -rf '%s/proc/101'", root);
     ASSERT_EQ (system (cmd), 0);
     free (cmd);
@@ -188,20 +189,27 @@ test_fake_tree (void)
     test_input_collect (&h, 1004000);
     ASSERT_EQ (GET (&h, "process_count"), 2);
     ASSERT_EQ (GET (&h, "process_restarts_total"), 1);
-    ASSERT_EQ (GET (&h, "process_cpu_percent"), 0);
+    ASSERT_EQ (HAS (&h, "process_cpu_percent"), 0);
     ASSERT_EQ (GET (&h, "process_open_fds"), 3 + 2);
     ASSERT_EQ (GET (&h, "process_fd_unreadable"), 0);
     ASSERT_NEAR (GET (&h, "process_start_time_seconds"), 1700000000.0 + 1000.0 / (double)s_clk_tck,
                  1e-6);
 
-    /* pid 100 reused by another process (another start time): a restart */
+    /* pid 100 reused by another process (another start time): a restart,
+     * and again no CPU figure */
     s_fake_proc (root, 100, "myd", 'S', 0, 0, 1, 4000, 250);
     test_input_collect (&h, 1006000);
     ASSERT_EQ (GET (&h, "process_count"), 2);
     ASSERT_EQ (GET (&h, "process_restarts_total"), 2);
+    ASSERT_EQ (HAS (&h, "process_cpu_percent"), 0);
+
+    /* both seen twice now: 104 used 10 more ticks in 2 s, the new 100 none */
+    s_fake_proc (root, 104, "myd", 'S', 505, 505, 1, 3000, 10);
+    test_input_collect (&h, 1008000);
+    ASSERT_NEAR (GET (&h, "process_cpu_percent"), 100.0 * 10.0 / (double)s_clk_tck / 2.0, 1e-9);
 
     /* time that did not move forward gives no rate */
-    test_input_collect (&h, 1006000);
+    test_input_collect (&h, 1008000);
     ASSERT_EQ (HAS (&h, "process_cpu_percent"), 0);
     test_input_stop (&h);
 

@@ -176,11 +176,23 @@ s_init (test_input_t *h)
             TEST_FAIL ("init: %s", (h)->err);                                                      \
     } while (0)
 
+/* A scrape that stored what it read. */
 static void
 s_collect (test_input_t *h, int64_t now_ms)
 {
-    test_input_collect (h, now_ms); /* a scrape never fails the input: a bad target is data */
+    test_input_collect (h, now_ms);
     ASSERT_STR_EQ (h->err, "");
+}
+
+/* A scrape whose exposition was refused: data all the same (scrape_up 0),
+ * and the reason for --once in h->err, which must contain want. */
+static void
+s_collect_refused (test_input_t *h, int64_t now_ms, const char *want)
+{
+    int rc = test_input_try_collect (h, now_ms);
+    if (rc != AGENT_INPUT_REJECTED)
+        TEST_FAIL ("collect: %d (%s), want AGENT_INPUT_REJECTED", rc, h->err);
+    ASSERT_STR_CONTAINS (h->err, want);
 }
 
 /* ---- looking things up in the batch ----------------------------------- */
@@ -223,13 +235,33 @@ s_dist (int line, const test_input_t *h, const char *name, const char *labels)
 
 #define INST "instance=\"test\""
 
+/* The timestamp of the one sample of name (any labels) in the batch. */
+static int64_t
+s_ts (const test_input_t *h, const char *name)
+{
+    const vg_batch_t *b = h->batch;
+    int64_t ts = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < b->nsamples; i++)
+        if (strcmp (b->strings[b->series[b->sample_series[i]].name], name) == 0) {
+            ts = b->sample_ts_ms[i];
+            n++;
+        }
+    if (n != 1)
+        TEST_FAIL ("%s: %zu samples, want 1", name, n);
+    return ts;
+}
+
 static double
-s_dropped (const test_input_t *h, const char *reason)
+s_reason (const test_input_t *h, const char *metric, const char *reason)
 {
     char labels[128];
     snprintf (labels, sizeof labels, INST ",reason=\"%s\"", reason);
-    return s_get (__LINE__, h, "scrape_dropped_total", VG_KIND_COUNTER, labels);
+    return s_get (__LINE__, h, metric, VG_KIND_COUNTER, labels);
 }
+#define s_dropped(h, reason)  s_reason ((h), "scrape_dropped_total", (reason))
+#define s_invalid(h, reason)  s_reason ((h), "scrape_invalid_total", (reason))
+#define s_adjusted(h, reason) s_reason ((h), "scrape_adjusted_total", (reason))
 
 /* ---- file:// ---------------------------------------------------------- */
 
@@ -249,8 +281,7 @@ static const char *s_prom_text =
     "# TYPE tokens_total counter\n"
     "tokens_total 12000\n"
     "# TYPE tokens_created gauge\n"
-    "tokens_created 1.7e9\n"
-    "this line is broken\n";
+    "tokens_created 1.7e9\n";
 
 static void
 test_file_prometheus (const char *dir)
@@ -265,7 +296,8 @@ test_file_prometheus (const char *dir)
     ASSERT_EQ (GAUGE (&h, "mem_bytes", INST), 4.2e8);
     ASSERT_EQ (GAUGE (&h, "untyped_thing", "instance=\"own\""), 7); /* its own instance wins */
     ASSERT_EQ (GAUGE (&h, "rpc_seconds", INST ",quantile=\"0.95\""), 0.8);
-    ASSERT_EQ (HAS (&h, "rpc_seconds", VG_KIND_GAUGE, INST ",quantile=\"0.99\""), 0); /* NaN */
+    /* NaN is a value, stored as such */
+    ASSERT (isnan (GAUGE (&h, "rpc_seconds", INST ",quantile=\"0.99\"")));
     ASSERT_EQ (COUNTER (&h, "rpc_seconds_sum", INST), 12.5);
     ASSERT_EQ (COUNTER (&h, "rpc_seconds_count", INST), 40);
     ASSERT_EQ (COUNTER (&h, "tokens_total", INST), 12000);
@@ -275,16 +307,24 @@ test_file_prometheus (const char *dir)
     ASSERT_EQ (GAUGE (&h, "scrape_samples", INST), 10);
     ASSERT_EQ (GAUGE (&h, "scrape_body_bytes", INST), (double)strlen (s_prom_text));
     ASSERT (GAUGE (&h, "scrape_duration_seconds", INST) >= 0);
-    ASSERT_EQ (COUNTER (&h, "scrape_parse_errors_total", INST), 1);
-    ASSERT_EQ (s_dropped (&h, "not_finite"), 1);
+    ASSERT_EQ (COUNTER (&h, "scrape_parse_errors_total", INST), 0);
     ASSERT_EQ (s_dropped (&h, "body"), 0);
     ASSERT_EQ (s_dropped (&h, "samples"), 0);
     ASSERT_EQ (s_dropped (&h, "labels"), 0);
     ASSERT_EQ (s_dropped (&h, "histograms"), 0);
+    ASSERT_EQ (s_dropped (&h, "duplicate"), 0);
+    ASSERT_EQ (s_adjusted (&h, "label_nul"), 0);
+    ASSERT_EQ (test_batch_count (h.batch, "scrape_invalid_total"), 0); /* no reason yet */
+    /* the scrape is at 1 s after the epoch here: the sample stamped 2014 is
+     * decades ahead of it, so it is stored at the scrape's time and counted */
+    ASSERT_EQ (s_adjusted (&h, "timestamp"), 1);
+    ASSERT_EQ (s_ts (&h, "mem_bytes"), 1000);
+    const vg_batch_t *b = h.batch;
+    for (size_t i = 0; i < b->nsamples; i++)
+        ASSERT_EQ (b->sample_ts_ms[i], 1000);
     /* the counters of the input add up over scrapes */
     s_collect (&h, 11000);
-    ASSERT_EQ (COUNTER (&h, "scrape_parse_errors_total", INST), 2);
-    ASSERT_EQ (s_dropped (&h, "not_finite"), 2);
+    ASSERT_EQ (s_adjusted (&h, "timestamp"), 2);
     test_input_stop (&h);
 
     /* keep_created, and no instance label */
@@ -319,12 +359,27 @@ test_file_openmetrics_guess (const char *dir)
     ASSERT_EQ (COUNTER (&h, "scrape_parse_errors_total", INST), 0);
     test_input_stop (&h);
 
-    /* format: prometheus reads the same text as 0.0.4: jobs_total is untyped */
+    /* format: prometheus reads the same text as 0.0.4, where an exemplar is
+     * no timestamp: refused, nothing stored */
     START (&h, "url: file://%s\nformat: prometheus\n", path);
+    s_collect_refused (&h, 1000,
+                       "invalid Prometheus 0.0.4 exposition, nothing stored: line 2, column 28: "
+                       "invalid timestamp \"#\" [timestamp]");
+    ASSERT_EQ (HAS (&h, "jobs_total", VG_KIND_GAUGE, INST ",queue=\"mail\""), 0);
+    ASSERT_EQ (GAUGE (&h, "scrape_up", INST), 0);
+    ASSERT_EQ (GAUGE (&h, "scrape_samples", INST), 0);
+    ASSERT_EQ (COUNTER (&h, "scrape_parse_errors_total", INST), 1);
+    ASSERT_EQ (s_invalid (&h, "timestamp"), 1);
+    test_input_stop (&h);
+    /* with keep_valid_lines the other lines are kept: jobs_total is untyped;
+     * the exemplar, and two types 0.0.4 does not have, are the lines skipped */
+    START (&h, "url: file://%s\nformat: prometheus\non_invalid: keep_valid_lines\n", path);
     s_collect (&h, 1000);
-    ASSERT_EQ (HAS (&h, "jobs_total", VG_KIND_COUNTER, INST ",queue=\"mail\""), 0);
-    /* the exemplar, and two types 0.0.4 does not have */
+    ASSERT_EQ (GAUGE (&h, "scrape_up", INST), 1);
+    ASSERT_EQ (GAUGE (&h, "jobs_created", INST ",queue=\"mail\""), 1.6e9);
+    ASSERT_EQ (HAS (&h, "jobs_total", VG_KIND_GAUGE, INST ",queue=\"mail\""), 0);
     ASSERT_EQ (COUNTER (&h, "scrape_parse_errors_total", INST), 3);
+    ASSERT_EQ (s_invalid (&h, "timestamp"), 1);
     test_input_stop (&h);
     free (path);
 }
@@ -344,9 +399,14 @@ test_file_down (const char *dir)
     ASSERT_EQ (GAUGE (&h, "a", INST), 1);
     /* a readable file with nothing but garbage in it is no working target */
     test_write_file (path, "<html><body>Not metrics</body></html>\n");
-    s_collect (&h, 3000);
+    s_collect_refused (&h, 3000, "line 1, column 1: expected a metric name [metric_name]");
     ASSERT_EQ (GAUGE (&h, "scrape_up", INST), 0);
     ASSERT_EQ (COUNTER (&h, "scrape_parse_errors_total", INST), 1);
+    test_input_stop (&h);
+    /* nor with keep_valid_lines, which finds no valid line in it */
+    START (&h, "url: file://%s\non_invalid: keep_valid_lines\n", path);
+    s_collect (&h, 1000);
+    ASSERT_EQ (GAUGE (&h, "scrape_up", INST), 0);
     test_input_stop (&h);
     free (path);
 }
@@ -463,9 +523,10 @@ test_histogram_sketch (const char *dir)
     ASSERT_EQ (s_dropped (&h, "histograms"), 2);
     test_input_stop (&h);
 
-    /* a histogram seen only by its _sum has no buckets to make a sketch of */
+    /* a histogram seen only by its _sum (invalid: no +Inf bucket; kept with
+     * keep_valid_lines) has no buckets to make a sketch of */
     test_write_file (path, "# TYPE s histogram\ns_sum 3\n");
-    START (&h, "url: file://%s\n", path);
+    START (&h, "url: file://%s\non_invalid: keep_valid_lines\n", path);
     s_collect (&h, 1000);
     test_write_file (path, "# TYPE s histogram\ns_sum 4\n");
     s_collect (&h, 2000);
@@ -515,7 +576,20 @@ test_limits (const char *dir)
         lines += text.data[i] == '\n';
 
     test_input_t h;
+    /* a body cut at max_body cannot be checked whole: refused */
     START (&h, "url: file://%s\nmax_body: 1KiB\n", path);
+    s_collect_refused (&h, 1000,
+                       "exposition too large, nothing stored: the response is larger than "
+                       "max_body (1024 bytes) [body_limit]");
+    ASSERT_EQ (GAUGE (&h, "scrape_up", INST), 0);
+    ASSERT_EQ (GAUGE (&h, "scrape_body_bytes", INST), 1024);
+    ASSERT_EQ (s_dropped (&h, "body"), 1);
+    ASSERT_EQ (s_invalid (&h, "body_limit"), 1);
+    ASSERT_EQ (HAS (&h, "metric_000", VG_KIND_GAUGE, "i=\"0\"," INST), 0);
+    test_input_stop (&h);
+
+    /* keep_valid_lines keeps the whole lines of it */
+    START (&h, "url: file://%s\nmax_body: 1KiB\non_invalid: keep_valid_lines\n", path);
     s_collect (&h, 1000);
     ASSERT_EQ (GAUGE (&h, "scrape_up", INST), 1);
     ASSERT_EQ (GAUGE (&h, "scrape_samples", INST), lines);
@@ -534,13 +608,27 @@ test_limits (const char *dir)
     /* the same, cut short in OpenMetrics: a missing # EOF is no parse error */
     vg_buf_puts (&text, "# EOF\n");
     test_write_file (path, text.data);
-    START (&h, "url: file://%s\nmax_body: 1KiB\nformat: openmetrics\n", path);
+    START (&h,
+           "url: file://%s\nmax_body: 1KiB\nformat: openmetrics\non_invalid: keep_valid_lines\n",
+           path);
     s_collect (&h, 1000);
     ASSERT_EQ (GAUGE (&h, "scrape_samples", INST), lines);
     ASSERT_EQ (COUNTER (&h, "scrape_parse_errors_total", INST), 0);
     test_input_stop (&h);
 
-    START (&h, "url: file://%s\nmax_samples: 50\nmax_label_count: 1\n", path);
+    /* over max_samples or max_label_count: refused, as Prometheus refuses a
+     * scrape over its sample_limit; keep_valid_lines drops what is over */
+    START (&h, "url: file://%s\nmax_samples: 50\n", path);
+    s_collect_refused (&h, 1000,
+                       "line 51, column 1: more than max_samples (50) samples "
+                       "[sample_limit]");
+    ASSERT_EQ (GAUGE (&h, "scrape_up", INST), 0);
+    ASSERT_EQ (s_invalid (&h, "sample_limit"), 1);
+    test_input_stop (&h);
+    START (&h,
+           "url: file://%s\nmax_samples: 50\nmax_label_count: 1\n"
+           "on_invalid: keep_valid_lines\n",
+           path);
     s_collect (&h, 1000);
     ASSERT_EQ (GAUGE (&h, "scrape_samples", INST), 50);
     ASSERT_EQ (s_dropped (&h, "samples"), 150);
@@ -552,6 +640,12 @@ test_limits (const char *dir)
     test_input_stop (&h);
 
     START (&h, "url: file://%s\nmax_label_length: 4\n", path);
+    s_collect_refused (&h, 1000,
+                       "line 3, column 6: the value of label \"x\" is longer than "
+                       "max_label_length [label_limit]");
+    ASSERT_EQ (s_invalid (&h, "label_limit"), 1);
+    test_input_stop (&h);
+    START (&h, "url: file://%s\nmax_label_length: 4\non_invalid: keep_valid_lines\n", path);
     s_collect (&h, 1000);
     ASSERT_EQ (GAUGE (&h, "a", INST ",x=\"1\""), 1);
     ASSERT_EQ (GAUGE (&h, "b", INST ",x=\"1\",y=\"2\""), 2);
@@ -584,6 +678,10 @@ test_options (void)
     ASSERT_EQ (s_configure (&h, "format: json\nurl: file:///x\n"), VG_EINVAL);
     ASSERT_STR_EQ (h.err,
                    "agent.yaml:1: inputs[0].format: expected auto, prometheus or openmetrics");
+    test_input_stop (&h);
+    ASSERT_EQ (s_configure (&h, "url: file:///x\non_invalid: ignore\n"), VG_EINVAL);
+    ASSERT_STR_EQ (h.err,
+                   "agent.yaml:2: inputs[0].on_invalid: expected reject or keep_valid_lines");
     test_input_stop (&h);
     ASSERT_EQ (s_configure (&h, "format: prometheus\n"), VG_EINVAL);
     ASSERT_STR_CONTAINS (h.err, "inputs[0].url: required");
@@ -658,14 +756,26 @@ test_http (const char *dir)
     s_server_script (&srv, "body", s_om_text);
     s_collect (&h, 2000);
     ASSERT_EQ (COUNTER (&h, "req_total", "code=\"200\"," INST), 10);
-    ASSERT_EQ (COUNTER (&h, "scrape_parse_errors_total", INST), 1); /* the 0.0.4 text's bad line */
+    ASSERT_EQ (COUNTER (&h, "scrape_parse_errors_total", INST), 0);
 
     /* the same body called text/plain is read as 0.0.4: untyped, # EOF a comment */
     s_server_script (&srv, "ctype", "text/plain");
     s_collect (&h, 3000);
     ASSERT_EQ (GAUGE (&h, "req_total", "code=\"200\"," INST), 10);
     ASSERT_EQ (HAS (&h, "req_total", VG_KIND_COUNTER, "code=\"200\"," INST), 0);
-    ASSERT_EQ (COUNTER (&h, "scrape_parse_errors_total", INST), 1);
+    ASSERT_EQ (COUNTER (&h, "scrape_parse_errors_total", INST), 0);
+
+    /* a Content-Type that names no exposition format fails the scrape, as
+     * in Prometheus 3: an HTML page, protobuf, or none at all */
+    s_server_script (&srv, "ctype", "text/html; charset=utf-8");
+    s_collect_refused (&h, 3500,
+                       "unreadable response, nothing stored: the Content-Type \"text/html; "
+                       "charset=utf-8\" names no text exposition format "
+                       "(application/openmetrics-text or text/plain) [content_type]");
+    ASSERT_EQ (GAUGE (&h, "scrape_up", INST), 0);
+    ASSERT_EQ (HAS (&h, "req_total", VG_KIND_GAUGE, "code=\"200\"," INST), 0);
+    ASSERT_EQ (s_invalid (&h, "content_type"), 1);
+    s_server_script (&srv, "ctype", "text/plain");
 
     /* an error status is a target down */
     s_server_script (&srv, "status", "503");
@@ -686,9 +796,13 @@ test_http (const char *dir)
     free (req);
     test_input_stop (&h);
 
-    /* no Content-Type over HTTP: guessed from the body like a file */
+    /* no Content-Type over HTTP: refused; keep_valid_lines guesses the
+     * format from the body like a file's */
     s_server_script (&srv, "ctype", NULL);
     START (&h, "url: http://127.0.0.1:%d/m\nformat: auto\n", srv.port);
+    s_collect_refused (&h, 1000, "the response has no Content-Type [content_type]");
+    test_input_stop (&h);
+    START (&h, "url: http://127.0.0.1:%d/m\non_invalid: keep_valid_lines\n", srv.port);
     s_collect (&h, 1000);
     ASSERT_EQ (COUNTER (&h, "req_total", "code=\"200\"," INST), 10);
     test_input_stop (&h);
@@ -709,6 +823,208 @@ test_http (const char *dir)
     free (sdir);
 }
 
+/* ---- validity and values ---------------------------------------------- */
+
+/* An invalid exposition stores nothing and is counted by its first rule;
+ * keep_valid_lines stores the valid lines. */
+static void
+test_invalid (const char *dir)
+{
+    char *path = s_path (dir, "invalid.om");
+    test_write_file (path, "# TYPE jobs counter\n"
+                           "jobs_total{queue=\"mail\"} 5\n"
+                           "jobs_total{queue=\"sms\"} -1\n"
+                           "# TYPE temp gauge\n"
+                           "temp 21\n"
+                           "# EOF\n");
+    test_input_t h;
+    START (&h, "url: file://%s\n", path);
+    s_collect_refused (&h, 1000,
+                       "invalid OpenMetrics exposition, nothing stored: line 3, column 25: "
+                       "counter \"jobs\": jobs_total is negative (-1) [counter_value]");
+    ASSERT_EQ (GAUGE (&h, "scrape_up", INST), 0);
+    ASSERT_EQ (GAUGE (&h, "scrape_samples", INST), 0);
+    ASSERT_EQ (HAS (&h, "jobs_total", VG_KIND_COUNTER, INST ",queue=\"mail\""), 0);
+    ASSERT_EQ (HAS (&h, "temp", VG_KIND_GAUGE, INST), 0);
+    ASSERT_EQ (s_invalid (&h, "counter_value"), 1);
+    ASSERT_EQ (test_batch_count (h.batch, "scrape_invalid_total"), 1); /* that reason alone */
+    s_collect_refused (&h, 2000, "[counter_value]");
+    ASSERT_EQ (s_invalid (&h, "counter_value"), 2);
+    /* fixed: stored again, and the count stays */
+    test_write_file (path, "# TYPE temp gauge\ntemp 21\n# EOF\n");
+    s_collect (&h, 3000);
+    ASSERT_EQ (GAUGE (&h, "scrape_up", INST), 1);
+    ASSERT_EQ (GAUGE (&h, "temp", INST), 21);
+    ASSERT_EQ (s_invalid (&h, "counter_value"), 2);
+    test_input_stop (&h);
+
+    test_write_file (path, "# TYPE jobs counter\n"
+                           "jobs_total{queue=\"mail\"} 5\n"
+                           "jobs_total{queue=\"sms\"} -1\n"
+                           "# TYPE temp gauge\n"
+                           "temp 21\n"
+                           "# EOF\n");
+    START (&h, "url: file://%s\non_invalid: keep_valid_lines\n", path);
+    s_collect (&h, 1000);
+    ASSERT_EQ (GAUGE (&h, "scrape_up", INST), 1);
+    ASSERT_EQ (COUNTER (&h, "jobs_total", INST ",queue=\"mail\""), 5);
+    ASSERT_EQ (HAS (&h, "jobs_total", VG_KIND_COUNTER, INST ",queue=\"sms\""), 0);
+    ASSERT_EQ (GAUGE (&h, "temp", INST), 21);
+    ASSERT_EQ (GAUGE (&h, "scrape_samples", INST), 2);
+    ASSERT_EQ (s_invalid (&h, "counter_value"), 1);
+    ASSERT_EQ (COUNTER (&h, "scrape_parse_errors_total", INST), 1);
+    test_input_stop (&h);
+    free (path);
+}
+
+/* Valid values are kept: NaN and infinities, and timestamps where the store
+ * can hold them; others go at the scrape's time, counted. */
+static void
+test_values (const char *dir)
+{
+    const int64_t now = 1700000000000LL, day = 86400000LL;
+    char *path = s_path (dir, "values.om");
+    char text[1024];
+    snprintf (text, sizeof text,
+              "# TYPE a gauge\na NaN\n"
+              "# TYPE b gauge\nb +Inf\n"
+              "# TYPE c gauge\nc -Inf\n"
+              "# TYPE d gauge\nd 1 %.3f\n"                   /* 10 days ago: kept */
+              "# TYPE e gauge\ne 1 %.3f\n"                   /* 23 hours ahead: kept */
+              "# TYPE f gauge\nf 1 %.3f\n"                   /* 40 days ago: not */
+              "# TYPE g gauge\ng 1 12345678901234567890.1\n" /* beyond int64 ms */
+              "# TYPE s summary\ns{quantile=\"0.5\"} NaN\ns_count 0\ns_sum 0\n"
+              "# TYPE n gauge\nn{x=\"a\\\\b\"} 1\n"
+              "# EOF\n",
+              (double)(now - 10 * day) / 1000, (double)(now + 23 * 3600000LL) / 1000,
+              (double)(now - 40 * day) / 1000);
+    test_write_file (path, text);
+    test_input_t h;
+    START (&h, "url: file://%s\n", path);
+    s_collect (&h, now);
+    ASSERT (isnan (GAUGE (&h, "a", INST)));
+    double b = GAUGE (&h, "b", INST), c = GAUGE (&h, "c", INST);
+    ASSERT (isinf (b) && b > 0);
+    ASSERT (isinf (c) && c < 0);
+    ASSERT (isnan (GAUGE (&h, "s", INST ",quantile=\"0.5\"")));
+    ASSERT_EQ (s_ts (&h, "a"), now);
+    ASSERT_EQ (s_ts (&h, "d"), now - 10 * day);
+    ASSERT_EQ (s_ts (&h, "e"), now + 23 * 3600000LL);
+    ASSERT_EQ (s_ts (&h, "f"), now);
+    ASSERT_EQ (s_ts (&h, "g"), now);
+    ASSERT_EQ (s_adjusted (&h, "timestamp"), 2);
+    ASSERT_EQ (GAUGE (&h, "scrape_up", INST), 1);
+    test_input_stop (&h);
+
+    /* a NUL in a label value is valid; stored as U+FFFD, counted */
+    const char nul[] = "# TYPE n gauge\nn{x=\"a\0b\"} 1\n# EOF\n";
+    FILE *f = fopen (path, "wb");
+    ASSERT (f);
+    ASSERT_EQ (fwrite (nul, 1, sizeof nul - 1, f), sizeof nul - 1);
+    fclose (f);
+    START (&h, "url: file://%s\n", path);
+    s_collect (&h, now);
+    ASSERT_EQ (GAUGE (&h, "n",
+                      INST ",x=\"a\xef\xbf\xbd"
+                           "b\""),
+               1);
+    ASSERT_EQ (s_adjusted (&h, "label_nul"), 1);
+    test_input_stop (&h);
+    free (path);
+}
+
+/* A refused scrape leaves the histograms as the last stored one had them. */
+static void
+test_refused_histogram (const char *dir)
+{
+    char *path = s_path (dir, "refused.prom");
+    test_input_t h;
+    START (&h, "url: file://%s\n", path);
+    s_write_hist (path, 10, 20, 30, 30, 10);
+    s_collect (&h, 10000);
+    test_write_file (path, "# TYPE lat_seconds histogram\nlat_seconds_bucket{le=\"1\"} oops\n");
+    s_collect_refused (&h, 20000, "[value]");
+    ASSERT_EQ (h.batch->ndists, 0);
+    s_write_hist (path, 20, 30, 40, 40, 20);
+    s_collect (&h, 30000);
+    const vg_sketch_t *sk = DIST (&h, "lat_seconds_dist", INST ",path=\"/chat\"");
+    ASSERT_EQ (sk->count, 10); /* since the last stored scrape */
+    test_input_stop (&h);
+    free (path);
+}
+
+/* vigil-agent --once checks a target: exit 1 naming the input, the line and
+ * the rule when its exposition is invalid, 0 when it is valid. */
+static void
+test_once (const char *dir)
+{
+    char *metrics = s_path (dir, "once.om");
+    char *yaml = s_path (dir, "once.yaml");
+    char *log = s_path (dir, "once.log");
+    char *conf = vg_asprintf ("agent:\n  state_dir: %s\ninputs:\n"
+                              "  - type: scrape\n    name: api\n    url: file://%s\n",
+                              dir, metrics);
+    test_write_file (yaml, conf);
+    char *agent = test_build_path ("agent/vigil-agent");
+    char *argv[] = {agent, "-c", yaml, "--once", NULL};
+
+    test_write_file (metrics, "# TYPE jobs counter\njobs_total 5\njobs_total{q=\"x\"} NaN\n# EOF\n");
+    int st = test_wait (test_spawn (argv, log), 30000);
+    ASSERT (WIFEXITED (st));
+    ASSERT_EQ (WEXITSTATUS (st), 1);
+    char *out = test_read_file (log);
+    ASSERT_STR_CONTAINS (out, "vigil-agent: input api (scrape): invalid OpenMetrics exposition, "
+                              "nothing stored: line 3, column 19: counter \"jobs\": jobs_total "
+                              "is NaN [counter_value]\n");
+    ASSERT_STR_CONTAINS (out, "scrape_up{instance=\"api\"} 0\n");
+    free (out);
+
+    unlink (log);
+    test_write_file (metrics, "# TYPE jobs counter\njobs_total 5\n# EOF\n");
+    st = test_wait (test_spawn (argv, log), 30000);
+    ASSERT (WIFEXITED (st));
+    ASSERT_EQ (WEXITSTATUS (st), 0);
+    out = test_read_file (log);
+    ASSERT_STR_CONTAINS (out, "jobs_total{instance=\"api\"} 5\n");
+    free (out);
+    free (agent);
+    free (conf);
+    free (log);
+    free (yaml);
+    free (metrics);
+}
+
+/* The three definitions of a quantile the scrape page compares, on the
+ * values 1..10 (docs/inputs/scrape.md, "Quantiles"): the sketch answers
+ * the value of 0-based rank floor (q (n - 1)) within 1 %, histogram_quantile
+ * interpolates in the bucket that holds rank q n, nearest rank takes the
+ * value of 1-based rank ceil (q n). */
+static void
+test_quantile_definitions (void)
+{
+    vg_sketch_t *sk = vg_sketch_new ();
+    double le[10], cum[10];
+    for (int v = 1; v <= 10; v++) {
+        vg_sketch_add (sk, v);
+        le[v - 1] = v; /* a bucket per value: le="1" ... le="10" */
+        cum[v - 1] = v;
+    }
+    /* P95: rank floor (0.95 * 9) = 8, the 9th value */
+    ASSERT_NEAR (vg_sketch_quantile (sk, 0.95), 9, 9 * 0.01);
+    /* histogram_quantile: rank 9.5 falls in (9, 10], halfway */
+    ASSERT_NEAR (s_linear_quantile (le, cum, 10, 0.95), 9.5, 1e-12);
+    /* nearest rank: ceil (9.5) = 10, the 10th value */
+    ASSERT_EQ ((int)ceil (0.95 * 10), 10);
+    /* P50: rank floor (4.5) = 4, the 5th value; histogram_quantile 5;
+     * nearest rank ceil (5) = 5 */
+    ASSERT_NEAR (vg_sketch_quantile (sk, 0.5), 5, 5 * 0.01);
+    ASSERT_NEAR (s_linear_quantile (le, cum, 10, 0.5), 5, 1e-12);
+    /* the extremes are exact */
+    ASSERT_EQ (vg_sketch_quantile (sk, 0), 1);
+    ASSERT_EQ (vg_sketch_quantile (sk, 1), 10);
+    vg_sketch_destroy (&sk);
+}
+
 int
 main (void)
 {
@@ -720,6 +1036,11 @@ main (void)
     test_histogram_sketch (dir);
     test_limits (dir);
     test_http (dir);
+    test_invalid (dir);
+    test_values (dir);
+    test_refused_histogram (dir);
+    test_once (dir);
+    test_quantile_definitions ();
     free (dir);
     printf ("test_in_scrape: ok\n");
     return 0;

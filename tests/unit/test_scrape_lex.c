@@ -79,17 +79,33 @@ static void
 test_timestamps (void)
 {
     int64_t ms = 0;
-    ASSERT_EQ (scrape_lex_timestamp (PROM, "1700000000123", 13, &ms), 0);
+    double exact = 0;
+    ASSERT_EQ (scrape_lex_timestamp (PROM, "1700000000123", 13, &ms, &exact), 0);
     ASSERT_EQ (ms, 1700000000123LL);
-    ASSERT_EQ (scrape_lex_timestamp (PROM, "-5", 2, &ms), 0);
+    ASSERT_EQ (exact, 1700000000123.0);
+    ASSERT_EQ (scrape_lex_timestamp (PROM, "-5", 2, &ms, NULL), 0);
     ASSERT_EQ (ms, -5);
-    ASSERT_EQ (scrape_lex_timestamp (PROM, "1.5", 3, &ms), -1); /* 0.0.4: integer ms */
-    ASSERT_EQ (scrape_lex_timestamp (PROM, "+", 1, &ms), -1);
-    ASSERT_EQ (scrape_lex_timestamp (PROM, "99999999999999999999", 20, &ms), -1);
-    ASSERT_EQ (scrape_lex_timestamp (OM, "1700000000.1234", 15, &ms), 0); /* seconds */
+    ASSERT_EQ (scrape_lex_timestamp (PROM, "1.5", 3, &ms, NULL), -1); /* 0.0.4: integer ms */
+    ASSERT_EQ (scrape_lex_timestamp (PROM, "+", 1, &ms, NULL), -1);
+    /* Go's ParseInt refuses what int64 cannot hold */
+    ASSERT_EQ (scrape_lex_timestamp (PROM, "99999999999999999999", 20, &ms, NULL), -1);
+    ASSERT_EQ (scrape_lex_timestamp (OM, "1700000000.1234", 15, &ms, &exact), 0); /* seconds */
     ASSERT_EQ (ms, 1700000000123LL);
-    ASSERT_EQ (scrape_lex_timestamp (OM, "1e16", 4, &ms), -1);
-    ASSERT_EQ (scrape_lex_timestamp (OM, "NaN", 3, &ms), -1);
+    ASSERT_NEAR (exact, 1700000000.1234, 1e-6);
+    /* OpenMetrics: any real number is a timestamp, however far; the
+     * milliseconds saturate where int64 ends */
+    ASSERT_EQ (scrape_lex_timestamp (OM, "1e16", 4, &ms, &exact), 0);
+    ASSERT_EQ (ms, INT64_MAX);
+    ASSERT_EQ (exact, 1e16);
+    ASSERT_EQ (scrape_lex_timestamp (OM, "-12345678901234567890.5", 23, &ms, NULL), 0);
+    ASSERT_EQ (ms, INT64_MIN);
+    ASSERT_EQ (scrape_lex_timestamp (OM, "9e15", 4, &ms, NULL), 0);
+    ASSERT_EQ (ms, 9000000000000000000LL);
+    ASSERT_EQ (scrape_lex_timestamp (OM, "1.5e3", 5, &ms, NULL), 0);
+    ASSERT_EQ (ms, 1500000);
+    ASSERT_EQ (scrape_lex_timestamp (OM, "NaN", 3, &ms, NULL), -1);
+    ASSERT_EQ (scrape_lex_timestamp (OM, "Inf", 3, &ms, NULL), -1);
+    ASSERT_EQ (scrape_lex_timestamp (OM, "1e999", 5, &ms, NULL), -1); /* past a double */
 }
 
 static void
@@ -119,9 +135,9 @@ s_value (scrape_format_t format, const char *text, char *out, char *bad)
     const char *close = scrape_lex_value_end (text, end);
     ASSERT (close);
     ASSERT_EQ (*close, '"');
-    size_t len = 0;
+    size_t len = 0, nuls = 0;
     scrape_lex_status_t st =
-        scrape_lex_unescape (format, text, (size_t)(close - text), out, &len, bad);
+        scrape_lex_unescape (format, text, (size_t)(close - text), out, &len, bad, &nuls);
     if (st == SCRAPE_LEX_OK)
         ASSERT_EQ (len, strlen (out));
     return st;
@@ -148,9 +164,16 @@ test_label_values (void)
 
     ASSERT_EQ (s_value (PROM, "\xed\xa0\x80\"", out, &bad), SCRAPE_LEX_UTF8); /* a surrogate */
     ASSERT_EQ (s_value (OM, "\xc0\xaf\"", out, &bad), SCRAPE_LEX_UTF8);       /* overlong */
-    const char nul[] = {'a', '\0', 'b', '"'};
-    size_t len;
-    ASSERT_EQ (scrape_lex_unescape (PROM, nul, 3, out, &len, &bad), SCRAPE_LEX_NUL);
+    /* NUL is valid in both formats; no C or PostgreSQL string holds it: U+FFFD */
+    const char nul[] = {'a', '\0', 'b', '\0', '"'};
+    size_t len, nuls = 0;
+    ASSERT_EQ (scrape_lex_unescape (PROM, nul, 4, out, &len, &bad, &nuls), SCRAPE_LEX_OK);
+    ASSERT_EQ (nuls, 2);
+    ASSERT_EQ (len, 8);
+    ASSERT_STR_EQ (out, "a\xef\xbf\xbd"
+                        "b\xef\xbf\xbd");
+    ASSERT_EQ (scrape_lex_chars (out, len), 4);
+    ASSERT_EQ (scrape_lex_chars ("\xe2\x98\x83x", 4), 2);
 
     /* no closing quote: an escaped quote does not close, a line end does not */
     const char *open = "abc\\\"";
@@ -158,7 +181,7 @@ test_label_values (void)
     const char *trailing = "abc\\";
     ASSERT (!scrape_lex_value_end (trailing, trailing + strlen (trailing)));
     /* a backslash with nothing after it is refused, not read past */
-    ASSERT_EQ (scrape_lex_unescape (OM, trailing, 4, out, &len, &bad), SCRAPE_LEX_ESCAPE);
+    ASSERT_EQ (scrape_lex_unescape (OM, trailing, 4, out, &len, &bad, &nuls), SCRAPE_LEX_ESCAPE);
 }
 
 static void
