@@ -24,6 +24,10 @@ typedef struct {
     int64_t group_max_samples;        /* samples per transaction, at most */
     int64_t max_queued_batches;       /* past this, stop reading from agents */
     int64_t latest_flush_interval_ms; /* how often series.last_value is written */
+    int64_t writers;                  /* writer threads, each with its own connection */
+    int64_t max_statement_bytes;      /* bytes one statement may carry; more goes in pieces */
+    int64_t max_series_bytes;         /* bytes of one series' name and labels */
+    int64_t max_queued_bytes;         /* bytes of batches held for the database */
     char *log_level;                  /* as written */
     vg_log_level_t level;             /* log_level, parsed */
     char *path;                       /* the file it came from; NULL for defaults */

@@ -92,6 +92,8 @@ struct coll_registry_t {
     vg_buf_t text;
     coll_pg_params_t params;
     uint64_t incarnation_changes;
+    size_t max_statement_bytes;
+    uint64_t statements; /* statements sent, every piece counted */
 };
 
 /* ---- caches ---- */
@@ -182,6 +184,7 @@ coll_registry_t *
 coll_registry_new (void)
 {
     coll_registry_t *self = vg_calloc (1, sizeof *self);
+    self->max_statement_bytes = COLL_REGISTRY_STATEMENT_BYTES;
     self->hosts = zhashx_new ();
     zhashx_set_destructor (self->hosts, s_host_free);
     return self;
@@ -211,6 +214,18 @@ coll_registry_destroy (coll_registry_t **self_p)
     *self_p = NULL;
 }
 
+void
+coll_registry_set_statement_bytes (coll_registry_t *self, size_t bytes)
+{
+    self->max_statement_bytes = bytes;
+}
+
+uint64_t
+coll_registry_statements (const coll_registry_t *self)
+{
+    return self->statements;
+}
+
 int
 coll_registry_sent_plausible (int64_t sent_ms)
 {
@@ -218,6 +233,81 @@ coll_registry_sent_plausible (int64_t sent_ms)
 }
 
 /* ---- step 1: hosts ---- */
+
+/* Upserts the agents self->hpend[from, to) in one statement, committed by
+ * itself, and caches what comes back. */
+static int
+s_hosts_piece (coll_registry_t *self, PGconn *conn, const coll_registry_item_t *items, size_t from,
+               size_t to, char *err, size_t errlen)
+{
+    coll_pg_params_reset (&self->params);
+    vg_buf_t *agents = coll_pg_params_next (&self->params);
+    vg_buf_t *names = coll_pg_params_next (&self->params);
+    vg_buf_t *seen = coll_pg_params_next (&self->params);
+    coll_pg_array_begin (agents, COLL_PG_TEXTOID, (uint32_t)(to - from));
+    coll_pg_array_begin (names, COLL_PG_TEXTOID, (uint32_t)(to - from));
+    coll_pg_array_begin (seen, COLL_PG_TIMESTAMPTZOID, (uint32_t)(to - from));
+    for (size_t k = from; k < to; k++) {
+        const vg_batch_t *b = items[self->hpend[k]].batch;
+        const char *hostname = b->hostname ? b->hostname : "";
+        vg_buf_reset (&self->text);
+        coll_pg_utf8_clean (&self->text, b->agent_id, strlen (b->agent_id));
+        coll_pg_bin_text (agents, self->text.data, self->text.len);
+        vg_buf_reset (&self->text);
+        coll_pg_utf8_clean (&self->text, hostname, strlen (hostname));
+        coll_pg_bin_text (names, self->text.data, self->text.len);
+        coll_pg_bin_int8 (seen, coll_pg_ts_from_ms (items[self->hpend[k]].received_ms));
+    }
+    int rc;
+    PGresult *res = coll_pg_exec_bin (
+        conn, "registering hosts",
+        "WITH u AS (SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])"
+        "             WITH ORDINALITY AS u(agent_id, hostname, seen, ord)),"
+        " h AS (INSERT INTO vigil.hosts (agent_id, hostname, last_seen)"
+        "        SELECT agent_id, hostname, seen FROM u ORDER BY agent_id"
+        "       ON CONFLICT (agent_id) DO UPDATE SET hostname = EXCLUDED.hostname"
+        "       RETURNING agent_id, host_id, xmax = 0 AS inserted, incarnation, last_seq)"
+        " SELECT u.ord, h.host_id, h.inserted, h.incarnation, h.last_seq"
+        "   FROM u JOIN h USING (agent_id)",
+        &self->params, &rc, err, errlen);
+    if (!res)
+        return rc;
+    if ((size_t)PQntuples (res) != to - from) {
+        snprintf (err, errlen, "registering hosts: %zu agents sent, %d came back", to - from,
+                  PQntuples (res));
+        PQclear (res);
+        return VG_EDB;
+    }
+    /* Committed: safe to cache. */
+    for (int r = 0; r < PQntuples (res); r++) {
+        size_t k = from + (size_t)strtoull (PQgetvalue (res, r, 0), NULL, 10) - 1;
+        if (k >= to)
+            continue;
+        const vg_batch_t *b = items[self->hpend[k]].batch;
+        s_host_t *h = zhashx_lookup (self->hosts, b->agent_id);
+        if (!h) {
+            h = vg_calloc (1, sizeof *h);
+            h->agent_id = vg_strdup (b->agent_id);
+            zhashx_insert (self->hosts, b->agent_id, h);
+        }
+        free (h->hostname);
+        h->hostname = vg_strdup (b->hostname ? b->hostname : "");
+        h->host_id = strtoll (PQgetvalue (res, r, 1), NULL, 10);
+        /* Only a hint: registration selects what an insert did not return. */
+        h->fresh = strcmp (PQgetvalue (res, r, 2), "t") == 0;
+        /* What the database knows, so that a new incarnation is seen across
+         * a restart of the collector too. */
+        int64_t last_seq = strtoll (PQgetvalue (res, r, 4), NULL, 10);
+        if (!h->have_seq && last_seq > 0) {
+            h->incarnation = strtoll (PQgetvalue (res, r, 3), NULL, 10);
+            h->seq = last_seq;
+            h->have_seq = 1;
+        }
+    }
+    PQclear (res);
+    self->statements++;
+    return 0;
+}
 
 static int
 s_hosts_resolve (coll_registry_t *self, PGconn *conn, coll_registry_item_t *items, size_t n,
@@ -245,71 +335,20 @@ s_hosts_resolve (coll_registry_t *self, PGconn *conn, coll_registry_item_t *item
     if (np == 0)
         return 0;
 
-    coll_pg_params_reset (&self->params);
-    vg_buf_t *agents = coll_pg_params_next (&self->params);
-    vg_buf_t *names = coll_pg_params_next (&self->params);
-    vg_buf_t *seen = coll_pg_params_next (&self->params);
-    coll_pg_array_begin (agents, COLL_PG_TEXTOID, (uint32_t)np);
-    coll_pg_array_begin (names, COLL_PG_TEXTOID, (uint32_t)np);
-    coll_pg_array_begin (seen, COLL_PG_TIMESTAMPTZOID, (uint32_t)np);
-    for (size_t k = 0; k < np; k++) {
-        const vg_batch_t *b = items[self->hpend[k]].batch;
-        const char *hostname = b->hostname ? b->hostname : "";
-        vg_buf_reset (&self->text);
-        coll_pg_utf8_clean (&self->text, b->agent_id, strlen (b->agent_id));
-        coll_pg_bin_text (agents, self->text.data, self->text.len);
-        vg_buf_reset (&self->text);
-        coll_pg_utf8_clean (&self->text, hostname, strlen (hostname));
-        coll_pg_bin_text (names, self->text.data, self->text.len);
-        coll_pg_bin_int8 (seen, coll_pg_ts_from_ms (items[self->hpend[k]].received_ms));
-    }
-    int rc;
-    PGresult *res = coll_pg_exec_bin (
-        conn, "registering hosts",
-        "WITH u AS (SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])"
-        "             WITH ORDINALITY AS u(agent_id, hostname, seen, ord)),"
-        " h AS (INSERT INTO vigil.hosts (agent_id, hostname, last_seen)"
-        "        SELECT agent_id, hostname, seen FROM u ORDER BY agent_id"
-        "       ON CONFLICT (agent_id) DO UPDATE SET hostname = EXCLUDED.hostname"
-        "       RETURNING agent_id, host_id, xmax = 0 AS inserted, incarnation, last_seq)"
-        " SELECT u.ord, h.host_id, h.inserted, h.incarnation, h.last_seq"
-        "   FROM u JOIN h USING (agent_id)",
-        &self->params, &rc, err, errlen);
-    if (!res)
-        return rc;
-    if ((size_t)PQntuples (res) != np) {
-        snprintf (err, errlen, "registering hosts: %zu agents sent, %d came back", np,
-                  PQntuples (res));
-        PQclear (res);
-        return VG_EDB;
-    }
-    /* Committed: safe to cache. */
-    for (int r = 0; r < PQntuples (res); r++) {
-        size_t k = (size_t)strtoull (PQgetvalue (res, r, 0), NULL, 10) - 1;
-        if (k >= np)
-            continue;
-        const vg_batch_t *b = items[self->hpend[k]].batch;
-        s_host_t *h = zhashx_lookup (self->hosts, b->agent_id);
-        if (!h) {
-            h = vg_calloc (1, sizeof *h);
-            h->agent_id = vg_strdup (b->agent_id);
-            zhashx_insert (self->hosts, b->agent_id, h);
+    /* In pieces of at most max_statement_bytes. */
+    for (size_t from = 0, to; from < np; from = to) {
+        size_t bytes = 0;
+        for (to = from; to < np; to++) {
+            const vg_batch_t *b = items[self->hpend[to]].batch;
+            size_t row = strlen (b->agent_id) + strlen (b->hostname ? b->hostname : "") + 64;
+            if (to > from && bytes + row > self->max_statement_bytes)
+                break;
+            bytes += row;
         }
-        free (h->hostname);
-        h->hostname = vg_strdup (b->hostname ? b->hostname : "");
-        h->host_id = strtoll (PQgetvalue (res, r, 1), NULL, 10);
-        /* Only a hint: registration selects what an insert did not return. */
-        h->fresh = strcmp (PQgetvalue (res, r, 2), "t") == 0;
-        /* What the database knows, so that a new incarnation is seen across
-         * a restart of the collector too. */
-        int64_t last_seq = strtoll (PQgetvalue (res, r, 4), NULL, 10);
-        if (!h->have_seq && last_seq > 0) {
-            h->incarnation = strtoll (PQgetvalue (res, r, 3), NULL, 10);
-            h->seq = last_seq;
-            h->have_seq = 1;
-        }
+        int rc = s_hosts_piece (self, conn, items, from, to, err, errlen);
+        if (rc)
+            return rc;
     }
-    PQclear (res);
     for (size_t i = 0; i < n; i++) {
         if (w[i].skip || w[i].host)
             continue;
@@ -418,6 +457,7 @@ s_series_select (coll_registry_t *self, PGconn *conn, s_series_t *const *list, s
         "  AND s.series_key = vigil.series_key(u.metric, u.kind, u.labels)"
         "  AND s.metric = u.metric AND s.kind = u.kind AND s.labels = u.labels",
         &self->params, &rc, err, errlen);
+    self->statements++;
     if (!res)
         return rc;
     for (int r = 0; r < PQntuples (res); r++) {
@@ -478,6 +518,7 @@ s_series_register (coll_registry_t *self, PGconn *conn, size_t from, size_t to, 
             "       RETURNING host_id, series_key, series_id)"
             " SELECT u.ord, s.series_id FROM u JOIN s USING (host_id, series_key)",
             &self->params, &rc, err, errlen);
+        self->statements++;
         for (int r = 0; res && r < PQntuples (res); r++) {
             size_t k = (size_t)strtoull (PQgetvalue (res, r, 0), NULL, 10);
             if (k < nmissing)
@@ -571,10 +612,31 @@ coll_registry_series (coll_registry_t *self, PGconn *conn, coll_registry_item_t 
         }
         off += b->nseries;
     }
+    /* In pieces of at most S_ARRAY_CHUNK series and max_statement_bytes:
+     * JSON escapes a byte into six at most, so that bounds a series' row. */
     int rc = 0;
-    for (size_t from = 0; from < self->npending && rc == 0; from += S_ARRAY_CHUNK) {
-        size_t to = from + S_ARRAY_CHUNK < self->npending ? from + S_ARRAY_CHUNK : self->npending;
-        rc = s_series_register (self, conn, from, to, err, errlen);
+    for (size_t from = 0, to; from < self->npending && rc == 0; from = to) {
+        size_t bytes = 0;
+        for (to = from; to < self->npending && to - from < S_ARRAY_CHUNK; to++) {
+            size_t row = self->pending[to]->keylen * 6 + 64;
+            if (row > self->max_statement_bytes) {
+                const char *p = self->pending[to]->key + sizeof (int64_t) + 1;
+                size_t len;
+                const char *name = s_key_next (&p, &len);
+                snprintf (err, errlen,
+                          "registering series: %.*s has %zu bytes of name and labels, too many"
+                          " for one statement of at most %zu bytes (max_statement_bytes)",
+                          (int)(len > 200 ? 200 : len), name, self->pending[to]->keylen,
+                          self->max_statement_bytes);
+                rc = VG_EINVAL;
+                break;
+            }
+            if (to > from && bytes + row > self->max_statement_bytes)
+                break;
+            bytes += row;
+        }
+        if (rc == 0)
+            rc = s_series_register (self, conn, from, to, err, errlen);
     }
     /* On failure what was learnt is committed and stays; the rest keeps id -1
      * and is registered again next time. */
@@ -696,7 +758,8 @@ coll_registry_flush (coll_registry_t *self, PGconn *conn, char *err, size_t errl
         return 0;
     int rc = 0;
     /* One order for every collector: no deadlocks between them. */
-    qsort (self->dirty_series, self->ndirty_series, sizeof *self->dirty_series, s_dirty_cmp);
+    if (self->ndirty_series > 1)
+        qsort (self->dirty_series, self->ndirty_series, sizeof *self->dirty_series, s_dirty_cmp);
     size_t from = 0;
     int hosts_done = 0;
     while (rc == 0 && (from < self->ndirty_series || !hosts_done)) {
@@ -765,6 +828,7 @@ coll_registry_flush (coll_registry_t *self, PGconn *conn, char *err, size_t errl
             "  RETURNING 1)"
             " SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM h)",
             &self->params, &rc, err, errlen);
+        self->statements++;
         if (!res)
             break;
         PQclear (res);

@@ -43,7 +43,16 @@ typedef struct {
     int64_t hi_ms;
 } coll_registry_item_t;
 
+/* No statement the registry sends carries more than this many bytes of
+ * parameters unless set otherwise: well under PostgreSQL's 1 GiB limit on a
+ * message. */
+#define COLL_REGISTRY_STATEMENT_BYTES (16u * 1024 * 1024)
+
 coll_registry_t *coll_registry_new (void);
+/* Sets the bound on a statement's bytes; larger work goes in pieces. */
+void coll_registry_set_statement_bytes (coll_registry_t *self, size_t bytes);
+/* How many statements the registry has sent (every piece counts). */
+uint64_t coll_registry_statements (const coll_registry_t *self);
 void coll_registry_destroy (coll_registry_t **self_p);
 
 /* Gives every item that is not skipped its host, registering the agents the
@@ -55,8 +64,10 @@ int coll_registry_hosts (coll_registry_t *self, PGconn *conn, coll_registry_item
 
 /* After coll_registry_hosts on the same items: looks up every series of
  * every item that is not skipped, registering those the database does not
- * have (committed by themselves), and sets each item's first. Returns 0, or
- * VG_ERETRY / VG_EDB with err; what was learnt before a failure stays. */
+ * have (committed by themselves, in pieces), and sets each item's first.
+ * Returns 0, or VG_ERETRY / VG_EINVAL / VG_EDB with err (VG_EINVAL also when
+ * one series is too big for a statement); what was learnt before a failure
+ * stays. */
 int coll_registry_series (coll_registry_t *self, PGconn *conn, coll_registry_item_t *items,
                           size_t n, char *err, size_t errlen);
 

@@ -39,20 +39,32 @@ typedef struct {
     uint64_t transactions;
     uint64_t failures;
     uint64_t incarnation_changes; /* agents seen starting a new incarnation */
+    uint64_t statements;          /* statements sent (each piece of a large one counts) */
 } coll_store_stats_t;
 
 /* The URL is copied; nothing connects yet. */
 coll_store_t *coll_store_new (const char *dburl);
 void coll_store_destroy (coll_store_t **self_p);
 
+/* No statement carries more than bytes (COLL_REGISTRY_STATEMENT_BYTES unless
+ * set): larger work (series, hosts, keys, COPY data) goes in pieces. */
+void coll_store_set_statement_bytes (coll_store_t *self, size_t bytes);
+
+/* 1 if the last failure broke a connection that was established, with no
+ * SQLSTATE to say why (the server closed it, or the network failed). */
+int coll_store_connection_lost (const coll_store_t *self);
+
 /* Connects (if not connected) and applies migrations. Returns 0, VG_ERETRY
  * when the database is unreachable, or VG_EDB; err says why. */
 int coll_store_connect (coll_store_t *self, char *err, size_t errlen);
 
 /* Writes the group in one transaction, setting every item's status. Returns 0
- * after the commit; VG_ERETRY when the database is unreachable or the
- * transaction failed transiently (nothing was stored; write the same group
- * again later); VG_EDB otherwise. err says why. */
+ * after the commit; otherwise nothing of the group was stored, and err says
+ * why: VG_ERETRY when the database is unreachable or the transaction failed
+ * transiently (write the same group again later); VG_EINVAL when something
+ * the group carries is refused (a data error, a constraint, a program limit:
+ * narrow it down to the batch that fails); VG_EDB when the database refuses
+ * for a reason no batch causes (rights, a missing object). */
 int coll_store_write (coll_store_t *self, coll_store_item_t *items, size_t n, char *err,
                       size_t errlen);
 
