@@ -38,11 +38,13 @@ static const vg_option_t s_options[] = {
      .help = "samples plus distributions one batch may carry"},
     {.name = "group_max_samples",
      .type = VG_OPT_INT,
-     .def = "200000",
+     .def = "50000",
      .min = 1,
      .max = 100000000,
      .offset = F (group_max_samples),
-     .help = "samples written per transaction at most (a bigger batch goes alone)"},
+     .help = "samples written per transaction at most (a bigger batch goes alone); a writer "
+             "takes what is queued up to this, so groups are small when agents are few and "
+             "grow under load"},
     {.name = "max_queued_batches",
      .type = VG_OPT_INT,
      .def = "2000",
