@@ -91,6 +91,22 @@ static const vg_option_t s_options[] = {
      .offset = F (max_queued_bytes),
      .help = "bytes of decoded batches waiting for the database before the collector stops "
              "reading from agents (with max_queued_batches, whichever comes first)"},
+    {.name = "max_series_per_agent",
+     .type = VG_OPT_INT,
+     .def = "100000",
+     .min = 0,
+     .max = 1e12,
+     .offset = F (max_series_per_agent),
+     .help = "series one agent may have in all (0: no limit); a batch that would pass it is "
+             "answered REJECTED with the reason"},
+    {.name = "max_new_series_per_minute",
+     .type = VG_OPT_INT,
+     .def = "50000",
+     .min = 0,
+     .max = 1e12,
+     .offset = F (max_new_series_per_minute),
+     .help = "new series one agent may register per minute, in bursts up to that many (0: no "
+             "limit); a batch that would pass it is answered REJECTED with the reason"},
     {.name = "log_level",
      .type = VG_OPT_STRING,
      .def = "info",

@@ -8,6 +8,7 @@
  *  and host and written by coll_registry_flush.
  */
 #include "coll_registry.h"
+#include "coll_limits.h"
 #include "coll_pg.h"
 #include "vg_json.h"
 #include "vg_alloc.h"
@@ -15,6 +16,7 @@
 #include "vg_error.h"
 #include "vg_hash.h"
 #include "vg_log.h"
+#include "vg_time.h"
 
 #include <czmq.h>
 #include <inttypes.h>
@@ -39,7 +41,9 @@ struct coll_registry_host_t {
     int have_seq;
     int have_skew;
     int dirty;
-    int fresh; /* the database had no series of it: registration need not look first */
+    int fresh;          /* the database had no series of it: registration need not look first */
+    size_t pending_new; /* its series about to be registered (in one piece) */
+    char *refused;      /* why its new series were refused in this call, or NULL */
 };
 typedef coll_registry_host_t s_host_t; /* the short name the code below uses */
 
@@ -93,7 +97,8 @@ struct coll_registry_t {
     coll_pg_params_t params;
     uint64_t incarnation_changes;
     size_t max_statement_bytes;
-    uint64_t statements; /* statements sent, every piece counted */
+    uint64_t statements;   /* statements sent, every piece counted */
+    coll_limits_t *limits; /* not owned; may be NULL */
 };
 
 /* ---- caches ---- */
@@ -152,6 +157,7 @@ s_host_free (void **item)
 {
     s_host_t *h = *item;
     if (h) {
+        free (h->refused);
         free (h->agent_id);
         free (h->hostname);
         free (h);
@@ -220,6 +226,12 @@ coll_registry_set_statement_bytes (coll_registry_t *self, size_t bytes)
     self->max_statement_bytes = bytes;
 }
 
+void
+coll_registry_set_limits (coll_registry_t *self, coll_limits_t *limits)
+{
+    self->limits = limits;
+}
+
 uint64_t
 coll_registry_statements (const coll_registry_t *self)
 {
@@ -267,7 +279,9 @@ s_hosts_piece (coll_registry_t *self, PGconn *conn, const coll_registry_item_t *
         "        SELECT agent_id, hostname, seen FROM u ORDER BY agent_id"
         "       ON CONFLICT (agent_id) DO UPDATE SET hostname = EXCLUDED.hostname"
         "       RETURNING agent_id, host_id, xmax = 0 AS inserted, incarnation, last_seq)"
-        " SELECT u.ord, h.host_id, h.inserted, h.incarnation, h.last_seq"
+        " SELECT u.ord, h.host_id, h.inserted, h.incarnation, h.last_seq,"
+        "        CASE WHEN h.inserted THEN 0 ELSE (SELECT count(*) FROM vigil.series s"
+        "                                           WHERE s.host_id = h.host_id) END"
         "   FROM u JOIN h USING (agent_id)",
         &self->params, &rc, err, errlen);
     if (!res)
@@ -303,6 +317,9 @@ s_hosts_piece (coll_registry_t *self, PGconn *conn, const coll_registry_item_t *
             h->seq = last_seq;
             h->have_seq = 1;
         }
+        if (self->limits)
+            coll_limits_known (self->limits, h->agent_id,
+                               strtoll (PQgetvalue (res, r, 5), NULL, 10));
     }
     PQclear (res);
     self->statements++;
@@ -482,6 +499,40 @@ s_series_missing (coll_registry_t *self, s_series_t *const *list, size_t count)
     return n;
 }
 
+/* Keeps in self->missing[0, n) only the series of hosts whose new series
+ * were not refused; returns how many. */
+static size_t
+s_series_unrefused (coll_registry_t *self, size_t n)
+{
+    size_t keep = 0;
+    for (size_t k = 0; k < n; k++)
+        if (!self->missing[k]->host->refused)
+            self->missing[keep++] = self->missing[k];
+    return keep;
+}
+
+/* Asks the limits whether each host may register its series among
+ * self->missing[0, n); the series of a host refused are left out (and the
+ * host keeps the reason). Returns how many are left. */
+static size_t
+s_series_admit (coll_registry_t *self, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        self->missing[k]->host->pending_new++;
+    int64_t now = vg_mono_ms ();
+    for (size_t k = 0; k < n; k++) {
+        s_host_t *h = self->missing[k]->host;
+        if (h->pending_new == 0)
+            continue;
+        char why[512];
+        if (!h->refused &&
+            coll_limits_admit (self->limits, h->agent_id, h->pending_new, now, why, sizeof why))
+            h->refused = vg_strdup (why);
+        h->pending_new = 0;
+    }
+    return s_series_unrefused (self, n);
+}
+
 /* Learns the ids of self->pending[from, to). One SELECT finds those the
  * database has (all of them after a restart; skipped for hosts it has just
  * met); one INSERT from arrays, committed by itself, adds the others and
@@ -504,6 +555,8 @@ s_series_register (coll_registry_t *self, PGconn *conn, size_t from, size_t to, 
         rc = s_series_select (self, conn, self->missing, nold, err, errlen);
     }
     size_t nmissing = rc ? 0 : s_series_missing (self, list, count);
+    if (nmissing && self->limits)
+        nmissing = s_series_admit (self, nmissing);
     if (nmissing) {
         s_series_params (self, self->missing, nmissing);
         /* In the unique index's order, so two collectors registering the
@@ -527,11 +580,15 @@ s_series_register (coll_registry_t *self, PGconn *conn, size_t from, size_t to, 
         PQclear (res);
     }
     nmissing = rc ? 0 : s_series_missing (self, list, count);
+    if (nmissing && self->limits)
+        nmissing = s_series_unrefused (self, nmissing);
     if (nmissing) { /* a new snapshot: sees rows another collector added too */
         s_series_params (self, self->missing, nmissing);
         rc = s_series_select (self, conn, self->missing, nmissing, err, errlen);
     }
     nmissing = rc ? 0 : s_series_missing (self, list, count);
+    if (nmissing && self->limits)
+        nmissing = s_series_unrefused (self, nmissing);
     if (nmissing) {
         const char *p = self->missing[0]->key + sizeof (int64_t) + 1;
         size_t len;
@@ -551,9 +608,14 @@ coll_registry_series (coll_registry_t *self, PGconn *conn, coll_registry_item_t 
 {
     coll_registry_item_t *w = items;
     size_t total = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!w[i].skip)
-            total += items[i].batch->nseries;
+    for (size_t i = 0; i < n; i++) {
+        w[i].refused = NULL;
+        if (w[i].skip)
+            continue;
+        total += items[i].batch->nseries;
+        free (w[i].host->refused);
+        w[i].host->refused = NULL;
+    }
     VG_GROW (self->ents, self->ents_cap, total + 1);
     self->ids = vg_realloc (self->ids, self->ents_cap * sizeof *self->ids);
     self->npending = 0;
@@ -650,6 +712,14 @@ coll_registry_series (coll_registry_t *self, PGconn *conn, coll_registry_item_t 
         return rc;
     for (size_t k = 0; k < off; k++)
         self->ids[k] = self->ents[k]->series_id;
+    /* A batch of an agent refused more series is refused whole. */
+    for (size_t i = 0; i < n; i++) {
+        if (w[i].skip || !w[i].host->refused)
+            continue;
+        for (uint32_t j = 0; j < items[i].batch->nseries && !w[i].refused; j++)
+            if (self->ids[w[i].first + j] < 0)
+                w[i].refused = w[i].host->refused;
+    }
     return 0;
 }
 

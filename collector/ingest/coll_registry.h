@@ -12,6 +12,7 @@
 #ifndef COLL_REGISTRY_H
 #define COLL_REGISTRY_H
 
+#include "coll_limits.h"
 #include "vg_batch.h"
 
 #include <libpq-fe.h>
@@ -36,6 +37,10 @@ typedef struct {
     /* out of coll_registry_series: the ids of the batch's series are
      * coll_registry_ids () [first .. first + batch->nseries) */
     size_t first;
+    /* out of coll_registry_series: why the agent may not register the new
+     * series the batch brings (coll_limits.h), or NULL; valid until the next
+     * call. Such a batch must not be stored. */
+    const char *refused;
 
     /* in, for coll_registry_note */
     int stored;    /* its key went into vigil.batches: not a duplicate */
@@ -51,6 +56,8 @@ typedef struct {
 coll_registry_t *coll_registry_new (void);
 /* Sets the bound on a statement's bytes; larger work goes in pieces. */
 void coll_registry_set_statement_bytes (coll_registry_t *self, size_t bytes);
+/* Applies limits (not owned; NULL: none) to the series agents register. */
+void coll_registry_set_limits (coll_registry_t *self, coll_limits_t *limits);
 /* How many statements the registry has sent (every piece counts). */
 uint64_t coll_registry_statements (const coll_registry_t *self);
 void coll_registry_destroy (coll_registry_t **self_p);

@@ -109,6 +109,12 @@ coll_store_new (const char *dburl)
 }
 
 void
+coll_store_set_limits (coll_store_t *self, coll_limits_t *limits)
+{
+    coll_registry_set_limits (self->registry, limits);
+}
+
+void
 coll_store_set_statement_bytes (coll_store_t *self, size_t bytes)
 {
     self->max_statement_bytes = bytes < 4096 ? 4096 : bytes;
@@ -618,6 +624,14 @@ coll_store_write (coll_store_t *self, coll_store_item_t *items, size_t n, char *
     rc = coll_registry_hosts (self->registry, self->conn, r, n, err, errlen);
     if (rc == 0)
         rc = coll_registry_series (self->registry, self->conn, r, n, err, errlen);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        items[i].reason = NULL;
+        if (!r[i].refused)
+            continue;
+        items[i].status = VG_ACK_REJECTED;
+        items[i].reason = r[i].refused;
+        r[i].skip = 1;
+    }
     if (rc == 0)
         rc = s_days_ensure (self, items, n, err, errlen);
     if (rc)
@@ -653,6 +667,8 @@ coll_store_write (coll_store_t *self, coll_store_item_t *items, size_t n, char *
 
     self->stats.transactions++;
     for (size_t i = 0; i < n; i++) {
+        if (r[i].refused)
+            continue;
         if (!r[i].stored) {
             items[i].status = VG_ACK_DUPLICATE;
             self->stats.batches_duplicate++;

@@ -9,6 +9,7 @@
 #ifndef COLL_STORE_H
 #define COLL_STORE_H
 
+#include "coll_limits.h"
 #include "vg_batch.h"
 #include "vg_codec.h"
 
@@ -20,7 +21,9 @@ typedef struct coll_store_t coll_store_t;
 typedef struct {
     vg_batch_t *batch;      /* not owned */
     int64_t received_ms;    /* collector clock at arrival */
-    vg_ack_status_t status; /* out: VG_ACK_STORED or VG_ACK_DUPLICATE */
+    vg_ack_status_t status; /* out: VG_ACK_STORED, VG_ACK_DUPLICATE, or VG_ACK_REJECTED
+                               when its agent may not register the series it brings */
+    const char *reason;     /* out: why REJECTED; valid until the next coll_store_write */
 
     /* out, for a stored item, valid until the next coll_store_write: what the
      * stages after ingest are told (coll_commit.h) */
@@ -49,6 +52,10 @@ void coll_store_destroy (coll_store_t **self_p);
 /* No statement carries more than bytes (COLL_REGISTRY_STATEMENT_BYTES unless
  * set): larger work (series, hosts, keys, COPY data) goes in pieces. */
 void coll_store_set_statement_bytes (coll_store_t *self, size_t bytes);
+
+/* Applies per-agent cardinality limits (not owned; NULL: none): a batch
+ * that passes them is answered REJECTED, and the rest of its group stored. */
+void coll_store_set_limits (coll_store_t *self, coll_limits_t *limits);
 
 /* 1 if the last failure broke a connection that was established, with no
  * SQLSTATE to say why (the server closed it, or the network failed). */

@@ -214,6 +214,8 @@ coll_writer_new (void *zmq_ctx, const coll_config_t *config,
     coll_config_describe_db (config->database_url, self->dbdesc, sizeof self->dbdesc);
     if (observers)
         self->observers = *observers;
+    self->limits =
+        coll_limits_new (config->max_series_per_agent, config->max_new_series_per_minute);
 
     char endpoint[64];
     snprintf (endpoint, sizeof endpoint, "inproc://vigil-writer-%p", (void *)self);
@@ -366,6 +368,7 @@ coll_writer_destroy (coll_writer_t **self_p)
     for (size_t i = 0; i < self->qlen; i++)
         coll_writer_item_destroy (&self->queue[self->qhead + i]);
     free (self->queue);
+    coll_limits_destroy (&self->limits);
     pthread_cond_destroy (&self->cond);
     pthread_mutex_destroy (&self->lock);
     pthread_mutex_destroy (&self->answer_lock);

@@ -3,6 +3,7 @@
 #ifndef COLL_WRITER_INT_H
 #define COLL_WRITER_INT_H
 
+#include "coll_limits.h"
 #include "coll_writer.h"
 
 #include <pthread.h>
@@ -14,6 +15,7 @@ struct coll_writer_t {
     char dbdesc[256]; /* where the database URL points, without the password */
     size_t group_max_samples;
     coll_commit_observers_t observers;
+    coll_limits_t *limits;
 
     void *pipe;  /* the server's end */
     void *wpipe; /* the writers' end, shared under answer_lock */

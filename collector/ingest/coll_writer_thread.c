@@ -278,7 +278,16 @@ s_stored (coll_writer_thread_t *self, s_seg_t *seg, int64_t start_ns)
     for (size_t i = 0; i < seg->n; i++) {
         coll_writer_item_t *item = seg->items[i];
         item->status = self->sitems[i].status;
-        if (item->status == VG_ACK_DUPLICATE)
+        if (item->status == VG_ACK_REJECTED) {
+            const char *why = self->sitems[i].reason ? self->sitems[i].reason : "refused";
+            free (item->reason);
+            item->reason = vg_strdup (why);
+            self->stats.batches_rejected++;
+            vg_complain (&self->refused, 10000, VG_LOG_WARN,
+                         "refused batch %llu of agent \"%s\": %s; answered REJECTED, so the agent "
+                         "sets it aside instead of sending it again",
+                         (unsigned long long)item->seq, item->batch->agent_id, why);
+        } else if (item->status == VG_ACK_DUPLICATE)
             self->stats.batches_duplicate++;
         else
             self->stats.batches_stored++;
@@ -422,6 +431,7 @@ s_run (void *arg)
     coll_writer_t *w = self->w;
     self->store = coll_store_new (w->config->database_url);
     coll_store_set_statement_bytes (self->store, (size_t)w->config->max_statement_bytes);
+    coll_store_set_limits (self->store, w->limits);
     self->last_flush_ms = vg_mono_ms ();
     self->flush_gap_ms = w->config->latest_flush_interval_ms;
     for (;;) {

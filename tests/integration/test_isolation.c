@@ -344,6 +344,77 @@ s_test_poison (void)
     coll_config_destroy (&config);
 }
 
+/* ---- cardinality limits per agent ---------------------------------- */
+
+/* A batch of n series, each with one sample. */
+static void
+s_submit_series (coll_writer_t *w, const char *agent, uint64_t seq, int first, int n)
+{
+    vg_batch_t *b = vg_batch_new (agent, agent);
+    int64_t now = vg_now_ms ();
+    b->seq = seq;
+    b->sent_ms = now;
+    for (int i = first; i < first + n; i++) {
+        char id[16];
+        snprintf (id, sizeof id, "%d", i);
+        vg_label_t l[] = {{"id", id}};
+        uint32_t s = vg_batch_series (b, "iso_card", VG_KIND_GAUGE, l, 1);
+        vg_batch_add_sample (b, s, now - 1000, i);
+    }
+    coll_writer_item_t *item = coll_writer_item_new (agent, strlen (agent), &b, now);
+    coll_writer_submit (w, &item);
+}
+
+static void
+s_test_limits (void)
+{
+    coll_config_t *config = s_config (2);
+    config->max_series_per_agent = 300;
+    config->max_new_series_per_minute = 200;
+    coll_writer_t *w = coll_writer_new (s_ctx, config, NULL);
+    s_answers_t answers = {0};
+
+    /* More than the agent may have in all: refused, with the reason; a
+     * healthy agent alongside is stored. */
+    s_submit_series (w, "iso-card", 1, 0, 400);
+    s_submit_series (w, "iso-card-ok", 1, 0, 150);
+    s_collect (w, &answers, 2);
+    const coll_writer_item_t *it = s_find (&answers, "iso-card", 1);
+    ASSERT_EQ (it->status, VG_ACK_REJECTED);
+    ASSERT_STR_CONTAINS (it->reason, "max_series_per_agent");
+    ASSERT_EQ (s_find (&answers, "iso-card-ok", 1)->status, VG_ACK_STORED);
+    ASSERT_EQ (s_rows ("samples", "iso-card"), 0);
+    ASSERT_EQ (s_rows ("batches", "iso-card"), 0);
+    ASSERT_EQ (s_rows ("samples", "iso-card-ok"), 150);
+    s_free_answers (&answers);
+
+    /* Within the limits: 150 new, then 40 more, then known ones freely;
+     * then 100 new at once is past the 200 a minute. */
+    s_submit_series (w, "iso-card", 2, 0, 150);
+    s_collect (w, &answers, 1);
+    ASSERT_EQ (s_find (&answers, "iso-card", 2)->status, VG_ACK_STORED);
+    s_free_answers (&answers);
+    s_submit_series (w, "iso-card", 3, 150, 40);
+    s_collect (w, &answers, 1);
+    ASSERT_EQ (s_find (&answers, "iso-card", 3)->status, VG_ACK_STORED);
+    s_free_answers (&answers);
+    s_submit_series (w, "iso-card", 4, 0, 190);
+    s_collect (w, &answers, 1);
+    ASSERT_EQ (s_find (&answers, "iso-card", 4)->status, VG_ACK_STORED);
+    s_free_answers (&answers);
+    s_submit_series (w, "iso-card", 5, 190, 100);
+    s_collect (w, &answers, 1);
+    it = s_find (&answers, "iso-card", 5);
+    ASSERT_EQ (it->status, VG_ACK_REJECTED);
+    ASSERT_STR_CONTAINS (it->reason, "max_new_series_per_minute");
+    s_free_answers (&answers);
+    ASSERT_EQ (s_rows ("series", "iso-card"), 190);
+    ASSERT_EQ (s_rows ("samples", "iso-card"), 380);
+    coll_writer_stats_t stats = s_finish (&w);
+    ASSERT_EQ (stats.batches_rejected, 2);
+    coll_config_destroy (&config);
+}
+
 int
 main (void)
 {
@@ -354,6 +425,7 @@ main (void)
     s_test_killed ();
     s_test_system_error ();
     s_test_poison ();
+    s_test_limits ();
     zmq_ctx_term (s_ctx);
     PQfinish (s_db);
     free (s_url);
