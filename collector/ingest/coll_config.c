@@ -107,6 +107,15 @@ static const vg_option_t s_options[] = {
      .offset = F (max_new_series_per_minute),
      .help = "new series one agent may register per minute, in bursts up to that many (0: no "
              "limit); a batch that would pass it is answered REJECTED with the reason"},
+    {.name = "ledger_retention",
+     .type = VG_OPT_DURATION,
+     .def = "10d",
+     .min = 2 * 86400000.0,
+     .max = 3650 * 86400000.0,
+     .offset = F (ledger_retention_ms),
+     .help = "how long a batch's key is kept to tell a replay from a new batch: at least as long "
+             "as agents keep unacknowledged batches (7 days by default) plus a margin; older "
+             "keys go by dropping whole day partitions"},
     {.name = "log_level",
      .type = VG_OPT_STRING,
      .def = "info",

@@ -30,6 +30,7 @@ typedef struct {
     int64_t max_queued_bytes;          /* bytes of batches held for the database */
     int64_t max_series_per_agent;      /* series one agent may have; 0: no limit */
     int64_t max_new_series_per_minute; /* new series one agent may register; 0: no limit */
+    int64_t ledger_retention_ms;       /* how long the batch ledger keeps a batch's key */
     char *log_level;                   /* as written */
     vg_log_level_t level;              /* log_level, parsed */
     char *path;                        /* the file it came from; NULL for defaults */

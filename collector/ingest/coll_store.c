@@ -537,10 +537,10 @@ s_insert_keys_piece (coll_store_t *self, coll_store_item_t *items, s_key_t *keys
         coll_pg_bin_int8 (incarnation, keys[k].incarnation);
         coll_pg_bin_int8 (seq, keys[k].seq);
         coll_pg_bin_int8 (received, coll_pg_ts_from_ms (it->received_ms));
-        if (coll_registry_sent_plausible (it->batch->sent_ms))
-            coll_pg_bin_int8 (sent, coll_pg_ts_from_ms (it->batch->sent_ms));
-        else
-            coll_pg_bin_null (sent);
+        /* The ledger's partition key: what a replay of the batch repeats. */
+        int64_t sent_ms = it->batch->sent_ms;
+        coll_pg_bin_int8 (
+            sent, coll_pg_ts_from_ms (coll_registry_sent_plausible (sent_ms) ? sent_ms : 0));
         coll_pg_bin_int4 (count, (int32_t)w[keys[k].item].nkeep);
     }
     int rc;
@@ -550,7 +550,10 @@ s_insert_keys_piece (coll_store_t *self, coll_store_item_t *items, s_key_t *keys
                           " (host_id, incarnation, seq, received_at, sent_at, samples)"
                           " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[],"
                           "                      $4::timestamptz[], $5::timestamptz[],"
-                          "                      $6::integer[])"
+                          "                      $6::integer[]) AS u(h, i, s, r, t, n)"
+                          " WHERE NOT EXISTS (SELECT 1 FROM vigil.batches b"
+                          "                    WHERE b.host_id = u.h AND b.incarnation = u.i"
+                          "                      AND b.seq = u.s)"
                           " ON CONFLICT DO NOTHING RETURNING host_id, incarnation, seq",
                           &self->params, &rc, err, errlen);
     self->stats.statements++;
@@ -570,7 +573,10 @@ s_insert_keys_piece (coll_store_t *self, coll_store_item_t *items, s_key_t *keys
 
 /* Records the group's keys, in pieces of at most max_statement_bytes, in
  * the keys' order: two writers recording overlapping keys then wait for each
- * other instead of deadlocking. */
+ * other instead of deadlocking. A key is a duplicate when the ledger holds it
+ * in any partition (a copy whose sent time differs, NOT EXISTS), or when one
+ * in its own partition commits first (the primary key: two collectors
+ * storing the same replay at once). */
 static int
 s_insert_keys (coll_store_t *self, coll_store_item_t *items, size_t n, char *err, size_t errlen)
 {
@@ -690,6 +696,33 @@ coll_store_write (coll_store_t *self, coll_store_item_t *items, size_t n, char *
                          items[i].batch->agent_id, r[i].hostname, w[i].ndrop, w[i].ndrop_events);
     }
     coll_registry_note (self->registry, r, n);
+    return 0;
+}
+
+/* ---- the ledger over time ---- */
+
+int
+coll_store_maintain_ledger (coll_store_t *self, int64_t now_ms, int keep_days, int ahead_days,
+                            int *dropped, char *err, size_t errlen)
+{
+    *dropped = 0;
+    int rc = coll_store_connect (self, err, errlen);
+    if (rc)
+        return s_after_failure (self, rc);
+    char today[16], keep[16], ahead[16];
+    snprintf (today, sizeof today, "%lld", (long long)s_day (now_ms));
+    snprintf (keep, sizeof keep, "%d", keep_days);
+    snprintf (ahead, sizeof ahead, "%d", ahead_days);
+    const char *params[] = {today, keep, ahead};
+    PGresult *res = coll_pg_exec (self->conn, "trimming the batch ledger",
+                                  "SELECT vigil.ledger_maintain(date '1970-01-01' + $1::integer,"
+                                  " $2::integer, $3::integer)",
+                                  3, params, &rc, err, errlen);
+    self->stats.statements++;
+    if (!res)
+        return s_after_failure (self, rc);
+    *dropped = atoi (PQgetvalue (res, 0, 0));
+    PQclear (res);
     return 0;
 }
 

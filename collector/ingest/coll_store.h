@@ -75,6 +75,13 @@ int coll_store_connect (coll_store_t *self, char *err, size_t errlen);
 int coll_store_write (coll_store_t *self, coll_store_item_t *items, size_t n, char *err,
                       size_t errlen);
 
+/* Moves the batch ledger's window of day partitions to [today - keep_days,
+ * today + ahead_days] (today: now_ms's UTC day), dropping the partitions that
+ * fall out of it (vigil.ledger_maintain); *dropped receives how many. Returns
+ * 0, or the code of the failure with err. */
+int coll_store_maintain_ledger (coll_store_t *self, int64_t now_ms, int keep_days, int ahead_days,
+                                int *dropped, char *err, size_t errlen);
+
 /* Writes the newest value of each series seen since the last call into
  * vigil.series (last_ts, last_value) and hosts.last_seen; the ingest path
  * keeps them in memory so it need not update a row per sample. */

@@ -25,6 +25,9 @@
 #define BACKOFF_MAX_MS   1000
 #define COMPLAIN_MS      30000
 #define FLUSH_GAP_MAX_MS 60000
+#define LEDGER_EVERY_MS  3600000 /* the ledger's window is moved this often */
+#define LEDGER_AHEAD     2       /* days of ledger partitions made ahead */
+#define DAY_MS           86400000LL
 
 /* Work waiting on this thread: items of a group, in the order received. */
 typedef struct {
@@ -55,6 +58,7 @@ struct coll_writer_thread_t {
     int64_t backoff_ms;
     int64_t next_try_ms; /* no connection attempt or write before this */
     int dirty;           /* written since the last flush of latest values */
+    int64_t next_ledger_ms;
     int64_t last_flush_ms;
     int64_t flush_gap_ms;
     vg_complain_t write_failed, flush_failed, refused, split;
@@ -422,6 +426,34 @@ s_flush_latest (coll_writer_thread_t *self)
     }
 }
 
+/* The first writer keeps the ledger's window of partitions moving: at start,
+ * then hourly (every collector may; they take turns). */
+static void
+s_maintain_ledger (coll_writer_thread_t *self, int64_t now)
+{
+    if (self->index != 0 || now < self->next_ledger_ms)
+        return;
+    int keep = (int)((self->w->config->ledger_retention_ms + DAY_MS - 1) / DAY_MS);
+    int dropped = 0;
+    char err[512] = "";
+    int rc = coll_store_maintain_ledger (self->store, vg_now_ms (), keep, LEDGER_AHEAD, &dropped,
+                                         err, sizeof err);
+    if (rc == VG_OK) {
+        self->next_ledger_ms = now + LEDGER_EVERY_MS;
+        if (dropped)
+            vg_info ("batch ledger: dropped %d partitions of keys older than %d days "
+                     "(ledger_retention)",
+                     dropped, keep);
+        return;
+    }
+    self->next_ledger_ms = now + 60000;
+    vg_warn ("batch ledger: %s; trying again in a minute (nothing is lost: the ledger only "
+             "grows meanwhile)",
+             err);
+    if (rc == VG_ERETRY)
+        self->connected = 0;
+}
+
 /* ---- the loop ------------------------------------------------------- */
 
 static void *
@@ -440,6 +472,8 @@ s_run (void *arg)
         if (!self->connected && now >= self->next_try_ms && !stopping)
             s_connect (self);
         now = vg_mono_ms ();
+        if (self->connected && !stopping)
+            s_maintain_ledger (self, now);
         if (self->connected && self->dirty && now - self->last_flush_ms >= self->flush_gap_ms)
             s_flush_latest (self);
         int ready = self->connected && now >= self->next_try_ms;
