@@ -13,8 +13,10 @@
 #include "vg_alloc.h"
 #include "vg_error.h"
 #include "vg_log.h"
+#include "vg_time.h"
 
 #include <errno.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +124,59 @@ coll_writer_answer (coll_writer_t *self, coll_writer_item_t **items, size_t n)
     }
     pthread_mutex_unlock (&self->answer_lock);
     __atomic_sub_fetch (&self->queued_bytes, bytes, __ATOMIC_RELAXED);
+    __atomic_add_fetch (&self->answered, n, __ATOMIC_RELAXED);
+    __atomic_store_n (&self->last_answer_ms, vg_mono_ms (), __ATOMIC_RELAXED);
+}
+
+/* ---- the watchdog: says when acknowledgements stall ----------------- */
+
+#define STALL_MS          5000
+#define STALL_COMPLAIN_MS 30000
+
+static void *
+s_watchdog (void *arg)
+{
+    coll_writer_t *self = arg;
+    int64_t pending_since = 0, stalled_since = 0;
+    vg_complain_t stalled = {0};
+    pthread_mutex_lock (&self->lock);
+    while (!self->stopping) {
+        struct timespec ts;
+        clock_gettime (CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += 1;
+        pthread_cond_timedwait (&self->watch_cond, &self->lock, &ts);
+        if (self->stopping)
+            break;
+        size_t queued = self->qlen;
+        pthread_mutex_unlock (&self->lock);
+        int64_t now = vg_mono_ms ();
+        uint64_t pending = __atomic_load_n (&self->submitted, __ATOMIC_RELAXED) -
+                           __atomic_load_n (&self->answered, __ATOMIC_RELAXED);
+        int64_t last = __atomic_load_n (&self->last_answer_ms, __ATOMIC_RELAXED);
+        if (stalled_since && last > stalled_since) {
+            vg_info ("acknowledgements resumed after %.1f s without any",
+                     (double)(last - stalled_since) / 1000);
+            stalled = (vg_complain_t){0};
+            stalled_since = 0;
+        }
+        if (pending == 0)
+            pending_since = 0;
+        else if (!pending_since)
+            pending_since = now;
+        int64_t since = pending_since > last ? pending_since : last;
+        if (pending > 0 && now - since >= STALL_MS) {
+            if (!stalled_since)
+                stalled_since = since;
+            vg_complain (&stalled, STALL_COMPLAIN_MS, VG_LOG_WARN,
+                         "acknowledgements stalled: none for %.0f s while %llu batches wait (%zu "
+                         "not taken by a writer yet); the database is slow or unreachable - "
+                         "agents keep their batches meanwhile",
+                         (double)(now - since) / 1000, (unsigned long long)pending, queued);
+        }
+        pthread_mutex_lock (&self->lock);
+    }
+    pthread_mutex_unlock (&self->lock);
+    return NULL;
 }
 
 void
@@ -208,6 +263,7 @@ coll_writer_new (void *zmq_ctx, const coll_config_t *config,
     pthread_condattr_init (&attr);
     pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
     pthread_cond_init (&self->cond, &attr);
+    pthread_cond_init (&self->watch_cond, &attr);
     pthread_condattr_destroy (&attr);
     self->config = config;
     self->group_max_samples = (size_t)config->group_max_samples;
@@ -245,6 +301,9 @@ coll_writer_new (void *zmq_ctx, const coll_config_t *config,
         }
         self->nthreads++;
     }
+    self->last_answer_ms = vg_mono_ms ();
+    if (pthread_create (&self->watchdog, NULL, s_watchdog, self) == 0)
+        self->watchdog_started = 1;
     return self;
 }
 
@@ -260,6 +319,7 @@ coll_writer_submit (coll_writer_t *self, coll_writer_item_t **item_p)
     coll_writer_item_t *item = *item_p;
     *item_p = NULL;
     __atomic_add_fetch (&self->queued_bytes, item->bytes, __ATOMIC_RELAXED);
+    __atomic_add_fetch (&self->submitted, 1, __ATOMIC_RELAXED);
     pthread_mutex_lock (&self->lock);
     if (self->qhead > 0 && self->qhead + self->qlen == self->qcap) {
         memmove (self->queue, self->queue + self->qhead, self->qlen * sizeof *self->queue);
@@ -283,6 +343,7 @@ coll_writer_stop (coll_writer_t *self)
     pthread_mutex_lock (&self->lock);
     self->stopping = 1;
     pthread_cond_broadcast (&self->cond);
+    pthread_cond_broadcast (&self->watch_cond);
     pthread_mutex_unlock (&self->lock);
 }
 
@@ -353,6 +414,8 @@ coll_writer_destroy (coll_writer_t **self_p)
         return;
     coll_writer_t *self = *self_p;
     coll_writer_stop (self);
+    if (self->watchdog_started)
+        pthread_join (self->watchdog, NULL);
     for (size_t i = 0; i < self->nthreads; i++)
         coll_writer_thread_destroy (&self->threads[i]); /* joins it */
     free (self->threads);
@@ -370,6 +433,7 @@ coll_writer_destroy (coll_writer_t **self_p)
     free (self->queue);
     coll_limits_destroy (&self->limits);
     pthread_cond_destroy (&self->cond);
+    pthread_cond_destroy (&self->watch_cond);
     pthread_mutex_destroy (&self->lock);
     pthread_mutex_destroy (&self->answer_lock);
     free (self);

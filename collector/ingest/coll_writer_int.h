@@ -23,7 +23,8 @@ struct coll_writer_t {
 
     /* The queue every thread takes groups from, under lock. */
     pthread_mutex_t lock;
-    pthread_cond_t cond; /* on the monotonic clock */
+    pthread_cond_t cond;       /* on the monotonic clock: work or stop */
+    pthread_cond_t watch_cond; /* the watchdog's: stop */
     coll_writer_item_t **queue;
     size_t qhead, qlen, qcap;
     int stopping;
@@ -33,6 +34,13 @@ struct coll_writer_t {
 
     coll_writer_thread_t **threads;
     size_t nthreads;
+
+    /* The watchdog of acknowledgements (atomics, written by any thread). */
+    uint64_t submitted;
+    uint64_t answered;
+    int64_t last_answer_ms; /* monotonic */
+    pthread_t watchdog;
+    int watchdog_started;
 };
 
 /* Sends the items back to the server, answered, and forgets them (items[i]
