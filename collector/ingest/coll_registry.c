@@ -80,8 +80,6 @@ struct coll_registry_t {
     size_t *hpend; /* items bringing a new agent */
     size_t hpend_cap;
     s_series_t **pending; /* series being registered */
-    s_series_t **missing; /* those the database did not have */
-    size_t missing_cap;
     size_t npending, pending_cap;
     s_series_t **dirty_series;
     size_t ndirty_series, dirty_series_cap;
@@ -210,7 +208,6 @@ coll_registry_destroy (coll_registry_t **self_p)
     free (self->koff);
     free (self->khash);
     free (self->pending);
-    free (self->missing);
     free (self->dirty_series);
     free (self->dirty_hosts);
     vg_buf_free (&self->key);
@@ -486,42 +483,29 @@ s_series_select (coll_registry_t *self, PGconn *conn, s_series_t *const *list, s
     return 0;
 }
 
-/* Moves the entries of list[0, count) that have no id yet to self->missing;
- * returns how many. */
+/* Keeps in list[0, n) only the series of hosts whose new series were not
+ * refused; returns how many. */
 static size_t
-s_series_missing (coll_registry_t *self, s_series_t *const *list, size_t count)
-{
-    size_t n = 0;
-    VG_GROW (self->missing, self->missing_cap, count + 1);
-    for (size_t k = 0; k < count; k++)
-        if (list[k]->series_id < 0)
-            self->missing[n++] = list[k];
-    return n;
-}
-
-/* Keeps in self->missing[0, n) only the series of hosts whose new series
- * were not refused; returns how many. */
-static size_t
-s_series_unrefused (coll_registry_t *self, size_t n)
+s_series_unrefused (s_series_t **list, size_t n)
 {
     size_t keep = 0;
     for (size_t k = 0; k < n; k++)
-        if (!self->missing[k]->host->refused)
-            self->missing[keep++] = self->missing[k];
+        if (!list[k]->host->refused)
+            list[keep++] = list[k];
     return keep;
 }
 
-/* Asks the limits whether each host may register its series among
- * self->missing[0, n); the series of a host refused are left out (and the
- * host keeps the reason). Returns how many are left. */
+/* Asks the limits whether each host may register all its new series among
+ * list[0, n) at once; the series of a host refused are left out (and the host
+ * keeps the reason). Returns how many are left. */
 static size_t
-s_series_admit (coll_registry_t *self, size_t n)
+s_series_admit (coll_registry_t *self, s_series_t **list, size_t n)
 {
     for (size_t k = 0; k < n; k++)
-        self->missing[k]->host->pending_new++;
+        list[k]->host->pending_new++;
     int64_t now = vg_mono_ms ();
     for (size_t k = 0; k < n; k++) {
-        s_host_t *h = self->missing[k]->host;
+        s_host_t *h = list[k]->host;
         if (h->pending_new == 0)
             continue;
         char why[512];
@@ -530,73 +514,119 @@ s_series_admit (coll_registry_t *self, size_t n)
             h->refused = vg_strdup (why);
         h->pending_new = 0;
     }
-    return s_series_unrefused (self, n);
+    return s_series_unrefused (list, n);
 }
 
-/* Learns the ids of self->pending[from, to). One SELECT finds those the
- * database has (all of them after a restart; skipped for hosts it has just
- * met); one INSERT from arrays, committed by itself, adds the others and
- * returns their ids; a last SELECT finds any that another collector added
- * meanwhile. A handful of statements whatever the count. */
+/* Inserts list[0, count) (the parameters are set), committed by itself, and
+ * fills the ids of those it added. In the unique index's order, so two
+ * collectors registering the same series wait for each other instead of
+ * deadlocking. */
 static int
-s_series_register (coll_registry_t *self, PGconn *conn, size_t from, size_t to, char *err,
-                   size_t errlen)
+s_series_insert (coll_registry_t *self, PGconn *conn, s_series_t *const *list, size_t count,
+                 char *err, size_t errlen)
 {
-    s_series_t **list = self->pending + from;
-    size_t count = to - from, nold = 0;
-    VG_GROW (self->missing, self->missing_cap, count + 1);
-    for (size_t k = 0; k < count; k++) {
-        if (!list[k]->host->fresh)
-            self->missing[nold++] = list[k];
+    int rc;
+    PGresult *res = coll_pg_exec_bin (
+        conn, "registering series",
+        "WITH u AS (SELECT *, vigil.series_key(metric, kind, labels) AS series_key"
+        "             " S_SERIES_ARRAYS "),"
+        " s AS (INSERT INTO vigil.series (host_id, metric, labels, kind)"
+        "        SELECT host_id, metric, labels, kind FROM u ORDER BY host_id, series_key"
+        "       ON CONFLICT (host_id, series_key) DO NOTHING"
+        "       RETURNING host_id, series_key, series_id)"
+        " SELECT u.ord, s.series_id FROM u JOIN s USING (host_id, series_key)",
+        &self->params, &rc, err, errlen);
+    self->statements++;
+    if (!res)
+        return rc;
+    for (int r = 0; r < PQntuples (res); r++) {
+        size_t k = (size_t)strtoull (PQgetvalue (res, r, 0), NULL, 10);
+        if (k < count)
+            list[k]->series_id = strtoll (PQgetvalue (res, r, 1), NULL, 10);
     }
-    int rc = 0;
-    if (nold) {
-        s_series_params (self, self->missing, nold);
-        rc = s_series_select (self, conn, self->missing, nold, err, errlen);
-    }
-    size_t nmissing = rc ? 0 : s_series_missing (self, list, count);
-    if (nmissing && self->limits)
-        nmissing = s_series_admit (self, nmissing);
-    if (nmissing) {
-        s_series_params (self, self->missing, nmissing);
-        /* In the unique index's order, so two collectors registering the
-         * same series wait for each other instead of deadlocking. */
-        PGresult *res = coll_pg_exec_bin (
-            conn, "registering series",
-            "WITH u AS (SELECT *, vigil.series_key(metric, kind, labels) AS series_key"
-            "             " S_SERIES_ARRAYS "),"
-            " s AS (INSERT INTO vigil.series (host_id, metric, labels, kind)"
-            "        SELECT host_id, metric, labels, kind FROM u ORDER BY host_id, series_key"
-            "       ON CONFLICT (host_id, series_key) DO NOTHING"
-            "       RETURNING host_id, series_key, series_id)"
-            " SELECT u.ord, s.series_id FROM u JOIN s USING (host_id, series_key)",
-            &self->params, &rc, err, errlen);
-        self->statements++;
-        for (int r = 0; res && r < PQntuples (res); r++) {
-            size_t k = (size_t)strtoull (PQgetvalue (res, r, 0), NULL, 10);
-            if (k < nmissing)
-                self->missing[k]->series_id = strtoll (PQgetvalue (res, r, 1), NULL, 10);
+    PQclear (res);
+    return 0;
+}
+
+/* Looks up (insert 0) or registers (insert 1) list[0, n), in pieces of at
+ * most S_ARRAY_CHUNK series and max_statement_bytes: JSON escapes a byte into
+ * six at most, so that bounds a series' row. */
+static int
+s_series_pieces (coll_registry_t *self, PGconn *conn, s_series_t **list, size_t n, int insert,
+                 char *err, size_t errlen)
+{
+    for (size_t from = 0, to; from < n; from = to) {
+        size_t bytes = 0;
+        for (to = from; to < n && to - from < S_ARRAY_CHUNK; to++) {
+            size_t row = list[to]->keylen * 6 + 64;
+            if (row > self->max_statement_bytes) {
+                const char *p = list[to]->key + sizeof (int64_t) + 1;
+                size_t len;
+                const char *name = s_key_next (&p, &len);
+                snprintf (err, errlen,
+                          "registering series: %.*s has %zu bytes of name and labels, too many"
+                          " for one statement of at most %zu bytes (max_statement_bytes)",
+                          (int)(len > 200 ? 200 : len), name, list[to]->keylen,
+                          self->max_statement_bytes);
+                return VG_EINVAL;
+            }
+            if (to > from && bytes + row > self->max_statement_bytes)
+                break;
+            bytes += row;
         }
-        PQclear (res);
+        s_series_params (self, list + from, to - from);
+        int rc = insert ? s_series_insert (self, conn, list + from, to - from, err, errlen)
+                        : s_series_select (self, conn, list + from, to - from, err, errlen);
+        if (rc)
+            return rc;
     }
-    nmissing = rc ? 0 : s_series_missing (self, list, count);
-    if (nmissing && self->limits)
-        nmissing = s_series_unrefused (self, nmissing);
-    if (nmissing) { /* a new snapshot: sees rows another collector added too */
-        s_series_params (self, self->missing, nmissing);
-        rc = s_series_select (self, conn, self->missing, nmissing, err, errlen);
+    return 0;
+}
+
+/* The series of self->pending that have no id yet, into list; how many. */
+static size_t
+s_series_without_id (coll_registry_t *self, s_series_t **list)
+{
+    size_t m = 0;
+    for (size_t k = 0; k < self->npending; k++)
+        if (self->pending[k]->series_id < 0 && !self->pending[k]->host->refused)
+            list[m++] = self->pending[k];
+    return m;
+}
+
+/* Learns the ids of self->pending: those the database has (all of them after
+ * a restart; not looked for on hosts it has just met), then, once the limits
+ * have admitted each host's new series as a whole, adds the others; a last
+ * look finds any that another collector added meanwhile. Every step in
+ * pieces, each committed by itself. */
+static int
+s_series_register (coll_registry_t *self, PGconn *conn, char *err, size_t errlen)
+{
+    s_series_t **list = vg_malloc ((self->npending + 1) * sizeof *list);
+    size_t m = 0;
+    for (size_t k = 0; k < self->npending; k++)
+        if (!self->pending[k]->host->fresh)
+            list[m++] = self->pending[k];
+    int rc = s_series_pieces (self, conn, list, m, 0, err, errlen);
+    if (rc == 0) {
+        m = s_series_without_id (self, list);
+        if (m && self->limits)
+            m = s_series_admit (self, list, m);
+        rc = s_series_pieces (self, conn, list, m, 1, err, errlen);
     }
-    nmissing = rc ? 0 : s_series_missing (self, list, count);
-    if (nmissing && self->limits)
-        nmissing = s_series_unrefused (self, nmissing);
-    if (nmissing) {
-        const char *p = self->missing[0]->key + sizeof (int64_t) + 1;
+    if (rc == 0) {
+        m = s_series_without_id (self, list);
+        rc = s_series_pieces (self, conn, list, m, 0, err, errlen);
+    }
+    if (rc == 0 && (m = s_series_without_id (self, list)) > 0) {
+        const char *p = list[0]->key + sizeof (int64_t) + 1;
         size_t len;
         const char *name = s_key_next (&p, &len);
         snprintf (err, errlen, "registering series: %.*s on host %" PRId64 " got no id",
-                  (int)(len > 200 ? 200 : len), name, self->missing[0]->host_id);
+                  (int)(len > 200 ? 200 : len), name, list[0]->host_id);
         rc = VG_EDB;
     }
+    free (list);
     return rc;
 }
 
@@ -674,32 +704,7 @@ coll_registry_series (coll_registry_t *self, PGconn *conn, coll_registry_item_t 
         }
         off += b->nseries;
     }
-    /* In pieces of at most S_ARRAY_CHUNK series and max_statement_bytes:
-     * JSON escapes a byte into six at most, so that bounds a series' row. */
-    int rc = 0;
-    for (size_t from = 0, to; from < self->npending && rc == 0; from = to) {
-        size_t bytes = 0;
-        for (to = from; to < self->npending && to - from < S_ARRAY_CHUNK; to++) {
-            size_t row = self->pending[to]->keylen * 6 + 64;
-            if (row > self->max_statement_bytes) {
-                const char *p = self->pending[to]->key + sizeof (int64_t) + 1;
-                size_t len;
-                const char *name = s_key_next (&p, &len);
-                snprintf (err, errlen,
-                          "registering series: %.*s has %zu bytes of name and labels, too many"
-                          " for one statement of at most %zu bytes (max_statement_bytes)",
-                          (int)(len > 200 ? 200 : len), name, self->pending[to]->keylen,
-                          self->max_statement_bytes);
-                rc = VG_EINVAL;
-                break;
-            }
-            if (to > from && bytes + row > self->max_statement_bytes)
-                break;
-            bytes += row;
-        }
-        if (rc == 0)
-            rc = s_series_register (self, conn, from, to, err, errlen);
-    }
+    int rc = self->npending ? s_series_register (self, conn, err, errlen) : 0;
     /* On failure what was learnt is committed and stays; the rest keeps id -1
      * and is registered again next time. */
     for (size_t k = 0; k < self->npending; k++)

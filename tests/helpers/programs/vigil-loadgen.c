@@ -50,6 +50,7 @@ typedef struct {
     int null_collector;
     int quiet;
     double rate; /* samples/s for all agents together, paced; 0: as fast as acked */
+    int two_labels;
 } s_args_t;
 
 typedef struct {
@@ -133,6 +134,8 @@ s_usage (FILE *out)
              "  --rate R               paced: R samples/s for all agents together, each agent\n"
              "                         sending at even intervals (window still caps what is\n"
              "                         in flight); prints the ack latency p50/p99 after --warmup\n"
+             "  --two-labels           name series by two labels of at most 1000 values\n"
+             "                         each, so a batch can carry more series than strings\n"
              "  --quiet                no progress lines\n");
 }
 
@@ -245,8 +248,12 @@ s_build (s_agent_t *a, const s_args_t *args, int64_t base_ms, s_slot_t *slot)
         uint64_t g = a->next_sample++;
         uint32_t s = (uint32_t)(g % (uint64_t)args->series);
         int64_t tick = (int64_t)(g / (uint64_t)args->series);
-        vg_label_t label = {"series", s_label_values[s]};
-        uint32_t idx = vg_batch_series (b, "loadgen_value", VG_KIND_GAUGE, &label, 1);
+        vg_label_t label[2] = {{"series", s_label_values[s]}};
+        if (args->two_labels) /* few strings for many series */
+            label[0].value = s_label_values[s % 1000],
+            label[1] = (vg_label_t){"group", s_label_values[s / 1000]};
+        uint32_t idx =
+            vg_batch_series (b, "loadgen_value", VG_KIND_GAUGE, label, args->two_labels ? 2 : 1);
         double value = (double)(s % 97) + (double)(tick % 1000) * 0.125;
         vg_batch_add_sample (b, idx, base_ms + tick * args->step_ms, value);
     }
@@ -406,6 +413,7 @@ s_parse_args (int argc, char **argv, s_args_t *a)
         {"null-collector", no_argument, NULL, 'n'},
         {"quiet", no_argument, NULL, 'q'},
         {"rate", required_argument, NULL, 'r'},
+        {"two-labels", no_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -418,7 +426,7 @@ s_parse_args (int argc, char **argv, s_args_t *a)
                     .drain_ms = 120000,
                     .step_ms = 1000};
     int c;
-    while ((c = getopt_long (argc, argv, "e:a:s:b:w:d:W:t:D:S:i:nqr:h", opts, NULL)) != -1) {
+    while ((c = getopt_long (argc, argv, "e:a:s:b:w:d:W:t:D:S:i:nqr:Lh", opts, NULL)) != -1) {
         switch (c) {
         case 'e':
             a->endpoint = optarg;
@@ -461,6 +469,9 @@ s_parse_args (int argc, char **argv, s_args_t *a)
             break;
         case 'r':
             a->rate = atof (optarg);
+            break;
+        case 'L':
+            a->two_labels = 1;
             break;
         case 'h':
             s_usage (stdout);
