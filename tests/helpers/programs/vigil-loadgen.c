@@ -510,6 +510,8 @@ main (int argc, char **argv)
     setvbuf (stdout, NULL, _IOLBF, 0);
 
     void *ctx = zmq_ctx_new ();
+    /* One socket per simulated agent, past libzmq's default of 1023. */
+    zmq_ctx_set (ctx, ZMQ_MAX_SOCKETS, args.agents + 16);
     s_null_t null = {.ctx = ctx, .endpoint = args.endpoint};
     pthread_t null_thread;
     if (args.null_collector) {
@@ -588,7 +590,15 @@ main (int argc, char **argv)
         if (end_sending)
             s_measuring = 0;
 
-        zmq_poll (items, args.agents, interval > 0 ? 2 : 50);
+        long timeout = 50;
+        if (interval > 0 && !end_sending) { /* until the next paced batch is due */
+            int64_t due = INT64_MAX;
+            for (int i = 0; i < args.agents; i++)
+                if (agents[i].inflight < args.window && agents[i].next_send_ms < due)
+                    due = agents[i].next_send_ms;
+            timeout = due <= now ? 0 : due - now < 50 ? (long)(due - now) : 50;
+        }
+        zmq_poll (items, args.agents, timeout);
         for (int i = 0; i < args.agents; i++) {
             if (items[i].revents & ZMQ_POLLIN)
                 s_drain (&agents[i], &args, &c);

@@ -1,7 +1,7 @@
 /*  vigil-poison - sends the poison batch to a collector, again and again,
- *  and says what became of each: a valid batch of 720 series with 64
- *  labels each, every label value 4,096 control characters (119 KB as encoded here), about 1.1 GB of
- *  JSON if a collector tried to register it as it is.
+ *  and says what became of each: a valid batch of 720 series with 64 labels
+ *  each, every label value 4,096 control characters (119 KB as encoded here),
+ *  about 1.1 GB of JSON if a collector tried to register it as it is.
  *
  *    vigil-poison --endpoint tcp://127.0.0.1:5555 [--count 6] [--interval-ms 10000]
  *
