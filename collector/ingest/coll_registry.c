@@ -5,7 +5,8 @@
  *  one SELECT for those it has, one INSERT ... ON CONFLICT DO NOTHING
  *  RETURNING from arrays for the others, whatever their number. Only ids the
  *  database returned are ever used. The newest values are kept per series
- *  and host and written by coll_registry_flush.
+ *  and host and written by coll_registry_flush. Hosts are registered in
+ *  coll_registry_hosts.c.
  */
 #include "coll_registry.h"
 #include "coll_limits.h"
@@ -24,80 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_ARRAY_CHUNK 20000 /* rows per statement from arrays */
 #define S_SERIES_ARRAYS                                                                            \
     " FROM unnest($1::integer[], $2::bigint[], $3::smallint[], $4::text[], $5::jsonb[])"           \
     " AS u(ord, host_id, kind, metric, labels)"
 #define S_MAX_PLAUSIBLE_MS 4102444800000LL /* 2100-01-01: a sent_ms past it is junk */
 
-struct coll_registry_host_t {
-    int64_t host_id;
-    char *agent_id;
-    char *hostname;
-    int64_t seen_ms;     /* collector clock at the newest batch (stored or duplicate) */
-    int64_t incarnation; /* of the newest batch stored, as stored */
-    int64_t seq;         /* the highest seq stored within it, as stored */
-    int64_t skew_ms;     /* sent_ms - received_ms of that batch */
-    int have_seq;
-    int have_skew;
-    int dirty;
-    int fresh;          /* the database had no series of it: registration need not look first */
-    size_t pending_new; /* its series about to be registered (in one piece) */
-    char *refused;      /* why its new series were refused in this call, or NULL */
-};
-typedef coll_registry_host_t s_host_t; /* the short name the code below uses */
-
-/* A series. The key (host, kind, metric and labels, each string
- * length-prefixed) follows the struct. */
-typedef struct {
-    uint64_t hash;
-    size_t keylen;
-    const char *key;
-    s_host_t *host;
-    int64_t host_id;
-    int64_t series_id; /* -1 until the database has it */
-    int64_t last_ts_ms;
-    double last_value;
-    int kind;
-    int pending; /* in self->pending */
-    int dirty;   /* in self->dirty_series */
-} s_series_t;
-
-/* Open addressing with linear probing; series are never removed. */
-typedef struct {
-    s_series_t **slots;
-    size_t cap; /* a power of two */
-    size_t n;
-} s_table_t;
-
-struct coll_registry_t {
-    zhashx_t *hosts;  /* agent_id -> s_host_t */
-    s_table_t series; /* key -> s_series_t */
-
-    s_series_t **ents; /* per item, per batch series */
-    int64_t *ids;
-    size_t ents_cap;
-    size_t *hpend; /* items bringing a new agent */
-    size_t hpend_cap;
-    s_series_t **pending; /* series being registered */
-    size_t npending, pending_cap;
-    s_series_t **dirty_series;
-    size_t ndirty_series, dirty_series_cap;
-    s_host_t **dirty_hosts;
-    size_t ndirty_hosts, dirty_hosts_cap;
-
-    vg_buf_t key; /* the keys of one batch's series */
-    size_t *koff; /* where each starts */
-    size_t koff_cap;
-    uint64_t *khash;
-    size_t khash_cap;
-    vg_buf_t text;
-    coll_pg_params_t params;
-    uint64_t incarnation_changes;
-    size_t max_statement_bytes;
-    uint64_t statements;   /* statements sent, every piece counted */
-    coll_limits_t *limits; /* not owned; may be NULL */
-};
+#include "coll_registry_int.h"
 
 /* ---- caches ---- */
 
@@ -241,157 +174,6 @@ coll_registry_sent_plausible (int64_t sent_ms)
     return sent_ms > 0 && sent_ms < S_MAX_PLAUSIBLE_MS;
 }
 
-/* ---- step 1: hosts ---- */
-
-/* Upserts the agents self->hpend[from, to) in one statement, committed by
- * itself, and caches what comes back. */
-static int
-s_hosts_piece (coll_registry_t *self, PGconn *conn, const coll_registry_item_t *items, size_t from,
-               size_t to, char *err, size_t errlen)
-{
-    coll_pg_params_reset (&self->params);
-    vg_buf_t *agents = coll_pg_params_next (&self->params);
-    vg_buf_t *names = coll_pg_params_next (&self->params);
-    vg_buf_t *seen = coll_pg_params_next (&self->params);
-    coll_pg_array_begin (agents, COLL_PG_TEXTOID, (uint32_t)(to - from));
-    coll_pg_array_begin (names, COLL_PG_TEXTOID, (uint32_t)(to - from));
-    coll_pg_array_begin (seen, COLL_PG_TIMESTAMPTZOID, (uint32_t)(to - from));
-    for (size_t k = from; k < to; k++) {
-        const vg_batch_t *b = items[self->hpend[k]].batch;
-        const char *hostname = b->hostname ? b->hostname : "";
-        vg_buf_reset (&self->text);
-        coll_pg_utf8_clean (&self->text, b->agent_id, strlen (b->agent_id));
-        coll_pg_bin_text (agents, self->text.data, self->text.len);
-        vg_buf_reset (&self->text);
-        coll_pg_utf8_clean (&self->text, hostname, strlen (hostname));
-        coll_pg_bin_text (names, self->text.data, self->text.len);
-        coll_pg_bin_int8 (seen, coll_pg_ts_from_ms (items[self->hpend[k]].received_ms));
-    }
-    int rc;
-    PGresult *res = coll_pg_exec_bin (
-        conn, "registering hosts",
-        "WITH u AS (SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])"
-        "             WITH ORDINALITY AS u(agent_id, hostname, seen, ord)),"
-        " h AS (INSERT INTO vigil.hosts (agent_id, hostname, last_seen)"
-        "        SELECT agent_id, hostname, seen FROM u ORDER BY agent_id"
-        "       ON CONFLICT (agent_id) DO UPDATE SET hostname = EXCLUDED.hostname"
-        "       RETURNING agent_id, host_id, xmax = 0 AS inserted, incarnation, last_seq)"
-        " SELECT u.ord, h.host_id, h.inserted, h.incarnation, h.last_seq,"
-        "        CASE WHEN h.inserted THEN 0 ELSE (SELECT count(*) FROM vigil.series s"
-        "                                           WHERE s.host_id = h.host_id) END"
-        "   FROM u JOIN h USING (agent_id)",
-        &self->params, &rc, err, errlen);
-    if (!res)
-        return rc;
-    if ((size_t)PQntuples (res) != to - from) {
-        snprintf (err, errlen, "registering hosts: %zu agents sent, %d came back", to - from,
-                  PQntuples (res));
-        PQclear (res);
-        return VG_EDB;
-    }
-    /* Committed: safe to cache. */
-    for (int r = 0; r < PQntuples (res); r++) {
-        size_t k = from + (size_t)strtoull (PQgetvalue (res, r, 0), NULL, 10) - 1;
-        if (k >= to)
-            continue;
-        const vg_batch_t *b = items[self->hpend[k]].batch;
-        s_host_t *h = zhashx_lookup (self->hosts, b->agent_id);
-        if (!h) {
-            h = vg_calloc (1, sizeof *h);
-            h->agent_id = vg_strdup (b->agent_id);
-            zhashx_insert (self->hosts, b->agent_id, h);
-        }
-        free (h->hostname);
-        h->hostname = vg_strdup (b->hostname ? b->hostname : "");
-        h->host_id = strtoll (PQgetvalue (res, r, 1), NULL, 10);
-        /* Only a hint: registration selects what an insert did not return. */
-        h->fresh = strcmp (PQgetvalue (res, r, 2), "t") == 0;
-        /* What the database knows, so that a new incarnation is seen across
-         * a restart of the collector too. */
-        int64_t last_seq = strtoll (PQgetvalue (res, r, 4), NULL, 10);
-        if (!h->have_seq && last_seq > 0) {
-            h->incarnation = strtoll (PQgetvalue (res, r, 3), NULL, 10);
-            h->seq = last_seq;
-            h->have_seq = 1;
-        }
-        if (self->limits)
-            coll_limits_known (self->limits, h->agent_id,
-                               strtoll (PQgetvalue (res, r, 5), NULL, 10));
-    }
-    PQclear (res);
-    self->statements++;
-    return 0;
-}
-
-static int
-s_hosts_resolve (coll_registry_t *self, PGconn *conn, coll_registry_item_t *items, size_t n,
-                 char *err, size_t errlen)
-{
-    /* The items that bring an agent new to the cache (or a new hostname),
-     * each agent once. */
-    coll_registry_item_t *w = items;
-    VG_GROW (self->hpend, self->hpend_cap, n);
-    size_t np = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (w[i].skip)
-            continue;
-        const vg_batch_t *b = items[i].batch;
-        s_host_t *h = zhashx_lookup (self->hosts, b->agent_id);
-        w[i].host = h && strcmp (h->hostname, b->hostname ? b->hostname : "") == 0 ? h : NULL;
-        if (w[i].host)
-            continue;
-        int again = 0;
-        for (size_t k = 0; k < np && !again; k++)
-            again = strcmp (items[self->hpend[k]].batch->agent_id, b->agent_id) == 0;
-        if (!again)
-            self->hpend[np++] = i;
-    }
-    if (np == 0)
-        return 0;
-
-    /* In pieces of at most max_statement_bytes. */
-    for (size_t from = 0, to; from < np; from = to) {
-        size_t bytes = 0;
-        for (to = from; to < np; to++) {
-            const vg_batch_t *b = items[self->hpend[to]].batch;
-            size_t row = strlen (b->agent_id) + strlen (b->hostname ? b->hostname : "") + 64;
-            if (to > from && bytes + row > self->max_statement_bytes)
-                break;
-            bytes += row;
-        }
-        int rc = s_hosts_piece (self, conn, items, from, to, err, errlen);
-        if (rc)
-            return rc;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (w[i].skip || w[i].host)
-            continue;
-        w[i].host = zhashx_lookup (self->hosts, items[i].batch->agent_id);
-        if (!w[i].host) {
-            snprintf (err, errlen, "registering hosts: agent %s got no host id",
-                      items[i].batch->agent_id);
-            return VG_EDB;
-        }
-    }
-    return 0;
-}
-
-int
-coll_registry_hosts (coll_registry_t *self, PGconn *conn, coll_registry_item_t *items, size_t n,
-                     char *err, size_t errlen)
-{
-    int rc = s_hosts_resolve (self, conn, items, n, err, errlen);
-    if (rc)
-        return rc;
-    for (size_t i = 0; i < n; i++) {
-        if (items[i].skip)
-            continue;
-        items[i].host_id = items[i].host->host_id;
-        items[i].hostname = items[i].host->hostname;
-    }
-    return 0;
-}
-
 /* ---- step 2: series ---- */
 
 static const char *
@@ -457,20 +239,14 @@ s_series_params (coll_registry_t *self, s_series_t *const *list, size_t count)
     }
 }
 
-/* Looks up the ids of list[0, count) (the parameters are set); fills those
- * found. The digest finds the row; the full comparison guards against a
- * collision. */
+/* Runs a statement over list[0, count) (the parameters are set) that returns
+ * (ord, series_id) rows, and fills the ids it returns. */
 static int
-s_series_select (coll_registry_t *self, PGconn *conn, s_series_t *const *list, size_t count,
-                 char *err, size_t errlen)
+s_series_exec (coll_registry_t *self, PGconn *conn, const char *what, const char *sql,
+               s_series_t *const *list, size_t count, char *err, size_t errlen)
 {
     int rc;
-    PGresult *res = coll_pg_exec_bin (
-        conn, "looking up series",
-        "SELECT u.ord, s.series_id" S_SERIES_ARRAYS " JOIN vigil.series s ON s.host_id = u.host_id"
-        "  AND s.series_key = vigil.series_key(u.metric, u.kind, u.labels)"
-        "  AND s.metric = u.metric AND s.kind = u.kind AND s.labels = u.labels",
-        &self->params, &rc, err, errlen);
+    PGresult *res = coll_pg_exec_bin (conn, what, sql, &self->params, &rc, err, errlen);
     self->statements++;
     if (!res)
         return rc;
@@ -481,6 +257,21 @@ s_series_select (coll_registry_t *self, PGconn *conn, s_series_t *const *list, s
     }
     PQclear (res);
     return 0;
+}
+
+/* Looks up the ids of list[0, count) (the parameters are set); fills those
+ * found. The digest finds the row; the full comparison guards against a
+ * collision. */
+static int
+s_series_select (coll_registry_t *self, PGconn *conn, s_series_t *const *list, size_t count,
+                 char *err, size_t errlen)
+{
+    return s_series_exec (self, conn, "looking up series",
+                          "SELECT u.ord, s.series_id" S_SERIES_ARRAYS
+                          " JOIN vigil.series s ON s.host_id = u.host_id"
+                          "  AND s.series_key = vigil.series_key(u.metric, u.kind, u.labels)"
+                          "  AND s.metric = u.metric AND s.kind = u.kind AND s.labels = u.labels",
+                          list, count, err, errlen);
 }
 
 /* Keeps in list[0, n) only the series of hosts whose new series were not
@@ -525,9 +316,8 @@ static int
 s_series_insert (coll_registry_t *self, PGconn *conn, s_series_t *const *list, size_t count,
                  char *err, size_t errlen)
 {
-    int rc;
-    PGresult *res = coll_pg_exec_bin (
-        conn, "registering series",
+    return s_series_exec (
+        self, conn, "registering series",
         "WITH u AS (SELECT *, vigil.series_key(metric, kind, labels) AS series_key"
         "             " S_SERIES_ARRAYS "),"
         " s AS (INSERT INTO vigil.series (host_id, metric, labels, kind)"
@@ -535,21 +325,11 @@ s_series_insert (coll_registry_t *self, PGconn *conn, s_series_t *const *list, s
         "       ON CONFLICT (host_id, series_key) DO NOTHING"
         "       RETURNING host_id, series_key, series_id)"
         " SELECT u.ord, s.series_id FROM u JOIN s USING (host_id, series_key)",
-        &self->params, &rc, err, errlen);
-    self->statements++;
-    if (!res)
-        return rc;
-    for (int r = 0; r < PQntuples (res); r++) {
-        size_t k = (size_t)strtoull (PQgetvalue (res, r, 0), NULL, 10);
-        if (k < count)
-            list[k]->series_id = strtoll (PQgetvalue (res, r, 1), NULL, 10);
-    }
-    PQclear (res);
-    return 0;
+        list, count, err, errlen);
 }
 
 /* Looks up (insert 0) or registers (insert 1) list[0, n), in pieces of at
- * most S_ARRAY_CHUNK series and max_statement_bytes: JSON escapes a byte into
+ * most COLL_REGISTRY_ARRAY_CHUNK series and max_statement_bytes: JSON escapes a byte into
  * six at most, so that bounds a series' row. */
 static int
 s_series_pieces (coll_registry_t *self, PGconn *conn, s_series_t **list, size_t n, int insert,
@@ -557,7 +337,7 @@ s_series_pieces (coll_registry_t *self, PGconn *conn, s_series_t **list, size_t 
 {
     for (size_t from = 0, to; from < n; from = to) {
         size_t bytes = 0;
-        for (to = from; to < n && to - from < S_ARRAY_CHUNK; to++) {
+        for (to = from; to < n && to - from < COLL_REGISTRY_ARRAY_CHUNK; to++) {
             size_t row = list[to]->keylen * 6 + 64;
             if (row > self->max_statement_bytes) {
                 const char *p = list[to]->key + sizeof (int64_t) + 1;
@@ -838,8 +618,9 @@ coll_registry_flush (coll_registry_t *self, PGconn *conn, char *err, size_t errl
     size_t from = 0;
     int hosts_done = 0;
     while (rc == 0 && (from < self->ndirty_series || !hosts_done)) {
-        size_t to =
-            self->ndirty_series - from > S_ARRAY_CHUNK ? from + S_ARRAY_CHUNK : self->ndirty_series;
+        size_t to = self->ndirty_series - from > COLL_REGISTRY_ARRAY_CHUNK
+                        ? from + COLL_REGISTRY_ARRAY_CHUNK
+                        : self->ndirty_series;
         size_t nh = hosts_done ? 0 : self->ndirty_hosts;
         coll_pg_params_reset (&self->params);
         vg_buf_t *p[9];

@@ -45,47 +45,13 @@ null_seconds=${INGEST_NULL_SECONDS:-10}
 warmup=${INGEST_WARMUP:-10}
 latency_seconds=${INGEST_LATENCY_SECONDS:-30}
 
-say() { echo "ingest.sh: $*" >&2; }
-
-# --- build -------------------------------------------------------------------
-if [[ ! -f "$build/CMakeCache.txt" ]]; then
-    cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-fi
-cmake --build "$build" --target vigil-collector vigil-loadgen vigil-copy-ceiling \
-    -j"$(nproc)" >"$build/bench-build.log" 2>&1 || {
-    tail -n 30 "$build/bench-build.log" >&2
-    say "build failed"
-    exit 1
-}
+name=ingest.sh
+. "$src/tests/bench/bench-lib.sh"
+bench_build vigil-collector vigil-loadgen vigil-copy-ceiling
 collector=$build/collector/vigil-collector
 loadgen=$build/tests/vigil-loadgen
 ceiling=$build/tests/vigil-copy-ceiling
-
-# --- a private cluster, stopped on any exit ----------------------------------
-tmp=$(mktemp -d /tmp/vigil-bench.XXXXXX)
-chmod 755 "$tmp"
-collector_pid=
-cleanup() {
-    if [[ -n "$collector_pid" ]] && kill -0 "$collector_pid" 2>/dev/null; then
-        kill -TERM "$collector_pid" 2>/dev/null || true
-        wait "$collector_pid" 2>/dev/null || true
-    fi
-    "$src/deploy/pg-cluster.sh" stop "$tmp/pg" || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-    local p=$((40000 + RANDOM % 20000))
-    while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-    echo "$p"
-}
-
-cluster=$("$src/deploy/pg-cluster.sh" start "$tmp/pg")
-psql -X -q "$cluster" -c "CREATE DATABASE vigil" >/dev/null
-db=${cluster%/*}/vigil
-q() { psql -X -At "$db" -c "$1"; }
+bench_cluster
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GB", $2 / 1048576}' /proc/meminfo)," \
     "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(date -u +%Y-%m-%d)"
@@ -105,24 +71,7 @@ if [[ "$null_seconds" != 0 ]]; then
 fi
 
 # --- the collector ---------------------------------------------------------------
-port=$(free_port)
-cat >"$tmp/collector.yaml" <<EOF
-listen: tcp://127.0.0.1:$port
-database_url: $db
-${INGEST_COLLECTOR_EXTRA:-}
-EOF
-grep -v '^$' "$tmp/collector.yaml" | grep -v '^database_url' | sed 's/^/collector.yaml: /'
-"$collector" -c "$tmp/collector.yaml" >"$tmp/collector.log" 2>&1 &
-collector_pid=$!
-for _ in $(seq 1 300); do
-    [[ "$(q "SELECT to_regclass('vigil.batches') IS NOT NULL" 2>/dev/null)" == t ]] && break
-    kill -0 "$collector_pid" 2>/dev/null || {
-        tail -n 20 "$tmp/collector.log" >&2
-        say "the collector exited"
-        exit 1
-    }
-    sleep 0.1
-done
+bench_collector "${INGEST_COLLECTOR_EXTRA:-}"
 if [[ -n "${INGEST_SETUP_SQL:-}" ]]; then
     echo "setup SQL: $INGEST_SETUP_SQL"
     psql -X -q -v ON_ERROR_STOP=1 "$db" -c "$INGEST_SETUP_SQL" >/dev/null
@@ -138,7 +87,6 @@ set +e
 lg_rc=$?
 set -e
 grep '^loadgen:' "$tmp/loadgen.out"
-field() { sed -n "s/^$1=//p" "$2"; }
 ingest=$(field samples_per_s "$tmp/loadgen.out")
 acked=$(field acked_samples "$tmp/loadgen.out")
 acked_fast=$acked
@@ -159,9 +107,7 @@ if [[ $lg_rc -eq 0 && "$latency_seconds" != 0 ]]; then
     acked=$((acked + $(field acked_samples "$tmp/latency.out")))
     lat_line="ack-latency: p50 $(field ack_p50_ms "$tmp/latency.out") ms  p99 $(field ack_p99_ms "$tmp/latency.out") ms  at $half samples/s"
 fi
-kill -TERM "$collector_pid"
-wait "$collector_pid" || true
-collector_pid=
+bench_stop_collector
 if [[ $lg_rc -ne 0 ]]; then
     tail -n 20 "$tmp/collector.log" >&2
     say "vigil-loadgen failed (exit $lg_rc)"

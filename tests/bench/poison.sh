@@ -23,51 +23,13 @@ set -euo pipefail
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${VIGIL_BENCH_BUILD:-$src/build-bench}
 seconds=${POISON_SECONDS:-60}
-say() { echo "poison.sh: $*" >&2; }
-
-if [[ ! -f "$build/CMakeCache.txt" ]]; then
-    cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-fi
-cmake --build "$build" --target vigil-collector vigil-loadgen vigil-poison \
-    -j"$(nproc)" >"$build/bench-build.log" 2>&1 || {
-    tail -n 30 "$build/bench-build.log" >&2
-    say "build failed"
-    exit 1
-}
-
-tmp=$(mktemp -d /tmp/vigil-bench.XXXXXX)
-chmod 755 "$tmp"
-collector_pid=
-cleanup() {
-    if [[ -n "$collector_pid" ]] && kill -0 "$collector_pid" 2>/dev/null; then
-        kill -TERM "$collector_pid" 2>/dev/null || true
-        wait "$collector_pid" 2>/dev/null || true
-    fi
-    "$src/deploy/pg-cluster.sh" stop "$tmp/pg" || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-free_port() {
-    local p=$((40000 + RANDOM % 20000))
-    while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-    echo "$p"
-}
-
-cluster=$("$src/deploy/pg-cluster.sh" start "$tmp/pg")
-psql -X -q "$cluster" -c "CREATE DATABASE vigil" >/dev/null
-db=${cluster%/*}/vigil
-q() { psql -X -At "$db" -c "$1"; }
+name=poison.sh
+. "$src/tests/bench/bench-lib.sh"
+bench_build vigil-collector vigil-loadgen vigil-poison
+bench_cluster
 echo "machine: $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-port=$(free_port)
-printf 'listen: tcp://127.0.0.1:%s\ndatabase_url: %s\n' "$port" "$db" >"$tmp/collector.yaml"
-"$build/collector/vigil-collector" -c "$tmp/collector.yaml" >"$tmp/collector.log" 2>&1 &
-collector_pid=$!
-for _ in $(seq 1 300); do
-    [[ "$(q "SELECT to_regclass('vigil.batches') IS NOT NULL" 2>/dev/null)" == t ]] && break
-    sleep 0.1
-done
+bench_collector ""
 
 healthy=("$build/tests/vigil-loadgen" --endpoint "tcp://127.0.0.1:$port" --agents 50
     --series 100 --samples-per-batch 100 --rate 5000 --window 8 --duration "$seconds"
@@ -85,14 +47,11 @@ wait "$hpid"
 hrc=$?
 set -e
 rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$collector_pid/status")
-kill -TERM "$collector_pid"
-wait "$collector_pid" || true
-collector_pid=
+bench_stop_collector
 grep '^loadgen:' "$tmp/healthy.out"
 grep '^poison:' "$tmp/poison.out"
 grep -E 'WARN|ERROR' "$tmp/collector.log" | head -n 3 || true
 
-field() { sed -n "s/^$1=//p" "$2"; }
 acked=$(field acked_samples "$tmp/healthy.out")
 rows=$(q "SELECT count(DISTINCT (host_id, series_id, ts)) FROM vigil.samples x JOIN vigil.hosts h
            USING (host_id) WHERE h.agent_id LIKE 'loadgen-%'")

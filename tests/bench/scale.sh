@@ -29,57 +29,17 @@ series=${SCALE_SERIES:-100}
 interval=${SCALE_INTERVAL:-10}
 warmup=${SCALE_WARMUP:-40}
 seconds=${SCALE_SECONDS:-60}
-say() { echo "scale.sh: $*" >&2; }
-
+name=scale.sh
+. "$src/tests/bench/bench-lib.sh"
 # Each agent holds a socket (and the simulator two descriptors per agent).
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 echo "open files allowed: $(ulimit -n)"
-
-if [[ ! -f "$build/CMakeCache.txt" ]]; then
-    cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-fi
-cmake --build "$build" --target vigil-collector vigil-loadgen -j"$(nproc)" \
-    >"$build/bench-build.log" 2>&1 || {
-    tail -n 30 "$build/bench-build.log" >&2
-    say "build failed"
-    exit 1
-}
-
-tmp=$(mktemp -d /tmp/vigil-bench.XXXXXX)
-chmod 755 "$tmp"
-collector_pid=
-cleanup() {
-    if [[ -n "$collector_pid" ]] && kill -0 "$collector_pid" 2>/dev/null; then
-        kill -TERM "$collector_pid" 2>/dev/null || true
-        wait "$collector_pid" 2>/dev/null || true
-    fi
-    "$src/deploy/pg-cluster.sh" stop "$tmp/pg" || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-free_port() {
-    local p=$((40000 + RANDOM % 20000))
-    while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-    echo "$p"
-}
-
-cluster=$("$src/deploy/pg-cluster.sh" start "$tmp/pg")
-psql -X -q "$cluster" -c "CREATE DATABASE vigil" >/dev/null
-db=${cluster%/*}/vigil
-q() { psql -X -At "$db" -c "$1"; }
+bench_build vigil-collector vigil-loadgen
+bench_cluster
 echo "machine: $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-port=$(free_port)
-printf 'listen: tcp://127.0.0.1:%s\ndatabase_url: %s\n' "$port" "$db" >"$tmp/collector.yaml"
-"$build/collector/vigil-collector" -c "$tmp/collector.yaml" >"$tmp/collector.log" 2>&1 &
-collector_pid=$!
-for _ in $(seq 1 300); do
-    [[ "$(q "SELECT to_regclass('vigil.batches') IS NOT NULL" 2>/dev/null)" == t ]] && break
-    sleep 0.1
-done
+bench_collector ""
 
-field() { sed -n "s/^$1=//p" "$2"; }
 for n in $steps; do
     rate=$((n * series / interval))
     cmd=("$build/tests/vigil-loadgen" --endpoint "tcp://127.0.0.1:$port" --agents "$n"

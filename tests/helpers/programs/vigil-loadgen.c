@@ -5,7 +5,9 @@
  *  or DUPLICATE) arrives, and resends a batch whose ack is late. A batch is
  *  --samples-per-batch gauge samples over --series series; sample g of an
  *  agent is series g % S at tick g / S, so every (series, time) pair is sent
- *  once and the database can be checked for exactly-once afterwards.
+ *  once and the database can be checked for exactly-once afterwards. Each
+ *  resend of a batch waits about twice as long as the one before (with
+ *  jitter), up to ten times --timeout-ms, as an agent backs off.
  *
  *  One thread polls every socket. Batches are built fresh (one vg_batch_t per
  *  agent, cleared and refilled) and encoded with vg_codec_encode_batch, as an
@@ -60,6 +62,7 @@ typedef struct {
     size_t samples;
     int64_t first_ns;  /* monotonic, when first sent: ack latency counts from there */
     int64_t sent_ms;   /* monotonic */
+    int64_t wait_ms;   /* before resending it: doubles with each resend, as an agent's does */
     int64_t resend_at; /* monotonic; 0 unless an ack said RETRY */
 } s_slot_t;
 
@@ -386,11 +389,19 @@ s_resend_due (s_agent_t *a, const s_args_t *args, int64_t now, s_counts_t *c)
         s_slot_t *slot = &a->slots[i];
         if (!slot->seq)
             continue;
+        if (!slot->wait_ms)
+            slot->wait_ms = args->timeout_ms;
         if ((slot->resend_at && now >= slot->resend_at) ||
-            (!slot->resend_at && now - slot->sent_ms >= args->timeout_ms)) {
+            (!slot->resend_at && now - slot->sent_ms >= slot->wait_ms)) {
             slot->resend_at = 0;
             s_send (a, slot);
             c->resent++;
+            /* Back off, with jitter, up to ten times the timeout: a collector
+             * that is behind is not buried under copies of what it holds. */
+            int64_t next = slot->wait_ms * 2;
+            if (next > args->timeout_ms * 10)
+                next = args->timeout_ms * 10;
+            slot->wait_ms = next - next / 5 + (int64_t)(rand () % (int)(next / 5 + 1));
         }
     }
 }
