@@ -607,106 +607,96 @@ coll_registry_dirty (const coll_registry_t *self)
 }
 
 int
-coll_registry_flush (coll_registry_t *self, PGconn *conn, char *err, size_t errlen)
+coll_registry_flush (coll_registry_t *self, PGconn *conn, size_t max_rows, int *more, char *err,
+                     size_t errlen)
 {
+    *more = 0;
     if (!coll_registry_dirty (self))
         return 0;
-    int rc = 0;
-    /* One order for every collector: no deadlocks between them. */
-    if (self->ndirty_series > 1)
-        qsort (self->dirty_series, self->ndirty_series, sizeof *self->dirty_series, s_dirty_cmp);
-    size_t from = 0;
-    int hosts_done = 0;
-    while (rc == 0 && (from < self->ndirty_series || !hosts_done)) {
-        size_t to = self->ndirty_series - from > COLL_REGISTRY_ARRAY_CHUNK
-                        ? from + COLL_REGISTRY_ARRAY_CHUNK
-                        : self->ndirty_series;
-        size_t nh = hosts_done ? 0 : self->ndirty_hosts;
-        coll_pg_params_reset (&self->params);
-        vg_buf_t *p[9];
-        for (int k = 0; k < 9; k++)
-            p[k] = coll_pg_params_next (&self->params);
-        coll_pg_array_begin (p[0], COLL_PG_INT8OID, (uint32_t)(to - from));
-        coll_pg_array_begin (p[1], COLL_PG_INT8OID, (uint32_t)(to - from));
-        coll_pg_array_begin (p[2], COLL_PG_TIMESTAMPTZOID, (uint32_t)(to - from));
-        coll_pg_array_begin (p[3], COLL_PG_FLOAT8OID, (uint32_t)(to - from));
-        for (size_t k = from; k < to; k++) {
-            const s_series_t *e = self->dirty_series[k];
-            coll_pg_bin_int8 (p[0], e->host_id);
-            coll_pg_bin_int8 (p[1], e->series_id);
-            coll_pg_bin_int8 (p[2], coll_pg_ts_from_ms (e->last_ts_ms));
-            coll_pg_bin_float8 (p[3], e->last_value);
-        }
-        coll_pg_array_begin (p[4], COLL_PG_INT8OID, (uint32_t)nh);
-        coll_pg_array_begin (p[5], COLL_PG_TIMESTAMPTZOID, (uint32_t)nh);
-        coll_pg_array_begin (p[6], COLL_PG_INT8OID, (uint32_t)nh);
-        coll_pg_array_begin (p[7], COLL_PG_INT8OID, (uint32_t)nh);
-        coll_pg_array_begin (p[8], COLL_PG_INT8OID, (uint32_t)nh);
-        for (size_t k = 0; k < nh; k++) {
-            const s_host_t *h = self->dirty_hosts[k];
-            coll_pg_bin_int8 (p[4], h->host_id);
-            coll_pg_bin_int8 (p[5], coll_pg_ts_from_ms (h->seen_ms));
-            if (h->have_seq) {
-                coll_pg_bin_int8 (p[6], h->seq);
-                coll_pg_bin_int8 (p[8], h->incarnation);
-            } else {
-                coll_pg_bin_null (p[6]);
-                coll_pg_bin_null (p[8]);
-            }
-            if (h->have_seq && h->have_skew)
-                coll_pg_bin_int8 (p[7], h->skew_ms);
-            else
-                coll_pg_bin_null (p[7]);
-        }
-        /* Only forward: another collector may have written newer values. A
-         * new incarnation starts its sequence numbers again. */
-        PGresult *res = coll_pg_exec_bin (
-            conn, "writing the newest values",
-            "WITH s AS ("
-            "  UPDATE vigil.series s SET last_ts = u.ts, last_value = u.v"
-            "    FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[],"
-            "                $4::float8[]) AS u(host_id, series_id, ts, v)"
-            "   WHERE s.host_id = u.host_id AND s.series_id = u.series_id"
-            "     AND (s.last_ts IS NULL OR s.last_ts <= u.ts)"
-            "  RETURNING 1),"
-            " h AS ("
-            "  UPDATE vigil.hosts h SET last_seen = greatest(h.last_seen, u.seen),"
-            "         last_seq = CASE WHEN u.seq IS NULL THEN h.last_seq"
-            "                         WHEN u.inc <> h.incarnation OR u.seq >= h.last_seq"
-            "                         THEN u.seq ELSE h.last_seq END,"
-            "         clock_skew_ms = CASE WHEN u.inc <> h.incarnation OR u.seq >= h.last_seq"
-            "                              THEN coalesce(u.skew, h.clock_skew_ms)"
-            "                              ELSE h.clock_skew_ms END,"
-            "         incarnation = coalesce(u.inc, h.incarnation)"
-            "    FROM unnest($5::bigint[], $6::timestamptz[], $7::bigint[], $8::bigint[],"
-            "                $9::bigint[]) AS u(host_id, seen, seq, skew, inc)"
-            "   WHERE h.host_id = u.host_id"
-            "  RETURNING 1)"
-            " SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM h)",
-            &self->params, &rc, err, errlen);
-        self->statements++;
-        if (!res)
-            break;
-        PQclear (res);
-        for (size_t k = from; k < to; k++)
-            self->dirty_series[k]->dirty = 0;
-        for (size_t k = 0; k < nh; k++)
-            self->dirty_hosts[k]->dirty = 0;
-        from = to;
-        hosts_done = 1;
+    if (max_rows == 0 || max_rows > COLL_REGISTRY_ARRAY_CHUNK)
+        max_rows = COLL_REGISTRY_ARRAY_CHUNK;
+    /* The next piece, oldest first; sorted, so that every collector updates
+     * rows in one order and none deadlocks another. */
+    size_t from = self->flush_from;
+    size_t to = self->ndirty_series - from > max_rows ? from + max_rows : self->ndirty_series;
+    if (to - from > 1)
+        qsort (self->dirty_series + from, to - from, sizeof *self->dirty_series, s_dirty_cmp);
+    size_t nh = self->ndirty_hosts;
+    coll_pg_params_reset (&self->params);
+    vg_buf_t *p[9];
+    for (int k = 0; k < 9; k++)
+        p[k] = coll_pg_params_next (&self->params);
+    coll_pg_array_begin (p[0], COLL_PG_INT8OID, (uint32_t)(to - from));
+    coll_pg_array_begin (p[1], COLL_PG_INT8OID, (uint32_t)(to - from));
+    coll_pg_array_begin (p[2], COLL_PG_TIMESTAMPTZOID, (uint32_t)(to - from));
+    coll_pg_array_begin (p[3], COLL_PG_FLOAT8OID, (uint32_t)(to - from));
+    for (size_t k = from; k < to; k++) {
+        const s_series_t *e = self->dirty_series[k];
+        coll_pg_bin_int8 (p[0], e->host_id);
+        coll_pg_bin_int8 (p[1], e->series_id);
+        coll_pg_bin_int8 (p[2], coll_pg_ts_from_ms (e->last_ts_ms));
+        coll_pg_bin_float8 (p[3], e->last_value);
     }
-    if (rc) {
-        /* What was written is written; keep the rest for the next call. */
-        size_t keep = 0;
-        for (size_t k = 0; k < self->ndirty_series; k++)
-            if (self->dirty_series[k]->dirty)
-                self->dirty_series[keep++] = self->dirty_series[k];
-        self->ndirty_series = keep;
-        if (hosts_done)
-            self->ndirty_hosts = 0;
-        return rc;
+    coll_pg_array_begin (p[4], COLL_PG_INT8OID, (uint32_t)nh);
+    coll_pg_array_begin (p[5], COLL_PG_TIMESTAMPTZOID, (uint32_t)nh);
+    coll_pg_array_begin (p[6], COLL_PG_INT8OID, (uint32_t)nh);
+    coll_pg_array_begin (p[7], COLL_PG_INT8OID, (uint32_t)nh);
+    coll_pg_array_begin (p[8], COLL_PG_INT8OID, (uint32_t)nh);
+    for (size_t k = 0; k < nh; k++) {
+        const s_host_t *h = self->dirty_hosts[k];
+        coll_pg_bin_int8 (p[4], h->host_id);
+        coll_pg_bin_int8 (p[5], coll_pg_ts_from_ms (h->seen_ms));
+        if (h->have_seq) {
+            coll_pg_bin_int8 (p[6], h->seq);
+            coll_pg_bin_int8 (p[8], h->incarnation);
+        } else {
+            coll_pg_bin_null (p[6]);
+            coll_pg_bin_null (p[8]);
+        }
+        if (h->have_seq && h->have_skew)
+            coll_pg_bin_int8 (p[7], h->skew_ms);
+        else
+            coll_pg_bin_null (p[7]);
     }
-    self->ndirty_series = 0;
+    int rc;
+    /* Only forward: another collector may have written newer values. A
+     * new incarnation starts its sequence numbers again. */
+    PGresult *res = coll_pg_exec_bin (
+        conn, "writing the newest values",
+        "WITH s AS ("
+        "  UPDATE vigil.series s SET last_ts = u.ts, last_value = u.v"
+        "    FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[],"
+        "                $4::float8[]) AS u(host_id, series_id, ts, v)"
+        "   WHERE s.host_id = u.host_id AND s.series_id = u.series_id"
+        "     AND (s.last_ts IS NULL OR s.last_ts <= u.ts)"
+        "  RETURNING 1),"
+        " h AS ("
+        "  UPDATE vigil.hosts h SET last_seen = greatest(h.last_seen, u.seen),"
+        "         last_seq = CASE WHEN u.seq IS NULL THEN h.last_seq"
+        "                         WHEN u.inc <> h.incarnation OR u.seq >= h.last_seq"
+        "                         THEN u.seq ELSE h.last_seq END,"
+        "         clock_skew_ms = CASE WHEN u.inc <> h.incarnation OR u.seq >= h.last_seq"
+        "                              THEN coalesce(u.skew, h.clock_skew_ms)"
+        "                              ELSE h.clock_skew_ms END,"
+        "         incarnation = coalesce(u.inc, h.incarnation)"
+        "    FROM unnest($5::bigint[], $6::timestamptz[], $7::bigint[], $8::bigint[],"
+        "                $9::bigint[]) AS u(host_id, seen, seq, skew, inc)"
+        "   WHERE h.host_id = u.host_id"
+        "  RETURNING 1)"
+        " SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM h)",
+        &self->params, &rc, err, errlen);
+    self->statements++;
+    if (!res)
+        return rc; /* what this piece held stays dirty, for the next call */
+    PQclear (res);
+    for (size_t k = from; k < to; k++)
+        self->dirty_series[k]->dirty = 0;
+    for (size_t k = 0; k < nh; k++)
+        self->dirty_hosts[k]->dirty = 0;
     self->ndirty_hosts = 0;
+    self->flush_from = to;
+    if (to == self->ndirty_series)
+        self->flush_from = self->ndirty_series = 0;
+    *more = coll_registry_dirty (self);
     return 0;
 }

@@ -90,11 +90,14 @@ void coll_registry_note (coll_registry_t *self, const coll_registry_item_t *item
 /* 1 if anything noted waits for coll_registry_flush. */
 int coll_registry_dirty (const coll_registry_t *self);
 
-/* Writes what was noted into vigil.series (last_ts, last_value) and
- * vigil.hosts (last_seen, last_seq, clock_skew_ms), only ever forward. What
- * was written before a failure is forgotten, the rest kept for the next call.
- * Returns 0, or VG_ERETRY / VG_EDB with err. */
-int coll_registry_flush (coll_registry_t *self, PGconn *conn, char *err, size_t errlen);
+/* Writes a piece of what was noted - at most max_rows series (0: up to
+ * 20,000), the oldest first, with every host noted - into vigil.series
+ * (last_ts, last_value) and vigil.hosts (last_seen, last_seq,
+ * clock_skew_ms), only ever forward, in one statement; *more is set when
+ * more waits. On failure the piece stays noted for the next call. Returns 0,
+ * or VG_ERETRY / VG_EINVAL / VG_EDB with err. */
+int coll_registry_flush (coll_registry_t *self, PGconn *conn, size_t max_rows, int *more, char *err,
+                         size_t errlen);
 
 /* How many times an agent was seen to start a new incarnation (its state
  * directory lost or made anew), since the registry was made. */

@@ -63,8 +63,8 @@ struct coll_registry_t {
     size_t hpend_cap;
     s_series_t **pending; /* series being registered */
     size_t npending, pending_cap;
-    s_series_t **dirty_series;
-    size_t ndirty_series, dirty_series_cap;
+    s_series_t **dirty_series; /* [flush_from, ndirty_series) wait to be written */
+    size_t ndirty_series, dirty_series_cap, flush_from;
     s_host_t **dirty_hosts;
     size_t ndirty_hosts, dirty_hosts_cap;
 

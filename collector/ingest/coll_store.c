@@ -729,12 +729,23 @@ coll_store_maintain_ledger (coll_store_t *self, int64_t now_ms, int keep_days, i
 /* ---- newest values ---- */
 
 int
-coll_store_flush_latest (coll_store_t *self, char *err, size_t errlen)
+coll_store_flush_latest_piece (coll_store_t *self, size_t max_rows, int *more, char *err,
+                               size_t errlen)
 {
+    *more = 0;
     if (!coll_registry_dirty (self->registry))
         return 0;
     int rc = coll_store_connect (self, err, errlen);
     if (rc == 0)
-        rc = coll_registry_flush (self->registry, self->conn, err, errlen);
+        rc = coll_registry_flush (self->registry, self->conn, max_rows, more, err, errlen);
     return rc ? s_after_failure (self, rc) : 0;
+}
+
+int
+coll_store_flush_latest (coll_store_t *self, char *err, size_t errlen)
+{
+    int more = 1, rc = 0;
+    while (more && rc == 0)
+        rc = coll_store_flush_latest_piece (self, 0, &more, err, errlen);
+    return rc;
 }

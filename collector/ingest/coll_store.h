@@ -86,6 +86,10 @@ int coll_store_maintain_ledger (coll_store_t *self, int64_t now_ms, int keep_day
  * vigil.series (last_ts, last_value) and hosts.last_seen; the ingest path
  * keeps them in memory so it need not update a row per sample. */
 int coll_store_flush_latest (coll_store_t *self, char *err, size_t errlen);
+/* The same, one piece of at most max_rows series (0: 20,000) at a time, the
+ * oldest first; *more is set while more waits. */
+int coll_store_flush_latest_piece (coll_store_t *self, size_t max_rows, int *more, char *err,
+                                   size_t errlen);
 
 coll_store_stats_t coll_store_stats (const coll_store_t *self);
 

@@ -25,6 +25,7 @@
 #define BACKOFF_MAX_MS   1000
 #define COMPLAIN_MS      30000
 #define FLUSH_GAP_MAX_MS 60000
+#define FLUSH_PIECE      5000    /* series per statement of newest values */
 #define LEDGER_EVERY_MS  3600000 /* the ledger's window is moved this often */
 #define LEDGER_AHEAD     2       /* days of ledger partitions made ahead */
 #define DAY_MS           86400000LL
@@ -59,8 +60,10 @@ struct coll_writer_thread_t {
     int64_t next_try_ms; /* no connection attempt or write before this */
     int dirty;           /* written since the last flush of latest values */
     int64_t next_ledger_ms;
-    int64_t last_flush_ms;
+    int64_t last_flush_ms; /* when the last round of newest values ended */
     int64_t flush_gap_ms;
+    int flushing;     /* a round is under way */
+    int64_t round_ms; /* the time its pieces took */
     vg_complain_t write_failed, flush_failed, refused, split;
     coll_writer_stats_t stats;
 };
@@ -397,25 +400,44 @@ s_write_top (coll_writer_thread_t *self)
     s_backoff (self);
 }
 
+/* At most one writer writes newest values at a time, so another is always
+ * free for groups. */
+static int s_flushing;
+
+/* One piece of the newest values (FLUSH_PIECE series): a round starts every
+ * flush_gap_ms and goes on a piece between groups until nothing is left, so
+ * it never holds this writer for long, and never all writers at once. */
 static void
-s_flush_latest (coll_writer_thread_t *self)
+s_flush_piece (coll_writer_thread_t *self)
 {
+    if (__atomic_exchange_n (&s_flushing, 1, __ATOMIC_ACQUIRE))
+        return;
     char err[512] = "";
     int64_t start_ms = vg_mono_ms ();
-    int rc = coll_store_flush_latest (self->store, err, sizeof err);
-    self->last_flush_ms = vg_mono_ms ();
-    /* Flushing holds up this writer (not the others): with many series it
-     * can take seconds, so keep it to about a tenth of its time, without
-     * letting the latest values fall more than a minute behind. */
-    int64_t took = self->last_flush_ms - start_ms;
-    int64_t gap = took * 9 < FLUSH_GAP_MAX_MS ? took * 9 : FLUSH_GAP_MAX_MS;
-    int64_t interval = self->w->config->latest_flush_interval_ms;
-    self->flush_gap_ms = gap > interval ? gap : interval;
-    if (rc == VG_OK) {
+    if (!self->flushing) {
+        self->flushing = 1;
+        self->round_ms = 0;
+    }
+    int more = 0;
+    int rc = coll_store_flush_latest_piece (self->store, FLUSH_PIECE, &more, err, sizeof err);
+    __atomic_store_n (&s_flushing, 0, __ATOMIC_RELEASE);
+    int64_t now = vg_mono_ms ();
+    self->round_ms += now - start_ms;
+    if (rc == VG_OK && !more) {
+        /* The round is over. With many series it can take seconds of this
+         * writer's time, so keep rounds to about a tenth of it, without
+         * letting the newest values fall more than a minute behind. */
+        self->flushing = 0;
         self->dirty = 0;
+        self->last_flush_ms = now;
+        int64_t gap = self->round_ms * 9 < FLUSH_GAP_MAX_MS ? self->round_ms * 9 : FLUSH_GAP_MAX_MS;
+        int64_t interval = self->w->config->latest_flush_interval_ms;
+        self->flush_gap_ms = gap > interval ? gap : interval;
         vg_complain_clear (&self->flush_failed, "latest values are written again");
         return;
     }
+    if (rc == VG_OK)
+        return;
     vg_complain (&self->flush_failed, COMPLAIN_MS, VG_LOG_WARN,
                  "could not write the latest values to vigil.series: %s; trying again (samples "
                  "are not affected)",
@@ -474,8 +496,9 @@ s_run (void *arg)
         now = vg_mono_ms ();
         if (self->connected && !stopping)
             s_maintain_ledger (self, now);
-        if (self->connected && self->dirty && now - self->last_flush_ms >= self->flush_gap_ms)
-            s_flush_latest (self);
+        if (self->connected && self->dirty &&
+            (self->flushing || now - self->last_flush_ms >= self->flush_gap_ms))
+            s_flush_piece (self);
         int ready = self->connected && now >= self->next_try_ms;
         if (self->nstack > 0) {
             if (ready) {
@@ -500,7 +523,7 @@ s_run (void *arg)
             if (!ready)
                 deadline = self->next_try_ms;
             else if (self->dirty)
-                deadline = self->last_flush_ms + self->flush_gap_ms;
+                deadline = self->flushing ? now : self->last_flush_ms + self->flush_gap_ms;
             if (w->qlen == 0 || !ready) {
                 if (deadline == INT64_MAX)
                     pthread_cond_wait (&w->cond, &w->lock);
@@ -516,8 +539,11 @@ s_run (void *arg)
         pthread_mutex_unlock (&w->lock);
         s_accept (self, n);
     }
-    if (self->connected && self->dirty)
-        s_flush_latest (self);
+    if (self->connected && self->dirty) {
+        char err[512] = "";
+        if (coll_store_flush_latest (self->store, err, sizeof err) != VG_OK)
+            vg_warn ("could not write the latest values to vigil.series before stopping: %s", err);
+    }
     size_t left = 0;
     for (size_t k = 0; k < self->nstack; k++) {
         left += self->stack[k].n;
