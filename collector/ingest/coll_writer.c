@@ -12,6 +12,7 @@
 #include "coll_writer_int.h"
 #include "vg_alloc.h"
 #include "vg_error.h"
+#include "vg_hash.h"
 #include "vg_log.h"
 #include "vg_time.h"
 
@@ -211,27 +212,40 @@ s_same_key (const coll_writer_item_t *a, const coll_writer_item_t *b)
 }
 
 size_t
-coll_writer_take (coll_writer_t *self, coll_writer_item_t ***group, size_t *cap)
+coll_writer_take (coll_writer_t *self, int me, int64_t now, coll_writer_item_t ***group,
+                  size_t *cap)
 {
-    /* Called with self->lock held. The same batch twice goes to two groups,
-     * so that the second is seen as the duplicate it is. */
-    size_t n = 0, samples = 0;
-    while (n < self->qlen) {
-        coll_writer_item_t *item = self->queue[self->qhead + n];
+    /* Called with self->lock held. Each agent has its writer (its caches
+     * then hold the agent's series once); a writer that has been busy with one
+     * group for COLL_WRITER_STEAL_MS (narrowing it down, retrying it,
+     * registering many series), or without a connection as long, gives its
+     * agents up to the others meanwhile; so does every writer when stopping.
+     * The same batch twice goes to two groups, so that the second is seen as
+     * the duplicate it is. */
+    int steal[COLL_WRITER_MAX_THREADS] = {0};
+    for (size_t k = 0; k < self->nthreads; k++) {
+        int64_t busy = __atomic_load_n (&self->busy_since[k], __ATOMIC_RELAXED);
+        steal[k] = (int)k == me || self->stopping || (busy && now - busy >= COLL_WRITER_STEAL_MS);
+    }
+    size_t n = 0, samples = 0, keep = 0;
+    int full = 0;
+    for (size_t i = 0; i < self->qlen; i++) {
+        coll_writer_item_t *item = self->queue[self->qhead + i];
         size_t count = vg_batch_count (item->batch);
-        if (n > 0 && samples + count > self->group_max_samples)
-            break;
-        int again = 0;
-        for (size_t k = 0; k < n && !again; k++)
-            again = s_same_key ((*group)[k], item);
-        if (again)
-            break;
+        int take = !full && item->pref < self->nthreads && steal[item->pref];
+        if (take && n > 0 && samples + count > self->group_max_samples)
+            take = 0, full = 1;
+        for (size_t k = 0; k < n && take; k++)
+            take = !s_same_key ((*group)[k], item);
+        if (!take) {
+            self->queue[self->qhead + keep++] = item;
+            continue;
+        }
         VG_GROW (*group, *cap, n + 1);
         (*group)[n++] = item;
         samples += count;
     }
-    self->qhead += n;
-    self->qlen -= n;
+    self->qlen = keep;
     if (self->qlen == 0)
         self->qhead = 0;
     return n;
@@ -284,7 +298,11 @@ coll_writer_new (void *zmq_ctx, const coll_config_t *config,
         return NULL;
     }
     size_t n = config->writers > 0 ? (size_t)config->writers : 1;
+    if (n > COLL_WRITER_MAX_THREADS)
+        n = COLL_WRITER_MAX_THREADS;
     self->threads = vg_calloc (n, sizeof *self->threads);
+    self->busy_since = vg_calloc (n, sizeof *self->busy_since);
+    self->nwanted = n;
     for (size_t i = 0; i < n; i++) {
         self->threads[i] = coll_writer_thread_new (self, (int)i);
         pthread_mutex_lock (&self->lock);
@@ -320,6 +338,9 @@ coll_writer_submit (coll_writer_t *self, coll_writer_item_t **item_p)
     *item_p = NULL;
     __atomic_add_fetch (&self->queued_bytes, item->bytes, __ATOMIC_RELAXED);
     __atomic_add_fetch (&self->submitted, 1, __ATOMIC_RELAXED);
+    const char *agent = item->batch ? item->batch->agent_id : "";
+    item->pref =
+        (unsigned)(vg_hash_bytes (agent, strlen (agent)) % (self->nthreads ? self->nthreads : 1));
     pthread_mutex_lock (&self->lock);
     if (self->qhead > 0 && self->qhead + self->qlen == self->qcap) {
         memmove (self->queue, self->queue + self->qhead, self->qlen * sizeof *self->queue);
@@ -327,7 +348,7 @@ coll_writer_submit (coll_writer_t *self, coll_writer_item_t **item_p)
     }
     VG_GROW (self->queue, self->qcap, self->qhead + self->qlen + 1);
     self->queue[self->qhead + self->qlen++] = item;
-    pthread_cond_signal (&self->cond);
+    pthread_cond_broadcast (&self->cond); /* the item is for one writer: wake them all */
     pthread_mutex_unlock (&self->lock);
 }
 
@@ -419,6 +440,7 @@ coll_writer_destroy (coll_writer_t **self_p)
     for (size_t i = 0; i < self->nthreads; i++)
         coll_writer_thread_destroy (&self->threads[i]); /* joins it */
     free (self->threads);
+    free (self->busy_since);
     /* The threads have ended: both ends are ours to empty and close. */
     if (self->pipe)
         s_discard (self->pipe);

@@ -45,6 +45,7 @@ typedef struct {
     char *reason;           /* owned, NULL unless REJECTED or RETRY */
     size_t bytes;           /* what the decoded batch takes in memory, about */
     int data_failures;      /* times it failed alone for what it carries */
+    unsigned pref;          /* the writer its agent goes to */
 } coll_writer_item_t;
 
 /* Caller owns the item; batch is taken and nulled. */

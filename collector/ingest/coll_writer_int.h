@@ -10,6 +10,10 @@
 
 typedef struct coll_writer_thread_t coll_writer_thread_t;
 
+#define COLL_WRITER_MAX_THREADS 64
+/* A writer busy with one group this long gives its agents up to the others. */
+#define COLL_WRITER_STEAL_MS 250
+
 struct coll_writer_t {
     const coll_config_t *config;
     char dbdesc[256]; /* where the database URL points, without the password */
@@ -33,7 +37,9 @@ struct coll_writer_t {
     size_t queued_bytes;       /* atomic: submitted and not answered */
 
     coll_writer_thread_t **threads;
-    size_t nthreads;
+    size_t nthreads;     /* started */
+    size_t nwanted;      /* config->writers: agents are shared out among these */
+    int64_t *busy_since; /* per thread, atomic: when its current group began, 0 if none */
 
     /* The watchdog of acknowledgements (atomics, written by any thread). */
     uint64_t submitted;
@@ -48,9 +54,10 @@ struct coll_writer_t {
 void coll_writer_answer (coll_writer_t *self, coll_writer_item_t **items, size_t n);
 /* A thread is ending with these figures; the last one reports done. */
 void coll_writer_done (coll_writer_t *self, const coll_writer_stats_t *stats);
-/* With self->lock held: moves the next group from the queue into *group
- * (grown as needed); returns how many items. */
-size_t coll_writer_take (coll_writer_t *self, coll_writer_item_t ***group, size_t *cap);
+/* With self->lock held: moves the next group for writer me from the queue
+ * into *group (grown as needed); returns how many items. */
+size_t coll_writer_take (coll_writer_t *self, int me, int64_t now, coll_writer_item_t ***group,
+                         size_t *cap);
 
 /* One writer thread (coll_writer_thread.c). */
 coll_writer_thread_t *coll_writer_thread_new (coll_writer_t *writer, int index);

@@ -146,13 +146,17 @@ s_connect (coll_writer_thread_t *self)
 {
     char err[512] = "";
     int rc = coll_store_connect (self->store, err, sizeof err);
+    int64_t *busy = &self->w->busy_since[self->index];
     if (rc == VG_OK) {
         self->connected = 1;
         self->backoff_ms = BACKOFF_MIN_MS;
         self->next_try_ms = 0;
+        __atomic_store_n (busy, 0, __ATOMIC_RELAXED);
         s_log_connected (self);
         return;
     }
+    if (!__atomic_load_n (busy, __ATOMIC_RELAXED)) /* the others may take its agents */
+        __atomic_store_n (busy, vg_mono_ms (), __ATOMIC_RELAXED);
     double wait_s = (double)self->backoff_ms / 1000;
     pthread_mutex_lock (&s_log_lock);
     if (rc == VG_ERETRY)
@@ -333,10 +337,24 @@ s_narrow (coll_writer_thread_t *self, s_seg_t *seg, const char *err)
     s_push (self, seg->items, half, 0);
 }
 
+static void s_write_seg (coll_writer_thread_t *self, s_seg_t seg);
+
+/* Writes the work on top of the stack, telling the others how long this
+ * writer has been at it. */
 static void
 s_write_top (coll_writer_thread_t *self)
 {
     s_seg_t seg = self->stack[--self->nstack];
+    int64_t *busy = &self->w->busy_since[self->index];
+    __atomic_store_n (busy, vg_mono_ms (), __ATOMIC_RELAXED);
+    s_write_seg (self, seg);
+    if (self->connected)
+        __atomic_store_n (busy, 0, __ATOMIC_RELAXED);
+}
+
+static void
+s_write_seg (coll_writer_thread_t *self, s_seg_t seg)
+{
     VG_GROW (self->sitems, self->sitems_cap, seg.n);
     for (size_t i = 0; i < seg.n; i++)
         self->sitems[i] = (coll_store_item_t){.batch = seg.items[i]->batch,
@@ -511,7 +529,7 @@ s_run (void *arg)
             continue;
         }
         pthread_mutex_lock (&w->lock);
-        size_t n = ready ? coll_writer_take (w, &self->take, &self->take_cap) : 0;
+        size_t n = ready ? coll_writer_take (w, self->index, now, &self->take, &self->take_cap) : 0;
         if (n == 0) {
             if (w->stopping && (w->qlen == 0 || !self->connected)) {
                 pthread_mutex_unlock (&w->lock);
@@ -524,7 +542,10 @@ s_run (void *arg)
                 deadline = self->next_try_ms;
             else if (self->dirty)
                 deadline = self->flushing ? now : self->last_flush_ms + self->flush_gap_ms;
-            if (w->qlen == 0 || !ready) {
+            /* Work for another writer: look again soon, in case it is stuck. */
+            if (ready && w->qlen > 0 && deadline > now + COLL_WRITER_STEAL_MS / 2)
+                deadline = now + COLL_WRITER_STEAL_MS / 2;
+            {
                 if (deadline == INT64_MAX)
                     pthread_cond_wait (&w->cond, &w->lock);
                 else {
