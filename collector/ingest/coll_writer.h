@@ -2,10 +2,12 @@
  *  groups of batches, and answer each batch only after its commit.
  *
  *  The server thread submits items (coll_writer_submit) to one queue that
- *  every writer thread takes groups from: whatever is queued, up to
+ *  the writer threads take groups from: whatever is queued for them, up to
  *  group_max_samples, so groups are small when agents are few and grow under
- *  load. Each writer has its own connection (config->writers of them), so
- *  while one retries or narrows down a failing group the others go on.
+ *  load. Each writer has its own connection (config->writers of them) and its
+ *  agents (by a hash of the agent id); one busy with a group for 2 s gives
+ *  its agents up to the others, so while one retries or narrows down a
+ *  failing group the others go on.
  *  Answers come back to the server thread through an inproc PAIR socket
  *  (poll coll_writer_socket, then coll_writer_recv).
  *

@@ -12,7 +12,7 @@ typedef struct coll_writer_thread_t coll_writer_thread_t;
 
 #define COLL_WRITER_MAX_THREADS 64
 /* A writer busy with one group this long gives its agents up to the others. */
-#define COLL_WRITER_STEAL_MS 250
+#define COLL_WRITER_STEAL_MS 2000
 
 struct coll_writer_t {
     const coll_config_t *config;

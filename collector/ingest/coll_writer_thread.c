@@ -25,7 +25,7 @@
 #define BACKOFF_MAX_MS   1000
 #define COMPLAIN_MS      30000
 #define FLUSH_GAP_MAX_MS 60000
-#define FLUSH_PIECE      5000    /* series per statement of newest values */
+#define FLUSH_PIECE      2000    /* series per statement of newest values */
 #define LEDGER_EVERY_MS  3600000 /* the ledger's window is moved this often */
 #define LEDGER_AHEAD     2       /* days of ledger partitions made ahead */
 #define DAY_MS           86400000LL
