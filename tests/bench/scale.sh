@@ -9,7 +9,7 @@
 # cluster in a temporary directory and a collector with its defaults (file
 # limit raised, as deploy/systemd does), then for each step runs the paced
 # simulator (vigil-loadgen --rate: N DEALER sockets, each its own agent id)
-# for SCALE_WARMUP (40 s: their series are registered then, and left out of
+# for SCALE_WARMUP (60 s: their series are registered then, and left out of
 # the latency) plus SCALE_SECONDS (60 s). After each step it counts in the
 # database what the agents were told was stored, and reads the collector's
 # resident memory. One line per step:
@@ -18,7 +18,7 @@
 #
 # S is the series of all agents together; L the samples acknowledged but not
 # found, plus those never acknowledged. Environment: SCALE_STEPS ["1000 3000"],
-# SCALE_SERIES [100], SCALE_INTERVAL [10], SCALE_WARMUP [40], SCALE_SECONDS
+# SCALE_SERIES [100], SCALE_INTERVAL [10], SCALE_WARMUP [60], SCALE_SECONDS
 # [60], VIGIL_BENCH_BUILD [build-bench].
 set -euo pipefail
 
@@ -27,7 +27,7 @@ build=${VIGIL_BENCH_BUILD:-$src/build-bench}
 steps=${SCALE_STEPS:-1000 3000}
 series=${SCALE_SERIES:-100}
 interval=${SCALE_INTERVAL:-10}
-warmup=${SCALE_WARMUP:-40}
+warmup=${SCALE_WARMUP:-60}
 seconds=${SCALE_SECONDS:-60}
 name=scale.sh
 . "$src/tests/bench/bench-lib.sh"
