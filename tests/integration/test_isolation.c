@@ -8,6 +8,7 @@
 #include "coll_writer.h"
 #include "test_assert.h"
 #include "test_pg.h"
+#include "test_poison.h"
 #include "test_proc.h"
 #include "vg_alloc.h"
 #include "vg_error.h"
@@ -305,24 +306,7 @@ s_test_poison (void)
 {
     coll_config_t *config = s_config (2);
     coll_writer_t *w = coll_writer_new (s_ctx, config, NULL);
-    char *value = vg_malloc (4097);
-    memset (value, 0x01, 4096); /* JSON writes each as \u0001: six bytes */
-    value[4096] = '\0';
-    vg_batch_t *b = vg_batch_new ("iso-poison", "iso-poison");
-    b->seq = 1;
-    b->sent_ms = vg_now_ms ();
-    vg_label_t labels[64];
-    char keys[64][8];
-    for (int l = 0; l < 64; l++) {
-        snprintf (keys[l], sizeof keys[l], "k%02d", l);
-        labels[l] = (vg_label_t){keys[l], value};
-    }
-    for (int s = 0; s < 720; s++) {
-        char name[32];
-        snprintf (name, sizeof name, "poison_%d", s);
-        uint32_t idx = vg_batch_series (b, name, VG_KIND_GAUGE, labels, 64);
-        vg_batch_add_sample (b, idx, b->sent_ms - 1000, 1.0);
-    }
+    vg_batch_t *b = test_poison_batch ("iso-poison", 1, vg_now_ms ());
     int64_t start = vg_mono_ms ();
     coll_writer_item_t *item = coll_writer_item_new ("iso-poison", 10, &b, vg_now_ms ());
     coll_writer_submit (w, &item);
@@ -340,7 +324,6 @@ s_test_poison (void)
     ASSERT_EQ (s_rows ("samples", "iso-healthy"), 10);
     s_free_answers (&answers);
     s_finish (&w);
-    free (value);
     coll_config_destroy (&config);
 }
 

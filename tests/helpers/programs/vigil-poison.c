@@ -9,6 +9,7 @@
  *  prints one line per batch, then key=value lines for scripts:
  *  poison_sent, poison_refused (answered REJECTED in time), poison_max_ms.
  */
+#include "test_poison.h"
 #include "vg_alloc.h"
 #include "vg_batch.h"
 #include "vg_codec.h"
@@ -21,29 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
-
-static vg_batch_t *
-s_poison (uint64_t seq)
-{
-    static char value[4097];
-    memset (value, 0x01, 4096);
-    vg_batch_t *b = vg_batch_new ("poison-agent", "poison-host");
-    b->seq = seq;
-    b->sent_ms = vg_now_ms ();
-    vg_label_t labels[64];
-    char keys[64][8];
-    for (int l = 0; l < 64; l++) {
-        snprintf (keys[l], sizeof keys[l], "k%02d", l);
-        labels[l] = (vg_label_t){keys[l], value};
-    }
-    for (int s = 0; s < 720; s++) {
-        char name[32];
-        snprintf (name, sizeof name, "poison_%d", s);
-        uint32_t idx = vg_batch_series (b, name, VG_KIND_GAUGE, labels, 64);
-        vg_batch_add_sample (b, idx, b->sent_ms - 1000, 1.0);
-    }
-    return b;
-}
 
 int
 main (int argc, char **argv)
@@ -86,7 +64,7 @@ main (int argc, char **argv)
     uint64_t base = (uint64_t)vg_now_ms (); /* seqs new on every run */
     for (int i = 0; i < count; i++) {
         int64_t start = vg_mono_ms ();
-        vg_batch_t *b = s_poison (base + (uint64_t)i);
+        vg_batch_t *b = test_poison_batch ("poison-agent", base + (uint64_t)i, vg_now_ms ());
         uint8_t *buf = NULL;
         size_t len = 0;
         vg_codec_encode_batch (b, &buf, &len);
