@@ -252,6 +252,68 @@ coll_pg_exec_bin (PGconn *conn, const char *what, const char *sql, const coll_pg
 }
 
 int
+coll_pg_pipeline (PGconn *conn, const char *what, size_t n, const char *const *sqls,
+                  const coll_pg_params_t *const *params, PGresult **res, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n; i++)
+        res[i] = NULL;
+    if (PQenterPipelineMode (conn) != 1)
+        return coll_pg_fail (conn, NULL, what, err, errlen);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const char *values[16];
+        int lengths[16], formats[16], np = params[i] ? params[i]->n : 0;
+        for (int k = 0; k < np; k++) {
+            values[k] = params[i]->bufs[k].data;
+            lengths[k] = (int)params[i]->bufs[k].len;
+            formats[k] = 1;
+        }
+        if (PQsendQueryParams (conn, sqls[i], np, NULL, values, lengths, formats, 0) != 1)
+            rc = coll_pg_fail (conn, NULL, what, err, errlen);
+    }
+    if (rc == 0 && PQpipelineSync (conn) != 1)
+        rc = coll_pg_fail (conn, NULL, what, err, errlen);
+    /* Each statement's result, then NULL; after the first failure the rest
+     * are PGRES_PIPELINE_ABORTED; then the sync point. */
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        PGresult *r;
+        while ((r = PQgetResult (conn)) != NULL) {
+            if (!res[i])
+                res[i] = r;
+            else
+                PQclear (r);
+        }
+        ExecStatusType st = res[i] ? PQresultStatus (res[i]) : PGRES_FATAL_ERROR;
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+            rc = coll_pg_fail (conn, res[i], what, err, errlen);
+        if (PQstatus (conn) != CONNECTION_OK && rc == 0)
+            rc = coll_pg_fail (conn, NULL, what, err, errlen);
+    }
+    if (PQstatus (conn) == CONNECTION_OK) {
+        /* What is left up to the sync point, whatever happened. */
+        size_t nulls = 0;
+        while (nulls <= n + 1 && PQstatus (conn) == CONNECTION_OK) {
+            PGresult *r = PQgetResult (conn);
+            if (!r) {
+                nulls++; /* the end of one statement's results */
+                continue;
+            }
+            ExecStatusType st = PQresultStatus (r);
+            PQclear (r);
+            if (st == PGRES_PIPELINE_SYNC)
+                break;
+        }
+        PQexitPipelineMode (conn);
+    }
+    if (rc)
+        for (size_t i = 0; i < n; i++) {
+            PQclear (res[i]);
+            res[i] = NULL;
+        }
+    return rc;
+}
+
+int
 coll_pg_command_bin (PGconn *conn, const char *what, const char *sql,
                      const coll_pg_params_t *params, char *err, size_t errlen)
 {

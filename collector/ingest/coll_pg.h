@@ -94,6 +94,15 @@ vg_buf_t *coll_pg_params_next (coll_pg_params_t *self);
 PGresult *coll_pg_exec_bin (PGconn *conn, const char *what, const char *sql,
                             const coll_pg_params_t *params, int *rc, char *err, size_t errlen);
 
+/* Sends n statements (params[i] may be NULL: none) in pipeline mode, so that
+ * they cost one round trip, and reads their results into res[i] (caller
+ * PQclear()s each). They run in one implicit transaction unless they say
+ * otherwise (BEGIN first: the caller's). Returns 0, or the classified code of
+ * the first failure with err (and every res[i] NULL). */
+int coll_pg_pipeline (PGconn *conn, const char *what, size_t n, const char *const *sqls,
+                      const coll_pg_params_t *const *params, PGresult **res, char *err,
+                      size_t errlen);
+
 /* The same for a command whose result is not needed; returns 0 or the code. */
 int coll_pg_command_bin (PGconn *conn, const char *what, const char *sql,
                          const coll_pg_params_t *params, char *err, size_t errlen);

@@ -449,7 +449,7 @@ coll_server_run (coll_server_t *self)
              "dropped for timestamps out of range",
              (unsigned long long)self->wstats.batches_stored,
              (unsigned long long)self->wstats.batches_duplicate,
-             (unsigned long long)self->stats.batches_rejected,
+             (unsigned long long)(self->stats.batches_rejected + self->wstats.batches_rejected),
              (unsigned long long)self->wstats.batches_retry,
              (unsigned long long)self->stats.messages_dropped,
              (unsigned long long)self->wstats.samples_stored,

@@ -509,22 +509,20 @@ s_key_cmp (const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Records keys[from, to) in one statement; marks the items whose key was new
- * as stored. */
-static int
-s_insert_keys_piece (coll_store_t *self, coll_store_item_t *items, s_key_t *keys, size_t from,
-                     size_t to, char *err, size_t errlen)
+/* The parameters of keys[from, to) into params. */
+static void
+s_keys_params (coll_store_t *self, const coll_store_item_t *items, const s_key_t *keys, size_t from,
+               size_t to, coll_pg_params_t *params)
 {
-    coll_registry_item_t *reg = self->reg;
     const s_work_t *w = self->work;
     uint32_t n = (uint32_t)(to - from);
-    coll_pg_params_reset (&self->params);
-    vg_buf_t *host = coll_pg_params_next (&self->params);
-    vg_buf_t *incarnation = coll_pg_params_next (&self->params);
-    vg_buf_t *seq = coll_pg_params_next (&self->params);
-    vg_buf_t *received = coll_pg_params_next (&self->params);
-    vg_buf_t *sent = coll_pg_params_next (&self->params);
-    vg_buf_t *count = coll_pg_params_next (&self->params);
+    coll_pg_params_reset (params);
+    vg_buf_t *host = coll_pg_params_next (params);
+    vg_buf_t *incarnation = coll_pg_params_next (params);
+    vg_buf_t *seq = coll_pg_params_next (params);
+    vg_buf_t *received = coll_pg_params_next (params);
+    vg_buf_t *sent = coll_pg_params_next (params);
+    vg_buf_t *count = coll_pg_params_next (params);
     coll_pg_array_begin (host, COLL_PG_INT8OID, n);
     coll_pg_array_begin (incarnation, COLL_PG_INT8OID, n);
     coll_pg_array_begin (seq, COLL_PG_INT8OID, n);
@@ -543,44 +541,29 @@ s_insert_keys_piece (coll_store_t *self, coll_store_item_t *items, s_key_t *keys
             sent, coll_pg_ts_from_ms (coll_registry_sent_plausible (sent_ms) ? sent_ms : 0));
         coll_pg_bin_int4 (count, (int32_t)w[keys[k].item].nkeep);
     }
-    int rc;
-    PGresult *res =
-        coll_pg_exec_bin (self->conn, "recording batches",
-                          "INSERT INTO vigil.batches"
-                          " (host_id, incarnation, seq, received_at, sent_at, samples)"
-                          " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[],"
-                          "                      $4::timestamptz[], $5::timestamptz[],"
-                          "                      $6::integer[]) AS u(h, i, s, r, t, n)"
-                          " WHERE NOT EXISTS (SELECT 1 FROM vigil.batches b"
-                          "                    WHERE b.host_id = u.h AND b.incarnation = u.i"
-                          "                      AND b.seq = u.s)"
-                          " ON CONFLICT DO NOTHING RETURNING host_id, incarnation, seq",
-                          &self->params, &rc, err, errlen);
-    self->stats.statements++;
-    if (!res)
-        return rc;
-    for (int r = 0; r < PQntuples (res); r++) {
-        s_key_t probe = {strtoll (PQgetvalue (res, r, 0), NULL, 10),
-                         strtoll (PQgetvalue (res, r, 1), NULL, 10),
-                         strtoll (PQgetvalue (res, r, 2), NULL, 10), 0};
-        s_key_t *hit = bsearch (&probe, keys + from, n, sizeof *keys, s_key_cmp);
-        if (hit)
-            reg[hit->item].stored = 1;
-    }
-    PQclear (res);
-    return 0;
 }
 
-/* Records the group's keys, in pieces of at most max_statement_bytes, in
- * the keys' order: two writers recording overlapping keys then wait for each
- * other instead of deadlocking. A key is a duplicate when the ledger holds it
- * in any partition (a copy whose sent time differs, NOT EXISTS), or when one
- * in its own partition commits first (the primary key: two collectors
- * storing the same replay at once). */
+static const char s_keys_sql[] = "INSERT INTO vigil.batches"
+                                 " (host_id, incarnation, seq, received_at, sent_at, samples)"
+                                 " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[],"
+                                 "                      $4::timestamptz[], $5::timestamptz[],"
+                                 "                      $6::integer[]) AS u(h, i, s, r, t, n)"
+                                 " WHERE NOT EXISTS (SELECT 1 FROM vigil.batches b"
+                                 "                    WHERE b.host_id = u.h AND b.incarnation = u.i"
+                                 "                      AND b.seq = u.s)"
+                                 " ON CONFLICT DO NOTHING RETURNING host_id, incarnation, seq";
+
+/* Opens the data transaction and records the group's keys, in pieces of at
+ * most max_statement_bytes, all in one pipeline: one round trip. Keys go in
+ * their order, so two writers recording overlapping keys wait for each other
+ * instead of deadlocking. A key is a duplicate when the ledger holds it in
+ * any partition (a copy whose sent time differs, NOT EXISTS), or when one in
+ * its own partition commits first (the primary key: two collectors storing
+ * the same replay at once). Marks the items whose key was new as stored. */
 static int
-s_insert_keys (coll_store_t *self, coll_store_item_t *items, size_t n, char *err, size_t errlen)
+s_begin_with_keys (coll_store_t *self, coll_store_item_t *items, size_t n, char *err, size_t errlen)
 {
-    const coll_registry_item_t *reg = self->reg;
+    coll_registry_item_t *reg = self->reg;
     s_key_t *keys = vg_malloc ((n + 1) * sizeof *keys);
     size_t nkeys = 0;
     for (size_t i = 0; i < n; i++)
@@ -590,11 +573,40 @@ s_insert_keys (coll_store_t *self, coll_store_item_t *items, size_t n, char *err
     qsort (keys, nkeys, sizeof *keys, s_key_cmp);
     /* Six array elements of at most 12 bytes each. */
     size_t per_piece = self->max_statement_bytes / 72;
-    int rc = 0;
-    for (size_t from = 0; from < nkeys && rc == 0; from += per_piece) {
-        size_t to = nkeys - from > per_piece ? from + per_piece : nkeys;
-        rc = s_insert_keys_piece (self, items, keys, from, to, err, errlen);
+    size_t npieces = (nkeys + per_piece - 1) / per_piece;
+    const char **sqls = vg_calloc (npieces + 1, sizeof *sqls);
+    const coll_pg_params_t **params = vg_calloc (npieces + 1, sizeof *params);
+    coll_pg_params_t *bufs = vg_calloc (npieces + 1, sizeof *bufs);
+    PGresult **res = vg_calloc (npieces + 1, sizeof *res);
+    sqls[0] = "BEGIN";
+    for (size_t p = 0; p < npieces; p++) {
+        size_t from = p * per_piece, to = from + per_piece < nkeys ? from + per_piece : nkeys;
+        s_keys_params (self, items, keys, from, to, &bufs[p + 1]);
+        sqls[p + 1] = s_keys_sql;
+        params[p + 1] = &bufs[p + 1];
     }
+    int rc = coll_pg_pipeline (self->conn, "recording batches", npieces + 1, sqls, params, res, err,
+                               errlen);
+    self->stats.statements += npieces;
+    for (size_t p = 0; p < npieces && rc == 0; p++) {
+        size_t from = p * per_piece, to = from + per_piece < nkeys ? from + per_piece : nkeys;
+        for (int r = 0; r < PQntuples (res[p + 1]); r++) {
+            s_key_t probe = {strtoll (PQgetvalue (res[p + 1], r, 0), NULL, 10),
+                             strtoll (PQgetvalue (res[p + 1], r, 1), NULL, 10),
+                             strtoll (PQgetvalue (res[p + 1], r, 2), NULL, 10), 0};
+            s_key_t *hit = bsearch (&probe, keys + from, to - from, sizeof *keys, s_key_cmp);
+            if (hit)
+                reg[hit->item].stored = 1;
+        }
+    }
+    for (size_t p = 0; p <= npieces; p++) {
+        PQclear (res[p]);
+        coll_pg_params_free (&bufs[p]);
+    }
+    free (res);
+    free (bufs);
+    free (params);
+    free (sqls);
     free (keys);
     return rc;
 }
@@ -643,9 +655,7 @@ coll_store_write (coll_store_t *self, coll_store_item_t *items, size_t n, char *
     if (rc)
         return s_after_failure (self, rc);
 
-    rc = coll_pg_command (self->conn, "writing batches", "BEGIN", 0, NULL, err, errlen);
-    if (rc == 0)
-        rc = s_insert_keys (self, items, n, err, errlen);
+    rc = s_begin_with_keys (self, items, n, err, errlen);
     int any_samples = 0, any_dists = 0, any_events = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         if (!r[i].stored)

@@ -398,6 +398,36 @@ s_test_limits (void)
     coll_config_destroy (&config);
 }
 
+/* ---- a batch the ledger refuses: the failure inside the pipeline that
+ * opens the transaction and records the keys ---- */
+
+static void
+s_test_ledger_error (void)
+{
+    coll_config_t *config = s_config (1);
+    coll_writer_t *w = coll_writer_new (s_ctx, config, NULL);
+    s_submit (w, "iso-ledger-a", 1, 5, 1.0);
+    s_answers_t answers = {0};
+    s_collect (w, &answers, 1);
+    s_free_answers (&answers);
+    test_pg_exec (s_db, "ALTER TABLE vigil.batches ADD CONSTRAINT iso_no_13 CHECK (samples <> 13)");
+    s_submit (w, "iso-ledger-a", 2, 13, 1.0);
+    s_submit (w, "iso-ledger-a", 3, 12, 1.0);
+    s_submit (w, "iso-ledger-a", 4, 14, 1.0);
+    s_collect (w, &answers, 3);
+    const coll_writer_item_t *it = s_find (&answers, "iso-ledger-a", 2);
+    ASSERT_EQ (it->status, VG_ACK_REJECTED);
+    ASSERT_STR_CONTAINS (it->reason, "iso_no_13");
+    ASSERT_EQ (s_find (&answers, "iso-ledger-a", 3)->status, VG_ACK_STORED);
+    ASSERT_EQ (s_find (&answers, "iso-ledger-a", 4)->status, VG_ACK_STORED);
+    ASSERT_EQ (s_rows ("samples", "iso-ledger-a"), 5 + 12 + 14);
+    ASSERT_EQ (s_rows ("batches", "iso-ledger-a"), 3);
+    s_free_answers (&answers);
+    s_finish (&w);
+    test_pg_exec (s_db, "ALTER TABLE vigil.batches DROP CONSTRAINT iso_no_13");
+    coll_config_destroy (&config);
+}
+
 int
 main (void)
 {
@@ -409,6 +439,7 @@ main (void)
     s_test_system_error ();
     s_test_poison ();
     s_test_limits ();
+    s_test_ledger_error ();
     zmq_ctx_term (s_ctx);
     PQfinish (s_db);
     free (s_url);
