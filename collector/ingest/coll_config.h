@@ -17,16 +17,23 @@
 #include <stdint.h>
 
 typedef struct {
-    char *listen;                     /* ZeroMQ ROUTER endpoint */
-    char *database_url;               /* libpq URL or key=value string */
-    int64_t max_frame;                /* bytes: larger payloads are dropped */
-    int64_t max_samples_per_batch;    /* samples + distributions per batch */
-    int64_t group_max_samples;        /* samples per transaction, at most */
-    int64_t max_queued_batches;       /* past this, stop reading from agents */
-    int64_t latest_flush_interval_ms; /* how often series.last_value is written */
-    char *log_level;                  /* as written */
-    vg_log_level_t level;             /* log_level, parsed */
-    char *path;                       /* the file it came from; NULL for defaults */
+    char *listen;                      /* ZeroMQ ROUTER endpoint */
+    char *database_url;                /* libpq URL or key=value string */
+    int64_t max_frame;                 /* bytes: larger payloads are dropped */
+    int64_t max_samples_per_batch;     /* samples + distributions per batch */
+    int64_t group_max_samples;         /* samples per transaction, at most */
+    int64_t max_queued_batches;        /* past this, stop reading from agents */
+    int64_t latest_flush_interval_ms;  /* how often series.last_value is written */
+    int64_t writers;                   /* writer threads, each with its own connection */
+    int64_t max_statement_bytes;       /* bytes one statement may carry; more goes in pieces */
+    int64_t max_series_bytes;          /* bytes of one series' name and labels */
+    int64_t max_queued_bytes;          /* bytes of batches held for the database */
+    int64_t max_series_per_agent;      /* series one agent may have; 0: no limit */
+    int64_t max_new_series_per_minute; /* new series one agent may register; 0: no limit */
+    int64_t ledger_retention_ms;       /* how long the batch ledger keeps a batch's key */
+    char *log_level;                   /* as written */
+    vg_log_level_t level;              /* log_level, parsed */
+    char *path;                        /* the file it came from; NULL for defaults */
     /* Notify and HTTP (collector/notify, collector/http). */
     char *routes_file;       /* routes.yaml; NULL: no notifications */
     char *external_url;      /* how people reach http_listen, for links */

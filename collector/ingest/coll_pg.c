@@ -117,14 +117,33 @@ coll_pg_where (PGconn *conn, const char *url, char *out, size_t outlen)
     PQconninfoFree (opts);
 }
 
+static _Thread_local coll_pg_last_t s_last;
+
+coll_pg_last_t
+coll_pg_last (void)
+{
+    return s_last;
+}
+
+int
+coll_pg_sqlstate_class (const char *st)
+{
+    /* No SQLSTATE: libpq made the error itself, which means the connection. */
+    if (!st || strlen (st) != 5)
+        return VG_ERETRY;
+    if (strncmp (st, "08", 2) == 0 || strncmp (st, "53", 2) == 0 || (strncmp (st, "57P", 3) == 0) ||
+        strcmp (st, "40001") == 0 || strcmp (st, "40P01") == 0 || strcmp (st, "55P03") == 0)
+        return VG_ERETRY;
+    if (strncmp (st, "22", 2) == 0 || strncmp (st, "23", 2) == 0 || strncmp (st, "54", 2) == 0 ||
+        strcmp (st, "57014") == 0 || strncmp (st, "P0", 2) == 0)
+        return VG_EINVAL;
+    return VG_EDB;
+}
+
 int
 coll_pg_sqlstate_transient (const char *st)
 {
-    if (!st)
-        return 1;
-    return strncmp (st, "08", 2) == 0 || strncmp (st, "53", 2) == 0 || strcmp (st, "57P01") == 0 ||
-           strcmp (st, "57P02") == 0 || strcmp (st, "57P03") == 0 || strcmp (st, "40001") == 0 ||
-           strcmp (st, "40P01") == 0;
+    return coll_pg_sqlstate_class (st) == VG_ERETRY;
 }
 
 int
@@ -132,9 +151,7 @@ coll_pg_classify (PGconn *conn, const PGresult *res)
 {
     if (!conn || PQstatus (conn) != CONNECTION_OK || !res)
         return VG_ERETRY;
-    /* No SQLSTATE: libpq made the error itself, which means the connection. */
-    return coll_pg_sqlstate_transient (PQresultErrorField (res, PG_DIAG_SQLSTATE)) ? VG_ERETRY
-                                                                                   : VG_EDB;
+    return coll_pg_sqlstate_class (PQresultErrorField (res, PG_DIAG_SQLSTATE));
 }
 
 int
@@ -143,12 +160,15 @@ coll_pg_fail (PGconn *conn, const PGresult *res, const char *what, char *err, si
     int rc = coll_pg_classify (conn, res);
     const char *msg = res ? PQresultErrorField (res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     const char *st = res ? PQresultErrorField (res, PG_DIAG_SQLSTATE) : NULL;
+    snprintf (s_last.sqlstate, sizeof s_last.sqlstate, "%s", st ? st : "");
+    s_last.constraint = res && PQresultErrorField (res, PG_DIAG_CONSTRAINT_NAME) != NULL;
+    s_last.connection_lost = !conn || PQstatus (conn) != CONNECTION_OK;
     if (!msg)
         msg = conn ? PQerrorMessage (conn) : "no connection";
     char where[256], line[1024];
     coll_pg_where (conn, NULL, where, sizeof where);
     s_one_line (line, sizeof line, msg);
-    if (rc == VG_ERETRY && (!conn || PQstatus (conn) != CONNECTION_OK || !st))
+    if (!conn || PQstatus (conn) != CONNECTION_OK || !st)
         snprintf (err, errlen, "%s: database at %s unreachable: %s", what, where, line);
     else
         snprintf (err, errlen, "%s: database at %s: %s (SQLSTATE %s)", what, where, line,
@@ -229,6 +249,68 @@ coll_pg_exec_bin (PGconn *conn, const char *what, const char *sql, const coll_pg
     *rc = coll_pg_fail (conn, res, what, err, errlen);
     PQclear (res);
     return NULL;
+}
+
+int
+coll_pg_pipeline (PGconn *conn, const char *what, size_t n, const char *const *sqls,
+                  const coll_pg_params_t *const *params, PGresult **res, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n; i++)
+        res[i] = NULL;
+    if (PQenterPipelineMode (conn) != 1)
+        return coll_pg_fail (conn, NULL, what, err, errlen);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const char *values[16];
+        int lengths[16], formats[16], np = params[i] ? params[i]->n : 0;
+        for (int k = 0; k < np; k++) {
+            values[k] = params[i]->bufs[k].data;
+            lengths[k] = (int)params[i]->bufs[k].len;
+            formats[k] = 1;
+        }
+        if (PQsendQueryParams (conn, sqls[i], np, NULL, values, lengths, formats, 0) != 1)
+            rc = coll_pg_fail (conn, NULL, what, err, errlen);
+    }
+    if (rc == 0 && PQpipelineSync (conn) != 1)
+        rc = coll_pg_fail (conn, NULL, what, err, errlen);
+    /* Each statement's result, then NULL; after the first failure the rest
+     * are PGRES_PIPELINE_ABORTED; then the sync point. */
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        PGresult *r;
+        while ((r = PQgetResult (conn)) != NULL) {
+            if (!res[i])
+                res[i] = r;
+            else
+                PQclear (r);
+        }
+        ExecStatusType st = res[i] ? PQresultStatus (res[i]) : PGRES_FATAL_ERROR;
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+            rc = coll_pg_fail (conn, res[i], what, err, errlen);
+        if (PQstatus (conn) != CONNECTION_OK && rc == 0)
+            rc = coll_pg_fail (conn, NULL, what, err, errlen);
+    }
+    if (PQstatus (conn) == CONNECTION_OK) {
+        /* What is left up to the sync point, whatever happened. */
+        size_t nulls = 0;
+        while (nulls <= n + 1 && PQstatus (conn) == CONNECTION_OK) {
+            PGresult *r = PQgetResult (conn);
+            if (!r) {
+                nulls++; /* the end of one statement's results */
+                continue;
+            }
+            ExecStatusType st = PQresultStatus (r);
+            PQclear (r);
+            if (st == PGRES_PIPELINE_SYNC)
+                break;
+        }
+        PQexitPipelineMode (conn);
+    }
+    if (rc)
+        for (size_t i = 0; i < n; i++) {
+            PQclear (res[i]);
+            res[i] = NULL;
+        }
+    return rc;
 }
 
 int

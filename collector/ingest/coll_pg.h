@@ -2,11 +2,21 @@
  *  failures from real ones, parameterised statements, binary arrays and
  *  binary COPY framing.
  *
- *  Every failure is classified once, here: VG_ERETRY when the database is
- *  unreachable, out of resources, shutting down, or aborted the transaction
- *  for a serialization failure or a deadlock (resending will work later);
- *  VG_EDB when it refused the request itself. Messages name the database
- *  ("database at 127.0.0.1:5432 unreachable: ...").
+ *  Every failure is classified once, here, by its SQLSTATE alone (never by
+ *  the text of a message), into three codes:
+ *    VG_ERETRY  transient: the connection failed or was lost (class 08, or
+ *               no SQLSTATE at all), the server is shutting down or starting
+ *               (57P01-57P05), out of resources (53), a serialization failure
+ *               (40001), a deadlock (40P01) or a lock timeout (55P03): the
+ *               same work will succeed later;
+ *    VG_EINVAL  permanent, and caused by what was sent: a data exception
+ *               (22), a constraint violation (23), a program limit (54), a
+ *               cancelled statement (57014: statement_timeout), or an error
+ *               raised by a trigger or function (P0): the work must be
+ *               narrowed down to what fails;
+ *    VG_EDB     permanent, and not caused by the data: rights, a missing
+ *               object, an internal or I/O error - nothing sent can fix it.
+ *  Messages name the database ("database at 127.0.0.1:5432 unreachable: ...").
  */
 #ifndef COLL_PG_H
 #define COLL_PG_H
@@ -36,14 +46,27 @@ PGconn *coll_pg_connect (const char *url, const char *appname, int *rc, char *er
  * for messages. */
 void coll_pg_where (PGconn *conn, const char *url, char *out, size_t outlen);
 
-/* VG_ERETRY or VG_EDB for a failed result (res may be NULL) on conn. */
+/* VG_ERETRY, VG_EINVAL or VG_EDB for a failed result (res may be NULL) on
+ * conn, as above. */
 int coll_pg_classify (PGconn *conn, const PGresult *res);
+/* The code for a SQLSTATE (NULL: no SQLSTATE, a failure of the connection). */
+int coll_pg_sqlstate_class (const char *sqlstate);
 /* 1 if the SQLSTATE is one whose cause may pass (see above). */
 int coll_pg_sqlstate_transient (const char *sqlstate);
 
+/* What the last coll_pg_fail on this thread saw: its SQLSTATE ("" for none),
+ * and whether the failed result named a constraint (a CHECK violation does;
+ * a row that no partition takes, 23514 too, does not). */
+typedef struct {
+    char sqlstate[6];
+    int constraint;
+    int connection_lost; /* the connection was not usable after the failure */
+} coll_pg_last_t;
+coll_pg_last_t coll_pg_last (void);
+
 /* Classifies a failure and writes "what: database at HOST:PORT unreachable:
- * message" (VG_ERETRY) or "what: message" (VG_EDB) into err. Returns the
- * code. */
+ * message" (connection lost) or "what: database at HOST:PORT: message
+ * (SQLSTATE XXXXX)" into err. Returns the code. */
 int coll_pg_fail (PGconn *conn, const PGresult *res, const char *what, char *err, size_t errlen);
 
 /* Runs sql with text parameters (nparams may be 0) and expects a command or
@@ -70,6 +93,15 @@ vg_buf_t *coll_pg_params_next (coll_pg_params_t *self);
 /* Runs sql with the binary parameters; results in text. Like coll_pg_exec. */
 PGresult *coll_pg_exec_bin (PGconn *conn, const char *what, const char *sql,
                             const coll_pg_params_t *params, int *rc, char *err, size_t errlen);
+
+/* Sends n statements (params[i] may be NULL: none) in pipeline mode, so that
+ * they cost one round trip, and reads their results into res[i] (caller
+ * PQclear()s each). They run in one implicit transaction unless they say
+ * otherwise (BEGIN first: the caller's). Returns 0, or the classified code of
+ * the first failure with err (and every res[i] NULL). */
+int coll_pg_pipeline (PGconn *conn, const char *what, size_t n, const char *const *sqls,
+                      const coll_pg_params_t *const *params, PGresult **res, char *err,
+                      size_t errlen);
 
 /* The same for a command whose result is not needed; returns 0 or the code. */
 int coll_pg_command_bin (PGconn *conn, const char *what, const char *sql,

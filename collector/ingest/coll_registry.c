@@ -5,9 +5,11 @@
  *  one SELECT for those it has, one INSERT ... ON CONFLICT DO NOTHING
  *  RETURNING from arrays for the others, whatever their number. Only ids the
  *  database returned are ever used. The newest values are kept per series
- *  and host and written by coll_registry_flush.
+ *  and host and written by coll_registry_flush. Hosts are registered in
+ *  coll_registry_hosts.c.
  */
 #include "coll_registry.h"
+#include "coll_limits.h"
 #include "coll_pg.h"
 #include "vg_json.h"
 #include "vg_alloc.h"
@@ -15,6 +17,7 @@
 #include "vg_error.h"
 #include "vg_hash.h"
 #include "vg_log.h"
+#include "vg_time.h"
 
 #include <czmq.h>
 #include <inttypes.h>
@@ -22,77 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_ARRAY_CHUNK 20000 /* rows per statement from arrays */
 #define S_SERIES_ARRAYS                                                                            \
     " FROM unnest($1::integer[], $2::bigint[], $3::smallint[], $4::text[], $5::jsonb[])"           \
     " AS u(ord, host_id, kind, metric, labels)"
 #define S_MAX_PLAUSIBLE_MS 4102444800000LL /* 2100-01-01: a sent_ms past it is junk */
 
-struct coll_registry_host_t {
-    int64_t host_id;
-    char *agent_id;
-    char *hostname;
-    int64_t seen_ms;     /* collector clock at the newest batch (stored or duplicate) */
-    int64_t incarnation; /* of the newest batch stored, as stored */
-    int64_t seq;         /* the highest seq stored within it, as stored */
-    int64_t skew_ms;     /* sent_ms - received_ms of that batch */
-    int have_seq;
-    int have_skew;
-    int dirty;
-    int fresh; /* the database had no series of it: registration need not look first */
-};
-typedef coll_registry_host_t s_host_t; /* the short name the code below uses */
-
-/* A series. The key (host, kind, metric and labels, each string
- * length-prefixed) follows the struct. */
-typedef struct {
-    uint64_t hash;
-    size_t keylen;
-    const char *key;
-    s_host_t *host;
-    int64_t host_id;
-    int64_t series_id; /* -1 until the database has it */
-    int64_t last_ts_ms;
-    double last_value;
-    int kind;
-    int pending; /* in self->pending */
-    int dirty;   /* in self->dirty_series */
-} s_series_t;
-
-/* Open addressing with linear probing; series are never removed. */
-typedef struct {
-    s_series_t **slots;
-    size_t cap; /* a power of two */
-    size_t n;
-} s_table_t;
-
-struct coll_registry_t {
-    zhashx_t *hosts;  /* agent_id -> s_host_t */
-    s_table_t series; /* key -> s_series_t */
-
-    s_series_t **ents; /* per item, per batch series */
-    int64_t *ids;
-    size_t ents_cap;
-    size_t *hpend; /* items bringing a new agent */
-    size_t hpend_cap;
-    s_series_t **pending; /* series being registered */
-    s_series_t **missing; /* those the database did not have */
-    size_t missing_cap;
-    size_t npending, pending_cap;
-    s_series_t **dirty_series;
-    size_t ndirty_series, dirty_series_cap;
-    s_host_t **dirty_hosts;
-    size_t ndirty_hosts, dirty_hosts_cap;
-
-    vg_buf_t key; /* the keys of one batch's series */
-    size_t *koff; /* where each starts */
-    size_t koff_cap;
-    uint64_t *khash;
-    size_t khash_cap;
-    vg_buf_t text;
-    coll_pg_params_t params;
-    uint64_t incarnation_changes;
-};
+#include "coll_registry_int.h"
 
 /* ---- caches ---- */
 
@@ -150,6 +88,7 @@ s_host_free (void **item)
 {
     s_host_t *h = *item;
     if (h) {
+        free (h->refused);
         free (h->agent_id);
         free (h->hostname);
         free (h);
@@ -182,6 +121,7 @@ coll_registry_t *
 coll_registry_new (void)
 {
     coll_registry_t *self = vg_calloc (1, sizeof *self);
+    self->max_statement_bytes = COLL_REGISTRY_STATEMENT_BYTES;
     self->hosts = zhashx_new ();
     zhashx_set_destructor (self->hosts, s_host_free);
     return self;
@@ -201,7 +141,6 @@ coll_registry_destroy (coll_registry_t **self_p)
     free (self->koff);
     free (self->khash);
     free (self->pending);
-    free (self->missing);
     free (self->dirty_series);
     free (self->dirty_hosts);
     vg_buf_free (&self->key);
@@ -211,132 +150,28 @@ coll_registry_destroy (coll_registry_t **self_p)
     *self_p = NULL;
 }
 
+void
+coll_registry_set_statement_bytes (coll_registry_t *self, size_t bytes)
+{
+    self->max_statement_bytes = bytes;
+}
+
+void
+coll_registry_set_limits (coll_registry_t *self, coll_limits_t *limits)
+{
+    self->limits = limits;
+}
+
+uint64_t
+coll_registry_statements (const coll_registry_t *self)
+{
+    return self->statements;
+}
+
 int
 coll_registry_sent_plausible (int64_t sent_ms)
 {
     return sent_ms > 0 && sent_ms < S_MAX_PLAUSIBLE_MS;
-}
-
-/* ---- step 1: hosts ---- */
-
-static int
-s_hosts_resolve (coll_registry_t *self, PGconn *conn, coll_registry_item_t *items, size_t n,
-                 char *err, size_t errlen)
-{
-    /* The items that bring an agent new to the cache (or a new hostname),
-     * each agent once. */
-    coll_registry_item_t *w = items;
-    VG_GROW (self->hpend, self->hpend_cap, n);
-    size_t np = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (w[i].skip)
-            continue;
-        const vg_batch_t *b = items[i].batch;
-        s_host_t *h = zhashx_lookup (self->hosts, b->agent_id);
-        w[i].host = h && strcmp (h->hostname, b->hostname ? b->hostname : "") == 0 ? h : NULL;
-        if (w[i].host)
-            continue;
-        int again = 0;
-        for (size_t k = 0; k < np && !again; k++)
-            again = strcmp (items[self->hpend[k]].batch->agent_id, b->agent_id) == 0;
-        if (!again)
-            self->hpend[np++] = i;
-    }
-    if (np == 0)
-        return 0;
-
-    coll_pg_params_reset (&self->params);
-    vg_buf_t *agents = coll_pg_params_next (&self->params);
-    vg_buf_t *names = coll_pg_params_next (&self->params);
-    vg_buf_t *seen = coll_pg_params_next (&self->params);
-    coll_pg_array_begin (agents, COLL_PG_TEXTOID, (uint32_t)np);
-    coll_pg_array_begin (names, COLL_PG_TEXTOID, (uint32_t)np);
-    coll_pg_array_begin (seen, COLL_PG_TIMESTAMPTZOID, (uint32_t)np);
-    for (size_t k = 0; k < np; k++) {
-        const vg_batch_t *b = items[self->hpend[k]].batch;
-        const char *hostname = b->hostname ? b->hostname : "";
-        vg_buf_reset (&self->text);
-        coll_pg_utf8_clean (&self->text, b->agent_id, strlen (b->agent_id));
-        coll_pg_bin_text (agents, self->text.data, self->text.len);
-        vg_buf_reset (&self->text);
-        coll_pg_utf8_clean (&self->text, hostname, strlen (hostname));
-        coll_pg_bin_text (names, self->text.data, self->text.len);
-        coll_pg_bin_int8 (seen, coll_pg_ts_from_ms (items[self->hpend[k]].received_ms));
-    }
-    int rc;
-    PGresult *res = coll_pg_exec_bin (
-        conn, "registering hosts",
-        "WITH u AS (SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])"
-        "             WITH ORDINALITY AS u(agent_id, hostname, seen, ord)),"
-        " h AS (INSERT INTO vigil.hosts (agent_id, hostname, last_seen)"
-        "        SELECT agent_id, hostname, seen FROM u ORDER BY agent_id"
-        "       ON CONFLICT (agent_id) DO UPDATE SET hostname = EXCLUDED.hostname"
-        "       RETURNING agent_id, host_id, xmax = 0 AS inserted, incarnation, last_seq)"
-        " SELECT u.ord, h.host_id, h.inserted, h.incarnation, h.last_seq"
-        "   FROM u JOIN h USING (agent_id)",
-        &self->params, &rc, err, errlen);
-    if (!res)
-        return rc;
-    if ((size_t)PQntuples (res) != np) {
-        snprintf (err, errlen, "registering hosts: %zu agents sent, %d came back", np,
-                  PQntuples (res));
-        PQclear (res);
-        return VG_EDB;
-    }
-    /* Committed: safe to cache. */
-    for (int r = 0; r < PQntuples (res); r++) {
-        size_t k = (size_t)strtoull (PQgetvalue (res, r, 0), NULL, 10) - 1;
-        if (k >= np)
-            continue;
-        const vg_batch_t *b = items[self->hpend[k]].batch;
-        s_host_t *h = zhashx_lookup (self->hosts, b->agent_id);
-        if (!h) {
-            h = vg_calloc (1, sizeof *h);
-            h->agent_id = vg_strdup (b->agent_id);
-            zhashx_insert (self->hosts, b->agent_id, h);
-        }
-        free (h->hostname);
-        h->hostname = vg_strdup (b->hostname ? b->hostname : "");
-        h->host_id = strtoll (PQgetvalue (res, r, 1), NULL, 10);
-        /* Only a hint: registration selects what an insert did not return. */
-        h->fresh = strcmp (PQgetvalue (res, r, 2), "t") == 0;
-        /* What the database knows, so that a new incarnation is seen across
-         * a restart of the collector too. */
-        int64_t last_seq = strtoll (PQgetvalue (res, r, 4), NULL, 10);
-        if (!h->have_seq && last_seq > 0) {
-            h->incarnation = strtoll (PQgetvalue (res, r, 3), NULL, 10);
-            h->seq = last_seq;
-            h->have_seq = 1;
-        }
-    }
-    PQclear (res);
-    for (size_t i = 0; i < n; i++) {
-        if (w[i].skip || w[i].host)
-            continue;
-        w[i].host = zhashx_lookup (self->hosts, items[i].batch->agent_id);
-        if (!w[i].host) {
-            snprintf (err, errlen, "registering hosts: agent %s got no host id",
-                      items[i].batch->agent_id);
-            return VG_EDB;
-        }
-    }
-    return 0;
-}
-
-int
-coll_registry_hosts (coll_registry_t *self, PGconn *conn, coll_registry_item_t *items, size_t n,
-                     char *err, size_t errlen)
-{
-    int rc = s_hosts_resolve (self, conn, items, n, err, errlen);
-    if (rc)
-        return rc;
-    for (size_t i = 0; i < n; i++) {
-        if (items[i].skip)
-            continue;
-        items[i].host_id = items[i].host->host_id;
-        items[i].hostname = items[i].host->hostname;
-    }
-    return 0;
 }
 
 /* ---- step 2: series ---- */
@@ -404,20 +239,15 @@ s_series_params (coll_registry_t *self, s_series_t *const *list, size_t count)
     }
 }
 
-/* Looks up the ids of list[0, count) (the parameters are set); fills those
- * found. The digest finds the row; the full comparison guards against a
- * collision. */
+/* Runs a statement over list[0, count) (the parameters are set) that returns
+ * (ord, series_id) rows, and fills the ids it returns. */
 static int
-s_series_select (coll_registry_t *self, PGconn *conn, s_series_t *const *list, size_t count,
-                 char *err, size_t errlen)
+s_series_exec (coll_registry_t *self, PGconn *conn, const char *what, const char *sql,
+               s_series_t *const *list, size_t count, char *err, size_t errlen)
 {
     int rc;
-    PGresult *res = coll_pg_exec_bin (
-        conn, "looking up series",
-        "SELECT u.ord, s.series_id" S_SERIES_ARRAYS " JOIN vigil.series s ON s.host_id = u.host_id"
-        "  AND s.series_key = vigil.series_key(u.metric, u.kind, u.labels)"
-        "  AND s.metric = u.metric AND s.kind = u.kind AND s.labels = u.labels",
-        &self->params, &rc, err, errlen);
+    PGresult *res = coll_pg_exec_bin (conn, what, sql, &self->params, &rc, err, errlen);
+    self->statements++;
     if (!res)
         return rc;
     for (int r = 0; r < PQntuples (res); r++) {
@@ -429,76 +259,154 @@ s_series_select (coll_registry_t *self, PGconn *conn, s_series_t *const *list, s
     return 0;
 }
 
-/* Moves the entries of list[0, count) that have no id yet to self->missing;
- * returns how many. */
-static size_t
-s_series_missing (coll_registry_t *self, s_series_t *const *list, size_t count)
+/* Looks up the ids of list[0, count) (the parameters are set); fills those
+ * found. The digest finds the row; the full comparison guards against a
+ * collision. */
+static int
+s_series_select (coll_registry_t *self, PGconn *conn, s_series_t *const *list, size_t count,
+                 char *err, size_t errlen)
 {
-    size_t n = 0;
-    VG_GROW (self->missing, self->missing_cap, count + 1);
-    for (size_t k = 0; k < count; k++)
-        if (list[k]->series_id < 0)
-            self->missing[n++] = list[k];
-    return n;
+    return s_series_exec (self, conn, "looking up series",
+                          "SELECT u.ord, s.series_id" S_SERIES_ARRAYS
+                          " JOIN vigil.series s ON s.host_id = u.host_id"
+                          "  AND s.series_key = vigil.series_key(u.metric, u.kind, u.labels)"
+                          "  AND s.metric = u.metric AND s.kind = u.kind AND s.labels = u.labels",
+                          list, count, err, errlen);
 }
 
-/* Learns the ids of self->pending[from, to). One SELECT finds those the
- * database has (all of them after a restart; skipped for hosts it has just
- * met); one INSERT from arrays, committed by itself, adds the others and
- * returns their ids; a last SELECT finds any that another collector added
- * meanwhile. A handful of statements whatever the count. */
-static int
-s_series_register (coll_registry_t *self, PGconn *conn, size_t from, size_t to, char *err,
-                   size_t errlen)
+/* Keeps in list[0, n) only the series of hosts whose new series were not
+ * refused; returns how many. */
+static size_t
+s_series_unrefused (s_series_t **list, size_t n)
 {
-    s_series_t **list = self->pending + from;
-    size_t count = to - from, nold = 0;
-    VG_GROW (self->missing, self->missing_cap, count + 1);
-    for (size_t k = 0; k < count; k++) {
-        if (!list[k]->host->fresh)
-            self->missing[nold++] = list[k];
+    size_t keep = 0;
+    for (size_t k = 0; k < n; k++)
+        if (!list[k]->host->refused)
+            list[keep++] = list[k];
+    return keep;
+}
+
+/* Asks the limits whether each host may register all its new series among
+ * list[0, n) at once; the series of a host refused are left out (and the host
+ * keeps the reason). Returns how many are left. */
+static size_t
+s_series_admit (coll_registry_t *self, s_series_t **list, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        list[k]->host->pending_new++;
+    int64_t now = vg_mono_ms ();
+    for (size_t k = 0; k < n; k++) {
+        s_host_t *h = list[k]->host;
+        if (h->pending_new == 0)
+            continue;
+        char why[512];
+        if (!h->refused &&
+            coll_limits_admit (self->limits, h->agent_id, h->pending_new, now, why, sizeof why))
+            h->refused = vg_strdup (why);
+        h->pending_new = 0;
     }
-    int rc = 0;
-    if (nold) {
-        s_series_params (self, self->missing, nold);
-        rc = s_series_select (self, conn, self->missing, nold, err, errlen);
-    }
-    size_t nmissing = rc ? 0 : s_series_missing (self, list, count);
-    if (nmissing) {
-        s_series_params (self, self->missing, nmissing);
-        /* In the unique index's order, so two collectors registering the
-         * same series wait for each other instead of deadlocking. */
-        PGresult *res = coll_pg_exec_bin (
-            conn, "registering series",
-            "WITH u AS (SELECT *, vigil.series_key(metric, kind, labels) AS series_key"
-            "             " S_SERIES_ARRAYS "),"
-            " s AS (INSERT INTO vigil.series (host_id, metric, labels, kind)"
-            "        SELECT host_id, metric, labels, kind FROM u ORDER BY host_id, series_key"
-            "       ON CONFLICT (host_id, series_key) DO NOTHING"
-            "       RETURNING host_id, series_key, series_id)"
-            " SELECT u.ord, s.series_id FROM u JOIN s USING (host_id, series_key)",
-            &self->params, &rc, err, errlen);
-        for (int r = 0; res && r < PQntuples (res); r++) {
-            size_t k = (size_t)strtoull (PQgetvalue (res, r, 0), NULL, 10);
-            if (k < nmissing)
-                self->missing[k]->series_id = strtoll (PQgetvalue (res, r, 1), NULL, 10);
+    return s_series_unrefused (list, n);
+}
+
+/* Inserts list[0, count) (the parameters are set), committed by itself, and
+ * fills the ids of those it added. In the unique index's order, so two
+ * collectors registering the same series wait for each other instead of
+ * deadlocking. */
+static int
+s_series_insert (coll_registry_t *self, PGconn *conn, s_series_t *const *list, size_t count,
+                 char *err, size_t errlen)
+{
+    return s_series_exec (
+        self, conn, "registering series",
+        "WITH u AS (SELECT *, vigil.series_key(metric, kind, labels) AS series_key"
+        "             " S_SERIES_ARRAYS "),"
+        " s AS (INSERT INTO vigil.series (host_id, metric, labels, kind)"
+        "        SELECT host_id, metric, labels, kind FROM u ORDER BY host_id, series_key"
+        "       ON CONFLICT (host_id, series_key) DO NOTHING"
+        "       RETURNING host_id, series_key, series_id)"
+        " SELECT u.ord, s.series_id FROM u JOIN s USING (host_id, series_key)",
+        list, count, err, errlen);
+}
+
+/* Looks up (insert 0) or registers (insert 1) list[0, n), in pieces of at
+ * most COLL_REGISTRY_ARRAY_CHUNK series and max_statement_bytes: JSON escapes a byte into
+ * six at most, so that bounds a series' row. */
+static int
+s_series_pieces (coll_registry_t *self, PGconn *conn, s_series_t **list, size_t n, int insert,
+                 char *err, size_t errlen)
+{
+    for (size_t from = 0, to; from < n; from = to) {
+        size_t bytes = 0;
+        for (to = from; to < n && to - from < COLL_REGISTRY_ARRAY_CHUNK; to++) {
+            size_t row = list[to]->keylen * 6 + 64;
+            if (row > self->max_statement_bytes) {
+                const char *p = list[to]->key + sizeof (int64_t) + 1;
+                size_t len;
+                const char *name = s_key_next (&p, &len);
+                snprintf (err, errlen,
+                          "registering series: %.*s has %zu bytes of name and labels, too many"
+                          " for one statement of at most %zu bytes (max_statement_bytes)",
+                          (int)(len > 200 ? 200 : len), name, list[to]->keylen,
+                          self->max_statement_bytes);
+                return VG_EINVAL;
+            }
+            if (to > from && bytes + row > self->max_statement_bytes)
+                break;
+            bytes += row;
         }
-        PQclear (res);
+        s_series_params (self, list + from, to - from);
+        int rc = insert ? s_series_insert (self, conn, list + from, to - from, err, errlen)
+                        : s_series_select (self, conn, list + from, to - from, err, errlen);
+        if (rc)
+            return rc;
     }
-    nmissing = rc ? 0 : s_series_missing (self, list, count);
-    if (nmissing) { /* a new snapshot: sees rows another collector added too */
-        s_series_params (self, self->missing, nmissing);
-        rc = s_series_select (self, conn, self->missing, nmissing, err, errlen);
+    return 0;
+}
+
+/* The series of self->pending that have no id yet, into list; how many. */
+static size_t
+s_series_without_id (coll_registry_t *self, s_series_t **list)
+{
+    size_t m = 0;
+    for (size_t k = 0; k < self->npending; k++)
+        if (self->pending[k]->series_id < 0 && !self->pending[k]->host->refused)
+            list[m++] = self->pending[k];
+    return m;
+}
+
+/* Learns the ids of self->pending: those the database has (all of them after
+ * a restart; not looked for on hosts it has just met), then, once the limits
+ * have admitted each host's new series as a whole, adds the others; a last
+ * look finds any that another collector added meanwhile. Every step in
+ * pieces, each committed by itself. */
+static int
+s_series_register (coll_registry_t *self, PGconn *conn, char *err, size_t errlen)
+{
+    s_series_t **list = vg_malloc ((self->npending + 1) * sizeof *list);
+    size_t m = 0;
+    for (size_t k = 0; k < self->npending; k++)
+        if (!self->pending[k]->host->fresh)
+            list[m++] = self->pending[k];
+    int rc = s_series_pieces (self, conn, list, m, 0, err, errlen);
+    if (rc == 0) {
+        m = s_series_without_id (self, list);
+        if (m && self->limits)
+            m = s_series_admit (self, list, m);
+        rc = s_series_pieces (self, conn, list, m, 1, err, errlen);
     }
-    nmissing = rc ? 0 : s_series_missing (self, list, count);
-    if (nmissing) {
-        const char *p = self->missing[0]->key + sizeof (int64_t) + 1;
+    if (rc == 0) {
+        m = s_series_without_id (self, list);
+        rc = s_series_pieces (self, conn, list, m, 0, err, errlen);
+    }
+    if (rc == 0 && (m = s_series_without_id (self, list)) > 0) {
+        const char *p = list[0]->key + sizeof (int64_t) + 1;
         size_t len;
         const char *name = s_key_next (&p, &len);
         snprintf (err, errlen, "registering series: %.*s on host %" PRId64 " got no id",
-                  (int)(len > 200 ? 200 : len), name, self->missing[0]->host_id);
+                  (int)(len > 200 ? 200 : len), name, list[0]->host_id);
         rc = VG_EDB;
     }
+    free (list);
     return rc;
 }
 
@@ -510,9 +418,14 @@ coll_registry_series (coll_registry_t *self, PGconn *conn, coll_registry_item_t 
 {
     coll_registry_item_t *w = items;
     size_t total = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!w[i].skip)
-            total += items[i].batch->nseries;
+    for (size_t i = 0; i < n; i++) {
+        w[i].refused = NULL;
+        if (w[i].skip)
+            continue;
+        total += items[i].batch->nseries;
+        free (w[i].host->refused);
+        w[i].host->refused = NULL;
+    }
     VG_GROW (self->ents, self->ents_cap, total + 1);
     self->ids = vg_realloc (self->ids, self->ents_cap * sizeof *self->ids);
     self->npending = 0;
@@ -571,11 +484,7 @@ coll_registry_series (coll_registry_t *self, PGconn *conn, coll_registry_item_t 
         }
         off += b->nseries;
     }
-    int rc = 0;
-    for (size_t from = 0; from < self->npending && rc == 0; from += S_ARRAY_CHUNK) {
-        size_t to = from + S_ARRAY_CHUNK < self->npending ? from + S_ARRAY_CHUNK : self->npending;
-        rc = s_series_register (self, conn, from, to, err, errlen);
-    }
+    int rc = self->npending ? s_series_register (self, conn, err, errlen) : 0;
     /* On failure what was learnt is committed and stays; the rest keeps id -1
      * and is registered again next time. */
     for (size_t k = 0; k < self->npending; k++)
@@ -588,6 +497,14 @@ coll_registry_series (coll_registry_t *self, PGconn *conn, coll_registry_item_t 
         return rc;
     for (size_t k = 0; k < off; k++)
         self->ids[k] = self->ents[k]->series_id;
+    /* A batch of an agent refused more series is refused whole. */
+    for (size_t i = 0; i < n; i++) {
+        if (w[i].skip || !w[i].host->refused)
+            continue;
+        for (uint32_t j = 0; j < items[i].batch->nseries && !w[i].refused; j++)
+            if (self->ids[w[i].first + j] < 0)
+                w[i].refused = w[i].host->refused;
+    }
     return 0;
 }
 
@@ -690,104 +607,96 @@ coll_registry_dirty (const coll_registry_t *self)
 }
 
 int
-coll_registry_flush (coll_registry_t *self, PGconn *conn, char *err, size_t errlen)
+coll_registry_flush (coll_registry_t *self, PGconn *conn, size_t max_rows, int *more, char *err,
+                     size_t errlen)
 {
+    *more = 0;
     if (!coll_registry_dirty (self))
         return 0;
-    int rc = 0;
-    /* One order for every collector: no deadlocks between them. */
-    if (self->ndirty_series > 0) /* none: only hosts changed, and the array may be NULL */
-        qsort (self->dirty_series, self->ndirty_series, sizeof *self->dirty_series, s_dirty_cmp);
-    size_t from = 0;
-    int hosts_done = 0;
-    while (rc == 0 && (from < self->ndirty_series || !hosts_done)) {
-        size_t to =
-            self->ndirty_series - from > S_ARRAY_CHUNK ? from + S_ARRAY_CHUNK : self->ndirty_series;
-        size_t nh = hosts_done ? 0 : self->ndirty_hosts;
-        coll_pg_params_reset (&self->params);
-        vg_buf_t *p[9];
-        for (int k = 0; k < 9; k++)
-            p[k] = coll_pg_params_next (&self->params);
-        coll_pg_array_begin (p[0], COLL_PG_INT8OID, (uint32_t)(to - from));
-        coll_pg_array_begin (p[1], COLL_PG_INT8OID, (uint32_t)(to - from));
-        coll_pg_array_begin (p[2], COLL_PG_TIMESTAMPTZOID, (uint32_t)(to - from));
-        coll_pg_array_begin (p[3], COLL_PG_FLOAT8OID, (uint32_t)(to - from));
-        for (size_t k = from; k < to; k++) {
-            const s_series_t *e = self->dirty_series[k];
-            coll_pg_bin_int8 (p[0], e->host_id);
-            coll_pg_bin_int8 (p[1], e->series_id);
-            coll_pg_bin_int8 (p[2], coll_pg_ts_from_ms (e->last_ts_ms));
-            coll_pg_bin_float8 (p[3], e->last_value);
-        }
-        coll_pg_array_begin (p[4], COLL_PG_INT8OID, (uint32_t)nh);
-        coll_pg_array_begin (p[5], COLL_PG_TIMESTAMPTZOID, (uint32_t)nh);
-        coll_pg_array_begin (p[6], COLL_PG_INT8OID, (uint32_t)nh);
-        coll_pg_array_begin (p[7], COLL_PG_INT8OID, (uint32_t)nh);
-        coll_pg_array_begin (p[8], COLL_PG_INT8OID, (uint32_t)nh);
-        for (size_t k = 0; k < nh; k++) {
-            const s_host_t *h = self->dirty_hosts[k];
-            coll_pg_bin_int8 (p[4], h->host_id);
-            coll_pg_bin_int8 (p[5], coll_pg_ts_from_ms (h->seen_ms));
-            if (h->have_seq) {
-                coll_pg_bin_int8 (p[6], h->seq);
-                coll_pg_bin_int8 (p[8], h->incarnation);
-            } else {
-                coll_pg_bin_null (p[6]);
-                coll_pg_bin_null (p[8]);
-            }
-            if (h->have_seq && h->have_skew)
-                coll_pg_bin_int8 (p[7], h->skew_ms);
-            else
-                coll_pg_bin_null (p[7]);
-        }
-        /* Only forward: another collector may have written newer values. A
-         * new incarnation starts its sequence numbers again. */
-        PGresult *res = coll_pg_exec_bin (
-            conn, "writing the newest values",
-            "WITH s AS ("
-            "  UPDATE vigil.series s SET last_ts = u.ts, last_value = u.v"
-            "    FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[],"
-            "                $4::float8[]) AS u(host_id, series_id, ts, v)"
-            "   WHERE s.host_id = u.host_id AND s.series_id = u.series_id"
-            "     AND (s.last_ts IS NULL OR s.last_ts <= u.ts)"
-            "  RETURNING 1),"
-            " h AS ("
-            "  UPDATE vigil.hosts h SET last_seen = greatest(h.last_seen, u.seen),"
-            "         last_seq = CASE WHEN u.seq IS NULL THEN h.last_seq"
-            "                         WHEN u.inc <> h.incarnation OR u.seq >= h.last_seq"
-            "                         THEN u.seq ELSE h.last_seq END,"
-            "         clock_skew_ms = CASE WHEN u.inc <> h.incarnation OR u.seq >= h.last_seq"
-            "                              THEN coalesce(u.skew, h.clock_skew_ms)"
-            "                              ELSE h.clock_skew_ms END,"
-            "         incarnation = coalesce(u.inc, h.incarnation)"
-            "    FROM unnest($5::bigint[], $6::timestamptz[], $7::bigint[], $8::bigint[],"
-            "                $9::bigint[]) AS u(host_id, seen, seq, skew, inc)"
-            "   WHERE h.host_id = u.host_id"
-            "  RETURNING 1)"
-            " SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM h)",
-            &self->params, &rc, err, errlen);
-        if (!res)
-            break;
-        PQclear (res);
-        for (size_t k = from; k < to; k++)
-            self->dirty_series[k]->dirty = 0;
-        for (size_t k = 0; k < nh; k++)
-            self->dirty_hosts[k]->dirty = 0;
-        from = to;
-        hosts_done = 1;
+    if (max_rows == 0 || max_rows > COLL_REGISTRY_ARRAY_CHUNK)
+        max_rows = COLL_REGISTRY_ARRAY_CHUNK;
+    /* The next piece, oldest first; sorted, so that every collector updates
+     * rows in one order and none deadlocks another. */
+    size_t from = self->flush_from;
+    size_t to = self->ndirty_series - from > max_rows ? from + max_rows : self->ndirty_series;
+    if (to - from > 1)
+        qsort (self->dirty_series + from, to - from, sizeof *self->dirty_series, s_dirty_cmp);
+    size_t nh = self->ndirty_hosts;
+    coll_pg_params_reset (&self->params);
+    vg_buf_t *p[9];
+    for (int k = 0; k < 9; k++)
+        p[k] = coll_pg_params_next (&self->params);
+    coll_pg_array_begin (p[0], COLL_PG_INT8OID, (uint32_t)(to - from));
+    coll_pg_array_begin (p[1], COLL_PG_INT8OID, (uint32_t)(to - from));
+    coll_pg_array_begin (p[2], COLL_PG_TIMESTAMPTZOID, (uint32_t)(to - from));
+    coll_pg_array_begin (p[3], COLL_PG_FLOAT8OID, (uint32_t)(to - from));
+    for (size_t k = from; k < to; k++) {
+        const s_series_t *e = self->dirty_series[k];
+        coll_pg_bin_int8 (p[0], e->host_id);
+        coll_pg_bin_int8 (p[1], e->series_id);
+        coll_pg_bin_int8 (p[2], coll_pg_ts_from_ms (e->last_ts_ms));
+        coll_pg_bin_float8 (p[3], e->last_value);
     }
-    if (rc) {
-        /* What was written is written; keep the rest for the next call. */
-        size_t keep = 0;
-        for (size_t k = 0; k < self->ndirty_series; k++)
-            if (self->dirty_series[k]->dirty)
-                self->dirty_series[keep++] = self->dirty_series[k];
-        self->ndirty_series = keep;
-        if (hosts_done)
-            self->ndirty_hosts = 0;
-        return rc;
+    coll_pg_array_begin (p[4], COLL_PG_INT8OID, (uint32_t)nh);
+    coll_pg_array_begin (p[5], COLL_PG_TIMESTAMPTZOID, (uint32_t)nh);
+    coll_pg_array_begin (p[6], COLL_PG_INT8OID, (uint32_t)nh);
+    coll_pg_array_begin (p[7], COLL_PG_INT8OID, (uint32_t)nh);
+    coll_pg_array_begin (p[8], COLL_PG_INT8OID, (uint32_t)nh);
+    for (size_t k = 0; k < nh; k++) {
+        const s_host_t *h = self->dirty_hosts[k];
+        coll_pg_bin_int8 (p[4], h->host_id);
+        coll_pg_bin_int8 (p[5], coll_pg_ts_from_ms (h->seen_ms));
+        if (h->have_seq) {
+            coll_pg_bin_int8 (p[6], h->seq);
+            coll_pg_bin_int8 (p[8], h->incarnation);
+        } else {
+            coll_pg_bin_null (p[6]);
+            coll_pg_bin_null (p[8]);
+        }
+        if (h->have_seq && h->have_skew)
+            coll_pg_bin_int8 (p[7], h->skew_ms);
+        else
+            coll_pg_bin_null (p[7]);
     }
-    self->ndirty_series = 0;
+    int rc;
+    /* Only forward: another collector may have written newer values. A
+     * new incarnation starts its sequence numbers again. */
+    PGresult *res = coll_pg_exec_bin (
+        conn, "writing the newest values",
+        "WITH s AS ("
+        "  UPDATE vigil.series s SET last_ts = u.ts, last_value = u.v"
+        "    FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[],"
+        "                $4::float8[]) AS u(host_id, series_id, ts, v)"
+        "   WHERE s.host_id = u.host_id AND s.series_id = u.series_id"
+        "     AND (s.last_ts IS NULL OR s.last_ts <= u.ts)"
+        "  RETURNING 1),"
+        " h AS ("
+        "  UPDATE vigil.hosts h SET last_seen = greatest(h.last_seen, u.seen),"
+        "         last_seq = CASE WHEN u.seq IS NULL THEN h.last_seq"
+        "                         WHEN u.inc <> h.incarnation OR u.seq >= h.last_seq"
+        "                         THEN u.seq ELSE h.last_seq END,"
+        "         clock_skew_ms = CASE WHEN u.inc <> h.incarnation OR u.seq >= h.last_seq"
+        "                              THEN coalesce(u.skew, h.clock_skew_ms)"
+        "                              ELSE h.clock_skew_ms END,"
+        "         incarnation = coalesce(u.inc, h.incarnation)"
+        "    FROM unnest($5::bigint[], $6::timestamptz[], $7::bigint[], $8::bigint[],"
+        "                $9::bigint[]) AS u(host_id, seen, seq, skew, inc)"
+        "   WHERE h.host_id = u.host_id"
+        "  RETURNING 1)"
+        " SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM h)",
+        &self->params, &rc, err, errlen);
+    self->statements++;
+    if (!res)
+        return rc; /* what this piece held stays dirty, for the next call */
+    PQclear (res);
+    for (size_t k = from; k < to; k++)
+        self->dirty_series[k]->dirty = 0;
+    for (size_t k = 0; k < nh; k++)
+        self->dirty_hosts[k]->dirty = 0;
     self->ndirty_hosts = 0;
+    self->flush_from = to;
+    if (to == self->ndirty_series)
+        self->flush_from = self->ndirty_series = 0;
+    *more = coll_registry_dirty (self);
     return 0;
 }

@@ -12,6 +12,7 @@
 #ifndef COLL_REGISTRY_H
 #define COLL_REGISTRY_H
 
+#include "coll_limits.h"
 #include "vg_batch.h"
 
 #include <libpq-fe.h>
@@ -36,6 +37,10 @@ typedef struct {
     /* out of coll_registry_series: the ids of the batch's series are
      * coll_registry_ids () [first .. first + batch->nseries) */
     size_t first;
+    /* out of coll_registry_series: why the agent may not register the new
+     * series the batch brings (coll_limits.h), or NULL; valid until the next
+     * call. Such a batch must not be stored. */
+    const char *refused;
 
     /* in, for coll_registry_note */
     int stored;    /* its key went into vigil.batches: not a duplicate */
@@ -43,7 +48,18 @@ typedef struct {
     int64_t hi_ms;
 } coll_registry_item_t;
 
+/* No statement the registry sends carries more than this many bytes of
+ * parameters unless set otherwise: well under PostgreSQL's 1 GiB limit on a
+ * message. */
+#define COLL_REGISTRY_STATEMENT_BYTES (16u * 1024 * 1024)
+
 coll_registry_t *coll_registry_new (void);
+/* Sets the bound on a statement's bytes; larger work goes in pieces. */
+void coll_registry_set_statement_bytes (coll_registry_t *self, size_t bytes);
+/* Applies limits (not owned; NULL: none) to the series agents register. */
+void coll_registry_set_limits (coll_registry_t *self, coll_limits_t *limits);
+/* How many statements the registry has sent (every piece counts). */
+uint64_t coll_registry_statements (const coll_registry_t *self);
 void coll_registry_destroy (coll_registry_t **self_p);
 
 /* Gives every item that is not skipped its host, registering the agents the
@@ -55,8 +71,10 @@ int coll_registry_hosts (coll_registry_t *self, PGconn *conn, coll_registry_item
 
 /* After coll_registry_hosts on the same items: looks up every series of
  * every item that is not skipped, registering those the database does not
- * have (committed by themselves), and sets each item's first. Returns 0, or
- * VG_ERETRY / VG_EDB with err; what was learnt before a failure stays. */
+ * have (committed by themselves, in pieces), and sets each item's first.
+ * Returns 0, or VG_ERETRY / VG_EINVAL / VG_EDB with err (VG_EINVAL also when
+ * one series is too big for a statement); what was learnt before a failure
+ * stays. */
 int coll_registry_series (coll_registry_t *self, PGconn *conn, coll_registry_item_t *items,
                           size_t n, char *err, size_t errlen);
 
@@ -72,11 +90,14 @@ void coll_registry_note (coll_registry_t *self, const coll_registry_item_t *item
 /* 1 if anything noted waits for coll_registry_flush. */
 int coll_registry_dirty (const coll_registry_t *self);
 
-/* Writes what was noted into vigil.series (last_ts, last_value) and
- * vigil.hosts (last_seen, last_seq, clock_skew_ms), only ever forward. What
- * was written before a failure is forgotten, the rest kept for the next call.
- * Returns 0, or VG_ERETRY / VG_EDB with err. */
-int coll_registry_flush (coll_registry_t *self, PGconn *conn, char *err, size_t errlen);
+/* Writes a piece of what was noted - at most max_rows series (0: up to
+ * 20,000), the oldest first, with every host noted - into vigil.series
+ * (last_ts, last_value) and vigil.hosts (last_seen, last_seq,
+ * clock_skew_ms), only ever forward, in one statement; *more is set when
+ * more waits. On failure the piece stays noted for the next call. Returns 0,
+ * or VG_ERETRY / VG_EINVAL / VG_EDB with err. */
+int coll_registry_flush (coll_registry_t *self, PGconn *conn, size_t max_rows, int *more, char *err,
+                         size_t errlen);
 
 /* How many times an agent was seen to start a new incarnation (its state
  * directory lost or made anew), since the registry was made. */

@@ -254,15 +254,18 @@ static int
 s_reading (coll_server_t *self)
 {
     size_t max = (size_t)self->config->max_queued_batches;
-    if (self->paused && self->queued <= max / 2) {
+    size_t bytes = coll_writer_queued_bytes (self->writer);
+    size_t max_bytes = (size_t)self->config->max_queued_bytes;
+    if (self->paused && self->queued <= max / 2 && bytes <= max_bytes / 2) {
         self->paused = 0;
         vg_debug ("%zu batches waiting for the database: reading from agents again", self->queued);
-    } else if (!self->paused && self->queued >= max) {
+    } else if (!self->paused && (self->queued >= max || bytes >= max_bytes)) {
         self->paused = 1;
         vg_complain (&self->backpressure, 60000, VG_LOG_WARN,
-                     "%zu batches are waiting for the database (max_queued_batches): not reading "
-                     "from agents until it catches up; they keep their batches meanwhile",
-                     self->queued);
+                     "%zu batches are waiting for the database (%zu bytes; max_queued_batches, "
+                     "max_queued_bytes): not reading from agents until it catches up; they keep "
+                     "their batches meanwhile",
+                     self->queued, bytes);
     }
     return !self->paused;
 }
@@ -449,7 +452,7 @@ coll_server_run (coll_server_t *self)
              "dropped for timestamps out of range",
              (unsigned long long)self->wstats.batches_stored,
              (unsigned long long)self->wstats.batches_duplicate,
-             (unsigned long long)self->stats.batches_rejected,
+             (unsigned long long)(self->stats.batches_rejected + self->wstats.batches_rejected),
              (unsigned long long)self->wstats.batches_retry,
              (unsigned long long)self->stats.messages_dropped,
              (unsigned long long)self->wstats.samples_stored,

@@ -64,6 +64,9 @@ struct coll_store_t {
     coll_pg_params_t params;
     vg_complain_t range_complaint;
     coll_store_stats_t stats;
+    size_t max_statement_bytes;
+    size_t copy_sent; /* bytes of the COPY statement in progress */
+    int lost;         /* the last failure lost an established connection */
 };
 
 /* ---- connection ---- */
@@ -84,6 +87,8 @@ s_after_failure (coll_store_t *self, int rc)
 {
     self->stats.failures++;
     self->ndays = 0;
+    coll_pg_last_t last = coll_pg_last ();
+    self->lost = rc == VG_ERETRY && self->conn && last.connection_lost && !last.sqlstate[0];
     if (rc == VG_ERETRY)
         s_disconnect (self);
     else if (self->conn && PQtransactionStatus (self->conn) != PQTRANS_IDLE) {
@@ -99,7 +104,27 @@ coll_store_new (const char *dburl)
     coll_store_t *self = vg_calloc (1, sizeof *self);
     self->url = vg_strdup (dburl ? dburl : "");
     self->registry = coll_registry_new ();
+    self->max_statement_bytes = COLL_REGISTRY_STATEMENT_BYTES;
     return self;
+}
+
+void
+coll_store_set_limits (coll_store_t *self, coll_limits_t *limits)
+{
+    coll_registry_set_limits (self->registry, limits);
+}
+
+void
+coll_store_set_statement_bytes (coll_store_t *self, size_t bytes)
+{
+    self->max_statement_bytes = bytes < 4096 ? 4096 : bytes;
+    coll_registry_set_statement_bytes (self->registry, self->max_statement_bytes);
+}
+
+int
+coll_store_connection_lost (const coll_store_t *self)
+{
+    return self->lost;
 }
 
 void
@@ -151,6 +176,7 @@ coll_store_stats (const coll_store_t *self)
 {
     coll_store_stats_t stats = self->stats;
     stats.incarnation_changes = coll_registry_incarnation_changes (self->registry);
+    stats.statements += coll_registry_statements (self->registry);
     return stats;
 }
 
@@ -244,12 +270,13 @@ s_days_ensure (coll_store_t *self, coll_store_item_t *items, size_t n, char *err
 /* ---- step 4: the data transaction ---- */
 
 static int
-s_send_if_full (coll_store_t *self, const char *what, char *err, size_t errlen)
+s_copy_start (coll_store_t *self, const char *what, const char *sql, char *err, size_t errlen)
 {
-    if (self->copy.len < S_CHUNK)
-        return 0;
-    int rc = coll_pg_copy_send (self->conn, what, self->copy.data, self->copy.len, err, errlen);
+    int rc = coll_pg_copy_begin (self->conn, what, sql, err, errlen);
+    self->stats.statements++;
     vg_buf_reset (&self->copy);
+    coll_pg_copy_header (&self->copy);
+    self->copy_sent = 0;
     return rc;
 }
 
@@ -261,6 +288,24 @@ s_copy_finish (coll_store_t *self, const char *what, char *err, size_t errlen)
     vg_buf_reset (&self->copy);
     if (rc == 0)
         rc = coll_pg_copy_end (self->conn, what, err, errlen);
+    return rc;
+}
+
+/* Called after each whole tuple: sends the buffer once it holds S_CHUNK, and
+ * ends the COPY and starts another (same transaction) once this one carried
+ * max_statement_bytes, so that no statement grows without bound. */
+static int
+s_send_if_full (coll_store_t *self, const char *what, const char *sql, char *err, size_t errlen)
+{
+    if (self->copy.len < S_CHUNK && self->copy_sent + self->copy.len < self->max_statement_bytes)
+        return 0;
+    if (self->copy_sent + self->copy.len >= self->max_statement_bytes) {
+        int rc = s_copy_finish (self, what, err, errlen);
+        return rc ? rc : s_copy_start (self, what, sql, err, errlen);
+    }
+    int rc = coll_pg_copy_send (self->conn, what, self->copy.data, self->copy.len, err, errlen);
+    self->copy_sent += self->copy.len;
+    vg_buf_reset (&self->copy);
     return rc;
 }
 
@@ -280,15 +325,12 @@ static int
 s_copy_samples (coll_store_t *self, coll_store_item_t *items, size_t n, char *err, size_t errlen)
 {
     static const char what[] = "writing samples";
-    int rc = coll_pg_copy_begin (self->conn, what,
-                                 "COPY vigil.samples (host_id, ts, series_id, value)"
-                                 " FROM STDIN (FORMAT binary)",
-                                 err, errlen);
+    static const char sql[] = "COPY vigil.samples (host_id, ts, series_id, value)"
+                              " FROM STDIN (FORMAT binary)";
+    int rc = s_copy_start (self, what, sql, err, errlen);
     if (rc)
         return rc;
     vg_buf_t *buf = &self->copy;
-    vg_buf_reset (buf);
-    coll_pg_copy_header (buf);
     const int64_t *all_ids = coll_registry_ids (self->registry);
     for (size_t i = 0; i < n && rc == 0; i++) {
         const coll_registry_item_t *r = &self->reg[i];
@@ -316,7 +358,7 @@ s_copy_samples (coll_store_t *self, coll_store_item_t *items, size_t n, char *er
             s_put_field8 (tuple + S_SAMPLE_HEAD + 12, (uint64_t)ids[s]);
             s_put_field8 (tuple + S_SAMPLE_HEAD + 24, value);
             vg_buf_append (buf, tuple, sizeof tuple);
-            rc = s_send_if_full (self, what, err, errlen);
+            rc = s_send_if_full (self, what, sql, err, errlen);
         }
     }
     if (rc) {
@@ -351,16 +393,13 @@ static int
 s_copy_dists (coll_store_t *self, coll_store_item_t *items, size_t n, char *err, size_t errlen)
 {
     static const char what[] = "writing distributions";
-    int rc = coll_pg_copy_begin (self->conn, what,
-                                 "COPY vigil.distributions (host_id, ts, series_id, count, sum,"
-                                 " min, max, zero_count, bucket_index, bucket_count,"
-                                 " neg_bucket_index, neg_bucket_count) FROM STDIN (FORMAT binary)",
-                                 err, errlen);
+    static const char sql[] = "COPY vigil.distributions (host_id, ts, series_id, count, sum,"
+                              " min, max, zero_count, bucket_index, bucket_count,"
+                              " neg_bucket_index, neg_bucket_count) FROM STDIN (FORMAT binary)";
+    int rc = s_copy_start (self, what, sql, err, errlen);
     if (rc)
         return rc;
     vg_buf_t *buf = &self->copy;
-    vg_buf_reset (buf);
-    coll_pg_copy_header (buf);
     const int64_t *ids = coll_registry_ids (self->registry);
     for (size_t i = 0; i < n && rc == 0; i++) {
         const coll_registry_item_t *r = &self->reg[i];
@@ -383,7 +422,7 @@ s_copy_dists (coll_store_t *self, coll_store_item_t *items, size_t n, char *err,
             coll_pg_bin_int8 (buf, (int64_t)sk->zero_count);
             s_copy_buckets (buf, &sk->pos);
             s_copy_buckets (buf, &sk->neg);
-            rc = s_send_if_full (self, what, err, errlen);
+            rc = s_send_if_full (self, what, sql, err, errlen);
         }
     }
     if (rc) {
@@ -403,15 +442,12 @@ static int
 s_copy_events (coll_store_t *self, coll_store_item_t *items, size_t n, char *err, size_t errlen)
 {
     static const char what[] = "writing events";
-    int rc = coll_pg_copy_begin (self->conn, what,
-                                 "COPY vigil.events (host_id, ts, name, labels, text)"
-                                 " FROM STDIN (FORMAT binary)",
-                                 err, errlen);
+    static const char sql[] = "COPY vigil.events (host_id, ts, name, labels, text)"
+                              " FROM STDIN (FORMAT binary)";
+    int rc = s_copy_start (self, what, sql, err, errlen);
     if (rc)
         return rc;
     vg_buf_t *buf = &self->copy, *t = &self->text;
-    vg_buf_reset (buf);
-    coll_pg_copy_header (buf);
     for (size_t i = 0; i < n && rc == 0; i++) {
         const coll_registry_item_t *r = &self->reg[i];
         if (r->skip || !r->stored)
@@ -445,7 +481,7 @@ s_copy_events (coll_store_t *self, coll_store_item_t *items, size_t n, char *err
             vg_buf_reset (t);
             coll_pg_utf8_clean (t, text, strlen (text));
             coll_pg_bin_text (buf, t->data, t->len);
-            rc = s_send_if_full (self, what, err, errlen);
+            rc = s_send_if_full (self, what, sql, err, errlen);
         }
     }
     if (rc) {
@@ -473,67 +509,106 @@ s_key_cmp (const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Records the group's keys; marks the items whose key was new as stored. */
+/* The parameters of keys[from, to) into params. */
+static void
+s_keys_params (coll_store_t *self, const coll_store_item_t *items, const s_key_t *keys, size_t from,
+               size_t to, coll_pg_params_t *params)
+{
+    const s_work_t *w = self->work;
+    uint32_t n = (uint32_t)(to - from);
+    coll_pg_params_reset (params);
+    vg_buf_t *host = coll_pg_params_next (params);
+    vg_buf_t *incarnation = coll_pg_params_next (params);
+    vg_buf_t *seq = coll_pg_params_next (params);
+    vg_buf_t *received = coll_pg_params_next (params);
+    vg_buf_t *sent = coll_pg_params_next (params);
+    vg_buf_t *count = coll_pg_params_next (params);
+    coll_pg_array_begin (host, COLL_PG_INT8OID, n);
+    coll_pg_array_begin (incarnation, COLL_PG_INT8OID, n);
+    coll_pg_array_begin (seq, COLL_PG_INT8OID, n);
+    coll_pg_array_begin (received, COLL_PG_TIMESTAMPTZOID, n);
+    coll_pg_array_begin (sent, COLL_PG_TIMESTAMPTZOID, n);
+    coll_pg_array_begin (count, COLL_PG_INT4OID, n);
+    for (size_t k = from; k < to; k++) {
+        const coll_store_item_t *it = &items[keys[k].item];
+        coll_pg_bin_int8 (host, keys[k].host_id);
+        coll_pg_bin_int8 (incarnation, keys[k].incarnation);
+        coll_pg_bin_int8 (seq, keys[k].seq);
+        coll_pg_bin_int8 (received, coll_pg_ts_from_ms (it->received_ms));
+        /* The ledger's partition key: what a replay of the batch repeats. */
+        int64_t sent_ms = it->batch->sent_ms;
+        coll_pg_bin_int8 (
+            sent, coll_pg_ts_from_ms (coll_registry_sent_plausible (sent_ms) ? sent_ms : 0));
+        coll_pg_bin_int4 (count, (int32_t)w[keys[k].item].nkeep);
+    }
+}
+
+static const char s_keys_sql[] = "INSERT INTO vigil.batches"
+                                 " (host_id, incarnation, seq, received_at, sent_at, samples)"
+                                 " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[],"
+                                 "                      $4::timestamptz[], $5::timestamptz[],"
+                                 "                      $6::integer[]) AS u(h, i, s, r, t, n)"
+                                 " WHERE NOT EXISTS (SELECT 1 FROM vigil.batches b"
+                                 "                    WHERE b.host_id = u.h AND b.incarnation = u.i"
+                                 "                      AND b.seq = u.s)"
+                                 " ON CONFLICT DO NOTHING RETURNING host_id, incarnation, seq";
+
+/* Opens the data transaction and records the group's keys, in pieces of at
+ * most max_statement_bytes, all in one pipeline: one round trip. Keys go in
+ * their order, so two writers recording overlapping keys wait for each other
+ * instead of deadlocking. A key is a duplicate when the ledger holds it in
+ * any partition (a copy whose sent time differs, NOT EXISTS), or when one in
+ * its own partition commits first (the primary key: two collectors storing
+ * the same replay at once). Marks the items whose key was new as stored. */
 static int
-s_insert_keys (coll_store_t *self, coll_store_item_t *items, size_t n, char *err, size_t errlen)
+s_begin_with_keys (coll_store_t *self, coll_store_item_t *items, size_t n, char *err, size_t errlen)
 {
     coll_registry_item_t *reg = self->reg;
-    const s_work_t *w = self->work;
     s_key_t *keys = vg_malloc ((n + 1) * sizeof *keys);
     size_t nkeys = 0;
     for (size_t i = 0; i < n; i++)
         if (!reg[i].skip)
             keys[nkeys++] = (s_key_t){reg[i].host_id, (int64_t)items[i].batch->incarnation,
                                       (int64_t)items[i].batch->seq, i};
-    coll_pg_params_reset (&self->params);
-    vg_buf_t *host = coll_pg_params_next (&self->params);
-    vg_buf_t *incarnation = coll_pg_params_next (&self->params);
-    vg_buf_t *seq = coll_pg_params_next (&self->params);
-    vg_buf_t *received = coll_pg_params_next (&self->params);
-    vg_buf_t *sent = coll_pg_params_next (&self->params);
-    vg_buf_t *count = coll_pg_params_next (&self->params);
-    coll_pg_array_begin (host, COLL_PG_INT8OID, (uint32_t)nkeys);
-    coll_pg_array_begin (incarnation, COLL_PG_INT8OID, (uint32_t)nkeys);
-    coll_pg_array_begin (seq, COLL_PG_INT8OID, (uint32_t)nkeys);
-    coll_pg_array_begin (received, COLL_PG_TIMESTAMPTZOID, (uint32_t)nkeys);
-    coll_pg_array_begin (sent, COLL_PG_TIMESTAMPTZOID, (uint32_t)nkeys);
-    coll_pg_array_begin (count, COLL_PG_INT4OID, (uint32_t)nkeys);
-    for (size_t k = 0; k < nkeys; k++) {
-        const coll_store_item_t *it = &items[keys[k].item];
-        coll_pg_bin_int8 (host, keys[k].host_id);
-        coll_pg_bin_int8 (incarnation, keys[k].incarnation);
-        coll_pg_bin_int8 (seq, keys[k].seq);
-        coll_pg_bin_int8 (received, coll_pg_ts_from_ms (it->received_ms));
-        if (coll_registry_sent_plausible (it->batch->sent_ms))
-            coll_pg_bin_int8 (sent, coll_pg_ts_from_ms (it->batch->sent_ms));
-        else
-            coll_pg_bin_null (sent);
-        coll_pg_bin_int4 (count, (int32_t)w[keys[k].item].nkeep);
+    qsort (keys, nkeys, sizeof *keys, s_key_cmp);
+    /* Six array elements of at most 12 bytes each. */
+    size_t per_piece = self->max_statement_bytes / 72;
+    size_t npieces = (nkeys + per_piece - 1) / per_piece;
+    const char **sqls = vg_calloc (npieces + 1, sizeof *sqls);
+    const coll_pg_params_t **params = vg_calloc (npieces + 1, sizeof *params);
+    coll_pg_params_t *bufs = vg_calloc (npieces + 1, sizeof *bufs);
+    PGresult **res = vg_calloc (npieces + 1, sizeof *res);
+    sqls[0] = "BEGIN";
+    for (size_t p = 0; p < npieces; p++) {
+        size_t from = p * per_piece, to = from + per_piece < nkeys ? from + per_piece : nkeys;
+        s_keys_params (self, items, keys, from, to, &bufs[p + 1]);
+        sqls[p + 1] = s_keys_sql;
+        params[p + 1] = &bufs[p + 1];
     }
-    int rc;
-    PGresult *res =
-        coll_pg_exec_bin (self->conn, "recording batches",
-                          "INSERT INTO vigil.batches"
-                          " (host_id, incarnation, seq, received_at, sent_at, samples)"
-                          " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[],"
-                          "                      $4::timestamptz[], $5::timestamptz[],"
-                          "                      $6::integer[])"
-                          " ON CONFLICT DO NOTHING RETURNING host_id, incarnation, seq",
-                          &self->params, &rc, err, errlen);
-    if (res) {
-        qsort (keys, nkeys, sizeof *keys, s_key_cmp);
-        for (int r = 0; r < PQntuples (res); r++) {
-            s_key_t probe = {strtoll (PQgetvalue (res, r, 0), NULL, 10),
-                             strtoll (PQgetvalue (res, r, 1), NULL, 10),
-                             strtoll (PQgetvalue (res, r, 2), NULL, 10), 0};
-            s_key_t *hit = bsearch (&probe, keys, nkeys, sizeof *keys, s_key_cmp);
+    int rc = coll_pg_pipeline (self->conn, "recording batches", npieces + 1, sqls, params, res, err,
+                               errlen);
+    self->stats.statements += npieces;
+    for (size_t p = 0; p < npieces && rc == 0; p++) {
+        size_t from = p * per_piece, to = from + per_piece < nkeys ? from + per_piece : nkeys;
+        for (int r = 0; r < PQntuples (res[p + 1]); r++) {
+            s_key_t probe = {strtoll (PQgetvalue (res[p + 1], r, 0), NULL, 10),
+                             strtoll (PQgetvalue (res[p + 1], r, 1), NULL, 10),
+                             strtoll (PQgetvalue (res[p + 1], r, 2), NULL, 10), 0};
+            s_key_t *hit = bsearch (&probe, keys + from, to - from, sizeof *keys, s_key_cmp);
             if (hit)
                 reg[hit->item].stored = 1;
         }
-        PQclear (res);
     }
+    for (size_t p = 0; p <= npieces; p++) {
+        PQclear (res[p]);
+        coll_pg_params_free (&bufs[p]);
+    }
+    free (res);
+    free (bufs);
+    free (params);
+    free (sqls);
     free (keys);
-    return res ? 0 : rc;
+    return rc;
 }
 
 int
@@ -567,14 +642,20 @@ coll_store_write (coll_store_t *self, coll_store_item_t *items, size_t n, char *
     rc = coll_registry_hosts (self->registry, self->conn, r, n, err, errlen);
     if (rc == 0)
         rc = coll_registry_series (self->registry, self->conn, r, n, err, errlen);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        items[i].reason = NULL;
+        if (!r[i].refused)
+            continue;
+        items[i].status = VG_ACK_REJECTED;
+        items[i].reason = r[i].refused;
+        r[i].skip = 1;
+    }
     if (rc == 0)
         rc = s_days_ensure (self, items, n, err, errlen);
     if (rc)
         return s_after_failure (self, rc);
 
-    rc = coll_pg_command (self->conn, "writing batches", "BEGIN", 0, NULL, err, errlen);
-    if (rc == 0)
-        rc = s_insert_keys (self, items, n, err, errlen);
+    rc = s_begin_with_keys (self, items, n, err, errlen);
     int any_samples = 0, any_dists = 0, any_events = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         if (!r[i].stored)
@@ -594,13 +675,16 @@ coll_store_write (coll_store_t *self, coll_store_item_t *items, size_t n, char *
     if (rc) {
         /* A row outside every partition: one was dropped (retention) while
          * cached here. The days are learnt again, so the retry will work. */
-        if (rc == VG_EDB && strstr (err, "SQLSTATE 23514"))
+        coll_pg_last_t last = coll_pg_last ();
+        if (rc == VG_EINVAL && strcmp (last.sqlstate, "23514") == 0 && !last.constraint)
             rc = VG_ERETRY;
         return s_after_failure (self, rc);
     }
 
     self->stats.transactions++;
     for (size_t i = 0; i < n; i++) {
+        if (r[i].refused)
+            continue;
         if (!r[i].stored) {
             items[i].status = VG_ACK_DUPLICATE;
             self->stats.batches_duplicate++;
@@ -625,15 +709,53 @@ coll_store_write (coll_store_t *self, coll_store_item_t *items, size_t n, char *
     return 0;
 }
 
+/* ---- the ledger over time ---- */
+
+int
+coll_store_maintain_ledger (coll_store_t *self, int64_t now_ms, int keep_days, int ahead_days,
+                            int *dropped, char *err, size_t errlen)
+{
+    *dropped = 0;
+    int rc = coll_store_connect (self, err, errlen);
+    if (rc)
+        return s_after_failure (self, rc);
+    char today[16], keep[16], ahead[16];
+    snprintf (today, sizeof today, "%lld", (long long)s_day (now_ms));
+    snprintf (keep, sizeof keep, "%d", keep_days);
+    snprintf (ahead, sizeof ahead, "%d", ahead_days);
+    const char *params[] = {today, keep, ahead};
+    PGresult *res = coll_pg_exec (self->conn, "trimming the batch ledger",
+                                  "SELECT vigil.ledger_maintain(date '1970-01-01' + $1::integer,"
+                                  " $2::integer, $3::integer)",
+                                  3, params, &rc, err, errlen);
+    self->stats.statements++;
+    if (!res)
+        return s_after_failure (self, rc);
+    *dropped = atoi (PQgetvalue (res, 0, 0));
+    PQclear (res);
+    return 0;
+}
+
 /* ---- newest values ---- */
 
 int
-coll_store_flush_latest (coll_store_t *self, char *err, size_t errlen)
+coll_store_flush_latest_piece (coll_store_t *self, size_t max_rows, int *more, char *err,
+                               size_t errlen)
 {
+    *more = 0;
     if (!coll_registry_dirty (self->registry))
         return 0;
     int rc = coll_store_connect (self, err, errlen);
     if (rc == 0)
-        rc = coll_registry_flush (self->registry, self->conn, err, errlen);
+        rc = coll_registry_flush (self->registry, self->conn, max_rows, more, err, errlen);
     return rc ? s_after_failure (self, rc) : 0;
+}
+
+int
+coll_store_flush_latest (coll_store_t *self, char *err, size_t errlen)
+{
+    int more = 1, rc = 0;
+    while (more && rc == 0)
+        rc = coll_store_flush_latest_piece (self, 0, &more, err, errlen);
+    return rc;
 }

@@ -1,67 +1,50 @@
-/*  coll_writer.c - the writer thread: groups batches, writes them with
- *  coll_store, and hands the answers back to the server thread.
+/*  coll_writer.c - the writers' shared side: the queue the server thread
+ *  fills, the answers it reads back, starting and stopping the threads.
+ *  What one writer thread does is in coll_writer_thread.c.
  *
- *  Server -> writer:  ["B"][item pointer]   a batch to write
- *                     ["S"]                 finish and report
- *  Writer -> server:  ["A"][item pointer]... a group, answered after its commit
- *                     ["D"][stats]          done; the thread is ending
- *  Pointers only travel inside this process, between two threads; whoever
- *  reads a pointer owns the item from then on.
+ *  Writers -> server:  ["A"][item pointer]... items answered
+ *                      ["D"][stats]          done; the last thread is ending
+ *  Every thread sends on the one PAIR socket under answer_lock, so the "D"
+ *  of the last thread comes after every answer. Pointers only travel inside
+ *  this process; whoever reads a pointer owns the item from then on.
  */
 #include "coll_writer.h"
-#include "coll_migrate.h"
-#include "coll_store.h"
+#include "coll_writer_int.h"
 #include "vg_alloc.h"
 #include "vg_error.h"
+#include "vg_hash.h"
 #include "vg_log.h"
 #include "vg_time.h"
 
 #include <errno.h>
-#include <libpq-fe.h>
-#include <limits.h>
-#include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
-#define BACKOFF_MIN_MS   1000
-#define BACKOFF_MAX_MS   30000
-#define COMPLAIN_MS      30000
-#define FLUSH_GAP_MAX_MS 60000
-
-struct coll_writer_t {
-    void *pipe;  /* the server's end */
-    void *wpipe; /* the writer's end; only the thread touches it while it runs */
-    pthread_t thread;
-    int started;
-    int stop_sent;
-
-    char *dburl;
-    char dbdesc[256]; /* where dburl points, without the password */
-    size_t group_max_samples;
-    int64_t flush_interval_ms; /* latest_flush_interval */
-    int64_t flush_gap_ms;      /* the same, stretched while flushes are slow */
-
-    /* The thread's own state from here on. */
-    coll_store_t *store;
-    coll_writer_item_t **queue; /* queue[qhead .. qhead + qlen) waits to be written */
-    size_t qhead, qlen, qcap;
-    coll_store_item_t *group;
-    size_t group_cap;
-    coll_commit_observers_t observers;
-    coll_committed_t *committed; /* what the observers are told of a group */
-    size_t committed_cap;
-    int stopping;
-    int connected;
-    int ever_connected;
-    int64_t backoff_ms;
-    int64_t next_try_ms;
-    int dirty; /* written since the last flush of latest values */
-    int64_t last_flush_ms;
-    vg_complain_t db_down, write_failed, flush_failed;
-    coll_writer_stats_t stats;
-};
+/* What a decoded batch takes in memory, about: its columns, its strings and
+ * the arrays that point at them. */
+static size_t
+s_batch_bytes (const vg_batch_t *b)
+{
+    size_t bytes = sizeof *b + 256;
+    for (uint32_t i = 0; i < b->nstrings; i++)
+        bytes += sizeof (char *) + (b->strings[i] ? strlen (b->strings[i]) + 17 : 0);
+    for (uint32_t i = 0; i < b->nseries; i++)
+        bytes += sizeof (vg_series_t) + 8 * (size_t)b->series[i].nlabels;
+    bytes += b->nsamples * (sizeof (uint32_t) + sizeof (int64_t) + sizeof (double));
+    for (size_t i = 0; i < b->ndists; i++) {
+        const vg_sketch_t *sk = b->dists[i].sketch;
+        bytes += sizeof (vg_dist_t);
+        if (sk)
+            bytes += sizeof *sk + 8 * ((size_t)sk->pos.len + sk->neg.len);
+    }
+    for (size_t i = 0; i < b->nevents; i++)
+        bytes += sizeof (vg_event_t) + 8 * (size_t)b->events[i].nlabels +
+                 (b->events[i].text ? strlen (b->events[i].text) + 1 : 0);
+    return bytes;
+}
 
 coll_writer_item_t *
 coll_writer_item_new (const void *rid, size_t rid_len, vg_batch_t **batch_p, int64_t received_ms)
@@ -75,6 +58,7 @@ coll_writer_item_new (const void *rid, size_t rid_len, vg_batch_t **batch_p, int
     *batch_p = NULL;
     self->seq = self->batch ? self->batch->seq : 0;
     self->received_ms = received_ms;
+    self->bytes = sizeof *self + (self->batch ? s_batch_bytes (self->batch) : 0);
     return self;
 }
 
@@ -90,7 +74,6 @@ coll_writer_item_destroy (coll_writer_item_t **self_p)
     *self_p = NULL;
 }
 
-/* Sends a pointer-sized frame. Inproc with no high-water mark: never blocks. */
 static void
 s_send_ptr (void *sock, const void *ptr, int more)
 {
@@ -123,323 +106,149 @@ s_drop_rest (void *sock)
     }
 }
 
-/* ---- the writer thread ---------------------------------------------- */
+/* ---- for the threads (coll_writer_int.h) ---------------------------- */
 
-static void
-s_queue_push (coll_writer_t *self, coll_writer_item_t *item)
+void
+coll_writer_answer (coll_writer_t *self, coll_writer_item_t **items, size_t n)
 {
-    if (self->qhead > 0 && self->qhead + self->qlen == self->qcap) {
-        memmove (self->queue, self->queue + self->qhead, self->qlen * sizeof *self->queue);
-        self->qhead = 0;
-    }
-    VG_GROW (self->queue, self->qcap, self->qhead + self->qlen + 1);
-    self->queue[self->qhead + self->qlen++] = item;
-}
-
-/* Reads one command; returns 1 if there was one, 0 if none was waiting. */
-static int
-s_recv_command (coll_writer_t *self)
-{
-    zmq_msg_t cmd;
-    zmq_msg_init (&cmd);
-    if (zmq_msg_recv (&cmd, self->wpipe, ZMQ_DONTWAIT) < 0) {
-        zmq_msg_close (&cmd);
-        return 0;
-    }
-    char c = zmq_msg_size (&cmd) > 0 ? *(char *)zmq_msg_data (&cmd) : 0;
-    int more = zmq_msg_more (&cmd);
-    zmq_msg_close (&cmd);
-    if (c == 'B' && more) {
-        coll_writer_item_t *item = s_recv_ptr (self->wpipe);
-        if (item)
-            s_queue_push (self, item);
-    } else if (c == 'S')
-        self->stopping = 1;
-    s_drop_rest (self->wpipe);
-    return 1;
-}
-
-/* Waits up to timeout_ms (-1: forever, 0: not at all) for commands, then
- * reads every one waiting. */
-static void
-s_drain (coll_writer_t *self, int64_t timeout_ms)
-{
-    if (timeout_ms != 0) {
-        zmq_pollitem_t item = {self->wpipe, 0, ZMQ_POLLIN, 0};
-        if (timeout_ms > INT_MAX)
-            timeout_ms = INT_MAX;
-        if (zmq_poll (&item, 1, (long)timeout_ms) <= 0)
-            return;
-    }
-    while (s_recv_command (self))
-        ;
-}
-
-static void
-s_backoff (coll_writer_t *self)
-{
-    self->next_try_ms = vg_mono_ms () + self->backoff_ms;
-    self->backoff_ms *= 2;
-    if (self->backoff_ms > BACKOFF_MAX_MS)
-        self->backoff_ms = BACKOFF_MAX_MS;
-}
-
-/* The schema version, read on a short connection of its own: the store does
- * not expose its connection. */
-static int
-s_schema_version (const char *url)
-{
-    PGconn *conn = PQconnectdb (url);
-    int version = -1;
-    if (PQstatus (conn) == CONNECTION_OK)
-        version = coll_migrate_current (conn);
-    PQfinish (conn);
-    return version;
-}
-
-static void
-s_connect (coll_writer_t *self)
-{
-    char err[512] = "";
-    int rc = coll_store_connect (self->store, err, sizeof err);
-    if (rc == VG_OK) {
-        self->connected = 1;
-        self->backoff_ms = BACKOFF_MIN_MS;
-        self->next_try_ms = 0;
-        if (!self->ever_connected) {
-            self->ever_connected = 1;
-            int version = s_schema_version (self->dburl);
-            if (version >= 0)
-                vg_info ("connected to the database (%s); schema version %d", self->dbdesc,
-                         version);
-            else
-                vg_info ("connected to the database (%s); schema version unknown", self->dbdesc);
-        }
-        vg_complain_clear (&self->db_down,
-                           "database reachable again (%s); writing %zu queued batches",
-                           self->dbdesc, self->qlen);
+    if (n == 0)
         return;
-    }
-    int64_t wait_s = self->backoff_ms / 1000;
-    if (rc == VG_ERETRY)
-        vg_complain (&self->db_down, COMPLAIN_MS, VG_LOG_WARN,
-                     "database unreachable (%s): %s; retrying in %lld s (batches are not "
-                     "acknowledged meanwhile; agents keep them)",
-                     self->dbdesc, err, (long long)wait_s);
-    else
-        vg_complain (&self->db_down, COMPLAIN_MS, VG_LOG_ERROR,
-                     "database refused the collector (%s): %s; retrying in %lld s - check "
-                     "database_url, the role's rights and the database's log",
-                     self->dbdesc, err, (long long)wait_s);
-    s_backoff (self);
-}
-
-/* Tells the observers which batches of the group just committed were stored. */
-static void
-s_tell_observers (coll_writer_t *self, size_t n)
-{
-    if (self->observers.n == 0)
-        return;
-    VG_GROW (self->committed, self->committed_cap, n);
-    size_t m = 0;
-    int64_t now = vg_now_ms ();
-    for (size_t i = 0; i < n; i++) {
-        const coll_store_item_t *g = &self->group[i];
-        if (g->status != VG_ACK_STORED)
-            continue;
-        self->committed[m++] = (coll_committed_t){.host_id = g->host_id,
-                                                  .hostname = g->hostname,
-                                                  .batch = g->batch,
-                                                  .series_ids = g->series_ids,
-                                                  .received_ms = g->received_ms,
-                                                  .committed_ms = now,
-                                                  .min_ts_ms = g->min_ts_ms,
-                                                  .max_ts_ms = g->max_ts_ms};
-    }
-    if (m == 0)
-        return;
-    for (size_t k = 0; k < self->observers.n; k++)
-        self->observers.items[k].fn (self->committed, m, self->observers.items[k].arg);
-}
-
-/* Hands the first n queued items back to the server, answered. */
-static void
-s_answer (coll_writer_t *self, size_t n)
-{
+    size_t bytes = 0;
+    pthread_mutex_lock (&self->answer_lock);
     zmq_send (self->wpipe, "A", 1, ZMQ_SNDMORE);
     for (size_t i = 0; i < n; i++) {
-        coll_writer_item_t *item = self->queue[self->qhead + i];
+        coll_writer_item_t *item = items[i];
+        bytes += item->bytes;
         vg_batch_destroy (&item->batch);
         s_send_ptr (self->wpipe, item, i + 1 < n);
+        items[i] = NULL;
     }
-    self->qhead += n;
-    self->qlen -= n;
-    if (self->qlen == 0)
-        self->qhead = 0;
+    pthread_mutex_unlock (&self->answer_lock);
+    __atomic_sub_fetch (&self->queued_bytes, bytes, __ATOMIC_RELAXED);
+    __atomic_add_fetch (&self->answered, n, __ATOMIC_RELAXED);
+    __atomic_store_n (&self->last_answer_ms, vg_mono_ms (), __ATOMIC_RELAXED);
 }
 
-/* Whether the first n items of the queue hold a batch with item's key: the
- * same batch sent twice must go to two transactions, so that the second is
- * seen as the duplicate it is. */
-static int
-s_in_group (coll_writer_t *self, size_t n, const coll_writer_item_t *item)
-{
-    for (size_t i = 0; i < n; i++) {
-        const coll_writer_item_t *other = self->queue[self->qhead + i];
-        if (other->seq == item->seq && strcmp (other->batch->agent_id, item->batch->agent_id) == 0)
-            return 1;
-    }
-    return 0;
-}
+/* ---- the watchdog: says when acknowledgements stall ----------------- */
 
-static size_t
-s_take_group (coll_writer_t *self)
-{
-    size_t n = 0, samples = 0;
-    while (n < self->qlen) {
-        coll_writer_item_t *item = self->queue[self->qhead + n];
-        size_t count = vg_batch_count (item->batch);
-        if (n > 0 && (samples + count > self->group_max_samples || s_in_group (self, n, item)))
-            break;
-        VG_GROW (self->group, self->group_cap, n + 1);
-        self->group[n] = (coll_store_item_t){
-            .batch = item->batch, .received_ms = item->received_ms, .status = VG_ACK_STORED};
-        samples += count;
-        n++;
-    }
-    return n;
-}
-
-static void
-s_write_group (coll_writer_t *self)
-{
-    size_t n = s_take_group (self);
-    char err[512] = "";
-    int64_t start_ns = vg_mono_ns ();
-    int rc = coll_store_write (self->store, self->group, n, err, sizeof err);
-    if (rc == VG_OK) {
-        vg_debug ("wrote a group of %zu batches in %.1f ms; %zu more waiting", n,
-                  (double)(vg_mono_ns () - start_ns) / 1e6, self->qlen - n);
-        for (size_t i = 0; i < n; i++) {
-            coll_writer_item_t *item = self->queue[self->qhead + i];
-            item->status = self->group[i].status;
-            if (item->status == VG_ACK_DUPLICATE)
-                self->stats.batches_duplicate++;
-            else
-                self->stats.batches_stored++;
-        }
-        self->backoff_ms = BACKOFF_MIN_MS;
-        self->dirty = 1;
-        s_tell_observers (self, n);
-        s_answer (self, n);
-        vg_complain_clear (&self->write_failed, "database writes succeed again");
-        return;
-    }
-    if (rc == VG_ERETRY) {
-        /* Keep the group: nothing was stored, and the agents hold their copies. */
-        self->connected = 0;
-        vg_complain (&self->write_failed, COMPLAIN_MS, VG_LOG_WARN,
-                     "could not write %zu batches (%s): %s; reconnecting and writing them again "
-                     "in %lld s (agents keep them until acknowledged)",
-                     n, self->dbdesc, err, (long long)(self->backoff_ms / 1000));
-        s_backoff (self);
-        return;
-    }
-    vg_complain (&self->write_failed, COMPLAIN_MS, VG_LOG_ERROR,
-                 "the database refused %zu batches: %s; answering RETRY so agents send them "
-                 "again - look for the cause in the database's log",
-                 n, err);
-    for (size_t i = 0; i < n; i++) {
-        coll_writer_item_t *item = self->queue[self->qhead + i];
-        item->status = VG_ACK_RETRY;
-        free (item->reason);
-        item->reason = vg_asprintf ("the collector's database refused the batch: %s", err);
-    }
-    self->stats.batches_retry += n;
-    s_answer (self, n);
-}
-
-static void
-s_flush_latest (coll_writer_t *self)
-{
-    char err[512] = "";
-    int64_t start_ms = vg_mono_ms ();
-    int rc = coll_store_flush_latest (self->store, err, sizeof err);
-    self->last_flush_ms = vg_mono_ms ();
-    /* Flushing holds up writing: with many series it can take seconds, so
-     * keep it to about a tenth of the writer's time, without letting the
-     * latest values fall more than a minute behind. */
-    int64_t took = self->last_flush_ms - start_ms;
-    int64_t gap = took * 9 < FLUSH_GAP_MAX_MS ? took * 9 : FLUSH_GAP_MAX_MS;
-    self->flush_gap_ms = gap > self->flush_interval_ms ? gap : self->flush_interval_ms;
-    if (rc == VG_OK) {
-        vg_debug ("wrote the latest values in %lld ms; the next time in %lld ms at the earliest",
-                  (long long)took, (long long)self->flush_gap_ms);
-        self->dirty = 0;
-        vg_complain_clear (&self->flush_failed, "latest values are written again");
-        return;
-    }
-    vg_complain (&self->flush_failed, COMPLAIN_MS, VG_LOG_WARN,
-                 "could not write the latest values to vigil.series: %s; trying again (samples "
-                 "are not affected)",
-                 err);
-    if (rc == VG_ERETRY) {
-        self->connected = 0;
-        s_backoff (self);
-    }
-}
+#define STALL_MS          5000
+#define STALL_COMPLAIN_MS 30000
 
 static void *
-s_thread (void *arg)
+s_watchdog (void *arg)
 {
     coll_writer_t *self = arg;
-    self->store = coll_store_new (self->dburl);
-    self->last_flush_ms = vg_mono_ms ();
-    for (;;) {
-        s_drain (self, 0);
-        int64_t now = vg_mono_ms ();
-        if (!self->connected && !self->stopping && now >= self->next_try_ms)
-            s_connect (self);
-        if (self->stopping && (!self->connected || self->qlen == 0))
+    int64_t pending_since = 0, stalled_since = 0;
+    vg_complain_t stalled = {0};
+    pthread_mutex_lock (&self->lock);
+    while (!self->stopping) {
+        struct timespec ts;
+        clock_gettime (CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += 1;
+        pthread_cond_timedwait (&self->watch_cond, &self->lock, &ts);
+        if (self->stopping)
             break;
-        now = vg_mono_ms ();
-        if (self->connected && self->dirty && now - self->last_flush_ms >= self->flush_gap_ms)
-            s_flush_latest (self);
-        if (self->connected && self->qlen > 0) {
-            s_write_group (self);
+        size_t queued = self->qlen;
+        pthread_mutex_unlock (&self->lock);
+        int64_t now = vg_mono_ms ();
+        uint64_t pending = __atomic_load_n (&self->submitted, __ATOMIC_RELAXED) -
+                           __atomic_load_n (&self->answered, __ATOMIC_RELAXED);
+        int64_t last = __atomic_load_n (&self->last_answer_ms, __ATOMIC_RELAXED);
+        if (stalled_since && last > stalled_since) {
+            vg_info ("acknowledgements resumed after %.1f s without any",
+                     (double)(last - stalled_since) / 1000);
+            stalled = (vg_complain_t){0};
+            stalled_since = 0;
+        }
+        if (pending == 0)
+            pending_since = 0;
+        else if (!pending_since)
+            pending_since = now;
+        int64_t since = pending_since > last ? pending_since : last;
+        if (pending > 0 && now - since >= STALL_MS) {
+            if (!stalled_since)
+                stalled_since = since;
+            vg_complain (&stalled, STALL_COMPLAIN_MS, VG_LOG_WARN,
+                         "acknowledgements stalled: none for %.0f s while %llu batches wait (%zu "
+                         "not taken by a writer yet); the database is slow or unreachable - "
+                         "agents keep their batches meanwhile",
+                         (double)(now - since) / 1000, (unsigned long long)pending, queued);
+        }
+        pthread_mutex_lock (&self->lock);
+    }
+    pthread_mutex_unlock (&self->lock);
+    return NULL;
+}
+
+void
+coll_writer_done (coll_writer_t *self, const coll_writer_stats_t *stats)
+{
+    pthread_mutex_lock (&self->lock);
+    coll_writer_stats_t *t = &self->stats;
+    t->batches_stored += stats->batches_stored;
+    t->batches_duplicate += stats->batches_duplicate;
+    t->batches_retry += stats->batches_retry;
+    t->batches_rejected += stats->batches_rejected;
+    t->samples_stored += stats->samples_stored;
+    t->samples_dropped += stats->samples_dropped;
+    t->transactions += stats->transactions;
+    t->splits += stats->splits;
+    int last = --self->live == 0;
+    coll_writer_stats_t total = self->stats;
+    pthread_mutex_unlock (&self->lock);
+    if (!last)
+        return;
+    pthread_mutex_lock (&self->answer_lock);
+    zmq_send (self->wpipe, "D", 1, ZMQ_SNDMORE);
+    zmq_send (self->wpipe, &total, sizeof total, 0);
+    pthread_mutex_unlock (&self->answer_lock);
+}
+
+static int
+s_same_key (const coll_writer_item_t *a, const coll_writer_item_t *b)
+{
+    return a->seq == b->seq && a->batch->incarnation == b->batch->incarnation &&
+           strcmp (a->batch->agent_id, b->batch->agent_id) == 0;
+}
+
+size_t
+coll_writer_take (coll_writer_t *self, int me, int64_t now, coll_writer_item_t ***group,
+                  size_t *cap)
+{
+    /* Called with self->lock held. Each agent has its writer (its caches
+     * then hold the agent's series once); a writer that has been busy with one
+     * group for COLL_WRITER_STEAL_MS (narrowing it down, retrying it,
+     * registering many series), or without a connection as long, gives its
+     * agents up to the others meanwhile; so does every writer when stopping.
+     * The same batch twice goes to two groups, so that the second is seen as
+     * the duplicate it is. */
+    int steal[COLL_WRITER_MAX_THREADS] = {0};
+    for (size_t k = 0; k < self->nthreads; k++) {
+        int64_t busy = __atomic_load_n (&self->busy_since[k], __ATOMIC_RELAXED);
+        steal[k] = (int)k == me || self->stopping || (busy && now - busy >= COLL_WRITER_STEAL_MS);
+    }
+    size_t n = 0, samples = 0, keep = 0;
+    int full = 0;
+    for (size_t i = 0; i < self->qlen; i++) {
+        coll_writer_item_t *item = self->queue[self->qhead + i];
+        size_t count = vg_batch_count (item->batch);
+        int take = !full && item->pref < self->nthreads && steal[item->pref];
+        if (take && n > 0 && samples + count > self->group_max_samples)
+            take = 0, full = 1;
+        for (size_t k = 0; k < n && take; k++)
+            take = !s_same_key ((*group)[k], item);
+        if (!take) {
+            self->queue[self->qhead + keep++] = item;
             continue;
         }
-        /* Sleep until a command arrives, or until the next connection
-         * attempt or flush is due. */
-        int64_t timeout = -1;
-        now = vg_mono_ms ();
-        if (!self->connected)
-            timeout = self->next_try_ms - now;
-        else if (self->dirty)
-            timeout = self->last_flush_ms + self->flush_gap_ms - now;
-        if ((!self->connected || self->dirty) && timeout < 1)
-            timeout = 1;
-        s_drain (self, timeout);
+        VG_GROW (*group, *cap, n + 1);
+        (*group)[n++] = item;
+        samples += count;
     }
-    if (self->connected && self->dirty)
-        s_flush_latest (self);
-    if (self->qlen > 0)
-        vg_warn ("stopping with %zu batches not written: the database is unreachable; agents "
-                 "keep them and send them again",
-                 self->qlen);
-    for (size_t i = 0; i < self->qlen; i++)
-        coll_writer_item_destroy (&self->queue[self->qhead + i]);
-    self->qhead = self->qlen = 0;
-
-    coll_store_stats_t st = coll_store_stats (self->store);
-    self->stats.samples_stored = st.samples_stored;
-    self->stats.samples_dropped = st.samples_dropped;
-    self->stats.transactions = st.transactions;
-    coll_store_destroy (&self->store);
-
-    zmq_send (self->wpipe, "D", 1, ZMQ_SNDMORE);
-    zmq_send (self->wpipe, &self->stats, sizeof self->stats, 0);
-    return NULL;
+    self->qlen = keep;
+    if (self->qlen == 0)
+        self->qhead = 0;
+    return n;
 }
 
 /* ---- the server's side ---------------------------------------------- */
@@ -449,7 +258,8 @@ s_pair (void *ctx)
 {
     void *sock = zmq_socket (ctx, ZMQ_PAIR);
     int zero = 0;
-    /* No high-water mark: the server bounds the queue (max_queued_batches). */
+    /* No high-water mark: the server bounds what is queued
+     * (max_queued_batches, max_queued_bytes). */
     zmq_setsockopt (sock, ZMQ_SNDHWM, &zero, sizeof zero);
     zmq_setsockopt (sock, ZMQ_RCVHWM, &zero, sizeof zero);
     zmq_setsockopt (sock, ZMQ_LINGER, &zero, sizeof zero);
@@ -461,14 +271,21 @@ coll_writer_new (void *zmq_ctx, const coll_config_t *config,
                  const coll_commit_observers_t *observers)
 {
     coll_writer_t *self = vg_calloc (1, sizeof *self);
-    self->dburl = vg_strdup (config->database_url);
-    coll_config_describe_db (self->dburl, self->dbdesc, sizeof self->dbdesc);
+    pthread_mutex_init (&self->lock, NULL);
+    pthread_mutex_init (&self->answer_lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init (&attr);
+    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
+    pthread_cond_init (&self->cond, &attr);
+    pthread_cond_init (&self->watch_cond, &attr);
+    pthread_condattr_destroy (&attr);
+    self->config = config;
     self->group_max_samples = (size_t)config->group_max_samples;
-    self->flush_interval_ms = config->latest_flush_interval_ms;
-    self->flush_gap_ms = self->flush_interval_ms;
-    self->backoff_ms = BACKOFF_MIN_MS;
+    coll_config_describe_db (config->database_url, self->dbdesc, sizeof self->dbdesc);
     if (observers)
         self->observers = *observers;
+    self->limits =
+        coll_limits_new (config->max_series_per_agent, config->max_new_series_per_minute);
 
     char endpoint[64];
     snprintf (endpoint, sizeof endpoint, "inproc://vigil-writer-%p", (void *)self);
@@ -476,17 +293,35 @@ coll_writer_new (void *zmq_ctx, const coll_config_t *config,
     self->wpipe = s_pair (zmq_ctx);
     if (!self->pipe || !self->wpipe || zmq_bind (self->pipe, endpoint) != 0 ||
         zmq_connect (self->wpipe, endpoint) != 0) {
-        vg_error ("cannot make the writer's pipe: %s", zmq_strerror (errno));
+        vg_error ("cannot make the writers' pipe: %s", zmq_strerror (errno));
         coll_writer_destroy (&self);
         return NULL;
     }
-    int rc = pthread_create (&self->thread, NULL, s_thread, self);
-    if (rc != 0) {
-        vg_error ("cannot start the writer thread: %s", strerror (rc));
-        coll_writer_destroy (&self);
-        return NULL;
+    size_t n = config->writers > 0 ? (size_t)config->writers : 1;
+    if (n > COLL_WRITER_MAX_THREADS)
+        n = COLL_WRITER_MAX_THREADS;
+    self->threads = vg_calloc (n, sizeof *self->threads);
+    self->busy_since = vg_calloc (n, sizeof *self->busy_since);
+    self->nwanted = n;
+    for (size_t i = 0; i < n; i++) {
+        self->threads[i] = coll_writer_thread_new (self, (int)i);
+        pthread_mutex_lock (&self->lock);
+        self->live++;
+        pthread_mutex_unlock (&self->lock);
+        if (coll_writer_thread_start (self->threads[i]) != 0) {
+            pthread_mutex_lock (&self->lock);
+            self->live--;
+            pthread_mutex_unlock (&self->lock);
+            coll_writer_thread_destroy (&self->threads[i]);
+            vg_error ("cannot start writer thread %zu", i + 1);
+            coll_writer_destroy (&self);
+            return NULL;
+        }
+        self->nthreads++;
     }
-    self->started = 1;
+    self->last_answer_ms = vg_mono_ms ();
+    if (pthread_create (&self->watchdog, NULL, s_watchdog, self) == 0)
+        self->watchdog_started = 1;
     return self;
 }
 
@@ -499,18 +334,38 @@ coll_writer_socket (coll_writer_t *self)
 void
 coll_writer_submit (coll_writer_t *self, coll_writer_item_t **item_p)
 {
-    zmq_send (self->pipe, "B", 1, ZMQ_SNDMORE);
-    s_send_ptr (self->pipe, *item_p, 0);
+    coll_writer_item_t *item = *item_p;
     *item_p = NULL;
+    __atomic_add_fetch (&self->queued_bytes, item->bytes, __ATOMIC_RELAXED);
+    __atomic_add_fetch (&self->submitted, 1, __ATOMIC_RELAXED);
+    const char *agent = item->batch ? item->batch->agent_id : "";
+    item->pref =
+        (unsigned)(vg_hash_bytes (agent, strlen (agent)) % (self->nthreads ? self->nthreads : 1));
+    pthread_mutex_lock (&self->lock);
+    if (self->qhead > 0 && self->qhead + self->qlen == self->qcap) {
+        memmove (self->queue, self->queue + self->qhead, self->qlen * sizeof *self->queue);
+        self->qhead = 0;
+    }
+    VG_GROW (self->queue, self->qcap, self->qhead + self->qlen + 1);
+    self->queue[self->qhead + self->qlen++] = item;
+    pthread_cond_broadcast (&self->cond); /* the item is for one writer: wake them all */
+    pthread_mutex_unlock (&self->lock);
+}
+
+size_t
+coll_writer_queued_bytes (coll_writer_t *self)
+{
+    return __atomic_load_n (&self->queued_bytes, __ATOMIC_RELAXED);
 }
 
 void
 coll_writer_stop (coll_writer_t *self)
 {
-    if (self->stop_sent)
-        return;
-    zmq_send (self->pipe, "S", 1, 0);
-    self->stop_sent = 1;
+    pthread_mutex_lock (&self->lock);
+    self->stopping = 1;
+    pthread_cond_broadcast (&self->cond);
+    pthread_cond_broadcast (&self->watch_cond);
+    pthread_mutex_unlock (&self->lock);
 }
 
 int
@@ -563,7 +418,7 @@ s_discard (void *sock)
         char c = zmq_msg_size (&kind) > 0 ? *(char *)zmq_msg_data (&kind) : 0;
         int more = zmq_msg_more (&kind);
         zmq_msg_close (&kind);
-        while (more && (c == 'A' || c == 'B')) {
+        while (more && c == 'A') {
             coll_writer_item_t *item = s_recv_ptr (sock);
             coll_writer_item_destroy (&item);
             size_t len = sizeof more;
@@ -579,11 +434,14 @@ coll_writer_destroy (coll_writer_t **self_p)
     if (!self_p || !*self_p)
         return;
     coll_writer_t *self = *self_p;
-    if (self->started) {
-        coll_writer_stop (self);
-        pthread_join (self->thread, NULL);
-    }
-    /* The thread has ended: both ends are ours to empty and close. */
+    coll_writer_stop (self);
+    if (self->watchdog_started)
+        pthread_join (self->watchdog, NULL);
+    for (size_t i = 0; i < self->nthreads; i++)
+        coll_writer_thread_destroy (&self->threads[i]); /* joins it */
+    free (self->threads);
+    free (self->busy_since);
+    /* The threads have ended: both ends are ours to empty and close. */
     if (self->pipe)
         s_discard (self->pipe);
     if (self->wpipe)
@@ -592,10 +450,14 @@ coll_writer_destroy (coll_writer_t **self_p)
         zmq_close (self->pipe);
     if (self->wpipe)
         zmq_close (self->wpipe);
+    for (size_t i = 0; i < self->qlen; i++)
+        coll_writer_item_destroy (&self->queue[self->qhead + i]);
     free (self->queue);
-    free (self->group);
-    free (self->committed);
-    free (self->dburl);
+    coll_limits_destroy (&self->limits);
+    pthread_cond_destroy (&self->cond);
+    pthread_cond_destroy (&self->watch_cond);
+    pthread_mutex_destroy (&self->lock);
+    pthread_mutex_destroy (&self->answer_lock);
     free (self);
     *self_p = NULL;
 }

@@ -10,7 +10,13 @@
 # acknowledges them (acks go out after the commit). Then it checks that the
 # database holds exactly the samples that were acknowledged, and measures the
 # ceiling: binary COPY of the same number of rows into a plain unindexed table.
-# Everything it started is stopped on exit. The last line is:
+# Everything it started is stopped on exit. Then the same collector takes
+# agents paced at half the measured rate, and it prints their ack latency
+# (from a batch's first send to its ack, after the commit):
+#
+#   ack-latency: p50 <ms> ms  p99 <ms> ms  at <R> samples/s
+#
+# The last line is:
 #
 #   ingest: <N> samples/s  copy-ceiling: <M> samples/s  ratio: <N/M>
 #
@@ -20,6 +26,8 @@
 #   INGEST_WARMUP [10]: seconds left out of the ingest rate - the first batches
 #     of each agent register its series, once; the rate over the whole run is
 #     printed too
+#   INGEST_LATENCY_SECONDS [30] (0: skip): the paced run at half the rate; its
+#     first INGEST_WARMUP seconds (new agents registering) are left out
 #   VIGIL_BENCH_BUILD [build-bench]
 #   INGEST_COLLECTOR_EXTRA: YAML lines added to the collector's configuration
 #   INGEST_SETUP_SQL: SQL run on the database once the collector has created
@@ -35,48 +43,15 @@ batch=${INGEST_BATCH:-1000}
 window=${INGEST_WINDOW:-4}
 null_seconds=${INGEST_NULL_SECONDS:-10}
 warmup=${INGEST_WARMUP:-10}
+latency_seconds=${INGEST_LATENCY_SECONDS:-30}
 
-say() { echo "ingest.sh: $*" >&2; }
-
-# --- build -------------------------------------------------------------------
-if [[ ! -f "$build/CMakeCache.txt" ]]; then
-    cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-fi
-cmake --build "$build" --target vigil-collector vigil-loadgen vigil-copy-ceiling \
-    -j"$(nproc)" >"$build/bench-build.log" 2>&1 || {
-    tail -n 30 "$build/bench-build.log" >&2
-    say "build failed"
-    exit 1
-}
+name=ingest.sh
+. "$src/tests/bench/bench-lib.sh"
+bench_build vigil-collector vigil-loadgen vigil-copy-ceiling
 collector=$build/collector/vigil-collector
 loadgen=$build/tests/vigil-loadgen
 ceiling=$build/tests/vigil-copy-ceiling
-
-# --- a private cluster, stopped on any exit ----------------------------------
-tmp=$(mktemp -d /tmp/vigil-bench.XXXXXX)
-chmod 755 "$tmp"
-collector_pid=
-cleanup() {
-    if [[ -n "$collector_pid" ]] && kill -0 "$collector_pid" 2>/dev/null; then
-        kill -TERM "$collector_pid" 2>/dev/null || true
-        wait "$collector_pid" 2>/dev/null || true
-    fi
-    "$src/deploy/pg-cluster.sh" stop "$tmp/pg" || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-    local p=$((40000 + RANDOM % 20000))
-    while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-    echo "$p"
-}
-
-cluster=$("$src/deploy/pg-cluster.sh" start "$tmp/pg")
-psql -X -q "$cluster" -c "CREATE DATABASE vigil" >/dev/null
-db=${cluster%/*}/vigil
-q() { psql -X -At "$db" -c "$1"; }
+bench_cluster
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GB", $2 / 1048576}' /proc/meminfo)," \
     "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(date -u +%Y-%m-%d)"
@@ -96,24 +71,7 @@ if [[ "$null_seconds" != 0 ]]; then
 fi
 
 # --- the collector ---------------------------------------------------------------
-port=$(free_port)
-cat >"$tmp/collector.yaml" <<EOF
-listen: tcp://127.0.0.1:$port
-database_url: $db
-${INGEST_COLLECTOR_EXTRA:-}
-EOF
-grep -v '^$' "$tmp/collector.yaml" | grep -v '^database_url' | sed 's/^/collector.yaml: /'
-"$collector" -c "$tmp/collector.yaml" >"$tmp/collector.log" 2>&1 &
-collector_pid=$!
-for _ in $(seq 1 300); do
-    [[ "$(q "SELECT to_regclass('vigil.batches') IS NOT NULL" 2>/dev/null)" == t ]] && break
-    kill -0 "$collector_pid" 2>/dev/null || {
-        tail -n 20 "$tmp/collector.log" >&2
-        say "the collector exited"
-        exit 1
-    }
-    sleep 0.1
-done
+bench_collector "${INGEST_COLLECTOR_EXTRA:-}"
 if [[ -n "${INGEST_SETUP_SQL:-}" ]]; then
     echo "setup SQL: $INGEST_SETUP_SQL"
     psql -X -q -v ON_ERROR_STOP=1 "$db" -c "$INGEST_SETUP_SQL" >/dev/null
@@ -129,18 +87,33 @@ set +e
 lg_rc=$?
 set -e
 grep '^loadgen:' "$tmp/loadgen.out"
-kill -TERM "$collector_pid"
-wait "$collector_pid" || true
-collector_pid=
+ingest=$(field samples_per_s "$tmp/loadgen.out")
+acked=$(field acked_samples "$tmp/loadgen.out")
+acked_fast=$acked
+
+# --- ack latency at half the rate -------------------------------------------------
+lat_line=
+if [[ $lg_rc -eq 0 && "$latency_seconds" != 0 ]]; then
+    half=$((${ingest%.*} / 2))
+    cmd=("$loadgen" --endpoint "tcp://127.0.0.1:$port" --agents "$agents" --series "$series"
+        --samples-per-batch "$batch" --window "$window" --duration "$((latency_seconds + warmup))"
+        --warmup "$warmup" --rate "$half" --quiet)
+    echo "command: ${cmd[*]#"$src/"}"
+    set +e
+    "${cmd[@]}" >"$tmp/latency.out"
+    lg_rc=$?
+    set -e
+    grep '^loadgen:' "$tmp/latency.out"
+    acked=$((acked + $(field acked_samples "$tmp/latency.out")))
+    lat_line="ack-latency: p50 $(field ack_p50_ms "$tmp/latency.out") ms  p99 $(field ack_p99_ms "$tmp/latency.out") ms  at $half samples/s"
+fi
+bench_stop_collector
 if [[ $lg_rc -ne 0 ]]; then
     tail -n 20 "$tmp/collector.log" >&2
     say "vigil-loadgen failed (exit $lg_rc)"
     exit 1
 fi
 
-field() { sed -n "s/^$1=//p" "$2"; }
-ingest=$(field samples_per_s "$tmp/loadgen.out")
-acked=$(field acked_samples "$tmp/loadgen.out")
 rows=$(q "SELECT count(*) FROM vigil.samples")
 ledger=$(q "SELECT coalesce(sum(samples), 0) FROM vigil.batches")
 echo "exactly-once: acknowledged $acked samples, vigil.samples holds $rows rows," \
@@ -154,11 +127,12 @@ sed -n 's/.*INFO  stopped: /collector: /p' "$tmp/collector.log"
 grep -E 'WARN|ERROR' "$tmp/collector.log" | head -n 5 || true
 
 # --- the ceiling -----------------------------------------------------------------------
-cmd=("$ceiling" --db "$db" --rows "$rows" --series "$series")
+cmd=("$ceiling" --db "$db" --rows "$acked_fast" --series "$series")
 echo "command: ${cmd[*]#"$src/"}"
 "${cmd[@]}" >"$tmp/ceiling.out"
 grep '^copy-ceiling:' "$tmp/ceiling.out"
 copy=$(field rows_per_s "$tmp/ceiling.out")
 
+[[ -n "$lat_line" ]] && echo "$lat_line"
 awk -v n="$ingest" -v m="$copy" \
     'BEGIN { printf "ingest: %d samples/s  copy-ceiling: %d samples/s  ratio: %.2f\n", n, m, n / m }'

@@ -386,10 +386,13 @@ s_test_database_late (const char *dir)
     uint64_t seq;
     vg_ack_status_t status;
     ASSERT_EQ (test_agent_peer_wait_ack (agent, 2000, &seq, &status, NULL, 0), -1);
+    /* The collector says that nothing is acknowledged, and for how long. */
+    s_wait_log (&c, "acknowledgements stalled", "1 batches wait", 1);
 
     char *url = test_pg_fresh_db ("vigil_test_collector_late");
     test_agent_peer_expect_ack (agent, 1, VG_ACK_STORED);
     s_wait_log (&c, "database reachable again", NULL, 1);
+    s_wait_log (&c, "acknowledgements resumed after", NULL, 1);
     PGconn *db = test_pg_connect (url);
     ASSERT_EQ (test_pg_count (db, "SELECT count(*) FROM vigil.samples"), 10);
     PQfinish (db);

@@ -156,7 +156,7 @@ main (void)
         "samples | p",
         "distributions | p",
         "events | r",
-        "batches | r",
+        "batches | p",
         "schema_migrations | r",
         "hosts | 2 | agent_id | text",
         "series | 5 | kind | smallint",

@@ -8,6 +8,7 @@
 #include "test_assert.h"
 #include "test_pg.h"
 #include "test_proc.h"
+#include "vg_alloc.h"
 #include "vg_batch.h"
 #include "vg_buf.h"
 #include "vg_error.h"
@@ -841,16 +842,213 @@ s_test_bad_utf8 (coll_store_t *st, int64_t now)
     vg_batch_destroy (&b);
 }
 
+/* ---- the ledger over time: day partitions, trimmed by dropping them ---- */
+
+static char *
+s_ledger_part (PGconn *db, const char *agent)
+{
+    char sql[256];
+    snprintf (sql, sizeof sql,
+              "SELECT b.tableoid::regclass::text FROM vigil.batches b JOIN vigil.hosts h"
+              " USING (host_id) WHERE h.agent_id = '%s'",
+              agent);
+    return test_pg_scalar (db, sql);
+}
+
+static void
+s_day_name (int64_t ms, char *out, size_t outlen)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r (&t, &tm);
+    strftime (out, outlen, "vigil.batches_%Y%m%d", &tm);
+}
+
+static void
+s_test_ledger (int64_t now)
+{
+    char *url = test_pg_fresh_db ("vigil_test_ledger");
+    PGconn *db = test_pg_connect (url);
+    coll_store_t *st = coll_store_new (url);
+    char err[1024] = "", want[64];
+    int dropped = -1;
+    ASSERT_EQ (coll_store_maintain_ledger (st, now, 10, 2, &dropped, err, sizeof err), 0);
+    ASSERT_EQ (dropped, 0);
+    for (int d = 0; d <= 2; d++) {
+        s_day_name (now + d * DAY_MS, want, sizeof want);
+        const char *p[] = {want};
+        PGresult *res =
+            PQexecParams (db, "SELECT to_regclass($1) IS NOT NULL", 1, NULL, p, NULL, NULL, 0);
+        ASSERT_STR_EQ (PQgetvalue (res, 0, 0), "t");
+        PQclear (res);
+    }
+
+    /* Today's batch, one from a clock 5 days ahead, one with no clock. */
+    vg_batch_t *b[3] = {s_batch ("ledger-now", "h", 1, now - 500),
+                        s_batch ("ledger-ahead", "h", 1, now + 5 * DAY_MS),
+                        s_batch ("ledger-noclock", "h", 1, 0)};
+    for (int i = 0; i < 3; i++) {
+        uint32_t s = vg_batch_series (b[i], "up", VG_KIND_GAUGE, NULL, 0);
+        vg_batch_add_sample (b[i], s, now - 1000, 1.0);
+        coll_store_item_t item = {.batch = b[i], .received_ms = now};
+        s_write_ok (st, &item, 1);
+        ASSERT_EQ (item.status, VG_ACK_STORED);
+    }
+    s_day_name (now, want, sizeof want);
+    char *part = s_ledger_part (db, "ledger-now");
+    ASSERT_STR_EQ (part, want);
+    free (part);
+    part = s_ledger_part (db, "ledger-ahead");
+    ASSERT_STR_EQ (part, "vigil.batches_future");
+    free (part);
+    part = s_ledger_part (db, "ledger-noclock");
+    ASSERT_STR_EQ (part, "vigil.batches_past");
+    free (part);
+
+    /* Five days on: the clock-ahead batch moves into its own day, and a
+     * replay of it is still a duplicate. */
+    ASSERT_EQ (coll_store_maintain_ledger (st, now + 5 * DAY_MS, 10, 2, &dropped, err, sizeof err),
+               0);
+    ASSERT_EQ (dropped, 0);
+    s_day_name (now + 5 * DAY_MS, want, sizeof want);
+    part = s_ledger_part (db, "ledger-ahead");
+    ASSERT_STR_EQ (part, want);
+    free (part);
+    for (int i = 0; i < 3; i++) {
+        coll_store_item_t item = {.batch = b[i], .received_ms = now + 5 * DAY_MS};
+        s_write_ok (st, &item, 1);
+        ASSERT_EQ (item.status, VG_ACK_DUPLICATE);
+    }
+    /* Calling again changes nothing. */
+    ASSERT_EQ (coll_store_maintain_ledger (st, now + 5 * DAY_MS, 10, 2, &dropped, err, sizeof err),
+               0);
+    ASSERT_EQ (dropped, 0);
+
+    /* Twelve days on, with 10 kept: the past and the first two days are
+     * dropped, whole; the batch five days ahead is still known. */
+    ASSERT_EQ (coll_store_maintain_ledger (st, now + 12 * DAY_MS, 10, 2, &dropped, err, sizeof err),
+               0);
+    ASSERT_EQ (dropped, 3);
+    ASSERT_EQ (test_pg_count (db, "SELECT count(*) FROM vigil.batches"), 1);
+    s_day_name (now, want, sizeof want);
+    const char *p[] = {want};
+    PGresult *res = PQexecParams (db, "SELECT to_regclass($1) IS NULL", 1, NULL, p, NULL, NULL, 0);
+    ASSERT_STR_EQ (PQgetvalue (res, 0, 0), "t");
+    PQclear (res);
+    coll_store_item_t item = {.batch = b[1], .received_ms = now + 12 * DAY_MS};
+    s_write_ok (st, &item, 1);
+    ASSERT_EQ (item.status, VG_ACK_DUPLICATE);
+    /* The ledger's partitions hold no dead rows: nothing was deleted. */
+    ASSERT_EQ (test_pg_count (db, "SELECT coalesce(sum(n_tup_del), 0) FROM pg_stat_user_tables"
+                                  " WHERE relname LIKE 'batches%'"),
+               0);
+    for (int i = 0; i < 3; i++)
+        vg_batch_destroy (&b[i]);
+    coll_store_destroy (&st);
+    PQfinish (db);
+    free (url);
+}
+
+/* ---- work past the statement bound goes in pieces ---- */
+
+static void
+s_test_pieces (int64_t now)
+{
+    coll_store_t *st = coll_store_new (s_url);
+    coll_store_set_statement_bytes (st, 64 * 1024);
+    char err[1024] = "";
+    ASSERT_EQ (coll_store_connect (st, err, sizeof err), 0);
+    uint64_t before = coll_store_stats (st).statements;
+
+    /* 3,000 new series of ~110 bytes: their registration is ~2 MB of JSON
+     * at the worst; 1,000 events of 200 bytes of text: ~260 KB of COPY. */
+    char value[101];
+    memset (value, 'v', 100);
+    value[100] = '\0';
+    vg_batch_t *big = s_batch ("agent-pieces", "host-pieces", 1, now);
+    for (int i = 0; i < 3000; i++) {
+        char id[16];
+        snprintf (id, sizeof id, "%d", i);
+        vg_label_t l[] = {{"id", id}, {"pad", value}};
+        uint32_t s = vg_batch_series (big, "pieces", VG_KIND_GAUGE, l, 2);
+        vg_batch_add_sample (big, s, now - 1000, i);
+    }
+    char text[201];
+    memset (text, 't', 200);
+    text[200] = '\0';
+    for (int i = 0; i < 1000; i++)
+        vg_batch_add_event (big, now - 1000 + i, "pieces_event", NULL, 0, text);
+    coll_store_item_t item = {.batch = big, .received_ms = now};
+    s_write_ok (st, &item, 1);
+    ASSERT_EQ (item.status, VG_ACK_STORED);
+    uint64_t after_big = coll_store_stats (st).statements;
+    ASSERT_GE (after_big - before, 2000000 / 65536 + 260000 / 65536);
+
+    /* 1,200 batches in one group: their keys are ~86 KB. */
+    enum { N = 1200 };
+    vg_batch_t *small[N];
+    coll_store_item_t items[N];
+    for (int i = 0; i < N; i++) {
+        small[i] = s_batch ("agent-pieces", "host-pieces", (uint64_t)(i + 2), now);
+        uint32_t s = vg_batch_series (small[i], "pieces_small", VG_KIND_GAUGE, NULL, 0);
+        vg_batch_add_sample (small[i], s, now - 2000 - i, i);
+        items[i] = (coll_store_item_t){.batch = small[i], .received_ms = now};
+    }
+    s_write_ok (st, items, N);
+    for (int i = 0; i < N; i++)
+        ASSERT_EQ (items[i].status, VG_ACK_STORED);
+    /* Two pieces of keys, one of samples, and the transaction around them. */
+    ASSERT_GE (coll_store_stats (st).statements - after_big, 3);
+    ASSERT_EQ (s_host_rows ("series", "agent-pieces"), 3001);
+    ASSERT_EQ (s_host_rows ("samples", "agent-pieces"), 3000 + N);
+    ASSERT_EQ (s_host_rows ("events", "agent-pieces"), 1000);
+    ASSERT_EQ (s_host_rows ("batches", "agent-pieces"), N + 1);
+
+    /* One series too big for any statement (20 labels of 4,000 bytes):
+     * refused for what it carries. */
+    char *huge = vg_malloc (4001);
+    memset (huge, 'h', 4000);
+    huge[4000] = '\0';
+    vg_batch_t *bad = s_batch ("agent-pieces", "host-pieces", 5000, now);
+    vg_label_t l[20];
+    char keys[20][8];
+    for (int k = 0; k < 20; k++) {
+        snprintf (keys[k], sizeof keys[k], "k%02d", k);
+        l[k] = (vg_label_t){keys[k], huge};
+    }
+    uint32_t s = vg_batch_series (bad, "pieces_huge", VG_KIND_GAUGE, l, 20);
+    vg_batch_add_sample (bad, s, now - 1000, 1);
+    item = (coll_store_item_t){.batch = bad, .received_ms = now};
+    ASSERT_EQ (coll_store_write (st, &item, 1, err, sizeof err), VG_EINVAL);
+    ASSERT_STR_CONTAINS (err, "max_statement_bytes");
+    ASSERT_EQ (s_host_rows ("batches", "agent-pieces"), N + 1);
+    free (huge);
+    vg_batch_destroy (&bad);
+    for (int i = 0; i < N; i++)
+        vg_batch_destroy (&small[i]);
+    vg_batch_destroy (&big);
+    coll_store_destroy (&st);
+}
+
 static void
 s_test_helpers (void)
 {
-    static const char *const transient[] = {"08006", "08001", "53100", "53300", "57P01",
-                                            "57P02", "57P03", "40001", "40P01", NULL};
-    static const char *const permanent[] = {"23505", "42P01", "57014", "22P02", "42501", NULL};
-    for (int i = 0; transient[i]; i++)
+    static const char *const transient[] = {"08006", "08001", "53100", "53300", "57P01", "57P02",
+                                            "57P03", "40001", "40P01", "55P03", NULL};
+    static const char *const data[] = {"23505", "23514", "57014", "22P02",
+                                       "22003", "54000", "P0001", NULL};
+    static const char *const system[] = {"42P01", "42501", "XX000", "58030", "0A000", NULL};
+    for (int i = 0; transient[i]; i++) {
         ASSERT_EQ (coll_pg_sqlstate_transient (transient[i]), 1);
-    for (int i = 0; permanent[i]; i++)
-        ASSERT_EQ (coll_pg_sqlstate_transient (permanent[i]), 0);
+        ASSERT_EQ (coll_pg_sqlstate_class (transient[i]), VG_ERETRY);
+    }
+    for (int i = 0; data[i]; i++) {
+        ASSERT_EQ (coll_pg_sqlstate_transient (data[i]), 0);
+        ASSERT_EQ (coll_pg_sqlstate_class (data[i]), VG_EINVAL);
+    }
+    for (int i = 0; system[i]; i++)
+        ASSERT_EQ (coll_pg_sqlstate_class (system[i]), VG_EDB);
+    ASSERT_EQ (coll_pg_sqlstate_class (NULL), VG_ERETRY);
     vg_buf_t buf = {0};
     static const char in[] = "a\"b\\c\n\x01\x1f/é\xff";
     vg_json_string (&buf, in, sizeof in - 1);
@@ -892,6 +1090,8 @@ main (void)
     s_test_dropped_partition (st, now);
     s_test_many_series (st, now);
     s_test_bad_utf8 (st, now);
+    s_test_pieces (now);
+    s_test_ledger (now);
     s_flush_ok (st);
     ASSERT_EQ (coll_store_write (st, NULL, 0, err, sizeof err), 0);
 

@@ -5,7 +5,9 @@
  *  or DUPLICATE) arrives, and resends a batch whose ack is late. A batch is
  *  --samples-per-batch gauge samples over --series series; sample g of an
  *  agent is series g % S at tick g / S, so every (series, time) pair is sent
- *  once and the database can be checked for exactly-once afterwards.
+ *  once and the database can be checked for exactly-once afterwards. Each
+ *  resend of a batch waits about twice as long as the one before (with
+ *  jitter), up to ten times --timeout-ms, as an agent backs off.
  *
  *  One thread polls every socket. Batches are built fresh (one vg_batch_t per
  *  agent, cleared and refilled) and encoded with vg_codec_encode_batch, as an
@@ -49,6 +51,8 @@ typedef struct {
     const char *id_prefix;
     int null_collector;
     int quiet;
+    double rate; /* samples/s for all agents together, paced; 0: as fast as acked */
+    int two_labels;
 } s_args_t;
 
 typedef struct {
@@ -56,7 +60,9 @@ typedef struct {
     uint8_t *payload;
     size_t len;
     size_t samples;
+    int64_t first_ns;  /* monotonic, when first sent: ack latency counts from there */
     int64_t sent_ms;   /* monotonic */
+    int64_t wait_ms;   /* before resending it: doubles with each resend, as an agent's does */
     int64_t resend_at; /* monotonic; 0 unless an ack said RETRY */
 } s_slot_t;
 
@@ -67,6 +73,7 @@ typedef struct {
     uint64_t next_sample; /* index g of the next sample to generate */
     s_slot_t *slots;
     int inflight;
+    int64_t next_send_ms; /* paced: when the next batch is due */
 } s_agent_t;
 
 typedef struct {
@@ -79,6 +86,27 @@ typedef struct {
     uint64_t resent;
     uint64_t late_acks; /* acks for a seq no longer in flight (after a resend) */
 } s_counts_t;
+
+/* Ack latencies (ms) of the batches acknowledged while measuring. */
+static double *s_lat;
+static size_t s_nlat, s_lat_cap;
+static int s_measuring;
+
+static int
+s_cmp_double (const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double
+s_percentile (double q)
+{
+    if (s_nlat == 0)
+        return 0;
+    size_t k = (size_t)(q * (double)(s_nlat - 1) + 0.5);
+    return s_lat[k];
+}
 
 static volatile sig_atomic_t s_interrupted;
 
@@ -106,6 +134,11 @@ s_usage (FILE *out)
              "  --step-ms MS           time between a series' samples (1000)\n"
              "  --id-prefix TEXT       agent ids are TEXT-<n> (loadgen-<start time>)\n"
              "  --null-collector       bind a ROUTER on the endpoint that acks without storing\n"
+             "  --rate R               paced: R samples/s for all agents together, each agent\n"
+             "                         sending at even intervals (window still caps what is\n"
+             "                         in flight); prints the ack latency p50/p99 after --warmup\n"
+             "  --two-labels           name series by two labels of at most 1000 values\n"
+             "                         each, so a batch can carry more series than strings\n"
              "  --quiet                no progress lines\n");
 }
 
@@ -218,8 +251,12 @@ s_build (s_agent_t *a, const s_args_t *args, int64_t base_ms, s_slot_t *slot)
         uint64_t g = a->next_sample++;
         uint32_t s = (uint32_t)(g % (uint64_t)args->series);
         int64_t tick = (int64_t)(g / (uint64_t)args->series);
-        vg_label_t label = {"series", s_label_values[s]};
-        uint32_t idx = vg_batch_series (b, "loadgen_value", VG_KIND_GAUGE, &label, 1);
+        vg_label_t label[2] = {{"series", s_label_values[s]}};
+        if (args->two_labels) /* few strings for many series */
+            label[0].value = s_label_values[s % 1000],
+            label[1] = (vg_label_t){"group", s_label_values[s / 1000]};
+        uint32_t idx =
+            vg_batch_series (b, "loadgen_value", VG_KIND_GAUGE, label, args->two_labels ? 2 : 1);
         double value = (double)(s % 97) + (double)(tick % 1000) * 0.125;
         vg_batch_add_sample (b, idx, base_ms + tick * args->step_ms, value);
     }
@@ -235,6 +272,8 @@ s_build (s_agent_t *a, const s_args_t *args, int64_t base_ms, s_slot_t *slot)
 static void
 s_send (s_agent_t *a, s_slot_t *slot)
 {
+    if (!slot->first_ns)
+        slot->first_ns = vg_mono_ns ();
     zmq_send (a->sock, VG_WIRE_BATCH, strlen (VG_WIRE_BATCH), ZMQ_SNDMORE);
     zmq_send (a->sock, slot->payload, slot->len, 0);
     slot->sent_ms = vg_mono_ms ();
@@ -243,10 +282,21 @@ s_send (s_agent_t *a, s_slot_t *slot)
 static void
 s_fill (s_agent_t *a, const s_args_t *args, int64_t base_ms)
 {
+    int64_t interval =
+        args->rate > 0 ? (int64_t)((double)args->agents * args->batch * 1000.0 / args->rate) : 0;
     for (int i = 0; i < args->window && a->inflight < args->window; i++) {
         s_slot_t *slot = &a->slots[i];
         if (slot->seq)
             continue;
+        if (interval > 0) {
+            int64_t now = vg_mono_ms ();
+            if (now < a->next_send_ms)
+                return;
+            /* Keep the pace, without bursting to catch up after a stall. */
+            a->next_send_ms += interval;
+            if (a->next_send_ms < now - interval)
+                a->next_send_ms = now;
+        }
         s_build (a, args, base_ms, slot);
         s_send (a, slot);
         a->inflight++;
@@ -280,6 +330,10 @@ s_on_ack (s_agent_t *a, const s_args_t *args, const uint8_t *data, size_t len, s
             c->duplicate++;
         c->batches++;
         c->samples += slot->samples;
+        if (s_measuring) {
+            VG_GROW (s_lat, s_lat_cap, s_nlat + 1);
+            s_lat[s_nlat++] = (double)(vg_mono_ns () - slot->first_ns) / 1e6;
+        }
         break;
     case VG_ACK_REJECTED:
         /* The benchmark's batches are valid: a rejection is a bug worth seeing. */
@@ -335,11 +389,19 @@ s_resend_due (s_agent_t *a, const s_args_t *args, int64_t now, s_counts_t *c)
         s_slot_t *slot = &a->slots[i];
         if (!slot->seq)
             continue;
+        if (!slot->wait_ms)
+            slot->wait_ms = args->timeout_ms;
         if ((slot->resend_at && now >= slot->resend_at) ||
-            (!slot->resend_at && now - slot->sent_ms >= args->timeout_ms)) {
+            (!slot->resend_at && now - slot->sent_ms >= slot->wait_ms)) {
             slot->resend_at = 0;
             s_send (a, slot);
             c->resent++;
+            /* Back off, with jitter, up to ten times the timeout: a collector
+             * that is behind is not buried under copies of what it holds. */
+            int64_t next = slot->wait_ms * 2;
+            if (next > args->timeout_ms * 10)
+                next = args->timeout_ms * 10;
+            slot->wait_ms = next - next / 5 + (int64_t)(rand () % (int)(next / 5 + 1));
         }
     }
 }
@@ -361,6 +423,8 @@ s_parse_args (int argc, char **argv, s_args_t *a)
         {"id-prefix", required_argument, NULL, 'i'},
         {"null-collector", no_argument, NULL, 'n'},
         {"quiet", no_argument, NULL, 'q'},
+        {"rate", required_argument, NULL, 'r'},
+        {"two-labels", no_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -373,7 +437,7 @@ s_parse_args (int argc, char **argv, s_args_t *a)
                     .drain_ms = 120000,
                     .step_ms = 1000};
     int c;
-    while ((c = getopt_long (argc, argv, "e:a:s:b:w:d:W:t:D:S:i:nqh", opts, NULL)) != -1) {
+    while ((c = getopt_long (argc, argv, "e:a:s:b:w:d:W:t:D:S:i:nqr:Lh", opts, NULL)) != -1) {
         switch (c) {
         case 'e':
             a->endpoint = optarg;
@@ -414,6 +478,12 @@ s_parse_args (int argc, char **argv, s_args_t *a)
         case 'q':
             a->quiet = 1;
             break;
+        case 'r':
+            a->rate = atof (optarg);
+            break;
+        case 'L':
+            a->two_labels = 1;
+            break;
         case 'h':
             s_usage (stdout);
             exit (0);
@@ -424,7 +494,7 @@ s_parse_args (int argc, char **argv, s_args_t *a)
     }
     if (!a->endpoint || a->agents < 1 || a->series < 1 || a->batch < 1 ||
         a->batch > VG_WIRE_MAX_SAMPLES || a->window < 1 || a->duration_s <= 0 || a->warmup_s < 0 ||
-        a->warmup_s >= a->duration_s || a->timeout_ms < 1 || a->step_ms < 1) {
+        a->warmup_s >= a->duration_s || a->timeout_ms < 1 || a->step_ms < 1 || a->rate < 0) {
         s_usage (stderr);
         return -1;
     }
@@ -451,6 +521,8 @@ main (int argc, char **argv)
     setvbuf (stdout, NULL, _IOLBF, 0);
 
     void *ctx = zmq_ctx_new ();
+    /* One socket per simulated agent, past libzmq's default of 1023. */
+    zmq_ctx_set (ctx, ZMQ_MAX_SOCKETS, args.agents + 16);
     s_null_t null = {.ctx = ctx, .endpoint = args.endpoint};
     pthread_t null_thread;
     if (args.null_collector) {
@@ -501,14 +573,20 @@ main (int argc, char **argv)
     int64_t warm_until = start + (int64_t)(args.warmup_s * 1000), warm_at = 0;
     double cpu0 = s_cpu_seconds ();
 
-    for (int i = 0; i < args.agents; i++)
+    /* Paced agents start evenly spread over one interval. */
+    int64_t interval =
+        args.rate > 0 ? (int64_t)((double)args.agents * args.batch * 1000.0 / args.rate) : 0;
+    for (int i = 0; i < args.agents; i++) {
+        agents[i].next_send_ms = start + interval * i / args.agents;
         s_fill (&agents[i], &args, base_ms);
+    }
 
     for (;;) {
         int64_t now = vg_mono_ms ();
         if (!warm_at && now >= warm_until) {
             warm_at = now;
             at_warm = c;
+            s_measuring = 1;
         }
         if (!end_sending && (now >= stop_sending || s_interrupted)) {
             end_sending = now;
@@ -520,12 +598,23 @@ main (int argc, char **argv)
             inflight += agents[i].inflight;
         if (end_sending && (inflight == 0 || now >= deadline))
             break;
+        if (end_sending)
+            s_measuring = 0;
 
-        zmq_poll (items, args.agents, 50);
+        long timeout = 50;
+        if (interval > 0 && !end_sending) { /* until the next paced batch is due */
+            int64_t due = INT64_MAX;
+            for (int i = 0; i < args.agents; i++)
+                if (agents[i].inflight < args.window && agents[i].next_send_ms < due)
+                    due = agents[i].next_send_ms;
+            timeout = due <= now ? 0 : due - now < 50 ? (long)(due - now) : 50;
+        }
+        zmq_poll (items, args.agents, timeout);
         for (int i = 0; i < args.agents; i++) {
-            if (!(items[i].revents & ZMQ_POLLIN))
+            if (items[i].revents & ZMQ_POLLIN)
+                s_drain (&agents[i], &args, &c);
+            else if (interval == 0)
                 continue;
-            s_drain (&agents[i], &args, &c);
             if (!end_sending)
                 s_fill (&agents[i], &args, base_ms);
         }
@@ -574,6 +663,16 @@ main (int argc, char **argv)
             c.resent, c.retry, c.rejected, c.late_acks, unacked_batches);
     printf ("loadgen: generator cpu %.2f s (%.0f%% of one core)\n", cpu,
             100.0 * cpu / ((double)(finished - start) / 1000));
+    if (args.rate > 0) {
+        if (s_nlat > 1)
+            qsort (s_lat, s_nlat, sizeof *s_lat, s_cmp_double);
+        printf ("loadgen: paced at %.0f samples/s: ack latency p50 %.1f ms, p99 %.1f ms, max "
+                "%.1f ms over %zu batches\n",
+                args.rate, s_percentile (0.5), s_percentile (0.99), s_percentile (1.0), s_nlat);
+        printf ("ack_p50_ms=%.1f\n", s_percentile (0.5));
+        printf ("ack_p99_ms=%.1f\n", s_percentile (0.99));
+    }
+    free (s_lat);
     printf ("samples_per_s=%.0f\n", steady);
     printf ("samples_per_s_overall=%.0f\n", rate);
     printf ("acked_batches=%" PRIu64 "\n", c.batches);

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# scale.sh - many agents on one collector, each sending like a real one: one
+# batch of 100 series every 10 s, paced, all started together.
+#
+#   tests/bench/scale.sh              # 1,000 and 3,000 agents
+#   SCALE_STEPS="1000 3000 10000" tests/bench/scale.sh
+#
+# Builds a Release tree (build-bench) if needed, starts a private PostgreSQL
+# cluster in a temporary directory and a collector with its defaults (file
+# limit raised, as deploy/systemd does), then for each step runs the paced
+# simulator (vigil-loadgen --rate: N DEALER sockets, each its own agent id)
+# for SCALE_WARMUP (60 s: their series are registered then, and left out of
+# the latency) plus SCALE_SECONDS (60 s). After each step it counts in the
+# database what the agents were told was stored, and reads the collector's
+# resident memory. One line per step:
+#
+#   scale: agents <N> series <S> interval <I>s  ack-p50 <ms> ms  ack-p99 <ms> ms  collector-rss <MB> MB  lost <L>
+#
+# S is the series of all agents together; L the samples acknowledged but not
+# found, plus those never acknowledged. Environment: SCALE_STEPS ["1000 3000"],
+# SCALE_SERIES [100], SCALE_INTERVAL [10], SCALE_WARMUP [60], SCALE_SECONDS
+# [60], VIGIL_BENCH_BUILD [build-bench].
+set -euo pipefail
+
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+build=${VIGIL_BENCH_BUILD:-$src/build-bench}
+steps=${SCALE_STEPS:-1000 3000}
+series=${SCALE_SERIES:-100}
+interval=${SCALE_INTERVAL:-10}
+warmup=${SCALE_WARMUP:-60}
+seconds=${SCALE_SECONDS:-60}
+name=scale.sh
+. "$src/tests/bench/bench-lib.sh"
+# Each agent holds a socket (and the simulator two descriptors per agent).
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+echo "open files allowed: $(ulimit -n)"
+bench_build vigil-collector vigil-loadgen
+bench_cluster
+echo "machine: $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+bench_collector ""
+
+for n in $steps; do
+    rate=$((n * series / interval))
+    cmd=("$build/tests/vigil-loadgen" --endpoint "tcp://127.0.0.1:$port" --agents "$n"
+        --series "$series" --samples-per-batch "$series" --rate "$rate" --window 4
+        --duration "$((warmup + seconds))" --warmup "$warmup" --timeout-ms 10000
+        --drain-ms 120000 --id-prefix "scale$n" --quiet)
+    echo "command: ${cmd[*]#"$src/"}"
+    set +e
+    "${cmd[@]}" >"$tmp/step-$n.out" 2>"$tmp/step-$n.err"
+    rc=$?
+    set -e
+    grep '^loadgen:' "$tmp/step-$n.out" || true
+    [[ $rc -eq 0 ]] || { say "the simulator exited $rc:"; tail -n 5 "$tmp/step-$n.err" >&2; }
+    rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$collector_pid/status")
+    acked=$(field acked_samples "$tmp/step-$n.out")
+    unacked=$(field unacked_batches "$tmp/step-$n.out")
+    rows=$(q "SELECT count(DISTINCT (host_id, series_id, ts)) FROM vigil.samples x
+               JOIN vigil.hosts h USING (host_id) WHERE h.agent_id LIKE 'scale$n-%'")
+    lost=$((${acked:-0} - rows + ${unacked:-0} * series))
+    echo "scale: agents $n series $((n * series)) interval ${interval}s" \
+        " ack-p50 $(field ack_p50_ms "$tmp/step-$n.out") ms" \
+        " ack-p99 $(field ack_p99_ms "$tmp/step-$n.out") ms" \
+        " collector-rss $((rss_kb / 1024)) MB  lost $lost"
+done
+grep -E 'WARN|ERROR' "$tmp/collector.log" | head -n 5 || true
