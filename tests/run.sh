@@ -19,9 +19,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # python3: the scripted HTTP server the agent's http tests talk to
 # (tests/helpers/http_server.py); a minimal Debian image lacks it.
+# prometheus: promtool, the peer the rule unit tests are compared with.
 packages=(build-essential cmake pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev
           protobuf-c-compiler libcurl4-openssl-dev libpq-dev libfyaml-dev libpcre2-dev
-          postgresql clang libclang-rt-14-dev valgrind python3 openssl)
+          postgresql clang libclang-rt-14-dev valgrind python3 openssl prometheus)
 jobs=$(nproc 2>/dev/null || echo 2)
 ci=${CI:-}
 [[ "$ci" == "false" || "$ci" == "0" ]] && ci=
