@@ -2,9 +2,12 @@
  *  coll_server and coll_writer. */
 #include "coll_config.h"
 #include "coll_server.h"
+#include "rules_engine.h"
+#include "vg_alloc.h"
 #include "vg_log.h"
 
 #include <getopt.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +15,35 @@
 #include <unistd.h>
 
 static coll_server_t *s_server;
+static rules_engine_t *s_rules;
+
+/* SIGHUP: the rule files are read again (a file with an error is reported
+ * and the running rules stay). */
+static void
+s_on_hup (int sig)
+{
+    (void)sig;
+    if (s_rules)
+        rules_engine_request_reload (s_rules);
+}
+
+/* The rule engine, when collector.yaml names rule files. */
+static rules_engine_t *
+s_rules_new (const coll_config_t *config, char *err, size_t errlen)
+{
+    if (config->rule_files.n == 0)
+        return NULL;
+    char *dir = config->path ? vg_strdup (config->path) : NULL;
+    rules_engine_config_t rc = {.rule_files = config->rule_files.items,
+                                .nrule_files = config->rule_files.n,
+                                .rule_dir = dir ? dirname (dir) : NULL,
+                                .database_url = config->database_url,
+                                .default_interval_ms = config->rules_interval_ms,
+                                .min_eval_interval_ms = config->rules_min_interval_ms};
+    rules_engine_t *engine = rules_engine_new (&rc, err, errlen);
+    free (dir);
+    return engine;
+}
 
 static void
 s_on_signal (int sig)
@@ -36,7 +68,8 @@ s_usage (void)
             "collector.yaml options:\n");
     vg_config_print_options (coll_config_options (), "  ");
     printf ("\nVIGIL_DATABASE_URL, when set, overrides database_url.\n"
-            "SIGTERM or SIGINT stops it once the batches it holds are answered.\n");
+            "SIGTERM or SIGINT stops it once the batches it holds are answered.\n"
+            "SIGHUP reads the rule files again (docs/rules.md).\n");
 }
 
 static int
@@ -90,8 +123,15 @@ main (int argc, char **argv)
         fprintf (stderr, "vigil-collector: %s\n", err);
         return 2;
     }
+    s_rules = s_rules_new (config, err, sizeof err);
+    if (!s_rules && config->rule_files.n) {
+        fprintf (stderr, "vigil-collector: %s\n", err);
+        coll_config_destroy (&config);
+        return 2;
+    }
     if (check) {
         printf ("%s: ok\n", path ? path : "(defaults)");
+        rules_engine_destroy (&s_rules);
         coll_config_destroy (&config);
         return 0;
     }
@@ -99,10 +139,18 @@ main (int argc, char **argv)
     vg_info ("vigil-collector %s starting with %s", VIGIL_VERSION,
              path ? path : "the default configuration");
 
-    s_server = coll_server_new (config, NULL, err, sizeof err);
+    coll_commit_observers_t observers = {.n = 0};
+    if (s_rules)
+        observers.items[observers.n++] = (coll_commit_observer_t){rules_engine_observe, s_rules};
+    s_server = coll_server_new (config, &observers, err, sizeof err);
     if (!s_server) {
         vg_error ("%s", err);
+        rules_engine_destroy (&s_rules);
         coll_config_destroy (&config);
+        return 1;
+    }
+    if (s_rules && rules_engine_start (s_rules) != 0) {
+        vg_error ("cannot start the rule engine's thread");
         return 1;
     }
     struct sigaction sa;
@@ -111,6 +159,8 @@ main (int argc, char **argv)
     sigemptyset (&sa.sa_mask);
     sigaction (SIGTERM, &sa, NULL);
     sigaction (SIGINT, &sa, NULL);
+    sa.sa_handler = s_on_hup;
+    sigaction (SIGHUP, &sa, NULL);
     signal (SIGPIPE, SIG_IGN);
 
     int rc = coll_server_run (s_server);
@@ -119,6 +169,7 @@ main (int argc, char **argv)
     coll_server_t *server = s_server;
     s_server = NULL;
     coll_server_destroy (&server);
+    rules_engine_destroy (&s_rules);
     coll_config_destroy (&config);
     return rc == 0 ? 0 : 1;
 }

@@ -4,6 +4,7 @@
  *      listen: tcp://127.0.0.1:5555
  *      database_url: env:VIGIL_DB          # or postgresql://user@host/db
  *      max_frame: 16MiB
+ *      rule_files: [alerts.yml]            # Prometheus rule files (docs/rules.md)
  *
  *  VIGIL_DATABASE_URL, when set and not empty, overrides database_url.
  */
@@ -24,6 +25,9 @@ typedef struct {
     int64_t group_max_samples;        /* samples per transaction, at most */
     int64_t max_queued_batches;       /* past this, stop reading from agents */
     int64_t latest_flush_interval_ms; /* how often series.last_value is written */
+    vg_strlist_t rule_files;          /* rule files or globs, relative to this file */
+    int64_t rules_interval_ms;        /* a rule group's interval when it sets none */
+    int64_t rules_min_interval_ms;    /* data-driven evaluations of a rule, at most this often */
     char *log_level;                  /* as written */
     vg_log_level_t level;             /* log_level, parsed */
     char *path;                       /* the file it came from; NULL for defaults */

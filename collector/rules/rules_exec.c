@@ -295,9 +295,10 @@ s_alert_rule (rules_exec_t *self, size_t g, size_t r, s_rt_t *rt, rules_sample_t
                        "vector contains metrics with the same labelset after applying alert "
                        "labels");
     rules_state_rule_t info = rules_exec_rule_info (self, g, r);
+    size_t since = out ? out->n : 0;
     size_t active = rules_state_update (&rt->alerts, &info, in, n, ts, out);
     if (grp->limit > 0 && (int64_t)active > grp->limit) {
-        rules_state_clear (&rt->alerts, &info, ts, out);
+        rules_state_clear (&rt->alerts, &info, ts, out, since);
         s_write (self, rt, NULL, NULL, 0, ts);
         char msg[128];
         snprintf (msg, sizeof msg, "exceeded limit of %lld with %zu alerts", (long long)grp->limit,

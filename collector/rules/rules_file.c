@@ -9,6 +9,7 @@
 #include "vg_error.h"
 #include "vg_utf8.h"
 
+#include <glob.h>
 #include <libfyaml.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -568,4 +569,44 @@ rules_set_count (const rules_set_t *self, size_t *alerts, size_t *records)
     if (records)
         *records = r;
     return a + r;
+}
+
+int
+rules_file_expand (char *const *patterns, size_t n, const char *base_dir, char ***out, size_t *nout,
+                   char *err, size_t errlen)
+{
+    char **paths = NULL;
+    size_t np = 0, cap = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *full = patterns[i][0] == '/' || !base_dir || !*base_dir
+                         ? vg_strdup (patterns[i])
+                         : vg_asprintf ("%s/%s", base_dir, patterns[i]);
+        glob_t gl;
+        int rc = glob (full, GLOB_ERR, NULL, &gl);
+        if (rc != 0 || gl.gl_pathc == 0) {
+            snprintf (err, errlen, "rule_files: no file matches \"%s\"", full);
+            if (rc == 0)
+                globfree (&gl);
+            free (full);
+            rules_file_paths_free (paths, np);
+            return VG_ENOTFOUND;
+        }
+        for (size_t k = 0; k < gl.gl_pathc; k++) {
+            VG_GROW (paths, cap, np + 1);
+            paths[np++] = vg_strdup (gl.gl_pathv[k]);
+        }
+        globfree (&gl);
+        free (full);
+    }
+    *out = paths;
+    *nout = np;
+    return 0;
+}
+
+void
+rules_file_paths_free (char **paths, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free (paths[i]);
+    free (paths);
 }

@@ -65,6 +65,14 @@ rules_set_t *rules_file_load (char *const *paths, size_t npaths, vg_buf_t *error
 rules_set_t *rules_file_parse (const char *name, const char *yaml, vg_buf_t *errors);
 void rules_set_destroy (rules_set_t **self_p);
 
+/* Expands rule file patterns (globs; a relative one is taken from base_dir,
+ * which may be NULL) into paths, in order, each pattern's matches sorted. A
+ * pattern that matches nothing is an error. On success returns 0 and *out
+ * (caller frees each and the array) holds *nout paths. */
+int rules_file_expand (char *const *patterns, size_t n, const char *base_dir, char ***out,
+                       size_t *nout, char *err, size_t errlen);
+void rules_file_paths_free (char **paths, size_t n);
+
 /* Counts. */
 size_t rules_set_count (const rules_set_t *self, size_t *alerts, size_t *records);
 

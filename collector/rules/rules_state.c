@@ -73,6 +73,8 @@ rules_state_find (rules_state_t *self, uint64_t fp, const rules_labels_t *labels
     return NULL;
 }
 
+static void s_transition_free (rules_transition_t *t);
+
 static void
 s_record (const rules_state_rule_t *rule, const rules_active_t *a, rules_alert_state_t from,
           int64_t ts, rules_transitions_t *out)
@@ -205,20 +207,36 @@ rules_state_update (rules_state_t *self, const rules_state_rule_t *rule,
 
 void
 rules_state_clear (rules_state_t *self, const rules_state_rule_t *rule, int64_t ts,
-                   rules_transitions_t *out)
+                   rules_transitions_t *out, size_t since)
 {
+    /* What each alert was before the evaluation being undone. */
+    rules_alert_state_t *before = vg_malloc ((self->n + 1) * sizeof *before);
     for (size_t i = 0; i < self->n; i++) {
         rules_active_t *a = &self->items[i];
-        rules_alert_state_t from = a->state;
-        if (a->state == RULES_ALERT_PENDING)
+        before[i] = a->state;
+        for (size_t k = since; out && k < out->n; k++)
+            if (out->items[k].alert.fingerprint == a->fingerprint &&
+                rules_labels_equal (out->items[k].labels, a->labels))
+                before[i] = out->items[k].from;
+    }
+    if (out && since < out->n) {
+        for (size_t k = since; k < out->n; k++)
+            s_transition_free (&out->items[k]);
+        out->n = since;
+    }
+    for (size_t i = 0; i < self->n; i++) {
+        rules_active_t *a = &self->items[i];
+        if (before[i] == RULES_ALERT_PENDING)
             a->state = RULES_ALERT_INACTIVE;
-        else if (a->state == RULES_ALERT_FIRING) {
+        else if (before[i] == RULES_ALERT_FIRING) {
             a->state = RULES_ALERT_RESOLVED;
             a->resolved_ms = ts;
-        }
-        s_record (rule, a, from, ts, out);
+        } else
+            a->state = before[i];
+        s_record (rule, a, before[i], ts, out);
         s_free_active (a);
     }
+    free (before);
     self->n = 0;
 }
 

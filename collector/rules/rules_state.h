@@ -87,10 +87,12 @@ typedef struct {
 size_t rules_state_update (rules_state_t *self, const rules_state_rule_t *rule,
                            const rules_state_input_t *in, size_t n, int64_t ts,
                            rules_transitions_t *out);
-/* Drops every alert (a rule over its limit, as Prometheus does): pending
- * ones become inactive, firing ones resolve, transitions appended. */
+/* Drops every alert (a rule over its limit, as Prometheus does), undoing
+ * the evaluation whose transitions start at out->items[since]: those are
+ * taken back; alerts that were pending before it become inactive and those
+ * that were firing resolve, with transitions appended. */
 void rules_state_clear (rules_state_t *self, const rules_state_rule_t *rule, int64_t ts,
-                        rules_transitions_t *out);
+                        rules_transitions_t *out, size_t since);
 /* Puts back an alert read from the database (labels and annotations are
  * copied). */
 void rules_state_restore (rules_state_t *self, const rules_active_t *alert);
