@@ -4,6 +4,7 @@
  *  this file only finds the row and hands over the rest of the arguments.
  */
 #include "cli.h"
+#include "cli_alerts.h"
 #include "cli_rules.h"
 #include "cli_status.h"
 
@@ -14,6 +15,7 @@ static const cli_command_t s_commands[] = {
     {"status", "every host's last contact and vital signs", cli_status_run, cli_status_usage},
     {"rules", "check rule files; run rule unit tests (promtool's format)", cli_rules_run,
      cli_rules_usage},
+    {"alerts", "the active alerts; their history", cli_alerts_run, cli_alerts_usage},
 };
 
 #define S_NCOMMANDS (sizeof s_commands / sizeof s_commands[0])
