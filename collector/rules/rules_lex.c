@@ -202,6 +202,9 @@ s_text (rules_lex_t *self, const char *s, size_t n)
     self->buf[n] = '\0';
 }
 
+static rules_tok_t s_error (rules_lex_t *self, size_t pos, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
 static rules_tok_t
 s_error (rules_lex_t *self, size_t pos, const char *fmt, ...)
 {
