@@ -8,11 +8,14 @@
 #                   Prometheus 3 changed (samples exactly on a window's left
 #                   boundary), where Prometheus 2.42 answers otherwise
 #
-# The fixtures are in tests/fixtures/rules/promtool/. With CI set, a missing
-# promtool is a failure; otherwise the comparison is skipped with a warning.
+# The fixtures are in tests/fixtures/rules/promtool/; the rules shipped in
+# deploy/rules/ and their tests must pass in both as well. With CI set, a
+# missing promtool is a failure; otherwise the comparison is skipped with a
+# warning.
 set -uo pipefail
 
 build=${VIGIL_BUILD_DIR:?VIGIL_BUILD_DIR is not set (run through ctest)}
+src=${VIGIL_SOURCE_DIR:?VIGIL_SOURCE_DIR is not set (run through ctest)}
 fixtures=${VIGIL_FIXTURES:?VIGIL_FIXTURES is not set (run through ctest)}/rules/promtool
 vigil=$build/cli/vigil
 ci=${CI:-}
@@ -57,6 +60,30 @@ for f in *.pass.yml *.fail.yml *.prom3.yml; do
         sed 's/^/    vigil   | /' "$tmp/vigil.out"
     fi
     if [[ $want == 0 ]]; then passes=$((passes + 1)); else fails=$((fails + 1)); fi
+done
+# The shipped rules: checked, and their tests pass in both.
+for f in "$src"/deploy/rules/*.rules.yml; do
+    if ! "$vigil" rules check "$f" >"$tmp/out" 2>&1 || ! promtool check rules "$f" >>"$tmp/out" 2>&1; then
+        echo "deploy/rules/${f##*/}: check FAILED" >&2
+        cat "$tmp/out" >&2
+        failed=1
+    fi
+done
+for f in "$src"/deploy/rules/*.test.yml; do
+    (cd "${f%/*}" && "$vigil" rules test "${f##*/}") >"$tmp/vigil.out" 2>&1
+    v=$?
+    (cd "${f%/*}" && promtool test rules "${f##*/}") >"$tmp/promtool.out" 2>&1
+    p=$?
+    verdict=ok
+    if [[ $v != 0 || $p != 0 ]]; then
+        verdict=MISMATCH
+        failed=1
+    fi
+    printf '%-34s promtool %-2s vigil %-2s expected 0  %s\n' "deploy/rules/${f##*/}" "$p" "$v" "$verdict"
+    if [[ $verdict != ok ]]; then
+        sed 's/^/    promtool| /' "$tmp/promtool.out"
+        sed 's/^/    vigil   | /' "$tmp/vigil.out"
+    fi
 done
 # The comparison means something only with both verdicts represented.
 if ((passes < 10 || fails < 3)); then
