@@ -62,6 +62,9 @@ struct rules_engine_t {
     volatile int running;
     pthread_t thread;
     int started;
+    int64_t started_mono; /* for the summary at the end */
+    rules_mem_stats_t mem_stats;
+    size_t open_alerts;
 };
 
 static int64_t
@@ -131,6 +134,13 @@ s_load (char *const *patterns, size_t npatterns, const char *dir, char *err, siz
     vg_buf_free (&errors);
     rules_file_paths_free (files, nfiles);
     return set;
+}
+
+/* The observer copies only the samples some rule reads. */
+static int
+s_filter (void *arg, int64_t host_id, const int64_t *series_ids, uint32_t n, uint8_t *keep)
+{
+    return rules_index_filter (arg, host_id, series_ids, n, keep);
 }
 
 static void
@@ -436,6 +446,20 @@ s_group_due (rules_engine_t *self, size_t g, int64_t now)
     return 1;
 }
 
+static size_t
+s_count_open (rules_engine_t *self)
+{
+    size_t open = 0;
+    for (size_t g = 0; g < self->r.set->ngroups; g++)
+        for (size_t k = 0; k < self->r.set->groups[g].nrules; k++) {
+            rules_state_t *st = rules_exec_state (self->r.exec, g, k);
+            for (size_t i = 0; st && i < st->n; i++)
+                open += st->items[i].state == RULES_ALERT_PENDING ||
+                        st->items[i].state == RULES_ALERT_FIRING;
+        }
+    return open;
+}
+
 size_t
 rules_engine_step (rules_engine_t *self, int64_t now)
 {
@@ -502,20 +526,17 @@ rules_engine_step (rules_engine_t *self, int64_t now)
         s_persist (self, now);
     }
     self->evaluations += evals;
-    if (now - self->last_trim >= S_TRIM_MS || now < self->last_trim) {
+    /* Trimming and the figures walk every series: once a second. */
+    int tick = now - self->last_trim >= S_TRIM_MS || now < self->last_trim;
+    if (tick) {
         rules_mem_trim (self->r.mem, now);
         self->last_trim = now;
+        self->mem_stats = rules_mem_stats (self->r.mem);
+        self->open_alerts = s_count_open (self);
     }
-    rules_mem_stats_t ms = rules_mem_stats (self->r.mem);
+    rules_mem_stats_t ms = self->mem_stats;
     rules_queue_stats_t qs = rules_queue_stats (self->queue);
-    size_t open = 0;
-    for (size_t g = 0; g < self->r.set->ngroups; g++)
-        for (size_t k = 0; k < self->r.set->groups[g].nrules; k++) {
-            rules_state_t *st = rules_exec_state (self->r.exec, g, k);
-            for (size_t i = 0; st && i < st->n; i++)
-                open += st->items[i].state == RULES_ALERT_PENDING ||
-                        st->items[i].state == RULES_ALERT_FIRING;
-        }
+    size_t open = self->open_alerts;
     pthread_mutex_lock (&self->lock);
     self->stats = (rules_engine_stats_t){.evaluations = self->evaluations,
                                          .eval_errors = self->eval_errors,
@@ -611,7 +632,7 @@ rules_engine_new (const rules_engine_config_t *config, char *err, size_t errlen)
     self->config.rule_dir = config->rule_dir ? vg_strdup (config->rule_dir) : NULL;
     s_rules_init (self, &self->r, set);
     self->index = rules_index_new (0);
-    self->queue = rules_queue_new (self->config.max_queue_bytes);
+    self->queue = rules_queue_new (self->config.max_queue_bytes, s_filter, self->index);
     self->last_trim = 0;
     self->last_db_try = INT64_MIN / 2;
     pthread_mutex_init (&self->lock, NULL);
@@ -627,6 +648,7 @@ int
 rules_engine_start (rules_engine_t *self)
 {
     self->running = 1;
+    self->started_mono = vg_mono_ms ();
     if (pthread_create (&self->thread, NULL, s_run, self) != 0) {
         self->running = 0;
         return VG_EIO;
@@ -645,6 +667,15 @@ rules_engine_destroy (rules_engine_t **self_p)
         self->running = 0;
         rules_queue_wake (self->queue);
         pthread_join (self->thread, NULL);
+    }
+    if (self->started) {
+        double secs = (double)(vg_mono_ms () - self->started_mono) / 1000;
+        vg_info ("rules: stopped: %llu rule evaluations in %.1f s (%.0f/s), %llu evaluation "
+                 "errors, %llu transitions stored, %llu batches applied",
+                 (unsigned long long)self->evaluations, secs,
+                 secs > 0 ? (double)self->evaluations / secs : 0.0,
+                 (unsigned long long)self->eval_errors, (unsigned long long)self->transitions,
+                 (unsigned long long)self->batches);
     }
     /* What could not be stored is lost with the process; say so. */
     if (self->backlog.n)

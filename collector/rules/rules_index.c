@@ -4,6 +4,7 @@
 #include "vg_alloc.h"
 #include "vg_hash.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,7 @@ typedef struct {
 } s_host_t;
 
 struct rules_index_t {
+    pthread_rwlock_t lock; /* the map: written by the engine, read by observers */
     s_entry_t *map;
     size_t cap, n, max;
     s_host_t *hosts;
@@ -37,6 +39,7 @@ rules_index_t *
 rules_index_new (size_t max_entries)
 {
     rules_index_t *self = vg_calloc (1, sizeof *self);
+    pthread_rwlock_init (&self->lock, NULL);
     self->cap = 1024;
     self->map = vg_calloc (self->cap, sizeof *self->map);
     self->max = max_entries ? max_entries : 10000000;
@@ -50,6 +53,7 @@ rules_index_destroy (rules_index_t **self_p)
         return;
     rules_index_t *self = *self_p;
     free (self->map);
+    pthread_rwlock_destroy (&self->lock);
     for (size_t i = 0; i < self->nhosts; i++)
         free (self->hosts[i].hostname);
     free (self->hosts);
@@ -73,6 +77,7 @@ s_slot (const rules_index_t *self, int64_t host_id, int64_t series_id)
 static void
 s_put (rules_index_t *self, int64_t host_id, int64_t series_id, rules_mem_series_t *s)
 {
+    pthread_rwlock_wrlock (&self->lock);
     if (self->n + 1 > self->max) {
         /* Bounded: start over; series are matched again as they come. */
         memset (self->map, 0, self->cap * sizeof *self->map);
@@ -92,13 +97,16 @@ s_put (rules_index_t *self, int64_t host_id, int64_t series_id, rules_mem_series
     if (!self->map[i].series)
         self->n++;
     self->map[i] = (s_entry_t){host_id, series_id, s};
+    pthread_rwlock_unlock (&self->lock);
 }
 
 void
 rules_index_reset (rules_index_t *self)
 {
+    pthread_rwlock_wrlock (&self->lock);
     memset (self->map, 0, self->cap * sizeof *self->map);
     self->n = 0;
+    pthread_rwlock_unlock (&self->lock);
     for (size_t i = 0; i < self->nhosts; i++) {
         self->hosts[i].up = NULL;
         self->hosts[i].up_value = -1;
@@ -183,6 +191,21 @@ rules_index_series (rules_index_t *self, rules_mem_t *mem, int64_t host_id, int6
     return s;
 }
 
+int
+rules_index_filter (rules_index_t *self, int64_t host_id, const int64_t *series_ids, uint32_t n,
+                    uint8_t *keep)
+{
+    int unknown = 0;
+    pthread_rwlock_rdlock (&self->lock);
+    for (uint32_t i = 0; i < n; i++) {
+        rules_mem_series_t *s = self->map[s_slot (self, host_id, series_ids[i])].series;
+        keep[i] = s != S_IGNORED;
+        unknown |= s == NULL;
+    }
+    pthread_rwlock_unlock (&self->lock);
+    return unknown;
+}
+
 rules_mem_series_t *
 rules_index_lookup (rules_index_t *self, int64_t host_id, int64_t series_id)
 {
@@ -247,7 +270,11 @@ rules_index_apply (rules_index_t *self, rules_mem_t *mem, const rules_queue_batc
     for (uint32_t i = 0; i < b->nseries; i++) {
         size_t slot = s_slot (self, b->host_id, b->series_ids[i]);
         rules_mem_series_t *s = self->map[slot].series;
-        if (!s) {
+        if (!s && !b->strings) {
+            /* Not known and no labels came (the map was reset since the
+             * batch was filtered): the windows are read back anyway. */
+            s = S_IGNORED;
+        } else if (!s) {
             uint32_t nl = b->nlabels[i];
             VG_GROW (labels, labels_cap, nl + 1);
             const uint32_t *li = b->labels + b->label_at[i];

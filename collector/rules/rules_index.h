@@ -8,7 +8,8 @@
  *  "__name__". up is 1 while a host's batches arrive and 0 once none has for
  *  three of its agent's intervals (10 s when the agent does not say); it gets
  *  a sample every interval, and at once when it changes. The engine's
- *  thread owns an index.
+ *  thread owns an index; rules_index_filter alone may run on other threads
+ *  (the map is guarded by a read-write lock that only the engine writes).
  */
 #ifndef RULES_INDEX_H
 #define RULES_INDEX_H
@@ -52,6 +53,12 @@ void rules_index_host (rules_index_t *self, int64_t host_id, const char *hostnam
 /* Writes the up samples due at now, marking the rules that read up. */
 void rules_index_up (rules_index_t *self, rules_mem_t *mem, int64_t now, rules_index_mark_fn *mark,
                      void *arg);
+/* From any thread (the commit observer): keep[i] = 1 for each series of
+ * the batch a rule reads or the index has not seen, 0 for those it knows no
+ * rule reads. Returns 1 if some series is new to the index. */
+int rules_index_filter (rules_index_t *self, int64_t host_id, const int64_t *series_ids, uint32_t n,
+                        uint8_t *keep);
+
 /* Forgets the series map and the up series (the store or its watches were
  * replaced); hosts are kept. */
 void rules_index_reset (rules_index_t *self);

@@ -148,14 +148,18 @@ s_wrehash (rules_mem_t *self)
         self->wtable[s_wslot (self, self->watches[k].sel)] = k + 1;
 }
 
+/* Equality matchers first: they are cheap and usually decide. */
 static int
 s_matches (const rules_node_t *sel, const rules_labels_t *labels)
 {
-    for (size_t i = 0; i < sel->nmatchers; i++) {
-        const rules_matcher_t *m = &sel->matchers[i];
-        if (!rules_matcher_matches (m, rules_labels_get (labels, m->name)))
-            return 0;
-    }
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < sel->nmatchers; i++) {
+            const rules_matcher_t *m = &sel->matchers[i];
+            if ((m->op == RULES_MATCH_EQ) != (pass == 0))
+                continue;
+            if (!rules_matcher_matches (m, rules_labels_get (labels, m->name)))
+                return 0;
+        }
     return 1;
 }
 
@@ -243,13 +247,15 @@ rules_mem_series (rules_mem_t *self, const rules_labels_t *labels, int sketch, i
     size_t slot = s_find_slot (self, labels, h);
     if (self->table[slot])
         return self->series[self->table[slot] - 1];
-    if (only_watched) {
-        int any = 0;
-        for (size_t i = 0; i < self->nwatches && !any; i++)
-            any = s_matches (self->watches[i].sel, labels);
-        if (!any)
-            return NULL;
-    }
+    /* Which watches read it, decided once. */
+    size_t *hits = NULL, nhits = 0, hcap = 0;
+    for (size_t i = 0; i < self->nwatches; i++)
+        if (s_matches (self->watches[i].sel, labels)) {
+            VG_GROW (hits, hcap, nhits + 1);
+            hits[nhits++] = i;
+        }
+    if (only_watched && nhits == 0)
+        return NULL;
     rules_mem_series_t *s = vg_calloc (1, sizeof *s);
     s->labels = rules_labels_dup (labels->items, labels->n);
     s->hash = h;
@@ -260,9 +266,9 @@ rules_mem_series (rules_mem_t *self, const rules_labels_t *labels, int sketch, i
     self->table[slot] = self->nseries;
     if (self->nseries * 2 > self->table_cap)
         s_rehash (self);
-    for (size_t i = 0; i < self->nwatches; i++)
-        if (s_matches (self->watches[i].sel, s->labels))
-            s_link (&self->watches[i], s);
+    for (size_t i = 0; i < nhits; i++)
+        s_link (&self->watches[hits[i]], s);
+    free (hits);
     return s;
 }
 

@@ -17,9 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* One stored batch, copied. Series i is (host_id, series_ids[i]) with name
- * strings[names[i]], kind kinds[i] and label pairs labels[label_at[i] ..
- * label_at[i] + 2 * nlabels[i]) (string indexes: key, value, ...). */
+/* One stored batch, copied. Series i is (host_id, series_ids[i]) of kind
+ * kinds[i]; when the batch has series the engine has not seen (strings not
+ * NULL), it has name strings[names[i]] and label pairs labels[label_at[i] ..
+ * label_at[i] + 2 * nlabels[i]) (string indexes: key, value, ...). Only the
+ * samples of series the filter kept are copied. */
 typedef struct {
     int64_t host_id;
     char *hostname;
@@ -48,7 +50,15 @@ typedef struct {
 
 typedef struct rules_queue_t rules_queue_t;
 
-rules_queue_t *rules_queue_new (size_t max_bytes);
+/* Says which series of a batch to copy samples of: keep[i] = 1 for series
+ * a rule reads, 0 for those none does; returns 1 if some series is unknown
+ * yet (then names and labels are copied too). Called on the writer's
+ * thread. */
+typedef int (rules_queue_filter_fn) (void *arg, int64_t host_id, const int64_t *series_ids,
+                                     uint32_t n, uint8_t *keep);
+
+/* filter may be NULL: everything is copied. */
+rules_queue_t *rules_queue_new (size_t max_bytes, rules_queue_filter_fn *filter, void *arg);
 void rules_queue_destroy (rules_queue_t **self_p);
 
 /* Copies the batches in (any thread). Returns how many did not fit. */
