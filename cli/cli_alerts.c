@@ -312,6 +312,27 @@ s_table_print (s_table_t *t)
     free (w);
 }
 
+/* Prints what was gathered (JSON, or the table) and frees it. Returns 1
+ * when nothing was shown and the caller should say so. */
+static int
+s_finish (vg_buf_t *out, s_table_t *t, int json, size_t shown)
+{
+    int none = 0;
+    if (json) {
+        vg_buf_puts (out, shown ? "\n]}\n" : "]}\n");
+        fputs (out->data, stdout);
+    } else if (shown) {
+        s_table_print (t);
+    } else {
+        for (size_t i = 0; i < t->n; i++)
+            free (t->cells[i]);
+        free (t->cells);
+        none = 1;
+    }
+    vg_buf_free (out);
+    return none;
+}
+
 static const char *
 s_cell (const PGresult *res, int row, int col)
 {
@@ -508,19 +529,9 @@ s_list (PGconn *conn, const char *states, const char *severity, const s_matcher_
         s_labels_free (&ann);
     }
     PQclear (res);
-    if (json) {
-        vg_buf_puts (&out, shown ? "\n]}\n" : "]}\n");
-        fputs (out.data, stdout);
-    } else if (shown) {
-        s_table_print (&t);
-    } else {
-        for (size_t i = 0; i < t.n; i++)
-            free (t.cells[i]);
-        free (t.cells);
+    if (s_finish (&out, &t, json, shown))
         printf ("no alerts match (states: %s%s%s)\n", states, severity ? ", severity " : "",
                 severity ? severity : "");
-    }
-    vg_buf_free (&out);
     return CLI_EXIT_OK;
 }
 
@@ -613,18 +624,8 @@ s_history (PGconn *conn, const char *since, const char *until, const char *sever
         s_labels_free (&l);
     }
     PQclear (res);
-    if (json) {
-        vg_buf_puts (&out, shown ? "\n]}\n" : "]}\n");
-        fputs (out.data, stdout);
-    } else if (shown)
-        s_table_print (&t);
-    else {
-        for (size_t i = 0; i < t.n; i++)
-            free (t.cells[i]);
-        free (t.cells);
+    if (s_finish (&out, &t, json, shown))
         printf ("no alert transitions from %s to %s\n", lo, hi);
-    }
-    vg_buf_free (&out);
     return CLI_EXIT_OK;
 }
 

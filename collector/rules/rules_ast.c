@@ -102,32 +102,7 @@ rules_ast_type_name (rules_type_t type)
 void
 rules_ast_format_duration (int64_t ms, vg_buf_t *out)
 {
-    static const struct {
-        const char *unit;
-        int64_t ms;
-    } units[] = {
-        {"y", 365LL * 86400000},
-        {"w", 7LL * 86400000},
-        {"d", 86400000},
-        {"h", 3600000},
-        {"m", 60000},
-        {"s", 1000},
-        {"ms", 1},
-    };
-    if (ms == 0) {
-        vg_buf_puts (out, "0s");
-        return;
-    }
-    if (ms < 0) {
-        vg_buf_append (out, "-", 1);
-        ms = -ms;
-    }
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-        if (ms >= units[i].ms) {
-            vg_buf_printf (out, "%lld%s", (long long)(ms / units[i].ms), units[i].unit);
-            ms %= units[i].ms;
-        }
-    }
+    rules_lex_format_duration (ms, out);
 }
 
 static void

@@ -526,15 +526,28 @@ s_cmp_value (const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+int
+rules_quantile_outside (double q, double *out)
+{
+    if (isnan (q))
+        *out = NAN;
+    else if (q < 0)
+        *out = -INFINITY;
+    else if (q > 1)
+        *out = INFINITY;
+    else
+        return 0;
+    return 1;
+}
+
 double
 rules_quantile (double q, double *values, size_t n)
 {
-    if (n == 0 || isnan (q))
+    double outside;
+    if (n == 0)
         return NAN;
-    if (q < 0)
-        return -INFINITY;
-    if (q > 1)
-        return INFINITY;
+    if (rules_quantile_outside (q, &outside))
+        return outside;
     qsort (values, n, sizeof *values, s_cmp_value);
     double rank = q * (double)(n - 1);
     double lower = fmax (0, floor (rank));

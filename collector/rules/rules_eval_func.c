@@ -338,12 +338,9 @@ s_almost_equal (double a, double b, double eps)
 static double
 s_bucket_quantile (double q, s_bucket_t *b, size_t n)
 {
-    if (isnan (q))
-        return NAN;
-    if (q < 0)
-        return -INFINITY;
-    if (q > 1)
-        return INFINITY;
+    double outside;
+    if (rules_quantile_outside (q, &outside))
+        return outside;
     qsort (b, n, sizeof *b, s_bucket_cmp);
     if (!(isinf (b[n - 1].upper) && b[n - 1].upper > 0))
         return NAN;

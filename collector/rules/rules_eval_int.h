@@ -60,6 +60,9 @@ rules_value_t rules_eval_absent (rules_ctx_t *ctx, const rules_node_t *arg, int 
 
 /* Prometheus's helpers, shared with aggregation. */
 void rules_kahan_inc (double inc, double *sum, double *c);
+/* For a quantile φ outside [0, 1] (or NaN): sets *out to -Inf, +Inf (or
+ * NaN) as Prometheus answers and returns 1; else returns 0. */
+int rules_quantile_outside (double q, double *out);
 /* quantile(): sorts values (NaN first) and interpolates at q * (n - 1). */
 double rules_quantile (double q, double *values, size_t n);
 /* Go's math.Max / math.Min: NaN wins, -0 < +0. */

@@ -163,12 +163,9 @@ static double
 s_quantile (rules_ctx_t *ctx, double q, const rules_window_t *w)
 {
     if (w->sk) {
-        if (isnan (q))
-            return NAN;
-        if (q < 0)
-            return -INFINITY;
-        if (q > 1)
-            return INFINITY;
+        double outside;
+        if (rules_quantile_outside (q, &outside))
+            return outside;
         vg_sketch_t *merged = vg_sketch_new ();
         for (size_t i = 0; i < w->n; i++)
             if (w->sk[i])

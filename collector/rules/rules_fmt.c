@@ -100,25 +100,6 @@ rules_fmt_float (double v, vg_buf_t *out)
 }
 
 void
-rules_fmt_plain (double v, vg_buf_t *out)
-{
-    if (s_special (v, out))
-        return;
-    if (v == 0) {
-        vg_buf_puts (out, signbit (v) ? "-0" : "0");
-        return;
-    }
-    if (v < 0) {
-        vg_buf_append (out, "-", 1);
-        v = -v;
-    }
-    char d[32];
-    int e;
-    s_shortest (v, d, &e);
-    s_write_f (d, e, out);
-}
-
-void
 rules_fmt_g (double v, int prec, vg_buf_t *out)
 {
     if (s_special (v, out))

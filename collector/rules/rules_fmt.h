@@ -16,8 +16,6 @@
 void rules_fmt_float (double v, vg_buf_t *out);
 /* Go's %.<prec>g. Appended. */
 void rules_fmt_g (double v, int prec, vg_buf_t *out);
-/* strconv.FormatFloat (v, 'f', -1, 64): shortest digits, never an exponent. */
-void rules_fmt_plain (double v, vg_buf_t *out);
 
 /* 1234567 -> "1.235M", 0.0012 -> "1.2m". */
 void rules_fmt_humanize (double v, vg_buf_t *out);

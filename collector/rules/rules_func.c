@@ -3,6 +3,7 @@
  *  left out, so that they are refused by name. */
 #include "rules_ast.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define V   RULES_T_VECTOR
@@ -101,21 +102,16 @@ static const char *const s_unsupported[] = {
     "ts_of_min_over_time",
 };
 
+static int
+s_cmp (const void *key, const void *item)
+{
+    return strcmp ((const char *)key, ((const rules_func_t *)item)->name);
+}
+
 const rules_func_t *
 rules_func_find (const char *name)
 {
-    size_t lo = 0, hi = sizeof s_funcs / sizeof s_funcs[0];
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp (s_funcs[mid].name, name);
-        if (c == 0)
-            return &s_funcs[mid];
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    return bsearch (name, s_funcs, sizeof s_funcs / sizeof s_funcs[0], sizeof s_funcs[0], s_cmp);
 }
 
 int

@@ -1,6 +1,7 @@
 /*  rules_lex.c - PromQL's lexer, after Prometheus's promql/parser/lex.go. */
 #include "rules_lex.h"
 #include "vg_alloc.h"
+#include "vg_utf8.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -218,21 +219,45 @@ s_error (rules_lex_t *self, size_t pos, const char *fmt, ...)
     return t;
 }
 
+/* Duration units, longest first, as PromQL and Prometheus's model parse
+ * and print them. */
+static const struct {
+    const char *unit;
+    int64_t ms;
+} s_units[] = {
+    {"y", 365LL * 86400000},
+    {"w", 7LL * 86400000},
+    {"d", 86400000},
+    {"h", 3600000},
+    {"m", 60000},
+    {"s", 1000},
+    {"ms", 1},
+};
+
+#define S_NUNITS (sizeof s_units / sizeof s_units[0])
+
+void
+rules_lex_format_duration (int64_t ms, vg_buf_t *out)
+{
+    if (ms == 0) {
+        vg_buf_puts (out, "0s");
+        return;
+    }
+    if (ms < 0) {
+        vg_buf_append (out, "-", 1);
+        ms = -ms;
+    }
+    for (size_t i = 0; i < S_NUNITS; i++) {
+        if (ms >= s_units[i].ms) {
+            vg_buf_printf (out, "%lld%s", (long long)(ms / s_units[i].ms), s_units[i].unit);
+            ms %= s_units[i].ms;
+        }
+    }
+}
+
 int
 rules_lex_duration (const char *s, size_t len, int64_t *ms)
 {
-    static const struct {
-        const char *unit;
-        int64_t ms;
-    } units[] = {
-        {"y", 365LL * 86400000},
-        {"w", 7LL * 86400000},
-        {"d", 86400000},
-        {"h", 3600000},
-        {"m", 60000},
-        {"s", 1000},
-        {"ms", 1},
-    };
     size_t i = 0, last = 0; /* last: index of the next allowed unit */
     int64_t total = 0;
     if (len == 0)
@@ -255,14 +280,14 @@ rules_lex_duration (const char *s, size_t len, int64_t *ms)
         while (i < len && !s_is_digit (s[i]))
             i++;
         size_t k;
-        for (k = last; k < sizeof units / sizeof units[0]; k++)
-            if (strlen (units[k].unit) == i - u && memcmp (units[k].unit, s + u, i - u) == 0)
+        for (k = last; k < S_NUNITS; k++)
+            if (strlen (s_units[k].unit) == i - u && memcmp (s_units[k].unit, s + u, i - u) == 0)
                 break;
-        if (k == sizeof units / sizeof units[0])
+        if (k == S_NUNITS)
             return -1;
-        if (n > INT64_MAX / units[k].ms || total > INT64_MAX - n * units[k].ms)
+        if (n > INT64_MAX / s_units[k].ms || total > INT64_MAX - n * s_units[k].ms)
             return -1;
-        total += n * units[k].ms;
+        total += n * s_units[k].ms;
         last = k + 1;
     }
     *ms = total;
@@ -339,32 +364,6 @@ s_number_value (const char *s, size_t n)
     return strtod (tmp, NULL);
 }
 
-/* Appends the UTF-8 form of code point cp. */
-static size_t
-s_utf8 (char *out, uint32_t cp)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xc0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3f));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xe0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        out[2] = (char)(0x80 | (cp & 0x3f));
-        return 3;
-    }
-    out[0] = (char)(0xf0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-    out[3] = (char)(0x80 | (cp & 0x3f));
-    return 4;
-}
-
 static int
 s_hexval (int c)
 {
@@ -436,7 +435,7 @@ s_string (rules_lex_t *self)
                 free (out);
                 return s_error (self, p, "escape sequence is an invalid Unicode code point");
             } else
-                o += s_utf8 (out + o, cp);
+                o += vg_utf8_encode (cp, out + o);
         } else if (e >= '0' && e <= '7') {
             uint32_t v = (uint32_t)(e - '0');
             for (int k = 0; k < 2; k++) {

@@ -8,6 +8,8 @@
 #ifndef RULES_LEX_H
 #define RULES_LEX_H
 
+#include "vg_buf.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -114,5 +116,7 @@ int rules_lex_is_keyword (rules_tok_type_t type);
 /* Parses a PromQL duration ("1h30m", "54s321ms": units y w d h m s ms, each
  * once, longest first) into ms. Returns 0 or -1. */
 int rules_lex_duration (const char *s, size_t len, int64_t *ms);
+/* The same units written back ("1h30m", "0s", "-5m"). Appended. */
+void rules_lex_format_duration (int64_t ms, vg_buf_t *out);
 
 #endif

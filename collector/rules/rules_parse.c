@@ -78,12 +78,6 @@ s_what (const rules_tok_t *t)
     case RULES_TOK_METRIC:
         snprintf (buf, sizeof buf, "identifier \"%.60s\"", t->text ? t->text : "");
         return buf;
-    case RULES_TOK_NUMBER:
-        return "number";
-    case RULES_TOK_DURATION:
-        return "duration";
-    case RULES_TOK_STRING:
-        return "string";
     default:
         if (rules_lex_is_keyword (t->type)) {
             snprintf (buf, sizeof buf, "\"%s\"", rules_lex_op_text (t->type));
