@@ -286,6 +286,19 @@ s_table_add (s_table_t *t, const char *cell)
     t->cells[t->n++] = vg_strdup (cell);
 }
 
+/* The last two cells of a row: the labels, and the summary. */
+static void
+s_table_add_tail (s_table_t *t, const s_labels_t *l, const char *summary)
+{
+    vg_buf_t cell = {0};
+    s_labels_text (l, &cell);
+    s_table_add (t, cell.data);
+    vg_buf_reset (&cell);
+    s_put (&cell, *summary ? summary : "-");
+    s_table_add (t, cell.data);
+    vg_buf_free (&cell);
+}
+
 static void
 s_table_print (s_table_t *t)
 {
@@ -514,14 +527,8 @@ s_list (PGconn *conn, const char *states, const char *severity, const s_matcher_
                 s_table_add (&t, val);
                 s_put (&cell, name ? name : "?");
                 s_table_add (&t, cell.data);
-                vg_buf_reset (&cell);
-                s_labels_text (&l, &cell);
-                s_table_add (&t, cell.data);
-                vg_buf_reset (&cell);
-                s_put (&cell,
-                       *PQgetvalue (res, i, A_SUMMARY) ? PQgetvalue (res, i, A_SUMMARY) : "-");
-                s_table_add (&t, cell.data);
                 vg_buf_free (&cell);
+                s_table_add_tail (&t, &l, PQgetvalue (res, i, A_SUMMARY));
             }
             shown++;
         }
@@ -610,14 +617,8 @@ s_history (PGconn *conn, const char *since, const char *until, const char *sever
                                PQgetvalue (res, i, H_TO));
                 s_table_add (&t, cell.data);
                 s_table_add (&t, val);
-                vg_buf_reset (&cell);
-                s_labels_text (&l, &cell);
-                s_table_add (&t, cell.data);
-                vg_buf_reset (&cell);
-                s_put (&cell,
-                       *PQgetvalue (res, i, H_SUMMARY) ? PQgetvalue (res, i, H_SUMMARY) : "-");
-                s_table_add (&t, cell.data);
                 vg_buf_free (&cell);
+                s_table_add_tail (&t, &l, PQgetvalue (res, i, H_SUMMARY));
             }
             shown++;
         }
