@@ -1,8 +1,10 @@
 /*  test_rules_state.c - the alert state machine with an injected clock:
- *  for, keep_firing_for, flapping, absent, a restart that restores pending
+ *  for, keep_firing_for, flapping, absent, up, a restart that restores pending
  *  and firing alerts, resolved alerts that come back, group limits; and
  *  Alertmanager's fingerprint on its own test vectors. */
 #include "rules_exec.h"
+#include "rules_index.h"
+#include "rules_queue.h"
 #include "rules_file.h"
 #include "rules_mem.h"
 #include "rules_parse.h"
@@ -284,6 +286,77 @@ s_fingerprints (void)
     ASSERT (rules_labels_fingerprint (b, 1) == 0xdab43189276e5f48ULL);
 }
 
+/* A batch from host h at the injected time now, through the queue and the
+ * index as the engine takes it. */
+static void
+s_batch_in (rules_index_t *index, rules_queue_t *q, int64_t host_id, const char *host, int64_t now)
+{
+    vg_batch_t *b = vg_batch_new (host, host);
+    b->interval_ms = 10000;
+    uint32_t s = vg_batch_series (b, "load1", VG_KIND_GAUGE, NULL, 0);
+    vg_batch_add_sample (b, s, now, 0.5);
+    int64_t ids[] = {host_id * 100};
+    coll_committed_t c = {.host_id = host_id,
+                          .hostname = host,
+                          .batch = b,
+                          .series_ids = ids,
+                          .received_ms = now,
+                          .committed_ms = now,
+                          .min_ts_ms = now - MIN,
+                          .max_ts_ms = now + MIN};
+    ASSERT_EQ (rules_queue_push (q, &c, 1), 0);
+    size_t n;
+    int overflowed;
+    rules_queue_batch_t **items = rules_queue_drain (q, &n, &overflowed);
+    ASSERT_EQ (n, 1);
+    ASSERT (!overflowed);
+    rules_index_apply (index, s_mem, items[0], NULL, NULL);
+    rules_queue_batch_free (&items[0]);
+    free (items);
+    vg_batch_destroy (&b);
+}
+
+static void
+s_up (void)
+{
+    /* up{host} is 1 while batches come, 0 after three agent intervals
+     * (10 s here) without one; HostDown waits 20 s more. */
+    s_setup ("groups:\n- name: g\n  rules:\n  - alert: HostDown\n    expr: up == 0\n"
+             "    for: 20s\n");
+    rules_exec_watch (s_exec);
+    rules_index_t *index = rules_index_new (0);
+    rules_queue_t *q = rules_queue_new (1 << 20, NULL, NULL);
+    int64_t t0 = 1000 * MIN;
+    s_batch_in (index, q, 1, "web1", t0);
+    rules_index_up (index, s_mem, t0, NULL, NULL);
+    ASSERT_EQ (s_eval (t0), 0);
+    /* Exactly three intervals: still up. */
+    rules_index_up (index, s_mem, t0 + 30000, NULL, NULL);
+    ASSERT_EQ (s_eval (t0 + 30000), 0);
+    rules_index_up (index, s_mem, t0 + 30001, NULL, NULL);
+    ASSERT_EQ (s_eval (t0 + 30001), 1);
+    s_expect_transition (0, RULES_ALERT_INACTIVE, RULES_ALERT_PENDING, t0 + 30001);
+    ASSERT_STR_EQ (rules_labels_get (s_tr.items[0].labels, "host"), "web1");
+    rules_index_up (index, s_mem, t0 + 50001, NULL, NULL);
+    ASSERT_EQ (s_eval (t0 + 50001), 1);
+    s_expect_transition (0, RULES_ALERT_PENDING, RULES_ALERT_FIRING, t0 + 50001);
+    /* A batch again: up at once, resolved. */
+    s_batch_in (index, q, 1, "web1", t0 + 55000);
+    rules_index_up (index, s_mem, t0 + 55000, NULL, NULL);
+    ASSERT_EQ (s_eval (t0 + 55000), 1);
+    s_expect_transition (0, RULES_ALERT_FIRING, RULES_ALERT_RESOLVED, t0 + 55000);
+    /* A host the index knows only from the database (its last contact long
+     * ago) is down at once. */
+    rules_index_host (index, 2, "db1", t0 - 10 * MIN, 0);
+    rules_index_up (index, s_mem, t0 + 56000, NULL, NULL);
+    ASSERT_EQ (s_eval (t0 + 56000), 1);
+    s_expect_transition (0, RULES_ALERT_INACTIVE, RULES_ALERT_PENDING, t0 + 56000);
+    ASSERT_STR_EQ (rules_labels_get (s_tr.items[0].labels, "host"), "db1");
+    ASSERT_EQ (rules_index_hosts (index), 2);
+    rules_queue_destroy (&q);
+    rules_index_destroy (&index);
+}
+
 int
 main (void)
 {
@@ -296,6 +369,7 @@ main (void)
     s_restore ();
     s_limit ();
     s_duplicates ();
+    s_up ();
     rules_exec_destroy (&s_exec);
     rules_mem_destroy (&s_mem);
     rules_set_destroy (&s_set);
