@@ -1,6 +1,7 @@
 /*  rules_mem.c - series in memory, indexed by label set and by the
  *  selectors that read them. */
 #include "rules_mem.h"
+#include "rules_map.h"
 #include "vg_alloc.h"
 #include "vg_error.h"
 #include "vg_hash.h"
@@ -30,6 +31,11 @@ typedef struct {
     size_t nseries, series_cap;
 } s_watch_t;
 
+typedef struct {
+    size_t *items; /* watch indexes */
+    size_t n, cap;
+} s_list_t;
+
 struct rules_mem_t {
     rules_source_t source; /* first: the source is the store */
     size_t max_samples;
@@ -43,6 +49,15 @@ struct rules_mem_t {
     /* selector pointer -> watch index + 1 */
     size_t *wtable;
     size_t wtable_cap;
+    /* A new series is matched only against the watches that could read it:
+     * each watch is filed under one of its equality matchers ("name 0xff
+     * value", a label other than the name when it has one), or with the few
+     * that have none. */
+    rules_arena_t *keys_arena;
+    rules_map_t keys; /* key -> index in lists */
+    s_list_t *lists;
+    size_t nlists, lists_cap;
+    s_list_t unkeyed;
     size_t dropped;
 };
 
@@ -59,6 +74,8 @@ rules_mem_new (size_t max_samples)
     self->table = vg_calloc (self->table_cap, sizeof *self->table);
     self->wtable_cap = 64;
     self->wtable = vg_calloc (self->wtable_cap, sizeof *self->wtable);
+    self->keys_arena = rules_arena_new ();
+    rules_map_init (&self->keys, self->keys_arena, 64);
     return self;
 }
 
@@ -87,6 +104,9 @@ rules_mem_destroy (rules_mem_t **self_p)
         s_series_free (self->series[i]);
     free (self->series);
     free (self->table);
+    free (self->lists);
+    free (self->unkeyed.items);
+    rules_arena_destroy (&self->keys_arena);
     free (self->watches);
     free (self->wtable);
     free (self);
@@ -185,6 +205,61 @@ s_link (s_watch_t *w, rules_mem_series_t *s)
         s_add_reader (&s->readers, &s->nreaders, &s->readers_cap, w->readers[i]);
 }
 
+static void
+s_list_add (s_list_t *l, size_t watch)
+{
+    VG_GROW (l->items, l->cap, l->n + 1);
+    l->items[l->n++] = watch;
+}
+
+/* The equality matcher a watch is filed under, or NULL. */
+static const rules_matcher_t *
+s_key_matcher (const rules_node_t *sel)
+{
+    const rules_matcher_t *name = NULL;
+    for (size_t i = 0; i < sel->nmatchers; i++) {
+        const rules_matcher_t *m = &sel->matchers[i];
+        if (m->op != RULES_MATCH_EQ || !m->value[0])
+            continue;
+        if (strcmp (m->name, RULES_NAME_LABEL) != 0)
+            return m;
+        name = m;
+    }
+    return name;
+}
+
+static const char *
+s_key (rules_mem_t *self, const char *name, const char *value, size_t *len)
+{
+    vg_buf_t b = {0};
+    vg_buf_puts (&b, name);
+    vg_buf_append (&b, "\xff", 1);
+    vg_buf_puts (&b, value);
+    char *k = rules_arena_strndup (self->keys_arena, b.data, b.len);
+    *len = b.len;
+    vg_buf_free (&b);
+    return k;
+}
+
+static void
+s_file_watch (rules_mem_t *self, size_t watch)
+{
+    const rules_matcher_t *m = s_key_matcher (self->watches[watch].sel);
+    if (!m) {
+        s_list_add (&self->unkeyed, watch);
+        return;
+    }
+    size_t len;
+    const char *key = s_key (self, m->name, m->value, &len);
+    int added;
+    int *li = rules_map_put (&self->keys, key, len, (int)self->nlists, &added);
+    if (added) {
+        VG_GROW (self->lists, self->lists_cap, self->nlists + 1);
+        memset (&self->lists[self->nlists++], 0, sizeof (s_list_t));
+    }
+    s_list_add (&self->lists[*li], watch);
+}
+
 void
 rules_mem_watch (rules_mem_t *self, const rules_node_t *sel, int64_t window_ms, int reader)
 {
@@ -212,6 +287,7 @@ rules_mem_watch (rules_mem_t *self, const rules_node_t *sel, int64_t window_ms, 
     self->wtable[slot] = self->nwatches;
     if (self->nwatches * 2 > self->wtable_cap)
         s_wrehash (self);
+    s_file_watch (self, self->nwatches - 1);
     for (size_t i = 0; i < self->nseries; i++)
         if (s_matches (sel, self->series[i]->labels))
             s_link (w, self->series[i]);
@@ -226,6 +302,12 @@ rules_mem_unwatch_all (rules_mem_t *self)
     }
     self->nwatches = 0;
     memset (self->wtable, 0, self->wtable_cap * sizeof *self->wtable);
+    for (size_t i = 0; i < self->nlists; i++)
+        free (self->lists[i].items);
+    self->nlists = 0;
+    self->unkeyed.n = 0;
+    rules_arena_reset (self->keys_arena);
+    rules_map_init (&self->keys, self->keys_arena, 64);
     for (size_t i = 0; i < self->nseries; i++) {
         self->series[i]->window_ms = -1;
         self->series[i]->nreaders = 0;
@@ -247,13 +329,29 @@ rules_mem_series (rules_mem_t *self, const rules_labels_t *labels, int sketch, i
     size_t slot = s_find_slot (self, labels, h);
     if (self->table[slot])
         return self->series[self->table[slot] - 1];
-    /* Which watches read it, decided once. */
+    /* Which watches read it, decided once: those filed under one of its
+     * labels, and those filed under none. */
     size_t *hits = NULL, nhits = 0, hcap = 0;
-    for (size_t i = 0; i < self->nwatches; i++)
-        if (s_matches (self->watches[i].sel, labels)) {
-            VG_GROW (hits, hcap, nhits + 1);
-            hits[nhits++] = i;
+    vg_buf_t key = {0};
+    for (size_t k = 0; k <= labels->n; k++) {
+        const s_list_t *list = &self->unkeyed;
+        if (k < labels->n) {
+            vg_buf_reset (&key);
+            vg_buf_puts (&key, labels->items[k].key);
+            vg_buf_append (&key, "\xff", 1);
+            vg_buf_puts (&key, labels->items[k].value);
+            int *li = rules_map_get (&self->keys, key.data, key.len);
+            if (!li)
+                continue;
+            list = &self->lists[*li];
         }
+        for (size_t i = 0; i < list->n; i++)
+            if (s_matches (self->watches[list->items[i]].sel, labels)) {
+                VG_GROW (hits, hcap, nhits + 1);
+                hits[nhits++] = list->items[i];
+            }
+    }
+    vg_buf_free (&key);
     if (only_watched && nhits == 0)
         return NULL;
     rules_mem_series_t *s = vg_calloc (1, sizeof *s);
