@@ -5,7 +5,7 @@
 #include "cli_json.h"
 #include "rules_ast.h"
 #include "rules_file.h"
-#include "rules_parse.h"
+#include "rules_regex.h"
 #include "vg_alloc.h"
 #include "vg_buf.h"
 #include "vg_time.h"
@@ -105,7 +105,7 @@ s_parse_matcher (const char *text, s_matcher_t *m, char *err, size_t errlen)
     m->op = op;
     if (op >= 2) {
         char why[160];
-        m->re = rules_parse_regex (m->value, why, sizeof why);
+        m->re = rules_regex_compile (m->value, why, sizeof why);
         if (!m->re) {
             snprintf (err, errlen, "--match \"%s\": bad regular expression: %s", text, why);
             return -1;

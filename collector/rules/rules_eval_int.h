@@ -42,6 +42,11 @@ void rules_vec_push (rules_ctx_t *ctx, rules_vec_t *vec, const rules_labels_t *l
 /* Fails the evaluation if two samples have the same label set. */
 void rules_vec_check_unique (rules_ctx_t *ctx, const rules_vec_t *vec);
 
+/* The bytes of a whole label set (name 0xff value 0xff ...) into ctx->sig. */
+void rules_eval_signature (rules_ctx_t *ctx, const rules_labels_t *l);
+/* An aggregation node (rules_eval_agg.c). */
+rules_value_t rules_eval_agg (rules_ctx_t *ctx, const rules_node_t *n);
+
 /* Evaluates a node to a value. */
 rules_value_t rules_eval_node (rules_ctx_t *ctx, const rules_node_t *node);
 /* Unwraps parentheses. */

@@ -1,6 +1,7 @@
 /*  rules_parse.c - a recursive-descent PromQL parser with Prometheus's
  *  precedence and type checks (promql/parser/generated_parser.y, parse.go). */
 #include "rules_parse.h"
+#include "rules_regex.h"
 #include "vg_alloc.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -104,29 +105,6 @@ s_expect (s_parser_t *p, rules_tok_type_t type, const char *context)
         s_fail (p, p->cur.pos, "unexpected %s in %s, expected %s", s_what (&p->cur), context,
                 rules_lex_describe (type));
     }
-}
-
-void *
-rules_parse_regex (const char *re, char *err, size_t errlen)
-{
-    size_t n = strlen (re);
-    char *pattern = vg_malloc (n + 16);
-    snprintf (pattern, n + 16, "^(?:%s)$", re);
-    int code;
-    PCRE2_SIZE off;
-    pcre2_code *c =
-        pcre2_compile ((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-                       PCRE2_DOTALL | PCRE2_DOLLAR_ENDONLY | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
-                       &code, &off, NULL);
-    free (pattern);
-    if (!c) {
-        PCRE2_UCHAR msg[160];
-        pcre2_get_error_message (code, msg, sizeof msg);
-        snprintf (err, errlen, "%s", (const char *)msg);
-        return NULL;
-    }
-    pcre2_jit_compile (c, PCRE2_JIT_COMPLETE); /* faster when available; fine when not */
-    return c;
 }
 
 static int
@@ -275,7 +253,7 @@ s_matchers (s_parser_t *p, rules_node_t *sel)
         m->value = vg_strdup (p->curtext);
         if (m->op == RULES_MATCH_RE || m->op == RULES_MATCH_NRE) {
             char why[160];
-            m->re = rules_parse_regex (m->value, why, sizeof why);
+            m->re = rules_regex_compile (m->value, why, sizeof why);
             if (!m->re)
                 s_fail (p, p->cur.pos, "invalid regular expression \"%.60s\": %s", m->value, why);
             m->md = pcre2_match_data_create_from_pattern (m->re, NULL);
@@ -434,7 +412,7 @@ s_check_label_fn (s_parser_t *p, rules_node_t *call)
     if (call->func->id == RULES_F_LABEL_REPLACE) {
         char why[160];
         /* Anchored with dot matching newline: Prometheus's ^(?s:re)$ */
-        call->label_re = rules_parse_regex (call->args[4]->str, why, sizeof why);
+        call->label_re = rules_regex_compile (call->args[4]->str, why, sizeof why);
         if (!call->label_re)
             s_fail (p, call->args[4]->pos, "invalid regular expression in label_replace(): %s",
                     why);

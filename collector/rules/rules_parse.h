@@ -27,8 +27,4 @@ rules_node_t *rules_parse (const char *text, size_t len, rules_parse_error_t *er
  * it), or NULL with err. */
 rules_labels_t *rules_parse_series (const char *text, rules_parse_error_t *err);
 
-/* Compiles a PromQL regex anchored at both ends, as labels.NewMatcher does.
- * Returns a pcre2_code*, or NULL with the reason in err. */
-void *rules_parse_regex (const char *re, char *err, size_t errlen);
-
 #endif
