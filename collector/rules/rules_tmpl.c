@@ -326,7 +326,7 @@ s_pipeline (s_comp_t *c, int nested)
         /* Arity: a function gets its arguments plus the piped value. */
         int piped = p->ncmds > 0;
         if (cmd.args[0].kind == S_ARG_FUNC) {
-            int min, max, got = (int)cmd.nargs - 1 + piped;
+            int min = 0, max = -1, got = (int)cmd.nargs - 1 + piped;
             s_func_arity (cmd.args[0].str, &min, &max);
             if (got < min || (max >= 0 && got > max)) {
                 s_cfail (c, cmd_start, "wrong number of args for %s: want %d got %d",
