@@ -25,7 +25,6 @@
 #define S_RETRY_MS    5000 /* between attempts at the database */
 #define S_TRIM_MS     1000
 #define S_MAX_WAIT_MS 1000
-#define S_MAX_BACKLOG 100000
 
 /* What belongs to one loaded rule set; replaced whole on reload. */
 typedef struct {
@@ -53,7 +52,7 @@ struct rules_engine_t {
     int64_t last_trim;
     rules_transitions_t backlog;
     vg_complain_t db_complain;
-    uint64_t evaluations, eval_errors, transitions, batches;
+    uint64_t evaluations, eval_errors, transitions, batches, backlog_dropped;
 
     pthread_mutex_t lock; /* guards pending, stats */
     rules_set_t *pending; /* a reloaded set waiting to be swapped in */
@@ -326,8 +325,9 @@ s_persist (rules_engine_t *self, int64_t now)
 {
     if (self->backlog.n == 0)
         return;
-    if (self->backlog.n > S_MAX_BACKLOG) {
-        size_t drop = self->backlog.n - S_MAX_BACKLOG;
+    if (self->backlog.n > self->config.max_backlog) {
+        size_t drop = self->backlog.n - self->config.max_backlog;
+        self->backlog_dropped += drop;
         vg_error ("rules: %zu alert transitions could not be stored and are dropped (the database "
                   "has been unreachable too long)",
                   drop);
@@ -488,9 +488,11 @@ rules_engine_step (rules_engine_t *self, int64_t now)
         (now - self->last_db_try >= S_RETRY_MS || now < self->last_db_try)) {
         char err[1024];
         self->last_db_try = now;
-        if (s_refill (self, now, err, sizeof err) == 0)
+        if (s_refill (self, now, err, sizeof err) == 0) {
+            /* What was read back is new data for every rule. */
             self->need_refill = 0;
-        else
+            memset (self->r.dirty, 1, self->r.nrules);
+        } else
             vg_complain (&self->db_complain, S_COMPLAIN_MS, VG_LOG_WARN,
                          "rules: evaluation waits for the windows to be read back: %s", err);
     }
@@ -542,6 +544,7 @@ rules_engine_step (rules_engine_t *self, int64_t now)
                                          .eval_errors = self->eval_errors,
                                          .transitions = self->transitions,
                                          .backlog = self->backlog.n,
+                                         .backlog_dropped = self->backlog_dropped,
                                          .batches = self->batches,
                                          .batches_lost = qs.dropped,
                                          .series = ms.series,
@@ -623,6 +626,8 @@ rules_engine_new (const rules_engine_config_t *config, char *err, size_t errlen)
         self->config.max_samples_per_series = 100000;
     if (!self->config.max_queue_bytes)
         self->config.max_queue_bytes = 256u << 20;
+    if (!self->config.max_backlog)
+        self->config.max_backlog = 100000;
     self->files = vg_calloc (config->nrule_files + 1, sizeof *self->files);
     for (size_t i = 0; i < config->nrule_files; i++)
         self->files[i] = vg_strdup (config->rule_files[i]);

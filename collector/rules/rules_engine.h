@@ -40,6 +40,7 @@ typedef struct {
     int64_t min_eval_interval_ms;  /* data-driven evaluations, at most this often per rule (1000) */
     size_t max_samples_per_series; /* 0: 100000 */
     size_t max_queue_bytes;        /* 0: 256 MiB */
+    size_t max_backlog;            /* transitions kept while they cannot be stored; 0: 100000 */
     rules_transition_fn *hook;     /* notify's; may be NULL */
     void *hook_arg;
     int64_t (*clock) (void *arg); /* wall clock in ms; NULL: vg_now_ms */
@@ -81,11 +82,12 @@ size_t rules_engine_step (rules_engine_t *self, int64_t now);
 typedef struct {
     uint64_t evaluations;
     uint64_t eval_errors;
-    uint64_t transitions;  /* stored */
-    size_t backlog;        /* transitions waiting for the database */
-    uint64_t batches;      /* applied */
-    uint64_t batches_lost; /* did not fit in the queue (read back instead) */
-    size_t series;         /* in memory */
+    uint64_t transitions;     /* stored */
+    size_t backlog;           /* transitions waiting for the database */
+    uint64_t backlog_dropped; /* the oldest, dropped past max_backlog */
+    uint64_t batches;         /* applied */
+    uint64_t batches_lost;    /* did not fit in the queue (read back instead) */
+    size_t series;            /* in memory */
     size_t samples;
     size_t bytes;
     size_t rules;

@@ -415,9 +415,9 @@ static size_t
 s_insert (rules_mem_t *self, rules_mem_series_t *s, int64_t ts, double v, int *replaced)
 {
     *replaced = 0;
-    int64_t *t = s->ts + s->start;
     size_t pos = s->n;
-    if (s->n > 0 && ts <= t[s->n - 1]) {
+    if (s->n > 0 && ts <= s->ts[s->start + s->n - 1]) {
+        const int64_t *t = s->ts + s->start;
         size_t lo = 0, hi = s->n;
         while (lo < hi) {
             size_t mid = lo + (hi - lo) / 2;

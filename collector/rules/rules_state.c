@@ -293,6 +293,8 @@ rules_transitions_drop (rules_transitions_t *self, size_t n)
 {
     if (n > self->n)
         n = self->n;
+    if (n == 0)
+        return;
     for (size_t i = 0; i < n; i++)
         s_transition_free (&self->items[i]);
     memmove (self->items, self->items + n, (self->n - n) * sizeof *self->items);

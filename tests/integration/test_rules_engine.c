@@ -157,6 +157,8 @@ s_observe_db1 (rules_engine_t *e, int64_t now)
     vg_batch_destroy (&b);
 }
 
+static size_t s_max_queue, s_max_backlog;
+
 static rules_engine_t *
 s_engine (int64_t now)
 {
@@ -165,6 +167,8 @@ s_engine (int64_t now)
                                .nrule_files = 1,
                                .database_url = s_url,
                                .min_eval_interval_ms = 0,
+                               .max_queue_bytes = s_max_queue,
+                               .max_backlog = s_max_backlog,
                                .hook = s_hook};
     char err[2048];
     rules_engine_t *e = rules_engine_new (&c, err, sizeof err);
@@ -361,6 +365,40 @@ main (void)
                         " AND state IN ('pending', 'firing')"),
                0);
     ASSERT_EQ (rules_engine_stats (e).rules, 2);
+
+    /* Transitions that cannot be stored are kept up to max_backlog; past
+     * it the oldest go, counted. */
+    coll_server_interrupt (s_server, SIGTERM);
+    pthread_join (thread, NULL);
+    coll_server_destroy (&s_server);
+    rules_engine_destroy (&e);
+    s_max_backlog = 1;
+    s_max_queue = 1; /* no batch fits: every one is read back instead */
+    now += MIN;
+    e = s_engine (now);
+    observers.items[0].arg = e;
+    s_server = coll_server_new (config, &observers, err, sizeof err);
+    ASSERT (s_server);
+    ASSERT_EQ (pthread_create (&thread, NULL, s_serve, s_server), 0);
+    test_agent_peer_destroy (&s_peer);
+    s_peer = test_agent_peer_new (coll_server_endpoint (s_server));
+    rules_engine_step (e, now);
+    long long before = s_count ("SELECT count(*) FROM vigil.alert_transitions");
+    /* The batch does not fit in the queue: the engine reads the windows
+     * back from the database, where the batch is, and evaluates on them. */
+    s_hook_fail = 1;
+    s_send_cpu (now - s_base, 99);
+    rules_engine_step (e, now += SEC);
+    st = rules_engine_stats (e);
+    ASSERT_EQ (st.batches_lost, 1);
+    ASSERT (st.ready);
+    ASSERT_EQ (st.open_alerts, 2); /* CpuHot firing, CpuHotLong pending */
+    ASSERT_EQ (st.backlog, 1);
+    ASSERT_EQ (st.backlog_dropped, 1);
+    s_hook_fail = 0;
+    rules_engine_step (e, now += 6 * SEC);
+    ASSERT_EQ (rules_engine_stats (e).backlog, 0);
+    ASSERT_EQ (s_count ("SELECT count(*) FROM vigil.alert_transitions"), before + 1);
 
     /* Exactly one row per transition, and no alert without its history. */
     ASSERT_EQ (s_count ("SELECT count(*) FROM vigil.alerts a WHERE NOT EXISTS"

@@ -243,6 +243,21 @@ s_files (void)
     s_file_err ("groups: [\n", "2", "");
     s_file_err ("- a\n", "1:1", "expected a mapping with a \"groups:\" list");
 
+    /* At most 100 errors a file, then a line that says so. */
+    vg_buf_t many = {0};
+    vg_buf_puts (&many, "groups:\n- name: g\n  rules:\n");
+    for (int i = 0; i < 150; i++)
+        vg_buf_printf (&many, "  - alert: A%d\n    expr: foo(x)\n", i);
+    set = rules_file_parse ("rules.yml", many.data, &errs);
+    ASSERT (!set);
+    int lines = 0;
+    for (const char *p = errs.data; (p = strchr (p, '\n')); p++)
+        lines++;
+    ASSERT_EQ (lines, 101);
+    ASSERT_STR_CONTAINS (errs.data, "rules.yml: too many errors, the rest are not shown");
+    vg_buf_free (&many);
+    vg_buf_free (&errs);
+
     /* Every error is reported, not only the first. */
     set = rules_file_parse ("rules.yml",
                             "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: foo(\n"
