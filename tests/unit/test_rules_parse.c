@@ -163,7 +163,7 @@ s_constructs (void)
     s_ok ("label_join(x, \"dst\", \",\", \"a\", \"b\", \"c\")",
           "label_join(x, \"dst\", \",\", \"a\", \"b\", \"c\")", V);
     s_ok ("rate(x[5m],)", "rate(x[5m])", V);
-    /* the examples */
+    /* the examples docs/rules.md gives for ratios and week over week */
     s_ok ("sum by (service) (rate(errors[5m])) / sum by (service) (rate(requests[5m])) > 0.05",
           "sum by (service) (rate(errors[5m])) / sum by (service) (rate(requests[5m])) > 0.05", V);
     s_ok ("rate(x[1h]) > 1.5 * rate(x[1h] offset 1w)", "rate(x[1h]) > 1.5 * rate(x[1h] offset 1w)",
