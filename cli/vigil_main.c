@@ -7,6 +7,8 @@
 #include "cli_ack.h"
 #include "cli_notifications.h"
 #include "cli_silence.h"
+#include "cli_alerts.h"
+#include "cli_rules.h"
 #include "cli_status.h"
 
 #include <stdio.h>
@@ -19,6 +21,9 @@ static const cli_command_t s_commands[] = {
      cli_silence_usage},
     {"notifications", "the outbox: pending, delivered and failed notifications",
      cli_notifications_run, cli_notifications_usage},
+    {"rules", "check rule files; run rule unit tests (promtool's format)", cli_rules_run,
+     cli_rules_usage},
+    {"alerts", "the active alerts; their history", cli_alerts_run, cli_alerts_usage},
 };
 
 #define S_NCOMMANDS (sizeof s_commands / sizeof s_commands[0])

@@ -7,9 +7,12 @@
 #include "http_server.h"
 #include "notify_engine.h"
 #include "notify_sender.h"
+#include "rules_engine.h"
+#include "vg_alloc.h"
 #include "vg_log.h"
 
 #include <getopt.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +20,37 @@
 #include <unistd.h>
 
 static coll_server_t *s_server;
+static rules_engine_t *s_rules;
+
+/* SIGHUP: the rule files are read again (a file with an error is reported
+ * and the running rules stay). */
+static void
+s_on_hup (int sig)
+{
+    (void)sig;
+    if (s_rules)
+        rules_engine_request_reload (s_rules);
+}
+
+/* The rule engine, when collector.yaml names rule files. */
+static rules_engine_t *
+s_rules_new (const coll_config_t *config, notify_engine_t *notify, char *err, size_t errlen)
+{
+    if (config->rule_files.n == 0)
+        return NULL;
+    char *dir = config->path ? vg_strdup (config->path) : NULL;
+    rules_engine_config_t rc = {.rule_files = config->rule_files.items,
+                                .nrule_files = config->rule_files.n,
+                                .rule_dir = dir ? dirname (dir) : NULL,
+                                .database_url = config->database_url,
+                                .default_interval_ms = config->rules_interval_ms,
+                                .min_eval_interval_ms = config->rules_min_interval_ms,
+                                .hook = notify ? notify_engine_transition : NULL,
+                                .hook_arg = notify};
+    rules_engine_t *engine = rules_engine_new (&rc, err, errlen);
+    free (dir);
+    return engine;
+}
 
 static void
 s_on_signal (int sig)
@@ -41,7 +75,8 @@ s_usage (void)
             "collector.yaml options:\n");
     vg_config_print_options (coll_config_options (), "  ");
     printf ("\nVIGIL_DATABASE_URL, when set, overrides database_url.\n"
-            "SIGTERM or SIGINT stops it once the batches it holds are answered.\n");
+            "SIGTERM or SIGINT stops it once the batches it holds are answered.\n"
+            "SIGHUP reads the rule files again (docs/rules.md).\n");
 }
 
 static int
@@ -107,8 +142,18 @@ main (int argc, char **argv)
         engine = notify_engine_new (&routes, config->ack_key, config->external_url,
                                     config->ack_link_ttl_ms);
     }
+    /* Rules: their transitions reach notify inside the transaction that
+     * stores them. */
+    s_rules = s_rules_new (config, engine, err, sizeof err);
+    if (!s_rules && config->rule_files.n) {
+        fprintf (stderr, "vigil-collector: %s\n", err);
+        notify_engine_destroy (&engine);
+        coll_config_destroy (&config);
+        return 2;
+    }
     if (check) {
         printf ("%s: ok\n", path ? path : "(defaults)");
+        rules_engine_destroy (&s_rules);
         notify_engine_destroy (&engine);
         coll_config_destroy (&config);
         return 0;
@@ -119,17 +164,22 @@ main (int argc, char **argv)
 
     http_ingest_t *ingest_figures = http_ingest_new (config->database_url);
     coll_commit_observers_t observers = {.items = {http_ingest_observer (ingest_figures)}, .n = 1};
+    if (s_rules)
+        observers.items[observers.n++] = (coll_commit_observer_t){rules_engine_observe, s_rules};
     s_server = coll_server_new (config, &observers, err, sizeof err);
     if (!s_server) {
         vg_error ("%s", err);
+        rules_engine_destroy (&s_rules);
         http_ingest_destroy (&ingest_figures);
         notify_engine_destroy (&engine);
         coll_config_destroy (&config);
         return 1;
     }
     http_ingest_set_server (ingest_figures, s_server);
-    /* The rules stage, when it runs, hands each transition to
-     * notify_engine_transition (a rules_transition_fn) with engine as arg. */
+    if (s_rules && rules_engine_start (s_rules) != 0) {
+        vg_error ("cannot start the rule engine's thread");
+        return 1;
+    }
     notify_sender_t *sender = engine ? notify_sender_new (engine, config->database_url) : NULL;
     if (engine)
         vg_info ("notify: routes from %s", config->routes_file);
@@ -159,6 +209,8 @@ main (int argc, char **argv)
     sigemptyset (&sa.sa_mask);
     sigaction (SIGTERM, &sa, NULL);
     sigaction (SIGINT, &sa, NULL);
+    sa.sa_handler = s_on_hup;
+    sigaction (SIGHUP, &sa, NULL);
     signal (SIGPIPE, SIG_IGN);
 
     int rc = coll_server_run (s_server);
@@ -170,6 +222,7 @@ main (int argc, char **argv)
     coll_server_t *server = s_server;
     s_server = NULL;
     coll_server_destroy (&server);
+    rules_engine_destroy (&s_rules);
     http_ingest_destroy (&ingest_figures);
     notify_engine_destroy (&engine);
     coll_config_destroy (&config);

@@ -27,6 +27,9 @@
 /* What a node's meta data points to. */
 typedef struct s_meta_t {
     int line;   /* 1-based */
+    int column; /* 1-based; 0 when unknown */
+    size_t pos; /* the node's source text: [pos, end) of the document */
+    size_t end;
     char *text; /* a single-quoted scalar's text, decoded here (see s_unquote) */
     size_t len;
 } s_meta_t;
@@ -83,6 +86,28 @@ vg_config_line (vg_cnode_t *node)
 {
     const s_meta_t *meta = node ? fy_node_get_meta (node) : NULL;
     return meta ? meta->line : 0;
+}
+
+int
+vg_config_span (vg_cnode_t *node, int *line, int *column, size_t *pos, size_t *end)
+{
+    const s_meta_t *meta = node ? fy_node_get_meta (node) : NULL;
+    if (!meta) {
+        *line = *column = 0;
+        *pos = *end = 0;
+        return -1;
+    }
+    *line = meta->line;
+    *column = meta->column;
+    *pos = meta->pos;
+    *end = meta->end;
+    return 0;
+}
+
+const char *
+vg_config_text (vg_config_t *self)
+{
+    return self->text;
 }
 
 /* Decodes the inside of a single-quoted scalar: '' is a quote; a line break
@@ -160,6 +185,10 @@ s_mark_lines (vg_config_t *self, const struct fy_parse_cfg *pcfg)
             memset (meta, 0, sizeof *meta);
             /* An empty value has no mark: it sits on its key's line. */
             meta->line = mark ? mark->line + 1 : self->nmetas ? meta[-1].line : 1;
+            meta->column = mark ? mark->column + 1 : 0;
+            meta->pos = mark ? mark->input_pos : 0;
+            meta->end =
+                mark && end && end->input_pos >= mark->input_pos ? end->input_pos : meta->pos;
             if (ev->type == FYET_SCALAR && mark && end && end->input_pos >= mark->input_pos &&
                 fy_token_scalar_style (ev->scalar.value) == FYSS_SINGLE_QUOTED)
                 meta->text = s_unquote (self->text + mark->input_pos,

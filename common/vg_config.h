@@ -77,6 +77,13 @@ vg_cnode_t *vg_config_root (vg_config_t *self);
 const char *vg_config_path (vg_config_t *self);
 /* 1-based line of a node, 0 if unknown. */
 int vg_config_line (vg_cnode_t *node);
+/* Where a node's source text is: 1-based line and column of its start, and
+ * its bytes [pos, end) in vg_config_text (for a quoted scalar, inside the
+ * quotes; for a block scalar, from its first content line), for messages
+ * that point inside a value. Returns 0, or -1 when unknown (all set to 0). */
+int vg_config_span (vg_cnode_t *node, int *line, int *column, size_t *pos, size_t *end);
+/* The document's text as loaded. */
+const char *vg_config_text (vg_config_t *self);
 
 /* Sets every option's default, then parses each key of the mapping map into
  * target. key_prefix ("inputs[0]") is put before key names in messages; may be

@@ -9,5 +9,8 @@
 size_t vg_utf8_seq (const unsigned char *p, size_t n);
 /* The offset of the first invalid byte, or len if s is valid UTF-8. */
 size_t vg_utf8_check (const char *s, size_t len);
+/* Writes code point cp (at most U+10FFFF; the caller checks) as UTF-8 into
+ * out (room for 4 bytes); returns the bytes written. */
+size_t vg_utf8_encode (unsigned long cp, char *out);
 
 #endif

@@ -22,7 +22,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # python3-aiosmtpd and prometheus-alertmanager: the notify tests' SMTP sink
 # and real Alertmanager peer. python3-prometheus-client, prometheus (promtool):
 # the exposition parsers the scrape input is compared with
-# (tests/helpers/scrape_peers.py).
+# (tests/helpers/scrape_peers.py), and the rule unit tests are compared with.
 packages=(build-essential cmake pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev
           protobuf-c-compiler libcurl4-openssl-dev libpq-dev libfyaml-dev libpcre2-dev
           postgresql clang libclang-rt-14-dev valgrind python3 openssl

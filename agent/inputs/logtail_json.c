@@ -11,6 +11,7 @@
 #include "logtail_json.h"
 #include "vg_alloc.h"
 #include "vg_error.h"
+#include "vg_utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -490,31 +491,6 @@ s_u16 (const char *p, size_t len)
     return v;
 }
 
-static size_t
-s_utf8 (unsigned long cp, char *out)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 size_t
 logtail_json_unescape (const char *p, size_t len, char *out, size_t cap)
 {
@@ -566,7 +542,7 @@ logtail_json_unescape (const char *p, size_t len, char *out, size_t cap)
                         cp = '?';
                 } else if (hi >= 0xDC00 && hi <= 0xDFFF)
                     cp = '?';
-                n = s_utf8 (cp, tmp);
+                n = vg_utf8_encode (cp, tmp);
                 break;
             }
             default: /* \" \\ \/, and anything else taken literally */

@@ -4,6 +4,7 @@
  *      listen: tcp://127.0.0.1:5555
  *      database_url: env:VIGIL_DB          # or postgresql://user@host/db
  *      max_frame: 16MiB
+ *      rule_files: [alerts.yml]            # Prometheus rule files (docs/rules.md)
  *
  *  VIGIL_DATABASE_URL, when set and not empty, overrides database_url.
  */
@@ -34,6 +35,10 @@ typedef struct {
     char *log_level;                   /* as written */
     vg_log_level_t level;              /* log_level, parsed */
     char *path;                        /* the file it came from; NULL for defaults */
+    /* Rules (collector/rules). */
+    vg_strlist_t rule_files;          /* rule files or globs, relative to this file */
+    int64_t rules_interval_ms;        /* a rule group's interval when it sets none */
+    int64_t rules_min_interval_ms;    /* data-driven evaluations of a rule, at most this often */
     /* Notify and HTTP (collector/notify, collector/http). */
     char *routes_file;       /* routes.yaml; NULL: no notifications */
     char *external_url;      /* how people reach http_listen, for links */

@@ -32,6 +32,7 @@
 #   INGEST_COLLECTOR_EXTRA: YAML lines added to the collector's configuration
 #   INGEST_SETUP_SQL: SQL run on the database once the collector has created
 #     its schema, before the load (to try a schema change)
+#   INGEST_COLLECTOR_LOG: where to copy the collector's log at the end
 set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -124,6 +125,7 @@ if [[ "$rows" != "$acked" || "$ledger" != "$acked" ]]; then
     exit 1
 fi
 sed -n 's/.*INFO  stopped: /collector: /p' "$tmp/collector.log"
+[[ -n "${INGEST_COLLECTOR_LOG:-}" ]] && cp "$tmp/collector.log" "$INGEST_COLLECTOR_LOG"
 grep -E 'WARN|ERROR' "$tmp/collector.log" | head -n 5 || true
 
 # --- the ceiling -----------------------------------------------------------------------
