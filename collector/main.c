@@ -1,6 +1,8 @@
 /*  main.c - vigil-collector: options, configuration, signals; the work is in
  *  coll_server and coll_writer. */
 #include "coll_config.h"
+#include "coll_retention.h"
+#include "coll_rollup.h"
 #include "coll_server.h"
 #include "vg_log.h"
 
@@ -99,9 +101,15 @@ main (int argc, char **argv)
     vg_info ("vigil-collector %s starting with %s", VIGIL_VERSION,
              path ? path : "the default configuration");
 
-    s_server = coll_server_new (config, NULL, err, sizeof err);
+    coll_rollup_t *rollup = coll_rollup_new (config);
+    coll_retention_t *retention = coll_retention_new (config);
+    coll_commit_observers_t observers = {.n = 0};
+    coll_rollup_observe (rollup, &observers);
+    s_server = coll_server_new (config, &observers, err, sizeof err);
     if (!s_server) {
         vg_error ("%s", err);
+        coll_rollup_destroy (&rollup);
+        coll_retention_destroy (&retention);
         coll_config_destroy (&config);
         return 1;
     }
@@ -119,6 +127,8 @@ main (int argc, char **argv)
     coll_server_t *server = s_server;
     s_server = NULL;
     coll_server_destroy (&server);
+    coll_rollup_destroy (&rollup);
+    coll_retention_destroy (&retention);
     coll_config_destroy (&config);
     return rc == 0 ? 0 : 1;
 }

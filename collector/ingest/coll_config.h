@@ -27,6 +27,11 @@ typedef struct {
     char *log_level;                  /* as written */
     vg_log_level_t level;             /* log_level, parsed */
     char *path;                       /* the file it came from; NULL for defaults */
+    int rollups;                      /* keep per-minute and per-hour rollups (coll_rollup) */
+    int64_t rollup_flush_interval_ms; /* how often finished minutes are written */
+    int64_t retention_raw_ms;         /* samples and distributions; 0 keeps them for good */
+    int64_t retention_minute_ms;      /* per-minute rollups; 0 keeps them for good */
+    int64_t retention_hour_ms;        /* per-hour rollups; 0 keeps them for good */
 } coll_config_t;
 
 /* The option table (for --help and the docs). */
