@@ -40,13 +40,14 @@ struct coll_rollup_t {
     int stop;
     uint64_t sync_asked, sync_done;
     coll_rollup_stats_t stats;
-    size_t acc_bytes; /* the thread's rows, as of its last round */
+    size_t rows_bytes; /* the thread's rows, as of its last round */
     pthread_t thread;
     int started;
 
     /* The thread's own. */
     int64_t flush_interval_ms;
-    coll_rollup_acc_t *acc;
+    coll_rollup_acc_t *acc;   /* per-minute rows */
+    coll_rollup_acc_t *hours; /* per-hour rows, made of minute rows written */
     coll_rollup_db_t *db;
     coll_rollup_row_t *rows;
     size_t rows_cap;
@@ -160,8 +161,7 @@ s_fold (coll_rollup_t *self, s_chunk_t *c)
 {
     while (c) {
         s_chunk_t *next = c->next;
-        for (size_t i = 0; i < c->n; i++)
-            coll_rollup_acc_add_sample (self->acc, c->host[i], c->series[i], c->ts[i], c->value[i]);
+        coll_rollup_acc_add_samples (self->acc, c->n, c->host, c->series, c->ts, c->value);
         for (size_t i = 0; i < c->nd; i++)
             coll_rollup_acc_add_dist (self->acc, c->d_host[i], c->d_series[i], c->d_ts[i],
                                       c->d_sketch[i]);
@@ -170,19 +170,55 @@ s_fold (coll_rollup_t *self, s_chunk_t *c)
     }
 }
 
-/* Writes the rows of buckets before before_ms in pieces. Returns 0 when all
- * were written (or refused for good), VG_ERETRY when the database is away:
- * then the rows not written are back in the table. */
-static int
-s_flush (coll_rollup_t *self, int64_t before_ms)
+static size_t
+s_rows_bytes (const coll_rollup_t *self)
 {
-    size_t n = coll_rollup_acc_take (self->acc, before_ms, &self->rows, &self->rows_cap);
+    return coll_rollup_acc_bytes (self->acc) + coll_rollup_acc_bytes (self->hours);
+}
+
+/* Whether the rows in memory passed their bound while the database is away:
+ * then the queue is left to fill, and ingest waits. */
+static int
+s_full_and_stuck (const coll_rollup_t *self)
+{
+    return s_rows_bytes (self) > COLL_ROLLUP_MAX_ROWS_BYTES && self->next_try_ms > vg_mono_ms ();
+}
+
+/* Folds everything queued into the minute rows, unless s_full_and_stuck.
+ * Returns whether the queue is empty afterwards. */
+static int
+s_drain (coll_rollup_t *self)
+{
+    pthread_mutex_lock (&self->lock);
+    if (s_full_and_stuck (self)) {
+        int empty = self->head == NULL;
+        pthread_mutex_unlock (&self->lock);
+        return empty;
+    }
+    s_chunk_t *chunks = self->head;
+    self->head = self->tail = NULL;
+    self->queued_bytes = 0;
+    pthread_cond_broadcast (&self->room);
+    pthread_mutex_unlock (&self->lock);
+    s_fold (self, chunks);
+    return 1;
+}
+
+/* Writes rows of tier in pieces, folding the queue between pieces so that
+ * ingest never waits on a write. Written minute rows go on into the hour
+ * rows. Returns 0 when all were written (or refused for good), VG_ERETRY when
+ * the database is away: then the rows not written are back in their table. */
+static int
+s_write (coll_rollup_t *self, coll_rollup_tier_t tier, coll_rollup_row_t *rows, size_t n)
+{
+    coll_rollup_acc_t *back = tier == COLL_ROLLUP_HOUR ? self->hours : self->acc;
+    const char *name = tier == COLL_ROLLUP_HOUR ? "per-hour" : "per-minute";
     int rc = 0;
     size_t i = 0;
     while (i < n) {
         size_t piece = n - i < COLL_ROLLUP_PIECE_ROWS ? n - i : COLL_ROLLUP_PIECE_ROWS;
         char err[512] = "";
-        rc = coll_rollup_db_write (self->db, self->rows + i, piece, err, sizeof err);
+        rc = coll_rollup_db_write (self->db, tier, rows + i, piece, err, sizeof err);
         pthread_mutex_lock (&self->lock);
         if (rc == 0) {
             self->stats.rows_written += piece;
@@ -195,40 +231,76 @@ s_flush (coll_rollup_t *self, int64_t before_ms)
         pthread_mutex_unlock (&self->lock);
         if (rc == VG_ERETRY) {
             vg_complain (&self->db_failed, S_COMPLAIN_MS, VG_LOG_WARN,
-                         "rollups: cannot write %zu per-minute rows: %s; keeping them and "
-                         "trying again (samples are stored all the same)",
-                         n - i, err);
+                         "rollups: cannot write %zu %s rows: %s; keeping them and trying again "
+                         "(samples are stored all the same)",
+                         n - i, name, err);
             break;
         }
-        if (rc) {
-            vg_error ("rollups: the database refused %zu per-minute rows (from host %lld series "
-                      "%lld on): %s; dropped them - the raw samples are stored, and the "
-                      "rollups of those minutes miss them",
-                      piece, (long long)self->rows[i].host_id, (long long)self->rows[i].series_id,
-                      err);
+        if (rc)
+            vg_error ("rollups: the database refused %zu %s rows (from host %lld series %lld "
+                      "on): %s; dropped them - the raw samples are stored, and those rollups "
+                      "miss them",
+                      piece, name, (long long)rows[i].host_id, (long long)rows[i].series_id, err);
+        int64_t now = vg_mono_ms ();
+        for (size_t k = i; k < i + piece; k++) {
+            if (rc == 0 && tier == COLL_ROLLUP_MINUTE) {
+                rows[k].bucket_ms = coll_rollup_acc_bucket (rows[k].bucket_ms, COLL_ROLLUP_HOUR_MS);
+                coll_rollup_acc_add_row (self->hours, &rows[k], now);
+            } else
+                coll_rollup_acc_row_free (&rows[k]);
         }
-        for (size_t k = i; k < i + piece; k++)
-            coll_rollup_acc_row_free (&self->rows[k]);
         i += piece;
+        s_drain (self);
     }
     if (rc == VG_ERETRY) {
+        int64_t now = vg_mono_ms ();
         for (; i < n; i++)
-            coll_rollup_acc_add_row (self->acc, &self->rows[i]);
+            coll_rollup_acc_add_row (back, &rows[i], now);
         return VG_ERETRY;
     }
-    vg_complain_clear (&self->db_failed, "rollups: written again");
     return 0;
 }
 
-/* The minutes that are over by the wall clock, and any earlier one. */
-static int64_t
-s_finished_before (void)
+typedef struct {
+    int all;
+    int64_t wall_ms, mono_ms, quiet_ms;
+} s_hour_due_t;
+
+/* An hour row is written once its hour is over and it was not touched by
+ * the last round of minutes (so a stream of minutes makes one write per
+ * hour, not one per minute), or once it was held COLL_ROLLUP_MAX_HOLD_MS. */
+static int
+s_hour_due (const coll_rollup_row_t *row, void *arg)
 {
-    return coll_rollup_acc_bucket (vg_now_ms () - COLL_ROLLUP_GRACE_MS, COLL_ROLLUP_MINUTE_MS);
+    const s_hour_due_t *d = arg;
+    if (d->all || d->mono_ms - row->made_ms >= COLL_ROLLUP_MAX_HOLD_MS)
+        return 1;
+    return row->bucket_ms + COLL_ROLLUP_HOUR_MS + COLL_ROLLUP_GRACE_MS <= d->wall_ms &&
+           d->mono_ms - row->touched_ms >= d->quiet_ms;
+}
+
+/* Writes the minutes that are over (all of them with all set), then the
+ * hours that are due. */
+static int
+s_flush (coll_rollup_t *self, int all)
+{
+    int64_t before =
+        all ? INT64_MAX
+            : coll_rollup_acc_bucket (vg_now_ms () - COLL_ROLLUP_GRACE_MS, COLL_ROLLUP_MINUTE_MS);
+    size_t n = coll_rollup_acc_take (self->acc, before, &self->rows, &self->rows_cap);
+    int rc = s_write (self, COLL_ROLLUP_MINUTE, self->rows, n);
+    if (rc)
+        return rc;
+    s_hour_due_t due = {all, vg_now_ms (), vg_mono_ms (), self->flush_interval_ms / 2};
+    n = coll_rollup_acc_take_if (self->hours, s_hour_due, &due, &self->rows, &self->rows_cap);
+    rc = s_write (self, COLL_ROLLUP_HOUR, self->rows, n);
+    if (rc == 0)
+        vg_complain_clear (&self->db_failed, "rollups: written again");
+    return rc;
 }
 
 static void
-s_timed_wait (coll_rollup_t *self, int64_t until_mono_ms)
+s_timed_wait (pthread_cond_t *cond, pthread_mutex_t *lock, int64_t until_mono_ms)
 {
     int64_t wait = until_mono_ms - vg_mono_ms ();
     if (wait <= 0)
@@ -241,13 +313,13 @@ s_timed_wait (coll_rollup_t *self, int64_t until_mono_ms)
         ts.tv_sec++;
         ts.tv_nsec -= 1000000000L;
     }
-    pthread_cond_timedwait (&self->wake, &self->lock, &ts);
+    pthread_cond_timedwait (cond, lock, &ts);
 }
 
-/* Waits until there is work: chunks to fold (unless memory is full while the
- * database is away), a write due, a sync asked or a stop. Called locked. */
+/* Waits until there is work: chunks to fold (unless s_full_and_stuck), a
+ * write due, a sync asked or a stop. Called locked. */
 static void
-s_wait_for_work (coll_rollup_t *self, int full, int64_t *stop_deadline)
+s_wait_for_work (coll_rollup_t *self, int64_t *stop_deadline)
 {
     for (;;) {
         int64_t now = vg_mono_ms ();
@@ -255,7 +327,7 @@ s_wait_for_work (coll_rollup_t *self, int full, int64_t *stop_deadline)
             *stop_deadline = now + S_STOP_TRY_MS;
         int backing_off = self->next_try_ms > now;
         int sync = self->sync_asked > self->sync_done;
-        if (self->head && !(full && backing_off))
+        if (self->head && !s_full_and_stuck (self))
             return;
         if (!backing_off && (self->stop || sync || now >= self->next_flush_ms))
             return;
@@ -264,7 +336,7 @@ s_wait_for_work (coll_rollup_t *self, int full, int64_t *stop_deadline)
         int64_t until = backing_off ? self->next_try_ms : self->next_flush_ms;
         if (self->stop && until > *stop_deadline)
             until = *stop_deadline;
-        s_timed_wait (self, until);
+        s_timed_wait (&self->wake, &self->lock, until);
     }
 }
 
@@ -290,48 +362,43 @@ s_thread (void *arg)
     int64_t stop_deadline = 0;
     self->next_flush_ms = vg_mono_ms () + self->flush_interval_ms;
     for (;;) {
-        int full = coll_rollup_acc_bytes (self->acc) > COLL_ROLLUP_MAX_ROWS_BYTES;
         pthread_mutex_lock (&self->lock);
-        s_wait_for_work (self, full, &stop_deadline);
-        s_chunk_t *chunks = NULL;
-        int drained = 1;
-        if (!(full && self->next_try_ms > vg_mono_ms ())) {
-            chunks = self->head;
-            self->head = self->tail = NULL;
-            self->queued_bytes = 0;
-            pthread_cond_broadcast (&self->room);
-        } else
-            drained = self->head == NULL;
+        s_wait_for_work (self, &stop_deadline);
         uint64_t sync = self->sync_asked;
         int stopping = self->stop;
         pthread_mutex_unlock (&self->lock);
 
-        s_fold (self, chunks);
+        int drained = s_drain (self);
         int64_t now = vg_mono_ms ();
-        int all = stopping || sync > self->sync_done ||
-                  coll_rollup_acc_bytes (self->acc) > COLL_ROLLUP_MAX_ROWS_BYTES;
+        int all =
+            stopping || sync > self->sync_done || s_rows_bytes (self) > COLL_ROLLUP_MAX_ROWS_BYTES;
         if ((all || now >= self->next_flush_ms) && now >= self->next_try_ms) {
-            int rc = s_flush (self, all ? INT64_MAX : s_finished_before ());
+            int rc = s_flush (self, all);
             s_after_write (self, rc);
             if (rc == 0 && all && drained && sync > self->sync_done) {
                 pthread_mutex_lock (&self->lock);
-                self->sync_done = sync;
-                pthread_cond_broadcast (&self->synced);
+                /* What was folded while writing is written too, or it waits. */
+                if (self->head == NULL && coll_rollup_acc_count (self->acc) == 0 &&
+                    coll_rollup_acc_count (self->hours) == 0) {
+                    self->sync_done = sync;
+                    pthread_cond_broadcast (&self->synced);
+                }
                 pthread_mutex_unlock (&self->lock);
             }
         }
         pthread_mutex_lock (&self->lock);
-        self->stats.rows_in_memory = coll_rollup_acc_count (self->acc);
-        self->acc_bytes = coll_rollup_acc_bytes (self->acc);
-        int empty = self->head == NULL && coll_rollup_acc_count (self->acc) == 0;
+        size_t in_memory = coll_rollup_acc_count (self->acc) + coll_rollup_acc_count (self->hours);
+        self->stats.rows_in_memory = in_memory;
+        self->rows_bytes = s_rows_bytes (self);
+        int empty = self->head == NULL && in_memory == 0;
         pthread_mutex_unlock (&self->lock);
         if (stopping && (empty || vg_mono_ms () >= stop_deadline))
             break;
     }
-    size_t left = coll_rollup_acc_count (self->acc);
+    size_t left = coll_rollup_acc_count (self->acc) + coll_rollup_acc_count (self->hours);
     if (left)
-        vg_error ("rollups: stopping with %zu per-minute rows not written (the database is "
-                  "away); the raw samples are stored, the rollups of those minutes miss them",
+        vg_error ("rollups: stopping with %zu rows not written (the database is away); the raw "
+                  "samples are stored, the rollups of those minutes and hours miss them",
                   left);
     return NULL;
 }
@@ -351,6 +418,7 @@ coll_rollup_new (const coll_config_t *config)
     self->flush_interval_ms = config->rollup_flush_interval_ms;
     self->backoff_ms = S_BACKOFF_MIN_MS;
     self->acc = coll_rollup_acc_new ();
+    self->hours = coll_rollup_acc_new ();
     self->db = coll_rollup_db_new (config->database_url);
     /* The thread takes no signals: they are the main loop's. */
     sigset_t all, old;
@@ -388,6 +456,7 @@ coll_rollup_destroy (coll_rollup_t **self_p)
         c = next;
     }
     coll_rollup_acc_destroy (&self->acc);
+    coll_rollup_acc_destroy (&self->hours);
     coll_rollup_db_destroy (&self->db);
     free (self->rows);
     pthread_cond_destroy (&self->synced);
@@ -439,7 +508,7 @@ coll_rollup_stats (coll_rollup_t *self)
 {
     pthread_mutex_lock (&self->lock);
     coll_rollup_stats_t st = self->stats;
-    st.bytes_in_memory = self->queued_bytes + self->acc_bytes;
+    st.bytes_in_memory = self->queued_bytes + self->rows_bytes;
     pthread_mutex_unlock (&self->lock);
     return st;
 }

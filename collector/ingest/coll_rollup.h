@@ -6,8 +6,10 @@
  *  distributions into a queue and returns. A thread of its own folds them
  *  into per-minute rows in memory (coll_rollup_acc.h) and, every
  *  rollup_flush_interval, writes the minutes that are over (and every minute
- *  that a late batch touched) in pieces of a few thousand rows, with the
- *  hours folded from them, on a connection of its own (coll_rollup_db.h).
+ *  that a late batch touched) in pieces of a few thousand rows on a
+ *  connection of its own (coll_rollup_db.h), folding the queue between
+ *  pieces. Minutes written go on into per-hour rows, written once their hour
+ *  is over and quiet: a row per series per hour, not per minute.
  *  Stored rows are merged with, not replaced, so a batch replayed from an
  *  agent's spool hours later lands in the rows it falls into.
  *
@@ -33,6 +35,9 @@
 /* A minute is written once it ended this long ago: samples arrive up to an
  * agent's interval after they were taken. */
 #define COLL_ROLLUP_GRACE_MS 15000
+/* An hour row is held in memory until its hour is over and no minute of it
+ * came in the last round, or at most this long. */
+#define COLL_ROLLUP_MAX_HOLD_MS 600000
 
 typedef struct coll_rollup_t coll_rollup_t;
 

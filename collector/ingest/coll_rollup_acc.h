@@ -39,6 +39,8 @@ typedef struct {
     int64_t first_ts_ms, last_ts_ms;
     double increase;
     vg_sketch_t *sketch; /* owned; NULL unless the series is a distribution */
+    int64_t made_ms;     /* coll_rollup_acc_add_row: when the row was made, */
+    int64_t touched_ms;  /* and last merged into (the caller's clock) */
 } coll_rollup_row_t;
 
 /* The start of the bucket of width_ms holding ts_ms (floor, also before 1970). */
@@ -59,12 +61,17 @@ void coll_rollup_acc_destroy (coll_rollup_acc_t **self_p);
 /* Adds one gauge or counter sample to its minute. */
 void coll_rollup_acc_add_sample (coll_rollup_acc_t *self, int64_t host_id, int64_t series_id,
                                  int64_t ts_ms, double value);
+/* The same for n samples given by column: faster, as it fetches the rows
+ * of the samples ahead from memory while it adds the ones before. */
+void coll_rollup_acc_add_samples (coll_rollup_acc_t *self, size_t n, const int64_t *host_id,
+                                  const int64_t *series_id, const int64_t *ts_ms,
+                                  const double *value);
 /* Adds one distribution to its minute; the sketch is copied. */
 void coll_rollup_acc_add_dist (coll_rollup_acc_t *self, int64_t host_id, int64_t series_id,
                                int64_t ts_ms, const vg_sketch_t *sketch);
-/* Merges a whole row into the row of its bucket; takes what row owns and
- * zeroes it. */
-void coll_rollup_acc_add_row (coll_rollup_acc_t *self, coll_rollup_row_t *row);
+/* Merges a whole row into the row of its bucket, noting now_ms as the time
+ * it was touched (and made, when new); takes what row owns and zeroes it. */
+void coll_rollup_acc_add_row (coll_rollup_acc_t *self, coll_rollup_row_t *row, int64_t now_ms);
 
 size_t coll_rollup_acc_count (const coll_rollup_acc_t *self);
 /* Bytes the table holds, rows and sketches together: what bounds it. */
@@ -76,5 +83,9 @@ size_t coll_rollup_acc_bytes (const coll_rollup_acc_t *self);
  * each). */
 size_t coll_rollup_acc_take (coll_rollup_acc_t *self, int64_t before_ms, coll_rollup_row_t **rows,
                              size_t *cap);
+/* The same for the rows pred (row, arg) says yes to. */
+typedef int (coll_rollup_acc_pred_fn) (const coll_rollup_row_t *row, void *arg);
+size_t coll_rollup_acc_take_if (coll_rollup_acc_t *self, coll_rollup_acc_pred_fn *pred, void *arg,
+                                coll_rollup_row_t **rows, size_t *cap);
 
 #endif

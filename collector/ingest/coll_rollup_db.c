@@ -22,8 +22,6 @@ struct coll_rollup_db_t {
     size_t ndays, days_cap;
     int32_t *want;
     size_t want_cap;
-    coll_rollup_row_t *hours; /* the hour rows of the piece being written */
-    size_t hours_cap;
     vg_buf_t copy;
     coll_pg_params_t params;
 };
@@ -87,13 +85,17 @@ static const char s_redo_overlaps[] =
     " neg_bucket_index, neg_bucket_count FROM pg_temp.rollup_stage WHERE tier = " tier             \
     " AND zero_count IS " sketch " ORDER BY host_id, series_id, ts"
 
-static const char *const s_merges[] = {
-    s_mark_overlaps,
+static const char *const s_minute_merges[] = {
     S_INSERT ("rollup_minute", "0", "NULL") S_MERGE_COMMON,
     S_INSERT ("rollup_minute", "0", "NOT NULL") S_MERGE_COMMON S_MERGE_SKETCH,
+    NULL,
+};
+static const char *const s_hour_merges[] = {
+    s_mark_overlaps,
     S_INSERT ("rollup_hour", "1", "NULL") S_MERGE_COMMON,
     S_INSERT ("rollup_hour", "1", "NOT NULL") S_MERGE_COMMON S_MERGE_SKETCH,
     s_redo_overlaps,
+    NULL,
 };
 
 coll_rollup_db_t *
@@ -102,13 +104,6 @@ coll_rollup_db_new (const char *dburl)
     coll_rollup_db_t *self = vg_calloc (1, sizeof *self);
     self->url = vg_strdup (dburl ? dburl : "");
     return self;
-}
-
-static void
-s_free_hours (coll_rollup_db_t *self, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        vg_sketch_destroy (&self->hours[i].sketch);
 }
 
 void
@@ -121,7 +116,6 @@ coll_rollup_db_destroy (coll_rollup_db_t **self_p)
         PQfinish (self->conn);
     free (self->days);
     free (self->want);
-    free (self->hours);
     vg_buf_free (&self->copy);
     coll_pg_params_free (&self->params);
     free (self->url);
@@ -212,29 +206,6 @@ s_partitions (coll_rollup_db_t *self, const coll_rollup_row_t *rows, size_t n, c
 
 /* ---- the piece ---- */
 
-/* Folds the sorted minute rows into hour rows (self->hours); returns how
- * many. */
-static size_t
-s_fold_hours (coll_rollup_db_t *self, const coll_rollup_row_t *minutes, size_t n)
-{
-    size_t nh = 0;
-    for (size_t i = 0; i < n; i++) {
-        const coll_rollup_row_t *m = &minutes[i];
-        int64_t hour = coll_rollup_acc_bucket (m->bucket_ms, COLL_ROLLUP_HOUR_MS);
-        coll_rollup_row_t *h = nh ? &self->hours[nh - 1] : NULL;
-        if (h && h->host_id == m->host_id && h->series_id == m->series_id && h->bucket_ms == hour) {
-            coll_rollup_acc_merge (h, m);
-            continue;
-        }
-        VG_GROW (self->hours, self->hours_cap, nh + 1);
-        h = &self->hours[nh++];
-        *h = *m;
-        h->bucket_ms = hour;
-        h->sketch = m->sketch ? vg_sketch_dup (m->sketch) : NULL;
-    }
-    return nh;
-}
-
 /* One sketch store as int4[] of bucket indexes and int8[] of counts, empty
  * buckets left out. */
 static void
@@ -284,8 +255,8 @@ s_put_row (vg_buf_t *buf, int16_t tier, const coll_rollup_row_t *r)
 }
 
 static int
-s_copy (coll_rollup_db_t *self, const coll_rollup_row_t *minutes, size_t n, size_t nh, char *err,
-        size_t errlen)
+s_copy (coll_rollup_db_t *self, coll_rollup_tier_t tier, const coll_rollup_row_t *rows, size_t n,
+        char *err, size_t errlen)
 {
     static const char what[] = "writing rollups";
     int rc = coll_pg_copy_begin (
@@ -301,9 +272,7 @@ s_copy (coll_rollup_db_t *self, const coll_rollup_row_t *minutes, size_t n, size
     vg_buf_reset (buf);
     coll_pg_copy_header (buf);
     for (size_t i = 0; i < n; i++)
-        s_put_row (buf, 0, &minutes[i]);
-    for (size_t i = 0; i < nh; i++)
-        s_put_row (buf, 1, &self->hours[i]);
+        s_put_row (buf, (int16_t)tier, &rows[i]);
     coll_pg_copy_trailer (buf);
     rc = coll_pg_copy_send (self->conn, what, buf->data, buf->len, err, errlen);
     vg_buf_reset (buf);
@@ -313,25 +282,24 @@ s_copy (coll_rollup_db_t *self, const coll_rollup_row_t *minutes, size_t n, size
 }
 
 int
-coll_rollup_db_write (coll_rollup_db_t *self, const coll_rollup_row_t *minutes, size_t n, char *err,
-                      size_t errlen)
+coll_rollup_db_write (coll_rollup_db_t *self, coll_rollup_tier_t tier,
+                      const coll_rollup_row_t *rows, size_t n, char *err, size_t errlen)
 {
     if (n == 0)
         return 0;
     int rc = coll_rollup_db_connect (self, err, errlen);
     if (rc == 0)
-        rc = s_partitions (self, minutes, n, err, errlen);
+        rc = s_partitions (self, rows, n, err, errlen);
     if (rc)
         return s_fail (self, rc);
-    size_t nh = s_fold_hours (self, minutes, n);
     rc = coll_pg_command (self->conn, "writing rollups", "BEGIN", 0, NULL, err, errlen);
     if (rc == 0)
-        rc = s_copy (self, minutes, n, nh, err, errlen);
-    for (size_t k = 0; k < sizeof s_merges / sizeof s_merges[0] && rc == 0; k++)
-        rc = coll_pg_command (self->conn, "merging rollups", s_merges[k], 0, NULL, err, errlen);
+        rc = s_copy (self, tier, rows, n, err, errlen);
+    const char *const *merges = tier == COLL_ROLLUP_HOUR ? s_hour_merges : s_minute_merges;
+    for (size_t k = 0; merges[k] && rc == 0; k++)
+        rc = coll_pg_command (self->conn, "merging rollups", merges[k], 0, NULL, err, errlen);
     if (rc == 0)
         rc = coll_pg_command (self->conn, "writing rollups", "COMMIT", 0, NULL, err, errlen);
-    s_free_hours (self, nh);
     if (rc) {
         /* A partition dropped under us (retention): learn the days again;
          * the next try makes it anew. */

@@ -179,7 +179,7 @@ s_test_take (void)
      * taken row back merges the two. */
     coll_rollup_acc_add_sample (acc, 1, 1, T0 + 59000, 100);
     ASSERT_EQ (coll_rollup_acc_count (acc), 31);
-    coll_rollup_acc_add_row (acc, &rows[0]);
+    coll_rollup_acc_add_row (acc, &rows[0], 5);
     ASSERT_EQ (coll_rollup_acc_count (acc), 31);
     size_t m = coll_rollup_acc_take (acc, T0 + 1, &rows, &cap);
     ASSERT_EQ (m, 1);
@@ -202,21 +202,38 @@ s_test_bucket (void)
     ASSERT_EQ (coll_rollup_acc_bucket (3600000 * 5 + 7, COLL_ROLLUP_HOUR_MS), 3600000 * 5);
 }
 
-/* Many keys: the table grows and every key stays where it was put. */
+/* Many keys: the table grows and every key stays where it was put; the
+ * batched call gives what one call per sample gives. */
 static void
 s_test_many (void)
 {
     coll_rollup_acc_t *acc = coll_rollup_acc_new ();
-    for (int round = 0; round < 2; round++)
-        for (int s = 0; s < 20000; s++)
-            coll_rollup_acc_add_sample (acc, 1 + s % 7, s, T0 + round * 1000, 1);
+    for (int s = 0; s < 20000; s++)
+        coll_rollup_acc_add_sample (acc, 1 + s % 7, s, T0, 1);
+    enum { N = 20003 };
+    int64_t *host = vg_malloc (N * sizeof *host), *series = vg_malloc (N * sizeof *series);
+    int64_t *ts = vg_malloc (N * sizeof *ts);
+    double *value = vg_malloc (N * sizeof *value);
+    for (int s = 0; s < N; s++) {
+        host[s] = 1 + (s % 20000) % 7;
+        series[s] = s % 20000; /* the last three come twice */
+        ts[s] = T0 + 1000 + s / 20000;
+        value[s] = s < 20000 ? 1 : 5;
+    }
+    coll_rollup_acc_add_samples (acc, N, host, series, ts, value);
+    free (host);
+    free (series);
+    free (ts);
+    free (value);
     ASSERT_EQ (coll_rollup_acc_count (acc), 20000);
     coll_rollup_row_t *rows = NULL;
     size_t cap = 0;
     size_t n = coll_rollup_acc_take (acc, INT64_MAX, &rows, &cap);
     ASSERT_EQ (n, 20000);
-    for (size_t i = 0; i < n; i++)
-        ASSERT_EQ (rows[i].count, 2);
+    for (size_t i = 0; i < n; i++) {
+        ASSERT_EQ (rows[i].count, rows[i].series_id < 3 ? 3 : 2);
+        ASSERT_NEAR (rows[i].increase, rows[i].series_id < 3 ? 4 : 0, 0);
+    }
     free (rows);
     coll_rollup_acc_destroy (&acc);
 }
