@@ -1,0 +1,44 @@
+# fixture.sh - sourced by integration tests: a database holding the fixture
+# day of a FastAPI-style service (tests/helpers/programs/vigil-fixture-day.c),
+# stored by the real vigil-collector over ZeroMQ, rollups written.
+#
+#   source "$VIGIL_SOURCE_DIR/tests/helpers/fixture.sh"
+#   fixture_load vigil_test_report     # sets FIXTURE_URL, FIXTURE_DAY, FIXTURE_TZ
+#
+# FIXTURE_DAY is yesterday in Asia/Seoul (FIXTURE_TZ), so that its four weeks
+# of history are within what the collector accepts (35 days back).
+# Needs VIGIL_BUILD_DIR and VIGIL_TEST_PG_DIR (ctest sets them) and a
+# temporary directory in $tmp.
+
+fixture_free_port() {
+    local p=$((20000 + RANDOM % 30000))
+    while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+    echo "$p"
+}
+
+fixture_load() {
+    local name=$1 cluster port pid rc=0
+    cluster=$(cat "$VIGIL_TEST_PG_DIR/url")
+    PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 "$cluster" \
+        -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name"
+    FIXTURE_URL=${cluster%/*}/$name
+    FIXTURE_TZ=Asia/Seoul
+    FIXTURE_DAY=$(TZ=$FIXTURE_TZ date -d yesterday +%F)
+    port=$(fixture_free_port)
+    printf 'listen: tcp://127.0.0.1:%s\ndatabase_url: "%s"\nrollup_flush_interval: 1s\n' \
+        "$port" "$FIXTURE_URL" >"$tmp/fixture-collector.yaml"
+    "$VIGIL_BUILD_DIR/collector/vigil-collector" -c "$tmp/fixture-collector.yaml" \
+        >"$tmp/fixture-collector.log" 2>&1 &
+    pid=$!
+    "$VIGIL_BUILD_DIR/tests/vigil-fixture-day" --endpoint "tcp://127.0.0.1:$port" \
+        --day "$FIXTURE_DAY" --utc-offset-hours 9 >"$tmp/fixture.out" || rc=$?
+    # A clean stop writes every rollup left in memory.
+    kill -TERM "$pid"
+    wait "$pid" || rc=$?
+    if [[ $rc -ne 0 ]]; then
+        cat "$tmp/fixture-collector.log" >&2
+        echo "FAIL: the fixture could not be stored (exit $rc)" >&2
+        exit 1
+    fi
+    cat "$tmp/fixture.out"
+}
