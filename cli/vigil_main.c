@@ -4,6 +4,7 @@
  *  this file only finds the row and hands over the rest of the arguments.
  */
 #include "cli.h"
+#include "cli_event.h"
 #include "cli_status.h"
 
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 static const cli_command_t s_commands[] = {
     {"status", "every host's last contact and vital signs", cli_status_run, cli_status_usage},
+    {"event", "record a deploy; list deploys", cli_event_run, cli_event_usage},
 };
 
 #define S_NCOMMANDS (sizeof s_commands / sizeof s_commands[0])
