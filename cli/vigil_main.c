@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 #include "cli_event.h"
+#include "cli_report.h"
 #include "cli_status.h"
 
 #include <stdio.h>
@@ -13,6 +14,8 @@
 static const cli_command_t s_commands[] = {
     {"status", "every host's last contact and vital signs", cli_status_run, cli_status_usage},
     {"event", "record a deploy; list deploys", cli_event_run, cli_event_usage},
+    {"report", "the daily, weekly or monthly report (md, json, html)", cli_report_run,
+     cli_report_usage},
 };
 
 #define S_NCOMMANDS (sizeof s_commands / sizeof s_commands[0])

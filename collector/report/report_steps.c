@@ -1,0 +1,331 @@
+/*  report_steps.c - a report over time: the table by hour (daily) or day
+ *  (weekly, monthly), the charts, and the week-over-week trend. */
+#include "report_steps.h"
+#include "report_db.h"
+#include "report_fmt.h"
+#include "vg_alloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Steps of the table and of the charts, and how their times are written
+ * (to_char formats, in the report's zone). */
+static const struct {
+    const char *kind;
+    const char *table_step, *table_fmt, *table_title;
+    const char *chart_step, *chart_fmt;
+    double chart_minutes;
+} s_plans[] = {
+    {"daily", "1 hour", "HH24:00", "By hour", "1 hour", "HH24:00", 60},
+    {"weekly", "1 day", "Dy MM-DD", "By day", "6 hours", "Dy HH24:00", 360},
+    {"monthly", "1 day", "MM-DD Dy", "By day", "1 day", "MM-DD", 1440},
+};
+
+/* What the report's metrics did in each step of the period. */
+typedef struct {
+    size_t n;
+    int64_t *ms;
+    char **labels;
+    report_val_t *req, *err, *count, *p50, *p95, *p99, *mem, *cpu;
+} s_series_t;
+
+static void
+s_series_free (s_series_t *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free (s->labels[i]);
+    free (s->labels);
+    free (s->ms);
+    report_val_t **cols[] = {&s->req, &s->err, &s->count, &s->p50,
+                             &s->p95, &s->p99, &s->mem,   &s->cpu};
+    for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++)
+        free (*cols[k]);
+    memset (s, 0, sizeof *s);
+}
+
+static long
+s_index (const s_series_t *s, const char *bucket_ms)
+{
+    int64_t ms = strtoll (bucket_ms, NULL, 10);
+    for (size_t i = 0; i < s->n; i++)
+        if (s->ms[i] == ms)
+            return (long)i;
+    return -1;
+}
+
+/* Fills col[i] from column vcol of a grouped result, by step. */
+static void
+s_fill (const s_series_t *s, const PGresult *res, int vcol, report_val_t *col, double k)
+{
+    for (int r = 0; res && r < PQntuples (res); r++) {
+        long i = s_index (s, PQgetvalue (res, r, 1));
+        int has;
+        double v = report_db_double (res, r, vcol, &has);
+        if (i >= 0 && has)
+            col[i] = report_val (v * k);
+    }
+}
+
+static int
+s_load (report_ctx_t *c, const char *step, const char *fmt, s_series_t *s)
+{
+    memset (s, 0, sizeof *s);
+    const report_def_t *d = c->def;
+    const char *p[] = {c->since, c->until, step, c->tz, fmt};
+    PGresult *res = report_db_exec (
+        c->conn, "the steps",
+        "SELECT DISTINCT (extract (epoch FROM x.s) * 1000)::bigint,"
+        "       to_char (x.s AT TIME ZONE $4, $5)"
+        "  FROM (SELECT vigil.step_start (g, $3::interval, to_timestamp ($1::float8), $4) AS s"
+        "          FROM generate_series (to_timestamp ($1::float8),"
+        "                                to_timestamp ($2::float8) - interval '1 microsecond',"
+        "                                least ($3::interval, interval '1 hour')) g) x"
+        " ORDER BY 1",
+        5, p, c->err, c->errlen);
+    if (!res) {
+        c->failed = 1;
+        return -1;
+    }
+    s->n = (size_t)PQntuples (res);
+    s->ms = vg_calloc (s->n + 1, sizeof *s->ms);
+    s->labels = vg_calloc (s->n + 1, sizeof *s->labels);
+    report_val_t **cols[] = {&s->req, &s->err, &s->count, &s->p50,
+                             &s->p95, &s->p99, &s->mem,   &s->cpu};
+    for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++)
+        *cols[k] = vg_calloc (s->n + 1, sizeof (report_val_t));
+    for (size_t i = 0; i < s->n; i++) {
+        s->ms[i] = strtoll (PQgetvalue (res, (int)i, 0), NULL, 10);
+        s->labels[i] = vg_strdup (PQgetvalue (res, (int)i, 1));
+    }
+    PQclear (res);
+
+    double to_s = strcmp (d->latency.unit, "ms") == 0 ? 0.001 : 1.0;
+    if (*d->requests.metric) {
+        char *esel = report_query_errors_selector (c, c->sel);
+        PGresult *req =
+            report_query_grouped (c, report_query_inc_sql, d->requests.metric, NULL, NULL, step);
+        PGresult *err =
+            report_query_grouped (c, report_query_inc_sql, d->requests.metric, esel, NULL, step);
+        free (esel);
+        s_fill (s, req, 2, s->req, 1);
+        for (size_t i = 0; i < s->n; i++)
+            if (s->req[i].has)
+                s->err[i] = report_val (0);
+        s_fill (s, err, 2, s->err, 1);
+        PQclear (req);
+        PQclear (err);
+    }
+    if (*d->latency.metric) {
+        PGresult *lat =
+            report_query_grouped (c, report_query_dist_sql, d->latency.metric, NULL, NULL, step);
+        s_fill (s, lat, 2, s->count, 1);
+        s_fill (s, lat, 4, s->p50, to_s);
+        s_fill (s, lat, 5, s->p95, to_s);
+        s_fill (s, lat, 6, s->p99, to_s);
+        PQclear (lat);
+    }
+    if (*d->memory.metric) {
+        PGresult *mem =
+            report_query_grouped (c, report_query_gauge_sql, d->memory.metric, NULL, NULL, step);
+        s_fill (s, mem, 4, s->mem, 1);
+        PQclear (mem);
+    }
+    if (*d->cpu.metric) {
+        PGresult *cpu =
+            report_query_grouped (c, report_query_gauge_sql, d->cpu.metric, NULL, NULL, step);
+        s_fill (s, cpu, 3, s->cpu, 1);
+        PQclear (cpu);
+    }
+    return c->failed ? -1 : 0;
+}
+
+static size_t
+s_plan (const report_ctx_t *c)
+{
+    for (size_t i = 0; i < sizeof s_plans / sizeof s_plans[0]; i++)
+        if (strcmp (s_plans[i].kind, c->r->kind) == 0)
+            return i;
+    return 0;
+}
+
+static void
+s_table (report_ctx_t *c, const s_series_t *s, const char *title)
+{
+    report_section_t *sec = report_model_section (c->r, "by_time", title);
+    report_table_t *t =
+        report_model_table (sec, "by_time", title, strcmp (title, "By hour") == 0 ? "hour" : "day");
+    report_model_col (t, "requests", "Requests", REPORT_UNIT_COUNT);
+    report_model_col (t, "errors", "Errors", REPORT_UNIT_COUNT);
+    report_model_col (t, "error_rate", "Error rate", REPORT_UNIT_PERCENT);
+    report_model_col (t, "p95", "P95", REPORT_UNIT_SECONDS);
+    int any = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        report_row_t *r = report_model_row (t, s->labels[i]);
+        r->vals[0] = s->req[i];
+        r->vals[1] = s->err[i];
+        if (s->req[i].has && s->req[i].v > 0)
+            r->vals[2] = report_val (s->err[i].v / s->req[i].v);
+        r->vals[3] = s->p95[i];
+        any |= s->req[i].has || s->p95[i].has;
+    }
+    if (!any)
+        report_model_none (sec, "no requests and no response times from %s to %s", c->r->first_day,
+                           c->r->last_day);
+}
+
+static void
+s_line (report_chart_t *ch, const char *name, const report_val_t *vals, double k, size_t n)
+{
+    report_line_t *l = &ch->lines[ch->nlines++];
+    l->name = name;
+    l->vals = vg_calloc (n + 1, sizeof *l->vals);
+    for (size_t i = 0; i < n; i++)
+        l->vals[i] = vals[i].has ? report_val (vals[i].v * k) : vals[i];
+}
+
+static report_chart_t *
+s_chart (report_ctx_t *c, const s_series_t *s, const char *id, const char *title,
+         report_unit_t unit)
+{
+    report_chart_t *ch = report_model_chart (c->r, id, title, unit, s->n);
+    for (size_t i = 0; i < s->n; i++) {
+        ch->ts_ms[i] = s->ms[i];
+        ch->labels[i] = vg_strdup (s->labels[i]);
+    }
+    return ch;
+}
+
+static void
+s_charts (report_ctx_t *c, const s_series_t *s, double step_minutes)
+{
+    const report_def_t *d = c->def;
+    if (*d->latency.metric) {
+        report_chart_t *ch = s_chart (c, s, "latency", "Response time", REPORT_UNIT_SECONDS);
+        s_line (ch, "P50", s->p50, 1, s->n);
+        s_line (ch, "P95", s->p95, 1, s->n);
+        s_line (ch, "P99", s->p99, 1, s->n);
+    }
+    if (*d->requests.metric) {
+        report_chart_t *ch = s_chart (c, s, "requests", "Request rate", REPORT_UNIT_RATE);
+        s_line (ch, "requests", s->req, 1 / step_minutes, s->n);
+        report_val_t *rate = vg_calloc (s->n + 1, sizeof *rate);
+        for (size_t i = 0; i < s->n; i++)
+            if (s->req[i].has && s->req[i].v > 0)
+                rate[i] = report_val (s->err[i].v / s->req[i].v);
+        ch = s_chart (c, s, "error_rate", "Error rate", REPORT_UNIT_PERCENT);
+        s_line (ch, "errors", rate, 1, s->n);
+        free (rate);
+    }
+    if (*d->memory.metric)
+        s_line (s_chart (c, s, "memory", "Memory (peak)", REPORT_UNIT_BYTES), "memory", s->mem, 1,
+                s->n);
+    if (*d->cpu.metric)
+        s_line (s_chart (c, s, "cpu", "CPU (average)", REPORT_UNIT_CPU), "cpu", s->cpu, 1, s->n);
+}
+
+void
+report_steps_by_time (report_ctx_t *c)
+{
+    if (c->failed)
+        return;
+    size_t p = s_plan (c);
+    s_series_t table = {0}, chart = {0};
+    free (c->r->step_name);
+    c->r->step_name = vg_strdup (strcmp (s_plans[p].chart_step, "1 hour") == 0  ? "hour"
+                                 : strcmp (s_plans[p].chart_step, "1 day") == 0 ? "day"
+                                                                                : "6 hours");
+    if (s_load (c, s_plans[p].table_step, s_plans[p].table_fmt, &table) == 0)
+        s_table (c, &table, s_plans[p].table_title);
+    if (!c->failed && strcmp (s_plans[p].table_step, s_plans[p].chart_step) == 0 &&
+        strcmp (s_plans[p].table_fmt, s_plans[p].chart_fmt) == 0)
+        s_charts (c, &table, s_plans[p].chart_minutes);
+    else if (!c->failed && s_load (c, s_plans[p].chart_step, s_plans[p].chart_fmt, &chart) == 0)
+        s_charts (c, &chart, s_plans[p].chart_minutes);
+    s_series_free (&table);
+    s_series_free (&chart);
+}
+
+void
+report_steps_trend (report_ctx_t *c)
+{
+    if (c->failed)
+        return;
+    const report_def_t *d = c->def;
+    char title[64], q[32], weeks[16];
+    snprintf (title, sizeof title, "P%g", d->trend.quantile * 100);
+    report_section_t *s = report_model_section (c->r, "trend", "Week over week");
+    if (!d->trend.metric || !*d->trend.metric) {
+        report_model_none (s, "not configured: report.yaml sets no trend.metric");
+        return;
+    }
+    snprintf (q, sizeof q, "%.17g", d->trend.quantile);
+    snprintf (weeks, sizeof weeks, "%lld", (long long)d->trend.weeks);
+    const char *p[] = {d->trend.metric, q, weeks, c->sel, c->tz, c->r->last_day};
+    PGresult *res =
+        report_db_exec (c->conn, "the weekly trend",
+                        "SELECT to_char (lo, 'MM-DD') || ' .. ' || to_char (hi - 1, 'MM-DD'),"
+                        "       vigil.quantile ($1, $2::float8, lo::timestamp AT TIME ZONE $5,"
+                        "                       hi::timestamp AT TIME ZONE $5, $4)"
+                        "  FROM generate_series ($3::integer - 1, 0, -1) AS w,"
+                        "       LATERAL (SELECT $6::date + 1 - 7 * w AS hi) h,"
+                        "       LATERAL (SELECT h.hi - 7 AS lo) l",
+                        6, p, c->err, c->errlen);
+    if (!res) {
+        c->failed = 1;
+        return;
+    }
+    double k =
+        strcmp (d->latency.unit, "ms") == 0 && strcmp (d->trend.metric, d->latency.metric) == 0
+            ? 0.001
+            : 1.0;
+    report_table_t *t = report_model_table (s, "weeks", title, "week");
+    report_model_col (t, "value", "", REPORT_UNIT_SECONDS);
+    t->col_names[0] = t->title; /* lives as long as the table */
+    report_model_col (t, "change", "Change", REPORT_UNIT_PERCENT);
+    int n = PQntuples (res), any = 0, rising = 0;
+    for (int i = 0; i < n; i++) {
+        report_row_t *r = report_model_row (t, PQgetvalue (res, i, 0));
+        int has;
+        double v = report_db_double (res, i, 1, &has);
+        if (!has) {
+            rising = 0;
+            continue;
+        }
+        any = 1;
+        r->vals[0] = report_val (v * k);
+        if (i > 0 && t->rows[i - 1].vals[0].has && t->rows[i - 1].vals[0].v > 0) {
+            double prev = t->rows[i - 1].vals[0].v;
+            r->vals[1] = report_val (v * k / prev - 1);
+            rising = v * k > prev ? rising + 1 : 0;
+        } else
+            rising = 0;
+    }
+    PQclear (res);
+    if (!any) {
+        report_model_none (s, "no data: %s has nothing%s%s in the %lld weeks up to %s",
+                           d->trend.metric, *c->sel ? " for " : "", c->sel,
+                           (long long)d->trend.weeks, c->r->last_day);
+        return;
+    }
+    report_row_t *last = &t->rows[t->nrows - 1];
+    int jump = last->vals[1].has && last->vals[1].v > d->trend.warn_jump;
+    if (rising >= d->trend.warn_rising_weeks || jump) {
+        size_t first = t->nrows - 1 -
+                       (size_t)(jump && rising < d->trend.warn_rising_weeks ? 1 : (size_t)rising);
+        char a[32], b[32];
+        report_fmt_value (a, sizeof a, t->rows[first].vals[0], REPORT_UNIT_SECONDS, NULL);
+        report_fmt_value (b, sizeof b, last->vals[0], REPORT_UNIT_SECONDS, NULL);
+        double change = last->vals[0].v / t->rows[first].vals[0].v - 1;
+        char text[256];
+        if (rising >= d->trend.warn_rising_weeks)
+            snprintf (text, sizeof text,
+                      "⚠ %s rose %d weeks in a row: %s → %s (+%.1f %%); keep an eye on it",
+                      t->title, rising, a, b, 100 * change);
+        else
+            snprintf (text, sizeof text, "⚠ %s rose %.1f %% in the last week: %s → %s", t->title,
+                      100 * change, a, b);
+        s->warning = vg_strdup (text);
+        last->note = vg_strdup ("⚠");
+    }
+}

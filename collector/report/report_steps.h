@@ -1,0 +1,17 @@
+/*  report_steps.h - the parts of a report over time (report_query.c calls
+ *  them): the table by hour or day with the charts drawn from the same
+ *  figures, and the week-over-week trend of a quantile with its warning. */
+#ifndef REPORT_STEPS_H
+#define REPORT_STEPS_H
+
+#include "report_query.h"
+
+/* The "By hour" (daily) or "By day" table, and the charts: response time
+ * P50/P95/P99, request rate, error rate, memory and CPU. */
+void report_steps_by_time (report_ctx_t *c);
+/* The quantile of each of the definition's last weeks up to the period's
+ * end, with a warning when it rose warn_rising_weeks weeks in a row or more
+ * than warn_jump in the last one. */
+void report_steps_trend (report_ctx_t *c);
+
+#endif
