@@ -92,6 +92,9 @@ report_model_none (report_section_t *section, const char *fmt, ...)
     va_end (ap);
     free (section->none);
     section->none = vg_strdup (buf);
+    /* A section that shows nothing has no rows of nothing either. */
+    for (size_t k = 0; k < section->ntables; k++)
+        report_model_truncate (&section->tables[k], 0);
 }
 
 void

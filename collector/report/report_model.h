@@ -119,7 +119,7 @@ void report_model_destroy (report_t **self_p);
 /* The next section, titled; NULL past REPORT_MAX_SECTIONS (never, with the
  * sections a report has). */
 report_section_t *report_model_section (report_t *self, const char *id, const char *title);
-/* Says why the section shows nothing (printf-style). */
+/* Says why the section shows nothing (printf-style), emptying its tables. */
 void report_model_none (report_section_t *section, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
 void report_model_fig (report_section_t *section, const char *id, const char *label,

@@ -169,9 +169,11 @@ s_table (report_ctx_t *c, const s_series_t *s, const char *title)
         r->vals[3] = s->p95[i];
         any |= s->req[i].has || s->p95[i].has;
     }
-    if (!any)
+    if (!any) {
+        report_model_truncate (t, 0);
         report_model_none (sec, "no requests and no response times from %s to %s", c->r->first_day,
                            c->r->last_day);
+    }
 }
 
 static void
