@@ -7,6 +7,7 @@
 #include "cli_event.h"
 #include "cli_report.h"
 #include "cli_status.h"
+#include "cli_verdict.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,7 @@ static const cli_command_t s_commands[] = {
     {"event", "record a deploy; list deploys", cli_event_run, cli_event_usage},
     {"report", "the daily, weekly or monthly report (md, json, html)", cli_report_run,
      cli_report_usage},
+    {"verdict", "approve, extend or roll back a deploy window", cli_verdict_run, cli_verdict_usage},
 };
 
 #define S_NCOMMANDS (sizeof s_commands / sizeof s_commands[0])

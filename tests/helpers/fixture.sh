@@ -10,27 +10,32 @@
 # Needs VIGIL_BUILD_DIR and VIGIL_TEST_PG_DIR (ctest sets them) and a
 # temporary directory in $tmp.
 
-fixture_free_port() {
-    local p=$((20000 + RANDOM % 30000))
-    while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-    echo "$p"
-}
-
 fixture_load() {
-    local name=$1 cluster port pid rc=0
+    local name=$1 cluster endpoint pid rc=0
     cluster=$(cat "$VIGIL_TEST_PG_DIR/url")
     PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 "$cluster" \
         -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name"
     FIXTURE_URL=${cluster%/*}/$name
     FIXTURE_TZ=Asia/Seoul
     FIXTURE_DAY=$(TZ=$FIXTURE_TZ date -d yesterday +%F)
-    port=$(fixture_free_port)
-    printf 'listen: tcp://127.0.0.1:%s\ndatabase_url: "%s"\nrollup_flush_interval: 1s\n' \
-        "$port" "$FIXTURE_URL" >"$tmp/fixture-collector.yaml"
+    # Port 0: the collector picks a free one and says which in its log.
+    printf 'listen: tcp://127.0.0.1:*\ndatabase_url: "%s"\nrollup_flush_interval: 1s\n' \
+        "$FIXTURE_URL" >"$tmp/fixture-collector.yaml"
     "$VIGIL_BUILD_DIR/collector/vigil-collector" -c "$tmp/fixture-collector.yaml" \
         >"$tmp/fixture-collector.log" 2>&1 &
     pid=$!
-    "$VIGIL_BUILD_DIR/tests/vigil-fixture-day" --endpoint "tcp://127.0.0.1:$port" \
+    for _ in $(seq 1 100); do
+        endpoint=$(sed -n 's/.*listening on \(tcp:[^ ]*\) for agents.*/\1/p' "$tmp/fixture-collector.log")
+        [[ -n "$endpoint" ]] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if [[ -z "$endpoint" ]]; then
+        cat "$tmp/fixture-collector.log" >&2
+        echo "FAIL: the collector did not start" >&2
+        exit 1
+    fi
+    "$VIGIL_BUILD_DIR/tests/vigil-fixture-day" --endpoint "$endpoint" \
         --day "$FIXTURE_DAY" --utc-offset-hours 9 >"$tmp/fixture.out" || rc=$?
     # A clean stop writes every rollup left in memory.
     kill -TERM "$pid"
