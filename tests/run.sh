@@ -21,7 +21,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # (tests/helpers/http_server.py); a minimal Debian image lacks it.
 packages=(build-essential cmake pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev
           protobuf-c-compiler libcurl4-openssl-dev libpq-dev libfyaml-dev libpcre2-dev
-          postgresql clang libclang-rt-14-dev valgrind python3 openssl)
+          postgresql clang libclang-rt-14-dev valgrind python3 openssl
+          chromium) # chromium: the HTML report and status page opened headless
 jobs=$(nproc 2>/dev/null || echo 2)
 ci=${CI:-}
 [[ "$ci" == "false" || "$ci" == "0" ]] && ci=

@@ -249,6 +249,17 @@ report_steps_by_time (report_ctx_t *c)
 }
 
 void
+report_steps_charts (report_ctx_t *c, const char *step, const char *fmt, double step_minutes)
+{
+    if (c->failed)
+        return;
+    s_series_t s = {0};
+    if (s_load (c, step, fmt, &s) == 0)
+        s_charts (c, &s, step_minutes);
+    s_series_free (&s);
+}
+
+void
 report_steps_trend (report_ctx_t *c)
 {
     if (c->failed)

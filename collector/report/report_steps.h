@@ -9,6 +9,9 @@
 /* The "By hour" (daily) or "By day" table, and the charts: response time
  * P50/P95/P99, request rate, error rate, memory and CPU. */
 void report_steps_by_time (report_ctx_t *c);
+/* Only the charts, over c's window, in steps of step (an interval, "1 hour")
+ * of step_minutes, each step's time written with fmt (to_char). */
+void report_steps_charts (report_ctx_t *c, const char *step, const char *fmt, double step_minutes);
 /* The quantile of each of the definition's last weeks up to the period's
  * end, with a warning when it rose warn_rising_weeks weeks in a row or more
  * than warn_jump in the last one. */
