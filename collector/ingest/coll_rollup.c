@@ -392,7 +392,9 @@ s_thread (void *arg)
         self->rows_bytes = s_rows_bytes (self);
         int empty = self->head == NULL && in_memory == 0;
         pthread_mutex_unlock (&self->lock);
-        if (stopping && (empty || vg_mono_ms () >= stop_deadline))
+        /* Stopping: done once everything is written; the deadline only
+         * counts while writes fail (the database is away). */
+        if (stopping && (empty || (self->next_try_ms > 0 && vg_mono_ms () >= stop_deadline)))
             break;
     }
     size_t left = coll_rollup_acc_count (self->acc) + coll_rollup_acc_count (self->hours);

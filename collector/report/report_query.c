@@ -28,6 +28,10 @@ const char report_query_dist_sql[] =
 const char report_query_gauge_sql[] =
     "SELECT coalesce (grp, ''), (extract (epoch FROM bucket) * 1000)::bigint,"
     " samples, avg, max, peak_sum FROM vigil.gauge_stats" S_ARGS;
+const char report_query_flag_sql[] =
+    "SELECT coalesce (grp, ''), (extract (epoch FROM bucket) * 1000)::bigint, increase,"
+    " coalesce (regexp_replace (coalesce (grp, ''), '^.*,', '') ~ ('^(?:' || $8 || ')$'), false)"
+    "  FROM vigil.counter_increase" S_ARGS;
 /* Columns of the results above. */
 enum { C_GRP, C_BUCKET, C_V1, C_V2, C_V3, C_V4, C_V5, C_V6 };
 
@@ -44,37 +48,28 @@ report_query_grouped (report_ctx_t *c, const char *sql, const char *metric, cons
     return res;
 }
 
-/* The report's selector and one more matcher. Caller frees. */
-static char *
-s_and (const char *base, const char *matcher)
+PGresult *
+report_query_requests (report_ctx_t *c, const char *metric, const char *by, const char *step)
 {
-    if (!base || !*base)
-        return vg_strdup (matcher);
-    return vg_asprintf ("%s, %s", base, matcher);
-}
-
-/* key=~"regex" with the regex's quotes and backslashes escaped. */
-static char *
-s_regex_matcher (const char *key, const char *regex)
-{
-    vg_buf_t b = {0};
-    vg_buf_printf (&b, "%s=~\"", key);
-    for (const char *p = regex; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            vg_buf_puts (&b, "\\");
-        vg_buf_append (&b, p, 1);
-    }
-    vg_buf_puts (&b, "\"");
-    return b.data;
+    if (c->failed)
+        return NULL;
+    const char *status = c->def->requests.status_label;
+    char *both = by ? vg_asprintf ("%s,%s", by, status) : vg_strdup (status);
+    const char *p[] = {metric, c->since, c->until, c->sel,
+                       both,   step,     c->tz,    c->def->requests.errors};
+    PGresult *res =
+        report_db_exec (c->conn, metric, report_query_flag_sql, 8, p, c->err, c->errlen);
+    free (both);
+    if (!res)
+        c->failed = 1;
+    return res;
 }
 
 char *
-report_query_errors_selector (report_ctx_t *c, const char *base)
+report_query_group_of (const char *grp)
 {
-    char *m = s_regex_matcher (c->def->requests.status_label, c->def->requests.errors);
-    char *s = s_and (base, m);
-    free (m);
-    return s;
+    const char *comma = strrchr (grp, ',');
+    return comma ? vg_strndup (grp, (size_t)(comma - grp)) : vg_strdup ("");
 }
 
 static void
@@ -130,45 +125,39 @@ s_requests (report_ctx_t *c)
     report_section_t *s = report_model_section (c->r, "requests", "Requests and success rate");
     if (!s_configured (s, d->requests.metric, "requests"))
         return;
-    PGresult *all =
-        report_query_grouped (c, report_query_inc_sql, d->requests.metric, NULL, NULL, NULL);
-    char *esel = report_query_errors_selector (c, c->sel);
-    PGresult *err =
-        report_query_grouped (c, report_query_inc_sql, d->requests.metric, esel, NULL, NULL);
-    PGresult *by = report_query_grouped (c, report_query_inc_sql, d->requests.metric, NULL,
-                                         d->requests.status_label, NULL);
-    free (esel);
-    if (c->failed || PQntuples (all) == 0) {
+    PGresult *by = report_query_requests (c, d->requests.metric, NULL, NULL);
+    if (c->failed || PQntuples (by) == 0) {
         if (!c->failed)
             s_none_no_data (c, s, d->requests.metric);
-        goto out;
+        PQclear (by);
+        return;
     }
-    report_val_t total = s_val (all, 0, C_V1);
-    report_val_t errors = PQntuples (err) ? s_val (err, 0, C_V1) : report_val (0);
-    report_val_t rate = report_val_none (), success = report_val_none ();
-    if (total.has && total.v > 0) {
-        rate = report_val (errors.v / total.v);
-        success = report_val (1 - rate.v);
-    }
-    report_model_fig (s, "requests", "Requests", total, REPORT_UNIT_COUNT, NULL);
-    report_model_fig (s, "success_rate", "Success rate", success, REPORT_UNIT_PERCENT, NULL);
-    char note[256];
-    snprintf (note, sizeof note, "%s ~ %s", d->requests.status_label, d->requests.errors);
-    report_model_fig (s, "errors", "Errors", errors, REPORT_UNIT_COUNT, note);
-    report_model_fig (s, "error_rate", "Error rate", rate, REPORT_UNIT_PERCENT, NULL);
+    double total = 0, errors = 0;
     report_table_t *t = report_model_table (s, "by_status", "By status", d->requests.status_label);
     report_model_col (t, "requests", "Requests", REPORT_UNIT_COUNT);
     report_model_col (t, "share", "Share", REPORT_UNIT_PERCENT);
     for (int i = 0; i < PQntuples (by); i++) {
-        report_row_t *row = report_model_row (t, PQgetvalue (by, i, C_GRP));
-        row->vals[0] = s_val (by, i, C_V1);
-        if (row->vals[0].has && total.v > 0)
-            row->vals[1] = report_val (row->vals[0].v / total.v);
+        report_val_t v = s_val (by, i, C_V1);
+        double x = v.has ? v.v : 0;
+        total += x;
+        errors += strcmp (PQgetvalue (by, i, C_V2), "t") == 0 ? x : 0;
+        report_model_row (t, PQgetvalue (by, i, C_GRP))->vals[0] = v;
     }
+    for (size_t i = 0; i < t->nrows; i++)
+        if (t->rows[i].vals[0].has && total > 0)
+            t->rows[i].vals[1] = report_val (t->rows[i].vals[0].v / total);
     report_model_sort_desc (t, 0);
-out:
-    PQclear (all);
-    PQclear (err);
+    report_val_t rate = report_val_none (), success = report_val_none ();
+    if (total > 0) {
+        rate = report_val (errors / total);
+        success = report_val (1 - errors / total);
+    }
+    report_model_fig (s, "requests", "Requests", report_val (total), REPORT_UNIT_COUNT, NULL);
+    report_model_fig (s, "success_rate", "Success rate", success, REPORT_UNIT_PERCENT, NULL);
+    char note[256];
+    snprintf (note, sizeof note, "%s ~ %s", d->requests.status_label, d->requests.errors);
+    report_model_fig (s, "errors", "Errors", report_val (errors), REPORT_UNIT_COUNT, note);
+    report_model_fig (s, "error_rate", "Error rate", rate, REPORT_UNIT_PERCENT, NULL);
     PQclear (by);
 }
 
@@ -245,9 +234,6 @@ s_resources (report_ctx_t *c)
     PGresult *cpu = has_cpu ? report_query_grouped (c, report_query_gauge_sql, d->cpu.metric, NULL,
                                                     "host", NULL)
                             : NULL;
-    PGresult *cpu_all =
-        has_cpu ? report_query_grouped (c, report_query_gauge_sql, d->cpu.metric, NULL, NULL, NULL)
-                : NULL;
     if (c->failed)
         goto out;
     int nmem = mem ? PQntuples (mem) : 0, ncpu = cpu ? PQntuples (cpu) : 0;
@@ -272,23 +258,32 @@ s_resources (report_ctx_t *c)
             peak_host = PQgetvalue (mem, i, C_GRP);
         }
     }
+    /* Over every host: the average weighs each host by its samples. */
+    double samples = 0, weighted = 0;
+    report_val_t cpu_peak = report_val_none ();
     for (int i = 0; i < ncpu; i++) {
         report_row_t *row = report_model_row (t, PQgetvalue (cpu, i, C_GRP));
         row->vals[1] = s_val (cpu, i, C_V2);
         row->vals[2] = s_val (cpu, i, C_V3);
+        report_val_t n = s_val (cpu, i, C_V1);
+        if (n.has && row->vals[1].has) {
+            samples += n.v;
+            weighted += n.v * row->vals[1].v;
+        }
+        if (row->vals[2].has && (!cpu_peak.has || row->vals[2].v > cpu_peak.v))
+            cpu_peak = row->vals[2];
     }
     if (has_mem)
         report_model_fig (s, "memory_peak", "Memory peak", peak, REPORT_UNIT_BYTES, peak_host);
-    if (has_cpu && cpu_all && PQntuples (cpu_all)) {
-        report_model_fig (s, "cpu_avg", "CPU average", s_val (cpu_all, 0, C_V2), REPORT_UNIT_CPU,
-                          NULL);
-        report_model_fig (s, "cpu_peak", "CPU peak", s_val (cpu_all, 0, C_V3), REPORT_UNIT_CPU,
-                          NULL);
+    if (ncpu) {
+        report_model_fig (s, "cpu_avg", "CPU average",
+                          samples > 0 ? report_val (weighted / samples) : report_val_none (),
+                          REPORT_UNIT_CPU, NULL);
+        report_model_fig (s, "cpu_peak", "CPU peak", cpu_peak, REPORT_UNIT_CPU, NULL);
     }
 out:
     PQclear (mem);
     PQclear (cpu);
-    PQclear (cpu_all);
 }
 
 static void
@@ -371,12 +366,9 @@ s_breakdown (report_ctx_t *c, const report_breakdown_t *b)
     /* The section keeps the table's id and title: they live as long. */
     s->id = t->id;
     s->title = t->title;
-    PGresult *req = NULL, *err = NULL, *lat = NULL, *tok = NULL, *cost = NULL;
+    PGresult *req = NULL, *lat = NULL, *tok = NULL, *cost = NULL;
     if (*b->requests) {
-        char *esel = report_query_errors_selector (c, c->sel);
-        req = report_query_grouped (c, report_query_inc_sql, b->requests, NULL, b->label, NULL);
-        err = report_query_grouped (c, report_query_inc_sql, b->requests, esel, b->label, NULL);
-        free (esel);
+        req = report_query_requests (c, b->requests, b->label, NULL);
         report_model_col (t, "requests", "Requests", REPORT_UNIT_COUNT);
         report_model_col (t, "errors", "Errors", REPORT_UNIT_COUNT);
         report_model_col (t, "error_rate", "Error rate", REPORT_UNIT_PERCENT);
@@ -401,13 +393,15 @@ s_breakdown (report_ctx_t *c, const report_breakdown_t *b)
     size_t col = 0;
     if (req) {
         for (int i = 0; i < PQntuples (req); i++) {
-            report_row_t *r = report_model_row (t, PQgetvalue (req, i, C_GRP));
-            r->vals[col] = s_val (req, i, C_V1);
-            r->vals[col + 1] = report_val (0);
-        }
-        for (int i = 0; i < PQntuples (err); i++) {
-            report_row_t *r = report_model_row (t, PQgetvalue (err, i, C_GRP));
-            r->vals[col + 1] = s_val (err, i, C_V1);
+            char *key = report_query_group_of (PQgetvalue (req, i, C_GRP));
+            report_row_t *r = report_model_row (t, key);
+            free (key);
+            report_val_t v = s_val (req, i, C_V1);
+            double x = v.has ? v.v : 0;
+            int err = strcmp (PQgetvalue (req, i, C_V2), "t") == 0;
+            r->vals[col] = report_val ((r->vals[col].has ? r->vals[col].v : 0) + x);
+            r->vals[col + 1] =
+                report_val ((r->vals[col + 1].has ? r->vals[col + 1].v : 0) + (err ? x : 0));
         }
         for (size_t i = 0; i < t->nrows; i++) {
             report_val_t *v = t->rows[i].vals;
@@ -441,7 +435,6 @@ s_breakdown (report_ctx_t *c, const report_breakdown_t *b)
                            c->r->last_day);
 out:
     PQclear (req);
-    PQclear (err);
     PQclear (lat);
     PQclear (tok);
     PQclear (cost);

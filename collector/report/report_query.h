@@ -50,11 +50,23 @@ extern const char report_query_inc_sql[];   /* increase */
 extern const char report_query_dist_sql[];  /* count, avg, p50, p95, p99, max */
 extern const char report_query_gauge_sql[]; /* samples, avg, max, peak_sum */
 
+/* increase per group and step, and whether the group's last label value
+ * (after its last comma) matches $8 (a regular expression, anchored):
+ * columns group, bucket (ms), increase, matches (t/f). */
+extern const char report_query_flag_sql[];
+
+/* Requests by by (may be NULL) and step (may be NULL) with the definition's
+ * status label added to by, each flagged as an error or not: columns as
+ * report_query_flag_sql. */
+PGresult *report_query_requests (report_ctx_t *c, const char *metric, const char *by,
+                                 const char *step);
+/* The group of a row of report_query_requests without its status: a new
+ * string, "" when by was NULL. */
+char *report_query_group_of (const char *grp);
+
 /* Runs one of them for metric, with selector (NULL: the report's), by and
  * step (may be NULL). On failure sets c->failed and returns NULL. */
 PGresult *report_query_grouped (report_ctx_t *c, const char *sql, const char *metric,
                                 const char *selector, const char *by, const char *step);
-/* The selector base with the definition's error statuses added. Caller frees. */
-char *report_query_errors_selector (report_ctx_t *c, const char *base);
 
 #endif

@@ -102,19 +102,18 @@ s_load (report_ctx_t *c, const char *step, const char *fmt, s_series_t *s)
 
     double to_s = strcmp (d->latency.unit, "ms") == 0 ? 0.001 : 1.0;
     if (*d->requests.metric) {
-        char *esel = report_query_errors_selector (c, c->sel);
-        PGresult *req =
-            report_query_grouped (c, report_query_inc_sql, d->requests.metric, NULL, NULL, step);
-        PGresult *err =
-            report_query_grouped (c, report_query_inc_sql, d->requests.metric, esel, NULL, step);
-        free (esel);
-        s_fill (s, req, 2, s->req, 1);
-        for (size_t i = 0; i < s->n; i++)
-            if (s->req[i].has)
-                s->err[i] = report_val (0);
-        s_fill (s, err, 2, s->err, 1);
+        PGresult *req = report_query_requests (c, d->requests.metric, NULL, step);
+        for (int r = 0; req && r < PQntuples (req); r++) {
+            long i = s_index (s, PQgetvalue (req, r, 1));
+            int has;
+            double v = report_db_double (req, r, 2, &has);
+            if (i < 0 || !has)
+                continue;
+            int err = strcmp (PQgetvalue (req, r, 3), "t") == 0;
+            s->req[i] = report_val ((s->req[i].has ? s->req[i].v : 0) + v);
+            s->err[i] = report_val ((s->err[i].has ? s->err[i].v : 0) + (err ? v : 0));
+        }
         PQclear (req);
-        PQclear (err);
     }
     if (*d->latency.metric) {
         PGresult *lat =

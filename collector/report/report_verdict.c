@@ -29,25 +29,22 @@ s_measure (report_ctx_t *c, report_val_t m[REPORT_MEASURE_COUNT])
             m[dst] = report_val (v_);                                                              \
     } while (0)
     if (*d->requests.metric) {
-        char *esel = report_query_errors_selector (c, c->sel);
-        PGresult *all =
-            report_query_grouped (c, report_query_inc_sql, d->requests.metric, NULL, NULL, NULL);
-        PGresult *err =
-            report_query_grouped (c, report_query_inc_sql, d->requests.metric, esel, NULL, NULL);
-        free (esel);
-        if (all && PQntuples (all)) {
-            ONE (all, 2, REPORT_MEASURE_REQUESTS);
-            m[REPORT_MEASURE_ERRORS] = report_val (0);
-            if (err && PQntuples (err))
-                ONE (err, 2, REPORT_MEASURE_ERRORS);
-            double n = m[REPORT_MEASURE_REQUESTS].v;
+        PGresult *req = report_query_requests (c, d->requests.metric, NULL, NULL);
+        double n = 0, e = 0;
+        for (int i = 0; req && i < PQntuples (req); i++) {
+            double v = report_db_double (req, i, 2, NULL);
+            n += v;
+            e += strcmp (PQgetvalue (req, i, 3), "t") == 0 ? v : 0;
+        }
+        if (req && PQntuples (req)) {
+            m[REPORT_MEASURE_REQUESTS] = report_val (n);
+            m[REPORT_MEASURE_ERRORS] = report_val (e);
             if (n > 0) {
-                m[REPORT_MEASURE_ERROR_RATE] = report_val (m[REPORT_MEASURE_ERRORS].v / n);
-                m[REPORT_MEASURE_SUCCESS_RATE] = report_val (1 - m[REPORT_MEASURE_ERRORS].v / n);
+                m[REPORT_MEASURE_ERROR_RATE] = report_val (e / n);
+                m[REPORT_MEASURE_SUCCESS_RATE] = report_val (1 - e / n);
             }
         }
-        PQclear (all);
-        PQclear (err);
+        PQclear (req);
     }
     if (*d->latency.metric) {
         PGresult *res =

@@ -72,21 +72,35 @@ $$;
 -- The series of a metric (any kind) that match a selector.
 CREATE FUNCTION vigil.series_select(metric text, selector text DEFAULT '')
 RETURNS TABLE (host_id bigint, series_id bigint, hostname text, labels jsonb, kind smallint)
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    keys text[];
-    ops text[];
-    vals text[];
-BEGIN
-    SELECT array_agg(p.key), array_agg(p.op), array_agg(p.value) INTO keys, ops, vals
-      FROM vigil.selector_parse(selector) p;
-    RETURN QUERY
-        SELECT s.host_id, s.series_id, h.hostname, s.labels, s.kind
-          FROM vigil.series s
-          JOIN vigil.hosts h ON h.host_id = s.host_id
-         WHERE s.metric = series_select.metric
-           AND (keys IS NULL OR vigil.selector_match(s.labels, h.hostname, keys, ops, vals));
-END $$;
+LANGUAGE sql STABLE AS $$
+    WITH m AS (
+        SELECT array_agg(p.key) AS keys, array_agg(p.op) AS ops, array_agg(p.value) AS vals
+          FROM vigil.selector_parse(selector) p
+         WHERE btrim(coalesce(selector, '')) NOT IN ('', '{}')
+    )
+    SELECT s.host_id, s.series_id, h.hostname, s.labels, s.kind
+      FROM vigil.series s
+      JOIN vigil.hosts h ON h.host_id = s.host_id, m
+     WHERE s.metric = series_select.metric
+       AND (m.keys IS NULL OR vigil.selector_match(s.labels, h.hostname, m.keys, m.ops, m.vals))
+$$;
+
+-- The group of a series for by_label: '' for none; the value of the label
+-- (the host's name for 'host', '' when the series lacks it); for several
+-- labels separated by commas ('endpoint,status_code'), their values joined
+-- by commas.
+CREATE FUNCTION vigil.group_key(labels jsonb, hostname text, by_label text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE
+               WHEN by_label IS NULL THEN ''
+               WHEN by_label = 'host' THEN coalesce(hostname, '')
+               WHEN strpos(by_label, ',') = 0 THEN coalesce(labels->>by_label, '')
+               ELSE (SELECT string_agg(CASE WHEN btrim(u.k) = 'host' THEN coalesce(hostname, '')
+                                            ELSE coalesce(labels->>btrim(u.k), '') END,
+                                       ',' ORDER BY u.o)
+                       FROM unnest(string_to_array(by_label, ',')) WITH ORDINALITY AS u(k, o))
+           END
+$$;
 
 -- ---- windows --------------------------------------------------------------
 
@@ -184,8 +198,7 @@ RETURNS TABLE (grp text, bucket timestamptz, q double precision, value double pr
                count bigint, sum double precision, min double precision, max double precision)
 LANGUAGE sql STABLE AS $$
     WITH r AS (
-        SELECT CASE WHEN by_label IS NULL THEN '' WHEN by_label = 'host' THEN x.hostname
-                    ELSE coalesce(x.labels->>by_label, '') END AS grp,
+        SELECT vigil.group_key(x.labels, x.hostname, by_label) AS grp,
                CASE WHEN step IS NULL THEN since
                     ELSE vigil.step_start(x.ts, step, since, tz) END AS bucket,
                x.*
@@ -268,8 +281,9 @@ $$;
 -- between consecutive rows of a series, a drop counting as a reset (the
 -- value after it is the gain). The first row of a series in the window
 -- steps from the series' last value in the hour before; a series with no
--- earlier row at all (new) counts its first value as grown from 0; one
--- silent for more than an hour before counts nothing for the gap.
+-- row in that hour nor any hour row before the window (new) counts its
+-- first value as grown from 0; one silent for more than an hour before
+-- counts nothing for the gap.
 CREATE FUNCTION vigil.counter_increase(metric text, since timestamptz, until timestamptz,
                                        selector text DEFAULT '', by_label text DEFAULT NULL,
                                        step interval DEFAULT NULL, tz text DEFAULT 'UTC')
@@ -285,9 +299,6 @@ LANGUAGE sql STABLE AS $$
     ), before AS (
         SELECT f.host_id, f.series_id, pm.last,
                pm.last IS NULL
-               AND NOT EXISTS (SELECT 1 FROM vigil.rollup_minute m
-                                WHERE m.host_id = f.host_id AND m.series_id = f.series_id
-                                  AND m.ts < since)
                AND NOT EXISTS (SELECT 1 FROM vigil.rollup_hour h
                                 WHERE h.host_id = f.host_id AND h.series_id = f.series_id
                                   AND h.ts < since) AS born
@@ -298,8 +309,8 @@ LANGUAGE sql STABLE AS $$
                  AND m.ts >= since - interval '1 hour' AND m.ts < since
                ORDER BY m.ts DESC LIMIT 1) pm ON true
     )
-    SELECT CASE WHEN by_label IS NULL THEN NULL WHEN by_label = 'host' THEN r.hostname
-                ELSE coalesce(r.labels->>by_label, '') END AS grp,
+    SELECT CASE WHEN by_label IS NULL THEN NULL
+                ELSE vigil.group_key(r.labels, r.hostname, by_label) END AS grp,
            CASE WHEN step IS NULL THEN since
                 ELSE vigil.step_start(r.ts, step, since, tz) END AS bucket,
            sum(r.increase
@@ -355,8 +366,7 @@ RETURNS TABLE (grp text, bucket timestamptz, samples bigint, avg double precisio
                peak_sum double precision)
 LANGUAGE sql STABLE AS $$
     WITH r AS (
-        SELECT CASE WHEN by_label IS NULL THEN '' WHEN by_label = 'host' THEN x.hostname
-                    ELSE coalesce(x.labels->>by_label, '') END AS grp,
+        SELECT vigil.group_key(x.labels, x.hostname, by_label) AS grp,
                CASE WHEN step IS NULL THEN since
                     ELSE vigil.step_start(x.ts, step, since, tz) END AS bucket,
                x.*
@@ -510,7 +520,8 @@ BEGIN
                         vigil.minute_rollups, vigil.hour_rollups TO vigil_reader;
         GRANT EXECUTE ON FUNCTION
             vigil.selector_parse(text), vigil.selector_match(jsonb, text, text[], text[], text[]),
-            vigil.series_select(text, text), vigil.step_start(timestamptz, interval, timestamptz, text),
+            vigil.series_select(text, text), vigil.group_key(jsonb, text, text),
+            vigil.step_start(timestamptz, interval, timestamptz, text),
             vigil.steps_hold_hours(timestamptz, interval, text),
             vigil.rollup_rows(text, timestamptz, timestamptz, text, boolean),
             vigil.sketch_value(integer, integer),
