@@ -136,6 +136,15 @@ report_model_col (report_table_t *table, const char *id, const char *name, repor
 }
 
 report_row_t *
+report_model_find (report_table_t *table, const char *key)
+{
+    for (size_t i = 0; i < table->nrows; i++)
+        if (strcmp (table->rows[i].key, key) == 0)
+            return &table->rows[i];
+    return NULL;
+}
+
+report_row_t *
 report_model_row (report_table_t *table, const char *key)
 {
     for (size_t i = 0; i < table->nrows; i++)

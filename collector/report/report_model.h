@@ -127,6 +127,8 @@ void report_model_fig (report_section_t *section, const char *id, const char *la
 report_table_t *report_model_table (report_section_t *section, const char *id, const char *title,
                                     const char *key_name);
 void report_model_col (report_table_t *table, const char *id, const char *name, report_unit_t unit);
+/* The row of key, or NULL. */
+report_row_t *report_model_find (report_table_t *table, const char *key);
 /* The row of key (made when new). */
 report_row_t *report_model_row (report_table_t *table, const char *key);
 /* Sorts the rows by column col, largest first, rows without it last. */

@@ -6,6 +6,7 @@
  */
 #include "report_query.h"
 #include "report_db.h"
+#include "report_dist.h"
 #include "report_steps.h"
 #include "vg_alloc.h"
 #include "vg_buf.h"
@@ -110,12 +111,6 @@ s_to_s (const report_ctx_t *c)
     return strcmp (c->def->latency.unit, "ms") == 0 ? 0.001 : 1.0;
 }
 
-static report_val_t
-s_scaled (report_val_t v, double k)
-{
-    return v.has ? report_val (v.v * k) : v;
-}
-
 /* ---- sections ---- */
 
 static void
@@ -166,27 +161,21 @@ s_latency (report_ctx_t *c)
 {
     const report_def_t *d = c->def;
     report_section_t *s = report_model_section (c->r, "latency", "Response time");
-    if (!s_configured (s, d->latency.metric, "latency"))
+    if (!s_configured (s, d->latency.metric, "latency") || c->failed || !c->lat)
         return;
-    PGresult *res =
-        report_query_grouped (c, report_query_dist_sql, d->latency.metric, NULL, NULL, NULL);
-    if (!c->failed && PQntuples (res) == 0)
+    vg_sketch_t *all = report_dist_merge (c->lat, NULL, -1);
+    report_dist_stats_t st = report_dist_stats (all, s_to_s (c));
+    vg_sketch_destroy (&all);
+    if (!st.count.has) {
         s_none_no_data (c, s, d->latency.metric);
-    if (!c->failed && PQntuples (res) > 0) {
-        double k = s_to_s (c);
-        report_model_fig (s, "count", "Measured", s_val (res, 0, C_V1), REPORT_UNIT_COUNT, NULL);
-        report_model_fig (s, "avg", "Average", s_scaled (s_val (res, 0, C_V2), k),
-                          REPORT_UNIT_SECONDS, NULL);
-        report_model_fig (s, "p50", "P50", s_scaled (s_val (res, 0, C_V3), k), REPORT_UNIT_SECONDS,
-                          NULL);
-        report_model_fig (s, "p95", "P95", s_scaled (s_val (res, 0, C_V4), k), REPORT_UNIT_SECONDS,
-                          NULL);
-        report_model_fig (s, "p99", "P99", s_scaled (s_val (res, 0, C_V5), k), REPORT_UNIT_SECONDS,
-                          NULL);
-        report_model_fig (s, "max", "Slowest", s_scaled (s_val (res, 0, C_V6), k),
-                          REPORT_UNIT_SECONDS, NULL);
+        return;
     }
-    PQclear (res);
+    report_model_fig (s, "count", "Measured", st.count, REPORT_UNIT_COUNT, NULL);
+    report_model_fig (s, "avg", "Average", st.avg, REPORT_UNIT_SECONDS, NULL);
+    report_model_fig (s, "p50", "P50", st.p50, REPORT_UNIT_SECONDS, NULL);
+    report_model_fig (s, "p95", "P95", st.p95, REPORT_UNIT_SECONDS, NULL);
+    report_model_fig (s, "p99", "P99", st.p99, REPORT_UNIT_SECONDS, NULL);
+    report_model_fig (s, "max", "Slowest", st.max, REPORT_UNIT_SECONDS, NULL);
 }
 
 static void
@@ -366,7 +355,9 @@ s_breakdown (report_ctx_t *c, const report_breakdown_t *b)
     /* The section keeps the table's id and title: they live as long. */
     s->id = t->id;
     s->title = t->title;
-    PGresult *req = NULL, *lat = NULL, *tok = NULL, *cost = NULL;
+    PGresult *req = NULL, *tok = NULL, *cost = NULL;
+    report_dist_t own = {0};
+    const report_dist_t *lat = NULL;
     if (*b->requests) {
         req = report_query_requests (c, b->requests, b->label, NULL);
         report_model_col (t, "requests", "Requests", REPORT_UNIT_COUNT);
@@ -374,7 +365,12 @@ s_breakdown (report_ctx_t *c, const report_breakdown_t *b)
         report_model_col (t, "error_rate", "Error rate", REPORT_UNIT_PERCENT);
     }
     if (*b->latency) {
-        lat = report_query_grouped (c, report_query_dist_sql, b->latency, NULL, b->label, NULL);
+        /* The report's latency, already read by this label, serves as it is. */
+        if (c->lat && strcmp (b->latency, c->def->latency.metric) == 0 && c->lat_by &&
+            strcmp (b->label, c->lat_by) == 0)
+            lat = c->lat;
+        else if (report_dist_fetch (c, b->latency, b->label, NULL, &own) == 0)
+            lat = &own;
         report_model_col (t, "count", "Measured", REPORT_UNIT_COUNT);
         report_model_col (t, "avg", "Average", REPORT_UNIT_SECONDS);
         report_model_col (t, "p95", "P95", REPORT_UNIT_SECONDS);
@@ -412,12 +408,23 @@ s_breakdown (report_ctx_t *c, const report_breakdown_t *b)
     }
     if (lat) {
         double k = s_to_s (c);
-        for (int i = 0; i < PQntuples (lat); i++) {
-            report_row_t *r = report_model_row (t, PQgetvalue (lat, i, C_GRP));
-            r->vals[col] = s_val (lat, i, C_V1);
-            r->vals[col + 1] = s_scaled (s_val (lat, i, C_V2), k);
-            r->vals[col + 2] = s_scaled (s_val (lat, i, C_V4), k);
-            r->vals[col + 3] = s_scaled (s_val (lat, i, C_V5), k);
+        for (size_t i = 0; i < lat->n; i++) {
+            /* Each group once, merged over its steps. */
+            size_t j = 0;
+            while (j < i && strcmp (lat->cells[j].grp, lat->cells[i].grp) != 0)
+                j++;
+            if (j < i)
+                continue;
+            vg_sketch_t *sk = report_dist_merge (lat, lat->cells[i].grp, -1);
+            report_dist_stats_t st = report_dist_stats (sk, k);
+            vg_sketch_destroy (&sk);
+            if (!st.count.has)
+                continue;
+            report_row_t *r = report_model_row (t, lat->cells[i].grp);
+            r->vals[col] = st.count;
+            r->vals[col + 1] = st.avg;
+            r->vals[col + 2] = st.p95;
+            r->vals[col + 3] = st.p99;
         }
         col += 4;
     }
@@ -435,7 +442,7 @@ s_breakdown (report_ctx_t *c, const report_breakdown_t *b)
                            c->r->last_day);
 out:
     PQclear (req);
-    PQclear (lat);
+    report_dist_free (&own);
     PQclear (tok);
     PQclear (cost);
 }
@@ -565,6 +572,7 @@ report_query_run (PGconn *conn, const report_def_t *def, const report_request_t 
         goto fail;
     }
     PQclear (chk);
+    report_steps_prefetch (&c);
     s_requests (&c);
     s_latency (&c);
     s_errors (&c);
@@ -578,11 +586,13 @@ report_query_run (PGconn *conn, const report_def_t *def, const report_request_t 
     if (!c.failed)
         s_deploys (&c);
     report_steps_trend (&c);
+    report_steps_release (&c);
     if (c.failed)
         goto fail;
     free (c.sel);
     return r;
 fail:
+    report_steps_release (&c);
     free (c.sel);
     report_model_destroy (&r);
     return NULL;

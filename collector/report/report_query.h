@@ -30,6 +30,8 @@ report_t *report_query_run (PGconn *conn, const report_def_t *def, const report_
 
 /* ---- for the report library's own files (report_steps.c) ---- */
 
+typedef struct report_dist_s report_dist_t; /* report_dist.h */
+
 /* A report being filled. */
 typedef struct {
     PGconn *conn;
@@ -41,6 +43,10 @@ typedef struct {
     char *err;
     size_t errlen;
     int failed; /* err says why; what is left is skipped */
+    /* The latency metric, read once (report_steps_prefetch) for every
+     * section that shows it: grouped by lat_by, in steps of lat_step. */
+    report_dist_t *lat;
+    const char *lat_by, *lat_step;
 } report_ctx_t;
 
 /* The interface's grouped functions, called with $1 metric, $2 since, $3

@@ -2,6 +2,7 @@
  *  (weekly, monthly), the charts, and the week-over-week trend. */
 #include "report_steps.h"
 #include "report_db.h"
+#include "report_dist.h"
 #include "report_fmt.h"
 #include "vg_alloc.h"
 
@@ -116,13 +117,22 @@ s_load (report_ctx_t *c, const char *step, const char *fmt, s_series_t *s)
         PQclear (req);
     }
     if (*d->latency.metric) {
-        PGresult *lat =
-            report_query_grouped (c, report_query_dist_sql, d->latency.metric, NULL, NULL, step);
-        s_fill (s, lat, 2, s->count, 1);
-        s_fill (s, lat, 4, s->p50, to_s);
-        s_fill (s, lat, 5, s->p95, to_s);
-        s_fill (s, lat, 6, s->p99, to_s);
-        PQclear (lat);
+        report_dist_t own = {0};
+        const report_dist_t *lat = NULL;
+        if (c->lat && c->lat_step && strcmp (step, c->lat_step) == 0)
+            lat = c->lat;
+        else if (report_dist_fetch (c, d->latency.metric, NULL, step, &own) == 0)
+            lat = &own;
+        for (size_t i = 0; lat && i < s->n; i++) {
+            vg_sketch_t *sk = report_dist_merge (lat, NULL, s->ms[i]);
+            report_dist_stats_t st = report_dist_stats (sk, to_s);
+            vg_sketch_destroy (&sk);
+            s->count[i] = st.count;
+            s->p50[i] = st.p50;
+            s->p95[i] = st.p95;
+            s->p99[i] = st.p99;
+        }
+        report_dist_free (&own);
     }
     if (*d->memory.metric) {
         PGresult *mem =
@@ -226,6 +236,31 @@ s_charts (report_ctx_t *c, const s_series_t *s, double step_minutes)
 }
 
 void
+report_steps_prefetch (report_ctx_t *c)
+{
+    const report_def_t *d = c->def;
+    if (c->failed || !*d->latency.metric)
+        return;
+    c->lat_by = NULL;
+    for (size_t i = 0; i < d->nbreakdowns && !c->lat_by; i++)
+        if (strcmp (d->breakdowns[i].latency, d->latency.metric) == 0)
+            c->lat_by = d->breakdowns[i].label;
+    c->lat_step = s_plans[s_plan (c)].table_step;
+    c->lat = vg_calloc (1, sizeof *c->lat);
+    report_dist_fetch (c, d->latency.metric, c->lat_by, c->lat_step, c->lat);
+}
+
+void
+report_steps_release (report_ctx_t *c)
+{
+    if (!c->lat)
+        return;
+    report_dist_free (c->lat);
+    free (c->lat);
+    c->lat = NULL;
+}
+
+void
 report_steps_by_time (report_ctx_t *c)
 {
     if (c->failed)
@@ -264,26 +299,50 @@ report_steps_trend (report_ctx_t *c)
     if (c->failed)
         return;
     const report_def_t *d = c->def;
-    char title[64], q[32], weeks[16];
+    char title[64], weeks[16];
     snprintf (title, sizeof title, "P%g", d->trend.quantile * 100);
+    snprintf (weeks, sizeof weeks, "%lld", (long long)d->trend.weeks);
     report_section_t *s = report_model_section (c->r, "trend", "Week over week");
     if (!d->trend.metric || !*d->trend.metric) {
         report_model_none (s, "not configured: report.yaml sets no trend.metric");
         return;
     }
-    snprintf (q, sizeof q, "%.17g", d->trend.quantile);
-    snprintf (weeks, sizeof weeks, "%lld", (long long)d->trend.weeks);
-    const char *p[] = {d->trend.metric, q, weeks, c->sel, c->tz, c->r->last_day};
-    PGresult *res =
-        report_db_exec (c->conn, "the weekly trend",
-                        "SELECT to_char (lo, 'MM-DD') || ' .. ' || to_char (hi - 1, 'MM-DD'),"
-                        "       vigil.quantile ($1, $2::float8, lo::timestamp AT TIME ZONE $5,"
-                        "                       hi::timestamp AT TIME ZONE $5, $4)"
-                        "  FROM generate_series ($3::integer - 1, 0, -1) AS w,"
-                        "       LATERAL (SELECT $6::date + 1 - 7 * w AS hi) h,"
-                        "       LATERAL (SELECT h.hi - 7 AS lo) l",
-                        6, p, c->err, c->errlen);
+    /* The weeks' days, local midnights, read once: each week is 7 of them. */
+    char lo[32], hi[32];
+    const char *p[] = {c->r->last_day, weeks, c->tz};
+    PGresult *res = report_db_exec (
+        c->conn, "the weekly trend",
+        "SELECT (extract (epoch FROM (d - 7 * $2::integer + 1)::timestamp AT TIME ZONE $3)"
+        "          * 1000)::bigint,"
+        "       (extract (epoch FROM (d + 1)::timestamp AT TIME ZONE $3) * 1000)::bigint"
+        "  FROM (SELECT $1::date AS d) x",
+        3, p, c->err, c->errlen);
     if (!res) {
+        c->failed = 1;
+        return;
+    }
+    int64_t from_ms = strtoll (PQgetvalue (res, 0, 0), NULL, 10);
+    int64_t to_ms = strtoll (PQgetvalue (res, 0, 1), NULL, 10);
+    PQclear (res);
+    report_ctx_t wc = *c;
+    report_db_ms (from_ms, wc.since, sizeof wc.since);
+    report_db_ms (to_ms, wc.until, sizeof wc.until);
+    report_dist_t days = {0};
+    if (report_dist_fetch (&wc, d->trend.metric, NULL, "1 day", &days) != 0) {
+        c->failed = 1;
+        return;
+    }
+    /* The days' starts, to cut the weeks at. */
+    const char *wp[] = {wc.since, wc.until, c->tz};
+    res = report_db_exec (c->conn, "the weekly trend",
+                          "SELECT (extract (epoch FROM g) * 1000)::bigint, to_char (g AT TIME ZONE"
+                          " $3, 'MM-DD') FROM generate_series ((to_timestamp ($1::float8) AT TIME"
+                          " ZONE $3)::date, (to_timestamp ($2::float8) AT TIME ZONE $3)::date - 1,"
+                          " '1 day') AS d, LATERAL (SELECT d::timestamp AT TIME ZONE $3 AS g) x"
+                          " ORDER BY 1",
+                          3, wp, c->err, c->errlen);
+    if (!res) {
+        report_dist_free (&days);
         c->failed = 1;
         return;
     }
@@ -295,25 +354,40 @@ report_steps_trend (report_ctx_t *c)
     report_model_col (t, "value", "", REPORT_UNIT_SECONDS);
     t->col_names[0] = t->title; /* lives as long as the table */
     report_model_col (t, "change", "Change", REPORT_UNIT_PERCENT);
-    int n = PQntuples (res), any = 0, rising = 0;
-    for (int i = 0; i < n; i++) {
-        report_row_t *r = report_model_row (t, PQgetvalue (res, i, 0));
-        int has;
-        double v = report_db_double (res, i, 1, &has);
-        if (!has) {
+    int ndays = PQntuples (res), any = 0, rising = 0;
+    for (int w = 0; w + 7 <= ndays; w += 7) {
+        vg_sketch_t *sk = vg_sketch_new ();
+        for (int i = w; i < w + 7; i++) {
+            vg_sketch_t *day =
+                report_dist_merge (&days, NULL, strtoll (PQgetvalue (res, i, 0), NULL, 10));
+            if (day)
+                vg_sketch_merge (sk, day);
+            vg_sketch_destroy (&day);
+        }
+        snprintf (lo, sizeof lo, "%s", PQgetvalue (res, w, 1));
+        snprintf (hi, sizeof hi, "%s", PQgetvalue (res, w + 6, 1));
+        char key[80];
+        snprintf (key, sizeof key, "%s .. %s", lo, hi);
+        report_row_t *r = report_model_row (t, key);
+        size_t ri = t->nrows - 1;
+        if (sk->count == 0) {
             rising = 0;
+            vg_sketch_destroy (&sk);
             continue;
         }
         any = 1;
-        r->vals[0] = report_val (v * k);
-        if (i > 0 && t->rows[i - 1].vals[0].has && t->rows[i - 1].vals[0].v > 0) {
-            double prev = t->rows[i - 1].vals[0].v;
-            r->vals[1] = report_val (v * k / prev - 1);
-            rising = v * k > prev ? rising + 1 : 0;
+        double v = vg_sketch_quantile (sk, d->trend.quantile) * k;
+        vg_sketch_destroy (&sk);
+        r->vals[0] = report_val (v);
+        if (ri > 0 && t->rows[ri - 1].vals[0].has && t->rows[ri - 1].vals[0].v > 0) {
+            double prev = t->rows[ri - 1].vals[0].v;
+            r->vals[1] = report_val (v / prev - 1);
+            rising = v > prev ? rising + 1 : 0;
         } else
             rising = 0;
     }
     PQclear (res);
+    report_dist_free (&days);
     if (!any) {
         report_model_none (s, "no data: %s has nothing%s%s in the %lld weeks up to %s",
                            d->trend.metric, *c->sel ? " for " : "", c->sel,

@@ -6,6 +6,11 @@
 
 #include "report_query.h"
 
+/* Reads the latency metric once for the sections that show it (c->lat), by
+ * the first breakdown label with the same metric, in the table's steps;
+ * report_steps_release frees it. */
+void report_steps_prefetch (report_ctx_t *c);
+void report_steps_release (report_ctx_t *c);
 /* The "By hour" (daily) or "By day" table, and the charts: response time
  * P50/P95/P99, request rate, error rate, memory and CPU. */
 void report_steps_by_time (report_ctx_t *c);

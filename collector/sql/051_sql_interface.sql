@@ -134,7 +134,9 @@ $$;
 
 -- The rollup rows of the matching series of a metric over [since, until):
 -- rollup_hour for the whole hours inside the window (when use_hours and
--- they ended 5 minutes ago), rollup_minute for the rest. width says which.
+-- they ended 5 minutes ago), rollup_minute for the rest: the minutes before
+-- the first whole hour and after the last, each read as one index range.
+-- width says which.
 CREATE FUNCTION vigil.rollup_rows(metric text, since timestamptz, until timestamptz,
                                   selector text DEFAULT '', use_hours boolean DEFAULT true)
 RETURNS TABLE (host_id bigint, series_id bigint, hostname text, labels jsonb, kind smallint,
@@ -170,7 +172,15 @@ BEGIN
                r.neg_bucket_count
           FROM vigil.series_select(metric, selector) s
           JOIN vigil.rollup_minute r ON r.host_id = s.host_id AND r.series_id = s.series_id
-         WHERE r.ts >= since AND r.ts < until AND (r.ts < h_lo OR r.ts >= h_hi);
+         WHERE r.ts >= since AND r.ts < h_lo
+        UNION ALL
+        SELECT s.host_id, s.series_id, s.hostname, s.labels, s.kind, r.ts, interval '1 minute',
+               r.count, r.sum, r.min, r.max, r.first, r.first_ts, r.last, r.last_ts, r.increase,
+               r.zero_count, r.bucket_index, r.bucket_count, r.neg_bucket_index,
+               r.neg_bucket_count
+          FROM vigil.series_select(metric, selector) s
+          JOIN vigil.rollup_minute r ON r.host_id = s.host_id AND r.series_id = s.series_id
+         WHERE r.ts >= h_hi AND r.ts < until;
 END $$;
 
 -- ---- distributions --------------------------------------------------------
