@@ -486,20 +486,11 @@ coll_rollup_sync (coll_rollup_t *self, int64_t timeout_ms)
     pthread_cond_signal (&self->wake);
     int rc = 0;
     while (self->sync_done < ticket) {
-        int64_t wait = deadline - vg_mono_ms ();
-        if (wait <= 0) {
+        if (vg_mono_ms () >= deadline) {
             rc = VG_ERETRY;
             break;
         }
-        struct timespec ts;
-        clock_gettime (CLOCK_REALTIME, &ts);
-        ts.tv_sec += (time_t)(wait / 1000);
-        ts.tv_nsec += (long)(wait % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait (&self->synced, &self->lock, &ts);
+        s_timed_wait (&self->synced, &self->lock, deadline);
     }
     pthread_mutex_unlock (&self->lock);
     return rc;

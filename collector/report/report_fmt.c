@@ -92,3 +92,12 @@ report_fmt_unit_name (report_unit_t unit)
     }
     return "";
 }
+
+size_t
+report_fmt_width (const char *s)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        n += (*p & 0xc0) != 0x80;
+    return n;
+}

@@ -39,6 +39,19 @@ report_html_head (vg_buf_t *out, const char *title)
 }
 
 void
+report_html_charts (vg_buf_t *out, const report_t *r, const report_svg_frame_t *frame)
+{
+    for (size_t i = 0; i < r->ncharts; i++) {
+        vg_buf_puts (out, "<figure><figcaption>");
+        report_svg_escape (out, r->charts[i].title);
+        vg_buf_printf (out, " <small>(%s)</small></figcaption>",
+                       report_fmt_unit_name (r->charts[i].unit));
+        report_svg_chart (out, &r->charts[i], frame);
+        vg_buf_puts (out, "</figure>\n");
+    }
+}
+
+void
 report_html_table (vg_buf_t *out, const report_table_t *t, const char *currency)
 {
     vg_buf_puts (out, "<table data-table=\"");
@@ -147,14 +160,7 @@ report_html_render (const report_t *r, vg_buf_t *out)
                                 .nmarks = r->nmarks,
                                 .currency = r->currency,
                                 .time_axis = axis};
-    for (size_t i = 0; i < r->ncharts; i++) {
-        vg_buf_puts (out, "<figure><figcaption>");
-        report_svg_escape (out, r->charts[i].title);
-        vg_buf_printf (out, " <small>(%s)</small></figcaption>",
-                       report_fmt_unit_name (r->charts[i].unit));
-        report_svg_chart (out, &r->charts[i], &frame);
-        vg_buf_puts (out, "</figure>\n");
-    }
+    report_html_charts (out, r, &frame);
     for (size_t i = 0; i < r->nsections; i++) {
         const report_section_t *s = &r->sections[i];
         vg_buf_puts (out, "<section data-section=\"");

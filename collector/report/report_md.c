@@ -9,20 +9,10 @@
 #include <string.h>
 #include <time.h>
 
-/* Display width of UTF-8 text: code points, not bytes. */
-static size_t
-s_width (const char *s)
-{
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        n += (*p & 0xc0) != 0x80;
-    return n;
-}
-
 static void
 s_pad (vg_buf_t *out, const char *s, size_t width, int right)
 {
-    size_t w = s_width (s);
+    size_t w = report_fmt_width (s);
     if (right)
         for (size_t i = w; i < width; i++)
             vg_buf_puts (out, " ");
@@ -44,16 +34,16 @@ s_text (vg_buf_t *out, const char *s)
 static void
 s_table (vg_buf_t *out, const report_table_t *t, const char *currency)
 {
-    size_t w[REPORT_MAX_COLS + 1] = {s_width (t->key_name)};
+    size_t w[REPORT_MAX_COLS + 1] = {report_fmt_width (t->key_name)};
     char cell[64];
     for (size_t c = 0; c < t->ncols; c++)
-        w[c + 1] = s_width (t->col_names[c]);
+        w[c + 1] = report_fmt_width (t->col_names[c]);
     for (size_t r = 0; r < t->nrows; r++) {
-        size_t kw = s_width (t->rows[r].key);
+        size_t kw = report_fmt_width (t->rows[r].key);
         w[0] = kw > w[0] ? kw : w[0];
         for (size_t c = 0; c < t->ncols; c++) {
             report_fmt_value (cell, sizeof cell, t->rows[r].vals[c], t->col_units[c], currency);
-            w[c + 1] = s_width (cell) > w[c + 1] ? s_width (cell) : w[c + 1];
+            w[c + 1] = report_fmt_width (cell) > w[c + 1] ? report_fmt_width (cell) : w[c + 1];
         }
     }
     vg_buf_puts (out, "```\n");

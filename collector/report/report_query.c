@@ -66,6 +66,13 @@ report_query_requests (report_ctx_t *c, const char *metric, const char *by, cons
     return res;
 }
 
+const char *
+report_query_status_of (const char *grp)
+{
+    const char *comma = strrchr (grp, ',');
+    return comma ? comma + 1 : grp;
+}
+
 char *
 report_query_group_of (const char *grp)
 {
@@ -120,11 +127,12 @@ s_requests (report_ctx_t *c)
     report_section_t *s = report_model_section (c->r, "requests", "Requests and success rate");
     if (!s_configured (s, d->requests.metric, "requests"))
         return;
-    PGresult *by = report_query_requests (c, d->requests.metric, NULL, NULL);
+    PGresult *own = c->req ? NULL : report_query_requests (c, d->requests.metric, NULL, NULL);
+    const PGresult *by = c->req ? c->req : own;
     if (c->failed || PQntuples (by) == 0) {
         if (!c->failed)
             s_none_no_data (c, s, d->requests.metric);
-        PQclear (by);
+        PQclear (own);
         return;
     }
     double total = 0, errors = 0;
@@ -136,7 +144,9 @@ s_requests (report_ctx_t *c)
         double x = v.has ? v.v : 0;
         total += x;
         errors += strcmp (PQgetvalue (by, i, C_V2), "t") == 0 ? x : 0;
-        report_model_row (t, PQgetvalue (by, i, C_GRP))->vals[0] = v;
+        /* Summed over the groups and steps the rows may be cut in. */
+        report_row_t *r = report_model_row (t, report_query_status_of (PQgetvalue (by, i, C_GRP)));
+        r->vals[0] = report_val ((r->vals[0].has ? r->vals[0].v : 0) + x);
     }
     for (size_t i = 0; i < t->nrows; i++)
         if (t->rows[i].vals[0].has && total > 0)
@@ -153,7 +163,7 @@ s_requests (report_ctx_t *c)
     snprintf (note, sizeof note, "%s ~ %s", d->requests.status_label, d->requests.errors);
     report_model_fig (s, "errors", "Errors", report_val (errors), REPORT_UNIT_COUNT, note);
     report_model_fig (s, "error_rate", "Error rate", rate, REPORT_UNIT_PERCENT, NULL);
-    PQclear (by);
+    PQclear (own);
 }
 
 static void
@@ -358,8 +368,14 @@ s_breakdown (report_ctx_t *c, const report_breakdown_t *b)
     PGresult *req = NULL, *tok = NULL, *cost = NULL;
     report_dist_t own = {0};
     const report_dist_t *lat = NULL;
+    const PGresult *reqs = NULL;
     if (*b->requests) {
-        req = report_query_requests (c, b->requests, b->label, NULL);
+        /* The report's requests, already read by this label, serve as they are. */
+        if (c->req && c->req_by && strcmp (b->requests, c->def->requests.metric) == 0 &&
+            strcmp (b->label, c->req_by) == 0)
+            reqs = c->req;
+        else
+            reqs = req = report_query_requests (c, b->requests, b->label, NULL);
         report_model_col (t, "requests", "Requests", REPORT_UNIT_COUNT);
         report_model_col (t, "errors", "Errors", REPORT_UNIT_COUNT);
         report_model_col (t, "error_rate", "Error rate", REPORT_UNIT_PERCENT);
@@ -387,14 +403,14 @@ s_breakdown (report_ctx_t *c, const report_breakdown_t *b)
     if (c->failed)
         goto out;
     size_t col = 0;
-    if (req) {
-        for (int i = 0; i < PQntuples (req); i++) {
-            char *key = report_query_group_of (PQgetvalue (req, i, C_GRP));
+    if (reqs) {
+        for (int i = 0; i < PQntuples (reqs); i++) {
+            char *key = report_query_group_of (PQgetvalue (reqs, i, C_GRP));
             report_row_t *r = report_model_row (t, key);
             free (key);
-            report_val_t v = s_val (req, i, C_V1);
+            report_val_t v = s_val (reqs, i, C_V1);
             double x = v.has ? v.v : 0;
-            int err = strcmp (PQgetvalue (req, i, C_V2), "t") == 0;
+            int err = strcmp (PQgetvalue (reqs, i, C_V2), "t") == 0;
             r->vals[col] = report_val ((r->vals[col].has ? r->vals[col].v : 0) + x);
             r->vals[col + 1] =
                 report_val ((r->vals[col + 1].has ? r->vals[col + 1].v : 0) + (err ? x : 0));

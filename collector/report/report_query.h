@@ -47,6 +47,10 @@ typedef struct {
      * section that shows it: grouped by lat_by, in steps of lat_step. */
     report_dist_t *lat;
     const char *lat_by, *lat_step;
+    /* The requests metric, read once the same way: report_query_requests
+     * by req_by, in steps of req_step. */
+    PGresult *req;
+    const char *req_by, *req_step;
 } report_ctx_t;
 
 /* The interface's grouped functions, called with $1 metric, $2 since, $3
@@ -69,6 +73,8 @@ PGresult *report_query_requests (report_ctx_t *c, const char *metric, const char
 /* The group of a row of report_query_requests without its status: a new
  * string, "" when by was NULL. */
 char *report_query_group_of (const char *grp);
+/* Its status: what follows the group's last comma. */
+const char *report_query_status_of (const char *grp);
 
 /* Runs one of them for metric, with selector (NULL: the report's), by and
  * step (may be NULL). On failure sets c->failed and returns NULL. */

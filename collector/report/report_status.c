@@ -187,14 +187,7 @@ s_charts (PGconn *conn, const report_def_t *def, const char *selector, int64_t n
                                     .nmarks = r->nmarks,
                                     .currency = r->currency,
                                     .time_axis = "hour (UTC)"};
-        for (size_t i = 0; i < r->ncharts; i++) {
-            vg_buf_puts (out, "<figure><figcaption>");
-            report_svg_escape (out, r->charts[i].title);
-            vg_buf_printf (out, " <small>(%s)</small></figcaption>",
-                           report_fmt_unit_name (r->charts[i].unit));
-            report_svg_chart (out, &r->charts[i], &frame);
-            vg_buf_puts (out, "</figure>\n");
-        }
+        report_html_charts (out, r, &frame);
         vg_buf_puts (out, "</section>\n");
     }
     int rc = c.failed ? VG_EDB : 0;

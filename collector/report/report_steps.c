@@ -103,7 +103,10 @@ s_load (report_ctx_t *c, const char *step, const char *fmt, s_series_t *s)
 
     double to_s = strcmp (d->latency.unit, "ms") == 0 ? 0.001 : 1.0;
     if (*d->requests.metric) {
-        PGresult *req = report_query_requests (c, d->requests.metric, NULL, step);
+        PGresult *own = NULL;
+        const PGresult *req = c->req;
+        if (!req || !c->req_step || strcmp (step, c->req_step) != 0)
+            req = own = report_query_requests (c, d->requests.metric, NULL, step);
         for (int r = 0; req && r < PQntuples (req); r++) {
             long i = s_index (s, PQgetvalue (req, r, 1));
             int has;
@@ -114,7 +117,7 @@ s_load (report_ctx_t *c, const char *step, const char *fmt, s_series_t *s)
             s->req[i] = report_val ((s->req[i].has ? s->req[i].v : 0) + v);
             s->err[i] = report_val ((s->err[i].has ? s->err[i].v : 0) + (err ? v : 0));
         }
-        PQclear (req);
+        PQclear (own);
     }
     if (*d->latency.metric) {
         report_dist_t own = {0};
@@ -235,10 +238,28 @@ s_charts (report_ctx_t *c, const s_series_t *s, double step_minutes)
         s_line (s_chart (c, s, "cpu", "CPU (average)", REPORT_UNIT_CPU), "cpu", s->cpu, 1, s->n);
 }
 
+/* The requests metric by the first breakdown label with the same metric, in
+ * the table's steps: requests, statuses, errors by label and by step from
+ * one read. */
+static void
+s_prefetch_requests (report_ctx_t *c)
+{
+    const report_def_t *d = c->def;
+    if (c->failed || !*d->requests.metric)
+        return;
+    c->req_by = NULL;
+    for (size_t i = 0; i < d->nbreakdowns && !c->req_by; i++)
+        if (strcmp (d->breakdowns[i].requests, d->requests.metric) == 0)
+            c->req_by = d->breakdowns[i].label;
+    c->req_step = s_plans[s_plan (c)].table_step;
+    c->req = report_query_requests (c, d->requests.metric, c->req_by, c->req_step);
+}
+
 void
 report_steps_prefetch (report_ctx_t *c)
 {
     const report_def_t *d = c->def;
+    s_prefetch_requests (c);
     if (c->failed || !*d->latency.metric)
         return;
     c->lat_by = NULL;
@@ -253,6 +274,8 @@ report_steps_prefetch (report_ctx_t *c)
 void
 report_steps_release (report_ctx_t *c)
 {
+    PQclear (c->req);
+    c->req = NULL;
     if (!c->lat)
         return;
     report_dist_free (c->lat);

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 /* What a chart spans and what marks it. */
-typedef struct {
+typedef struct report_svg_frame_s {
     int64_t from_ms, to_ms;
     const report_mark_t *marks; /* deploys: a dashed line each */
     size_t nmarks;

@@ -279,21 +279,11 @@ report_verdict_store (PGconn *conn, const report_window_t *w, report_verdict_t *
     return 0;
 }
 
-/* Display width of UTF-8 text. */
-static size_t
-s_width (const char *s)
-{
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        n += (*p & 0xc0) != 0x80;
-    return n;
-}
-
 static void
 s_cell (vg_buf_t *out, const char *s, size_t width)
 {
     vg_buf_puts (out, s);
-    for (size_t i = s_width (s); i < width; i++)
+    for (size_t i = report_fmt_width (s); i < width; i++)
         vg_buf_puts (out, " ");
 }
 
@@ -323,7 +313,9 @@ report_verdict_text (const report_verdict_t *v, const report_window_t *w, vg_buf
     }
     size_t wn = strlen ("criterion");
     for (size_t i = 0; i < v->n; i++)
-        wn = s_width (v->rows[i].criterion->name) > wn ? s_width (v->rows[i].criterion->name) : wn;
+        wn = report_fmt_width (v->rows[i].criterion->name) > wn
+                 ? report_fmt_width (v->rows[i].criterion->name)
+                 : wn;
     vg_buf_puts (out, "\n");
     s_cell (out, "criterion", wn + 2);
     s_cell (out, "target", 14);

@@ -158,29 +158,23 @@ BEGIN
         h_hi := until;
     END IF;
     RETURN QUERY
-        SELECT s.host_id, s.series_id, s.hostname, s.labels, s.kind, r.ts, interval '1 hour',
-               r.count, r.sum, r.min, r.max, r.first, r.first_ts, r.last, r.last_ts, r.increase,
+        SELECT s.host_id, s.series_id, s.hostname, s.labels, s.kind, r.ts, r.width, r.count,
+               r.sum, r.min, r.max, r.first, r.first_ts, r.last, r.last_ts, r.increase,
                r.zero_count, r.bucket_index, r.bucket_count, r.neg_bucket_index,
                r.neg_bucket_count
           FROM vigil.series_select(metric, selector) s
-          JOIN vigil.rollup_hour r ON r.host_id = s.host_id AND r.series_id = s.series_id
-         WHERE r.ts >= h_lo AND r.ts < h_hi
-        UNION ALL
-        SELECT s.host_id, s.series_id, s.hostname, s.labels, s.kind, r.ts, interval '1 minute',
-               r.count, r.sum, r.min, r.max, r.first, r.first_ts, r.last, r.last_ts, r.increase,
-               r.zero_count, r.bucket_index, r.bucket_count, r.neg_bucket_index,
-               r.neg_bucket_count
-          FROM vigil.series_select(metric, selector) s
-          JOIN vigil.rollup_minute r ON r.host_id = s.host_id AND r.series_id = s.series_id
-         WHERE r.ts >= since AND r.ts < h_lo
-        UNION ALL
-        SELECT s.host_id, s.series_id, s.hostname, s.labels, s.kind, r.ts, interval '1 minute',
-               r.count, r.sum, r.min, r.max, r.first, r.first_ts, r.last, r.last_ts, r.increase,
-               r.zero_count, r.bucket_index, r.bucket_count, r.neg_bucket_index,
-               r.neg_bucket_count
-          FROM vigil.series_select(metric, selector) s
-          JOIN vigil.rollup_minute r ON r.host_id = s.host_id AND r.series_id = s.series_id
-         WHERE r.ts >= h_hi AND r.ts < until;
+         CROSS JOIN LATERAL (
+              SELECT h.*, interval '1 hour' AS width FROM vigil.rollup_hour h
+               WHERE h.host_id = s.host_id AND h.series_id = s.series_id
+                 AND h.ts >= h_lo AND h.ts < h_hi
+              UNION ALL
+              SELECT m.*, interval '1 minute' FROM vigil.rollup_minute m
+               WHERE m.host_id = s.host_id AND m.series_id = s.series_id
+                 AND m.ts >= since AND m.ts < h_lo
+              UNION ALL
+              SELECT m.*, interval '1 minute' FROM vigil.rollup_minute m
+               WHERE m.host_id = s.host_id AND m.series_id = s.series_id
+                 AND m.ts >= h_hi AND m.ts < until) r;
 END $$;
 
 -- ---- distributions --------------------------------------------------------

@@ -3,28 +3,7 @@
 # real PostgreSQL with the real schema: deploys recorded with their times,
 # labels and notes, read back (agents' own deploy events too), filtered by a
 # selector; refused input says why and exits 2; a database away exits 1.
-set -euo pipefail
-
-: "${VIGIL_TEST_PG_DIR:?run this test with ctest}"
-: "${VIGIL_BUILD_DIR:?run this test with ctest}"
-: "${VIGIL_SOURCE_DIR:?run this test with ctest}"
-vigil=$VIGIL_BUILD_DIR/cli/vigil
-cluster=$(cat "$VIGIL_TEST_PG_DIR/url")
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-q() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
-run() { # RC ARGS...
-    local want=$1 rc=0
-    shift
-    "$vigil" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null || rc=$?
-    [[ $rc -eq $want ]] || fail "vigil $* exited $rc, expected $want: $(cat "$tmp/out" "$tmp/err")"
-}
-expect() { grep -qF -- "$2" "$1" || fail "$1 lacks \"$2\": $(cat "$1")"; }
-
+source "${VIGIL_SOURCE_DIR:?run this test with ctest}/tests/helpers/testlib.sh"
 q "$cluster" -c "DROP DATABASE IF EXISTS vigil_test_event WITH (FORCE)" -c "CREATE DATABASE vigil_test_event"
 db=${cluster%/*}/vigil_test_event
 q "$db" -c "CREATE SCHEMA vigil"

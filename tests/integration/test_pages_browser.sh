@@ -5,19 +5,7 @@
 # deploy marker) and for anything it would fetch or run; Chromium's own log
 # must show nothing refused or failed to load. The status page shows the
 # hosts, the firing alerts of vigil.alerts, and the last 24 hours.
-set -euo pipefail
-
-: "${VIGIL_TEST_PG_DIR:?run this test with ctest}"
-: "${VIGIL_BUILD_DIR:?run this test with ctest}"
-: "${VIGIL_SOURCE_DIR:?run this test with ctest}"
-vigil=$VIGIL_BUILD_DIR/cli/vigil
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-q() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
+source "${VIGIL_SOURCE_DIR:?run this test with ctest}/tests/helpers/testlib.sh"
 browser=$(command -v chromium || command -v chromium-browser || true)
 [[ -n "$browser" ]] || fail "chromium is not installed (apt-get install chromium)"
 

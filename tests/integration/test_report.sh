@@ -11,26 +11,7 @@
 #   - report.yaml: deploy/report.yaml is the defaults, a section can be
 #     switched off, a bad file names its line;
 #   - bad days, zones, selectors and paths say what is wrong.
-set -euo pipefail
-
-: "${VIGIL_TEST_PG_DIR:?run this test with ctest}"
-: "${VIGIL_BUILD_DIR:?run this test with ctest}"
-: "${VIGIL_SOURCE_DIR:?run this test with ctest}"
-vigil=$VIGIL_BUILD_DIR/cli/vigil
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-run() { # RC ARGS...
-    local want=$1 rc=0
-    shift
-    "$vigil" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null || rc=$?
-    [[ $rc -eq $want ]] || fail "vigil $* exited $rc, expected $want: $(head -c 2000 "$tmp/out" "$tmp/err")"
-}
-expect() { grep -qF -- "$2" "$1" || fail "$1 lacks \"$2\": $(head -c 3000 "$1")"; }
-
+source "${VIGIL_SOURCE_DIR:?run this test with ctest}/tests/helpers/testlib.sh"
 source "$VIGIL_SOURCE_DIR/tests/helpers/fixture.sh"
 fixture_load vigil_test_report
 db=$FIXTURE_URL

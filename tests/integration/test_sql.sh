@@ -9,31 +9,9 @@
 #   - a 30-day window reads hour rows, not minutes; a window with ragged ends
 #     reads minutes there and gives what minutes alone give;
 #   - a bad selector says where it went wrong.
-set -euo pipefail
-
-: "${VIGIL_TEST_PG_DIR:?run this test with ctest}"
-: "${VIGIL_BUILD_DIR:?run this test with ctest}"
-: "${VIGIL_SOURCE_DIR:?run this test with ctest}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-cluster=$(cat "$VIGIL_TEST_PG_DIR/url")
-q() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
-
+source "${VIGIL_SOURCE_DIR:?run this test with ctest}/tests/helpers/testlib.sh"
 # The read-only role, before the migrations grant it what it may read.
-q "$cluster" <<'SQL'
-DO $$ BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'vigil_reader') THEN
-        CREATE ROLE vigil_reader NOLOGIN;
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'vigil_test_alice') THEN
-        CREATE ROLE vigil_test_alice LOGIN IN ROLE vigil_reader;
-    END IF;
-END $$;
-SQL
+reader_role
 
 source "$VIGIL_SOURCE_DIR/tests/helpers/fixture.sh"
 fixture_load vigil_test_sql

@@ -2,21 +2,8 @@
 # test_status_tiers.sh - `vigil status` says how much each storage tier holds:
 # the days, partitions and bytes of raw samples, per-minute and per-hour
 # rollups, as text and as JSON, against a real PostgreSQL with the real schema.
-set -euo pipefail
-
-: "${VIGIL_TEST_PG_DIR:?run this test with ctest}"
-: "${VIGIL_BUILD_DIR:?run this test with ctest}"
-: "${VIGIL_SOURCE_DIR:?run this test with ctest}"
-
-vigil=$VIGIL_BUILD_DIR/cli/vigil
-cluster=$(cat "$VIGIL_TEST_PG_DIR/url")
+source "${VIGIL_SOURCE_DIR:?run this test with ctest}/tests/helpers/testlib.sh"
 base=${cluster%/*}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
 sql() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
 
 sql "$cluster" -c "DROP DATABASE IF EXISTS vigil_status_tiers WITH (FORCE)" \

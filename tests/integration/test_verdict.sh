@@ -6,39 +6,10 @@
 # target, actual and pass (actuals checked against the raw samples), every
 # verdict kept (as vigil_reader too) and listed by --history; bad criteria
 # name their line.
-set -euo pipefail
-
-: "${VIGIL_TEST_PG_DIR:?run this test with ctest}"
-: "${VIGIL_BUILD_DIR:?run this test with ctest}"
-: "${VIGIL_SOURCE_DIR:?run this test with ctest}"
-vigil=$VIGIL_BUILD_DIR/cli/vigil
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-q() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
-run() { # RC ARGS...
-    local want=$1 rc=0
-    shift
-    "$vigil" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null || rc=$?
-    [[ $rc -eq $want ]] || fail "vigil $* exited $rc, expected $want: $(cat "$tmp/out" "$tmp/err")"
-}
-expect() { grep -qF -- "$2" "$1" || fail "$1 lacks \"$2\": $(cat "$1")"; }
+source "${VIGIL_SOURCE_DIR:?run this test with ctest}/tests/helpers/testlib.sh"
 jq_() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
-cluster=$(cat "$VIGIL_TEST_PG_DIR/url")
-q "$cluster" <<'SQL'
-DO $$ BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'vigil_reader') THEN
-        CREATE ROLE vigil_reader NOLOGIN;
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'vigil_test_alice') THEN
-        CREATE ROLE vigil_test_alice LOGIN IN ROLE vigil_reader;
-    END IF;
-END $$;
-SQL
+reader_role
 source "$VIGIL_SOURCE_DIR/tests/helpers/fixture.sh"
 fixture_load vigil_test_verdict
 db=$FIXTURE_URL
