@@ -347,14 +347,19 @@ report_steps_trend (report_ctx_t *c)
     int64_t from_ms = strtoll (PQgetvalue (res, 0, 0), NULL, 10);
     int64_t to_ms = strtoll (PQgetvalue (res, 0, 1), NULL, 10);
     PQclear (res);
+    /* The report's own period, when it ends the last week (daily, weekly),
+     * was read already: only the days before it are read here. */
+    int reuse = c->lat && strcmp (d->trend.metric, d->latency.metric) == 0 &&
+                c->r->to_ms == to_ms && c->r->from_ms >= to_ms - 7 * 86400000LL;
     report_ctx_t wc = *c;
     report_db_ms (from_ms, wc.since, sizeof wc.since);
-    report_db_ms (to_ms, wc.until, sizeof wc.until);
+    report_db_ms (reuse ? c->r->from_ms : to_ms, wc.until, sizeof wc.until);
     report_dist_t days = {0};
     if (report_dist_fetch (&wc, d->trend.metric, NULL, "1 day", &days) != 0) {
         c->failed = 1;
         return;
     }
+    report_db_ms (to_ms, wc.until, sizeof wc.until);
     /* The days' starts, to cut the weeks at. */
     const char *wp[] = {wc.since, wc.until, c->tz};
     res = report_db_exec (c->conn, "the weekly trend",
@@ -386,6 +391,12 @@ report_steps_trend (report_ctx_t *c)
             if (day)
                 vg_sketch_merge (sk, day);
             vg_sketch_destroy (&day);
+        }
+        if (reuse && w + 7 == ndays) {
+            vg_sketch_t *period = report_dist_merge (c->lat, NULL, -1);
+            if (period)
+                vg_sketch_merge (sk, period);
+            vg_sketch_destroy (&period);
         }
         snprintf (lo, sizeof lo, "%s", PQgetvalue (res, w, 1));
         snprintf (hi, sizeof hi, "%s", PQgetvalue (res, w + 6, 1));

@@ -294,27 +294,30 @@ CREATE FUNCTION vigil.counter_increase(metric text, since timestamptz, until tim
 RETURNS TABLE (grp text, bucket timestamptz, increase double precision)
 LANGUAGE sql STABLE AS $$
     WITH r AS (
-        SELECT x.*, lag(x.last) OVER (PARTITION BY x.host_id, x.series_id ORDER BY x.ts) AS prev
+        SELECT x.host_id, x.series_id, x.ts, x.first, x.increase,
+               lag(x.last) OVER (PARTITION BY x.host_id, x.series_id ORDER BY x.ts) AS prev
           FROM vigil.rollup_rows(metric, since, until, selector,
                                  vigil.steps_hold_hours(since, step, tz)) x
          WHERE x.zero_count IS NULL
-    ), firsts AS (
-        SELECT DISTINCT r.host_id, r.series_id FROM r
-    ), before AS (
-        SELECT f.host_id, f.series_id, pm.last,
+    ), ser AS MATERIALIZED (
+        -- per series, once: its group, the value it had before the window
+        -- (or whether it is new)
+        SELECT s.host_id, s.series_id,
+               CASE WHEN by_label IS NULL THEN NULL
+                    ELSE vigil.group_key(s.labels, s.hostname, by_label) END AS grp,
+               pm.last,
                pm.last IS NULL
                AND NOT EXISTS (SELECT 1 FROM vigil.rollup_hour h
-                                WHERE h.host_id = f.host_id AND h.series_id = f.series_id
+                                WHERE h.host_id = s.host_id AND h.series_id = s.series_id
                                   AND h.ts < since) AS born
-          FROM firsts f
+          FROM vigil.series_select(metric, selector) s
           LEFT JOIN LATERAL (
               SELECT m.last FROM vigil.rollup_minute m
-               WHERE m.host_id = f.host_id AND m.series_id = f.series_id
+               WHERE m.host_id = s.host_id AND m.series_id = s.series_id
                  AND m.ts >= since - interval '1 hour' AND m.ts < since
                ORDER BY m.ts DESC LIMIT 1) pm ON true
     )
-    SELECT CASE WHEN by_label IS NULL THEN NULL
-                ELSE vigil.group_key(r.labels, r.hostname, by_label) END AS grp,
+    SELECT b.grp,
            CASE WHEN step IS NULL THEN since
                 ELSE vigil.step_start(r.ts, step, since, tz) END AS bucket,
            sum(r.increase
@@ -322,7 +325,7 @@ LANGUAGE sql STABLE AS $$
                       WHEN b.last IS NOT NULL THEN vigil.counter_delta(b.last, r.first)
                       WHEN b.born THEN r.first
                       ELSE 0 END)
-      FROM r JOIN before b ON b.host_id = r.host_id AND b.series_id = r.series_id
+      FROM r JOIN ser b ON b.host_id = r.host_id AND b.series_id = r.series_id
      GROUP BY 1, 2
      ORDER BY 1, 2
 $$;
