@@ -4,6 +4,7 @@
 #include "coll_rollup_db.h"
 #include "vg_alloc.h"
 #include "vg_error.h"
+#include "vg_hash.h"
 #include "vg_log.h"
 #include "vg_time.h"
 
@@ -30,6 +31,14 @@ typedef struct s_chunk {
     vg_sketch_t **d_sketch;            /* owned copies */
 } s_chunk_t;
 
+/* Per series, the newest minute and hour written by this collector: a row
+ * after them is new to the database (a plain insert, see coll_rollup_db.c),
+ * unless another process wrote it, which the database then says. */
+typedef struct {
+    int64_t host_id, series_id;
+    int64_t minute_ms, hour_ms; /* INT64_MIN: none */
+} s_written_t;
+
 struct coll_rollup_t {
     pthread_mutex_t lock;
     pthread_cond_t wake;   /* the thread waits on it */
@@ -49,6 +58,8 @@ struct coll_rollup_t {
     coll_rollup_acc_t *acc;   /* per-minute rows */
     coll_rollup_acc_t *hours; /* per-hour rows, made of minute rows written */
     coll_rollup_db_t *db;
+    s_written_t *written; /* open addressing; host_id 0: empty (ids start at 1) */
+    size_t nwritten, written_slots;
     coll_rollup_row_t *rows;
     size_t rows_cap;
     int64_t next_flush_ms; /* monotonic */
@@ -204,6 +215,69 @@ s_drain (coll_rollup_t *self)
     return 1;
 }
 
+static uint64_t
+s_written_hash (int64_t host_id, int64_t series_id)
+{
+    return vg_hash_mix ((uint64_t)host_id * 0x9e3779b97f4a7c15ULL ^ (uint64_t)series_id);
+}
+
+static s_written_t *
+s_written (coll_rollup_t *self, int64_t host_id, int64_t series_id, int make)
+{
+    if (make && (self->nwritten + 1) * 2 > self->written_slots) {
+        size_t slots = self->written_slots ? self->written_slots * 2 : 1024;
+        s_written_t *old = self->written;
+        size_t nold = self->written_slots;
+        self->written = vg_calloc (slots, sizeof *self->written);
+        self->written_slots = slots;
+        for (size_t i = 0; i < nold; i++)
+            if (old[i].host_id) {
+                size_t k = s_written_hash (old[i].host_id, old[i].series_id) & (slots - 1);
+                while (self->written[k].host_id)
+                    k = (k + 1) & (slots - 1);
+                self->written[k] = old[i];
+            }
+        free (old);
+    }
+    if (!self->written_slots)
+        return NULL;
+    size_t mask = self->written_slots - 1;
+    size_t k = s_written_hash (host_id, series_id) & mask;
+    while (self->written[k].host_id) {
+        if (self->written[k].host_id == host_id && self->written[k].series_id == series_id)
+            return &self->written[k];
+        k = (k + 1) & mask;
+    }
+    if (!make)
+        return NULL;
+    self->nwritten++;
+    self->written[k] = (s_written_t){host_id, series_id, INT64_MIN, INT64_MIN};
+    return &self->written[k];
+}
+
+/* Marks the rows that come after everything written of their series. */
+static void
+s_mark_fresh (coll_rollup_t *self, coll_rollup_tier_t tier, coll_rollup_row_t *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const s_written_t *w = s_written (self, rows[i].host_id, rows[i].series_id, 0);
+        int64_t newest = !w ? INT64_MIN : tier == COLL_ROLLUP_HOUR ? w->hour_ms : w->minute_ms;
+        rows[i].fresh = rows[i].bucket_ms > newest;
+    }
+}
+
+static void
+s_note_written (coll_rollup_t *self, coll_rollup_tier_t tier, const coll_rollup_row_t *rows,
+                size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        s_written_t *w = s_written (self, rows[i].host_id, rows[i].series_id, 1);
+        int64_t *newest = tier == COLL_ROLLUP_HOUR ? &w->hour_ms : &w->minute_ms;
+        if (rows[i].bucket_ms > *newest)
+            *newest = rows[i].bucket_ms;
+    }
+}
+
 /* Writes rows of tier in pieces, folding the queue between pieces so that
  * ingest never waits on a write. Written minute rows go on into the hour
  * rows. Returns 0 when all were written (or refused for good), VG_ERETRY when
@@ -218,7 +292,10 @@ s_write (coll_rollup_t *self, coll_rollup_tier_t tier, coll_rollup_row_t *rows, 
     while (i < n) {
         size_t piece = n - i < COLL_ROLLUP_PIECE_ROWS ? n - i : COLL_ROLLUP_PIECE_ROWS;
         char err[512] = "";
+        s_mark_fresh (self, tier, rows + i, piece);
         rc = coll_rollup_db_write (self->db, tier, rows + i, piece, err, sizeof err);
+        if (rc == 0)
+            s_note_written (self, tier, rows + i, piece);
         pthread_mutex_lock (&self->lock);
         if (rc == 0) {
             self->stats.rows_written += piece;
@@ -460,6 +537,7 @@ coll_rollup_destroy (coll_rollup_t **self_p)
     coll_rollup_acc_destroy (&self->acc);
     coll_rollup_acc_destroy (&self->hours);
     coll_rollup_db_destroy (&self->db);
+    free (self->written);
     free (self->rows);
     pthread_cond_destroy (&self->synced);
     pthread_cond_destroy (&self->room);

@@ -41,6 +41,7 @@ typedef struct {
     vg_sketch_t *sketch; /* owned; NULL unless the series is a distribution */
     int64_t made_ms;     /* coll_rollup_acc_add_row: when the row was made, */
     int64_t touched_ms;  /* and last merged into (the caller's clock) */
+    int fresh;           /* set by the writer: no row of this bucket was stored before */
 } coll_rollup_row_t;
 
 /* The start of the bucket of width_ms holding ts_ms (floor, also before 1970). */

@@ -35,7 +35,7 @@ static const char s_stage_sql[] =
     " first double precision, first_ts timestamptz, last double precision,"
     " last_ts timestamptz, increase double precision, zero_count bigint,"
     " bucket_index integer[], bucket_count bigint[], neg_bucket_index integer[],"
-    " neg_bucket_count bigint[], overlap boolean NOT NULL DEFAULT false)"
+    " neg_bucket_count bigint[], fresh boolean NOT NULL, overlap boolean NOT NULL DEFAULT false)"
     " ON COMMIT DELETE ROWS";
 
 /* A counter's increase depends on the order of its samples: an hour delta
@@ -45,7 +45,7 @@ static const char s_stage_sql[] =
  * the minutes' own increases plus the steps between consecutive minutes. */
 static const char s_mark_overlaps[] =
     "UPDATE pg_temp.rollup_stage st SET overlap = true FROM vigil.rollup_hour h"
-    " WHERE st.tier = 1 AND h.host_id = st.host_id AND h.series_id = st.series_id"
+    " WHERE st.tier = 1 AND NOT st.fresh AND h.host_id = st.host_id AND h.series_id = st.series_id"
     "   AND h.ts = st.ts AND st.first_ts <= h.last_ts AND st.last_ts >= h.first_ts";
 static const char s_redo_overlaps[] =
     "UPDATE vigil.rollup_hour h SET increase = x.increase"
@@ -79,19 +79,28 @@ static const char s_redo_overlaps[] =
     " (neg_bucket_index, neg_bucket_count) = (SELECT m.idx, m.cnt FROM vigil.bucket_merge ("       \
     "   r.neg_bucket_index, r.neg_bucket_count, excluded.neg_bucket_index,"                        \
     "   excluded.neg_bucket_count) m)"
+#define S_SELECT(tier)                                                                             \
+    " SELECT host_id, series_id, ts, count, sum, min, max, first, first_ts, last, last_ts,"        \
+    " increase, zero_count, bucket_index, bucket_count, neg_bucket_index, neg_bucket_count"        \
+    " FROM pg_temp.rollup_stage WHERE tier = " tier
+/* Rows the collector believes new go in as they are: no conflict to look
+ * for, at half the cost. Should one exist after all (another collector, a
+ * restart), the insert fails and the piece is written again as merges. */
+#define S_FRESH(table, tier)                                                                       \
+    "INSERT INTO vigil." table S_SELECT (tier) " AND fresh ORDER BY host_id, series_id, ts"
 #define S_INSERT(table, tier, sketch)                                                              \
-    "INSERT INTO vigil." table " AS r SELECT host_id, series_id, ts, count, sum, min, max,"        \
-    " first, first_ts, last, last_ts, increase, zero_count, bucket_index, bucket_count,"           \
-    " neg_bucket_index, neg_bucket_count FROM pg_temp.rollup_stage WHERE tier = " tier             \
-    " AND zero_count IS " sketch " ORDER BY host_id, series_id, ts"
+    "INSERT INTO vigil." table " AS r" S_SELECT (tier) " AND NOT fresh AND zero_count IS " sketch  \
+                                                       " ORDER BY host_id, series_id, ts"
 
 static const char *const s_minute_merges[] = {
+    S_FRESH ("rollup_minute", "0"),
     S_INSERT ("rollup_minute", "0", "NULL") S_MERGE_COMMON,
     S_INSERT ("rollup_minute", "0", "NOT NULL") S_MERGE_COMMON S_MERGE_SKETCH,
     NULL,
 };
 static const char *const s_hour_merges[] = {
     s_mark_overlaps,
+    S_FRESH ("rollup_hour", "1"),
     S_INSERT ("rollup_hour", "1", "NULL") S_MERGE_COMMON,
     S_INSERT ("rollup_hour", "1", "NOT NULL") S_MERGE_COMMON S_MERGE_SKETCH,
     s_redo_overlaps,
@@ -228,9 +237,9 @@ s_put_store (vg_buf_t *buf, const vg_sketch_store_t *st)
 }
 
 static void
-s_put_row (vg_buf_t *buf, int16_t tier, const coll_rollup_row_t *r)
+s_put_row (vg_buf_t *buf, int16_t tier, const coll_rollup_row_t *r, int fresh)
 {
-    vg_buf_be16 (buf, 18);
+    vg_buf_be16 (buf, 19);
     coll_pg_bin_int2 (buf, tier);
     coll_pg_bin_int8 (buf, r->host_id);
     coll_pg_bin_int8 (buf, r->series_id);
@@ -252,18 +261,20 @@ s_put_row (vg_buf_t *buf, int16_t tier, const coll_rollup_row_t *r)
         for (int k = 0; k < 5; k++)
             coll_pg_bin_null (buf);
     }
+    vg_buf_be32 (buf, 1);
+    vg_buf_append (buf, fresh ? "\1" : "\0", 1);
 }
 
 static int
 s_copy (coll_rollup_db_t *self, coll_rollup_tier_t tier, const coll_rollup_row_t *rows, size_t n,
-        char *err, size_t errlen)
+        int trust_fresh, char *err, size_t errlen)
 {
     static const char what[] = "writing rollups";
     int rc = coll_pg_copy_begin (
         self->conn, what,
         "COPY pg_temp.rollup_stage (tier, host_id, series_id, ts, count, sum, min,"
         " max, first, first_ts, last, last_ts, increase, zero_count,"
-        " bucket_index, bucket_count, neg_bucket_index, neg_bucket_count)"
+        " bucket_index, bucket_count, neg_bucket_index, neg_bucket_count, fresh)"
         " FROM STDIN (FORMAT binary)",
         err, errlen);
     if (rc)
@@ -272,7 +283,7 @@ s_copy (coll_rollup_db_t *self, coll_rollup_tier_t tier, const coll_rollup_row_t
     vg_buf_reset (buf);
     coll_pg_copy_header (buf);
     for (size_t i = 0; i < n; i++)
-        s_put_row (buf, (int16_t)tier, &rows[i]);
+        s_put_row (buf, (int16_t)tier, &rows[i], trust_fresh && rows[i].fresh);
     coll_pg_copy_trailer (buf);
     rc = coll_pg_copy_send (self->conn, what, buf->data, buf->len, err, errlen);
     vg_buf_reset (buf);
@@ -292,14 +303,21 @@ coll_rollup_db_write (coll_rollup_db_t *self, coll_rollup_tier_t tier,
         rc = s_partitions (self, rows, n, err, errlen);
     if (rc)
         return s_fail (self, rc);
-    rc = coll_pg_command (self->conn, "writing rollups", "BEGIN", 0, NULL, err, errlen);
-    if (rc == 0)
-        rc = s_copy (self, tier, rows, n, err, errlen);
-    const char *const *merges = tier == COLL_ROLLUP_HOUR ? s_hour_merges : s_minute_merges;
-    for (size_t k = 0; merges[k] && rc == 0; k++)
-        rc = coll_pg_command (self->conn, "merging rollups", merges[k], 0, NULL, err, errlen);
-    if (rc == 0)
-        rc = coll_pg_command (self->conn, "writing rollups", "COMMIT", 0, NULL, err, errlen);
+    for (int trust = 1; trust >= 0; trust--) {
+        rc = coll_pg_command (self->conn, "writing rollups", "BEGIN", 0, NULL, err, errlen);
+        if (rc == 0)
+            rc = s_copy (self, tier, rows, n, trust, err, errlen);
+        const char *const *merges = tier == COLL_ROLLUP_HOUR ? s_hour_merges : s_minute_merges;
+        for (size_t k = 0; merges[k] && rc == 0; k++)
+            rc = coll_pg_command (self->conn, "merging rollups", merges[k], 0, NULL, err, errlen);
+        if (rc == 0)
+            rc = coll_pg_command (self->conn, "writing rollups", "COMMIT", 0, NULL, err, errlen);
+        /* A row believed new was there (unique_violation): all as merges. */
+        if (rc != VG_EDB || !trust || !strstr (err, "SQLSTATE 23505"))
+            break;
+        PGresult *res = PQexec (self->conn, "ROLLBACK");
+        PQclear (res);
+    }
     if (rc) {
         /* A partition dropped under us (retention): learn the days again;
          * the next try makes it anew. */
