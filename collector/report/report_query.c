@@ -227,12 +227,16 @@ s_resources (report_ctx_t *c)
         report_model_none (s, "not configured: report.yaml sets no memory.metric nor cpu.metric");
         return;
     }
-    PGresult *mem = has_mem ? report_query_grouped (c, report_query_gauge_sql, d->memory.metric,
-                                                    NULL, "host", NULL)
-                            : NULL;
-    PGresult *cpu = has_cpu ? report_query_grouped (c, report_query_gauge_sql, d->cpu.metric, NULL,
-                                                    "host", NULL)
-                            : NULL;
+    /* Per host, over the steps of the cached reads (or read here). */
+    PGresult *own_mem = NULL, *own_cpu = NULL;
+    if (has_mem && !c->mem)
+        own_mem =
+            report_query_grouped (c, report_query_gauge_sql, d->memory.metric, NULL, "host", NULL);
+    if (has_cpu && !c->cpu)
+        own_cpu =
+            report_query_grouped (c, report_query_gauge_sql, d->cpu.metric, NULL, "host", NULL);
+    const PGresult *mem = has_mem ? (c->mem ? c->mem : own_mem) : NULL;
+    const PGresult *cpu = has_cpu ? (c->cpu ? c->cpu : own_cpu) : NULL;
     if (c->failed)
         goto out;
     int nmem = mem ? PQntuples (mem) : 0, ncpu = cpu ? PQntuples (cpu) : 0;
@@ -247,31 +251,45 @@ s_resources (report_ctx_t *c)
     report_model_col (t, "memory_peak", "Memory peak", REPORT_UNIT_BYTES);
     report_model_col (t, "cpu_avg", "CPU average", REPORT_UNIT_CPU);
     report_model_col (t, "cpu_peak", "CPU peak", REPORT_UNIT_CPU);
-    report_val_t peak = report_val_none ();
-    const char *peak_host = NULL;
     for (int i = 0; i < nmem; i++) {
         report_val_t v = s_val (mem, i, C_V3);
-        report_model_row (t, PQgetvalue (mem, i, C_GRP))->vals[0] = v;
-        if (v.has && (!peak.has || v.v > peak.v)) {
-            peak = v;
-            peak_host = PQgetvalue (mem, i, C_GRP);
-        }
+        report_row_t *row = report_model_row (t, PQgetvalue (mem, i, C_GRP));
+        if (v.has && (!row->vals[0].has || v.v > row->vals[0].v))
+            row->vals[0] = v;
     }
-    /* Over every host: the average weighs each host by its samples. */
-    double samples = 0, weighted = 0;
-    report_val_t cpu_peak = report_val_none ();
+    /* vals[3] and [4], outside the table's columns, add up samples and
+     * samples x average per host while the rows are read. */
     for (int i = 0; i < ncpu; i++) {
         report_row_t *row = report_model_row (t, PQgetvalue (cpu, i, C_GRP));
-        row->vals[1] = s_val (cpu, i, C_V2);
-        row->vals[2] = s_val (cpu, i, C_V3);
-        report_val_t n = s_val (cpu, i, C_V1);
-        if (n.has && row->vals[1].has) {
-            samples += n.v;
-            weighted += n.v * row->vals[1].v;
+        report_val_t n = s_val (cpu, i, C_V1), avg = s_val (cpu, i, C_V2),
+                     max = s_val (cpu, i, C_V3);
+        if (n.has && avg.has) {
+            row->vals[3] = report_val ((row->vals[3].has ? row->vals[3].v : 0) + n.v);
+            row->vals[4] = report_val ((row->vals[4].has ? row->vals[4].v : 0) + n.v * avg.v);
+        }
+        if (max.has && (!row->vals[2].has || max.v > row->vals[2].v))
+            row->vals[2] = max;
+    }
+    report_val_t peak = report_val_none ();
+    const char *peak_host = NULL;
+    double samples = 0, weighted = 0;
+    report_val_t cpu_peak = report_val_none ();
+    for (size_t i = 0; i < t->nrows; i++) {
+        report_row_t *row = &t->rows[i];
+        if (row->vals[3].has && row->vals[3].v > 0) {
+            row->vals[1] = report_val (row->vals[4].v / row->vals[3].v);
+            samples += row->vals[3].v;
+            weighted += row->vals[4].v;
+        }
+        row->vals[3] = row->vals[4] = report_val_none ();
+        if (row->vals[0].has && (!peak.has || row->vals[0].v > peak.v)) {
+            peak = row->vals[0];
+            peak_host = row->key;
         }
         if (row->vals[2].has && (!cpu_peak.has || row->vals[2].v > cpu_peak.v))
             cpu_peak = row->vals[2];
     }
+    report_model_sort_desc (t, 0);
     if (has_mem)
         report_model_fig (s, "memory_peak", "Memory peak", peak, REPORT_UNIT_BYTES, peak_host);
     if (ncpu) {
@@ -281,8 +299,8 @@ s_resources (report_ctx_t *c)
         report_model_fig (s, "cpu_peak", "CPU peak", cpu_peak, REPORT_UNIT_CPU, NULL);
     }
 out:
-    PQclear (mem);
-    PQclear (cpu);
+    PQclear (own_mem);
+    PQclear (own_cpu);
 }
 
 static void
@@ -313,12 +331,16 @@ s_tokens (report_ctx_t *c)
         report_model_none (s, "not configured: report.yaml sets no tokens.metric nor cost.metric");
         return;
     }
-    PGresult *tok = has_tok ? report_query_grouped (c, report_query_inc_sql, d->tokens.metric, NULL,
-                                                    d->tokens.label, NULL)
-                            : NULL;
-    PGresult *cost =
-        has_cost ? report_query_grouped (c, report_query_inc_sql, d->cost.metric, NULL, NULL, NULL)
-                 : NULL;
+    /* The cached reads hold the same increases cut finer (by model too):
+     * the kind is after the last comma; the cost's total is their sum. */
+    PGresult *own_tok = NULL, *own_cost = NULL;
+    if (has_tok && !c->tok)
+        own_tok = report_query_grouped (c, report_query_inc_sql, d->tokens.metric, NULL,
+                                        d->tokens.label, NULL);
+    if (has_cost && !c->cost)
+        own_cost = report_query_grouped (c, report_query_inc_sql, d->cost.metric, NULL, NULL, NULL);
+    const PGresult *tok = has_tok ? (c->tok ? c->tok : own_tok) : NULL;
+    const PGresult *cost = has_cost ? (c->cost ? c->cost : own_cost) : NULL;
     if (c->failed)
         goto out;
     int ntok = tok ? PQntuples (tok) : 0, ncost = cost ? PQntuples (cost) : 0;
@@ -335,18 +357,26 @@ s_tokens (report_ctx_t *c)
         report_model_col (t, "tokens", "Tokens", REPORT_UNIT_COUNT);
         for (int i = 0; i < ntok; i++) {
             report_val_t v = s_val (tok, i, C_V1);
-            total += v.has ? v.v : 0;
-            report_model_row (t, PQgetvalue (tok, i, C_GRP))->vals[0] = v;
+            if (!v.has)
+                continue;
+            total += v.v;
+            const char *grp = PQgetvalue (tok, i, C_GRP);
+            report_row_t *r = report_model_row (t, c->tok ? report_query_status_of (grp) : grp);
+            r->vals[0] = report_val ((r->vals[0].has ? r->vals[0].v : 0) + v.v);
         }
         report_model_sort_desc (t, 0);
         report_model_fig (s, "tokens", "Tokens", report_val (total), REPORT_UNIT_COUNT, NULL);
     }
-    if (ncost)
-        report_model_fig (s, "cost", "Cost", s_val (cost, 0, C_V1), REPORT_UNIT_MONEY,
+    if (ncost) {
+        double total = 0;
+        for (int i = 0; i < ncost; i++)
+            total += s_val (cost, i, C_V1).has ? s_val (cost, i, C_V1).v : 0;
+        report_model_fig (s, "cost", "Cost", report_val (total), REPORT_UNIT_MONEY,
                           c->def->cost.unit);
+    }
 out:
-    PQclear (tok);
-    PQclear (cost);
+    PQclear (own_tok);
+    PQclear (own_cost);
 }
 
 /* One breakdown: a row per value of its label, with the columns its
@@ -392,12 +422,23 @@ s_breakdown (report_ctx_t *c, const report_breakdown_t *b)
         report_model_col (t, "p95", "P95", REPORT_UNIT_SECONDS);
         report_model_col (t, "p99", "P99", REPORT_UNIT_SECONDS);
     }
+    const PGresult *toks = NULL, *costs = NULL;
     if (*b->tokens) {
-        tok = report_query_grouped (c, report_query_inc_sql, b->tokens, NULL, b->label, NULL);
+        if (c->tok && c->tok_by && strcmp (b->label, c->tok_by) == 0 &&
+            strcmp (b->tokens, c->def->tokens.metric) == 0)
+            toks = c->tok;
+        else
+            toks = tok =
+                report_query_grouped (c, report_query_inc_sql, b->tokens, NULL, b->label, NULL);
         report_model_col (t, "tokens", "Tokens", REPORT_UNIT_COUNT);
     }
     if (*b->cost) {
-        cost = report_query_grouped (c, report_query_inc_sql, b->cost, NULL, b->label, NULL);
+        if (c->cost && c->cost_by && strcmp (b->label, c->cost_by) == 0 &&
+            strcmp (b->cost, c->def->cost.metric) == 0)
+            costs = c->cost;
+        else
+            costs = cost =
+                report_query_grouped (c, report_query_inc_sql, b->cost, NULL, b->label, NULL);
         report_model_col (t, "cost", "Cost", REPORT_UNIT_MONEY);
     }
     if (c->failed)
@@ -444,14 +485,23 @@ s_breakdown (report_ctx_t *c, const report_breakdown_t *b)
         }
         col += 4;
     }
-    if (tok) {
-        for (int i = 0; i < PQntuples (tok); i++)
-            report_model_row (t, PQgetvalue (tok, i, C_GRP))->vals[col] = s_val (tok, i, C_V1);
+    if (toks) {
+        /* From the cache, the group is "value,kind": summed over kinds. */
+        for (int i = 0; i < PQntuples (toks); i++) {
+            report_val_t v = s_val (toks, i, C_V1);
+            if (!v.has)
+                continue;
+            char *key = toks == c->tok ? report_query_group_of (PQgetvalue (toks, i, C_GRP))
+                                       : vg_strdup (PQgetvalue (toks, i, C_GRP));
+            report_row_t *r = report_model_row (t, key);
+            free (key);
+            r->vals[col] = report_val ((r->vals[col].has ? r->vals[col].v : 0) + v.v);
+        }
         col++;
     }
-    if (cost)
-        for (int i = 0; i < PQntuples (cost); i++)
-            report_model_row (t, PQgetvalue (cost, i, C_GRP))->vals[col] = s_val (cost, i, C_V1);
+    if (costs)
+        for (int i = 0; i < PQntuples (costs); i++)
+            report_model_row (t, PQgetvalue (costs, i, C_GRP))->vals[col] = s_val (costs, i, C_V1);
     report_model_sort_desc (t, 0);
     if (t->nrows == 0)
         report_model_none (s, "no data for the label %s from %s to %s", b->label, c->r->first_day,

@@ -51,6 +51,10 @@ typedef struct {
      * by req_by, in steps of req_step. */
     PGresult *req;
     const char *req_by, *req_step;
+    /* Memory and CPU per host in the table's steps (gauge_step); tokens by
+     * the breakdown label tok_by and the kind; cost by cost_by. */
+    PGresult *mem, *cpu, *tok, *cost;
+    const char *gauge_step, *tok_by, *cost_by;
 } report_ctx_t;
 
 /* The interface's grouped functions, called with $1 metric, $2 since, $3

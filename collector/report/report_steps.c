@@ -55,19 +55,6 @@ s_index (const s_series_t *s, const char *bucket_ms)
     return -1;
 }
 
-/* Fills col[i] from column vcol of a grouped result, by step. */
-static void
-s_fill (const s_series_t *s, const PGresult *res, int vcol, report_val_t *col, double k)
-{
-    for (int r = 0; res && r < PQntuples (res); r++) {
-        long i = s_index (s, PQgetvalue (res, r, 1));
-        int has;
-        double v = report_db_double (res, r, vcol, &has);
-        if (i >= 0 && has)
-            col[i] = report_val (v * k);
-    }
-}
-
 static int
 s_load (report_ctx_t *c, const char *step, const char *fmt, s_series_t *s)
 {
@@ -137,17 +124,45 @@ s_load (report_ctx_t *c, const char *step, const char *fmt, s_series_t *s)
         }
         report_dist_free (&own);
     }
+    /* Per step over the hosts: the highest memory, the CPU averaged over
+     * every sample. */
+    int cached = c->gauge_step && strcmp (step, c->gauge_step) == 0;
     if (*d->memory.metric) {
-        PGresult *mem =
-            report_query_grouped (c, report_query_gauge_sql, d->memory.metric, NULL, NULL, step);
-        s_fill (s, mem, 4, s->mem, 1);
-        PQclear (mem);
+        PGresult *own = cached ? NULL
+                               : report_query_grouped (c, report_query_gauge_sql, d->memory.metric,
+                                                       NULL, NULL, step);
+        const PGresult *mem = cached ? c->mem : own;
+        for (int r = 0; mem && r < PQntuples (mem); r++) {
+            long i = s_index (s, PQgetvalue (mem, r, 1));
+            int has;
+            double v = report_db_double (mem, r, 4, &has);
+            if (i >= 0 && has && (!s->mem[i].has || v > s->mem[i].v))
+                s->mem[i] = report_val (v);
+        }
+        PQclear (own);
     }
     if (*d->cpu.metric) {
-        PGresult *cpu =
-            report_query_grouped (c, report_query_gauge_sql, d->cpu.metric, NULL, NULL, step);
-        s_fill (s, cpu, 3, s->cpu, 1);
-        PQclear (cpu);
+        PGresult *own = cached ? NULL
+                               : report_query_grouped (c, report_query_gauge_sql, d->cpu.metric,
+                                                       NULL, NULL, step);
+        const PGresult *cpu = cached ? c->cpu : own;
+        double *n = vg_calloc (s->n + 1, sizeof *n), *sum = vg_calloc (s->n + 1, sizeof *sum);
+        for (int r = 0; cpu && r < PQntuples (cpu); r++) {
+            long i = s_index (s, PQgetvalue (cpu, r, 1));
+            int has_n, has_avg;
+            double k = report_db_double (cpu, r, 2, &has_n);
+            double avg = report_db_double (cpu, r, 3, &has_avg);
+            if (i >= 0 && has_n && has_avg) {
+                n[i] += k;
+                sum[i] += k * avg;
+            }
+        }
+        for (size_t i = 0; i < s->n; i++)
+            if (n[i] > 0)
+                s->cpu[i] = report_val (sum[i] / n[i]);
+        free (n);
+        free (sum);
+        PQclear (own);
     }
     return c->failed ? -1 : 0;
 }
@@ -255,11 +270,44 @@ s_prefetch_requests (report_ctx_t *c)
     c->req = report_query_requests (c, d->requests.metric, c->req_by, c->req_step);
 }
 
+/* Memory and CPU per host and step; tokens and cost by the label of the
+ * breakdown that shows them: each read once for the sections and the
+ * breakdowns that show them. */
+static void
+s_prefetch_others (report_ctx_t *c)
+{
+    const report_def_t *d = c->def;
+    c->gauge_step = s_plans[s_plan (c)].table_step;
+    if (*d->memory.metric)
+        c->mem = report_query_grouped (c, report_query_gauge_sql, d->memory.metric, NULL, "host",
+                                       c->gauge_step);
+    if (*d->cpu.metric)
+        c->cpu = report_query_grouped (c, report_query_gauge_sql, d->cpu.metric, NULL, "host",
+                                       c->gauge_step);
+    for (size_t i = 0; i < d->nbreakdowns; i++) {
+        const report_breakdown_t *b = &d->breakdowns[i];
+        if (!c->tok_by && *d->tokens.metric && *d->tokens.label &&
+            strcmp (b->tokens, d->tokens.metric) == 0)
+            c->tok_by = b->label;
+        if (!c->cost_by && *d->cost.metric && strcmp (b->cost, d->cost.metric) == 0)
+            c->cost_by = b->label;
+    }
+    if (c->tok_by) {
+        char *by = vg_asprintf ("%s,%s", c->tok_by, d->tokens.label);
+        c->tok = report_query_grouped (c, report_query_inc_sql, d->tokens.metric, NULL, by, NULL);
+        free (by);
+    }
+    if (c->cost_by)
+        c->cost =
+            report_query_grouped (c, report_query_inc_sql, d->cost.metric, NULL, c->cost_by, NULL);
+}
+
 void
 report_steps_prefetch (report_ctx_t *c)
 {
     const report_def_t *d = c->def;
     s_prefetch_requests (c);
+    s_prefetch_others (c);
     if (c->failed || !*d->latency.metric)
         return;
     c->lat_by = NULL;
@@ -274,8 +322,11 @@ report_steps_prefetch (report_ctx_t *c)
 void
 report_steps_release (report_ctx_t *c)
 {
-    PQclear (c->req);
-    c->req = NULL;
+    PGresult **cached[] = {&c->req, &c->mem, &c->cpu, &c->tok, &c->cost};
+    for (size_t i = 0; i < sizeof cached / sizeof cached[0]; i++) {
+        PQclear (*cached[i]);
+        *cached[i] = NULL;
+    }
     if (!c->lat)
         return;
     report_dist_free (c->lat);
