@@ -171,6 +171,21 @@ report_dist_merge (const report_dist_t *d, const char *grp, int64_t bucket_ms)
     return sk;
 }
 
+vg_sketch_t *
+report_dist_merge_range (const report_dist_t *d, int64_t lo_ms, int64_t hi_ms)
+{
+    vg_sketch_t *sk = NULL;
+    for (size_t i = 0; i < d->n; i++) {
+        const report_dist_cell_t *c = &d->cells[i];
+        if (c->bucket_ms < lo_ms || c->bucket_ms >= hi_ms)
+            continue;
+        if (!sk)
+            sk = vg_sketch_new ();
+        vg_sketch_merge (sk, c->sketch);
+    }
+    return sk;
+}
+
 report_dist_stats_t
 report_dist_stats (const vg_sketch_t *sk, double k)
 {

@@ -41,6 +41,9 @@ void report_dist_free (report_dist_t *d);
  * (-1: every step); NULL when nothing matches. Caller owns it. */
 vg_sketch_t *report_dist_merge (const report_dist_t *d, const char *grp, int64_t bucket_ms);
 
+/* The merge of every group's cells whose step starts in [lo_ms, hi_ms). */
+vg_sketch_t *report_dist_merge_range (const report_dist_t *d, int64_t lo_ms, int64_t hi_ms);
+
 /* The figures of a sketch: count, average, P50, P95, P99, slowest, each
  * scaled by k (to seconds); none for NULL or empty. */
 typedef struct {

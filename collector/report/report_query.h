@@ -44,14 +44,15 @@ typedef struct {
     size_t errlen;
     int failed; /* err says why; what is left is skipped */
     /* The latency metric, read once (report_steps_prefetch) for every
-     * section that shows it: grouped by lat_by, in steps of lat_step. */
+     * section that shows it: grouped by lat_by, in steps of lat_step (the
+     * charts' steps, which nest in the table's: one read serves both). */
     report_dist_t *lat;
     const char *lat_by, *lat_step;
     /* The requests metric, read once the same way: report_query_requests
      * by req_by, in steps of req_step. */
     PGresult *req;
     const char *req_by, *req_step;
-    /* Memory and CPU per host in the table's steps (gauge_step); tokens by
+    /* Memory and CPU per host in the charts' steps (gauge_step); tokens by
      * the breakdown label tok_by and the kind; cost by cost_by. */
     PGresult *mem, *cpu, *tok, *cost;
     const char *gauge_step, *tok_by, *cost_by;

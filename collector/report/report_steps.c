@@ -27,6 +27,7 @@ static const struct {
 typedef struct {
     size_t n;
     int64_t *ms;
+    int64_t end_ms; /* the end of the last step */
     char **labels;
     report_val_t *req, *err, *count, *p50, *p95, *p99, *mem, *cpu;
 } s_series_t;
@@ -45,14 +46,23 @@ s_series_free (s_series_t *s)
     memset (s, 0, sizeof *s);
 }
 
+/* The step holding bucket_ms: a bucket of the same steps, or of finer ones
+ * that nest in them (6 hours in a day), read once for both. */
 static long
 s_index (const s_series_t *s, const char *bucket_ms)
 {
     int64_t ms = strtoll (bucket_ms, NULL, 10);
-    for (size_t i = 0; i < s->n; i++)
-        if (s->ms[i] == ms)
-            return (long)i;
-    return -1;
+    if (s->n == 0 || ms < s->ms[0] || ms >= s->end_ms)
+        return -1;
+    size_t lo = 0, hi = s->n; /* the last step starting at or before ms */
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (s->ms[mid] <= ms)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return (long)lo;
 }
 
 static int
@@ -76,6 +86,7 @@ s_load (report_ctx_t *c, const char *step, const char *fmt, s_series_t *s)
         return -1;
     }
     s->n = (size_t)PQntuples (res);
+    s->end_ms = c->r->to_ms;
     s->ms = vg_calloc (s->n + 1, sizeof *s->ms);
     s->labels = vg_calloc (s->n + 1, sizeof *s->labels);
     report_val_t **cols[] = {&s->req, &s->err, &s->count, &s->p50,
@@ -92,7 +103,7 @@ s_load (report_ctx_t *c, const char *step, const char *fmt, s_series_t *s)
     if (*d->requests.metric) {
         PGresult *own = NULL;
         const PGresult *req = c->req;
-        if (!req || !c->req_step || strcmp (step, c->req_step) != 0)
+        if (!req)
             req = own = report_query_requests (c, d->requests.metric, NULL, step);
         for (int r = 0; req && r < PQntuples (req); r++) {
             long i = s_index (s, PQgetvalue (req, r, 1));
@@ -109,12 +120,13 @@ s_load (report_ctx_t *c, const char *step, const char *fmt, s_series_t *s)
     if (*d->latency.metric) {
         report_dist_t own = {0};
         const report_dist_t *lat = NULL;
-        if (c->lat && c->lat_step && strcmp (step, c->lat_step) == 0)
+        if (c->lat)
             lat = c->lat;
         else if (report_dist_fetch (c, d->latency.metric, NULL, step, &own) == 0)
             lat = &own;
         for (size_t i = 0; lat && i < s->n; i++) {
-            vg_sketch_t *sk = report_dist_merge (lat, NULL, s->ms[i]);
+            vg_sketch_t *sk =
+                report_dist_merge_range (lat, s->ms[i], i + 1 < s->n ? s->ms[i + 1] : s->end_ms);
             report_dist_stats_t st = report_dist_stats (sk, to_s);
             vg_sketch_destroy (&sk);
             s->count[i] = st.count;
@@ -126,7 +138,7 @@ s_load (report_ctx_t *c, const char *step, const char *fmt, s_series_t *s)
     }
     /* Per step over the hosts: the highest memory, the CPU averaged over
      * every sample. */
-    int cached = c->gauge_step && strcmp (step, c->gauge_step) == 0;
+    int cached = c->gauge_step != NULL;
     if (*d->memory.metric) {
         PGresult *own = cached ? NULL
                                : report_query_grouped (c, report_query_gauge_sql, d->memory.metric,
@@ -266,7 +278,7 @@ s_prefetch_requests (report_ctx_t *c)
     for (size_t i = 0; i < d->nbreakdowns && !c->req_by; i++)
         if (strcmp (d->breakdowns[i].requests, d->requests.metric) == 0)
             c->req_by = d->breakdowns[i].label;
-    c->req_step = s_plans[s_plan (c)].table_step;
+    c->req_step = s_plans[s_plan (c)].chart_step;
     c->req = report_query_requests (c, d->requests.metric, c->req_by, c->req_step);
 }
 
@@ -277,7 +289,7 @@ static void
 s_prefetch_others (report_ctx_t *c)
 {
     const report_def_t *d = c->def;
-    c->gauge_step = s_plans[s_plan (c)].table_step;
+    c->gauge_step = s_plans[s_plan (c)].chart_step;
     if (*d->memory.metric)
         c->mem = report_query_grouped (c, report_query_gauge_sql, d->memory.metric, NULL, "host",
                                        c->gauge_step);
@@ -314,7 +326,7 @@ report_steps_prefetch (report_ctx_t *c)
     for (size_t i = 0; i < d->nbreakdowns && !c->lat_by; i++)
         if (strcmp (d->breakdowns[i].latency, d->latency.metric) == 0)
             c->lat_by = d->breakdowns[i].label;
-    c->lat_step = s_plans[s_plan (c)].table_step;
+    c->lat_step = s_plans[s_plan (c)].chart_step;
     c->lat = vg_calloc (1, sizeof *c->lat);
     report_dist_fetch (c, d->latency.metric, c->lat_by, c->lat_step, c->lat);
 }

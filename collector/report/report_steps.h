@@ -6,9 +6,10 @@
 
 #include "report_query.h"
 
-/* Reads the latency metric once for the sections that show it (c->lat), by
- * the first breakdown label with the same metric, in the table's steps;
- * report_steps_release frees it. */
+/* Reads the latency, requests, memory, CPU, tokens and cost metrics once
+ * each for the sections that show them (c->lat, c->req...), by the label of
+ * the breakdown that shows them too, in the charts' steps (which nest in the
+ * table's); report_steps_release frees them. */
 void report_steps_prefetch (report_ctx_t *c);
 void report_steps_release (report_ctx_t *c);
 /* The "By hour" (daily) or "By day" table, and the charts: response time
