@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "cli_db.h"
 #include "cli_json.h"
+#include "cli_tiers.h"
 #include "vg_buf.h"
 
 #include <getopt.h>
@@ -87,7 +88,9 @@ cli_status_usage (FILE *out)
              "of them is (OLDEST), and its latest CPU %%, memory used %%, load average\n"
              "(1/5/15 min), the use of its root disk and of its fullest disk. A host not seen for "
              "%d minutes is marked stale; a value\n"
-             "the host has not reported is shown as \"-\" (null in JSON).\n"
+             "the host has not reported is shown as \"-\" (null in JSON). Then what each\n"
+             "storage tier holds (raw samples, per-minute and per-hour rollups): its days,\n"
+             "bytes and rows (\"storage\" in JSON).\n"
              "\n"
              "options:\n"
              "  --db URL   PostgreSQL URL of Vigil's database; default $%s,\n"
@@ -169,7 +172,7 @@ s_pad (vg_buf_t *out, size_t from, size_t width)
 }
 
 static void
-s_print_table (const PGresult *res)
+s_print_table (PGconn *conn, const PGresult *res)
 {
     int rows = PQntuples (res);
     size_t host_w = strlen ("HOST");
@@ -246,12 +249,13 @@ s_print_table (const PGresult *res)
                        "\n%d of %d host%s stale (not seen for %d minutes): is the agent running "
                        "there, and can it reach the collector?\n",
                        stale, rows, rows == 1 ? "" : "s", CLI_STATUS_STALE_S / 60);
+    cli_tiers_text (conn, &out);
     fputs (out.data, stdout);
     vg_buf_free (&out);
 }
 
 static void
-s_print_json (const PGresult *res)
+s_print_json (PGconn *conn, const PGresult *res)
 {
     static const struct {
         const char *key;
@@ -288,7 +292,12 @@ s_print_json (const PGresult *res)
         cli_json_string (&out, s_cell (res, i, C_DISK_MAX_MOUNT));
         vg_buf_puts (&out, "}");
     }
-    vg_buf_puts (&out, PQntuples (res) ? "\n]}\n" : "]}\n");
+    if (PQntuples (res)) {
+        vg_buf_puts (&out, "\n], ");
+        cli_tiers_json (conn, &out);
+        vg_buf_puts (&out, "}\n");
+    } else
+        vg_buf_puts (&out, "]}\n");
     fputs (out.data, stdout);
     vg_buf_free (&out);
 }
@@ -381,12 +390,12 @@ cli_status_run (int argc, char **argv)
         goto out;
     }
     if (json)
-        s_print_json (res);
+        s_print_json (conn, res);
     if (PQntuples (res) == 0) {
         fprintf (stderr, "vigil: %s\n", s_no_hosts);
         rc = CLI_EXIT_EMPTY;
     } else if (!json)
-        s_print_table (res);
+        s_print_table (conn, res);
     PQclear (res);
 out:
     PQfinish (conn);

@@ -9,7 +9,10 @@
 #include "cli_silence.h"
 #include "cli_alerts.h"
 #include "cli_rules.h"
+#include "cli_event.h"
+#include "cli_report.h"
 #include "cli_status.h"
+#include "cli_verdict.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +27,10 @@ static const cli_command_t s_commands[] = {
     {"rules", "check rule files; run rule unit tests (promtool's format)", cli_rules_run,
      cli_rules_usage},
     {"alerts", "the active alerts; their history", cli_alerts_run, cli_alerts_usage},
+    {"event", "record a deploy; list deploys", cli_event_run, cli_event_usage},
+    {"report", "the daily, weekly or monthly report (md, json, html)", cli_report_run,
+     cli_report_usage},
+    {"verdict", "approve, extend or roll back a deploy window", cli_verdict_run, cli_verdict_usage},
 };
 
 #define S_NCOMMANDS (sizeof s_commands / sizeof s_commands[0])

@@ -1,6 +1,8 @@
 /*  main.c - vigil-collector: options, configuration, signals; the work is in
  *  coll_server and coll_writer. */
 #include "coll_config.h"
+#include "coll_retention.h"
+#include "coll_rollup.h"
 #include "coll_server.h"
 #include "http_api.h"
 #include "http_ingest.h"
@@ -163,13 +165,18 @@ main (int argc, char **argv)
              path ? path : "the default configuration");
 
     http_ingest_t *ingest_figures = http_ingest_new (config->database_url);
+    coll_rollup_t *rollup = coll_rollup_new (config);
+    coll_retention_t *retention = coll_retention_new (config);
     coll_commit_observers_t observers = {.items = {http_ingest_observer (ingest_figures)}, .n = 1};
     if (s_rules)
         observers.items[observers.n++] = (coll_commit_observer_t){rules_engine_observe, s_rules};
+    coll_rollup_observe (rollup, &observers);
     s_server = coll_server_new (config, &observers, err, sizeof err);
     if (!s_server) {
         vg_error ("%s", err);
         rules_engine_destroy (&s_rules);
+        coll_rollup_destroy (&rollup);
+        coll_retention_destroy (&retention);
         http_ingest_destroy (&ingest_figures);
         notify_engine_destroy (&engine);
         coll_config_destroy (&config);
@@ -225,6 +232,8 @@ main (int argc, char **argv)
     rules_engine_destroy (&s_rules);
     http_ingest_destroy (&ingest_figures);
     notify_engine_destroy (&engine);
+    coll_rollup_destroy (&rollup);
+    coll_retention_destroy (&retention);
     coll_config_destroy (&config);
     return rc == 0 ? 0 : 1;
 }

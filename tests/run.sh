@@ -27,7 +27,8 @@ packages=(build-essential cmake pkg-config libzmq3-dev libczmq-dev libprotobuf-c
           protobuf-c-compiler libcurl4-openssl-dev libpq-dev libfyaml-dev libpcre2-dev
           postgresql clang libclang-rt-14-dev valgrind python3 openssl
           libmicrohttpd-dev libsodium-dev tzdata python3-aiosmtpd prometheus-alertmanager
-          python3-prometheus-client prometheus)
+          python3-prometheus-client prometheus
+          chromium) # chromium: the HTML report and status page opened headless
 jobs=$(nproc 2>/dev/null || echo 2)
 ci=${CI:-}
 [[ "$ci" == "false" || "$ci" == "0" ]] && ci=

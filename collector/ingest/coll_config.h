@@ -36,9 +36,9 @@ typedef struct {
     vg_log_level_t level;              /* log_level, parsed */
     char *path;                        /* the file it came from; NULL for defaults */
     /* Rules (collector/rules). */
-    vg_strlist_t rule_files;          /* rule files or globs, relative to this file */
-    int64_t rules_interval_ms;        /* a rule group's interval when it sets none */
-    int64_t rules_min_interval_ms;    /* data-driven evaluations of a rule, at most this often */
+    vg_strlist_t rule_files;       /* rule files or globs, relative to this file */
+    int64_t rules_interval_ms;     /* a rule group's interval when it sets none */
+    int64_t rules_min_interval_ms; /* data-driven evaluations of a rule, at most this often */
     /* Notify and HTTP (collector/notify, collector/http). */
     char *routes_file;       /* routes.yaml; NULL: no notifications */
     char *external_url;      /* how people reach http_listen, for links */
@@ -48,6 +48,12 @@ typedef struct {
     char *http_token;        /* bearer token for the API's changes */
     char *http_tls_cert;     /* PEM; with http_tls_key, HTTPS */
     char *http_tls_key;
+    /* Rollups and retention (coll_rollup, coll_retention). */
+    int rollups;                      /* keep per-minute and per-hour rollups (coll_rollup) */
+    int64_t rollup_flush_interval_ms; /* how often finished minutes are written */
+    int64_t retention_raw_ms;         /* samples and distributions; 0 keeps them for good */
+    int64_t retention_minute_ms;      /* per-minute rollups; 0 keeps them for good */
+    int64_t retention_hour_ms;        /* per-hour rollups; 0 keeps them for good */
 } coll_config_t;
 
 /* The option table (for --help and the docs). */

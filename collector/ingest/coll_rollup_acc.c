@@ -1,0 +1,392 @@
+/*  coll_rollup_acc.c - rollup rows in memory and their merge rules.
+ *
+ *  Comparisons follow PostgreSQL's, where NaN equals NaN and sorts above
+ *  every number, so that a row merged here and a row merged by the SQL of
+ *  050_rollups.sql come out the same, NaN samples included.
+ */
+#include "coll_rollup_acc.h"
+#include "vg_alloc.h"
+#include "vg_hash.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct coll_rollup_acc_t {
+    coll_rollup_row_t *rows;
+    size_t n, cap;
+    uint64_t *slots; /* open addressing: the key's hash in the high half (to
+                        skip other keys without reading their rows), row
+                        index + 1 in the low half; 0 for empty */
+    size_t nslots;   /* a power of two, at least twice n */
+    size_t sketch_bytes;
+};
+
+/* a < b as PostgreSQL orders doubles: NaN above everything. */
+static int
+s_pg_lt (double a, double b)
+{
+    if (isnan (a))
+        return 0;
+    if (isnan (b))
+        return 1;
+    return a < b;
+}
+
+static double
+s_fmin (double a, double b)
+{
+    return isnan (a) ? b : isnan (b) ? a : (a < b ? a : b);
+}
+
+static double
+s_fmax (double a, double b)
+{
+    return isnan (a) ? b : isnan (b) ? a : (a > b ? a : b);
+}
+
+/* vigil.counter_delta: the gain from prev to next, a drop being a reset. */
+static double
+s_counter_delta (double prev, double next)
+{
+    return s_pg_lt (next, prev) ? next : next - prev;
+}
+
+int64_t
+coll_rollup_acc_bucket (int64_t ts_ms, int64_t width_ms)
+{
+    int64_t r = ts_ms % width_ms;
+    return ts_ms - (r < 0 ? r + width_ms : r);
+}
+
+void
+coll_rollup_acc_merge (coll_rollup_row_t *dst, const coll_rollup_row_t *src)
+{
+    double step = 0;
+    if (src->first_ts_ms > dst->last_ts_ms)
+        step = s_counter_delta (dst->last, src->first);
+    else if (dst->first_ts_ms > src->last_ts_ms)
+        step = s_counter_delta (src->last, dst->first);
+    dst->increase = dst->increase + src->increase + step;
+    if (src->first_ts_ms < dst->first_ts_ms) {
+        dst->first = src->first;
+        dst->first_ts_ms = src->first_ts_ms;
+    }
+    if (src->last_ts_ms >= dst->last_ts_ms) {
+        dst->last = src->last;
+        dst->last_ts_ms = src->last_ts_ms;
+    }
+    dst->count += src->count;
+    dst->sum += src->sum;
+    dst->min = s_fmin (dst->min, src->min);
+    dst->max = s_fmax (dst->max, src->max);
+    if (src->sketch) {
+        if (!dst->sketch)
+            dst->sketch = vg_sketch_new ();
+        vg_sketch_merge (dst->sketch, src->sketch);
+    }
+}
+
+void
+coll_rollup_acc_row_free (coll_rollup_row_t *row)
+{
+    vg_sketch_destroy (&row->sketch);
+    memset (row, 0, sizeof *row);
+}
+
+coll_rollup_acc_t *
+coll_rollup_acc_new (void)
+{
+    return vg_calloc (1, sizeof (coll_rollup_acc_t));
+}
+
+void
+coll_rollup_acc_destroy (coll_rollup_acc_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    coll_rollup_acc_t *self = *self_p;
+    for (size_t i = 0; i < self->n; i++)
+        coll_rollup_acc_row_free (&self->rows[i]);
+    free (self->rows);
+    free (self->slots);
+    free (self);
+    *self_p = NULL;
+}
+
+static size_t
+s_sketch_bytes (const vg_sketch_t *sk)
+{
+    return sk ? sizeof *sk + ((size_t)sk->pos.cap + sk->neg.cap) * sizeof (uint64_t) : 0;
+}
+
+static uint64_t
+s_hash (int64_t host_id, int64_t series_id, int64_t bucket_ms)
+{
+    uint64_t h = vg_hash_mix ((uint64_t)host_id * 0x9e3779b97f4a7c15ULL ^ (uint64_t)series_id);
+    return vg_hash_mix (h ^ (uint64_t)bucket_ms);
+}
+
+#define S_TAG(h) ((h)&0xffffffff00000000ULL)
+
+static void
+s_reindex (coll_rollup_acc_t *self, size_t nslots)
+{
+    free (self->slots);
+    self->slots = vg_calloc (nslots, sizeof *self->slots);
+    self->nslots = nslots;
+    for (size_t i = 0; i < self->n; i++) {
+        const coll_rollup_row_t *r = &self->rows[i];
+        uint64_t h = s_hash (r->host_id, r->series_id, r->bucket_ms);
+        size_t k = h & (nslots - 1);
+        while (self->slots[k])
+            k = (k + 1) & (nslots - 1);
+        self->slots[k] = S_TAG (h) | (uint64_t)(i + 1);
+    }
+}
+
+/* The row of the bucket whose key hashes to h, made empty (count 0) when new. */
+static coll_rollup_row_t *
+s_find_h (coll_rollup_acc_t *self, uint64_t h, int64_t host_id, int64_t series_id,
+          int64_t bucket_ms, int *made)
+{
+    if ((self->n + 1) * 2 > self->nslots)
+        s_reindex (self, self->nslots ? self->nslots * 2 : 1024);
+    size_t mask = self->nslots - 1;
+    size_t k = h & mask;
+    uint64_t slot;
+    while ((slot = self->slots[k]) != 0) {
+        if (S_TAG (slot) == S_TAG (h)) {
+            coll_rollup_row_t *r = &self->rows[(slot & 0xffffffffu) - 1];
+            if (r->host_id == host_id && r->series_id == series_id && r->bucket_ms == bucket_ms) {
+                *made = 0;
+                return r;
+            }
+        }
+        k = (k + 1) & mask;
+    }
+    VG_GROW (self->rows, self->cap, self->n + 1);
+    coll_rollup_row_t *r = &self->rows[self->n++];
+    memset (r, 0, sizeof *r);
+    r->host_id = host_id;
+    r->series_id = series_id;
+    r->bucket_ms = bucket_ms;
+    self->slots[k] = S_TAG (h) | (uint64_t)self->n;
+    *made = 1;
+    return r;
+}
+
+static coll_rollup_row_t *
+s_find (coll_rollup_acc_t *self, int64_t host_id, int64_t series_id, int64_t bucket_ms, int *made)
+{
+    return s_find_h (self, s_hash (host_id, series_id, bucket_ms), host_id, series_id, bucket_ms,
+                     made);
+}
+
+/* Adds src to the table: copied into a new row, or merged into the existing
+ * one. src's sketch is taken when take is set, else copied. */
+static void
+s_add (coll_rollup_acc_t *self, coll_rollup_row_t *src, int take, int64_t now_ms)
+{
+    int made;
+    coll_rollup_row_t *dst = s_find (self, src->host_id, src->series_id, src->bucket_ms, &made);
+    size_t before = s_sketch_bytes (dst->sketch);
+    src->made_ms = made ? now_ms : dst->made_ms;
+    src->touched_ms = now_ms;
+    if (made) {
+        *dst = *src;
+        dst->sketch = NULL;
+        if (src->sketch)
+            dst->sketch = take ? src->sketch : vg_sketch_dup (src->sketch);
+        if (take)
+            src->sketch = NULL;
+    } else {
+        coll_rollup_acc_merge (dst, src);
+        dst->touched_ms = now_ms;
+        if (take)
+            vg_sketch_destroy (&src->sketch);
+    }
+    self->sketch_bytes += s_sketch_bytes (dst->sketch) - before;
+}
+
+/* One sample into the row r of its bucket (made: r is new). */
+static void
+s_put_sample (coll_rollup_row_t *r, int made, int64_t host_id, int64_t series_id, int64_t bucket,
+              int64_t ts_ms, double value)
+{
+    if (made) {
+        r->count = 1;
+        r->sum = r->min = r->max = r->first = r->last = value;
+        r->first_ts_ms = r->last_ts_ms = ts_ms;
+        r->increase = 0;
+        return;
+    }
+    if (ts_ms > r->last_ts_ms) {
+        /* The usual case, a sample after the others: coll_rollup_acc_merge
+         * with a one-sample row, spelt out. */
+        r->increase += s_counter_delta (r->last, value);
+        r->last = value;
+        r->last_ts_ms = ts_ms;
+        r->count++;
+        r->sum += value;
+        r->min = s_fmin (r->min, value);
+        r->max = s_fmax (r->max, value);
+        return;
+    }
+    coll_rollup_row_t one = {
+        .host_id = host_id,
+        .series_id = series_id,
+        .bucket_ms = bucket,
+        .count = 1,
+        .sum = value,
+        .min = value,
+        .max = value,
+        .first = value,
+        .last = value,
+        .first_ts_ms = ts_ms,
+        .last_ts_ms = ts_ms,
+    };
+    coll_rollup_acc_merge (r, &one);
+}
+
+void
+coll_rollup_acc_add_sample (coll_rollup_acc_t *self, int64_t host_id, int64_t series_id,
+                            int64_t ts_ms, double value)
+{
+    int made;
+    int64_t bucket = coll_rollup_acc_bucket (ts_ms, COLL_ROLLUP_MINUTE_MS);
+    coll_rollup_row_t *r = s_find (self, host_id, series_id, bucket, &made);
+    s_put_sample (r, made, host_id, series_id, bucket, ts_ms, value);
+}
+
+/* How far ahead coll_rollup_acc_add_samples hashes and prefetches: the
+ * table is larger than the caches, and each sample's slot and row would
+ * otherwise be a wait on memory. */
+#define S_AHEAD 16
+
+void
+coll_rollup_acc_add_samples (coll_rollup_acc_t *self, size_t n, const int64_t *host_id,
+                             const int64_t *series_id, const int64_t *ts_ms, const double *value)
+{
+    uint64_t hash[S_AHEAD];
+    for (size_t i = 0; i < n + S_AHEAD; i++) {
+        /* In this order: hash[i % S_AHEAD] is sample i - S_AHEAD's until the
+         * last step. */
+        if (i >= S_AHEAD) {
+            size_t j = i - S_AHEAD;
+            int made;
+            int64_t b = coll_rollup_acc_bucket (ts_ms[j], COLL_ROLLUP_MINUTE_MS);
+            coll_rollup_row_t *r =
+                s_find_h (self, hash[j % S_AHEAD], host_id[j], series_id[j], b, &made);
+            s_put_sample (r, made, host_id[j], series_id[j], b, ts_ms[j], value[j]);
+        }
+        if (i >= S_AHEAD / 2 && i - S_AHEAD / 2 < n && self->nslots) {
+            /* Halfway: the slot is in cache; fetch the row it points to. */
+            size_t j = i - S_AHEAD / 2;
+            uint64_t slot = self->slots[hash[j % S_AHEAD] & (self->nslots - 1)];
+            if (slot && (slot & 0xffffffffu) <= self->n)
+                __builtin_prefetch (&self->rows[(slot & 0xffffffffu) - 1]);
+        }
+        if (i < n) {
+            int64_t b = coll_rollup_acc_bucket (ts_ms[i], COLL_ROLLUP_MINUTE_MS);
+            hash[i % S_AHEAD] = s_hash (host_id[i], series_id[i], b);
+            if (self->nslots)
+                __builtin_prefetch (&self->slots[hash[i % S_AHEAD] & (self->nslots - 1)]);
+        }
+    }
+}
+
+void
+coll_rollup_acc_add_dist (coll_rollup_acc_t *self, int64_t host_id, int64_t series_id,
+                          int64_t ts_ms, const vg_sketch_t *sketch)
+{
+    double mean = sketch->count ? sketch->sum / (double)sketch->count : NAN;
+    coll_rollup_row_t row = {
+        .host_id = host_id,
+        .series_id = series_id,
+        .bucket_ms = coll_rollup_acc_bucket (ts_ms, COLL_ROLLUP_MINUTE_MS),
+        .count = sketch->count,
+        .sum = sketch->sum,
+        .min = sketch->count ? sketch->min : NAN,
+        .max = sketch->count ? sketch->max : NAN,
+        .first = mean,
+        .last = mean,
+        .first_ts_ms = ts_ms,
+        .last_ts_ms = ts_ms,
+        .sketch = (vg_sketch_t *)sketch, /* copied by s_add */
+    };
+    s_add (self, &row, 0, 0);
+}
+
+void
+coll_rollup_acc_add_row (coll_rollup_acc_t *self, coll_rollup_row_t *row, int64_t now_ms)
+{
+    s_add (self, row, 1, now_ms);
+    memset (row, 0, sizeof *row);
+}
+
+size_t
+coll_rollup_acc_count (const coll_rollup_acc_t *self)
+{
+    return self->n;
+}
+
+size_t
+coll_rollup_acc_bytes (const coll_rollup_acc_t *self)
+{
+    return self->cap * sizeof *self->rows + self->nslots * sizeof *self->slots + self->sketch_bytes;
+}
+
+static int
+s_row_cmp (const void *a, const void *b)
+{
+    const coll_rollup_row_t *x = a, *y = b;
+    if (x->host_id != y->host_id)
+        return x->host_id < y->host_id ? -1 : 1;
+    if (x->series_id != y->series_id)
+        return x->series_id < y->series_id ? -1 : 1;
+    return x->bucket_ms < y->bucket_ms ? -1 : x->bucket_ms > y->bucket_ms;
+}
+
+static int
+s_before (const coll_rollup_row_t *row, void *arg)
+{
+    return row->bucket_ms < *(const int64_t *)arg;
+}
+
+size_t
+coll_rollup_acc_take (coll_rollup_acc_t *self, int64_t before_ms, coll_rollup_row_t **rows,
+                      size_t *cap)
+{
+    return coll_rollup_acc_take_if (self, s_before, &before_ms, rows, cap);
+}
+
+size_t
+coll_rollup_acc_take_if (coll_rollup_acc_t *self, coll_rollup_acc_pred_fn *pred, void *arg,
+                         coll_rollup_row_t **rows, size_t *cap)
+{
+    size_t taken = 0, kept = 0;
+    for (size_t i = 0; i < self->n; i++) {
+        coll_rollup_row_t *r = &self->rows[i];
+        if (pred (r, arg)) {
+            VG_GROW (*rows, *cap, taken + 1);
+            (*rows)[taken++] = *r;
+            self->sketch_bytes -= s_sketch_bytes (r->sketch);
+        } else
+            self->rows[kept++] = *r;
+    }
+    self->n = kept;
+    /* Give memory back after a burst: the table is bounded by what it holds. */
+    if (kept * 4 < self->cap && self->cap > 4096) {
+        self->cap = kept * 2 > 4096 ? kept * 2 : 4096;
+        self->rows = vg_realloc (self->rows, self->cap * sizeof *self->rows);
+    }
+    size_t nslots = self->nslots;
+    while (nslots > 1024 && kept * 8 < nslots)
+        nslots /= 2;
+    if (taken)
+        s_reindex (self, nslots ? nslots : 1024);
+    if (taken > 1)
+        qsort (*rows, taken, sizeof **rows, s_row_cmp);
+    return taken;
+}

@@ -1,0 +1,329 @@
+/*  coll_rollup_db.c - a piece of rollup rows into PostgreSQL: partitions,
+ *  then one transaction of COPY into a temporary table and two merges. */
+#include "coll_rollup_db.h"
+#include "coll_migrate.h"
+#include "coll_pg.h"
+#include "vg_alloc.h"
+#include "vg_buf.h"
+#include "vg_error.h"
+#include "vg_log.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_DAY_MS 86400000LL
+
+struct coll_rollup_db_t {
+    char *url;
+    PGconn *conn;
+    int32_t *days; /* UTC days whose rollup partitions exist */
+    size_t ndays, days_cap;
+    int32_t *want;
+    size_t want_cap;
+    vg_buf_t copy;
+    coll_pg_params_t params;
+};
+
+/* Rows of the piece, tier 0 (minute) and 1 (hour); ON COMMIT DELETE ROWS
+ * empties it at every commit. */
+static const char s_stage_sql[] =
+    "CREATE TEMP TABLE IF NOT EXISTS rollup_stage ("
+    " tier smallint, host_id bigint, series_id bigint, ts timestamptz, count bigint,"
+    " sum double precision, min double precision, max double precision,"
+    " first double precision, first_ts timestamptz, last double precision,"
+    " last_ts timestamptz, increase double precision, zero_count bigint,"
+    " bucket_index integer[], bucket_count bigint[], neg_bucket_index integer[],"
+    " neg_bucket_count bigint[], fresh boolean NOT NULL, overlap boolean NOT NULL DEFAULT false)"
+    " ON COMMIT DELETE ROWS";
+
+/* A counter's increase depends on the order of its samples: an hour delta
+ * that falls inside the span already stored (a late batch filling a gap)
+ * cannot be merged into it by arithmetic. Such hours are marked before the
+ * merge and their increase is summed again afterwards from their minutes:
+ * the minutes' own increases plus the steps between consecutive minutes. */
+static const char s_mark_overlaps[] =
+    "UPDATE pg_temp.rollup_stage st SET overlap = true FROM vigil.rollup_hour h"
+    " WHERE st.tier = 1 AND NOT st.fresh AND h.host_id = st.host_id AND h.series_id = st.series_id"
+    "   AND h.ts = st.ts AND st.first_ts <= h.last_ts AND st.last_ts >= h.first_ts";
+static const char s_redo_overlaps[] =
+    "UPDATE vigil.rollup_hour h SET increase = x.increase"
+    "  FROM (SELECT st.host_id, st.series_id, st.ts,"
+    "               (SELECT sum (m.increase) + coalesce (sum (vigil.counter_delta (m.prev,"
+    "                       m.first)), 0)"
+    "                  FROM (SELECT mm.increase, mm.first,"
+    "                               lag (mm.last) OVER (ORDER BY mm.ts) AS prev"
+    "                          FROM vigil.rollup_minute mm"
+    "                         WHERE mm.host_id = st.host_id AND mm.series_id = st.series_id"
+    "                           AND mm.ts >= st.ts AND mm.ts < st.ts + interval '1 hour') m)"
+    "               AS increase"
+    "          FROM pg_temp.rollup_stage st WHERE st.tier = 1 AND st.overlap) x"
+    " WHERE h.host_id = x.host_id AND h.series_id = x.series_id AND h.ts = x.ts";
+
+/* The merge of a delta into a stored row: the rules of coll_rollup_acc.h. */
+#define S_MERGE_COMMON                                                                             \
+    " ON CONFLICT (host_id, series_id, ts) DO UPDATE SET"                                          \
+    " count = r.count + excluded.count, sum = r.sum + excluded.sum,"                               \
+    " min = vigil.fmin (r.min, excluded.min), max = vigil.fmax (r.max, excluded.max),"             \
+    " first = CASE WHEN excluded.first_ts < r.first_ts THEN excluded.first ELSE r.first END,"      \
+    " first_ts = least (r.first_ts, excluded.first_ts),"                                           \
+    " last = CASE WHEN excluded.last_ts >= r.last_ts THEN excluded.last ELSE r.last END,"          \
+    " last_ts = greatest (r.last_ts, excluded.last_ts),"                                           \
+    " increase = vigil.increase_merge (r.first, r.first_ts, r.last, r.last_ts, r.increase,"        \
+    "   excluded.first, excluded.first_ts, excluded.last, excluded.last_ts, excluded.increase)"
+#define S_MERGE_SKETCH                                                                             \
+    ", zero_count = coalesce (r.zero_count, 0) + excluded.zero_count,"                             \
+    " (bucket_index, bucket_count) = (SELECT m.idx, m.cnt FROM vigil.bucket_merge ("               \
+    "   r.bucket_index, r.bucket_count, excluded.bucket_index, excluded.bucket_count) m),"         \
+    " (neg_bucket_index, neg_bucket_count) = (SELECT m.idx, m.cnt FROM vigil.bucket_merge ("       \
+    "   r.neg_bucket_index, r.neg_bucket_count, excluded.neg_bucket_index,"                        \
+    "   excluded.neg_bucket_count) m)"
+#define S_SELECT(tier)                                                                             \
+    " SELECT host_id, series_id, ts, count, sum, min, max, first, first_ts, last, last_ts,"        \
+    " increase, zero_count, bucket_index, bucket_count, neg_bucket_index, neg_bucket_count"        \
+    " FROM pg_temp.rollup_stage WHERE tier = " tier
+/* Rows the collector believes new go in as they are: no conflict to look
+ * for, at half the cost. Should one exist after all (another collector, a
+ * restart), the insert fails and the piece is written again as merges. */
+#define S_FRESH(table, tier)                                                                       \
+    "INSERT INTO vigil." table S_SELECT (tier) " AND fresh ORDER BY host_id, series_id, ts"
+#define S_INSERT(table, tier, sketch)                                                              \
+    "INSERT INTO vigil." table " AS r" S_SELECT (tier) " AND NOT fresh AND zero_count IS " sketch  \
+                                                       " ORDER BY host_id, series_id, ts"
+
+static const char *const s_minute_merges[] = {
+    S_FRESH ("rollup_minute", "0"),
+    S_INSERT ("rollup_minute", "0", "NULL") S_MERGE_COMMON,
+    S_INSERT ("rollup_minute", "0", "NOT NULL") S_MERGE_COMMON S_MERGE_SKETCH,
+    NULL,
+};
+static const char *const s_hour_merges[] = {
+    s_mark_overlaps,
+    S_FRESH ("rollup_hour", "1"),
+    S_INSERT ("rollup_hour", "1", "NULL") S_MERGE_COMMON,
+    S_INSERT ("rollup_hour", "1", "NOT NULL") S_MERGE_COMMON S_MERGE_SKETCH,
+    s_redo_overlaps,
+    NULL,
+};
+
+coll_rollup_db_t *
+coll_rollup_db_new (const char *dburl)
+{
+    coll_rollup_db_t *self = vg_calloc (1, sizeof *self);
+    self->url = vg_strdup (dburl ? dburl : "");
+    return self;
+}
+
+void
+coll_rollup_db_destroy (coll_rollup_db_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    coll_rollup_db_t *self = *self_p;
+    if (self->conn)
+        PQfinish (self->conn);
+    free (self->days);
+    free (self->want);
+    vg_buf_free (&self->copy);
+    coll_pg_params_free (&self->params);
+    free (self->url);
+    free (self);
+    *self_p = NULL;
+}
+
+static int
+s_fail (coll_rollup_db_t *self, int rc)
+{
+    self->ndays = 0;
+    if (rc == VG_ERETRY && self->conn) {
+        PQfinish (self->conn);
+        self->conn = NULL;
+    } else if (self->conn && PQtransactionStatus (self->conn) != PQTRANS_IDLE) {
+        PGresult *res = PQexec (self->conn, "ROLLBACK");
+        PQclear (res);
+    }
+    return rc;
+}
+
+int
+coll_rollup_db_connect (coll_rollup_db_t *self, char *err, size_t errlen)
+{
+    if (self->conn && PQstatus (self->conn) == CONNECTION_OK)
+        return 0;
+    if (self->conn)
+        PQfinish (self->conn);
+    self->conn = NULL;
+    int rc;
+    PGconn *conn = coll_pg_connect (self->url, "vigil-collector-rollup", &rc, err, errlen);
+    if (!conn)
+        return rc;
+    rc = coll_migrate_apply (conn, NULL, err, errlen);
+    if (rc == 0)
+        rc = coll_pg_command (conn, "preparing rollups", s_stage_sql, 0, NULL, err, errlen);
+    if (rc) {
+        PQfinish (conn);
+        return rc;
+    }
+    self->conn = conn;
+    self->ndays = 0;
+    return 0;
+}
+
+/* ---- partitions ---- */
+
+static int
+s_day_known (const int32_t *days, size_t n, int32_t day)
+{
+    for (size_t k = 0; k < n; k++)
+        if (days[k] == day)
+            return 1;
+    return 0;
+}
+
+static int
+s_partitions (coll_rollup_db_t *self, const coll_rollup_row_t *rows, size_t n, char *err,
+              size_t errlen)
+{
+    size_t nwant = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t b = rows[i].bucket_ms;
+        int32_t day = (int32_t)(coll_rollup_acc_bucket (b, S_DAY_MS) / S_DAY_MS);
+        if (s_day_known (self->days, self->ndays, day) || s_day_known (self->want, nwant, day))
+            continue;
+        VG_GROW (self->want, self->want_cap, nwant + 1);
+        self->want[nwant++] = day;
+    }
+    if (nwant == 0)
+        return 0;
+    coll_pg_params_reset (&self->params);
+    vg_buf_t *days = coll_pg_params_next (&self->params);
+    coll_pg_array_begin (days, COLL_PG_INT4OID, (uint32_t)nwant);
+    for (size_t k = 0; k < nwant; k++)
+        coll_pg_bin_int4 (days, self->want[k]);
+    int rc = coll_pg_command_bin (self->conn, "creating rollup partitions",
+                                  "SELECT vigil.ensure_rollup_partitions (date '1970-01-01' + d)"
+                                  "  FROM unnest ($1::integer[]) AS d",
+                                  &self->params, err, errlen);
+    if (rc)
+        return rc;
+    VG_GROW (self->days, self->days_cap, self->ndays + nwant);
+    memcpy (self->days + self->ndays, self->want, nwant * sizeof *self->want);
+    self->ndays += nwant;
+    return 0;
+}
+
+/* ---- the piece ---- */
+
+/* One sketch store as int4[] of bucket indexes and int8[] of counts, empty
+ * buckets left out. */
+static void
+s_put_store (vg_buf_t *buf, const vg_sketch_store_t *st)
+{
+    uint32_t nz = 0;
+    for (uint32_t k = 0; k < st->len; k++)
+        nz += st->counts[k] != 0;
+    uint32_t head = nz ? 20 : 12;
+    vg_buf_be32 (buf, head + nz * 8);
+    coll_pg_array_begin (buf, COLL_PG_INT4OID, nz);
+    for (uint32_t k = 0; k < st->len; k++)
+        if (st->counts[k])
+            coll_pg_bin_int4 (buf, st->offset + (int32_t)k);
+    vg_buf_be32 (buf, head + nz * 12);
+    coll_pg_array_begin (buf, COLL_PG_INT8OID, nz);
+    for (uint32_t k = 0; k < st->len; k++)
+        if (st->counts[k])
+            coll_pg_bin_int8 (buf, (int64_t)st->counts[k]);
+}
+
+static void
+s_put_row (vg_buf_t *buf, int16_t tier, const coll_rollup_row_t *r, int fresh)
+{
+    vg_buf_be16 (buf, 19);
+    coll_pg_bin_int2 (buf, tier);
+    coll_pg_bin_int8 (buf, r->host_id);
+    coll_pg_bin_int8 (buf, r->series_id);
+    coll_pg_bin_ts_ms (buf, r->bucket_ms);
+    coll_pg_bin_int8 (buf, (int64_t)r->count);
+    coll_pg_bin_float8 (buf, r->sum);
+    coll_pg_bin_float8 (buf, r->min);
+    coll_pg_bin_float8 (buf, r->max);
+    coll_pg_bin_float8 (buf, r->first);
+    coll_pg_bin_ts_ms (buf, r->first_ts_ms);
+    coll_pg_bin_float8 (buf, r->last);
+    coll_pg_bin_ts_ms (buf, r->last_ts_ms);
+    coll_pg_bin_float8 (buf, r->increase);
+    if (r->sketch) {
+        coll_pg_bin_int8 (buf, (int64_t)r->sketch->zero_count);
+        s_put_store (buf, &r->sketch->pos);
+        s_put_store (buf, &r->sketch->neg);
+    } else {
+        for (int k = 0; k < 5; k++)
+            coll_pg_bin_null (buf);
+    }
+    vg_buf_be32 (buf, 1);
+    vg_buf_append (buf, fresh ? "\1" : "\0", 1);
+}
+
+static int
+s_copy (coll_rollup_db_t *self, coll_rollup_tier_t tier, const coll_rollup_row_t *rows, size_t n,
+        int trust_fresh, char *err, size_t errlen)
+{
+    static const char what[] = "writing rollups";
+    int rc = coll_pg_copy_begin (
+        self->conn, what,
+        "COPY pg_temp.rollup_stage (tier, host_id, series_id, ts, count, sum, min,"
+        " max, first, first_ts, last, last_ts, increase, zero_count,"
+        " bucket_index, bucket_count, neg_bucket_index, neg_bucket_count, fresh)"
+        " FROM STDIN (FORMAT binary)",
+        err, errlen);
+    if (rc)
+        return rc;
+    vg_buf_t *buf = &self->copy;
+    vg_buf_reset (buf);
+    coll_pg_copy_header (buf);
+    for (size_t i = 0; i < n; i++)
+        s_put_row (buf, (int16_t)tier, &rows[i], trust_fresh && rows[i].fresh);
+    coll_pg_copy_trailer (buf);
+    rc = coll_pg_copy_send (self->conn, what, buf->data, buf->len, err, errlen);
+    vg_buf_reset (buf);
+    if (rc == 0)
+        rc = coll_pg_copy_end (self->conn, what, err, errlen);
+    return rc;
+}
+
+int
+coll_rollup_db_write (coll_rollup_db_t *self, coll_rollup_tier_t tier,
+                      const coll_rollup_row_t *rows, size_t n, char *err, size_t errlen)
+{
+    if (n == 0)
+        return 0;
+    int rc = coll_rollup_db_connect (self, err, errlen);
+    if (rc == 0)
+        rc = s_partitions (self, rows, n, err, errlen);
+    if (rc)
+        return s_fail (self, rc);
+    for (int trust = 1; trust >= 0; trust--) {
+        rc = coll_pg_command (self->conn, "writing rollups", "BEGIN", 0, NULL, err, errlen);
+        if (rc == 0)
+            rc = s_copy (self, tier, rows, n, trust, err, errlen);
+        const char *const *merges = tier == COLL_ROLLUP_HOUR ? s_hour_merges : s_minute_merges;
+        for (size_t k = 0; merges[k] && rc == 0; k++)
+            rc = coll_pg_command (self->conn, "merging rollups", merges[k], 0, NULL, err, errlen);
+        if (rc == 0)
+            rc = coll_pg_command (self->conn, "writing rollups", "COMMIT", 0, NULL, err, errlen);
+        /* A row believed new was there (unique_violation): all as merges. */
+        if (rc != VG_EDB || !trust || !strstr (err, "SQLSTATE 23505"))
+            break;
+        PGresult *res = PQexec (self->conn, "ROLLBACK");
+        PQclear (res);
+    }
+    if (rc) {
+        /* A partition dropped under us (retention): learn the days again;
+         * the next try makes it anew. */
+        if (rc == VG_EDB && strstr (err, "SQLSTATE 23514"))
+            rc = VG_ERETRY;
+        return s_fail (self, rc);
+    }
+    return 0;
+}
