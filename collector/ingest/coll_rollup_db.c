@@ -313,7 +313,7 @@ coll_rollup_db_write (coll_rollup_db_t *self, coll_rollup_tier_t tier,
         if (rc == 0)
             rc = coll_pg_command (self->conn, "writing rollups", "COMMIT", 0, NULL, err, errlen);
         /* A row believed new was there (unique_violation): all as merges. */
-        if (rc != VG_EDB || !trust || !strstr (err, "SQLSTATE 23505"))
+        if (rc == 0 || !trust || strcmp (coll_pg_last ().sqlstate, "23505") != 0)
             break;
         PGresult *res = PQexec (self->conn, "ROLLBACK");
         PQclear (res);
@@ -321,7 +321,8 @@ coll_rollup_db_write (coll_rollup_db_t *self, coll_rollup_tier_t tier,
     if (rc) {
         /* A partition dropped under us (retention): learn the days again;
          * the next try makes it anew. */
-        if (rc == VG_EDB && strstr (err, "SQLSTATE 23514"))
+        coll_pg_last_t last = coll_pg_last ();
+        if (strcmp (last.sqlstate, "23514") == 0 && !last.constraint)
             rc = VG_ERETRY;
         return s_fail (self, rc);
     }
