@@ -24,6 +24,11 @@ typedef struct {
     int64_t group_max_samples;        /* samples per transaction, at most */
     int64_t max_queued_batches;       /* past this, stop reading from agents */
     int64_t latest_flush_interval_ms; /* how often series.last_value is written */
+    int64_t max_batch_label_bytes;    /* decoded label bytes per batch */
+    int64_t max_batch_event_bytes;    /* decoded event bytes per batch */
+    int64_t max_peers;                /* connections open at once */
+    int64_t peer_idle_timeout_ms;     /* a connection silent so long is closed */
+    int64_t max_queued_bytes;         /* decoded batches waiting, in bytes */
     char *log_level;                  /* as written */
     vg_log_level_t level;             /* log_level, parsed */
     char *path;                       /* the file it came from; NULL for defaults */

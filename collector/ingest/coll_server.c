@@ -1,6 +1,7 @@
 /*  coll_server.c - the ROUTER loop: check every frame, decode, hand valid
  *  batches to the writer thread, send its answers back as acks. */
 #include "coll_server.h"
+#include "coll_peers.h"
 #include "coll_writer.h"
 #include "vg_alloc.h"
 #include "vg_codec.h"
@@ -9,13 +10,17 @@
 #include "vg_time.h"
 #include "vg_wire.h"
 
+#include <arpa/inet.h>
+#include <czmq.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -36,12 +41,29 @@ typedef struct {
 /* Messages read per wake-up before the writer's answers get a turn. */
 #define READ_BURST 1000
 
+/* How often connections are checked for input held unfinished and for
+ * idleness. libzmq reads a fast peer at hundreds of MB/s, so this bounds what
+ * one can pile up between two checks. */
+#define GUARD_INTERVAL_MS 50
+/* All connections together may hold this much unfinished input (bytes read
+ * by libzmq and not yet delivered as whole messages); past it the ones
+ * holding most are closed. */
+#define GUARD_TOTAL_HELD (64 * 1024 * 1024)
+/* Agent ids whose refusals are counted, at most. */
+#define MAX_AGENTS_TRACKED 65536
+
 struct coll_server_t {
     const coll_config_t *config;
     void *ctx;
     void *router;
+    void *monitor; /* the ROUTER's connection events */
     coll_writer_t *writer;
-    int sigfd[2]; /* self-pipe: signal handler -> loop */
+    coll_peers_t *peers;
+    zhashx_t *item_bytes;  /* "%p" of a queued item -> its estimated bytes */
+    size_t queued_bytes;   /* estimated memory of the batches queued */
+    int64_t cap;           /* ZMQ_MAXMSGSIZE */
+    int64_t next_guard_ms; /* monotonic */
+    int sigfd[2];          /* self-pipe: signal handler -> loop */
     char endpoint[256];
     vg_codec_limits_t limits;
     size_t queued; /* batches handed to the writer and not answered yet */
@@ -50,6 +72,7 @@ struct coll_server_t {
     coll_writer_stats_t wstats;
     reason_t reasons[R_COUNT];
     vg_complain_t backpressure;
+    vg_complain_t guard_log;
 };
 
 static void s_complain (coll_server_t *self, int reason, const char *fmt, ...)
@@ -126,12 +149,44 @@ s_send_ack (coll_server_t *self, const void *rid, size_t rid_len, uint64_t seq,
     free (buf);
 }
 
+/* What a decoded batch holds in memory, roughly: what the queue counts. */
+static size_t
+s_batch_bytes (const vg_batch_t *b)
+{
+    size_t n = sizeof *b + 256;
+    for (uint32_t i = 0; i < b->nstrings; i++)
+        n += strlen (b->strings[i]) + 1 + sizeof (char *) + 16;
+    for (uint32_t i = 0; i < b->nseries; i++)
+        n += sizeof (vg_series_t) + 8 * (size_t)b->series[i].nlabels + 16;
+    n += b->samples_cap * (sizeof (uint32_t) + sizeof (int64_t) + sizeof (double));
+    for (size_t i = 0; i < b->ndists; i++)
+        n += sizeof (vg_dist_t) + sizeof (vg_sketch_t) +
+             8 * ((size_t)b->dists[i].sketch->pos.len + b->dists[i].sketch->neg.len) + 32;
+    for (size_t i = 0; i < b->nevents; i++)
+        n += sizeof (vg_event_t) + 8 * (size_t)b->events[i].nlabels +
+             (b->events[i].text ? strlen (b->events[i].text) + 1 : 0) + 32;
+    return n;
+}
+
+static void
+s_item_key (const void *item, char *key, size_t len)
+{
+    snprintf (key, len, "%p", item);
+}
+
 static void
 s_on_answer (coll_writer_item_t *item, void *arg)
 {
     coll_server_t *self = arg;
     if (self->queued > 0)
         self->queued--;
+    char key[32];
+    s_item_key (item, key, sizeof key);
+    size_t *bytes = zhashx_lookup (self->item_bytes, key);
+    if (bytes) {
+        self->queued_bytes -= *bytes < self->queued_bytes ? *bytes : self->queued_bytes;
+        zhashx_delete (self->item_bytes, key);
+    }
     s_send_ack (self, item->rid, item->rid_len, item->seq, item->status, item->reason);
     coll_writer_item_destroy (&item);
 }
@@ -143,16 +198,19 @@ s_on_answer (coll_writer_item_t *item, void *arg)
  * then the REJECTED ack stops the agent from sending it forever. */
 static void
 s_refuse (coll_server_t *self, zmq_msg_t *rid, const char *peer, const uint8_t *data, size_t len,
-          int reason, const char *why)
+          int reason, coll_refused_t kind, const char *why)
 {
     uint64_t seq;
     char agent[VG_WIRE_MAX_AGENT_ID + 8];
     if (vg_codec_peek_batch (data, len, &seq, agent, sizeof agent) == 0 && agent[0]) {
         self->stats.batches_rejected++;
+        uint64_t nth = coll_peers_refused (self->peers, agent, kind, vg_mono_ms ());
         s_complain (self, reason == R_MALFORMED ? R_INVALID : reason,
-                    "rejected batch %llu of agent \"%s\" from %s: %s; answered REJECTED, so the "
-                    "agent drops it - fix the agent that builds such batches",
-                    (unsigned long long)seq, agent, peer, why);
+                    "rejected batch %llu of agent \"%s\" from %s (%s, refusal %llu of this agent "
+                    "for it): %s; answered REJECTED, so the agent drops it - fix the agent that "
+                    "builds such batches",
+                    (unsigned long long)seq, agent, peer, coll_peers_reason_name (kind),
+                    (unsigned long long)nth, why);
         s_send_ack (self, zmq_msg_data (rid), zmq_msg_size (rid), seq, VG_ACK_REJECTED, why);
         return;
     }
@@ -195,18 +253,30 @@ s_handle (coll_server_t *self, zmq_msg_t *parts, size_t nparts, size_t total)
         snprintf (err, sizeof err,
                   "batch of %zu bytes is over the collector's max_frame of %lld bytes", len,
                   (long long)self->config->max_frame);
-        s_refuse (self, &parts[0], peer, data, len, R_SIZE, err);
+        s_refuse (self, &parts[0], peer, data, len, R_SIZE, COLL_REFUSED_SIZE, err);
         return;
     }
     vg_batch_t *batch = NULL;
     err[0] = '\0';
-    if (vg_codec_decode_batch (data, len, &self->limits, &batch, err, sizeof err) != VG_OK) {
+    int rc = vg_codec_decode_batch (data, len, &self->limits, &batch, err, sizeof err);
+    if (rc != VG_OK) {
         vg_batch_destroy (&batch);
-        s_refuse (self, &parts[0], peer, data, len, R_MALFORMED, *err ? err : "cannot decode");
+        coll_refused_t kind = rc == VG_ETOOBIG                         ? COLL_REFUSED_LIMIT
+                              : strstr (err, "truncated or corrupted") ? COLL_REFUSED_CHECKSUM
+                                                                       : COLL_REFUSED_INVALID;
+        s_refuse (self, &parts[0], peer, data, len, R_MALFORMED, kind,
+                  *err ? err : "cannot decode");
         return;
     }
+    size_t bytes = s_batch_bytes (batch);
     coll_writer_item_t *item = coll_writer_item_new (zmq_msg_data (&parts[0]),
                                                      zmq_msg_size (&parts[0]), &batch, received_ms);
+    char key[32];
+    s_item_key (item, key, sizeof key);
+    size_t *held = vg_malloc (sizeof *held);
+    *held = bytes;
+    zhashx_update (self->item_bytes, key, held);
+    self->queued_bytes += bytes;
     coll_writer_submit (self->writer, &item);
     self->queued++;
     self->stats.batches_accepted++;
@@ -241,6 +311,12 @@ s_read_message (coll_server_t *self)
     }
     if (total > 0) {
         self->stats.messages++;
+        int fd = zmq_msg_get (&parts[nparts - 1], ZMQ_SRCFD);
+        size_t bytes = 0;
+        for (size_t i = 1; i < nparts; i++)
+            bytes += zmq_msg_size (&parts[i]);
+        coll_peers_seen (self->peers, fd, vg_mono_ms ());
+        coll_peers_delivered (self->peers, fd, bytes);
         s_handle (self, parts, nparts, total);
     }
     for (size_t i = 0; i < 3; i++)
@@ -254,7 +330,17 @@ static int
 s_reading (coll_server_t *self)
 {
     size_t max = (size_t)self->config->max_queued_batches;
-    if (self->paused && self->queued <= max / 2) {
+    size_t max_bytes = (size_t)self->config->max_queued_bytes;
+    if (!self->paused && self->queued_bytes >= max_bytes) {
+        self->paused = 1;
+        vg_complain (&self->backpressure, 60000, VG_LOG_WARN,
+                     "%zu batches of about %zu bytes are waiting for the database "
+                     "(max_queued_bytes): not reading from agents until it catches up; they keep "
+                     "their batches meanwhile",
+                     self->queued, self->queued_bytes);
+        return 0;
+    }
+    if (self->paused && self->queued <= max / 2 && self->queued_bytes <= max_bytes / 2) {
         self->paused = 0;
         vg_debug ("%zu batches waiting for the database: reading from agents again", self->queued);
     } else if (!self->paused && self->queued >= max) {
@@ -280,6 +366,48 @@ s_is_local (const char *endpoint)
     return 0;
 }
 
+static int
+s_setopt_int (void *sock, int opt, int value)
+{
+    return zmq_setsockopt (sock, opt, &value, sizeof value);
+}
+
+/* ZeroMQ's limits, each set on purpose (docs/security.md says the same). */
+static void
+s_set_limits (coll_server_t *self, const coll_config_t *config)
+{
+    /* Payloads up to max_frame are read and judged here, with a log line and
+     * a REJECTED answer. Past a hard cap libzmq itself refuses the frame and
+     * drops the connection: no frame bigger than the cap is ever allocated. */
+    self->cap = config->max_frame + (config->max_frame > (1 << 20) ? config->max_frame : (1 << 20));
+    zmq_setsockopt (self->router, ZMQ_MAXMSGSIZE, &self->cap, sizeof self->cap);
+    /* Whole messages queued per connection before libzmq stops reading it:
+     * the server reads at once, so a queue only fills while it is paused
+     * for the database; then each agent holds at most this many batches
+     * here and keeps the rest itself. */
+    s_setopt_int (self->router, ZMQ_RCVHWM, 4);
+    /* Acks queued per connection; an agent that does not read them loses
+     * them (ROUTER drops), and resends: the ledger answers DUPLICATE. */
+    s_setopt_int (self->router, ZMQ_SNDHWM, 1000);
+    /* A connection must finish its ZMTP (and CURVE) handshake within 5 s:
+     * half-open handshakes cannot pile up. */
+    s_setopt_int (self->router, ZMQ_HANDSHAKE_IVL, 5000);
+    /* A peer that answers no heartbeat for 15 s is gone: its connection and
+     * what it holds are freed, not kept until TCP notices, hours later. */
+    s_setopt_int (self->router, ZMQ_HEARTBEAT_IVL, 5000);
+    s_setopt_int (self->router, ZMQ_HEARTBEAT_TIMEOUT, 15000);
+    s_setopt_int (self->router, ZMQ_HEARTBEAT_TTL, 15000);
+    /* Give acks already queued 2 s to leave when we stop, no more. */
+    s_setopt_int (self->router, ZMQ_LINGER, 2000);
+    /* Connections waiting to be accepted: bursts of reconnecting agents,
+     * not an unbounded kernel queue. */
+    s_setopt_int (self->router, ZMQ_BACKLOG, 1024);
+    s_setopt_int (self->router, ZMQ_TCP_KEEPALIVE, 1);
+    /* A new connection with the routing id of an existing one takes it
+     * over: an agent that reconnects is never refused for its old pipe. */
+    s_setopt_int (self->router, ZMQ_ROUTER_HANDOVER, 1);
+}
+
 coll_server_t *
 coll_server_new (const coll_config_t *config, const coll_commit_observers_t *observers, char *err,
                  size_t errlen)
@@ -289,6 +417,12 @@ coll_server_new (const coll_config_t *config, const coll_commit_observers_t *obs
     self->sigfd[0] = self->sigfd[1] = -1;
     self->limits = vg_codec_default_limits ();
     self->limits.max_samples = (size_t)config->max_samples_per_batch;
+    self->limits.max_label_bytes = (size_t)config->max_batch_label_bytes;
+    self->limits.max_event_bytes = (size_t)config->max_batch_event_bytes;
+    self->peers = coll_peers_new (MAX_AGENTS_TRACKED, (size_t)config->max_peers,
+                                  config->peer_idle_timeout_ms);
+    self->item_bytes = zhashx_new ();
+    zhashx_set_destructor (self->item_bytes, (zhashx_destructor_fn *)zstr_free);
 
     /* Threads made from here on (ZeroMQ's and the writer) inherit a mask
      * without the stop signals, so these reach the main thread's loop. */
@@ -310,17 +444,17 @@ coll_server_new (const coll_config_t *config, const coll_commit_observers_t *obs
         snprintf (err, errlen, "cannot make a ZeroMQ socket: %s", zmq_strerror (errno));
         goto fail;
     }
-    /* Payloads up to max_frame are read and judged here, with a log line.
-     * Past a hard cap libzmq itself refuses the frame and drops the
-     * connection without telling us; that bounds what a hostile peer can make
-     * us allocate, while honest oversized batches still get a reason. */
-    int64_t cap =
-        config->max_frame + (config->max_frame > (1 << 20) ? config->max_frame : (1 << 20));
-    int linger = 2000, one = 1;
-    zmq_setsockopt (self->router, ZMQ_MAXMSGSIZE, &cap, sizeof cap);
-    /* Give acks already queued a moment to leave when we stop. */
-    zmq_setsockopt (self->router, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt (self->router, ZMQ_TCP_KEEPALIVE, &one, sizeof one);
+    s_set_limits (self, config);
+    char inproc[64];
+    snprintf (inproc, sizeof inproc, "inproc://vigil-collector-monitor-%p", (void *)self);
+    if (zmq_socket_monitor (self->router, inproc,
+                            ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_CLOSED) != 0 ||
+        !(self->monitor = zmq_socket (self->ctx, ZMQ_PAIR)) ||
+        s_setopt_int (self->monitor, ZMQ_LINGER, 0) != 0 ||
+        zmq_connect (self->monitor, inproc) != 0) {
+        snprintf (err, errlen, "cannot monitor the ZeroMQ socket: %s", zmq_strerror (errno));
+        goto fail;
+    }
     if (zmq_bind (self->router, config->listen) != 0) {
         snprintf (err, errlen,
                   "cannot listen on %s: %s; check listen in the configuration and that no other "
@@ -337,8 +471,10 @@ coll_server_new (const coll_config_t *config, const coll_commit_observers_t *obs
         goto fail;
     }
     pthread_sigmask (SIG_SETMASK, &old, NULL);
-    vg_info ("listening on %s for agents (max_frame %lld bytes, max_queued_batches %lld)",
-             self->endpoint, (long long)config->max_frame, (long long)config->max_queued_batches);
+    vg_info ("listening on %s for agents (max_frame %lld bytes, max_queued_batches %lld, "
+             "max_peers %lld)",
+             self->endpoint, (long long)config->max_frame, (long long)config->max_queued_batches,
+             (long long)config->max_peers);
     if (!s_is_local (self->endpoint))
         vg_warn ("%s is reachable from other hosts and there is no authentication yet: anyone "
                  "who can connect can send data; restrict it with a firewall",
@@ -357,8 +493,15 @@ coll_server_destroy (coll_server_t **self_p)
         return;
     coll_server_t *self = *self_p;
     coll_writer_destroy (&self->writer);
-    if (self->router)
+    if (self->router) {
+        if (self->monitor)
+            zmq_socket_monitor (self->router, NULL, 0);
         zmq_close (self->router);
+    }
+    if (self->monitor)
+        zmq_close (self->monitor);
+    coll_peers_destroy (&self->peers);
+    zhashx_destroy (&self->item_bytes);
     if (self->ctx)
         zmq_ctx_term (self->ctx);
     for (int i = 0; i < 2; i++)
@@ -396,18 +539,114 @@ s_read_signal (coll_server_t *self)
     return sig;
 }
 
+/* "127.0.0.1:40312": the remote end of a connection, "" if unknown. */
+static void
+s_peer_name (int fd, char *buf, size_t len)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    char host[INET6_ADDRSTRLEN] = "";
+    buf[0] = '\0';
+    if (getpeername (fd, (struct sockaddr *)&ss, &sl) != 0)
+        return;
+    if (ss.ss_family == AF_INET) {
+        struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+        inet_ntop (AF_INET, &in->sin_addr, host, sizeof host);
+        snprintf (buf, len, "%s:%u", host, ntohs (in->sin_port));
+    } else if (ss.ss_family == AF_INET6) {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+        inet_ntop (AF_INET6, &in6->sin6_addr, host, sizeof host);
+        snprintf (buf, len, "[%s]:%u", host, ntohs (in6->sin6_port));
+    } else
+        snprintf (buf, len, "local");
+}
+
+/* Ends a connection libzmq owns: shutdown, not close, so libzmq sees it end
+ * and frees all it holds for it; only when fd still is the connection noted
+ * (the same remote address and port), never another that reused the number. */
+static void
+s_cut (coll_server_t *self, int fd, const char *noted, const char *why)
+{
+    char now[96];
+    s_peer_name (fd, now, sizeof now);
+    if (!*now || strcmp (now, noted) != 0)
+        return;
+    shutdown (fd, SHUT_RDWR);
+    vg_complain (&self->guard_log, 10000, VG_LOG_WARN, "closed the connection from %s: %s", noted,
+                 why);
+}
+
+static void
+s_on_monitor (coll_server_t *self)
+{
+    for (;;) {
+        zmq_msg_t head, addr;
+        zmq_msg_init (&head);
+        if (zmq_msg_recv (&head, self->monitor, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&head);
+            return;
+        }
+        uint16_t event = 0;
+        int32_t value = -1;
+        if (zmq_msg_size (&head) >= 6) {
+            memcpy (&event, zmq_msg_data (&head), 2);
+            memcpy (&value, (uint8_t *)zmq_msg_data (&head) + 2, 4);
+        }
+        int more = zmq_msg_more (&head);
+        zmq_msg_close (&head);
+        if (more) {
+            zmq_msg_init (&addr);
+            zmq_msg_recv (&addr, self->monitor, 0);
+            zmq_msg_close (&addr);
+        }
+        if (event == ZMQ_EVENT_ACCEPTED) {
+            char name[96];
+            s_peer_name (value, name, sizeof name);
+            if (coll_peers_accepted (self->peers, value, name, vg_mono_ms ()) != 0)
+                s_cut (self, value, name, "max_peers connections are open");
+        } else if (event == ZMQ_EVENT_DISCONNECTED || event == ZMQ_EVENT_CLOSED)
+            coll_peers_closed (self->peers, value);
+    }
+}
+
+/* Closes connections that hold too much unfinished input, and idle ones. */
+static void
+s_guard (coll_server_t *self, int64_t now)
+{
+    int fds[64];
+    char names[64][96];
+    size_t per_conn = (size_t)self->cap + 64 * 1024;
+    size_t n = coll_peers_take_hoarders (self->peers, per_conn, GUARD_TOTAL_HELD, fds, 64);
+    for (size_t i = 0; i < n; i++)
+        s_peer_name (fds[i], names[i], sizeof names[i]);
+    for (size_t i = 0; i < n; i++) {
+        char why[160];
+        snprintf (why, sizeof why,
+                  "it held more unfinished input than the collector allows (%zu bytes for one, "
+                  "%d for all)",
+                  per_conn, GUARD_TOTAL_HELD);
+        s_cut (self, fds[i], names[i], why);
+    }
+    n = coll_peers_take_idle (self->peers, now, fds, 64);
+    for (size_t i = 0; i < n; i++) {
+        s_peer_name (fds[i], names[i], sizeof names[i]);
+        s_cut (self, fds[i], names[i], "no batch within peer_idle_timeout");
+    }
+}
+
 int
 coll_server_run (coll_server_t *self)
 {
     int stopping = 0, done = 0;
     while (!done) {
         int reading = !stopping && s_reading (self);
-        zmq_pollitem_t items[3] = {
+        zmq_pollitem_t items[4] = {
             {coll_writer_socket (self->writer), 0, ZMQ_POLLIN, 0},
             {NULL, self->sigfd[0], ZMQ_POLLIN, 0},
+            {self->monitor, 0, ZMQ_POLLIN, 0},
             {self->router, 0, ZMQ_POLLIN, 0},
         };
-        if (zmq_poll (items, reading ? 3 : 2, -1) < 0) {
+        if (zmq_poll (items, reading ? 4 : 3, GUARD_INTERVAL_MS) < 0) {
             if (errno == EINTR)
                 continue;
             vg_error ("polling failed: %s; stopping", zmq_strerror (errno));
@@ -436,10 +675,17 @@ coll_server_run (coll_server_t *self)
             if (rc == 1)
                 done = 1;
         }
-        if (reading && (items[2].revents & ZMQ_POLLIN))
+        if (items[2].revents & ZMQ_POLLIN)
+            s_on_monitor (self);
+        if (reading && (items[3].revents & ZMQ_POLLIN))
             for (int i = 0; i < READ_BURST && s_reading (self); i++)
                 if (!s_read_message (self))
                     break;
+        int64_t now = vg_mono_ms ();
+        if (now >= self->next_guard_ms) {
+            self->next_guard_ms = now + GUARD_INTERVAL_MS;
+            s_guard (self, now);
+        }
     }
     vg_info ("stopped: %llu batches stored, %llu duplicate, %llu rejected, %llu answered RETRY; "
              "%llu malformed messages dropped; %llu samples stored in %llu transactions, %llu "
