@@ -21,6 +21,7 @@ typedef struct {
     uint64_t delivered; /* payload bytes read as messages */
     uint64_t messages;
     uint64_t held; /* at the last check */
+    int hot;       /* checked at every tick: new, or holding input */
 } s_conn_t;
 
 struct coll_peers_t {
@@ -162,6 +163,7 @@ coll_peers_accepted (coll_peers_t *self, int fd, const char *addr, int64_t now_m
         self->stats.connections++;
     memset (c, 0, sizeof *c);
     c->open = 1;
+    c->hot = 1; /* until it has sent a whole message */
     c->last_ms = now_ms;
     snprintf (c->addr, sizeof c->addr, "%s", addr ? addr : "");
     return 0;
@@ -224,24 +226,35 @@ s_held (const s_conn_t *c, int fd, size_t per_frame_slack)
 /* Room for a ZMTP greeting and handshake, and each message's frame headers
  * (the routing id, kind and payload frames; CURVE boxes each). */
 #define S_FRAME_SLACK 256
+/* A connection holding more than this stays hot: checked at every tick. */
+#define S_HOT_BYTES (256 * 1024)
 
 size_t
-coll_peers_take_hoarders (coll_peers_t *self, size_t per_conn, size_t total, int *fds, size_t max)
+coll_peers_take_hoarders (coll_peers_t *self, size_t per_conn, size_t total, int all, int *fds,
+                          size_t max)
 {
     size_t n = 0;
-    uint64_t sum = 0;
     for (size_t fd = 0; fd < self->conns_cap; fd++) {
         s_conn_t *c = &self->conns[fd];
-        if (!c->open)
+        if (!c->open || !(all || c->hot))
             continue;
         c->held = s_held (c, (int)fd, S_FRAME_SLACK);
-        sum += c->held;
+        c->hot = c->held > S_HOT_BYTES || c->messages == 0;
     }
+    uint64_t sum = 0;
+    for (size_t fd = 0; fd < self->conns_cap; fd++)
+        if (self->conns[fd].open)
+            sum += self->conns[fd].held;
     if (sum > self->stats.held_peak)
         self->stats.held_peak = sum;
+    self->stats.held_now = sum;
     for (size_t fd = 0; fd < self->conns_cap && n < max; fd++) {
         s_conn_t *c = &self->conns[fd];
         if (c->open && c->held > per_conn) {
+            vg_debug ("the connection from %s (fd %zu) holds %llu bytes of unfinished input "
+                      "(%llu delivered in %llu messages)",
+                      c->addr, fd, (unsigned long long)c->held, (unsigned long long)c->delivered,
+                      (unsigned long long)c->messages);
             fds[n++] = (int)fd;
             sum -= c->held;
             c->open = 0;
@@ -255,6 +268,10 @@ coll_peers_take_hoarders (coll_peers_t *self, size_t per_conn, size_t total, int
                 top = &self->conns[fd], topfd = fd;
         if (!top || top->held == 0)
             break;
+        vg_debug ("all connections hold %llu bytes of unfinished input; the one from %s (fd %zu) "
+                  "holds most, %llu (%llu delivered in %llu messages)",
+                  (unsigned long long)sum, top->addr, topfd, (unsigned long long)top->held,
+                  (unsigned long long)top->delivered, (unsigned long long)top->messages);
         fds[n++] = (int)topfd;
         sum -= top->held;
         top->open = 0;

@@ -35,6 +35,7 @@ typedef struct {
     uint64_t conns_idle;     /* closed after idle_ms without a message */
     uint64_t conns_hoarding; /* closed for holding too much unfinished input */
     uint64_t held_peak;      /* most bytes all connections held at one check */
+    uint64_t held_now;       /* at the last check */
     uint64_t refused[COLL_REFUSED_COUNT];
 } coll_peers_stats_t;
 
@@ -76,9 +77,12 @@ void coll_peers_delivered (coll_peers_t *self, int fd, size_t bytes);
  * on a peer that never ends its message. Fills fds (room for max) with the
  * connections holding more than per_conn bytes, then, while all of them
  * together hold more than total, with those holding most; forgets them and
- * returns how many: the caller closes them. */
-size_t coll_peers_take_hoarders (coll_peers_t *self, size_t per_conn, size_t total, int *fds,
-                                 size_t max);
+ * returns how many: the caller closes them. With all 0 only the hot
+ * connections are measured again (new ones that have sent no whole message
+ * yet, and those holding more than 256 KiB at their last check); the rest
+ * keep their last figure. */
+size_t coll_peers_take_hoarders (coll_peers_t *self, size_t per_conn, size_t total, int all,
+                                 int *fds, size_t max);
 /* The address noted for fd, or NULL. */
 const char *coll_peers_addr (const coll_peers_t *self, int fd);
 

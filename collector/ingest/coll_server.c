@@ -14,6 +14,7 @@
 #include <czmq.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -41,10 +42,12 @@ typedef struct {
 /* Messages read per wake-up before the writer's answers get a turn. */
 #define READ_BURST 1000
 
-/* How often connections are checked for input held unfinished and for
- * idleness. libzmq reads a fast peer at hundreds of MB/s, so this bounds what
- * one can pile up between two checks. */
-#define GUARD_INTERVAL_MS 50
+/* How often connections are checked for input held unfinished: the hot ones
+ * (new, or holding input) every tick, all of them every GUARD_ALL_MS, and for
+ * idleness. libzmq reads a fast peer on loopback at about 1 GB/s, so the tick
+ * bounds what one can pile up between two checks (about 10 MB). */
+#define GUARD_INTERVAL_MS 10
+#define GUARD_ALL_MS      100
 /* All connections together may hold this much unfinished input (bytes read
  * by libzmq and not yet delivered as whole messages); past it the ones
  * holding most are closed. */
@@ -63,6 +66,8 @@ struct coll_server_t {
     size_t queued_bytes;   /* estimated memory of the batches queued */
     int64_t cap;           /* ZMQ_MAXMSGSIZE */
     int64_t next_guard_ms; /* monotonic */
+    int64_t next_sweep_ms; /* every connection measured */
+    int64_t trim_until_ms; /* give freed memory back to the system until then */
     int sigfd[2];          /* self-pipe: signal handler -> loop */
     char endpoint[256];
     vg_codec_limits_t limits;
@@ -604,8 +609,11 @@ s_on_monitor (coll_server_t *self)
             s_peer_name (value, name, sizeof name);
             if (coll_peers_accepted (self->peers, value, name, vg_mono_ms ()) != 0)
                 s_cut (self, value, name, "max_peers connections are open");
-        } else if (event == ZMQ_EVENT_DISCONNECTED || event == ZMQ_EVENT_CLOSED)
+        } else if (event == ZMQ_EVENT_DISCONNECTED || event == ZMQ_EVENT_CLOSED) {
+            vg_debug ("connection on fd %d %s", value,
+                      event == ZMQ_EVENT_CLOSED ? "closed" : "disconnected");
             coll_peers_closed (self->peers, value);
+        }
     }
 }
 
@@ -616,7 +624,19 @@ s_guard (coll_server_t *self, int64_t now)
     int fds[64];
     char names[64][96];
     size_t per_conn = (size_t)self->cap + 64 * 1024;
-    size_t n = coll_peers_take_hoarders (self->peers, per_conn, GUARD_TOTAL_HELD, fds, 64);
+    int all = now >= self->next_sweep_ms;
+    if (all)
+        self->next_sweep_ms = now + GUARD_ALL_MS;
+    uint64_t before = coll_peers_stats (self->peers).held_now;
+    size_t n = coll_peers_take_hoarders (self->peers, per_conn, GUARD_TOTAL_HELD, all, fds, 64);
+    uint64_t after = coll_peers_stats (self->peers).held_now;
+    if (n > 0 || before > after + 4 * 1024 * 1024)
+        self->trim_until_ms = now + 1000;
+    /* libzmq frees what a closed connection held a little later, on its own
+     * threads; glibc keeps freed blocks of that size in its arenas, so hand
+     * them back for a second after, or a burst would stay in the RSS. */
+    if (all && now < self->trim_until_ms)
+        malloc_trim (0);
     for (size_t i = 0; i < n; i++)
         s_peer_name (fds[i], names[i], sizeof names[i]);
     for (size_t i = 0; i < n; i++) {

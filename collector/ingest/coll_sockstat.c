@@ -21,6 +21,10 @@ coll_sockstat_taken (int fd, uint64_t *bytes)
     int unread = 0;
     if (ioctl (fd, FIONREAD, &unread) != 0 || unread < 0)
         unread = 0;
-    *bytes = info.tcpi_bytes_received - (uint64_t)unread;
+    /* The two are read at different moments: more may have arrived in
+     * between, and then nothing is taken that we can tell. */
+    *bytes = info.tcpi_bytes_received > (uint64_t)unread
+                 ? info.tcpi_bytes_received - (uint64_t)unread
+                 : 0;
     return 0;
 }
