@@ -1,5 +1,6 @@
 /*  agent_sender.c - delivers batches to the collector until acknowledged. */
 #include "agent_sender.h"
+#include "agent_curve.h"
 #include "vg_alloc.h"
 #include "vg_codec.h"
 #include "vg_error.h"
@@ -188,6 +189,10 @@ agent_sender_new (const char *endpoint, int64_t ack_timeout_ms, size_t max_pendi
         s_setopt_int (self->monitor, ZMQ_LINGER, 0) != 0 ||
         zmq_connect (self->monitor, inproc) != 0) {
         snprintf (err, errlen, "cannot monitor the ZeroMQ socket: %s", zmq_strerror (errno));
+        agent_sender_destroy (&self);
+        return NULL;
+    }
+    if (agent_curve_apply (self->dealer, err, errlen) != VG_OK) {
         agent_sender_destroy (&self);
         return NULL;
     }

@@ -4,6 +4,7 @@
  *  this file only finds the row and hands over the rest of the arguments.
  */
 #include "cli.h"
+#include "cli_keygen.h"
 #include "cli_status.h"
 
 #include <stdio.h>
@@ -11,6 +12,8 @@
 
 static const cli_command_t s_commands[] = {
     {"status", "every host's last contact and vital signs", cli_status_run, cli_status_usage},
+    {"keygen", "make a CURVE key pair for an agent or a collector", cli_keygen_run,
+     cli_keygen_usage},
 };
 
 #define S_NCOMMANDS (sizeof s_commands / sizeof s_commands[0])

@@ -1,5 +1,6 @@
 /*  coll_config.c - collector.yaml through the shared option-table parser. */
 #include "coll_config.h"
+#include "coll_auth.h"
 #include "vg_alloc.h"
 #include "vg_error.h"
 
@@ -96,6 +97,23 @@ static const vg_option_t s_options[] = {
      .offset = F (max_queued_bytes),
      .help = "payload bytes of the batches waiting for the database before the collector stops "
              "reading from agents"},
+    {.name = "transport",
+     .type = VG_OPT_STRING,
+     .def = "curve",
+     .offset = F (transport),
+     .help = "curve: agents must hold a key in curve_allow_dir (without keys, allowed on a "
+             "loopback listen only, with a warning); plain: anyone who can connect may send"},
+    {.name = "curve_secret_key",
+     .type = VG_OPT_STRING,
+     .def = "",
+     .offset = F (curve_secret_key),
+     .help = "the collector's secret key file (vigil keygen collector writes collector_secret)"},
+    {.name = "curve_allow_dir",
+     .type = VG_OPT_STRING,
+     .def = "",
+     .offset = F (curve_allow_dir),
+     .help = "directory of agents' public key files, each naming the hosts it may write for; "
+             "read again when it changes"},
     {.name = "log_level",
      .type = VG_OPT_STRING,
      .def = "info",
@@ -128,6 +146,15 @@ s_validate (coll_config_t *self, vg_config_t *doc, vg_cnode_t *root, char *err, 
                                     "expected an endpoint like tcp://127.0.0.1:5555, not \"%s\"",
                                     self->listen);
         snprintf (err, errlen, "listen: expected an endpoint like tcp://127.0.0.1:5555");
+        return VG_EINVAL;
+    }
+    char why[512];
+    if (coll_auth_mode (self, why, sizeof why) < 0) {
+        if (doc) {
+            const char *key = vg_cnode_get (root, "transport") ? "transport" : "listen";
+            return vg_config_error (doc, vg_cnode_get (root, key), key, err, errlen, "%s", why);
+        }
+        snprintf (err, errlen, "%s", why);
         return VG_EINVAL;
     }
     const char *env = getenv ("VIGIL_DATABASE_URL");

@@ -29,6 +29,9 @@ typedef struct {
     int64_t max_peers;                /* connections open at once */
     int64_t peer_idle_timeout_ms;     /* a connection silent so long is closed */
     int64_t max_queued_bytes;         /* decoded batches waiting, in bytes */
+    char *transport;                  /* "curve" or "plain" */
+    char *curve_secret_key;           /* the collector's zcert secret file */
+    char *curve_allow_dir;            /* agents' public zcert files */
     char *log_level;                  /* as written */
     vg_log_level_t level;             /* log_level, parsed */
     char *path;                       /* the file it came from; NULL for defaults */

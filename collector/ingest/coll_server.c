@@ -1,6 +1,7 @@
 /*  coll_server.c - the ROUTER loop: check every frame, decode, hand valid
  *  batches to the writer thread, send its answers back as acks. */
 #include "coll_server.h"
+#include "coll_auth.h"
 #include "coll_peers.h"
 #include "coll_writer.h"
 #include "vg_alloc.h"
@@ -62,6 +63,8 @@ struct coll_server_t {
     void *monitor; /* the ROUTER's connection events */
     coll_writer_t *writer;
     coll_peers_t *peers;
+    coll_auth_t *auth;     /* NULL: plain */
+    int own_ctx;           /* ctx is ours to end (not czmq's, which zauth needs) */
     zhashx_t *item_bytes;  /* "%p" of a queued item -> its estimated bytes */
     size_t queued_bytes;   /* estimated memory of the batches queued */
     int64_t cap;           /* ZMQ_MAXMSGSIZE */
@@ -196,6 +199,43 @@ s_on_answer (coll_writer_item_t *item, void *arg)
     coll_writer_item_destroy (&item);
 }
 
+/* "127.0.0.1:40312": the remote end of a connection, "" if unknown. */
+static void
+s_peer_name (int fd, char *buf, size_t len)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    char host[INET6_ADDRSTRLEN] = "";
+    buf[0] = '\0';
+    if (getpeername (fd, (struct sockaddr *)&ss, &sl) != 0)
+        return;
+    if (ss.ss_family == AF_INET) {
+        struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+        inet_ntop (AF_INET, &in->sin_addr, host, sizeof host);
+        snprintf (buf, len, "%s:%u", host, ntohs (in->sin_port));
+    } else if (ss.ss_family == AF_INET6) {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+        inet_ntop (AF_INET6, &in6->sin6_addr, host, sizeof host);
+        snprintf (buf, len, "[%s]:%u", host, ntohs (in6->sin6_port));
+    } else
+        snprintf (buf, len, "local");
+}
+
+/* Ends a connection libzmq owns: shutdown, not close, so libzmq sees it end
+ * and frees all it holds for it; only when fd still is the connection noted
+ * (the same remote address and port), never another that reused the number. */
+static void
+s_cut (coll_server_t *self, int fd, const char *noted, const char *why)
+{
+    char now[96];
+    s_peer_name (fd, now, sizeof now);
+    if (!*now || strcmp (now, noted) != 0)
+        return;
+    shutdown (fd, SHUT_RDWR);
+    vg_complain (&self->guard_log, 10000, VG_LOG_WARN, "closed the connection from %s: %s", noted,
+                 why);
+}
+
 /* ---- one message from an agent ------------------------------------------ */
 
 /* Answers REJECTED when the payload names its batch, else drops it. Only a
@@ -272,6 +312,27 @@ s_handle (coll_server_t *self, zmq_msg_t *parts, size_t nparts, size_t total)
         s_refuse (self, &parts[0], peer, data, len, R_MALFORMED, kind,
                   *err ? err : "cannot decode");
         return;
+    }
+    if (self->auth) {
+        const char *key = zmq_msg_gets (&parts[2], "User-Id");
+        rc = coll_auth_check (self->auth, key, batch->hostname, err, sizeof err);
+        if (rc == VG_ENOTFOUND) {
+            /* Allowed at its handshake, removed from the list since. */
+            int fd = zmq_msg_get (&parts[2], ZMQ_SRCFD);
+            const char *noted = coll_peers_addr (self->peers, fd);
+            char name[96];
+            snprintf (name, sizeof name, "%s", noted ? noted : "");
+            vg_batch_destroy (&batch);
+            self->stats.messages_dropped++;
+            coll_peers_closed (self->peers, fd);
+            s_cut (self, fd, name, err);
+            return;
+        }
+        if (rc != VG_OK) {
+            vg_batch_destroy (&batch);
+            s_refuse (self, &parts[0], peer, data, len, R_INVALID, COLL_REFUSED_HOST, err);
+            return;
+        }
     }
     size_t bytes = s_batch_bytes (batch);
     coll_writer_item_t *item = coll_writer_item_new (zmq_msg_data (&parts[0]),
@@ -361,17 +422,6 @@ s_reading (coll_server_t *self)
 /* ---- life cycle -------------------------------------------------------- */
 
 static int
-s_is_local (const char *endpoint)
-{
-    static const char *local[] = {"tcp://127.", "tcp://localhost:", "tcp://[::1]", "ipc://",
-                                  "inproc://"};
-    for (size_t i = 0; i < sizeof local / sizeof local[0]; i++)
-        if (strncmp (endpoint, local[i], strlen (local[i])) == 0)
-            return 1;
-    return 0;
-}
-
-static int
 s_setopt_int (void *sock, int opt, int value)
 {
     return zmq_setsockopt (sock, opt, &value, sizeof value);
@@ -443,13 +493,27 @@ coll_server_new (const coll_config_t *config, const coll_commit_observers_t *obs
         snprintf (err, errlen, "cannot make a pipe: %s", strerror (errno));
         goto fail;
     }
-    self->ctx = zmq_ctx_new ();
+    int mode = coll_auth_mode (config, err, errlen);
+    if (mode < 0)
+        goto fail;
+    if (mode == COLL_AUTH_CURVE) {
+        /* zauth answers ZAP in czmq's context: the ROUTER must live there. */
+        self->auth = coll_auth_new (config, err, errlen);
+        if (!self->auth)
+            goto fail;
+        self->ctx = zsys_init ();
+    } else {
+        self->ctx = zmq_ctx_new ();
+        self->own_ctx = 1;
+    }
     self->router = self->ctx ? zmq_socket (self->ctx, ZMQ_ROUTER) : NULL;
     if (!self->router) {
         snprintf (err, errlen, "cannot make a ZeroMQ socket: %s", zmq_strerror (errno));
         goto fail;
     }
     s_set_limits (self, config);
+    if (self->auth && coll_auth_apply (self->auth, self->router, err, errlen) != VG_OK)
+        goto fail;
     char inproc[64];
     snprintf (inproc, sizeof inproc, "inproc://vigil-collector-monitor-%p", (void *)self);
     if (zmq_socket_monitor (self->router, inproc,
@@ -480,9 +544,12 @@ coll_server_new (const coll_config_t *config, const coll_commit_observers_t *obs
              "max_peers %lld)",
              self->endpoint, (long long)config->max_frame, (long long)config->max_queued_batches,
              (long long)config->max_peers);
-    if (!s_is_local (self->endpoint))
-        vg_warn ("%s is reachable from other hosts and there is no authentication yet: anyone "
-                 "who can connect can send data; restrict it with a firewall",
+    if (!self->auth)
+        vg_warn ("transport is plain (%s): anyone who can connect to %s may send batches for "
+                 "any host; set curve_secret_key and curve_allow_dir for CURVE (see "
+                 "docs/security.md)",
+                 strcmp (config->transport, "plain") == 0 ? "transport: plain"
+                                                          : "no CURVE keys, loopback only",
                  self->endpoint);
     return self;
 fail:
@@ -507,8 +574,9 @@ coll_server_destroy (coll_server_t **self_p)
         zmq_close (self->monitor);
     coll_peers_destroy (&self->peers);
     zhashx_destroy (&self->item_bytes);
-    if (self->ctx)
+    if (self->ctx && self->own_ctx)
         zmq_ctx_term (self->ctx);
+    coll_auth_destroy (&self->auth);
     for (int i = 0; i < 2; i++)
         if (self->sigfd[i] >= 0)
             close (self->sigfd[i]);
@@ -542,43 +610,6 @@ s_read_signal (coll_server_t *self)
     while ((n = read (self->sigfd[0], buf, sizeof buf)) > 0)
         sig = buf[n - 1];
     return sig;
-}
-
-/* "127.0.0.1:40312": the remote end of a connection, "" if unknown. */
-static void
-s_peer_name (int fd, char *buf, size_t len)
-{
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof ss;
-    char host[INET6_ADDRSTRLEN] = "";
-    buf[0] = '\0';
-    if (getpeername (fd, (struct sockaddr *)&ss, &sl) != 0)
-        return;
-    if (ss.ss_family == AF_INET) {
-        struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-        inet_ntop (AF_INET, &in->sin_addr, host, sizeof host);
-        snprintf (buf, len, "%s:%u", host, ntohs (in->sin_port));
-    } else if (ss.ss_family == AF_INET6) {
-        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-        inet_ntop (AF_INET6, &in6->sin6_addr, host, sizeof host);
-        snprintf (buf, len, "[%s]:%u", host, ntohs (in6->sin6_port));
-    } else
-        snprintf (buf, len, "local");
-}
-
-/* Ends a connection libzmq owns: shutdown, not close, so libzmq sees it end
- * and frees all it holds for it; only when fd still is the connection noted
- * (the same remote address and port), never another that reused the number. */
-static void
-s_cut (coll_server_t *self, int fd, const char *noted, const char *why)
-{
-    char now[96];
-    s_peer_name (fd, now, sizeof now);
-    if (!*now || strcmp (now, noted) != 0)
-        return;
-    shutdown (fd, SHUT_RDWR);
-    vg_complain (&self->guard_log, 10000, VG_LOG_WARN, "closed the connection from %s: %s", noted,
-                 why);
 }
 
 static void
@@ -647,6 +678,8 @@ s_guard (coll_server_t *self, int64_t now)
                   per_conn, GUARD_TOTAL_HELD);
         s_cut (self, fds[i], names[i], why);
     }
+    if (self->auth)
+        coll_auth_refresh (self->auth, 0); /* at most once a second */
     n = coll_peers_take_idle (self->peers, now, fds, 64);
     for (size_t i = 0; i < n; i++) {
         s_peer_name (fds[i], names[i], sizeof names[i]);
@@ -660,13 +693,15 @@ coll_server_run (coll_server_t *self)
     int stopping = 0, done = 0;
     while (!done) {
         int reading = !stopping && s_reading (self);
-        zmq_pollitem_t items[4] = {
+        zmq_pollitem_t items[5] = {
             {coll_writer_socket (self->writer), 0, ZMQ_POLLIN, 0},
             {NULL, self->sigfd[0], ZMQ_POLLIN, 0},
             {self->monitor, 0, ZMQ_POLLIN, 0},
+            {self->auth ? coll_auth_log_socket (self->auth) : NULL, self->auth ? 0 : -1, ZMQ_POLLIN,
+             0},
             {self->router, 0, ZMQ_POLLIN, 0},
         };
-        if (zmq_poll (items, reading ? 4 : 3, GUARD_INTERVAL_MS) < 0) {
+        if (zmq_poll (items, reading ? 5 : 4, GUARD_INTERVAL_MS) < 0) {
             if (errno == EINTR)
                 continue;
             vg_error ("polling failed: %s; stopping", zmq_strerror (errno));
@@ -697,7 +732,9 @@ coll_server_run (coll_server_t *self)
         }
         if (items[2].revents & ZMQ_POLLIN)
             s_on_monitor (self);
-        if (reading && (items[3].revents & ZMQ_POLLIN))
+        if (self->auth && (items[3].revents & ZMQ_POLLIN))
+            coll_auth_on_log (self->auth);
+        if (reading && (items[4].revents & ZMQ_POLLIN))
             for (int i = 0; i < READ_BURST && s_reading (self); i++)
                 if (!s_read_message (self))
                     break;
