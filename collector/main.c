@@ -2,6 +2,7 @@
  *  coll_server and coll_writer. */
 #include "coll_config.h"
 #include "coll_server.h"
+#include "coll_store.h"
 #include "vg_log.h"
 
 #include <getopt.h>
@@ -23,12 +24,15 @@ s_on_signal (int sig)
 static void
 s_usage (void)
 {
-    printf ("usage: vigil-collector [-c FILE] [--check] [-v] [-V] [-h]\n"
+    printf ("usage: vigil-collector [-c FILE] [--check | --migrate] [-v] [-V] [-h]\n"
             "\n"
             "Receives batches from Vigil agents over ZeroMQ and stores them in PostgreSQL.\n"
             "\n"
             "  -c, --config FILE  collector.yaml (without it, the defaults below)\n"
             "      --check        validate the configuration and exit\n"
+            "      --migrate      create or upgrade the schema and exit (run it as the\n"
+            "                     database's owner role; the collector itself may then\n"
+            "                     connect as a role without DDL, see docs/security.md)\n"
             "  -v, --verbose      log at debug level\n"
             "  -V, --version      print the version and exit\n"
             "  -h, --help         this help\n"
@@ -36,13 +40,33 @@ s_usage (void)
             "collector.yaml options:\n");
     vg_config_print_options (coll_config_options (), "  ");
     printf ("\nVIGIL_DATABASE_URL, when set, overrides database_url.\n"
-            "SIGTERM or SIGINT stops it once the batches it holds are answered.\n");
+            "SIGTERM or SIGINT stops it once the batches it holds are answered.\n"
+            "SIGHUP reads the configuration and the allow-list again; a file that does not\n"
+            "load changes nothing.\n");
+}
+
+/* --migrate: the schema made or upgraded, then exit. */
+static int
+s_migrate (coll_config_t *config)
+{
+    char err[1024] = "", db[512];
+    coll_config_describe_db (config->database_url, db, sizeof db);
+    coll_store_t *store = coll_store_new (config->database_url);
+    int rc = coll_store_connect (store, err, sizeof err);
+    coll_store_destroy (&store);
+    coll_config_destroy (&config);
+    if (rc != 0) {
+        vg_error ("cannot migrate the schema in %s: %s", db, err);
+        return 1;
+    }
+    vg_info ("the schema in %s is up to date", db);
+    return 0;
 }
 
 static int
 s_bad_usage (void)
 {
-    fprintf (stderr, "usage: vigil-collector [-c FILE] [--check] [-v] [-V] [-h]; "
+    fprintf (stderr, "usage: vigil-collector [-c FILE] [--check | --migrate] [-v] [-V] [-h]; "
                      "vigil-collector --help lists the options\n");
     return 2;
 }
@@ -51,12 +75,16 @@ int
 main (int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'k'},
-        {"verbose", no_argument, NULL, 'v'},      {"version", no_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"check", no_argument, NULL, 'k'},
+        {"migrate", no_argument, NULL, 'm'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const char *path = NULL;
-    int check = 0, verbose = 0, opt;
+    int check = 0, migrate = 0, verbose = 0, opt;
     while ((opt = getopt_long (argc, argv, "c:vVh", longopts, NULL)) != -1) {
         switch (opt) {
         case 'c':
@@ -64,6 +92,9 @@ main (int argc, char **argv)
             break;
         case 'k':
             check = 1;
+            break;
+        case 'm':
+            migrate = 1;
             break;
         case 'v':
             verbose = 1;
@@ -96,6 +127,8 @@ main (int argc, char **argv)
         return 0;
     }
     vg_log_set_level (verbose ? VG_LOG_DEBUG : config->level);
+    if (migrate)
+        return s_migrate (config);
     vg_info ("vigil-collector %s starting with %s", VIGIL_VERSION,
              path ? path : "the default configuration");
 
@@ -111,6 +144,7 @@ main (int argc, char **argv)
     sigemptyset (&sa.sa_mask);
     sigaction (SIGTERM, &sa, NULL);
     sigaction (SIGINT, &sa, NULL);
+    sigaction (SIGHUP, &sa, NULL);
     signal (SIGPIPE, SIG_IGN);
 
     int rc = coll_server_run (s_server);

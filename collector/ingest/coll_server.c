@@ -3,6 +3,7 @@
 #include "coll_server.h"
 #include "coll_auth.h"
 #include "coll_peers.h"
+#include "coll_reload.h"
 #include "coll_writer.h"
 #include "vg_alloc.h"
 #include "vg_codec.h"
@@ -57,7 +58,8 @@ typedef struct {
 #define MAX_AGENTS_TRACKED 65536
 
 struct coll_server_t {
-    const coll_config_t *config;
+    const coll_config_t *config;       /* the one in force: config_start or a reloaded one */
+    const coll_config_t *config_start; /* the caller's; the writer keeps using it */
     void *ctx;
     void *router;
     void *monitor; /* the ROUTER's connection events */
@@ -421,6 +423,15 @@ s_reading (coll_server_t *self)
 
 /* ---- life cycle -------------------------------------------------------- */
 
+static void
+s_set_batch_limits (coll_server_t *self, const coll_config_t *config)
+{
+    self->limits = vg_codec_default_limits ();
+    self->limits.max_samples = (size_t)config->max_samples_per_batch;
+    self->limits.max_label_bytes = (size_t)config->max_batch_label_bytes;
+    self->limits.max_event_bytes = (size_t)config->max_batch_event_bytes;
+}
+
 static int
 s_setopt_int (void *sock, int opt, int value)
 {
@@ -468,12 +479,9 @@ coll_server_new (const coll_config_t *config, const coll_commit_observers_t *obs
                  size_t errlen)
 {
     coll_server_t *self = vg_calloc (1, sizeof *self);
-    self->config = config;
+    self->config = self->config_start = config;
     self->sigfd[0] = self->sigfd[1] = -1;
-    self->limits = vg_codec_default_limits ();
-    self->limits.max_samples = (size_t)config->max_samples_per_batch;
-    self->limits.max_label_bytes = (size_t)config->max_batch_label_bytes;
-    self->limits.max_event_bytes = (size_t)config->max_batch_event_bytes;
+    s_set_batch_limits (self, config);
     self->peers = coll_peers_new (MAX_AGENTS_TRACKED, (size_t)config->max_peers,
                                   config->peer_idle_timeout_ms);
     self->item_bytes = zhashx_new ();
@@ -574,6 +582,10 @@ coll_server_destroy (coll_server_t **self_p)
         zmq_close (self->monitor);
     coll_peers_destroy (&self->peers);
     zhashx_destroy (&self->item_bytes);
+    if (self->config != self->config_start) {
+        coll_config_t *live = (coll_config_t *)self->config;
+        coll_config_destroy (&live);
+    }
     if (self->ctx && self->own_ctx)
         zmq_ctx_term (self->ctx);
     coll_auth_destroy (&self->auth);
@@ -600,16 +612,54 @@ coll_server_stats (const coll_server_t *self)
     return self->stats;
 }
 
-/* Returns the last signal number written to the self-pipe, 0 if none. */
-static int
-s_read_signal (coll_server_t *self)
+/* Reads the signals written to the self-pipe, in order, into sigs (room
+ * for max); returns how many. */
+static size_t
+s_read_signals (coll_server_t *self, unsigned char *sigs, size_t max)
 {
-    unsigned char buf[16];
-    int sig = 0;
-    ssize_t n;
-    while ((n = read (self->sigfd[0], buf, sizeof buf)) > 0)
-        sig = buf[n - 1];
-    return sig;
+    size_t n = 0;
+    ssize_t got;
+    while (n < max && (got = read (self->sigfd[0], sigs + n, max - n)) > 0)
+        n += (size_t)got;
+    return n;
+}
+
+/* SIGHUP: the configuration file and the allow-list read again. A file
+ * that does not load changes nothing. What only a restart applies (listen,
+ * the database, the keys, the writer's settings) is said and left. */
+static void
+s_reload (coll_server_t *self)
+{
+    if (!self->config->path) {
+        vg_info ("SIGHUP: no configuration file (-c) to read again; reading the allow-list");
+    } else {
+        vg_info ("SIGHUP: reading %s again", self->config->path);
+        char err[1024] = "";
+        coll_config_t *fresh = coll_config_load (self->config->path, err, sizeof err);
+        if (!fresh) {
+            vg_error ("reload: %s; keeping the running configuration", err);
+            return;
+        }
+        /* A new log level first, so the lines below follow it. */
+        if (fresh->level != self->config->level)
+            vg_log_set_level (fresh->level);
+        size_t n = coll_reload_log_changes (self->config, fresh);
+        s_set_batch_limits (self, fresh);
+        self->cap =
+            fresh->max_frame + (fresh->max_frame > (1 << 20) ? fresh->max_frame : (1 << 20));
+        zmq_setsockopt (self->router, ZMQ_MAXMSGSIZE, &self->cap, sizeof self->cap);
+        coll_peers_configure (self->peers, MAX_AGENTS_TRACKED, (size_t)fresh->max_peers,
+                              fresh->peer_idle_timeout_ms, vg_mono_ms ());
+        if (self->config != self->config_start) {
+            coll_config_t *old = (coll_config_t *)self->config;
+            coll_config_destroy (&old);
+        }
+        self->config = fresh;
+        vg_info ("reload: %zu options changed", n);
+    }
+    if (self->auth && coll_auth_refresh (self->auth, 1) >= 0)
+        vg_info ("reload: %llu agent keys in the allow-list",
+                 (unsigned long long)coll_auth_stats (self->auth).keys);
 }
 
 static void
@@ -708,19 +758,24 @@ coll_server_run (coll_server_t *self)
             return VG_EIO;
         }
         if (items[1].revents & ZMQ_POLLIN) {
-            int sig = s_read_signal (self);
-            if (sig && stopping) {
-                vg_warn ("%s again: exiting now without waiting for the database; unanswered "
-                         "batches will be sent again by their agents",
-                         strsignal (sig));
-                return COLL_SERVER_FORCED;
-            }
-            if (sig) {
-                stopping = 1;
-                vg_info ("%s: stopping; no longer reading from agents, finishing the %zu "
-                         "batches already received",
-                         strsignal (sig), self->queued);
-                coll_writer_stop (self->writer);
+            unsigned char sigs[64];
+            size_t nsigs = s_read_signals (self, sigs, sizeof sigs);
+            for (size_t k = 0; k < nsigs; k++) {
+                int sig = sigs[k];
+                if (sig == SIGHUP) {
+                    s_reload (self);
+                } else if (stopping) {
+                    vg_warn ("%s again: exiting now without waiting for the database; "
+                             "unanswered batches will be sent again by their agents",
+                             strsignal (sig));
+                    return COLL_SERVER_FORCED;
+                } else {
+                    stopping = 1;
+                    vg_info ("%s: stopping; no longer reading from agents, finishing the %zu "
+                             "batches already received",
+                             strsignal (sig), self->queued);
+                    coll_writer_stop (self->writer);
+                }
             }
         }
         if (items[0].revents & ZMQ_POLLIN) {
