@@ -23,6 +23,7 @@
  *  --curve-server-key Z85 and --curve-keys DIR/NAME make every connection a
  *  CURVE client with the key pair in the zcert files NAME and NAME_secret.
  */
+#include "test_zcert.h"
 #include "vg_alloc.h"
 #include "vg_batch.h"
 #include "vg_codec.h"
@@ -66,29 +67,6 @@ s_next (void)
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
-}
-
-/* Reads key = "Z85" from a zcert file. */
-static int
-s_read_key (const char *path, const char *key, char out[41])
-{
-    FILE *f = fopen (path, "r");
-    if (!f)
-        return -1;
-    char line[256];
-    int rc = -1;
-    while (fgets (line, sizeof line, f)) {
-        char *p = strstr (line, key);
-        char *q = p ? strchr (p, '"') : NULL;
-        if (q && strlen (q + 1) >= 41 && q[41] == '"') {
-            memcpy (out, q + 1, 40);
-            out[40] = '\0';
-            rc = 0;
-            break;
-        }
-    }
-    fclose (f);
-    return rc;
 }
 
 /* linger: how long a closed socket still tries to deliver, in ms. */
@@ -332,8 +310,8 @@ s_parse (int argc, char **argv, s_args_t *a)
     }
     if (keys) {
         char *secret = vg_asprintf ("%s_secret", keys);
-        if (s_read_key (keys, "public-key", a->public_key) != 0 ||
-            s_read_key (secret, "secret-key", a->secret_key) != 0) {
+        if (test_zcert_key (keys, "public-key", a->public_key) != 0 ||
+            test_zcert_key (secret, "secret-key", a->secret_key) != 0) {
             fprintf (stderr, "vigil-hostile: cannot read the key pair %s, %s\n", keys, secret);
             exit (1);
         }

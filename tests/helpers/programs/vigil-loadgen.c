@@ -12,11 +12,17 @@
  *  agent does. --null-collector binds a ROUTER on the endpoint that acks every
  *  batch without storing it, to measure the generator's own ceiling.
  *
+ *  --curve-keys FILE_secret and --curve-server FILE (zcert files, as vigil
+ *  keygen writes them) make every agent a CURVE client with that key pair.
+ *  Ack latency (first send to its ack, for batches not sent again) is
+ *  printed as percentiles.
+ *
  *  After --duration seconds it stops sending, waits for the acks of what is
  *  still in flight, and prints the figures; the last lines are key=value for
  *  scripts (acked_samples is the number the database must hold; samples_per_s
  *  is the rate after --warmup, when new series have been registered).
  */
+#include "test_zcert.h"
 #include "vg_alloc.h"
 #include "vg_batch.h"
 #include "vg_codec.h"
@@ -49,6 +55,8 @@ typedef struct {
     const char *id_prefix;
     int null_collector;
     int quiet;
+    int curve;
+    char curve_public[41], curve_secret[41], curve_server[41];
 } s_args_t;
 
 typedef struct {
@@ -58,6 +66,7 @@ typedef struct {
     size_t samples;
     int64_t sent_ms;   /* monotonic */
     int64_t resend_at; /* monotonic; 0 unless an ack said RETRY */
+    int resent;        /* sent more than once: no latency figure */
 } s_slot_t;
 
 typedef struct {
@@ -79,6 +88,26 @@ typedef struct {
     uint64_t resent;
     uint64_t late_acks; /* acks for a seq no longer in flight (after a resend) */
 } s_counts_t;
+
+/* Ack latencies in ms, of batches acknowledged at their first send. */
+static int64_t *s_lat;
+static size_t s_nlat, s_lat_cap;
+
+static int
+s_cmp_i64 (const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int64_t
+s_percentile (double q)
+{
+    if (s_nlat == 0)
+        return -1;
+    size_t k = (size_t)(q * (double)(s_nlat - 1));
+    return s_lat[k];
+}
 
 static volatile sig_atomic_t s_interrupted;
 
@@ -106,7 +135,9 @@ s_usage (FILE *out)
              "  --step-ms MS           time between a series' samples (1000)\n"
              "  --id-prefix TEXT       agent ids are TEXT-<n> (loadgen-<start time>)\n"
              "  --null-collector       bind a ROUTER on the endpoint that acks without storing\n"
-             "  --quiet                no progress lines\n");
+             "  --quiet                no progress lines\n"
+             "  --curve-keys FILE      the agents' key pair (a zcert NAME_secret file)\n"
+             "  --curve-server FILE    the collector's public key (a zcert file)\n");
 }
 
 /* ---- the null collector: acks every batch, stores nothing ---- */
@@ -274,6 +305,10 @@ s_on_ack (s_agent_t *a, const s_args_t *args, const uint8_t *data, size_t len, s
     switch (status) {
     case VG_ACK_STORED:
     case VG_ACK_DUPLICATE:
+        if (!slot->resent) {
+            VG_GROW (s_lat, s_lat_cap, s_nlat + 1);
+            s_lat[s_nlat++] = vg_mono_ms () - slot->sent_ms;
+        }
         if (status == VG_ACK_STORED)
             c->stored++;
         else
@@ -338,6 +373,7 @@ s_resend_due (s_agent_t *a, const s_args_t *args, int64_t now, s_counts_t *c)
         if ((slot->resend_at && now >= slot->resend_at) ||
             (!slot->resend_at && now - slot->sent_ms >= args->timeout_ms)) {
             slot->resend_at = 0;
+            slot->resent = 1;
             s_send (a, slot);
             c->resent++;
         }
@@ -361,6 +397,8 @@ s_parse_args (int argc, char **argv, s_args_t *a)
         {"id-prefix", required_argument, NULL, 'i'},
         {"null-collector", no_argument, NULL, 'n'},
         {"quiet", no_argument, NULL, 'q'},
+        {"curve-keys", required_argument, NULL, 'K'},
+        {"curve-server", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -373,7 +411,7 @@ s_parse_args (int argc, char **argv, s_args_t *a)
                     .drain_ms = 120000,
                     .step_ms = 1000};
     int c;
-    while ((c = getopt_long (argc, argv, "e:a:s:b:w:d:W:t:D:S:i:nqh", opts, NULL)) != -1) {
+    while ((c = getopt_long (argc, argv, "e:a:s:b:w:d:W:t:D:S:i:nqK:C:h", opts, NULL)) != -1) {
         switch (c) {
         case 'e':
             a->endpoint = optarg;
@@ -414,6 +452,21 @@ s_parse_args (int argc, char **argv, s_args_t *a)
         case 'q':
             a->quiet = 1;
             break;
+        case 'K':
+            if (test_zcert_key (optarg, "public-key", a->curve_public) != 0 ||
+                test_zcert_key (optarg, "secret-key", a->curve_secret) != 0) {
+                fprintf (stderr, "vigil-loadgen: %s is not a zcert secret file\n", optarg);
+                return -1;
+            }
+            a->curve |= 1;
+            break;
+        case 'C':
+            if (test_zcert_key (optarg, "public-key", a->curve_server) != 0) {
+                fprintf (stderr, "vigil-loadgen: %s is not a zcert file\n", optarg);
+                return -1;
+            }
+            a->curve |= 2;
+            break;
         case 'h':
             s_usage (stdout);
             exit (0);
@@ -424,7 +477,8 @@ s_parse_args (int argc, char **argv, s_args_t *a)
     }
     if (!a->endpoint || a->agents < 1 || a->series < 1 || a->batch < 1 ||
         a->batch > VG_WIRE_MAX_SAMPLES || a->window < 1 || a->duration_s <= 0 || a->warmup_s < 0 ||
-        a->warmup_s >= a->duration_s || a->timeout_ms < 1 || a->step_ms < 1) {
+        a->warmup_s >= a->duration_s || a->timeout_ms < 1 || a->step_ms < 1 ||
+        (a->curve != 0 && a->curve != 3)) {
         s_usage (stderr);
         return -1;
     }
@@ -485,6 +539,11 @@ main (int argc, char **argv)
         a->sock = zmq_socket (ctx, ZMQ_DEALER);
         int linger = 0;
         zmq_setsockopt (a->sock, ZMQ_LINGER, &linger, sizeof linger);
+        if (args.curve) {
+            zmq_setsockopt (a->sock, ZMQ_CURVE_SERVERKEY, args.curve_server, 40);
+            zmq_setsockopt (a->sock, ZMQ_CURVE_PUBLICKEY, args.curve_public, 40);
+            zmq_setsockopt (a->sock, ZMQ_CURVE_SECRETKEY, args.curve_secret, 40);
+        }
         if (zmq_connect (a->sock, args.endpoint) != 0) {
             fprintf (stderr, "vigil-loadgen: cannot connect to %s: %s\n", args.endpoint,
                      zmq_strerror (zmq_errno ()));
@@ -574,6 +633,12 @@ main (int argc, char **argv)
             c.resent, c.retry, c.rejected, c.late_acks, unacked_batches);
     printf ("loadgen: generator cpu %.2f s (%.0f%% of one core)\n", cpu,
             100.0 * cpu / ((double)(finished - start) / 1000));
+    qsort (s_lat, s_nlat, sizeof *s_lat, s_cmp_i64);
+    printf ("loadgen: ack latency over %zu batches: p50 %lld ms, p99 %lld ms, max %lld ms\n",
+            s_nlat, (long long)s_percentile (0.5), (long long)s_percentile (0.99),
+            (long long)s_percentile (1.0));
+    printf ("ack_p50_ms=%lld\nack_p99_ms=%lld\nack_max_ms=%lld\n", (long long)s_percentile (0.5),
+            (long long)s_percentile (0.99), (long long)s_percentile (1.0));
     printf ("samples_per_s=%.0f\n", steady);
     printf ("samples_per_s_overall=%.0f\n", rate);
     printf ("acked_batches=%" PRIu64 "\n", c.batches);
@@ -593,6 +658,7 @@ main (int argc, char **argv)
         free (s_label_values[s]);
     free (s_label_values);
     free (prefix);
+    free (s_lat);
     if (args.null_collector) {
         __atomic_store_n (&null.stop, 1, __ATOMIC_RELEASE);
         pthread_join (null_thread, NULL);
