@@ -6,6 +6,7 @@
 #include "vg_log.h"
 
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +115,11 @@ main (int argc, char **argv)
         return s_bad_usage ();
     }
     vg_log_set_ident ("vigil-collector");
+    /* Blocks of 128 KiB and more (frames, batches) are mapped on their own
+     * and given back to the system when freed. glibc otherwise raises this
+     * threshold after the first such free and serves them from its heaps,
+     * which keep what a burst of peers made them hold (docs/security.md). */
+    mallopt (M_MMAP_THRESHOLD, 128 * 1024);
 
     char err[1024] = "";
     coll_config_t *config = coll_config_load (path, err, sizeof err);

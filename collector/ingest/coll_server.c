@@ -42,7 +42,7 @@ typedef struct {
 } reason_t;
 
 /* Messages read per wake-up before the writer's answers get a turn. */
-#define READ_BURST 1000
+#define READ_BURST 200
 
 /* How often connections are checked for input held unfinished: the hot ones
  * (new, or holding input) every tick, all of them every GUARD_ALL_MS, and for
