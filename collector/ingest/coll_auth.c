@@ -79,16 +79,6 @@ coll_auth_fingerprint (const char *z85, char *out, size_t outlen)
         n += (size_t)snprintf (out + n, outlen - n, "%02x", key[i]);
 }
 
-/* The hosts a public certificate may write for. Caller owns the result. */
-static char *
-s_cert_hosts (zcert_t *cert, const char *file)
-{
-    const char *hosts = zcert_meta (cert, "hosts");
-    if (!hosts || !*hosts)
-        hosts = zcert_meta (cert, "name");
-    return vg_strdup (hosts && *hosts ? hosts : file);
-}
-
 static int
 s_skip_name (const char *name)
 {
@@ -126,17 +116,51 @@ s_signature (const char *dir)
     return sig ? sig : 1;
 }
 
-/* Reads every public certificate in dir into a new table. */
-static zhashx_t *
-s_load_dir (const char *dir, char *err, size_t errlen)
+/* Key files are small: a larger file is not one. */
+#define S_MAX_CERT_BYTES (64 * 1024)
+
+/* Reads a public zcert file with czmq's zconfig parser (zcert_load leaks
+ * when a file does not parse): its key, valid Z85, and the hosts it may
+ * write for (metadata hosts, else name, else the file name). */
+static int
+s_read_cert (const char *path, const char *file, char key[41], char *hosts, size_t hostslen)
+{
+    FILE *f = fopen (path, "rb");
+    if (!f)
+        return -1;
+    char *text = vg_malloc (S_MAX_CERT_BYTES + 1);
+    size_t n = fread (text, 1, S_MAX_CERT_BYTES + 1, f);
+    fclose (f);
+    int rc = -1;
+    zconfig_t *root = NULL;
+    if (n <= S_MAX_CERT_BYTES && !memchr (text, 0, n)) {
+        text[n] = '\0';
+        root = zconfig_str_load (text);
+    }
+    const char *pub = root ? zconfig_get (root, "curve/public-key", NULL) : NULL;
+    uint8_t bin[32];
+    if (pub && strlen (pub) == 40 && zmq_z85_decode (bin, pub)) {
+        const char *h = zconfig_get (root, "metadata/hosts", NULL);
+        if (!h || !*h)
+            h = zconfig_get (root, "metadata/name", NULL);
+        snprintf (hosts, hostslen, "%s", h && *h ? h : file);
+        memcpy (key, pub, 41);
+        rc = 0;
+    }
+    zconfig_destroy (&root);
+    free (text);
+    return rc;
+}
+
+int
+coll_auth_read_dir (const char *dir, coll_auth_key_fn *fn, void *arg, char *err, size_t errlen)
 {
     DIR *d = opendir (dir);
     if (!d) {
         snprintf (err, errlen, "cannot read curve_allow_dir %s: %s", dir, strerror (errno));
-        return NULL;
+        return VG_EIO;
     }
-    zhashx_t *table = zhashx_new ();
-    zhashx_set_destructor (table, (zhashx_destructor_fn *)zstr_free);
+    int n = 0;
     struct dirent *e;
     char path[4096];
     while ((e = readdir (d))) {
@@ -146,17 +170,34 @@ s_load_dir (const char *dir, char *err, size_t errlen)
         struct stat st;
         if (stat (path, &st) != 0 || !S_ISREG (st.st_mode))
             continue;
-        zcert_t *cert = zcert_load (path);
-        if (!cert) {
+        char key[41], hosts[1024];
+        if (s_read_cert (path, e->d_name, key, hosts, sizeof hosts) != 0) {
             vg_warn ("allow-list: %s is not a public key file (zcert); skipped it - make keys "
                      "with vigil keygen",
                      path);
             continue;
         }
-        zhashx_update (table, zcert_public_txt (cert), s_cert_hosts (cert, e->d_name));
-        zcert_destroy (&cert);
+        fn (key, hosts, arg);
+        n++;
     }
     closedir (d);
+    return n;
+}
+
+static void
+s_add_key (const char *key, const char *hosts, void *arg)
+{
+    zhashx_update ((zhashx_t *)arg, key, vg_strdup (hosts));
+}
+
+/* Reads every public certificate in dir into a new table. */
+static zhashx_t *
+s_load_dir (const char *dir, char *err, size_t errlen)
+{
+    zhashx_t *table = zhashx_new ();
+    zhashx_set_destructor (table, (zhashx_destructor_fn *)zstr_free);
+    if (coll_auth_read_dir (dir, s_add_key, table, err, errlen) < 0)
+        zhashx_destroy (&table);
     return table;
 }
 
@@ -356,8 +397,8 @@ coll_auth_on_log (coll_auth_t *self)
     }
 }
 
-static int
-s_host_listed (const char *hosts, const char *host)
+int
+coll_auth_host_listed (const char *hosts, const char *host)
 {
     if (strcmp (hosts, "*") == 0)
         return 1;
@@ -384,7 +425,7 @@ coll_auth_check (coll_auth_t *self, const char *user_id, const char *hostname, c
         snprintf (why, whylen, "CURVE key %s is not in the allow-list (any more)", fp);
         return VG_ENOTFOUND;
     }
-    if (!s_host_listed (hosts, hostname)) {
+    if (!coll_auth_host_listed (hosts, hostname)) {
         self->stats.hosts_refused++;
         snprintf (why, whylen,
                   "CURVE key %s may write for %s, not for host \"%s\"; add the host to the "

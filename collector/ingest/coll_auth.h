@@ -75,6 +75,16 @@ const char *coll_auth_public_key (const coll_auth_t *self);
 
 coll_auth_stats_t coll_auth_stats (const coll_auth_t *self);
 
+/* Reads the allow-list directory dir: calls fn for every public key file
+ * with its key (Z85) and the hosts it may write for; files that are not
+ * key files are skipped with a warning. Returns how many keys, or VG_EIO
+ * with err when dir cannot be read. */
+typedef void (coll_auth_key_fn) (const char *key, const char *hosts, void *arg);
+int coll_auth_read_dir (const char *dir, coll_auth_key_fn *fn, void *arg, char *err, size_t errlen);
+
+/* 1 if host is one of hosts ("web-1,web-2", or "*" for any). */
+int coll_auth_host_listed (const char *hosts, const char *host);
+
 /* "a1b2c3d4e5f60718": the first 8 bytes of a Z85 key, in hex. */
 void coll_auth_fingerprint (const char *z85, char *out, size_t outlen);
 
