@@ -284,7 +284,7 @@ coll_peers_take_hoarders (coll_peers_t *self, size_t per_conn, size_t total, int
 const char *
 coll_peers_addr (const coll_peers_t *self, int fd)
 {
-    if (fd < 0 || (size_t)fd >= self->conns_cap || !self->conns[fd].open)
+    if (fd < 0 || (size_t)fd >= self->conns_cap || !self->conns[fd].addr[0])
         return NULL;
     return self->conns[fd].addr;
 }

@@ -83,7 +83,8 @@ void coll_peers_delivered (coll_peers_t *self, int fd, size_t bytes);
  * keep their last figure. */
 size_t coll_peers_take_hoarders (coll_peers_t *self, size_t per_conn, size_t total, int all,
                                  int *fds, size_t max);
-/* The address noted for fd, or NULL. */
+/* The address noted when the connection on fd was accepted (kept after it
+ * closed, until another takes the number), or NULL. */
 const char *coll_peers_addr (const coll_peers_t *self, int fd);
 
 coll_peers_stats_t coll_peers_stats (const coll_peers_t *self);

@@ -2,6 +2,7 @@
  *  batches to the writer thread, send its answers back as acks. */
 #include "coll_server.h"
 #include "coll_auth.h"
+#include "coll_guard.h"
 #include "coll_peers.h"
 #include "coll_reload.h"
 #include "coll_writer.h"
@@ -12,18 +13,14 @@
 #include "vg_time.h"
 #include "vg_wire.h"
 
-#include <arpa/inet.h>
 #include <czmq.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -44,19 +41,6 @@ typedef struct {
 /* Messages read per wake-up before the writer's answers get a turn. */
 #define READ_BURST 200
 
-/* How often connections are checked for input held unfinished: the hot ones
- * (new, or holding input) every tick, all of them every GUARD_ALL_MS, and for
- * idleness. libzmq reads a fast peer on loopback at about 1 GB/s, so the tick
- * bounds what one can pile up between two checks (about 10 MB). */
-#define GUARD_INTERVAL_MS 10
-#define GUARD_ALL_MS      100
-/* All connections together may hold this much unfinished input (bytes read
- * by libzmq and not yet delivered as whole messages); past it the ones
- * holding most are closed. */
-#define GUARD_TOTAL_HELD (64 * 1024 * 1024)
-/* Agent ids whose refusals are counted, at most. */
-#define MAX_AGENTS_TRACKED 65536
-
 struct coll_server_t {
     const coll_config_t *config;       /* the one in force: config_start or a reloaded one */
     const coll_config_t *config_start; /* the caller's; the writer keeps using it */
@@ -64,15 +48,14 @@ struct coll_server_t {
     void *router;
     void *monitor; /* the ROUTER's connection events */
     coll_writer_t *writer;
-    coll_peers_t *peers;
+    coll_guard_t *guard;   /* the connections: noted, measured, closed */
+    coll_peers_t *peers;   /* the guard's figures per agent and connection */
     coll_auth_t *auth;     /* NULL: plain */
     int own_ctx;           /* ctx is ours to end (not czmq's, which zauth needs) */
     zhashx_t *item_bytes;  /* "%p" of a queued item -> its estimated bytes */
     size_t queued_bytes;   /* estimated memory of the batches queued */
     int64_t cap;           /* ZMQ_MAXMSGSIZE */
     int64_t next_guard_ms; /* monotonic */
-    int64_t next_sweep_ms; /* every connection measured */
-    int64_t trim_until_ms; /* give freed memory back to the system until then */
     int sigfd[2];          /* self-pipe: signal handler -> loop */
     char endpoint[256];
     vg_codec_limits_t limits;
@@ -82,7 +65,6 @@ struct coll_server_t {
     coll_writer_stats_t wstats;
     reason_t reasons[R_COUNT];
     vg_complain_t backpressure;
-    vg_complain_t guard_log;
 };
 
 static void s_complain (coll_server_t *self, int reason, const char *fmt, ...)
@@ -201,43 +183,6 @@ s_on_answer (coll_writer_item_t *item, void *arg)
     coll_writer_item_destroy (&item);
 }
 
-/* "127.0.0.1:40312": the remote end of a connection, "" if unknown. */
-static void
-s_peer_name (int fd, char *buf, size_t len)
-{
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof ss;
-    char host[INET6_ADDRSTRLEN] = "";
-    buf[0] = '\0';
-    if (getpeername (fd, (struct sockaddr *)&ss, &sl) != 0)
-        return;
-    if (ss.ss_family == AF_INET) {
-        struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-        inet_ntop (AF_INET, &in->sin_addr, host, sizeof host);
-        snprintf (buf, len, "%s:%u", host, ntohs (in->sin_port));
-    } else if (ss.ss_family == AF_INET6) {
-        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-        inet_ntop (AF_INET6, &in6->sin6_addr, host, sizeof host);
-        snprintf (buf, len, "[%s]:%u", host, ntohs (in6->sin6_port));
-    } else
-        snprintf (buf, len, "local");
-}
-
-/* Ends a connection libzmq owns: shutdown, not close, so libzmq sees it end
- * and frees all it holds for it; only when fd still is the connection noted
- * (the same remote address and port), never another that reused the number. */
-static void
-s_cut (coll_server_t *self, int fd, const char *noted, const char *why)
-{
-    char now[96];
-    s_peer_name (fd, now, sizeof now);
-    if (!*now || strcmp (now, noted) != 0)
-        return;
-    shutdown (fd, SHUT_RDWR);
-    vg_complain (&self->guard_log, 10000, VG_LOG_WARN, "closed the connection from %s: %s", noted,
-                 why);
-}
-
 /* ---- one message from an agent ------------------------------------------ */
 
 /* Answers REJECTED when the payload names its batch, else drops it. Only a
@@ -321,13 +266,9 @@ s_handle (coll_server_t *self, zmq_msg_t *parts, size_t nparts, size_t total)
         if (rc == VG_ENOTFOUND) {
             /* Allowed at its handshake, removed from the list since. */
             int fd = zmq_msg_get (&parts[2], ZMQ_SRCFD);
-            const char *noted = coll_peers_addr (self->peers, fd);
-            char name[96];
-            snprintf (name, sizeof name, "%s", noted ? noted : "");
             vg_batch_destroy (&batch);
             self->stats.messages_dropped++;
-            coll_peers_closed (self->peers, fd);
-            s_cut (self, fd, name, err);
+            coll_guard_cut (self->guard, fd, err);
             return;
         }
         if (rc != VG_OK) {
@@ -447,6 +388,8 @@ s_set_limits (coll_server_t *self, const coll_config_t *config)
      * drops the connection: no frame bigger than the cap is ever allocated. */
     self->cap = config->max_frame + (config->max_frame > (1 << 20) ? config->max_frame : (1 << 20));
     zmq_setsockopt (self->router, ZMQ_MAXMSGSIZE, &self->cap, sizeof self->cap);
+    coll_guard_configure (self->guard, (size_t)config->max_peers, config->peer_idle_timeout_ms,
+                          self->cap);
     /* Whole messages queued per connection before libzmq stops reading it:
      * the server reads at once, so a queue only fills while it is paused
      * for the database; then each agent holds at most this many batches
@@ -482,8 +425,8 @@ coll_server_new (const coll_config_t *config, const coll_commit_observers_t *obs
     self->config = self->config_start = config;
     self->sigfd[0] = self->sigfd[1] = -1;
     s_set_batch_limits (self, config);
-    self->peers = coll_peers_new (MAX_AGENTS_TRACKED, (size_t)config->max_peers,
-                                  config->peer_idle_timeout_ms);
+    self->guard = coll_guard_new ((size_t)config->max_peers, config->peer_idle_timeout_ms, 0);
+    self->peers = coll_guard_peers (self->guard);
     self->item_bytes = zhashx_new ();
     zhashx_set_destructor (self->item_bytes, (zhashx_destructor_fn *)zstr_free);
 
@@ -580,7 +523,7 @@ coll_server_destroy (coll_server_t **self_p)
     }
     if (self->monitor)
         zmq_close (self->monitor);
-    coll_peers_destroy (&self->peers);
+    coll_guard_destroy (&self->guard);
     zhashx_destroy (&self->item_bytes);
     if (self->config != self->config_start) {
         coll_config_t *live = (coll_config_t *)self->config;
@@ -648,8 +591,8 @@ s_reload (coll_server_t *self)
         self->cap =
             fresh->max_frame + (fresh->max_frame > (1 << 20) ? fresh->max_frame : (1 << 20));
         zmq_setsockopt (self->router, ZMQ_MAXMSGSIZE, &self->cap, sizeof self->cap);
-        coll_peers_configure (self->peers, MAX_AGENTS_TRACKED, (size_t)fresh->max_peers,
-                              fresh->peer_idle_timeout_ms, vg_mono_ms ());
+        coll_guard_configure (self->guard, (size_t)fresh->max_peers, fresh->peer_idle_timeout_ms,
+                              self->cap);
         if (self->config != self->config_start) {
             coll_config_t *old = (coll_config_t *)self->config;
             coll_config_destroy (&old);
@@ -660,81 +603,6 @@ s_reload (coll_server_t *self)
     if (self->auth && coll_auth_refresh (self->auth, 1) >= 0)
         vg_info ("reload: %llu agent keys in the allow-list",
                  (unsigned long long)coll_auth_stats (self->auth).keys);
-}
-
-static void
-s_on_monitor (coll_server_t *self)
-{
-    for (;;) {
-        zmq_msg_t head, addr;
-        zmq_msg_init (&head);
-        if (zmq_msg_recv (&head, self->monitor, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close (&head);
-            return;
-        }
-        uint16_t event = 0;
-        int32_t value = -1;
-        if (zmq_msg_size (&head) >= 6) {
-            memcpy (&event, zmq_msg_data (&head), 2);
-            memcpy (&value, (uint8_t *)zmq_msg_data (&head) + 2, 4);
-        }
-        int more = zmq_msg_more (&head);
-        zmq_msg_close (&head);
-        if (more) {
-            zmq_msg_init (&addr);
-            zmq_msg_recv (&addr, self->monitor, 0);
-            zmq_msg_close (&addr);
-        }
-        if (event == ZMQ_EVENT_ACCEPTED) {
-            char name[96];
-            s_peer_name (value, name, sizeof name);
-            if (coll_peers_accepted (self->peers, value, name, vg_mono_ms ()) != 0)
-                s_cut (self, value, name, "max_peers connections are open");
-        } else if (event == ZMQ_EVENT_DISCONNECTED || event == ZMQ_EVENT_CLOSED) {
-            vg_debug ("connection on fd %d %s", value,
-                      event == ZMQ_EVENT_CLOSED ? "closed" : "disconnected");
-            coll_peers_closed (self->peers, value);
-        }
-    }
-}
-
-/* Closes connections that hold too much unfinished input, and idle ones. */
-static void
-s_guard (coll_server_t *self, int64_t now)
-{
-    int fds[64];
-    char names[64][96];
-    size_t per_conn = (size_t)self->cap + 64 * 1024;
-    int all = now >= self->next_sweep_ms;
-    if (all)
-        self->next_sweep_ms = now + GUARD_ALL_MS;
-    uint64_t before = coll_peers_stats (self->peers).held_now;
-    size_t n = coll_peers_take_hoarders (self->peers, per_conn, GUARD_TOTAL_HELD, all, fds, 64);
-    uint64_t after = coll_peers_stats (self->peers).held_now;
-    if (n > 0 || before > after + 4 * 1024 * 1024)
-        self->trim_until_ms = now + 1000;
-    /* libzmq frees what a closed connection held a little later, on its own
-     * threads; glibc keeps freed blocks of that size in its arenas, so hand
-     * them back for a second after, or a burst would stay in the RSS. */
-    if (all && now < self->trim_until_ms)
-        malloc_trim (0);
-    for (size_t i = 0; i < n; i++)
-        s_peer_name (fds[i], names[i], sizeof names[i]);
-    for (size_t i = 0; i < n; i++) {
-        char why[160];
-        snprintf (why, sizeof why,
-                  "it held more unfinished input than the collector allows (%zu bytes for one, "
-                  "%d for all)",
-                  per_conn, GUARD_TOTAL_HELD);
-        s_cut (self, fds[i], names[i], why);
-    }
-    if (self->auth)
-        coll_auth_refresh (self->auth, 0); /* at most once a second */
-    n = coll_peers_take_idle (self->peers, now, fds, 64);
-    for (size_t i = 0; i < n; i++) {
-        s_peer_name (fds[i], names[i], sizeof names[i]);
-        s_cut (self, fds[i], names[i], "no batch within peer_idle_timeout");
-    }
 }
 
 int
@@ -751,7 +619,7 @@ coll_server_run (coll_server_t *self)
              0},
             {self->router, 0, ZMQ_POLLIN, 0},
         };
-        if (zmq_poll (items, reading ? 5 : 4, GUARD_INTERVAL_MS) < 0) {
+        if (zmq_poll (items, reading ? 5 : 4, COLL_GUARD_TICK_MS) < 0) {
             if (errno == EINTR)
                 continue;
             vg_error ("polling failed: %s; stopping", zmq_strerror (errno));
@@ -786,7 +654,7 @@ coll_server_run (coll_server_t *self)
                 done = 1;
         }
         if (items[2].revents & ZMQ_POLLIN)
-            s_on_monitor (self);
+            coll_guard_on_monitor (self->guard, self->monitor);
         if (self->auth && (items[3].revents & ZMQ_POLLIN))
             coll_auth_on_log (self->auth);
         if (reading && (items[4].revents & ZMQ_POLLIN))
@@ -795,8 +663,10 @@ coll_server_run (coll_server_t *self)
                     break;
         int64_t now = vg_mono_ms ();
         if (now >= self->next_guard_ms) {
-            self->next_guard_ms = now + GUARD_INTERVAL_MS;
-            s_guard (self, now);
+            self->next_guard_ms = now + COLL_GUARD_TICK_MS;
+            coll_guard_tick (self->guard, now);
+            if (self->auth)
+                coll_auth_refresh (self->auth, 0); /* at most once a second */
         }
     }
     vg_info ("stopped: %llu batches stored, %llu duplicate, %llu rejected, %llu answered RETRY; "

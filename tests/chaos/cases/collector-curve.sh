@@ -18,16 +18,16 @@ cp "$tmp/keys/fleet" "$tmp/allow/"
 printf 'listen: %s\ndatabase_url: %s\ncurve_secret_key: %s\ncurve_allow_dir: %s\n' "$ep" "$url" \
     "$tmp/keys/collector_secret" "$tmp/allow" >"$tmp/collector.yaml"
 start_collector "$tmp/collector.yaml"
-"$loadgen_bin" --endpoint "$ep" --agents 10 --series 100 --samples-per-batch 200 --duration 15 \
+"$loadgen_bin" --endpoint "$ep" --agents 10 --series 100 --samples-per-batch 200 --duration 10 \
     --id-prefix healthy --timeout-ms 5000 --drain-ms 60000 --quiet \
     --curve-keys "$tmp/keys/fleet_secret" --curve-server "$tmp/keys/collector" >"$tmp/loadgen.out" 2>&1 &
 lg=$!
 bg_pids=("$lg")
 key=$(sed -n 's/.*public-key = "\(.*\)"/\1/p' "$tmp/keys/collector")
-"$hostile_bin" --endpoint "$ep" --duration 12 --mode identities --count 200 \
+"$hostile_bin" --endpoint "$ep" --duration 8 --mode identities --count 200 \
     --curve-server-key "$key" --curve-keys "$tmp/keys/stranger" >>"$tmp/hostile.out" 2>&1 &
 bg_pids+=($!)
-"$hostile_bin" --endpoint "$ep" --duration 12 --mode identities --count 200 \
+"$hostile_bin" --endpoint "$ep" --duration 8 --mode identities --count 200 \
     --curve-server-key "$key" --curve-keys "$tmp/keys/fleet" >>"$tmp/hostile.out" 2>&1 &
 bg_pids+=($!)
 wait "$lg" || { cat "$tmp/loadgen.out"; fail "the healthy agents did not get every batch acknowledged"; }

@@ -11,7 +11,7 @@
 set -euo pipefail
 source "$(dirname "$0")/../lib/collector.sh"
 
-seconds=${CHAOS_SECONDS:-20}
+seconds=${CHAOS_SECONDS:-12}
 url=$(fresh_db vigil_chaos_hostile)
 port=$(free_port)
 ep=tcp://127.0.0.1:$port

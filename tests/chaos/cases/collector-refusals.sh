@@ -12,13 +12,13 @@ port=$(free_port)
 ep=tcp://127.0.0.1:$port
 printf 'listen: %s\ndatabase_url: %s\n' "$ep" "$url" >"$tmp/collector.yaml"
 start_collector "$tmp/collector.yaml"
-"$loadgen_bin" --endpoint "$ep" --agents 10 --series 100 --samples-per-batch 200 --duration 15 \
+"$loadgen_bin" --endpoint "$ep" --agents 10 --series 100 --samples-per-batch 200 --duration 10 \
     --id-prefix healthy --timeout-ms 5000 --drain-ms 60000 --quiet >"$tmp/loadgen.out" 2>&1 &
 lg=$!
 bg_pids=("$lg")
-"$hostile_bin" --endpoint "$ep" --duration 12 --mode truncated --rate 2000 >>"$tmp/hostile.out" 2>&1 &
+"$hostile_bin" --endpoint "$ep" --duration 8 --mode truncated --rate 2000 >>"$tmp/hostile.out" 2>&1 &
 bg_pids+=($!)
-"$hostile_bin" --endpoint "$ep" --duration 12 --mode badvalues --rate 1000 >>"$tmp/hostile.out" 2>&1 &
+"$hostile_bin" --endpoint "$ep" --duration 8 --mode badvalues --rate 1000 >>"$tmp/hostile.out" 2>&1 &
 bg_pids+=($!)
 wait "$lg" || { cat "$tmp/loadgen.out"; fail "the healthy agents did not get every batch acknowledged"; }
 for p in "${bg_pids[@]:1}"; do wait "$p" || true; done

@@ -12,12 +12,12 @@ ep=tcp://127.0.0.1:$port
 conf() { printf 'listen: %s\ndatabase_url: %s\nmax_peers: %s\n' "$ep" "$url" "$1" >"$tmp/collector.yaml"; }
 conf 1000
 start_collector "$tmp/collector.yaml"
-"$loadgen_bin" --endpoint "$ep" --agents 20 --series 100 --samples-per-batch 200 --duration 20 \
+"$loadgen_bin" --endpoint "$ep" --agents 20 --series 100 --samples-per-batch 200 --duration 12 \
     --id-prefix healthy --timeout-ms 5000 --drain-ms 60000 --quiet >"$tmp/loadgen.out" 2>&1 &
 lg=$!
 bg_pids=("$lg")
 hups=0
-while kill -0 "$lg" 2>/dev/null && ((hups < 36)); do
+while kill -0 "$lg" 2>/dev/null && ((hups < 20)); do
     sleep 0.5
     conf $((hups % 2 ? 1000 : 500))
     kill -HUP "$collector_pid"
