@@ -86,15 +86,16 @@ s_skip_name (const char *name)
     return name[0] == '.' || (n > 7 && strcmp (name + n - 7, "_secret") == 0);
 }
 
-/* A digest of the directory's file names, sizes and times: changes when a
- * file is added, removed, replaced or edited. 0 if it cannot be read. */
-static uint64_t
-s_signature (const char *dir)
+/* Calls fn for each regular file of dir that may hold a public key (not
+ * hidden, not a *_secret file). Returns 0, or -1 if dir cannot be read. */
+typedef void (s_file_fn) (const char *path, const char *name, const struct stat *st, void *arg);
+
+static int
+s_each_file (const char *dir, s_file_fn *fn, void *arg)
 {
     DIR *d = opendir (dir);
     if (!d)
-        return 0;
-    uint64_t sig = 1469598103934665603ULL;
+        return -1;
     struct dirent *e;
     char path[4096];
     while ((e = readdir (d))) {
@@ -102,17 +103,34 @@ s_signature (const char *dir)
             continue;
         snprintf (path, sizeof path, "%s/%s", dir, e->d_name);
         struct stat st;
-        if (stat (path, &st) != 0 || !S_ISREG (st.st_mode))
-            continue;
-        uint64_t h = 1469598103934665603ULL;
-        for (const char *p = e->d_name; *p; p++)
-            h = (h ^ (uint8_t)*p) * 1099511628211ULL;
-        h ^= (uint64_t)st.st_size * 0x9e3779b97f4a7c15ULL;
-        h ^= (uint64_t)st.st_mtim.tv_sec * 0xbf58476d1ce4e5b9ULL + (uint64_t)st.st_mtim.tv_nsec;
-        h ^= (uint64_t)st.st_ino * 0x94d049bb133111ebULL;
-        sig += h * 0x100000001b3ULL; /* order-free: readdir's order may change */
+        if (stat (path, &st) == 0 && S_ISREG (st.st_mode))
+            fn (path, e->d_name, &st, arg);
     }
     closedir (d);
+    return 0;
+}
+
+static void
+s_sign_file (const char *path, const char *name, const struct stat *st, void *arg)
+{
+    (void)path;
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *p = name; *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+    h ^= (uint64_t)st->st_size * 0x9e3779b97f4a7c15ULL;
+    h ^= (uint64_t)st->st_mtim.tv_sec * 0xbf58476d1ce4e5b9ULL + (uint64_t)st->st_mtim.tv_nsec;
+    h ^= (uint64_t)st->st_ino * 0x94d049bb133111ebULL;
+    *(uint64_t *)arg += h * 0x100000001b3ULL; /* order-free: readdir's order may change */
+}
+
+/* A digest of the directory's file names, sizes and times: changes when a
+ * file is added, removed, replaced or edited. 0 if it cannot be read. */
+static uint64_t
+s_signature (const char *dir)
+{
+    uint64_t sig = 1469598103934665603ULL;
+    if (s_each_file (dir, s_sign_file, &sig) != 0)
+        return 0;
     return sig ? sig : 1;
 }
 
@@ -152,36 +170,37 @@ s_read_cert (const char *path, const char *file, char key[41], char *hosts, size
     return rc;
 }
 
+typedef struct {
+    coll_auth_key_fn *fn;
+    void *arg;
+    int n;
+} s_reading_t;
+
+static void
+s_read_file (const char *path, const char *name, const struct stat *st, void *arg)
+{
+    (void)st;
+    s_reading_t *r = arg;
+    char key[41], hosts[1024];
+    if (s_read_cert (path, name, key, hosts, sizeof hosts) != 0) {
+        vg_warn ("allow-list: %s is not a public key file (zcert); skipped it - make keys with "
+                 "vigil keygen",
+                 path);
+        return;
+    }
+    r->fn (key, hosts, r->arg);
+    r->n++;
+}
+
 int
 coll_auth_read_dir (const char *dir, coll_auth_key_fn *fn, void *arg, char *err, size_t errlen)
 {
-    DIR *d = opendir (dir);
-    if (!d) {
+    s_reading_t r = {fn, arg, 0};
+    if (s_each_file (dir, s_read_file, &r) != 0) {
         snprintf (err, errlen, "cannot read curve_allow_dir %s: %s", dir, strerror (errno));
         return VG_EIO;
     }
-    int n = 0;
-    struct dirent *e;
-    char path[4096];
-    while ((e = readdir (d))) {
-        if (s_skip_name (e->d_name))
-            continue;
-        snprintf (path, sizeof path, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (stat (path, &st) != 0 || !S_ISREG (st.st_mode))
-            continue;
-        char key[41], hosts[1024];
-        if (s_read_cert (path, e->d_name, key, hosts, sizeof hosts) != 0) {
-            vg_warn ("allow-list: %s is not a public key file (zcert); skipped it - make keys "
-                     "with vigil keygen",
-                     path);
-            continue;
-        }
-        fn (key, hosts, arg);
-        n++;
-    }
-    closedir (d);
-    return n;
+    return r.n;
 }
 
 static void

@@ -696,7 +696,8 @@ coll_registry_flush (coll_registry_t *self, PGconn *conn, char *err, size_t errl
         return 0;
     int rc = 0;
     /* One order for every collector: no deadlocks between them. */
-    qsort (self->dirty_series, self->ndirty_series, sizeof *self->dirty_series, s_dirty_cmp);
+    if (self->ndirty_series > 1) /* qsort may not be given NULL, even for 0 items */
+        qsort (self->dirty_series, self->ndirty_series, sizeof *self->dirty_series, s_dirty_cmp);
     size_t from = 0;
     int hosts_done = 0;
     while (rc == 0 && (from < self->ndirty_series || !hosts_done)) {

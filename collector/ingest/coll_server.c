@@ -64,6 +64,7 @@ struct coll_server_t {
     coll_server_stats_t stats;
     coll_writer_stats_t wstats;
     reason_t reasons[R_COUNT];
+    reason_t refusals[COLL_REFUSED_COUNT]; /* rejected batches, by kind */
     vg_complain_t backpressure;
 };
 
@@ -73,7 +74,9 @@ static void s_complain (coll_server_t *self, int reason, const char *fmt, ...)
 static void
 s_complain (coll_server_t *self, int reason, const char *fmt, ...)
 {
-    reason_t *r = &self->reasons[reason];
+    /* Reasons from R_COUNT on are kinds of rejected batches, each rate-limited
+     * on its own so one kind cannot hide another. */
+    reason_t *r = reason < R_COUNT ? &self->reasons[reason] : &self->refusals[reason - R_COUNT];
     char msg[1024];
     va_list ap;
     va_start (ap, fmt);
@@ -197,7 +200,8 @@ s_refuse (coll_server_t *self, zmq_msg_t *rid, const char *peer, const uint8_t *
     if (vg_codec_peek_batch (data, len, &seq, agent, sizeof agent) == 0 && agent[0]) {
         self->stats.batches_rejected++;
         uint64_t nth = coll_peers_refused (self->peers, agent, kind, vg_mono_ms ());
-        s_complain (self, reason == R_MALFORMED ? R_INVALID : reason,
+        (void)reason;
+        s_complain (self, R_COUNT + (int)kind,
                     "rejected batch %llu of agent \"%s\" from %s (%s, refusal %llu of this agent "
                     "for it): %s; answered REJECTED, so the agent drops it - fix the agent that "
                     "builds such batches",
@@ -669,6 +673,18 @@ coll_server_run (coll_server_t *self)
                 coll_auth_refresh (self->auth, 0); /* at most once a second */
         }
     }
+    coll_peers_stats_t ps = coll_peers_stats (self->peers);
+    vg_info ("refused: %llu for size, %llu checksum, %llu limits, %llu invalid values, %llu "
+             "host; connections closed: %llu holding too much unfinished input, %llu idle, "
+             "%llu over max_peers; %llu unknown CURVE keys",
+             (unsigned long long)ps.refused[COLL_REFUSED_SIZE],
+             (unsigned long long)ps.refused[COLL_REFUSED_CHECKSUM],
+             (unsigned long long)ps.refused[COLL_REFUSED_LIMIT],
+             (unsigned long long)ps.refused[COLL_REFUSED_INVALID],
+             (unsigned long long)ps.refused[COLL_REFUSED_HOST],
+             (unsigned long long)ps.conns_hoarding, (unsigned long long)ps.conns_idle,
+             (unsigned long long)ps.conns_refused,
+             (unsigned long long)(self->auth ? coll_auth_stats (self->auth).unknown_keys : 0));
     vg_info ("stopped: %llu batches stored, %llu duplicate, %llu rejected, %llu answered RETRY; "
              "%llu malformed messages dropped; %llu samples stored in %llu transactions, %llu "
              "dropped for timestamps out of range",

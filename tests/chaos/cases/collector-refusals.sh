@@ -31,11 +31,16 @@ reasons=("truncated or corrupted" "seq 18446744073709551615 is above 92233720368
 for r in "${reasons[@]}"; do
     grep -qF -- "$r" "$tmp/collector.log" || fail "no refusal saying \"$r\""
 done
+by_kind=$(sed -n 's/.*refused: \([0-9]*\) for size, \([0-9]*\) checksum, \([0-9]*\) limits, \([0-9]*\) invalid values.*/checksum=\2 limits=\3 invalid=\4/p' "$tmp/collector.log")
+[[ -n "$by_kind" ]] || fail "no 'refused:' summary line"
+for k in limits invalid; do
+    [[ $(sed -n "s/.*$k=\([0-9]*\).*/\1/p" <<<"$by_kind") -gt 0 ]] || fail "no batch refused for $k ($by_kind)"
+done
 rejected=$(sed -n 's/.*stopped: .* \([0-9]*\) rejected.*/\1/p' "$tmp/collector.log")
 dropped=$(sed -n 's/.*; \([0-9]*\) malformed messages dropped.*/\1/p' "$tmp/collector.log")
 hostile_rows=$(sql "$url" -c "SELECT count(*) FROM vigil.hosts WHERE agent_id LIKE 'hostile-%'")
 p99=$(sed -n 's/^ack_p99_ms=//p' "$tmp/loadgen.out")
-echo "chaos: collector-refusals healthy_acked=$acked lost=$lost duplicated=$dup ack_p99_ms=$p99 rejected=$rejected dropped=$dropped hostile_hosts_stored=$hostile_rows"
+echo "chaos: collector-refusals healthy_acked=$acked lost=$lost duplicated=$dup ack_p99_ms=$p99 rejected=$rejected ($by_kind) dropped=$dropped hostile_hosts_stored=$hostile_rows"
 [[ $lost -eq 0 && $dup -eq 0 ]] || fail "healthy samples lost $lost, duplicated $dup"
 [[ $hostile_rows -eq 0 ]] || fail "$hostile_rows hostile agents reached the database"
 ((rejected > 0 && dropped > 0)) || fail "nothing was rejected or dropped"
