@@ -217,7 +217,7 @@ main (void)
         test_agent_peer_destroy (&bad);
     }
     s_wait_log (log, "refused a connection with an unknown CURVE key, fingerprint", 1);
-    ASSERT_EQ (s_log_count (log, "unknown CURVE key"), 1);
+    ASSERT_EQ (s_log_count (log, "refused a connection with an unknown CURVE key"), 1);
     ASSERT_EQ (s_log_count (log, stranger.pub), 1);
 
     /* A plain peer cannot even start. */

@@ -36,7 +36,7 @@ bg_pids=()
 stop_collector
 check_landed "$url" "$tmp/loadgen.out"
 foreign=$(sql "$url" -c "SELECT count(*) FROM vigil.samples s JOIN vigil.hosts h USING (host_id) WHERE h.agent_id NOT LIKE 'healthy-%'")
-unknown_logged=$(grep -c "unknown CURVE key" "$tmp/collector.log" || true)
+unknown_logged=$(grep -c "refused a connection with an unknown CURVE key" "$tmp/collector.log" || true)
 host_refused=$(grep -c "(host, refusal" "$tmp/collector.log" || true)
 echo "chaos: collector-curve healthy_acked=$acked lost=$lost duplicated=$dup foreign_samples=$foreign unknown_key_logged=$unknown_logged other_host_refusal_lines=$host_refused"
 [[ $lost -eq 0 && $dup -eq 0 ]] || fail "healthy samples lost $lost, duplicated $dup"

@@ -6,8 +6,10 @@
 # messages a second, with oversized frames among them. Healthy data must all
 # land once, healthy acks keep a p99 under 1 s (3 s under AddressSanitizer,
 # which slows the collector), and the collector's peak RSS stays under its
-# bound (512 MB; 1024 MB under AddressSanitizer, whose shadow memory and red
-# zones count). The release figures: tests/chaos/run.sh --build build-rel.
+# bound: 512 MB. Under AddressSanitizer (what CI builds) the RSS counts its
+# shadow memory, red zones and an allocator that keeps what it freed, so
+# only a sanity bound of 2048 MB is held there; the 512 MB bound needs a
+# build without sanitizers: tests/chaos/run.sh --build build-rel.
 set -euo pipefail
 source "$(dirname "$0")/../lib/collector.sh"
 
@@ -49,7 +51,7 @@ phase floods.out "--mode multipart --frame-bytes 1048576" \
 phase identities.out "--mode identities --count 10000"
 peak=$(rss_peak_mb)
 bound=512 p99_bound=1000
-sanitized && bound=1024 p99_bound=3000
+sanitized && bound=2048 p99_bound=3000
 stop_collector
 
 cat "$tmp/floods.out" "$tmp/identities.out" | awk -F= '/^acked_samples=/ { n += $2 } END { print "acked_samples=" n }' >"$tmp/loadgen.out"
