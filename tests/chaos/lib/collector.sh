@@ -46,7 +46,8 @@ free_port() {
 # has red zones: the RSS says little. Those builds get a looser bound, and
 # the line says so.
 sanitized() {
-    ldd "$collector_bin" 2>/dev/null | grep -q libasan
+    # Not "ldd | grep -q": grep leaving early makes ldd fail under pipefail.
+    [[ $(ldd "$collector_bin" 2>/dev/null) == *libasan* ]]
 }
 
 # Under AddressSanitizer the collector's freed memory waits in a small
