@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <zmq.h>
 
 /* Every connection is measured at this interval; hot ones at every tick. */
@@ -128,6 +129,20 @@ coll_guard_on_monitor (coll_guard_t *self, void *monitor)
     }
 }
 
+/* The process's resident memory, in bytes; 0 if unknown. */
+static uint64_t
+s_rss_bytes (void)
+{
+    FILE *f = fopen ("/proc/self/statm", "r");
+    unsigned long long size = 0, resident = 0;
+    if (!f)
+        return 0;
+    if (fscanf (f, "%llu %llu", &size, &resident) != 2)
+        resident = 0;
+    fclose (f);
+    return (uint64_t)resident * (uint64_t)sysconf (_SC_PAGESIZE);
+}
+
 void
 coll_guard_tick (coll_guard_t *self, int64_t now)
 {
@@ -153,6 +168,19 @@ coll_guard_tick (coll_guard_t *self, int64_t now)
                   "%d for all)",
                   per_conn, COLL_GUARD_TOTAL_HELD);
         coll_guard_cut (self, fds[i], why);
+    }
+    uint64_t rss = s_rss_bytes ();
+    if (rss > COLL_GUARD_RSS_VALVE) {
+        int fd = coll_peers_take_largest (self->peers, 64 * 1024);
+        if (fd >= 0) {
+            char why[160];
+            snprintf (why, sizeof why,
+                      "the collector's memory passed %llu MB and this connection held the most "
+                      "unfinished input",
+                      (unsigned long long)(COLL_GUARD_RSS_VALVE >> 20));
+            coll_guard_cut (self, fd, why);
+            self->trim_until_ms = now + 1000;
+        }
     }
     n = coll_peers_take_idle (self->peers, now, fds, 64);
     for (size_t i = 0; i < n; i++)

@@ -20,6 +20,11 @@
 #define COLL_GUARD_TICK_MS 10
 /* All connections together may hold this much unfinished input. */
 #define COLL_GUARD_TOTAL_HELD (64 * 1024 * 1024)
+/* The limits above count bytes on the wire; libzmq keeps each frame in a
+ * 64-byte slot, so a message of empty frames costs up to 32 times its bytes.
+ * When the collector's RSS passes this, the connection holding most
+ * unfinished input is closed, one a tick, until it is back under. */
+#define COLL_GUARD_RSS_VALVE (384ULL * 1024 * 1024)
 
 typedef struct coll_guard_t coll_guard_t;
 

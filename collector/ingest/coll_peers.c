@@ -281,6 +281,24 @@ coll_peers_take_hoarders (coll_peers_t *self, size_t per_conn, size_t total, int
     return n;
 }
 
+int
+coll_peers_take_largest (coll_peers_t *self, uint64_t min_held)
+{
+    int best = -1;
+    uint64_t most = min_held;
+    for (size_t fd = 0; fd < self->conns_cap; fd++)
+        if (self->conns[fd].open && self->conns[fd].held > most) {
+            most = self->conns[fd].held;
+            best = (int)fd;
+        }
+    if (best >= 0) {
+        self->conns[best].open = 0;
+        self->stats.connections--;
+        self->stats.conns_hoarding++;
+    }
+    return best;
+}
+
 const char *
 coll_peers_addr (const coll_peers_t *self, int fd)
 {

@@ -83,6 +83,10 @@ void coll_peers_delivered (coll_peers_t *self, int fd, size_t bytes);
  * keep their last figure. */
 size_t coll_peers_take_hoarders (coll_peers_t *self, size_t per_conn, size_t total, int all,
                                  int *fds, size_t max);
+/* The connection that held most unfinished input at the last measure, if
+ * more than min_held: forgets it and returns its fd (the caller closes it);
+ * -1 if none. */
+int coll_peers_take_largest (coll_peers_t *self, uint64_t min_held);
 /* The address noted when the connection on fd was accepted (kept after it
  * closed, until another takes the number), or NULL. */
 const char *coll_peers_addr (const coll_peers_t *self, int fd);

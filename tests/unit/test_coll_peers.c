@@ -66,6 +66,13 @@ test_connections (void)
     coll_peers_stats_t s = coll_peers_stats (p);
     ASSERT_EQ (s.connections, 0);
     ASSERT_EQ (s.conns_idle, 2);
+    /* Nothing measured holds anything: no largest to take. */
+    ASSERT_EQ (coll_peers_accepted (p, 11, "127.0.0.1:5", 2000), 0);
+    ASSERT_EQ (coll_peers_take_largest (p, 0), -1);
+    /* An fd that is no socket measures as holding nothing. */
+    int fds2[4];
+    ASSERT_EQ (coll_peers_take_hoarders (p, 1, 1, 1, fds2, 4), 0);
+    ASSERT_EQ (coll_peers_stats (p).held_now, 0);
     coll_peers_destroy (&p);
 }
 
