@@ -1,6 +1,7 @@
 /*  agent_config.c - agent.yaml: the agent's own settings and its inputs. */
 #include "agent_config.h"
 #include "agent_spool.h"
+#include "agent_curve.h"
 #include "vg_alloc.h"
 #include "vg_error.h"
 #include "vg_time.h"
@@ -131,6 +132,12 @@ static const vg_option_t s_agent_options[] = {
      "debug, info, warn or error", NULL, NULL},
     {"self_metrics", VG_OPT_BOOL, "true", 0, 0, offsetof (agent_settings_t, self_metrics), 0,
      "add the agent's own counters (vigil_agent_*) to every batch", NULL, NULL},
+    {"transport", VG_OPT_STRING, "curve", 0, 0, offsetof (agent_settings_t, transport), 0,
+     "curve (the default; without keys only to a collector on this host) or plain", NULL, NULL},
+    {"curve_secret_key", VG_OPT_STRING, "", 0, 0, offsetof (agent_settings_t, curve_secret_key), 0,
+     "the agent's secret key file (vigil keygen NAME writes NAME_secret)", NULL, NULL},
+    {"curve_server_key", VG_OPT_STRING, "", 0, 0, offsetof (agent_settings_t, curve_server_key), 0,
+     "the collector's public key file", NULL, NULL},
     {NULL, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL},
 };
 
@@ -231,6 +238,20 @@ s_check_agent (vg_config_t *cfg, vg_cnode_t *map, agent_settings_t *a, char *err
                                     "\"%s\" is not a ZeroMQ endpoint; write it like "
                                     "tcp://collector.example:5555",
                                     a->collector.items[i]);
+    char why[512], base[4096] = "";
+    const char *path = vg_config_path (cfg);
+    if (path && strrchr (path, '/'))
+        snprintf (base, sizeof base, "%.*s", (int)(strrchr (path, '/') - path), path);
+    if (agent_curve_configure (a->transport, a->curve_secret_key, a->curve_server_key,
+                               (const char *const *)a->collector.items, a->collector.n, base, why,
+                               sizeof why) != VG_OK) {
+        const char *key = map && vg_cnode_get (map, "curve_secret_key") ? "curve_secret_key"
+                          : map && vg_cnode_get (map, "transport")      ? "transport"
+                                                                        : "collector";
+        char full[64];
+        snprintf (full, sizeof full, "agent.%s", key);
+        return vg_config_error (cfg, s_node_or (map, key, root), full, err, errlen, "%s", why);
+    }
     if (!*a->state_dir)
         return vg_config_error (cfg, s_node_or (map, "state_dir", root), "agent.state_dir", err,
                                 errlen, "must not be empty; the agent keeps its sequence there");

@@ -45,6 +45,9 @@ typedef struct {
     int64_t shutdown_timeout_ms;
     char *log_level;
     int self_metrics;               /* add the agent's own counters to every batch */
+    char *transport;                /* "curve" or "plain" (agent_curve.h) */
+    char *curve_secret_key;         /* the agent's zcert secret file */
+    char *curve_server_key;         /* the collector's zcert public file */
     vg_log_level_t log_level_value; /* log_level, parsed */
 } agent_settings_t;
 

@@ -1,5 +1,6 @@
 /*  agent_loop.c - the agent's one thread. */
 #include "agent_loop.h"
+#include "agent_curve.h"
 #include "agent_queue.h"
 #include "agent_selfmetrics.h"
 #include "agent_sender.h"
@@ -131,6 +132,7 @@ s_sender_opts (const agent_settings_t *a)
         .window = (size_t)a->max_in_flight,
         .failover_ms = a->failover_timeout_ms,
         .failback_ms = a->failback_after_ms,
+        .socket_hook = agent_curve_socket_hook, /* CURVE keys, or plain with a warning */
     };
 }
 

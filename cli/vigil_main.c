@@ -11,6 +11,7 @@
 #include "cli_rules.h"
 #include "cli_event.h"
 #include "cli_report.h"
+#include "cli_keygen.h"
 #include "cli_status.h"
 #include "cli_verdict.h"
 
@@ -31,6 +32,8 @@ static const cli_command_t s_commands[] = {
     {"report", "the daily, weekly or monthly report (md, json, html)", cli_report_run,
      cli_report_usage},
     {"verdict", "approve, extend or roll back a deploy window", cli_verdict_run, cli_verdict_usage},
+    {"keygen", "make a CURVE key pair for an agent or a collector", cli_keygen_run,
+     cli_keygen_usage},
 };
 
 #define S_NCOMMANDS (sizeof s_commands / sizeof s_commands[0])

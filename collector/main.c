@@ -4,6 +4,7 @@
 #include "coll_retention.h"
 #include "coll_rollup.h"
 #include "coll_server.h"
+#include "coll_store.h"
 #include "http_api.h"
 #include "http_ingest.h"
 #include "http_server.h"
@@ -15,6 +16,7 @@
 
 #include <getopt.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,16 +25,6 @@
 
 static coll_server_t *s_server;
 static rules_engine_t *s_rules;
-
-/* SIGHUP: the rule files are read again (a file with an error is reported
- * and the running rules stay). */
-static void
-s_on_hup (int sig)
-{
-    (void)sig;
-    if (s_rules)
-        rules_engine_request_reload (s_rules);
-}
 
 /* The rule engine, when collector.yaml names rule files. */
 static rules_engine_t *
@@ -54,9 +46,15 @@ s_rules_new (const coll_config_t *config, notify_engine_t *notify, char *err, si
     return engine;
 }
 
+/* SIGTERM, SIGINT: the server drains and stops. SIGHUP: the server reloads
+ * the configuration and the allow-list, and the rule engine its rule files
+ * (a file with an error is reported and what runs stays). Both calls are
+ * safe in a signal handler. */
 static void
 s_on_signal (int sig)
 {
+    if (sig == SIGHUP && s_rules)
+        rules_engine_request_reload (s_rules);
     if (s_server)
         coll_server_interrupt (s_server, sig);
 }
@@ -64,12 +62,15 @@ s_on_signal (int sig)
 static void
 s_usage (void)
 {
-    printf ("usage: vigil-collector [-c FILE] [--check] [-v] [-V] [-h]\n"
+    printf ("usage: vigil-collector [-c FILE] [--check | --migrate] [-v] [-V] [-h]\n"
             "\n"
             "Receives batches from Vigil agents over ZeroMQ and stores them in PostgreSQL.\n"
             "\n"
             "  -c, --config FILE  collector.yaml (without it, the defaults below)\n"
             "      --check        validate the configuration and exit\n"
+            "      --migrate      create or upgrade the schema and exit (run it as the\n"
+            "                     database's owner role; the collector itself may then\n"
+            "                     connect as a role without DDL, see docs/security.md)\n"
             "  -v, --verbose      log at debug level\n"
             "  -V, --version      print the version and exit\n"
             "  -h, --help         this help\n"
@@ -78,13 +79,32 @@ s_usage (void)
     vg_config_print_options (coll_config_options (), "  ");
     printf ("\nVIGIL_DATABASE_URL, when set, overrides database_url.\n"
             "SIGTERM or SIGINT stops it once the batches it holds are answered.\n"
-            "SIGHUP reads the rule files again (docs/rules.md).\n");
+            "SIGHUP reads the configuration, the allow-list and the rule files again; a file\n"
+            "that does not load changes nothing.\n");
+}
+
+/* --migrate: the schema made or upgraded, then exit. */
+static int
+s_migrate (coll_config_t *config)
+{
+    char err[1024] = "", db[512];
+    coll_config_describe_db (config->database_url, db, sizeof db);
+    coll_store_t *store = coll_store_new (config->database_url);
+    int rc = coll_store_connect (store, err, sizeof err);
+    coll_store_destroy (&store);
+    coll_config_destroy (&config);
+    if (rc != 0) {
+        vg_error ("cannot migrate the schema in %s: %s", db, err);
+        return 1;
+    }
+    vg_info ("the schema in %s is up to date", db);
+    return 0;
 }
 
 static int
 s_bad_usage (void)
 {
-    fprintf (stderr, "usage: vigil-collector [-c FILE] [--check] [-v] [-V] [-h]; "
+    fprintf (stderr, "usage: vigil-collector [-c FILE] [--check | --migrate] [-v] [-V] [-h]; "
                      "vigil-collector --help lists the options\n");
     return 2;
 }
@@ -93,12 +113,16 @@ int
 main (int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'k'},
-        {"verbose", no_argument, NULL, 'v'},      {"version", no_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"check", no_argument, NULL, 'k'},
+        {"migrate", no_argument, NULL, 'm'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const char *path = NULL;
-    int check = 0, verbose = 0, opt;
+    int check = 0, migrate = 0, verbose = 0, opt;
     while ((opt = getopt_long (argc, argv, "c:vVh", longopts, NULL)) != -1) {
         switch (opt) {
         case 'c':
@@ -106,6 +130,9 @@ main (int argc, char **argv)
             break;
         case 'k':
             check = 1;
+            break;
+        case 'm':
+            migrate = 1;
             break;
         case 'v':
             verbose = 1;
@@ -125,6 +152,11 @@ main (int argc, char **argv)
         return s_bad_usage ();
     }
     vg_log_set_ident ("vigil-collector");
+    /* Blocks of 128 KiB and more (frames, batches) are mapped on their own
+     * and given back to the system when freed. glibc otherwise raises this
+     * threshold after the first such free and serves them from its heaps,
+     * which keep what a burst of peers made them hold (docs/security.md). */
+    mallopt (M_MMAP_THRESHOLD, 128 * 1024);
 
     char err[1024] = "";
     coll_config_t *config = coll_config_load (path, err, sizeof err);
@@ -161,6 +193,8 @@ main (int argc, char **argv)
         return 0;
     }
     vg_log_set_level (verbose ? VG_LOG_DEBUG : config->level);
+    if (migrate)
+        return s_migrate (config);
     vg_info ("vigil-collector %s starting with %s", VIGIL_VERSION,
              path ? path : "the default configuration");
 
@@ -216,7 +250,6 @@ main (int argc, char **argv)
     sigemptyset (&sa.sa_mask);
     sigaction (SIGTERM, &sa, NULL);
     sigaction (SIGINT, &sa, NULL);
-    sa.sa_handler = s_on_hup;
     sigaction (SIGHUP, &sa, NULL);
     signal (SIGPIPE, SIG_IGN);
 

@@ -13,13 +13,23 @@
  *    - distributions: count > 0, zero_count plus all bucket counts equal to
  *      count, every bucket count > 0, indexes strictly ascending and within
  *      the range a finite value can reach, sum/min/max finite, min <= max;
- *    - every timestamp base_ts_ms + delta representable;
+ *    - a checksum trailer ending the frame and matching (VG_WIRE_CRC_*), so
+ *      a batch cut between two fields is not taken for a smaller one;
+ *    - seq, distribution counts and zero counts at most INT64_MAX: they are
+ *      stored as bigint;
+ *    - every timestamp base_ts_ms + delta within what PostgreSQL holds
+ *      (VG_WIRE_MIN_TS_MS .. VG_WIRE_END_TS_MS);
+ *    - label bytes as series and events name them, and event bytes, within
+ *      max_label_bytes and max_event_bytes: a string sent once may be named
+ *      by every label of every event, and a small frame must not expand
+ *      into a COPY of gigabytes;
  *    - series and events each at most max_samples, and the distributions'
  *      dense bucket spans at most S_MAX_DENSE cells in all, so a small
  *      hostile frame cannot make the decoder allocate gigabytes.
  *  Counts are checked on the wire before protobuf-c allocates anything.
  */
 #include "vg_codec.h"
+#include "vg_crc32c.h"
 #include "vg_utf8.h"
 #include "vg_alloc.h"
 #include "vg_error.h"
@@ -48,6 +58,8 @@ vg_codec_default_limits (void)
         .max_strlen = VG_WIRE_MAX_STRLEN,
         .max_labels = VG_WIRE_MAX_LABELS,
         .max_buckets = VG_WIRE_MAX_BUCKETS,
+        .max_label_bytes = VG_WIRE_MAX_LABEL_BYTES,
+        .max_event_bytes = VG_WIRE_MAX_EVENT_BYTES,
     };
     return limits;
 }
@@ -219,8 +231,9 @@ vg_codec_encode_batch (const vg_batch_t *batch, uint8_t **out, size_t *len)
     msg.events = events_p;
 
     *len = protobuf_c_message_get_packed_size (&msg.base);
-    *out = vg_malloc (*len);
+    *out = vg_malloc (*len + VG_WIRE_CRC_TRAILER);
     protobuf_c_message_pack (&msg.base, *out);
+    vg_codec_seal_batch (out, len);
     rc = 0;
 out:
     free (series);
@@ -233,6 +246,41 @@ out:
     free (bidx);
     free (bcnt);
     return rc;
+}
+
+void
+vg_codec_seal_batch (uint8_t **data, size_t *len)
+{
+    uint32_t crc = vg_crc32c (0, *data, *len);
+    uint8_t *p = vg_realloc (*data, *len + VG_WIRE_CRC_TRAILER);
+    uint8_t *t = p + *len;
+    t[0] = VG_WIRE_CRC_TAG0;
+    t[1] = VG_WIRE_CRC_TAG1;
+    for (int k = 0; k < 4; k++)
+        t[2 + k] = (uint8_t)(crc >> (8 * k));
+    *data = p;
+    *len += VG_WIRE_CRC_TRAILER;
+}
+
+/* The trailer: present, last, and matching what comes before it. */
+static int
+s_check_trailer (const uint8_t *p, size_t len, char *err, size_t errlen)
+{
+    const uint8_t *t = len >= VG_WIRE_CRC_TRAILER ? p + len - VG_WIRE_CRC_TRAILER : NULL;
+    if (!t || t[0] != VG_WIRE_CRC_TAG0 || t[1] != VG_WIRE_CRC_TAG1)
+        return s_fail (err, errlen, VG_EPROTO,
+                       "truncated or corrupted: the %zu bytes do not end with the batch's "
+                       "checksum (field 17)",
+                       len);
+    uint32_t want =
+        (uint32_t)t[2] | (uint32_t)t[3] << 8 | (uint32_t)t[4] << 16 | (uint32_t)t[5] << 24;
+    uint32_t got = vg_crc32c (0, p, len - VG_WIRE_CRC_TRAILER);
+    if (got != want)
+        return s_fail (err, errlen, VG_EPROTO,
+                       "truncated or corrupted: checksum 0x%08" PRIx32 " of the %zu bytes "
+                       "differs from the 0x%08" PRIx32 " the batch carries",
+                       got, len - VG_WIRE_CRC_TRAILER, want);
+    return 0;
 }
 
 /* ---- the pre-scan: counts on the wire before protobuf-c allocates ---- */
@@ -265,6 +313,48 @@ s_count_varints (const uint8_t *p, size_t n)
     for (size_t i = 0; i < n; i++)
         c += !(p[i] & 0x80);
     return c;
+}
+
+/* Whether an Event's text (its field 4) holds a NUL byte, which a C string
+ * would silently cut. Malformed sub-messages are left to protobuf-c. */
+static int
+s_event_text_has_nul (const uint8_t *p, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        uint64_t tag, v;
+        size_t k = s_varint (p + i, len - i, &tag);
+        if (!k)
+            return 0;
+        i += k;
+        switch (tag & 7) {
+        case 0:
+            k = s_varint (p + i, len - i, &v);
+            if (!k)
+                return 0;
+            i += k;
+            break;
+        case 1:
+        case 5:
+            k = (tag & 7) == 1 ? 8 : 4;
+            if (len - i < k)
+                return 0;
+            i += k;
+            break;
+        case 2:
+            k = s_varint (p + i, len - i, &v);
+            if (!k || v > len - i - k)
+                return 0;
+            i += k;
+            if (tag >> 3 == 4 && memchr (p + i, 0, (size_t)v))
+                return 1;
+            i += (size_t)v;
+            break;
+        default:
+            return 0;
+        }
+    }
+    return 0;
 }
 
 static int
@@ -337,6 +427,9 @@ s_prescan (const uint8_t *p, size_t len, s_counts_t *c, char *err, size_t errlen
             c->dists++;
             break;
         case 16:
+            if (wire == 2 && s_event_text_has_nul (p + start, plen))
+                return s_fail (err, errlen, VG_EPROTO, "event %zu: text contains a NUL byte",
+                               c->events);
             c->events++;
             break;
         default:
@@ -403,10 +496,55 @@ s_check_names (const vg_batch_t *b, const char *what, size_t which, uint32_t nam
     return 0;
 }
 
+/* base + delta, if it overflows nothing and PostgreSQL can hold it. */
 static int
 s_check_time (int64_t base, int64_t delta, int64_t *ts)
 {
-    return __builtin_add_overflow (base, delta, ts) ? -1 : 0;
+    if (__builtin_add_overflow (base, delta, ts))
+        return -1;
+    return *ts >= VG_WIRE_MIN_TS_MS && *ts < VG_WIRE_END_TS_MS ? 0 : -1;
+}
+
+/* Bytes of the label keys and values a list of string indexes names;
+ * indexes out of range count nothing here (s_check_names refuses them). */
+static size_t
+s_named_bytes (const size_t *lens, uint32_t nstrings, const uint32_t *idx, size_t n)
+{
+    size_t sum = 0;
+    for (size_t k = 0; k < n; k++)
+        sum += idx[k] < nstrings ? lens[idx[k]] : 0;
+    return sum;
+}
+
+/* What the batch expands to once every label names its strings: bounded
+ * before anything is built from it. */
+static int
+s_check_expansion (const Vigil__Batch *m, const vg_codec_limits_t *lim, const vg_batch_t *b,
+                   char *err, size_t errlen)
+{
+    size_t *lens = vg_malloc ((b->nstrings + 1) * sizeof *lens);
+    for (uint32_t i = 0; i < b->nstrings; i++)
+        lens[i] = strlen (b->strings[i]);
+    size_t labels = 0, events = 0;
+    for (size_t i = 0; i < m->n_series; i++)
+        labels += s_named_bytes (lens, b->nstrings, m->series[i]->labels, m->series[i]->n_labels);
+    for (size_t i = 0; i < m->n_events; i++) {
+        const Vigil__Event *e = m->events[i];
+        size_t named = s_named_bytes (lens, b->nstrings, e->labels, e->n_labels);
+        labels += named;
+        events += named + s_named_bytes (lens, b->nstrings, &e->name, 1) + strlen (e->text);
+    }
+    free (lens);
+    if (labels > lim->max_label_bytes)
+        return s_fail (err, errlen, VG_ETOOBIG,
+                       "labels expand to %zu bytes (limit %zu): too many labels naming long "
+                       "strings",
+                       labels, lim->max_label_bytes);
+    if (events > lim->max_event_bytes)
+        return s_fail (err, errlen, VG_ETOOBIG,
+                       "events expand to %zu bytes of names, labels and texts (limit %zu)", events,
+                       lim->max_event_bytes);
+    return 0;
 }
 
 static int
@@ -499,8 +637,8 @@ s_decode_samples (const Vigil__Batch *m, vg_batch_t *b, char *err, size_t errlen
         for (size_t i = 0; i < n; i++)
             if (s_check_time (m->base_ts_ms, dt[i], &t))
                 return s_fail (err, errlen, VG_EPROTO,
-                               "sample %zu: timestamp delta %" PRId64
-                               " overflows base_ts_ms %" PRId64,
+                               "sample %zu: timestamp delta %" PRId64 " from base_ts_ms %" PRId64
+                               " is outside what the database can hold",
                                i, dt[i], m->base_ts_ms);
 
     b->sample_series = vg_malloc (n * sizeof *b->sample_series);
@@ -584,11 +722,16 @@ s_decode_dists (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t 
         int64_t ts;
         if (s_check_time (m->base_ts_ms, d->ts_delta_ms, &ts))
             return s_fail (err, errlen, VG_EPROTO,
-                           "distribution %zu: timestamp delta %" PRId64
-                           " overflows base_ts_ms %" PRId64,
+                           "distribution %zu: timestamp delta %" PRId64 " from base_ts_ms %" PRId64
+                           " is outside what the database can hold",
                            i, d->ts_delta_ms, m->base_ts_ms);
         if (d->count == 0)
             return s_fail (err, errlen, VG_EPROTO, "distribution %zu: count is 0", i);
+        if (d->count > INT64_MAX || d->zero_count > INT64_MAX)
+            return s_fail (err, errlen, VG_EPROTO,
+                           "distribution %zu: count %" PRIu64 " or zero_count %" PRIu64
+                           " is above %" PRId64 ", the most the database holds",
+                           i, d->count, d->zero_count, INT64_MAX);
         if (!isfinite (d->sum) || !isfinite (d->min) || !isfinite (d->max))
             return s_fail (err, errlen, VG_EPROTO,
                            "distribution %zu: sum %g, min %g, max %g must all be finite", i, d->sum,
@@ -639,8 +782,9 @@ s_decode_events (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t
         int64_t ts;
         if (s_check_time (m->base_ts_ms, e->ts_delta_ms, &ts)) {
             rc = s_fail (err, errlen, VG_EPROTO,
-                         "event %zu: timestamp delta %" PRId64 " overflows base_ts_ms %" PRId64, i,
-                         e->ts_delta_ms, m->base_ts_ms);
+                         "event %zu: timestamp delta %" PRId64 " from base_ts_ms %" PRId64
+                         " is outside what the database can hold",
+                         i, e->ts_delta_ms, m->base_ts_ms);
             break;
         }
         size_t n = strlen (e->text);
@@ -691,6 +835,10 @@ s_decode (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t **out,
         return s_fail (err, errlen, VG_EPROTO, "hostname is not valid UTF-8");
     if (m->seq == 0)
         return s_fail (err, errlen, VG_EPROTO, "seq is 0 (sequence numbers start at 1)");
+    if (m->seq > INT64_MAX)
+        return s_fail (err, errlen, VG_EPROTO,
+                       "seq %" PRIu64 " is above %" PRId64 ", the most the database holds", m->seq,
+                       INT64_MAX);
     if (m->relative_accuracy_ppm != 0 && m->relative_accuracy_ppm != S_ACCURACY_PPM)
         return s_fail (err, errlen, VG_EPROTO,
                        "relative accuracy %" PRIu32 " ppm is not supported (only %d)",
@@ -702,6 +850,8 @@ s_decode (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t **out,
     b->interval_ms = m->interval_ms;
     b->sent_ms = m->sent_ms;
     int rc = s_decode_strings (m, lim, b, err, errlen);
+    if (rc == 0)
+        rc = s_check_expansion (m, lim, b, err, errlen);
     if (rc == 0)
         rc = s_decode_series (m, lim, b, err, errlen);
     if (rc == 0)
@@ -729,7 +879,9 @@ vg_codec_decode_batch (const uint8_t *data, size_t len, const vg_codec_limits_t 
     if (!data && len)
         return s_fail (err, errlen, VG_EPROTO, "no data");
     s_counts_t counts;
-    int rc = s_prescan (data, len, &counts, err, errlen);
+    int rc = s_check_trailer (data, len, err, errlen);
+    if (rc == 0)
+        rc = s_prescan (data, len, &counts, err, errlen);
     if (rc == 0)
         rc = s_check_counts (&counts, &lim, err, errlen);
     if (rc)

@@ -20,22 +20,31 @@ typedef struct {
     size_t max_samples; /* gauge/counter samples + distributions */
     size_t max_strings;
     size_t max_strlen;
-    size_t max_labels;  /* per series or event */
-    size_t max_buckets; /* per distribution store */
+    size_t max_labels;      /* per series or event */
+    size_t max_buckets;     /* per distribution store */
+    size_t max_label_bytes; /* label keys and values, as series and events name them */
+    size_t max_event_bytes; /* events' names, labels and texts */
 } vg_codec_limits_t;
 
 /* The VG_WIRE_* defaults. */
 vg_codec_limits_t vg_codec_default_limits (void);
 
-/* Serializes a batch. Caller owns *out (free with free ()). */
+/* Serializes a batch, ending with its checksum trailer. Caller owns *out
+ * (free with free ()). */
 int vg_codec_encode_batch (const vg_batch_t *batch, uint8_t **out, size_t *len);
 
-/* Unpacks and validates: agent id present and printable, every string index in
- * range, label lists even and within limits, sample columns of equal length and
- * pointing at gauge/counter series, distributions at distribution series with
- * consistent buckets and finite numbers, all within limits. On failure returns
- * VG_EPROTO (or VG_ETOOBIG) and fills err with the reason; *out is NULL.
- * On success caller owns *out. */
+/* Appends the checksum trailer (VG_WIRE_CRC_TRAILER bytes) to a serialized
+ * Batch that has none; *data is reallocated. For hand-made batches (tests). */
+void vg_codec_seal_batch (uint8_t **data, size_t *len);
+
+/* Unpacks and validates: the checksum trailer present and matching (else
+ * "truncated or corrupted"), agent id present and printable, seq and counts
+ * within int64, timestamps within PostgreSQL's range, no NUL in any text,
+ * every string index in range, label lists even and within limits, sample columns of equal length
+ * and pointing at gauge/counter series, distributions at distribution series with consistent
+ * buckets and finite numbers, all within limits (the decoded label and event bytes included). On
+ * failure returns VG_EPROTO (or VG_ETOOBIG) and fills err with the reason; *out is NULL. On success
+ * caller owns *out. */
 int vg_codec_decode_batch (const uint8_t *data, size_t len, const vg_codec_limits_t *limits,
                            vg_batch_t **out, char *err, size_t errlen);
 

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # demo.sh - Vigil on one machine, for a first look: a private PostgreSQL
-# cluster, the collector and an agent watching this host.
+# cluster, the collector and an agent watching this host. The agent talks to
+# the collector over CURVE with keys the demo makes (.demo/keys), and each
+# part reaches PostgreSQL as its own role: vigil_owner migrates, the
+# collector writes as vigil_collector, vigil status reads as vigil_report.
 #
 #   deploy/demo.sh          install what is missing, build, start, wait for data, show it
 #   deploy/demo.sh status   show `vigil status` for the running demo
@@ -61,19 +64,23 @@ pg_running() {
     kill -0 "$(head -n 1 "$data/postmaster.pid")" 2>/dev/null
 }
 
+# db_url [ROLE]: the demo database, as the cluster's superuser or as ROLE.
 db_url() {
     local url
     url=$(cat "$demo/pg/url")
-    echo "${url%/*}/vigil"
+    url=${url%/*}/vigil
+    [[ -n "${1:-}" ]] && url=postgresql://$1@${url#postgresql://*@}
+    echo "$url"
 }
 
 # show_how: where to look, and how to stop.
 show_how() {
     local url
-    url=$(db_url)
+    url=$(db_url vigil_report)
     cat <<EOF
 
-Vigil is running on this machine: PostgreSQL, vigil-collector and vigil-agent.
+Vigil is running on this machine: PostgreSQL, vigil-collector and vigil-agent,
+the agent talking to the collector over CURVE (keys in .demo/keys).
   look:   build-demo/cli/vigil status --db $url
   SQL:    psql $url
           e.g. SELECT metric, labels, last_value FROM vigil.series ORDER BY metric;
@@ -167,7 +174,7 @@ cmd_status() {
     fi
     pid_of collector >/dev/null || echo "warning: vigil-collector is not running (see .demo/collector.log)"
     pid_of agent >/dev/null || echo "warning: vigil-agent is not running (see .demo/agent.log)"
-    "$vigil" status --db "$(db_url)"
+    "$vigil" status --db "$(db_url vigil_report)"
 }
 
 cmd_stop() {
@@ -191,7 +198,7 @@ cmd_start() {
     if pg_running && pid_of collector >/dev/null && pid_of agent >/dev/null; then
         echo "the demo is already running (stop it with: deploy/demo.sh stop)"
         echo
-        "$vigil" status --db "$(db_url)" || true
+        "$vigil" status --db "$(db_url vigil_report)" || true
         show_how
         return 0
     fi
@@ -219,14 +226,30 @@ cmd_start() {
         psql -X -q "$cluster" -c "CREATE DATABASE vigil" || die "cannot create database vigil"
     fi
     echo "      $url"
+    # Least privilege: login roles for each part; the owner migrates.
+    psql -X -q "$url" -v owner_pw="'demo-owner'" -v writer_pw="'demo-writer'" \
+        -v reader_pw="'demo-reader'" -f deploy/roles.sql >/dev/null ||
+        die "cannot make the roles (deploy/roles.sql)"
+    VIGIL_DATABASE_URL=$(db_url vigil_owner) "$collector_bin" --migrate >>"$demo/collector.log" 2>&1 ||
+        die "migrating as vigil_owner failed; see .demo/collector.log"
+    echo "      roles: vigil_owner migrated; the collector writes as vigil_collector"
 
-    step 4 "starting the collector ..."
-    local port
+    step 4 "making CURVE keys and starting the collector ..."
+    local port host
     port=$(free_port)
+    host=$(hostname)
+    mkdir -p "$demo/keys" "$demo/allow"
+    [[ -f "$demo/keys/collector_secret" ]] || "$vigil" keygen collector --dir "$demo/keys" >/dev/null
+    [[ -f "$demo/keys/agent_secret" ]] ||
+        "$vigil" keygen agent --hosts "$host" --dir "$demo/keys" >/dev/null
+    cp "$demo/keys/agent" "$demo/allow/agent"
     cat >"$demo/collector.yaml" <<EOF
 # Written by deploy/demo.sh.
 listen: tcp://127.0.0.1:$port
-database_url: $url
+database_url: $(db_url vigil_collector)
+# CURVE: the collector's key pair, and the agents' public keys it lets in.
+curve_secret_key: $demo/keys/collector_secret
+curve_allow_dir: $demo/allow
 # Write the newest values every second so vigil status follows the agent closely.
 latest_flush_interval: 1s
 log_level: info
@@ -242,6 +265,8 @@ agent:
   collector: tcp://127.0.0.1:$port
   interval: 2s
   state_dir: $demo/agent-state
+  curve_secret_key: $demo/keys/agent_secret
+  curve_server_key: $demo/keys/collector
 inputs:
   - type: system
 EOF
@@ -253,7 +278,7 @@ EOF
     step 6 "waiting for the first data (up to ${wait_s} s) ..."
     # The database may hold figures from an earlier run: wait for new ones.
     local deadline=$((SECONDS + wait_s))
-    until fresh_cpu "$url" "$since"; do
+    until fresh_cpu "$(db_url vigil_report)" "$since"; do
         local name
         for name in collector agent; do
             pid_of "$name" >/dev/null || {
@@ -271,7 +296,7 @@ EOF
         sleep 1
     done
     echo
-    "$vigil" status --db "$url"
+    "$vigil" status --db "$(db_url vigil_report)"
     show_how
 }
 

@@ -1,5 +1,6 @@
 /*  coll_config.c - collector.yaml through the shared option-table parser. */
 #include "coll_config.h"
+#include "coll_auth.h"
 #include "vg_alloc.h"
 #include "vg_error.h"
 
@@ -85,7 +86,7 @@ static const vg_option_t s_options[] = {
              "larger series is answered REJECTED"},
     {.name = "max_queued_bytes",
      .type = VG_OPT_SIZE,
-     .def = "256MiB",
+     .def = "128MiB",
      .min = 1024 * 1024,
      .max = 64.0 * 1024 * 1024 * 1024,
      .offset = F (max_queued_bytes),
@@ -136,6 +137,54 @@ static const vg_option_t s_options[] = {
      .max = 3600000,
      .offset = F (rules_min_interval_ms),
      .help = "a rule whose series get data is evaluated at once, but at most this often"},
+    {.name = "max_batch_label_bytes",
+     .type = VG_OPT_SIZE,
+     .def = "8MiB",
+     .min = 1024,
+     .max = 1024.0 * 1024 * 1024,
+     .offset = F (max_batch_label_bytes),
+     .help = "label keys and values one batch may expand to, as its series and events name "
+             "them; a batch over it is refused"},
+    {.name = "max_batch_event_bytes",
+     .type = VG_OPT_SIZE,
+     .def = "1MiB",
+     .min = 1024,
+     .max = 1024.0 * 1024 * 1024,
+     .offset = F (max_batch_event_bytes),
+     .help = "names, labels and texts of the events one batch may carry; a batch over it is "
+             "refused"},
+    {.name = "max_peers",
+     .type = VG_OPT_INT,
+     .def = "10000",
+     .min = 1,
+     .max = 1000000,
+     .offset = F (max_peers),
+     .help = "connections open at once; one more is closed at once and counted"},
+    {.name = "peer_idle_timeout",
+     .type = VG_OPT_DURATION,
+     .def = "10m",
+     .min = 0,
+     .max = 7 * 86400000.0,
+     .offset = F (peer_idle_timeout_ms),
+     .help = "a connection that sends no batch for this long is closed (its agent connects "
+             "again when it has one); 0: never"},
+    {.name = "transport",
+     .type = VG_OPT_STRING,
+     .def = "curve",
+     .offset = F (transport),
+     .help = "curve: agents must hold a key in curve_allow_dir (without keys, allowed on a "
+             "loopback listen only, with a warning); plain: anyone who can connect may send"},
+    {.name = "curve_secret_key",
+     .type = VG_OPT_STRING,
+     .def = "",
+     .offset = F (curve_secret_key),
+     .help = "the collector's secret key file (vigil keygen collector writes collector_secret)"},
+    {.name = "curve_allow_dir",
+     .type = VG_OPT_STRING,
+     .def = "",
+     .offset = F (curve_allow_dir),
+     .help = "directory of agents' public key files, each naming the hosts it may write for; "
+             "read again when it changes"},
     {.name = "log_level",
      .type = VG_OPT_STRING,
      .def = "info",
@@ -238,6 +287,15 @@ s_validate (coll_config_t *self, vg_config_t *doc, vg_cnode_t *root, char *err, 
                                     "expected an endpoint like tcp://127.0.0.1:5555, not \"%s\"",
                                     self->listen);
         snprintf (err, errlen, "listen: expected an endpoint like tcp://127.0.0.1:5555");
+        return VG_EINVAL;
+    }
+    char why[512];
+    if (coll_auth_mode (self, why, sizeof why) < 0) {
+        if (doc) {
+            const char *key = vg_cnode_get (root, "transport") ? "transport" : "listen";
+            return vg_config_error (doc, vg_cnode_get (root, key), key, err, errlen, "%s", why);
+        }
+        snprintf (err, errlen, "%s", why);
         return VG_EINVAL;
     }
     const char *env = getenv ("VIGIL_DATABASE_URL");

@@ -35,6 +35,14 @@ typedef struct {
     char *log_level;                   /* as written */
     vg_log_level_t level;              /* log_level, parsed */
     char *path;                        /* the file it came from; NULL for defaults */
+    /* Peers and authentication (coll_server, coll_auth, coll_peers). */
+    int64_t max_batch_label_bytes; /* decoded label bytes per batch */
+    int64_t max_batch_event_bytes; /* decoded event bytes per batch */
+    int64_t max_peers;             /* connections open at once */
+    int64_t peer_idle_timeout_ms;  /* a connection silent so long is closed */
+    char *transport;               /* "curve" or "plain" */
+    char *curve_secret_key;        /* the collector's zcert secret file */
+    char *curve_allow_dir;         /* agents' public zcert files */
     /* Rules (collector/rules). */
     vg_strlist_t rule_files;       /* rule files or globs, relative to this file */
     int64_t rules_interval_ms;     /* a rule group's interval when it sets none */

@@ -1,6 +1,10 @@
 /*  coll_server.c - the ROUTER loop: check every frame, decode, hand valid
  *  batches to the writer thread, send its answers back as acks. */
 #include "coll_server.h"
+#include "coll_auth.h"
+#include "coll_guard.h"
+#include "coll_peers.h"
+#include "coll_reload.h"
 #include "coll_writer.h"
 #include "vg_alloc.h"
 #include "vg_codec.h"
@@ -9,6 +13,7 @@
 #include "vg_time.h"
 #include "vg_wire.h"
 
+#include <czmq.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -34,14 +39,22 @@ typedef struct {
 } reason_t;
 
 /* Messages read per wake-up before the writer's answers get a turn. */
-#define READ_BURST 1000
+#define READ_BURST 200
 
 struct coll_server_t {
-    const coll_config_t *config;
+    const coll_config_t *config;       /* the one in force: config_start or a reloaded one */
+    const coll_config_t *config_start; /* the caller's; the writer keeps using it */
     void *ctx;
     void *router;
+    void *monitor; /* the ROUTER's connection events */
     coll_writer_t *writer;
-    int sigfd[2]; /* self-pipe: signal handler -> loop */
+    coll_guard_t *guard;   /* the connections: noted, measured, closed */
+    coll_peers_t *peers;   /* the guard's figures per agent and connection */
+    coll_auth_t *auth;     /* NULL: plain */
+    int own_ctx;           /* ctx is ours to end (not czmq's, which zauth needs) */
+    int64_t cap;           /* ZMQ_MAXMSGSIZE */
+    int64_t next_guard_ms; /* monotonic */
+    int sigfd[2];          /* self-pipe: signal handler -> loop */
     char endpoint[256];
     vg_codec_limits_t limits;
     size_t queued; /* batches handed to the writer and not answered yet */
@@ -49,6 +62,7 @@ struct coll_server_t {
     coll_server_stats_t stats;
     coll_writer_stats_t wstats;
     reason_t reasons[R_COUNT];
+    reason_t refusals[COLL_REFUSED_COUNT]; /* rejected batches, by kind */
     vg_complain_t backpressure;
 };
 
@@ -58,7 +72,9 @@ static void s_complain (coll_server_t *self, int reason, const char *fmt, ...)
 static void
 s_complain (coll_server_t *self, int reason, const char *fmt, ...)
 {
-    reason_t *r = &self->reasons[reason];
+    /* Reasons from R_COUNT on are kinds of rejected batches, each rate-limited
+     * on its own so one kind cannot hide another. */
+    reason_t *r = reason < R_COUNT ? &self->reasons[reason] : &self->refusals[reason - R_COUNT];
     char msg[1024];
     va_list ap;
     va_start (ap, fmt);
@@ -143,16 +159,20 @@ s_on_answer (coll_writer_item_t *item, void *arg)
  * then the REJECTED ack stops the agent from sending it forever. */
 static void
 s_refuse (coll_server_t *self, zmq_msg_t *rid, const char *peer, const uint8_t *data, size_t len,
-          int reason, const char *why)
+          int reason, coll_refused_t kind, const char *why)
 {
     uint64_t seq;
     char agent[VG_WIRE_MAX_AGENT_ID + 8];
     if (vg_codec_peek_batch (data, len, &seq, agent, sizeof agent) == 0 && agent[0]) {
         self->stats.batches_rejected++;
-        s_complain (self, reason == R_MALFORMED ? R_INVALID : reason,
-                    "rejected batch %llu of agent \"%s\" from %s: %s; answered REJECTED, so the "
-                    "agent drops it - fix the agent that builds such batches",
-                    (unsigned long long)seq, agent, peer, why);
+        uint64_t nth = coll_peers_refused (self->peers, agent, kind, vg_mono_ms ());
+        (void)reason;
+        s_complain (self, R_COUNT + (int)kind,
+                    "rejected batch %llu of agent \"%s\" from %s (%s, refusal %llu of this agent "
+                    "for it): %s; answered REJECTED, so the agent drops it - fix the agent that "
+                    "builds such batches",
+                    (unsigned long long)seq, agent, peer, coll_peers_reason_name (kind),
+                    (unsigned long long)nth, why);
         s_send_ack (self, zmq_msg_data (rid), zmq_msg_size (rid), seq, VG_ACK_REJECTED, why);
         return;
     }
@@ -195,15 +215,37 @@ s_handle (coll_server_t *self, zmq_msg_t *parts, size_t nparts, size_t total)
         snprintf (err, sizeof err,
                   "batch of %zu bytes is over the collector's max_frame of %lld bytes", len,
                   (long long)self->config->max_frame);
-        s_refuse (self, &parts[0], peer, data, len, R_SIZE, err);
+        s_refuse (self, &parts[0], peer, data, len, R_SIZE, COLL_REFUSED_SIZE, err);
         return;
     }
     vg_batch_t *batch = NULL;
     err[0] = '\0';
-    if (vg_codec_decode_batch (data, len, &self->limits, &batch, err, sizeof err) != VG_OK) {
+    int rc = vg_codec_decode_batch (data, len, &self->limits, &batch, err, sizeof err);
+    if (rc != VG_OK) {
         vg_batch_destroy (&batch);
-        s_refuse (self, &parts[0], peer, data, len, R_MALFORMED, *err ? err : "cannot decode");
+        coll_refused_t kind = rc == VG_ETOOBIG                         ? COLL_REFUSED_LIMIT
+                              : strstr (err, "truncated or corrupted") ? COLL_REFUSED_CHECKSUM
+                                                                       : COLL_REFUSED_INVALID;
+        s_refuse (self, &parts[0], peer, data, len, R_MALFORMED, kind,
+                  *err ? err : "cannot decode");
         return;
+    }
+    if (self->auth) {
+        const char *key = zmq_msg_gets (&parts[2], "User-Id");
+        rc = coll_auth_check (self->auth, key, batch->hostname, err, sizeof err);
+        if (rc == VG_ENOTFOUND) {
+            /* Allowed at its handshake, removed from the list since. */
+            int fd = zmq_msg_get (&parts[2], ZMQ_SRCFD);
+            vg_batch_destroy (&batch);
+            self->stats.messages_dropped++;
+            coll_guard_cut (self->guard, fd, err);
+            return;
+        }
+        if (rc != VG_OK) {
+            vg_batch_destroy (&batch);
+            s_refuse (self, &parts[0], peer, data, len, R_INVALID, COLL_REFUSED_HOST, err);
+            return;
+        }
     }
     coll_writer_item_t *item = coll_writer_item_new (zmq_msg_data (&parts[0]),
                                                      zmq_msg_size (&parts[0]), &batch, received_ms);
@@ -241,6 +283,12 @@ s_read_message (coll_server_t *self)
     }
     if (total > 0) {
         self->stats.messages++;
+        int fd = zmq_msg_get (&parts[nparts - 1], ZMQ_SRCFD);
+        size_t bytes = 0;
+        for (size_t i = 1; i < nparts; i++)
+            bytes += zmq_msg_size (&parts[i]);
+        coll_peers_seen (self->peers, fd, vg_mono_ms ());
+        coll_peers_delivered (self->peers, fd, bytes);
         s_handle (self, parts, nparts, total);
     }
     for (size_t i = 0; i < 3; i++)
@@ -272,15 +320,57 @@ s_reading (coll_server_t *self)
 
 /* ---- life cycle -------------------------------------------------------- */
 
-static int
-s_is_local (const char *endpoint)
+static void
+s_set_batch_limits (coll_server_t *self, const coll_config_t *config)
 {
-    static const char *local[] = {"tcp://127.", "tcp://localhost:", "tcp://[::1]", "ipc://",
-                                  "inproc://"};
-    for (size_t i = 0; i < sizeof local / sizeof local[0]; i++)
-        if (strncmp (endpoint, local[i], strlen (local[i])) == 0)
-            return 1;
-    return 0;
+    self->limits = vg_codec_default_limits ();
+    self->limits.max_samples = (size_t)config->max_samples_per_batch;
+    self->limits.max_label_bytes = (size_t)config->max_batch_label_bytes;
+    self->limits.max_event_bytes = (size_t)config->max_batch_event_bytes;
+}
+
+static int
+s_setopt_int (void *sock, int opt, int value)
+{
+    return zmq_setsockopt (sock, opt, &value, sizeof value);
+}
+
+/* ZeroMQ's limits, each set on purpose (docs/security.md says the same). */
+static void
+s_set_limits (coll_server_t *self, const coll_config_t *config)
+{
+    /* Payloads up to max_frame are read and judged here, with a log line and
+     * a REJECTED answer. Past a hard cap libzmq itself refuses the frame and
+     * drops the connection: no frame bigger than the cap is ever allocated. */
+    self->cap = config->max_frame + (config->max_frame > (1 << 20) ? config->max_frame : (1 << 20));
+    zmq_setsockopt (self->router, ZMQ_MAXMSGSIZE, &self->cap, sizeof self->cap);
+    coll_guard_configure (self->guard, (size_t)config->max_peers, config->peer_idle_timeout_ms,
+                          self->cap);
+    /* Whole messages queued per connection before libzmq stops reading it:
+     * the server reads at once, so a queue only fills while it is paused
+     * for the database; then each agent holds at most this many batches
+     * here and keeps the rest itself. */
+    s_setopt_int (self->router, ZMQ_RCVHWM, 4);
+    /* Acks queued per connection; an agent that does not read them loses
+     * them (ROUTER drops), and resends: the ledger answers DUPLICATE. */
+    s_setopt_int (self->router, ZMQ_SNDHWM, 1000);
+    /* A connection must finish its ZMTP (and CURVE) handshake within 5 s:
+     * half-open handshakes cannot pile up. */
+    s_setopt_int (self->router, ZMQ_HANDSHAKE_IVL, 5000);
+    /* A peer that answers no heartbeat for 15 s is gone: its connection and
+     * what it holds are freed, not kept until TCP notices, hours later. */
+    s_setopt_int (self->router, ZMQ_HEARTBEAT_IVL, 5000);
+    s_setopt_int (self->router, ZMQ_HEARTBEAT_TIMEOUT, 15000);
+    s_setopt_int (self->router, ZMQ_HEARTBEAT_TTL, 15000);
+    /* Give acks already queued 2 s to leave when we stop, no more. */
+    s_setopt_int (self->router, ZMQ_LINGER, 2000);
+    /* Connections waiting to be accepted: bursts of reconnecting agents,
+     * not an unbounded kernel queue. */
+    s_setopt_int (self->router, ZMQ_BACKLOG, 1024);
+    s_setopt_int (self->router, ZMQ_TCP_KEEPALIVE, 1);
+    /* A new connection with the routing id of an existing one takes it
+     * over: an agent that reconnects is never refused for its old pipe. */
+    s_setopt_int (self->router, ZMQ_ROUTER_HANDOVER, 1);
 }
 
 coll_server_t *
@@ -288,10 +378,11 @@ coll_server_new (const coll_config_t *config, const coll_commit_observers_t *obs
                  size_t errlen)
 {
     coll_server_t *self = vg_calloc (1, sizeof *self);
-    self->config = config;
+    self->config = self->config_start = config;
     self->sigfd[0] = self->sigfd[1] = -1;
-    self->limits = vg_codec_default_limits ();
-    self->limits.max_samples = (size_t)config->max_samples_per_batch;
+    s_set_batch_limits (self, config);
+    self->guard = coll_guard_new ((size_t)config->max_peers, config->peer_idle_timeout_ms, 0);
+    self->peers = coll_guard_peers (self->guard);
 
     /* Threads made from here on (ZeroMQ's and the writer) inherit a mask
      * without the stop signals, so these reach the main thread's loop. */
@@ -307,23 +398,37 @@ coll_server_new (const coll_config_t *config, const coll_commit_observers_t *obs
         snprintf (err, errlen, "cannot make a pipe: %s", strerror (errno));
         goto fail;
     }
-    self->ctx = zmq_ctx_new ();
+    int mode = coll_auth_mode (config, err, errlen);
+    if (mode < 0)
+        goto fail;
+    if (mode == COLL_AUTH_CURVE) {
+        /* zauth answers ZAP in czmq's context: the ROUTER must live there. */
+        self->auth = coll_auth_new (config, err, errlen);
+        if (!self->auth)
+            goto fail;
+        self->ctx = zsys_init ();
+    } else {
+        self->ctx = zmq_ctx_new ();
+        self->own_ctx = 1;
+    }
     self->router = self->ctx ? zmq_socket (self->ctx, ZMQ_ROUTER) : NULL;
     if (!self->router) {
         snprintf (err, errlen, "cannot make a ZeroMQ socket: %s", zmq_strerror (errno));
         goto fail;
     }
-    /* Payloads up to max_frame are read and judged here, with a log line.
-     * Past a hard cap libzmq itself refuses the frame and drops the
-     * connection without telling us; that bounds what a hostile peer can make
-     * us allocate, while honest oversized batches still get a reason. */
-    int64_t cap =
-        config->max_frame + (config->max_frame > (1 << 20) ? config->max_frame : (1 << 20));
-    int linger = 2000, one = 1;
-    zmq_setsockopt (self->router, ZMQ_MAXMSGSIZE, &cap, sizeof cap);
-    /* Give acks already queued a moment to leave when we stop. */
-    zmq_setsockopt (self->router, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt (self->router, ZMQ_TCP_KEEPALIVE, &one, sizeof one);
+    s_set_limits (self, config);
+    if (self->auth && coll_auth_apply (self->auth, self->router, err, errlen) != VG_OK)
+        goto fail;
+    char inproc[64];
+    snprintf (inproc, sizeof inproc, "inproc://vigil-collector-monitor-%p", (void *)self);
+    if (zmq_socket_monitor (self->router, inproc,
+                            ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_CLOSED) != 0 ||
+        !(self->monitor = zmq_socket (self->ctx, ZMQ_PAIR)) ||
+        s_setopt_int (self->monitor, ZMQ_LINGER, 0) != 0 ||
+        zmq_connect (self->monitor, inproc) != 0) {
+        snprintf (err, errlen, "cannot monitor the ZeroMQ socket: %s", zmq_strerror (errno));
+        goto fail;
+    }
     if (zmq_bind (self->router, config->listen) != 0) {
         snprintf (err, errlen,
                   "cannot listen on %s: %s; check listen in the configuration and that no other "
@@ -340,11 +445,16 @@ coll_server_new (const coll_config_t *config, const coll_commit_observers_t *obs
         goto fail;
     }
     pthread_sigmask (SIG_SETMASK, &old, NULL);
-    vg_info ("listening on %s for agents (max_frame %lld bytes, max_queued_batches %lld)",
-             self->endpoint, (long long)config->max_frame, (long long)config->max_queued_batches);
-    if (!s_is_local (self->endpoint))
-        vg_warn ("%s is reachable from other hosts and there is no authentication yet: anyone "
-                 "who can connect can send data; restrict it with a firewall",
+    vg_info ("listening on %s for agents (max_frame %lld bytes, max_queued_batches %lld, "
+             "max_peers %lld)",
+             self->endpoint, (long long)config->max_frame, (long long)config->max_queued_batches,
+             (long long)config->max_peers);
+    if (!self->auth)
+        vg_warn ("transport is plain (%s): anyone who can connect to %s may send batches for "
+                 "any host; set curve_secret_key and curve_allow_dir for CURVE (see "
+                 "docs/security.md)",
+                 strcmp (config->transport, "plain") == 0 ? "transport: plain"
+                                                          : "no CURVE keys, loopback only",
                  self->endpoint);
     return self;
 fail:
@@ -360,10 +470,21 @@ coll_server_destroy (coll_server_t **self_p)
         return;
     coll_server_t *self = *self_p;
     coll_writer_destroy (&self->writer);
-    if (self->router)
+    if (self->router) {
+        if (self->monitor)
+            zmq_socket_monitor (self->router, NULL, 0);
         zmq_close (self->router);
-    if (self->ctx)
+    }
+    if (self->monitor)
+        zmq_close (self->monitor);
+    coll_guard_destroy (&self->guard);
+    if (self->config != self->config_start) {
+        coll_config_t *live = (coll_config_t *)self->config;
+        coll_config_destroy (&live);
+    }
+    if (self->ctx && self->own_ctx)
         zmq_ctx_term (self->ctx);
+    coll_auth_destroy (&self->auth);
     for (int i = 0; i < 2; i++)
         if (self->sigfd[i] >= 0)
             close (self->sigfd[i]);
@@ -390,16 +511,54 @@ coll_server_stats (const coll_server_t *self)
     return s;
 }
 
-/* Returns the last signal number written to the self-pipe, 0 if none. */
-static int
-s_read_signal (coll_server_t *self)
+/* Reads the signals written to the self-pipe, in order, into sigs (room
+ * for max); returns how many. */
+static size_t
+s_read_signals (coll_server_t *self, unsigned char *sigs, size_t max)
 {
-    unsigned char buf[16];
-    int sig = 0;
-    ssize_t n;
-    while ((n = read (self->sigfd[0], buf, sizeof buf)) > 0)
-        sig = buf[n - 1];
-    return sig;
+    size_t n = 0;
+    ssize_t got;
+    while (n < max && (got = read (self->sigfd[0], sigs + n, max - n)) > 0)
+        n += (size_t)got;
+    return n;
+}
+
+/* SIGHUP: the configuration file and the allow-list read again. A file
+ * that does not load changes nothing. What only a restart applies (listen,
+ * the database, the keys, the writer's settings) is said and left. */
+static void
+s_reload (coll_server_t *self)
+{
+    if (!self->config->path) {
+        vg_info ("SIGHUP: no configuration file (-c) to read again; reading the allow-list");
+    } else {
+        vg_info ("SIGHUP: reading %s again", self->config->path);
+        char err[1024] = "";
+        coll_config_t *fresh = coll_config_load (self->config->path, err, sizeof err);
+        if (!fresh) {
+            vg_error ("reload: %s; keeping the running configuration", err);
+            return;
+        }
+        /* A new log level first, so the lines below follow it. */
+        if (fresh->level != self->config->level)
+            vg_log_set_level (fresh->level);
+        size_t n = coll_reload_log_changes (self->config, fresh);
+        s_set_batch_limits (self, fresh);
+        self->cap =
+            fresh->max_frame + (fresh->max_frame > (1 << 20) ? fresh->max_frame : (1 << 20));
+        zmq_setsockopt (self->router, ZMQ_MAXMSGSIZE, &self->cap, sizeof self->cap);
+        coll_guard_configure (self->guard, (size_t)fresh->max_peers, fresh->peer_idle_timeout_ms,
+                              self->cap);
+        if (self->config != self->config_start) {
+            coll_config_t *old = (coll_config_t *)self->config;
+            coll_config_destroy (&old);
+        }
+        self->config = fresh;
+        vg_info ("reload: %zu options changed", n);
+    }
+    if (self->auth && coll_auth_refresh (self->auth, 1) >= 0)
+        vg_info ("reload: %llu agent keys in the allow-list",
+                 (unsigned long long)coll_auth_stats (self->auth).keys);
 }
 
 int
@@ -408,31 +567,39 @@ coll_server_run (coll_server_t *self)
     int stopping = 0, done = 0;
     while (!done) {
         int reading = !stopping && s_reading (self);
-        zmq_pollitem_t items[3] = {
+        zmq_pollitem_t items[5] = {
             {coll_writer_socket (self->writer), 0, ZMQ_POLLIN, 0},
             {NULL, self->sigfd[0], ZMQ_POLLIN, 0},
+            {self->monitor, 0, ZMQ_POLLIN, 0},
+            {self->auth ? coll_auth_log_socket (self->auth) : NULL, self->auth ? 0 : -1, ZMQ_POLLIN,
+             0},
             {self->router, 0, ZMQ_POLLIN, 0},
         };
-        if (zmq_poll (items, reading ? 3 : 2, -1) < 0) {
+        if (zmq_poll (items, reading ? 5 : 4, COLL_GUARD_TICK_MS) < 0) {
             if (errno == EINTR)
                 continue;
             vg_error ("polling failed: %s; stopping", zmq_strerror (errno));
             return VG_EIO;
         }
         if (items[1].revents & ZMQ_POLLIN) {
-            int sig = s_read_signal (self);
-            if (sig && stopping) {
-                vg_warn ("%s again: exiting now without waiting for the database; unanswered "
-                         "batches will be sent again by their agents",
-                         strsignal (sig));
-                return COLL_SERVER_FORCED;
-            }
-            if (sig) {
-                stopping = 1;
-                vg_info ("%s: stopping; no longer reading from agents, finishing the %zu "
-                         "batches already received",
-                         strsignal (sig), self->queued);
-                coll_writer_stop (self->writer);
+            unsigned char sigs[64];
+            size_t nsigs = s_read_signals (self, sigs, sizeof sigs);
+            for (size_t k = 0; k < nsigs; k++) {
+                int sig = sigs[k];
+                if (sig == SIGHUP) {
+                    s_reload (self);
+                } else if (stopping) {
+                    vg_warn ("%s again: exiting now without waiting for the database; "
+                             "unanswered batches will be sent again by their agents",
+                             strsignal (sig));
+                    return COLL_SERVER_FORCED;
+                } else {
+                    stopping = 1;
+                    vg_info ("%s: stopping; no longer reading from agents, finishing the %zu "
+                             "batches already received",
+                             strsignal (sig), self->queued);
+                    coll_writer_stop (self->writer);
+                }
             }
         }
         if (items[0].revents & ZMQ_POLLIN) {
@@ -442,11 +609,34 @@ coll_server_run (coll_server_t *self)
             if (rc == 1)
                 done = 1;
         }
-        if (reading && (items[2].revents & ZMQ_POLLIN))
+        if (items[2].revents & ZMQ_POLLIN)
+            coll_guard_on_monitor (self->guard, self->monitor);
+        if (self->auth && (items[3].revents & ZMQ_POLLIN))
+            coll_auth_on_log (self->auth);
+        if (reading && (items[4].revents & ZMQ_POLLIN))
             for (int i = 0; i < READ_BURST && s_reading (self); i++)
                 if (!s_read_message (self))
                     break;
+        int64_t now = vg_mono_ms ();
+        if (now >= self->next_guard_ms) {
+            self->next_guard_ms = now + COLL_GUARD_TICK_MS;
+            coll_guard_tick (self->guard, now);
+            if (self->auth)
+                coll_auth_refresh (self->auth, 0); /* at most once a second */
+        }
     }
+    coll_peers_stats_t ps = coll_peers_stats (self->peers);
+    vg_info ("refused: %llu for size, %llu checksum, %llu limits, %llu invalid values, %llu "
+             "host; connections closed: %llu holding too much unfinished input, %llu idle, "
+             "%llu over max_peers; %llu unknown CURVE keys",
+             (unsigned long long)ps.refused[COLL_REFUSED_SIZE],
+             (unsigned long long)ps.refused[COLL_REFUSED_CHECKSUM],
+             (unsigned long long)ps.refused[COLL_REFUSED_LIMIT],
+             (unsigned long long)ps.refused[COLL_REFUSED_INVALID],
+             (unsigned long long)ps.refused[COLL_REFUSED_HOST],
+             (unsigned long long)ps.conns_hoarding, (unsigned long long)ps.conns_idle,
+             (unsigned long long)ps.conns_refused,
+             (unsigned long long)(self->auth ? coll_auth_stats (self->auth).unknown_keys : 0));
     vg_info ("stopped: %llu batches stored, %llu duplicate, %llu rejected, %llu answered RETRY; "
              "%llu malformed messages dropped; %llu samples stored in %llu transactions, %llu "
              "dropped for timestamps out of range",

@@ -5,9 +5,13 @@
  *  checked before use (frame count, kind, size, then the validating decoder).
  *  What is malformed is logged with the peer and the reason and dropped; a
  *  batch whose sequence number can be read but that fails validation is
- *  answered REJECTED. Valid batches go to the writer thread (coll_writer),
- *  whose answers become acks after the commit. When max_queued_batches are
+ *  answered REJECTED, counted per agent and reason (coll_peers). Valid
+ *  batches go to the writer thread (coll_writer), whose answers become acks
+ *  after the commit. When max_queued_batches (or max_queued_bytes) are
  *  waiting for the database, the server stops reading until they drain.
+ *  With CURVE (coll_auth) only allowed keys get in, each for its hosts; the
+ *  connections are watched and closed by coll_guard. SIGHUP, through
+ *  coll_server_interrupt, reads the configuration and allow-list again.
  */
 #ifndef COLL_SERVER_H
 #define COLL_SERVER_H

@@ -20,6 +20,13 @@ struct test_agent_peer_t {
 test_agent_peer_t *
 test_agent_peer_new (const char *endpoint)
 {
+    return test_agent_peer_new_curve (endpoint, NULL, NULL, NULL);
+}
+
+test_agent_peer_t *
+test_agent_peer_new_curve (const char *endpoint, const char *server_key, const char *public_key,
+                           const char *secret_key)
+{
     test_agent_peer_t *self = vg_calloc (1, sizeof *self);
     self->ctx = zmq_ctx_new ();
     if (!self->ctx)
@@ -29,6 +36,10 @@ test_agent_peer_new (const char *endpoint)
         TEST_FAIL ("zmq_socket: %s", zmq_strerror (errno));
     int zero = 0;
     zmq_setsockopt (self->dealer, ZMQ_LINGER, &zero, sizeof zero);
+    if (server_key && (zmq_setsockopt (self->dealer, ZMQ_CURVE_SERVERKEY, server_key, 40) != 0 ||
+                       zmq_setsockopt (self->dealer, ZMQ_CURVE_PUBLICKEY, public_key, 40) != 0 ||
+                       zmq_setsockopt (self->dealer, ZMQ_CURVE_SECRETKEY, secret_key, 40) != 0))
+        TEST_FAIL ("cannot set CURVE keys: %s", zmq_strerror (errno));
     if (zmq_connect (self->dealer, endpoint) != 0)
         TEST_FAIL ("cannot connect to %s: %s", endpoint, zmq_strerror (errno));
     return self;

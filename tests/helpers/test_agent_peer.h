@@ -14,6 +14,9 @@ typedef struct test_agent_peer_t test_agent_peer_t;
 
 /* Connects a DEALER to endpoint ("tcp://127.0.0.1:5555"). */
 test_agent_peer_t *test_agent_peer_new (const char *endpoint);
+/* The same as a CURVE client: the keys in Z85 (40 characters). */
+test_agent_peer_t *test_agent_peer_new_curve (const char *endpoint, const char *server_key,
+                                              const char *public_key, const char *secret_key);
 void test_agent_peer_destroy (test_agent_peer_t **self_p);
 
 /* Sends one message of n frames, as given. */

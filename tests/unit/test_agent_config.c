@@ -14,6 +14,7 @@ static const char *s_full = "# a full agent.yaml\n"
                             "  id: web-01\n"
                             "  hostname: web-01.example\n"
                             "  collector: [tcp://10.0.0.5:5555, tcp://10.0.0.6:5555]\n"
+                            "  transport: plain\n"
                             "  interval: 15s\n"
                             "  state_dir: /var/lib/vigil-test\n"
                             "  ack_timeout: 2s\n"
@@ -89,7 +90,7 @@ test_full (void)
     ASSERT_STR_EQ (a->plugin->name, "system");
     ASSERT_STR_EQ (a->name, "system"); /* the type by default */
     ASSERT_EQ (a->interval_ms, 15000); /* agent.interval by default */
-    ASSERT_EQ (a->line, 22);
+    ASSERT_EQ (a->line, 23);
     ASSERT_EQ (a->labels.n, 2);
     ASSERT_STR_EQ (a->labels.items[0].key, "role");
     ASSERT_STR_EQ (a->labels.items[0].value, "web");
@@ -100,7 +101,7 @@ test_full (void)
     ASSERT_STR_EQ (b->name, "system-fast");
     ASSERT_EQ (b->interval_ms, 1000);
     ASSERT_EQ (b->labels.n, 0);
-    ASSERT_EQ (b->line, 24);
+    ASSERT_EQ (b->line, 25);
     agent_config_destroy (&cfg);
     ASSERT (cfg == NULL);
     agent_config_destroy (&cfg); /* accepts NULL */
@@ -170,6 +171,13 @@ test_errors (void)
                     "agent.yaml:2: agent.collector: \"b\" is not a ZeroMQ endpoint");
     s_expect_error ("agent:\n  log_level: loud\n", "agent.yaml:2: agent.log_level: ");
     s_expect_error ("agent:\n  collector: localhost\n", "agent.yaml:2: agent.collector: ");
+    /* Another host's collector needs CURVE keys, or plain said aloud. */
+    s_expect_error ("agent:\n  collector: tcp://10.0.0.5:5555\n",
+                    "agent.yaml:2: agent.collector: the collector tcp://10.0.0.5:5555 is not on "
+                    "this host and no CURVE keys are set");
+    s_expect_error ("agent:\n  transport: tls\n", "agent.yaml:2: agent.transport: expected curve");
+    s_expect_error ("agent:\n  curve_secret_key: /nonexistent/a_secret\n",
+                    "agent.yaml:2: agent.curve_secret_key: agent.curve_secret_key is set but");
     /* Inputs: unknown type, missing type, duplicate names, bad names and labels. */
     s_expect_error ("inputs:\n  - type: system\n  - type: sistem\n",
                     "agent.yaml:3: inputs[1].type: unknown input type \"sistem\"");

@@ -4,13 +4,16 @@
  *  Bad frames are made two ways: a batch with bad public fields or pushed bad
  *  indexes goes through the encoder, or raw protobuf fields are appended to a
  *  valid encoding (protobuf merges a concatenation: repeated fields append,
- *  a repeated scalar field overrides).
+ *  a repeated scalar field overrides). Hand-made frames get their checksum
+ *  trailer when they are decoded (s_sealed), so each test reaches the rule it
+ *  is about; test_truncation checks the trailer itself.
  */
 #include "test_assert.h"
 #include "vg_alloc.h"
 #include "vg_batch.h"
 #include "vg_buf.h"
 #include "vg_codec.h"
+#include "vg_crc32c.h"
 #include "vg_error.h"
 #include "vg_wire.h"
 
@@ -191,12 +194,50 @@ s_encode (const vg_batch_t *b, size_t *len)
     return out;
 }
 
+/* Whether a frame ends with a matching checksum trailer. */
+static int
+s_has_trailer (const uint8_t *p, size_t len)
+{
+    if (len < VG_WIRE_CRC_TRAILER)
+        return 0;
+    const uint8_t *t = p + len - VG_WIRE_CRC_TRAILER;
+    uint32_t want =
+        (uint32_t)t[2] | (uint32_t)t[3] << 8 | (uint32_t)t[4] << 16 | (uint32_t)t[5] << 24;
+    return t[0] == VG_WIRE_CRC_TAG0 && t[1] == VG_WIRE_CRC_TAG1 &&
+           vg_crc32c (0, p, len - VG_WIRE_CRC_TRAILER) == want;
+}
+
+/* A copy of a frame that ends with its trailer: as it is when it has one,
+ * else sealed. Caller frees it. */
+static uint8_t *
+s_sealed (const void *data, size_t len, size_t *outlen)
+{
+    uint8_t *p = vg_malloc (len + 1);
+    if (len)
+        memcpy (p, data, len);
+    *outlen = len;
+    if (!s_has_trailer (p, len))
+        vg_codec_seal_batch (&p, outlen);
+    return p;
+}
+
+static int
+s_decode_sealed (const void *data, size_t len, const vg_codec_limits_t *lim, vg_batch_t **b,
+                 char *err, size_t errlen)
+{
+    size_t n;
+    uint8_t *p = s_sealed (data, len, &n);
+    int rc = vg_codec_decode_batch (p, n, lim, b, err, errlen);
+    free (p);
+    return rc;
+}
+
 static vg_batch_t *
 s_decode_ok (const void *data, size_t len, const vg_codec_limits_t *lim)
 {
     vg_batch_t *b = NULL;
     char err[256] = "";
-    int rc = vg_codec_decode_batch (data, len, lim, &b, err, sizeof err);
+    int rc = s_decode_sealed (data, len, lim, &b, err, sizeof err);
     if (rc != 0)
         TEST_FAIL ("decode failed: %d: %s", rc, err);
     ASSERT (b);
@@ -207,15 +248,14 @@ s_decode_ok (const void *data, size_t len, const vg_codec_limits_t *lim)
     do {                                                                                           \
         vg_batch_t *b_ = (vg_batch_t *)1;                                                          \
         char err_[256] = "";                                                                       \
-        int rc_ =                                                                                  \
-            vg_codec_decode_batch ((const uint8_t *)(data), (len), (lim), &b_, err_, sizeof err_); \
+        int rc_ = s_decode_sealed ((data), (len), (lim), &b_, err_, sizeof err_);                  \
         if (rc_ != (code))                                                                         \
             TEST_FAIL ("decode: rc %d (%s), want %d, for \"%s\"", rc_, err_, (code), (reason));    \
         ASSERT (b_ == NULL);                                                                       \
         ASSERT_STR_CONTAINS (err_, (reason));                                                      \
     } while (0)
 
-/* A valid encoding with raw fields appended. */
+/* A valid encoding without its trailer, for raw fields to be appended. */
 static vg_buf_t
 s_base (void)
 {
@@ -223,7 +263,7 @@ s_base (void)
     size_t len;
     uint8_t *enc = s_encode (b, &len);
     vg_buf_t buf = {0};
-    vg_buf_append (&buf, enc, len);
+    vg_buf_append (&buf, enc, len - VG_WIRE_CRC_TRAILER);
     free (enc);
     vg_batch_destroy (&b);
     return buf;
@@ -968,13 +1008,18 @@ test_malformed (void)
     vg_buf_t buf = s_base ();
     int valid = 0;
     for (size_t n = 0; n < buf.len; n++) {
-        /* A copy of exactly n bytes, so ASan sees any read past the prefix. */
-        uint8_t *p = vg_malloc (n);
-        memcpy (p, buf.data, n);
-        valid += s_try (p, n);
+        /* A copy of exactly n bytes, so ASan sees any read past the prefix;
+         * sealed, so the decoder itself judges what is left. */
+        size_t sn;
+        uint8_t *p = s_sealed (buf.data, n, &sn);
+        uint8_t *q = vg_malloc (sn);
+        memcpy (q, p, sn);
+        valid += s_try (q, sn);
+        free (q);
         free (p);
     }
-    /* Some prefixes end between whole fields and are batches of their own. */
+    /* Some prefixes end between whole fields and are batches of their own:
+     * only the checksum tells them from the whole (test_truncation). */
     ASSERT_GT (valid, 0);
     ASSERT_LT (valid, (int)buf.len);
 
@@ -984,7 +1029,10 @@ test_malformed (void)
         int flips = 1 + (int)(s_next () % 4);
         for (int k = 0; k < flips; k++)
             p[s_next () % buf.len] ^= (uint8_t)(1u << (s_next () % 8));
-        s_try (p, buf.len);
+        size_t sn;
+        uint8_t *q = s_sealed (p, buf.len, &sn);
+        s_try (q, sn);
+        free (q);
     }
     free (p);
     for (int round = 0; round < 20000; round++) {
@@ -996,6 +1044,193 @@ test_malformed (void)
         free (r);
     }
     vg_buf_free (&buf);
+}
+
+/* Every batch ends with its checksum: a batch cut anywhere, between two
+ * fields included, or with a byte changed, is refused as such. */
+static void
+test_truncation (void)
+{
+    vg_batch_t *a = s_reference ();
+    size_t len;
+    uint8_t *enc = s_encode (a, &len);
+    ASSERT (s_has_trailer (enc, len));
+    for (size_t n = 0; n < len; n++) {
+        uint8_t *p = vg_malloc (n + 1);
+        memcpy (p, enc, n);
+        vg_batch_t *b = (vg_batch_t *)1;
+        char err[256] = "";
+        ASSERT_EQ (vg_codec_decode_batch (p, n, NULL, &b, err, sizeof err), VG_EPROTO);
+        ASSERT (b == NULL);
+        ASSERT_STR_CONTAINS (err, "truncated or corrupted");
+        free (p);
+    }
+    for (size_t i = 0; i < len; i++) {
+        enc[i] ^= 0x20;
+        vg_batch_t *b = (vg_batch_t *)1;
+        char err[256] = "";
+        ASSERT_EQ (vg_codec_decode_batch (enc, len, NULL, &b, err, sizeof err), VG_EPROTO);
+        ASSERT (b == NULL);
+        ASSERT_STR_CONTAINS (err, "truncated or corrupted");
+        enc[i] ^= 0x20;
+    }
+    /* A batch without the trailer, as an encoder without it would send. */
+    vg_batch_t *b = (vg_batch_t *)1;
+    char err[256] = "";
+    ASSERT_EQ (vg_codec_decode_batch (enc, len - VG_WIRE_CRC_TRAILER, NULL, &b, err, sizeof err),
+               VG_EPROTO);
+    ASSERT_STR_CONTAINS (err, "do not end with the batch's checksum");
+    /* The trailer is field 17 to protobuf: the whole decodes. */
+    b = s_decode_ok (enc, len, NULL);
+    s_assert_same (a, b);
+    vg_batch_destroy (&b);
+    free (enc);
+    vg_batch_destroy (&a);
+}
+
+/* What the schema cannot hold is refused with a reason, not stored wrong. */
+static void
+test_schema_ranges (void)
+{
+    vg_buf_t buf = s_base ();
+    size_t base_len = buf.len;
+
+    /* seq is stored as bigint: 2^63 - 1 is the last that fits. */
+    pb_uint (&buf, 3, (uint64_t)INT64_MAX);
+    vg_batch_t *ok = s_decode_ok (buf.data, buf.len, NULL);
+    ASSERT_EQ (ok->seq, (uint64_t)INT64_MAX);
+    vg_batch_destroy (&ok);
+    buf.len = base_len;
+    pb_uint (&buf, 3, (uint64_t)INT64_MAX + 1);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "seq 9223372036854775808 is above");
+    buf.len = base_len;
+    pb_uint (&buf, 3, UINT64_MAX);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "seq 18446744073709551615 is above");
+    buf.len = base_len;
+
+    /* Distribution counts above INT64_MAX. */
+    raw_dist_t d = {.series = 2,
+                    .count = (uint64_t)INT64_MAX + 5,
+                    .sum = 1,
+                    .min = 1,
+                    .max = 1,
+                    .zero_count = 0,
+                    .idx = {0},
+                    .cnt = {(uint64_t)INT64_MAX + 5},
+                    .nidx = 1,
+                    .ncnt = 1};
+    pb_dist (&buf, &d);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "distribution 2: count 9223372036854775812");
+    buf.len = base_len;
+    d.count = (uint64_t)INT64_MAX + 5;
+    d.zero_count = d.count;
+    d.nidx = d.ncnt = 0;
+    pb_dist (&buf, &d);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "is above 9223372036854775807");
+    buf.len = base_len;
+
+    /* Timestamps outside PostgreSQL's range, each kind of row. */
+    const uint64_t s1[] = {0};
+    const double one[] = {1.0};
+    int64_t late[] = {VG_WIRE_END_TS_MS - T0};
+    int64_t last[] = {VG_WIRE_END_TS_MS - 1 - T0};
+    int64_t early[] = {VG_WIRE_MIN_TS_MS - 1 - T0};
+    pb_uint (&buf, 5, (uint64_t)T0);
+    pb_packed_u (&buf, 12, s1, 1);
+    pb_packed_s (&buf, 13, last, 1);
+    pb_packed_d (&buf, 14, one, 1);
+    ok = s_decode_ok (buf.data, buf.len, NULL);
+    ASSERT_EQ (ok->sample_ts_ms[ok->nsamples - 1], VG_WIRE_END_TS_MS - 1);
+    vg_batch_destroy (&ok);
+    buf.len = base_len;
+    pb_uint (&buf, 5, (uint64_t)T0);
+    pb_packed_u (&buf, 12, s1, 1);
+    pb_packed_s (&buf, 13, late, 1);
+    pb_packed_d (&buf, 14, one, 1);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "is outside what the database can hold");
+    buf.len = base_len;
+    pb_uint (&buf, 5, (uint64_t)T0);
+    pb_packed_u (&buf, 12, s1, 1);
+    pb_packed_s (&buf, 13, early, 1);
+    pb_packed_d (&buf, 14, one, 1);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "sample 23: timestamp delta");
+    buf.len = base_len;
+    vg_buf_t sub = {0};
+    pb_uint (&sub, 2, 0);
+    pb_sint (&sub, 1, early[0]);
+    pb_uint (&buf, 5, (uint64_t)T0);
+    pb_msg (&buf, 16, &sub);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "event 2: timestamp delta");
+    buf.len = base_len;
+    d = (raw_dist_t){.series = 2, .count = 1, .sum = 1, .min = 1, .max = 1, .zero_count = 1};
+    pb_uint (&buf, 5, (uint64_t)VG_WIRE_END_TS_MS);
+    pb_dist (&buf, &d);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "is outside what the database can hold");
+    buf.len = base_len;
+
+    /* A NUL inside an event's text would cut it short in the database. */
+    pb_uint (&sub, 2, 0);
+    pb_bytes (&sub, 4, "deployed\0 and more", 18);
+    pb_msg (&buf, 16, &sub);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "event 2: text contains a NUL byte");
+    buf.len = base_len;
+    pb_bytes (&buf, 10, "cpu\0x", 5);
+    EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "contains a NUL byte");
+    vg_buf_free (&buf);
+}
+
+/* Decoded size: labels name strings sent once, so a small frame could
+ * expand enormously; label and event bytes are bounded per batch. */
+static void
+test_expansion_limits (void)
+{
+    vg_batch_t *a = vg_batch_new ("agent", "host");
+    a->seq = 1;
+    char key[16], big[4001];
+    memset (big, 'v', 4000);
+    big[4000] = '\0';
+    vg_label_t labels[64];
+    for (int k = 0; k < 64; k++) {
+        snprintf (key, sizeof key, "k%02d", k);
+        labels[k].key = vg_strdup (key);
+        labels[k].value = big;
+    }
+    /* 100 events of 64 labels of 4000 bytes: 25.6 MB named by a frame of
+     * about 20 KB. */
+    for (int i = 0; i < 100; i++)
+        vg_batch_add_event (a, T0 + i, "deploy", labels, 64, "done");
+    size_t len;
+    uint8_t *enc = s_encode (a, &len);
+    ASSERT_LT (len, 64 * 1024);
+    EXPECT_FAIL (enc, len, NULL, VG_ETOOBIG, "labels expand to 25");
+    vg_codec_limits_t lim = vg_codec_default_limits ();
+    lim.max_label_bytes = 64 * 1024 * 1024;
+    EXPECT_FAIL (enc, len, &lim, VG_ETOOBIG, "events expand to 2");
+    lim.max_event_bytes = 64 * 1024 * 1024;
+    vg_batch_t *ok = s_decode_ok (enc, len, &lim);
+    ASSERT_EQ (ok->nevents, 100);
+    vg_batch_destroy (&ok);
+    free (enc);
+
+    /* Series labels count too. */
+    vg_batch_clear (a);
+    for (int i = 0; i < 40; i++) {
+        snprintf (key, sizeof key, "m%d", i);
+        uint32_t s = vg_batch_series (a, key, VG_KIND_GAUGE, labels, 64);
+        vg_batch_add_sample (a, s, T0, 1);
+    }
+    enc = s_encode (a, &len);
+    lim = vg_codec_default_limits ();
+    EXPECT_FAIL (enc, len, &lim, VG_ETOOBIG, "labels expand to");
+    lim.max_label_bytes = 40 * 64 * (4000 + 3);
+    ok = s_decode_ok (enc, len, &lim);
+    vg_batch_destroy (&ok);
+    lim.max_label_bytes--;
+    EXPECT_FAIL (enc, len, &lim, VG_ETOOBIG, "labels expand to 10247680 bytes (limit 10247679)");
+    free (enc);
+    for (int k = 0; k < 64; k++)
+        free ((char *)labels[k].key);
+    vg_batch_destroy (&a);
 }
 
 /* ---- peeking at seq and agent_id ---- */
@@ -1205,6 +1440,9 @@ main (void)
     test_dist_rules ();
     test_event_rules ();
     test_count_limits ();
+    test_truncation ();
+    test_schema_ranges ();
+    test_expansion_limits ();
     test_malformed ();
     test_ack ();
     test_peek ();

@@ -34,7 +34,8 @@ typedef struct {
     int checkpoint;
 } s_args_t;
 
-static void s_usage (FILE *out)
+static void
+s_usage (FILE *out)
 {
     fprintf (out, "usage: vigil-copy-ceiling --db URL --rows N [--series S] [--chunk BYTES]\n"
                   "                          [--index] [--no-checkpoint]\n"
@@ -43,13 +44,15 @@ static void s_usage (FILE *out)
                   "  BEGIN to the end of COMMIT. --index adds a btree on (series_id, ts).\n");
 }
 
-static void s_quiet (void *arg, const char *message)
+static void
+s_quiet (void *arg, const char *message)
 {
     (void)arg;
     (void)message;
 }
 
-static int s_exec (PGconn *conn, const char *sql)
+static int
+s_exec (PGconn *conn, const char *sql)
 {
     PGresult *res = PQexec (conn, sql);
     ExecStatusType st = PQresultStatus (res);
@@ -61,7 +64,8 @@ static int s_exec (PGconn *conn, const char *sql)
     return 0;
 }
 
-static int s_send (PGconn *conn, vg_buf_t *buf)
+static int
+s_send (PGconn *conn, vg_buf_t *buf)
 {
     if (PQputCopyData (conn, buf->data, (int)buf->len) != 1) {
         fprintf (stderr, "vigil-copy-ceiling: COPY data: %s", PQerrorMessage (conn));
@@ -73,7 +77,8 @@ static int s_send (PGconn *conn, vg_buf_t *buf)
 
 /* Rows are laid out as the load generator sends them: S series, one sample
  * each per second, values varying. */
-static int s_copy (PGconn *conn, const s_args_t *a, int64_t base_ms)
+static int
+s_copy (PGconn *conn, const s_args_t *a, int64_t base_ms)
 {
     static const char header[] = "PGCOPY\n\377\r\n";
     vg_buf_t buf = {0};
@@ -126,7 +131,8 @@ out:
     return rc;
 }
 
-static int s_parse_args (int argc, char **argv, s_args_t *a)
+static int
+s_parse_args (int argc, char **argv, s_args_t *a)
 {
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},     {"rows", required_argument, NULL, 'n'},
@@ -175,7 +181,8 @@ static int s_parse_args (int argc, char **argv, s_args_t *a)
     return 0;
 }
 
-int main (int argc, char **argv)
+int
+main (int argc, char **argv)
 {
     s_args_t a;
     if (s_parse_args (argc, argv, &a) != 0)

@@ -14,11 +14,17 @@
  *  agent does. --null-collector binds a ROUTER on the endpoint that acks every
  *  batch without storing it, to measure the generator's own ceiling.
  *
+ *  --curve-keys FILE_secret and --curve-server FILE (zcert files, as vigil
+ *  keygen writes them) make every agent a CURVE client with that key pair.
+ *  Ack latency (first send to its ack, for batches not sent again) is
+ *  printed as percentiles.
+ *
  *  After --duration seconds it stops sending, waits for the acks of what is
  *  still in flight, and prints the figures; the last lines are key=value for
  *  scripts (acked_samples is the number the database must hold; samples_per_s
  *  is the rate after --warmup, when new series have been registered).
  */
+#include "test_zcert.h"
 #include "vg_alloc.h"
 #include "vg_batch.h"
 #include "vg_codec.h"
@@ -53,6 +59,8 @@ typedef struct {
     int quiet;
     double rate; /* samples/s for all agents together, paced; 0: as fast as acked */
     int two_labels;
+    int curve;
+    char curve_public[41], curve_secret[41], curve_server[41];
 } s_args_t;
 
 typedef struct {
@@ -64,6 +72,7 @@ typedef struct {
     int64_t sent_ms;   /* monotonic */
     int64_t wait_ms;   /* before resending it: doubles with each resend, as an agent's does */
     int64_t resend_at; /* monotonic; 0 unless an ack said RETRY */
+    int resent;        /* sent more than once: no latency figure */
 } s_slot_t;
 
 typedef struct {
@@ -139,7 +148,9 @@ s_usage (FILE *out)
              "                         in flight); prints the ack latency p50/p99 after --warmup\n"
              "  --two-labels           name series by two labels of at most 1000 values\n"
              "                         each, so a batch can carry more series than strings\n"
-             "  --quiet                no progress lines\n");
+             "  --quiet                no progress lines\n"
+             "  --curve-keys FILE      the agents' key pair (a zcert NAME_secret file)\n"
+             "  --curve-server FILE    the collector's public key (a zcert file)\n");
 }
 
 /* ---- the null collector: acks every batch, stores nothing ---- */
@@ -324,6 +335,10 @@ s_on_ack (s_agent_t *a, const s_args_t *args, const uint8_t *data, size_t len, s
     switch (status) {
     case VG_ACK_STORED:
     case VG_ACK_DUPLICATE:
+        if (!slot->resent) {
+            VG_GROW (s_lat, s_lat_cap, s_nlat + 1);
+            s_lat[s_nlat++] = vg_mono_ms () - slot->sent_ms;
+        }
         if (status == VG_ACK_STORED)
             c->stored++;
         else
@@ -394,6 +409,7 @@ s_resend_due (s_agent_t *a, const s_args_t *args, int64_t now, s_counts_t *c)
         if ((slot->resend_at && now >= slot->resend_at) ||
             (!slot->resend_at && now - slot->sent_ms >= slot->wait_ms)) {
             slot->resend_at = 0;
+            slot->resent = 1;
             s_send (a, slot);
             c->resent++;
             /* Back off, with jitter, up to ten times the timeout: a collector
@@ -425,6 +441,8 @@ s_parse_args (int argc, char **argv, s_args_t *a)
         {"quiet", no_argument, NULL, 'q'},
         {"rate", required_argument, NULL, 'r'},
         {"two-labels", no_argument, NULL, 'L'},
+        {"curve-keys", required_argument, NULL, 'K'},
+        {"curve-server", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -437,7 +455,7 @@ s_parse_args (int argc, char **argv, s_args_t *a)
                     .drain_ms = 120000,
                     .step_ms = 1000};
     int c;
-    while ((c = getopt_long (argc, argv, "e:a:s:b:w:d:W:t:D:S:i:nqr:Lh", opts, NULL)) != -1) {
+    while ((c = getopt_long (argc, argv, "e:a:s:b:w:d:W:t:D:S:i:nqr:LK:C:h", opts, NULL)) != -1) {
         switch (c) {
         case 'e':
             a->endpoint = optarg;
@@ -484,6 +502,21 @@ s_parse_args (int argc, char **argv, s_args_t *a)
         case 'L':
             a->two_labels = 1;
             break;
+        case 'K':
+            if (test_zcert_key (optarg, "public-key", a->curve_public) != 0 ||
+                test_zcert_key (optarg, "secret-key", a->curve_secret) != 0) {
+                fprintf (stderr, "vigil-loadgen: %s is not a zcert secret file\n", optarg);
+                return -1;
+            }
+            a->curve |= 1;
+            break;
+        case 'C':
+            if (test_zcert_key (optarg, "public-key", a->curve_server) != 0) {
+                fprintf (stderr, "vigil-loadgen: %s is not a zcert file\n", optarg);
+                return -1;
+            }
+            a->curve |= 2;
+            break;
         case 'h':
             s_usage (stdout);
             exit (0);
@@ -494,7 +527,8 @@ s_parse_args (int argc, char **argv, s_args_t *a)
     }
     if (!a->endpoint || a->agents < 1 || a->series < 1 || a->batch < 1 ||
         a->batch > VG_WIRE_MAX_SAMPLES || a->window < 1 || a->duration_s <= 0 || a->warmup_s < 0 ||
-        a->warmup_s >= a->duration_s || a->timeout_ms < 1 || a->step_ms < 1 || a->rate < 0) {
+        a->warmup_s >= a->duration_s || a->timeout_ms < 1 || a->step_ms < 1 || a->rate < 0 ||
+        (a->curve != 0 && a->curve != 3)) {
         s_usage (stderr);
         return -1;
     }
@@ -557,6 +591,11 @@ main (int argc, char **argv)
         a->sock = zmq_socket (ctx, ZMQ_DEALER);
         int linger = 0;
         zmq_setsockopt (a->sock, ZMQ_LINGER, &linger, sizeof linger);
+        if (args.curve) {
+            zmq_setsockopt (a->sock, ZMQ_CURVE_SERVERKEY, args.curve_server, 40);
+            zmq_setsockopt (a->sock, ZMQ_CURVE_PUBLICKEY, args.curve_public, 40);
+            zmq_setsockopt (a->sock, ZMQ_CURVE_SECRETKEY, args.curve_secret, 40);
+        }
         if (zmq_connect (a->sock, args.endpoint) != 0) {
             fprintf (stderr, "vigil-loadgen: cannot connect to %s: %s\n", args.endpoint,
                      zmq_strerror (zmq_errno ()));
@@ -692,6 +731,7 @@ main (int argc, char **argv)
         free (s_label_values[s]);
     free (s_label_values);
     free (prefix);
+    free (s_lat);
     if (args.null_collector) {
         __atomic_store_n (&null.stop, 1, __ATOMIC_RELEASE);
         pthread_join (null_thread, NULL);
