@@ -53,6 +53,8 @@ struct rules_engine_t {
     rules_transitions_t backlog;
     vg_complain_t db_complain;
     uint64_t evaluations, eval_errors, transitions, batches, backlog_dropped;
+    uint64_t eval_buckets[RULES_ENGINE_EVAL_BUCKETS + 1];
+    double eval_seconds;
 
     pthread_mutex_t lock; /* guards pending, stats */
     rules_set_t *pending; /* a reloaded set waiting to be swapped in */
@@ -63,8 +65,11 @@ struct rules_engine_t {
     int started;
     int64_t started_mono; /* for the summary at the end */
     rules_mem_stats_t mem_stats;
-    size_t open_alerts;
+    size_t pending_alerts, firing_alerts;
 };
+
+const double rules_engine_eval_bounds[RULES_ENGINE_EVAL_BUCKETS] = {
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1};
 
 static int64_t
 s_now (rules_engine_t *self)
@@ -446,18 +451,33 @@ s_group_due (rules_engine_t *self, size_t g, int64_t now)
     return 1;
 }
 
-static size_t
+static void
 s_count_open (rules_engine_t *self)
 {
-    size_t open = 0;
+    size_t pending = 0, firing = 0;
     for (size_t g = 0; g < self->r.set->ngroups; g++)
         for (size_t k = 0; k < self->r.set->groups[g].nrules; k++) {
             rules_state_t *st = rules_exec_state (self->r.exec, g, k);
-            for (size_t i = 0; st && i < st->n; i++)
-                open += st->items[i].state == RULES_ALERT_PENDING ||
-                        st->items[i].state == RULES_ALERT_FIRING;
+            for (size_t i = 0; st && i < st->n; i++) {
+                pending += st->items[i].state == RULES_ALERT_PENDING;
+                firing += st->items[i].state == RULES_ALERT_FIRING;
+            }
         }
-    return open;
+    self->pending_alerts = pending;
+    self->firing_alerts = firing;
+}
+
+/* Counts one evaluation's duration (it is measured, not scheduled: the
+ * monotonic clock, not the injected one). */
+static void
+s_count_duration (rules_engine_t *self, int64_t ns)
+{
+    double s = (double)ns / 1e9;
+    size_t b = 0;
+    while (b < RULES_ENGINE_EVAL_BUCKETS && s > rules_engine_eval_bounds[b])
+        b++;
+    self->eval_buckets[b]++;
+    self->eval_seconds += s;
 }
 
 size_t
@@ -514,7 +534,10 @@ rules_engine_step (rules_engine_t *self, int64_t now)
                 self->r.last_eval[idx] = now;
                 char err[512];
                 evals++;
-                if (rules_exec_rule (exec, g, k, now, &self->backlog, err, sizeof err) != 0) {
+                int64_t t0 = vg_mono_ns ();
+                int rc = rules_exec_rule (exec, g, k, now, &self->backlog, err, sizeof err);
+                s_count_duration (self, vg_mono_ns () - t0);
+                if (rc != 0) {
                     self->eval_errors++;
                     vg_complain (&self->r.complain[idx], S_COMPLAIN_MS, VG_LOG_WARN,
                                  "rules: group \"%s\", rule %s: %s", self->r.set->groups[g].name,
@@ -534,14 +557,14 @@ rules_engine_step (rules_engine_t *self, int64_t now)
         rules_mem_trim (self->r.mem, now);
         self->last_trim = now;
         self->mem_stats = rules_mem_stats (self->r.mem);
-        self->open_alerts = s_count_open (self);
+        s_count_open (self);
     }
     rules_mem_stats_t ms = self->mem_stats;
     rules_queue_stats_t qs = rules_queue_stats (self->queue);
-    size_t open = self->open_alerts;
     pthread_mutex_lock (&self->lock);
     self->stats = (rules_engine_stats_t){.evaluations = self->evaluations,
                                          .eval_errors = self->eval_errors,
+                                         .eval_seconds = self->eval_seconds,
                                          .transitions = self->transitions,
                                          .backlog = self->backlog.n,
                                          .backlog_dropped = self->backlog_dropped,
@@ -551,8 +574,11 @@ rules_engine_step (rules_engine_t *self, int64_t now)
                                          .samples = ms.samples,
                                          .bytes = ms.bytes,
                                          .rules = self->r.nrules,
-                                         .open_alerts = open,
+                                         .open_alerts = self->pending_alerts + self->firing_alerts,
+                                         .pending = self->pending_alerts,
+                                         .firing = self->firing_alerts,
                                          .ready = self->ready && !self->need_refill};
+    memcpy (self->stats.eval_buckets, self->eval_buckets, sizeof self->eval_buckets);
     pthread_mutex_unlock (&self->lock);
     return evals;
 }
@@ -754,5 +780,8 @@ rules_engine_stats (rules_engine_t *self)
     pthread_mutex_lock (&self->lock);
     rules_engine_stats_t st = self->stats;
     pthread_mutex_unlock (&self->lock);
+    rules_queue_stats_t qs = rules_queue_stats (self->queue);
+    st.queued = qs.queued;
+    st.queued_bytes = qs.bytes;
     return st;
 }

@@ -79,9 +79,18 @@ int rules_engine_open (rules_engine_t *self, int64_t now, char *err, size_t errl
  * evaluated, transitions stored. Returns the number of rule evaluations. */
 size_t rules_engine_step (rules_engine_t *self, int64_t now);
 
+/* Upper bounds (seconds) of the histogram of one rule's evaluation time. */
+#define RULES_ENGINE_EVAL_BUCKETS 12
+extern const double rules_engine_eval_bounds[RULES_ENGINE_EVAL_BUCKETS];
+
 typedef struct {
     uint64_t evaluations;
     uint64_t eval_errors;
+    /* evaluations by duration: eval_buckets[i] counts those within
+     * rules_engine_eval_bounds[i] and above the bound before; the last one
+     * the rest. Not cumulative. */
+    uint64_t eval_buckets[RULES_ENGINE_EVAL_BUCKETS + 1];
+    double eval_seconds;      /* their sum */
     uint64_t transitions;     /* stored */
     size_t backlog;           /* transitions waiting for the database */
     uint64_t backlog_dropped; /* the oldest, dropped past max_backlog */
@@ -92,9 +101,14 @@ typedef struct {
     size_t bytes;
     size_t rules;
     size_t open_alerts; /* pending or firing */
-    int ready;          /* windows read back: evaluating */
+    size_t pending, firing;
+    size_t queued;       /* batches waiting for the engine, now */
+    size_t queued_bytes; /* what they hold */
+    int ready;           /* windows read back: evaluating */
 } rules_engine_stats_t;
 
+/* The figures as of the engine's last round (alerts by state: as of its last
+ * second); the queue's, as of now. */
 rules_engine_stats_t rules_engine_stats (rules_engine_t *self);
 
 #endif

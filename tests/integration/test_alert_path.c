@@ -12,7 +12,9 @@
  *  collector whose stages are not wired sends nothing, and the test fails.
  *
  *  The sink's record is read through PostgreSQL's JSON parser, so every
- *  payload is also checked to be valid JSON. */
+ *  payload is also checked to be valid JSON. The rules stage's figures are
+ *  read from the collector's /metrics along the way, and promtool checks the
+ *  page. */
 #include "test_agent_peer.h"
 #include "test_alert.h"
 #include "test_assert.h"
@@ -20,8 +22,10 @@
 #include "test_proc.h"
 #include "test_sink.h"
 #include "vg_alloc.h"
+#include "vg_buf.h"
 #include "vg_time.h"
 
+#include <curl/curl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,7 +41,14 @@ static const char *s_rules = "groups:\n"
                              "        expr: cpu_percent > 90\n"
                              "        labels: {severity: critical}\n"
                              "        annotations:\n"
-                             "          summary: 'CPU at {{ $value }}% on {{ $labels.host }}'\n";
+                             "          summary: 'CPU at {{ $value }}% on {{ $labels.host }}'\n"
+                             /* Fails while more than one host runs hot: for the failure count. */
+                             "  - name: limited\n"
+                             "    interval: 1s\n"
+                             "    limit: 1\n"
+                             "    rules:\n"
+                             "      - record: cpu:above90\n"
+                             "        expr: cpu_percent > 90\n";
 
 /* Level 2 comes 4 s after an alert fires: time enough to acknowledge one. */
 #define S_ROUTES                                                                                   \
@@ -59,6 +70,7 @@ static const char *s_rules = "groups:\n"
     "      - {delay: 4s, receivers: [l2]}\n"
 
 static char *s_db_url, *s_dir, *s_vigil_bin, *s_log;
+static int s_http_port;
 static PGconn *s_db;
 static test_sink_t s_sink;
 
@@ -212,6 +224,106 @@ s_vigil (const char *const *args, int expect_status)
     return text;
 }
 
+static size_t
+s_write (char *data, size_t size, size_t n, void *arg)
+{
+    vg_buf_append (arg, data, size * n);
+    return size * n;
+}
+
+/* The collector's /metrics (caller frees). */
+static char *
+s_metrics (void)
+{
+    char url[64];
+    snprintf (url, sizeof url, "http://127.0.0.1:%d/metrics", s_http_port);
+    vg_buf_t body = {0};
+    long status = 0;
+    for (int i = 0; i < 100 && status != 200; i++) {
+        vg_buf_reset (&body);
+        CURL *c = curl_easy_init ();
+        curl_easy_setopt (c, CURLOPT_URL, url);
+        curl_easy_setopt (c, CURLOPT_WRITEFUNCTION, s_write);
+        curl_easy_setopt (c, CURLOPT_WRITEDATA, &body);
+        curl_easy_setopt (c, CURLOPT_TIMEOUT, 10L);
+        if (curl_easy_perform (c) == CURLE_OK)
+            curl_easy_getinfo (c, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_cleanup (c);
+        if (status != 200)
+            test_sleep_ms (100); /* still starting */
+    }
+    if (status != 200)
+        s_fail_with_log ("the collector's /metrics");
+    vg_buf_append (&body, "", 1);
+    return body.data;
+}
+
+/* The value of the sample "name" (with its labels, as written) in text. */
+static double
+s_metric (const char *text, const char *name)
+{
+    char pat[256];
+    snprintf (pat, sizeof pat, "\n%s ", name);
+    const char *p = strstr (text, pat);
+    if (!p)
+        TEST_FAIL ("/metrics lacks %s:\n%s", name, text);
+    return strtod (p + strlen (pat), NULL);
+}
+
+/* Waits until /metrics gives name the value want. */
+static void
+s_wait_metric (const char *name, double want)
+{
+    for (int i = 0; i < 300; i++) {
+        char *text = s_metrics ();
+        double v = s_metric (text, name);
+        free (text);
+        if (v == want)
+            return;
+        test_sleep_ms (100);
+    }
+    char what[256];
+    snprintf (what, sizeof what, "%s to be %g on /metrics", name, want);
+    s_fail_with_log (what);
+}
+
+/* The rules stage's figures on the real endpoint, checked by promtool too. */
+static void
+s_check_rules_metrics (int alerts_firing)
+{
+    s_wait_metric ("vigil_rules_alerts{state=\"firing\"}", alerts_firing);
+    char *text = s_metrics ();
+    ASSERT_EQ (s_metric (text, "vigil_rules_alerts{state=\"pending\"}"), 0);
+    double evals = s_metric (text, "vigil_rules_evaluations_total");
+    ASSERT_GT (evals, 0);
+    /* Every evaluation is timed. */
+    ASSERT_EQ (s_metric (text, "vigil_rules_evaluation_duration_seconds_count"), evals);
+    ASSERT_EQ (s_metric (text, "vigil_rules_evaluation_duration_seconds_bucket{le=\"+Inf\"}"),
+               evals);
+    ASSERT (s_metric (text, "vigil_rules_evaluation_duration_seconds_sum") > 0);
+    ASSERT_STR_CONTAINS (text, "# TYPE vigil_rules_evaluation_duration_seconds histogram\n");
+    ASSERT_STR_CONTAINS (text, "# TYPE vigil_rules_queue_depth gauge\n");
+    ASSERT_GE (s_metric (text, "vigil_rules_queue_depth"), 0);
+    ASSERT_EQ (s_metric (text, "vigil_rules_ready"), 1);
+    ASSERT_EQ (s_metric (text, "vigil_rules_rules"), 2);
+    ASSERT_EQ (s_metric (text, "vigil_rules_series"), 2); /* cpu_percent of web1, web2 */
+    /* Beside ingest's and notify's. */
+    ASSERT_GT (s_metric (text, "vigil_ingest_batches_stored_total"), 0);
+    ASSERT_STR_CONTAINS (text, "vigil_notify_attempts_total{outcome=\"delivered\"}");
+    /* Prometheus reads it: promtool's parser and linter. */
+    char *file = vg_asprintf ("%s/metrics.txt", s_dir);
+    test_write_file (file, text);
+    char *cmd = vg_asprintf ("promtool check metrics < %s > %s.out 2>&1", file, file);
+    if (system (cmd) != 0) {
+        char *out = vg_asprintf ("%s.out", file);
+        char *why = test_read_file (out);
+        TEST_FAIL ("promtool check metrics refused /metrics:\n%s\n%s", why ? why : "", text);
+    }
+    free (cmd);
+    free (file);
+    free (text);
+}
+
 /* The firing payload of host's alert: Alertmanager's webhook, version 4. */
 static void
 s_check_firing_payload (const char *host)
@@ -254,6 +366,7 @@ s_check_firing_payload (const char *host)
 int
 main (void)
 {
+    curl_global_init (CURL_GLOBAL_DEFAULT);
     s_db_url = test_pg_fresh_db ("vigil_test_alert_path");
     s_db = test_pg_connect (s_db_url);
     s_dir = test_tmpdir ("alert_path");
@@ -267,7 +380,8 @@ main (void)
     char *yaml = vg_asprintf (S_ROUTES, s_sink.port, s_sink.port, s_sink.port);
     test_write_file (path, yaml);
     free (yaml);
-    int port = test_free_port (), http_port = test_free_port ();
+    int port = test_free_port ();
+    s_http_port = test_free_port ();
     yaml = vg_asprintf ("listen: tcp://127.0.0.1:%d\n"
                         "database_url: %s\n"
                         "rule_files: [alerts.yml]\n"
@@ -275,7 +389,7 @@ main (void)
                         "rules_min_interval: 0s\n"
                         "routes_file: %s\n"
                         "http_listen: 127.0.0.1:%d\n",
-                        port, s_db_url, path, http_port);
+                        port, s_db_url, path, s_http_port);
     free (path);
     char *config = vg_asprintf ("%s/collector.yaml", s_dir);
     test_write_file (config, yaml);
@@ -290,9 +404,13 @@ main (void)
     test_agent_peer_t *web1 = test_agent_peer_new (endpoint);
     test_agent_peer_t *web2 = test_agent_peer_new (endpoint);
 
-    /* Below the threshold: nothing is sent. */
+    /* Below the threshold: nothing is sent, nothing fails. */
     s_send (web1, "web1", 1, 40);
     s_send (web2, "web2", 1, 40);
+    s_wait_metric ("vigil_rules_series", 2);
+    char *text = s_metrics ();
+    ASSERT_EQ (s_metric (text, "vigil_rules_evaluation_failures_total"), 0);
+    free (text);
     /* Across it: each host's alert fires and is delivered. */
     s_send (web1, "web1", 2, 95);
     s_send (web2, "web2", 2, 95);
@@ -300,6 +418,12 @@ main (void)
     s_wait_alerts ("/hook", "firing", "web2", 1);
     s_check_firing_payload ("web1");
     s_check_firing_payload ("web2");
+    s_check_rules_metrics (2);
+    /* Two hosts above 90: the limited group fails each time. */
+    text = s_metrics ();
+    ASSERT_GT (s_metric (text, "vigil_rules_evaluation_failures_total"), 0);
+    ASSERT_GE (s_metric (text, "vigil_rules_transitions_stored_total"), 2);
+    free (text);
     /* Level 1 of the ladder, at once. */
     s_wait_alerts ("/l1", "firing", "web1", 1);
     s_wait_alerts ("/l1", "firing", "web2", 1);
@@ -356,6 +480,7 @@ main (void)
     out = s_vigil (list, 0);
     ASSERT_STR_CONTAINS (out, "no alerts match");
     free (out);
+    s_check_rules_metrics (0);
 
     int status = test_kill_wait (pid, SIGTERM);
     ASSERT (WIFEXITED (status) && WEXITSTATUS (status) == 0);
