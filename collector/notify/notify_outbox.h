@@ -16,7 +16,8 @@
  * (an integration with send_resolved off skips resolved alerts, and a
  * message left with nothing firing). force_resolved: send resolved alerts
  * whatever send_resolved says (an escalation's resolution). *added counts
- * the rows. */
+ * the rows. Each row wakes the sender when the transaction commits (NOTIFY
+ * vigil_notify). */
 int notify_outbox_add (PGconn *conn, const notify_config_t *cfg, notify_message_t *m,
                        int force_resolved, int *added, char *err, size_t errlen);
 

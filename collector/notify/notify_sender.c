@@ -261,6 +261,9 @@ s_run (void *arg)
             self->stats.ticks++;
             pthread_mutex_unlock (&self->lock);
             s_start_due (self, now);
+            /* The requests start now, not after the next query. */
+            int running;
+            curl_multi_perform (self->multi, &running);
             int64_t due;
             if (self->conn && notify_outbox_next_due (self->conn, &due, err, sizeof err) == VG_OK &&
                 due < next)

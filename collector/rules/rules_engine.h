@@ -8,7 +8,8 @@
  *  reads, only as far back as their rules read) and evaluates:
  *
  *    - a rule when a series it reads gets data (at most once per
- *      min_eval_interval), so a crossing is seen as the batch lands;
+ *      min_eval_interval, and while such evaluations have taken less than
+ *      data_share of the time), so a crossing is seen as the batch lands;
  *    - every rule of a group on the group's interval, for 'for', absent(),
  *      up and resolution.
  *
@@ -34,10 +35,12 @@
 typedef struct {
     char *const *rule_files; /* paths or globs, expanded at every load */
     size_t nrule_files;
-    const char *rule_dir;          /* where relative ones are; NULL: the working directory */
-    const char *database_url;      /* NULL: no database (evaluation only) */
-    int64_t default_interval_ms;   /* a group's interval when it sets none (60000) */
-    int64_t min_eval_interval_ms;  /* data-driven evaluations, at most this often per rule (1000) */
+    const char *rule_dir;         /* where relative ones are; NULL: the working directory */
+    const char *database_url;     /* NULL: no database (evaluation only) */
+    int64_t default_interval_ms;  /* a group's interval when it sets none (60000) */
+    int64_t min_eval_interval_ms; /* data-driven evaluations, at most this often per rule (0) */
+    double data_share;            /* of one core, at most, for data-driven evaluations (0: 0.1); see
+                                     rules_budget.h */
     size_t max_samples_per_series; /* 0: 100000 */
     size_t max_queue_bytes;        /* 0: 256 MiB */
     size_t max_backlog;            /* transitions kept while they cannot be stored; 0: 100000 */

@@ -133,6 +133,51 @@ rules_labels_hash (const rules_labels_t *self)
 }
 
 static int
+s_ref_cmp (const void *a, const void *b)
+{
+    const rules_labels_ref_t *x = a, *y = b;
+    return x->hash < y->hash ? -1 : x->hash > y->hash;
+}
+
+void
+rules_labels_index (rules_labels_t *const *sets, size_t n, rules_labels_ref_t *refs)
+{
+    for (size_t i = 0; i < n; i++)
+        refs[i] = (rules_labels_ref_t){rules_labels_hash (sets[i]), i};
+    if (n > 1)
+        qsort (refs, n, sizeof *refs, s_ref_cmp);
+}
+
+ptrdiff_t
+rules_labels_index_find (const rules_labels_ref_t *refs, size_t n, rules_labels_t *const *sets,
+                         const rules_labels_t *want)
+{
+    uint64_t h = rules_labels_hash (want);
+    size_t lo = 0, hi = n;
+    while (lo < hi) { /* the first ref whose hash is not below h */
+        size_t mid = lo + (hi - lo) / 2;
+        if (refs[mid].hash < h)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < n && refs[lo].hash == h; lo++)
+        if (rules_labels_equal (sets[refs[lo].at], want))
+            return (ptrdiff_t)refs[lo].at;
+    return -1;
+}
+
+int
+rules_labels_index_has_equal (const rules_labels_ref_t *refs, size_t n, rules_labels_t *const *sets)
+{
+    for (size_t i = 0; i + 1 < n; i++)
+        for (size_t k = i + 1; k < n && refs[k].hash == refs[i].hash; k++)
+            if (rules_labels_equal (sets[refs[i].at], sets[refs[k].at]))
+                return 1;
+    return 0;
+}
+
+static int
 s_listed (const char *name, char *const *names, size_t n)
 {
     for (size_t i = 0; i < n; i++)

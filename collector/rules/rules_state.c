@@ -59,9 +59,47 @@ s_free_active (rules_active_t *a)
 static void
 s_set_annotations (rules_active_t *a, const vg_label_t *items, size_t n)
 {
+    size_t same = n == a->nannotations ? 0 : n + 1;
+    while (same < n && strcmp (items[same].key, a->annotations[same].key) == 0 &&
+           strcmp (items[same].value, a->annotations[same].value) == 0)
+        same++;
+    if (same == n)
+        return; /* unchanged: no copy */
     s_free_items (a->annotations, a->nannotations);
     a->annotations = s_dup_items (items, n);
     a->nannotations = n;
+}
+
+/* The alerts by fingerprint, to find each of an evaluation's results among
+ * them in log n. */
+typedef struct {
+    uint64_t fp;
+    size_t at;
+} s_ref_t;
+
+static int
+s_ref_cmp (const void *a, const void *b)
+{
+    const s_ref_t *x = a, *y = b;
+    return x->fp < y->fp ? -1 : x->fp > y->fp;
+}
+
+static rules_active_t *
+s_find_indexed (rules_state_t *self, const s_ref_t *refs, size_t n, uint64_t fp,
+                const rules_labels_t *labels)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (refs[mid].fp < fp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < n && refs[lo].fp == fp; lo++)
+        if (rules_labels_equal (self->items[refs[lo].at].labels, labels))
+            return &self->items[refs[lo].at];
+    return NULL;
 }
 
 rules_active_t *
@@ -126,11 +164,17 @@ rules_state_update (rules_state_t *self, const rules_state_rule_t *rule,
     size_t old_n = self->n;
     rules_alert_state_t *before = vg_malloc ((old_n + n + 1) * sizeof *before);
     unsigned char *seen = vg_calloc (old_n + n + 1, 1);
-    for (size_t i = 0; i < old_n; i++)
+    s_ref_t *refs = vg_malloc ((old_n + 1) * sizeof *refs);
+    for (size_t i = 0; i < old_n; i++) {
         before[i] = self->items[i].state;
+        refs[i] = (s_ref_t){self->items[i].fingerprint, i};
+    }
+    qsort (refs, old_n, sizeof *refs, s_ref_cmp);
+    /* The results' label sets are distinct (the caller checks), so each is
+     * one of the alerts there were before, or a new one. */
     for (size_t k = 0; k < n; k++) {
         uint64_t fp = s_fingerprint (in[k].labels);
-        rules_active_t *a = rules_state_find (self, fp, in[k].labels);
+        rules_active_t *a = s_find_indexed (self, refs, old_n, fp, in[k].labels);
         if (a && a->state != RULES_ALERT_INACTIVE && a->state != RULES_ALERT_RESOLVED) {
             a->value = in[k].value;
             s_set_annotations (a, in[k].annotations, in[k].nannotations);
@@ -202,6 +246,7 @@ rules_state_update (rules_state_t *self, const rules_state_rule_t *rule,
     free (drop);
     free (before);
     free (seen);
+    free (refs);
     return active;
 }
 

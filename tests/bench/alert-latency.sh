@@ -40,8 +40,10 @@
 # ALERT_INGEST_SECONDS [20], ALERT_INGEST_WARMUP [5], ALERT_BACKGROUND [1] (0:
 # no background load), INGEST_AGENTS [50], INGEST_SERIES [1000], INGEST_BATCH
 # [1000], INGEST_WINDOW [4] (the load's shape, as ingest.sh), ALERT_COLLECTOR_EXTRA
-# (YAML lines for collector.yaml), ALERT_COLLECTOR_LOG (where to copy the
-# collector's log), VIGIL_BENCH_BUILD [build-bench].
+# (YAML lines for collector.yaml), ALERT_SETUP_SQL (SQL run on the database
+# before the collector starts, statement by statement: to log durations, say),
+# ALERT_COLLECTOR_LOG and ALERT_PG_LOG (where to copy the collector's and
+# PostgreSQL's logs), VIGIL_BENCH_BUILD [build-bench].
 set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -111,6 +113,10 @@ receivers:
       - url: http://127.0.0.1:$sink_port/hook
         timeout: 10s
 EOF
+if [[ -n "${ALERT_SETUP_SQL:-}" ]]; then
+    echo "setup SQL: $ALERT_SETUP_SQL"
+    psql -X -q -v ON_ERROR_STOP=1 "$db" <<<"$ALERT_SETUP_SQL" >/dev/null
+fi
 http_port=$(free_port)
 bench_collector "rule_files: [$tmp/rules.yml]
 routes_file: $tmp/routes.yaml
@@ -174,20 +180,28 @@ fi
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 bench_stop_collector
 [[ -n "${ALERT_COLLECTOR_LOG:-}" ]] && cp "$tmp/collector.log" "$ALERT_COLLECTOR_LOG"
+[[ -n "${ALERT_PG_LOG:-}" ]] && cp "$(cat "$tmp/pg/datadir")/server.log" "$ALERT_PG_LOG"
 
 # --- 4. the figures ------------------------------------------------------------------
-# Per alert, from the database: the transition to firing, the first attempt
-# of its webhook.
-psql -X -At -F ' ' "$db" -c "
-    SELECT a.labels->>'alert',
-           extract (epoch FROM t.at), extract (epoch FROM min (att.started_at))
-      FROM vigil.alerts a
-      JOIN vigil.alert_transitions t ON t.alert_id = a.alert_id AND t.to_state = 'firing'
-      LEFT JOIN vigil.notifications n ON a.alert_id = ANY (n.alert_ids) AND n.receiver = 'hook'
-      LEFT JOIN vigil.notification_attempts att ON att.notification_id = n.notification_id
-     WHERE a.alertname = 'LatencyProbe'
-     GROUP BY 1, 2" >"$tmp/stages.txt"
-grep -E '^vigil_rules_(evaluations_total|evaluation_duration_seconds_(sum|count)) ' \
+# Per alert, from the database: when the collector received the batch that
+# crossed (the ledger), the transition to firing, the first attempt of its
+# webhook.
+while read -r alert _ host seq _; do echo "$alert $host $seq"; done <"$tmp/sent.txt" >"$tmp/keys.txt"
+psql -X -q -At -F ' ' "$db" <<EOF >"$tmp/stages.txt"
+CREATE TEMP TABLE k (alert text, host text, seq bigint);
+\copy k FROM '$tmp/keys.txt' WITH (DELIMITER ' ')
+SELECT k.alert, extract (epoch FROM b.received_at), extract (epoch FROM t.at),
+       extract (epoch FROM min (att.started_at))
+  FROM k
+  JOIN vigil.hosts h ON h.hostname = k.host
+  JOIN vigil.batches b ON b.host_id = h.host_id AND b.seq = k.seq
+  JOIN vigil.alerts a ON a.alertname = 'LatencyProbe' AND a.labels->>'alert' = k.alert
+  JOIN vigil.alert_transitions t ON t.alert_id = a.alert_id AND t.to_state = 'firing'
+  LEFT JOIN vigil.notifications n ON a.alert_id = ANY (n.alert_ids) AND n.receiver = 'hook'
+  LEFT JOIN vigil.notification_attempts att ON att.notification_id = n.notification_id
+ GROUP BY 1, 2, 3;
+EOF
+grep -E '^vigil_(rules_(evaluations_total|evaluation_duration_seconds_(sum|count))|ingest_commit_latency_seconds_(sum|count)) ' \
     "$tmp/metrics.txt" | sed 's/^/collector: /' || true
 sed -n 's/.*INFO  \(rules: \)\{0,1\}stopped: /collector: /p' "$tmp/collector.log"
 grep -E 'WARN|ERROR' "$tmp/collector.log" | head -n 5 || true
@@ -220,17 +234,20 @@ lat = [(first[a] - sent[a]) * 1000 for a in sent if a in first]
 lost = len(sent) - len(lat)
 dup = sum(1 for n in copies.values() if n > 1)
 
-stages = {"agent to evaluation": [], "evaluation to request": [], "request": []}
+names = ["agent to collector", "received to evaluation", "evaluation to request", "request"]
+stages = {k: [] for k in names}
 for line in open(sys.argv[3]):
     parts = line.split()
-    if len(parts) < 3 or parts[0] not in first:
+    if len(parts) < 4 or parts[0] not in first:
         continue
-    alert, at, started = parts[0], float(parts[1]), float(parts[2])
-    stages["agent to evaluation"].append((at - sent[alert]) * 1000)
-    stages["evaluation to request"].append((started - at) * 1000)
-    stages["request"].append((first[alert] - started) * 1000)
-for k, v in stages.items():
-    print("stage %-22s p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms" % (k, pct(v, .5), pct(v, .99), max(v) if v else float("nan")))
+    alert, received, at, started = parts[0], float(parts[1]), float(parts[2]), float(parts[3])
+    stages[names[0]].append((received - sent[alert]) * 1000)
+    stages[names[1]].append((at - received) * 1000)
+    stages[names[2]].append((started - at) * 1000)
+    stages[names[3]].append((first[alert] - started) * 1000)
+for k in names:
+    v = stages[k]
+    print("stage %-23s p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms" % (k, pct(v, .5), pct(v, .99), max(v) if v else float("nan")))
 if lat:
     print("latency: min %.1f ms, p90 %.1f ms, max %.1f ms; %d alerts notified more than once"
           % (min(lat), pct(lat, .9), max(lat), dup))
