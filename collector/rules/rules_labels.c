@@ -140,12 +140,32 @@ s_ref_cmp (const void *a, const void *b)
 }
 
 void
+rules_labels_refs_sort (rules_labels_ref_t *refs, size_t n)
+{
+    if (n > 1)
+        qsort (refs, n, sizeof *refs, s_ref_cmp);
+}
+
+size_t
+rules_labels_refs_lower (const rules_labels_ref_t *refs, size_t n, uint64_t hash)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (refs[mid].hash < hash)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+void
 rules_labels_index (rules_labels_t *const *sets, size_t n, rules_labels_ref_t *refs)
 {
     for (size_t i = 0; i < n; i++)
         refs[i] = (rules_labels_ref_t){rules_labels_hash (sets[i]), i};
-    if (n > 1)
-        qsort (refs, n, sizeof *refs, s_ref_cmp);
+    rules_labels_refs_sort (refs, n);
 }
 
 ptrdiff_t
@@ -153,15 +173,7 @@ rules_labels_index_find (const rules_labels_ref_t *refs, size_t n, rules_labels_
                          const rules_labels_t *want)
 {
     uint64_t h = rules_labels_hash (want);
-    size_t lo = 0, hi = n;
-    while (lo < hi) { /* the first ref whose hash is not below h */
-        size_t mid = lo + (hi - lo) / 2;
-        if (refs[mid].hash < h)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (; lo < n && refs[lo].hash == h; lo++)
+    for (size_t lo = rules_labels_refs_lower (refs, n, h); lo < n && refs[lo].hash == h; lo++)
         if (rules_labels_equal (sets[refs[lo].at], want))
             return (ptrdiff_t)refs[lo].at;
     return -1;

@@ -49,6 +49,10 @@ typedef struct {
 
 /* Fills refs[0..n) for sets[0..n), sorted by hash. */
 void rules_labels_index (rules_labels_t *const *sets, size_t n, rules_labels_ref_t *refs);
+/* For refs made with another hash (an alert's fingerprint): sorts them, and
+ * finds the first of the sorted refs whose hash is not below hash (n: none). */
+void rules_labels_refs_sort (rules_labels_ref_t *refs, size_t n);
+size_t rules_labels_refs_lower (const rules_labels_ref_t *refs, size_t n, uint64_t hash);
 /* The position of a set equal to want among the n sets indexed, or -1. */
 ptrdiff_t rules_labels_index_find (const rules_labels_ref_t *refs, size_t n,
                                    rules_labels_t *const *sets, const rules_labels_t *want);

@@ -70,35 +70,14 @@ s_set_annotations (rules_active_t *a, const vg_label_t *items, size_t n)
     a->nannotations = n;
 }
 
-/* The alerts by fingerprint, to find each of an evaluation's results among
- * them in log n. */
-typedef struct {
-    uint64_t fp;
-    size_t at;
-} s_ref_t;
-
-static int
-s_ref_cmp (const void *a, const void *b)
-{
-    const s_ref_t *x = a, *y = b;
-    return x->fp < y->fp ? -1 : x->fp > y->fp;
-}
-
+/* One of the alerts indexed by fingerprint (refs sorted), or NULL. */
 static rules_active_t *
-s_find_indexed (rules_state_t *self, const s_ref_t *refs, size_t n, uint64_t fp,
+s_find_indexed (rules_state_t *self, const rules_labels_ref_t *refs, size_t n, uint64_t fp,
                 const rules_labels_t *labels)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (refs[mid].fp < fp)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (; lo < n && refs[lo].fp == fp; lo++)
-        if (rules_labels_equal (self->items[refs[lo].at].labels, labels))
-            return &self->items[refs[lo].at];
+    for (size_t i = rules_labels_refs_lower (refs, n, fp); i < n && refs[i].hash == fp; i++)
+        if (rules_labels_equal (self->items[refs[i].at].labels, labels))
+            return &self->items[refs[i].at];
     return NULL;
 }
 
@@ -164,12 +143,12 @@ rules_state_update (rules_state_t *self, const rules_state_rule_t *rule,
     size_t old_n = self->n;
     rules_alert_state_t *before = vg_malloc ((old_n + n + 1) * sizeof *before);
     unsigned char *seen = vg_calloc (old_n + n + 1, 1);
-    s_ref_t *refs = vg_malloc ((old_n + 1) * sizeof *refs);
+    rules_labels_ref_t *refs = vg_malloc ((old_n + 1) * sizeof *refs);
     for (size_t i = 0; i < old_n; i++) {
         before[i] = self->items[i].state;
-        refs[i] = (s_ref_t){self->items[i].fingerprint, i};
+        refs[i] = (rules_labels_ref_t){self->items[i].fingerprint, i};
     }
-    qsort (refs, old_n, sizeof *refs, s_ref_cmp);
+    rules_labels_refs_sort (refs, old_n);
     /* The results' label sets are distinct (the caller checks), so each is
      * one of the alerts there were before, or a new one. */
     for (size_t k = 0; k < n; k++) {

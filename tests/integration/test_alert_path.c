@@ -69,7 +69,7 @@ static const char *s_rules = "groups:\n"
     "      - {delay: 0s, receivers: [l1]}\n"                                                       \
     "      - {delay: 4s, receivers: [l2]}\n"
 
-static char *s_db_url, *s_dir, *s_vigil_bin, *s_log;
+static char *s_db_url, *s_dir, *s_log;
 static int s_http_port;
 static PGconn *s_db;
 static test_sink_t s_sink;
@@ -204,24 +204,7 @@ s_wait_alerts (const char *path, const char *status, const char *host, long long
 static char *
 s_vigil (const char *const *args, int expect_status)
 {
-    char out[512];
-    snprintf (out, sizeof out, "%s/vigil.out", s_dir);
-    remove (out);
-    char *argv[16];
-    size_t n = 0;
-    argv[n++] = s_vigil_bin;
-    for (size_t i = 0; args[i] && n < 13; i++)
-        argv[n++] = (char *)args[i];
-    argv[n++] = "--db";
-    argv[n++] = s_db_url;
-    argv[n] = NULL;
-    pid_t pid = test_spawn (argv, out);
-    int status = test_wait (pid, 30000);
-    char *text = test_read_file (out);
-    if (status == -1 || !WIFEXITED (status) || WEXITSTATUS (status) != expect_status)
-        TEST_FAIL ("vigil %s: wait status %d, expected exit %d; output:\n%s", args[0], status,
-                   expect_status, text ? text : "");
-    return text;
+    return test_vigil (s_dir, s_db_url, args, expect_status);
 }
 
 static size_t
@@ -370,7 +353,6 @@ main (void)
     s_db_url = test_pg_fresh_db ("vigil_test_alert_path");
     s_db = test_pg_connect (s_db_url);
     s_dir = test_tmpdir ("alert_path");
-    s_vigil_bin = test_build_path ("cli/vigil");
     test_sink_start (&s_sink, s_dir);
 
     char *path = vg_asprintf ("%s/alerts.yml", s_dir);
@@ -491,7 +473,6 @@ main (void)
     free (collector);
     free (config);
     free (s_log);
-    free (s_vigil_bin);
     free (s_dir);
     free (s_db_url);
     printf ("test_alert_path: ok\n");

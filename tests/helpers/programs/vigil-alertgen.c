@@ -10,7 +10,7 @@
  *  stay 1. The wall-clock time just before each such batch leaves its
  *  socket is written to --sent, one line per alert:
  *
- *      aNNNNN <Unix time, seconds with microseconds> <host> <seq> <acked 0|1>
+ *      aNNNNN <Unix time, seconds with microseconds> <host> <seq> <ack's arrival, 0: none>
  *
  *  A batch not acknowledged within --timeout-ms is sent again (the collector's
  *  ledger makes that harmless); its time stays that of its first send. */
@@ -58,8 +58,8 @@ typedef struct {
 
 typedef struct {
     double sent;  /* Unix seconds */
+    double acked; /* when its ack arrived (after the commit); 0: none */
     uint64_t seq; /* its batch */
-    int acked;
 } s_alert_t;
 
 static s_alert_t *s_alerts;
@@ -145,7 +145,7 @@ s_on_ack (s_agent_t *a, const uint8_t *data, size_t len)
         } else if (f->alert < 0)
             s_registered++;
         else
-            s_alerts[f->alert].acked = 1;
+            s_alerts[f->alert].acked = s_wall ();
         free (f->payload);
         a->flights[i] = a->flights[--a->nflights];
         return;
@@ -345,8 +345,8 @@ main (int argc, char **argv)
 
     int acked = 0;
     for (int n = 0; n < args.alerts; n++) {
-        acked += s_alerts[n].acked;
-        fprintf (out, "a%05d %.6f %s %" PRIu64 " %d\n", n, s_alerts[n].sent,
+        acked += s_alerts[n].acked > 0;
+        fprintf (out, "a%05d %.6f %s %" PRIu64 " %.6f\n", n, s_alerts[n].sent,
                  agents[n % args.agents].batch->hostname, s_alerts[n].seq, s_alerts[n].acked);
     }
     fclose (out);
