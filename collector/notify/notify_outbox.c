@@ -54,7 +54,7 @@ s_insert (PGconn *conn, const notify_config_t *cfg, const notify_message_t *m,
         "  nullif ($8::smallint, 0), $9, $10, to_timestamp ($11::bigint / 1000.0),"
         "  to_timestamp ($11::bigint / 1000.0), to_timestamp ($12::bigint / 1000.0))"
         " RETURNING notification_id)"
-        "SELECT pg_notify ('vigil_notify', '') FROM n",
+        "SELECT pg_notify ('vigil_notify', '" NOTIFY_OUTBOX_WAKE "') FROM n",
         12, params, &rc, err, errlen);
     PQclear (res);
     vg_buf_free (&ids);
@@ -233,14 +233,16 @@ notify_outbox_defer (PGconn *conn, int64_t id, int64_t next_ms, char *err, size_
 }
 
 int
-notify_outbox_next_due (PGconn *conn, int64_t *next_ms, char *err, size_t errlen)
+notify_outbox_next_due (PGconn *conn, int64_t *outbox_ms, int64_t *schedule_ms, char *err,
+                        size_t errlen)
 {
     int rc;
     PGresult *res = coll_pg_exec (
         conn, "finding the next due time",
-        "SELECT (extract (epoch FROM least ("
+        "SELECT (extract (epoch FROM"
         "  (SELECT min (greatest (next_attempt_at, coalesce (lease_until, next_attempt_at)))"
-        "     FROM vigil.notifications WHERE status = 'pending'),"
+        "     FROM vigil.notifications WHERE status = 'pending')) * 1000)::bigint,"
+        " (extract (epoch FROM least ("
         "  (SELECT min (next_flush_at) FROM vigil.notify_groups),"
         "  (SELECT min (next_at) FROM vigil.escalations WHERE state = 'climbing'),"
         "  (SELECT min (k.expires_at) FROM vigil.alert_acks k JOIN vigil.escalations e"
@@ -250,7 +252,8 @@ notify_outbox_next_due (PGconn *conn, int64_t *next_ms, char *err, size_t errlen
         0, NULL, &rc, err, errlen);
     if (!res)
         return rc;
-    *next_ms = PQgetisnull (res, 0, 0) ? INT64_MAX : strtoll (PQgetvalue (res, 0, 0), NULL, 10);
+    *outbox_ms = PQgetisnull (res, 0, 0) ? INT64_MAX : strtoll (PQgetvalue (res, 0, 0), NULL, 10);
+    *schedule_ms = PQgetisnull (res, 0, 1) ? INT64_MAX : strtoll (PQgetvalue (res, 0, 1), NULL, 10);
     PQclear (res);
     return VG_OK;
 }
