@@ -7,6 +7,7 @@
 #include "coll_store.h"
 #include "http_api.h"
 #include "http_ingest.h"
+#include "http_rules.h"
 #include "http_server.h"
 #include "notify_engine.h"
 #include "notify_sender.h"
@@ -235,6 +236,8 @@ main (int argc, char **argv)
                                        .tls_key = config->http_tls_key};
         http = http_server_new (&hopts);
         http_ingest_register (ingest_figures, http);
+        if (s_rules)
+            http_rules_register (s_rules, http);
         api = http_api_new (config->database_url, engine ? notify_engine_signer (engine) : NULL,
                             sender);
         http_api_register (api, http);

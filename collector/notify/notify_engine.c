@@ -57,14 +57,6 @@ notify_engine_signer (const notify_engine_t *self)
     return &self->signer;
 }
 
-/* Wakes the sender (NOTIFY is delivered when the transaction commits). */
-static int
-s_wake (PGconn *conn, char *err, size_t errlen)
-{
-    return coll_pg_command (conn, "waking the sender", "SELECT pg_notify ('vigil_notify', '')", 0,
-                            NULL, err, errlen);
-}
-
 int
 notify_engine_transition (PGconn *conn, const rules_alert_t *alert, rules_alert_state_t from,
                           int64_t now_ms, void *arg, char *err, size_t errlen)
@@ -89,8 +81,6 @@ notify_engine_transition (PGconn *conn, const rules_alert_t *alert, rules_alert_
     }
     if (rc == VG_OK && alert->state == RULES_ALERT_RESOLVED)
         rc = notify_escalation_on_resolved (&pass, alert, err, errlen);
-    if (rc == VG_OK && pass.added > 0)
-        rc = s_wake (conn, err, errlen);
     notify_pass_free (&pass);
     return rc;
 }

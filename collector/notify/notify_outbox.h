@@ -16,7 +16,8 @@
  * (an integration with send_resolved off skips resolved alerts, and a
  * message left with nothing firing). force_resolved: send resolved alerts
  * whatever send_resolved says (an escalation's resolution). *added counts
- * the rows. */
+ * the rows. Each row wakes the sender when the transaction commits (NOTIFY
+ * vigil_notify). */
 int notify_outbox_add (PGconn *conn, const notify_config_t *cfg, notify_message_t *m,
                        int force_resolved, int *added, char *err, size_t errlen);
 
@@ -64,8 +65,14 @@ int notify_outbox_record (PGconn *conn, const notify_outbox_item_t *item,
 /* Gives a row back without an attempt, due at next_ms (rate limit). */
 int notify_outbox_defer (PGconn *conn, int64_t id, int64_t next_ms, char *err, size_t errlen);
 
-/* The earliest instant anything falls due: a pending notification, a group
- * flush, an escalation level or an ack's expiry; INT64_MAX when none. */
-int notify_outbox_next_due (PGconn *conn, int64_t *next_ms, char *err, size_t errlen);
+/* When things fall due next: *outbox_ms, a pending notification;
+ * *schedule_ms, what the scheduler's tick does (a group flush, an
+ * escalation level, an ack's expiry). INT64_MAX when none. */
+int notify_outbox_next_due (PGconn *conn, int64_t *outbox_ms, int64_t *schedule_ms, char *err,
+                            size_t errlen);
+
+/* The payload of the NOTIFY on vigil_notify that a new notification sends
+ * (others, such as a silence's, have payloads of their own). */
+#define NOTIFY_OUTBOX_WAKE "outbox"
 
 #endif

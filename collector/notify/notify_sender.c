@@ -48,6 +48,12 @@ struct notify_sender_t {
     size_t npaces, cappaces;
     pthread_mutex_t lock;
     notify_sender_stats_t stats;
+    /* The tick runs when scheduled work falls due (schedule_ms, as of the
+     * last look), after a NOTIFY other than a new notification's (a silence:
+     * tick_asked), and at every (re)connection; a wake-up for new
+     * notifications alone goes straight to claiming them. */
+    int64_t schedule_ms;
+    int tick_asked;
     vg_complain_t db_down;
     vg_complain_t tick_failing;
 };
@@ -94,6 +100,7 @@ s_connect (notify_sender_t *self)
     }
     vg_complain_clear (&self->db_down, "notify: connected to the database again");
     atomic_store (&self->connected, 1);
+    self->tick_asked = 1;
     return VG_OK;
 }
 
@@ -229,8 +236,11 @@ s_drain_notifies (notify_sender_t *self)
         return;
     }
     PGnotify *n;
-    while ((n = PQnotifies (self->conn)))
+    while ((n = PQnotifies (self->conn))) {
+        if (strcmp (n->extra, NOTIFY_OUTBOX_WAKE) != 0)
+            self->tick_asked = 1;
         PQfreemem (n);
+    }
 }
 
 static void *
@@ -245,9 +255,15 @@ s_run (void *arg)
             retry_db_at = now + 1000;
         if (self->conn) {
             char err[1024];
-            int added = now >= hold_until
-                            ? notify_engine_tick (self->engine, self->conn, now, err, sizeof err)
-                            : 0;
+            int tick = now >= hold_until && (self->tick_asked || now >= self->schedule_ms);
+            int added = 0;
+            if (tick) {
+                self->tick_asked = 0;
+                added = notify_engine_tick (self->engine, self->conn, now, err, sizeof err);
+                pthread_mutex_lock (&self->lock);
+                self->stats.ticks++;
+                pthread_mutex_unlock (&self->lock);
+            }
             if (added < 0) {
                 /* What failed is still due: hold the ticks a second, not spin. */
                 vg_complain (&self->tick_failing, 60000, VG_LOG_WARN,
@@ -255,16 +271,22 @@ s_run (void *arg)
                 hold_until = now + 1000;
                 if (PQstatus (self->conn) != CONNECTION_OK)
                     s_disconnect (self);
-            } else if (now >= hold_until)
+                self->tick_asked = 1;
+            } else if (tick)
                 vg_complain_clear (&self->tick_failing, "notify: the scheduler works again");
-            pthread_mutex_lock (&self->lock);
-            self->stats.ticks++;
-            pthread_mutex_unlock (&self->lock);
             s_start_due (self, now);
-            int64_t due;
-            if (self->conn && notify_outbox_next_due (self->conn, &due, err, sizeof err) == VG_OK &&
-                due < next)
-                next = due;
+            /* The requests start now, not after the next query. */
+            int running;
+            curl_multi_perform (self->multi, &running);
+            int64_t outbox_due;
+            if (self->conn && notify_outbox_next_due (self->conn, &outbox_due, &self->schedule_ms,
+                                                      err, sizeof err) == VG_OK) {
+                if (outbox_due < next)
+                    next = outbox_due;
+                if (self->schedule_ms < next)
+                    next = self->schedule_ms;
+            } else
+                self->tick_asked = 1; /* schedule unknown */
             /* Due but not startable (every slot busy, or ticks held): curl
              * wakes us when a transfer ends; the rest can wait a second. */
             if ((self->inflight >= MAX_INFLIGHT || hold_until > now) && next < now + 1000)

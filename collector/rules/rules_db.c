@@ -12,30 +12,28 @@
 #include <string.h>
 
 /* Times travel as milliseconds since the epoch, exactly. */
-#define S_TS(n)   "('epoch'::timestamptz + $" #n "::bigint * interval '1 millisecond')"
 #define S_MS(col) "(extract (epoch FROM " col ") * 1000)::bigint"
 
+/* The alert's row (inserted when new) and its transition, in one statement:
+ * one round trip per transition. Times travel as milliseconds since the
+ * epoch (c.e + $n * c.ms). */
 static const char *s_upsert =
-    "INSERT INTO vigil.alerts (rule_key, rule_group, alertname, fingerprint, labels,"
-    "                          annotations, state, value, expr, active_at, fired_at, resolved_at,"
-    "                          keep_firing_since, updated_at)"
-    " VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8::float8, $9, " S_TS (10) ", " S_TS (
-        11) ", " S_TS (12) ", " S_TS (13) ", " S_TS (14) ")"
-                                                         " ON CONFLICT (rule_key, fingerprint, "
-                                                         "active_at) DO UPDATE SET"
-                                                         "   annotations = EXCLUDED.annotations, "
-                                                         "state = EXCLUDED.state, value = "
-                                                         "EXCLUDED.value,"
-                                                         "   fired_at = EXCLUDED.fired_at, "
-                                                         "resolved_at = EXCLUDED.resolved_at,"
-                                                         "   keep_firing_since = "
-                                                         "EXCLUDED.keep_firing_since, updated_at = "
-                                                         "EXCLUDED.updated_at"
-                                                         " RETURNING alert_id";
-
-static const char *s_transition =
-    "INSERT INTO vigil.alert_transitions (alert_id, at, from_state, to_state, value)"
-    " VALUES ($1::bigint, " S_TS (2) ", $3, $4, $5::float8)";
+    "WITH c (e, ms) AS (VALUES ('epoch'::timestamptz, interval '1 millisecond')),"
+    " a AS (INSERT INTO vigil.alerts (rule_key, rule_group, alertname, fingerprint, labels,"
+    "         annotations, state, value, expr, active_at, fired_at, resolved_at,"
+    "         keep_firing_since, updated_at)"
+    "       SELECT $1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8::float8, $9, e + $10::bigint * ms,"
+    "         e + $11::bigint * ms, e + $12::bigint * ms, e + $13::bigint * ms,"
+    "         e + $14::bigint * ms FROM c"
+    "       ON CONFLICT (rule_key, fingerprint, active_at) DO UPDATE SET"
+    "         annotations = EXCLUDED.annotations, state = EXCLUDED.state,"
+    "         value = EXCLUDED.value, fired_at = EXCLUDED.fired_at,"
+    "         resolved_at = EXCLUDED.resolved_at, keep_firing_since = EXCLUDED.keep_firing_since,"
+    "         updated_at = EXCLUDED.updated_at"
+    "       RETURNING alert_id),"
+    " t AS (INSERT INTO vigil.alert_transitions (alert_id, at, from_state, to_state, value)"
+    "       SELECT alert_id, e + $14::bigint * ms, $15, $7, $8::float8 FROM a, c)"
+    "SELECT alert_id FROM a";
 
 void
 rules_db_labels_json (const vg_label_t *items, size_t n, vg_buf_t *out)
@@ -120,21 +118,14 @@ rules_db_store (PGconn *conn, rules_transitions_t *tr, rules_transition_fn *hook
                                 a->fired_ms ? fired : NULL,
                                 a->resolved_ms ? resolved : NULL,
                                 t->keep_since_ms ? keep : NULL,
-                                now};
-        PGresult *res =
-            coll_pg_exec (conn, "storing an alert", s_upsert, 14, params, &rc, err, errlen);
+                                now,
+                                rules_state_name (t->from)};
+        PGresult *res = coll_pg_exec (conn, "storing an alert and its transition", s_upsert, 15,
+                                      params, &rc, err, errlen);
         if (!res)
             break;
         ids[i] = strtoll (PQgetvalue (res, 0, 0), NULL, 10);
         PQclear (res);
-        char id[24];
-        snprintf (id, sizeof id, "%" PRId64, ids[i]);
-        const char *tp[] = {id, now, rules_state_name (t->from), rules_state_name (a->state),
-                            value};
-        rc =
-            coll_pg_command (conn, "storing an alert transition", s_transition, 5, tp, err, errlen);
-        if (rc != 0)
-            break;
         if (hook) {
             int64_t old = a->id;
             a->id = ids[i];

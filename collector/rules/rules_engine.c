@@ -3,6 +3,7 @@
 #include "rules_engine.h"
 #include "coll_migrate.h"
 #include "coll_pg.h"
+#include "rules_budget.h"
 #include "rules_db.h"
 #include "rules_exec.h"
 #include "rules_file.h"
@@ -25,6 +26,9 @@
 #define S_RETRY_MS    5000 /* between attempts at the database */
 #define S_TRIM_MS     1000
 #define S_MAX_WAIT_MS 1000
+/* What data-driven evaluations may spend at once before the budget's share
+ * of the time holds them back. */
+#define S_DATA_BURST_NS 100000000LL
 
 /* What belongs to one loaded rule set; replaced whole on reload. */
 typedef struct {
@@ -51,8 +55,11 @@ struct rules_engine_t {
     int64_t last_db_try;
     int64_t last_trim;
     rules_transitions_t backlog;
+    rules_budget_t budget; /* for evaluations on data */
     vg_complain_t db_complain;
     uint64_t evaluations, eval_errors, transitions, batches, backlog_dropped;
+    uint64_t eval_buckets[RULES_ENGINE_EVAL_BUCKETS + 1];
+    double eval_seconds;
 
     pthread_mutex_t lock; /* guards pending, stats */
     rules_set_t *pending; /* a reloaded set waiting to be swapped in */
@@ -63,8 +70,11 @@ struct rules_engine_t {
     int started;
     int64_t started_mono; /* for the summary at the end */
     rules_mem_stats_t mem_stats;
-    size_t open_alerts;
+    size_t pending_alerts, firing_alerts;
 };
+
+const double rules_engine_eval_bounds[RULES_ENGINE_EVAL_BUCKETS] = {
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1};
 
 static int64_t
 s_now (rules_engine_t *self)
@@ -150,45 +160,6 @@ s_mark (void *arg, int reader)
         self->r.dirty[reader] = 1;
 }
 
-/* Static labels of a rule (no template) that the alert's labels must carry
- * for the alert to be that rule's: tells rules sharing an alertname apart. */
-static int
-s_rule_claims (const rules_rule_t *rule, const rules_labels_t *labels)
-{
-    for (size_t i = 0; i < rule->nlabels; i++) {
-        if (rule->label_tmpls[i] && !rules_tmpl_is_plain (rule->label_tmpls[i]))
-            continue;
-        const char *v = rules_labels_get (labels, rule->labels[i].key);
-        if (!v ? rule->labels[i].value[0] != '\0' : strcmp (v, rule->labels[i].value) != 0)
-            return 0;
-    }
-    return 1;
-}
-
-/* The rule an alert belongs to: rule key, then static labels. */
-static int
-s_find_rule (s_rules_t *r, const char *rule_key, const rules_labels_t *labels, size_t *g, size_t *k)
-{
-    int found = 0;
-    for (size_t gi = 0; gi < r->set->ngroups; gi++)
-        for (size_t ri = 0; ri < r->set->groups[gi].nrules; ri++) {
-            const rules_rule_t *rule = &r->set->groups[gi].rules[ri];
-            if (!rule->is_alert)
-                continue;
-            rules_state_rule_t info = rules_exec_rule_info (r->exec, gi, ri);
-            if (strcmp (info.rule_key, rule_key) != 0)
-                continue;
-            if (!found || s_rule_claims (rule, labels)) {
-                *g = gi;
-                *k = ri;
-                if (s_rule_claims (rule, labels))
-                    return 1;
-                found = 1;
-            }
-        }
-    return found;
-}
-
 /* An alert no loaded rule owns: it resolves (or, pending, is dropped). */
 static void
 s_orphan (rules_engine_t *self, const char *rule_key, const rules_active_t *alert, int64_t now)
@@ -214,7 +185,7 @@ s_restore_one (void *arg, const char *rule_key, const rules_active_t *alert)
 {
     s_restore_t *rs = arg;
     size_t g, k;
-    if (!s_find_rule (&rs->self->r, rule_key, alert->labels, &g, &k)) {
+    if (!rules_exec_find_rule (rs->self->r.exec, rule_key, alert->labels, &g, &k)) {
         s_orphan (rs->self, rule_key, alert, rs->now);
         rs->orphans++;
         return;
@@ -297,7 +268,7 @@ s_adopt_ids (rules_engine_t *self)
     for (size_t i = 0; i < self->backlog.n; i++) {
         const rules_transition_t *t = &self->backlog.items[i];
         size_t g, k;
-        if (!s_find_rule (&self->r, t->rule_key, t->labels, &g, &k))
+        if (!rules_exec_find_rule (self->r.exec, t->rule_key, t->labels, &g, &k))
             continue;
         rules_state_t *st = rules_exec_state (self->r.exec, g, k);
         rules_active_t *a = rules_state_find (st, t->alert.fingerprint, t->labels);
@@ -411,7 +382,7 @@ s_swap (rules_engine_t *self, rules_set_t *set, int64_t now)
                 if (a->state != RULES_ALERT_PENDING && a->state != RULES_ALERT_FIRING)
                     continue;
                 size_t ng, nk;
-                if (s_find_rule (&self->r, info.rule_key, a->labels, &ng, &nk)) {
+                if (rules_exec_find_rule (self->r.exec, info.rule_key, a->labels, &ng, &nk)) {
                     rules_state_restore (rules_exec_state (self->r.exec, ng, nk), a);
                     kept++;
                 } else {
@@ -446,18 +417,33 @@ s_group_due (rules_engine_t *self, size_t g, int64_t now)
     return 1;
 }
 
-static size_t
+static void
 s_count_open (rules_engine_t *self)
 {
-    size_t open = 0;
+    size_t pending = 0, firing = 0;
     for (size_t g = 0; g < self->r.set->ngroups; g++)
         for (size_t k = 0; k < self->r.set->groups[g].nrules; k++) {
             rules_state_t *st = rules_exec_state (self->r.exec, g, k);
-            for (size_t i = 0; st && i < st->n; i++)
-                open += st->items[i].state == RULES_ALERT_PENDING ||
-                        st->items[i].state == RULES_ALERT_FIRING;
+            for (size_t i = 0; st && i < st->n; i++) {
+                pending += st->items[i].state == RULES_ALERT_PENDING;
+                firing += st->items[i].state == RULES_ALERT_FIRING;
+            }
         }
-    return open;
+    self->pending_alerts = pending;
+    self->firing_alerts = firing;
+}
+
+/* Counts one evaluation's duration (it is measured, not scheduled: the
+ * monotonic clock, not the injected one). */
+static void
+s_count_duration (rules_engine_t *self, int64_t ns)
+{
+    double s = (double)ns / 1e9;
+    size_t b = 0;
+    while (b < RULES_ENGINE_EVAL_BUCKETS && s > rules_engine_eval_bounds[b])
+        b++;
+    self->eval_buckets[b]++;
+    self->eval_seconds += s;
 }
 
 size_t
@@ -497,6 +483,7 @@ rules_engine_step (rules_engine_t *self, int64_t now)
                          "rules: evaluation waits for the windows to be read back: %s", err);
     }
     size_t evals = 0;
+    rules_budget_fill (&self->budget, now);
     if (self->ready && !self->need_refill) {
         rules_index_up (self->index, self->r.mem, now, s_mark, self);
         rules_exec_t *exec = self->r.exec;
@@ -504,7 +491,7 @@ rules_engine_step (rules_engine_t *self, int64_t now)
             int due = s_group_due (self, g, now);
             for (size_t k = 0; k < self->r.set->groups[g].nrules; k++) {
                 size_t idx = rules_exec_index (exec, g, k);
-                int on_data = self->r.dirty[idx] &&
+                int on_data = self->r.dirty[idx] && rules_budget_allows (&self->budget) &&
                               (self->r.last_eval[idx] == INT64_MIN ||
                                now - self->r.last_eval[idx] >= self->config.min_eval_interval_ms ||
                                now < self->r.last_eval[idx]);
@@ -514,7 +501,13 @@ rules_engine_step (rules_engine_t *self, int64_t now)
                 self->r.last_eval[idx] = now;
                 char err[512];
                 evals++;
-                if (rules_exec_rule (exec, g, k, now, &self->backlog, err, sizeof err) != 0) {
+                int64_t t0 = vg_mono_ns ();
+                int rc = rules_exec_rule (exec, g, k, now, &self->backlog, err, sizeof err);
+                int64_t took = vg_mono_ns () - t0;
+                s_count_duration (self, took);
+                if (!due)
+                    rules_budget_spend (&self->budget, took);
+                if (rc != 0) {
                     self->eval_errors++;
                     vg_complain (&self->r.complain[idx], S_COMPLAIN_MS, VG_LOG_WARN,
                                  "rules: group \"%s\", rule %s: %s", self->r.set->groups[g].name,
@@ -534,14 +527,14 @@ rules_engine_step (rules_engine_t *self, int64_t now)
         rules_mem_trim (self->r.mem, now);
         self->last_trim = now;
         self->mem_stats = rules_mem_stats (self->r.mem);
-        self->open_alerts = s_count_open (self);
+        s_count_open (self);
     }
     rules_mem_stats_t ms = self->mem_stats;
     rules_queue_stats_t qs = rules_queue_stats (self->queue);
-    size_t open = self->open_alerts;
     pthread_mutex_lock (&self->lock);
     self->stats = (rules_engine_stats_t){.evaluations = self->evaluations,
                                          .eval_errors = self->eval_errors,
+                                         .eval_seconds = self->eval_seconds,
                                          .transitions = self->transitions,
                                          .backlog = self->backlog.n,
                                          .backlog_dropped = self->backlog_dropped,
@@ -551,8 +544,11 @@ rules_engine_step (rules_engine_t *self, int64_t now)
                                          .samples = ms.samples,
                                          .bytes = ms.bytes,
                                          .rules = self->r.nrules,
-                                         .open_alerts = open,
+                                         .open_alerts = self->pending_alerts + self->firing_alerts,
+                                         .pending = self->pending_alerts,
+                                         .firing = self->firing_alerts,
                                          .ready = self->ready && !self->need_refill};
+    memcpy (self->stats.eval_buckets, self->eval_buckets, sizeof self->eval_buckets);
     pthread_mutex_unlock (&self->lock);
     return evals;
 }
@@ -566,9 +562,14 @@ s_sleep_ms (rules_engine_t *self, int64_t now)
     for (size_t g = 0; g < self->r.set->ngroups; g++)
         if (self->r.next_due[g] != INT64_MIN && self->r.next_due[g] - now < wait)
             wait = self->r.next_due[g] - now;
-    for (size_t i = 0; i < self->r.nrules; i++)
-        if (self->r.dirty[i] && self->r.last_eval[i] != INT64_MIN) {
-            int64_t w = self->r.last_eval[i] + self->config.min_eval_interval_ms - now;
+    int64_t budget = self->budget.at_ms + rules_budget_wait_ms (&self->budget) - now;
+    for (size_t i = 0; self->ready && !self->need_refill && i < self->r.nrules; i++)
+        if (self->r.dirty[i]) {
+            int64_t w = self->r.last_eval[i] == INT64_MIN
+                            ? 0
+                            : self->r.last_eval[i] + self->config.min_eval_interval_ms - now;
+            if (w < budget)
+                w = budget;
             if (w < wait)
                 wait = w;
         }
@@ -622,6 +623,9 @@ rules_engine_new (const rules_engine_config_t *config, char *err, size_t errlen)
         self->config.default_interval_ms = 60000;
     if (self->config.min_eval_interval_ms < 0)
         self->config.min_eval_interval_ms = 0;
+    if (!(self->config.data_share > 0 && self->config.data_share <= 1))
+        self->config.data_share = 0.1;
+    rules_budget_init (&self->budget, self->config.data_share, S_DATA_BURST_NS);
     if (!self->config.max_samples_per_series)
         self->config.max_samples_per_series = 100000;
     if (!self->config.max_queue_bytes)
@@ -754,5 +758,8 @@ rules_engine_stats (rules_engine_t *self)
     pthread_mutex_lock (&self->lock);
     rules_engine_stats_t st = self->stats;
     pthread_mutex_unlock (&self->lock);
+    rules_queue_stats_t qs = rules_queue_stats (self->queue);
+    st.queued = qs.queued;
+    st.queued_bytes = qs.bytes;
     return st;
 }

@@ -8,7 +8,8 @@
  *  reads, only as far back as their rules read) and evaluates:
  *
  *    - a rule when a series it reads gets data (at most once per
- *      min_eval_interval), so a crossing is seen as the batch lands;
+ *      min_eval_interval, and while such evaluations have taken less than
+ *      data_share of the time), so a crossing is seen as the batch lands;
  *    - every rule of a group on the group's interval, for 'for', absent(),
  *      up and resolution.
  *
@@ -34,10 +35,12 @@
 typedef struct {
     char *const *rule_files; /* paths or globs, expanded at every load */
     size_t nrule_files;
-    const char *rule_dir;          /* where relative ones are; NULL: the working directory */
-    const char *database_url;      /* NULL: no database (evaluation only) */
-    int64_t default_interval_ms;   /* a group's interval when it sets none (60000) */
-    int64_t min_eval_interval_ms;  /* data-driven evaluations, at most this often per rule (1000) */
+    const char *rule_dir;         /* where relative ones are; NULL: the working directory */
+    const char *database_url;     /* NULL: no database (evaluation only) */
+    int64_t default_interval_ms;  /* a group's interval when it sets none (60000) */
+    int64_t min_eval_interval_ms; /* data-driven evaluations, at most this often per rule (0) */
+    double data_share;            /* of one core, at most, for data-driven evaluations (0: 0.1); see
+                                     rules_budget.h */
     size_t max_samples_per_series; /* 0: 100000 */
     size_t max_queue_bytes;        /* 0: 256 MiB */
     size_t max_backlog;            /* transitions kept while they cannot be stored; 0: 100000 */
@@ -79,9 +82,18 @@ int rules_engine_open (rules_engine_t *self, int64_t now, char *err, size_t errl
  * evaluated, transitions stored. Returns the number of rule evaluations. */
 size_t rules_engine_step (rules_engine_t *self, int64_t now);
 
+/* Upper bounds (seconds) of the histogram of one rule's evaluation time. */
+#define RULES_ENGINE_EVAL_BUCKETS 12
+extern const double rules_engine_eval_bounds[RULES_ENGINE_EVAL_BUCKETS];
+
 typedef struct {
     uint64_t evaluations;
     uint64_t eval_errors;
+    /* evaluations by duration: eval_buckets[i] counts those within
+     * rules_engine_eval_bounds[i] and above the bound before; the last one
+     * the rest. Not cumulative. */
+    uint64_t eval_buckets[RULES_ENGINE_EVAL_BUCKETS + 1];
+    double eval_seconds;      /* their sum */
     uint64_t transitions;     /* stored */
     size_t backlog;           /* transitions waiting for the database */
     uint64_t backlog_dropped; /* the oldest, dropped past max_backlog */
@@ -92,9 +104,14 @@ typedef struct {
     size_t bytes;
     size_t rules;
     size_t open_alerts; /* pending or firing */
-    int ready;          /* windows read back: evaluating */
+    size_t pending, firing;
+    size_t queued;       /* batches waiting for the engine, now */
+    size_t queued_bytes; /* what they hold */
+    int ready;           /* windows read back: evaluating */
 } rules_engine_stats_t;
 
+/* The figures as of the engine's last round (alerts by state: as of its last
+ * second); the queue's, as of now. */
 rules_engine_stats_t rules_engine_stats (rules_engine_t *self);
 
 #endif

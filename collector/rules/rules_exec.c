@@ -187,11 +187,10 @@ s_write (rules_exec_t *self, s_rt_t *rt, rules_labels_t **labels, const double *
         if (s)
             rules_mem_add (self->mem, s, ts, values[i]);
     }
+    rules_labels_ref_t *refs = rules_arena_calloc (self->arena, n ? n : 1, sizeof *refs);
+    rules_labels_index (labels, n, refs);
     for (size_t i = 0; i < rt->nprev; i++) {
-        int still = 0;
-        for (size_t k = 0; k < n && !still; k++)
-            still = rules_labels_equal (rt->prev[i], labels[k]);
-        if (still)
+        if (rules_labels_index_find (refs, n, labels, rt->prev[i]) >= 0)
             continue;
         rules_mem_series_t *s = rules_mem_find (self->mem, rt->prev[i]);
         if (s)
@@ -205,13 +204,11 @@ s_write (rules_exec_t *self, s_rt_t *rt, rules_labels_t **labels, const double *
 }
 
 static int
-s_has_duplicates (rules_labels_t **labels, size_t n)
+s_has_duplicates (rules_exec_t *self, rules_labels_t **labels, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        for (size_t k = i + 1; k < n; k++)
-            if (rules_labels_equal (labels[i], labels[k]))
-                return 1;
-    return 0;
+    rules_labels_ref_t *refs = rules_arena_calloc (self->arena, n ? n : 1, sizeof *refs);
+    rules_labels_index (labels, n, refs);
+    return rules_labels_index_has_equal (refs, n, labels);
 }
 
 static int
@@ -247,7 +244,7 @@ s_record_rule (rules_exec_t *self, const rules_group_t *grp, const rules_rule_t 
         labels[i] = l;
         values[i] = samples[i].v;
     }
-    if (s_has_duplicates (labels, n))
+    if (s_has_duplicates (self, labels, n))
         return s_fail (rt, err, errlen,
                        "vector contains metrics with the same labelset after applying rule labels");
     if (grp->limit > 0 && (int64_t)n > grp->limit) {
@@ -290,7 +287,7 @@ s_alert_rule (rules_exec_t *self, size_t g, size_t r, s_rt_t *rt, rules_sample_t
                                       .value = samples[i].v};
         all[i] = l;
     }
-    if (s_has_duplicates (all, n))
+    if (s_has_duplicates (self, all, n))
         return s_fail (rt, err, errlen,
                        "vector contains metrics with the same labelset after applying alert "
                        "labels");
@@ -347,4 +344,41 @@ rules_exec_rule (rules_exec_t *self, size_t g, size_t r, int64_t ts, rules_trans
     if (!rule->is_alert)
         return s_record_rule (self, grp, rule, rt, samples, n, ts, err, errlen);
     return s_alert_rule (self, g, r, rt, samples, n, ts, out, err, errlen);
+}
+
+/* Static labels of a rule (no template) that the alert's labels must carry
+ * for the alert to be that rule's: tells rules sharing an alertname apart. */
+static int
+s_rule_claims (const rules_rule_t *rule, const rules_labels_t *labels)
+{
+    for (size_t i = 0; i < rule->nlabels; i++) {
+        if (rule->label_tmpls[i] && !rules_tmpl_is_plain (rule->label_tmpls[i]))
+            continue;
+        const char *v = rules_labels_get (labels, rule->labels[i].key);
+        if (!v ? rule->labels[i].value[0] != '\0' : strcmp (v, rule->labels[i].value) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+int
+rules_exec_find_rule (rules_exec_t *self, const char *rule_key, const rules_labels_t *labels,
+                      size_t *g, size_t *r)
+{
+    int found = 0;
+    for (size_t gi = 0; gi < self->set->ngroups; gi++)
+        for (size_t ri = 0; ri < self->set->groups[gi].nrules; ri++) {
+            const rules_rule_t *rule = &self->set->groups[gi].rules[ri];
+            if (!rule->is_alert || strcmp (self->rt[self->first[gi] + ri].rule_key, rule_key) != 0)
+                continue;
+            int claims = s_rule_claims (rule, labels);
+            if (!found || claims) {
+                *g = gi;
+                *r = ri;
+                if (claims)
+                    return 1;
+                found = 1;
+            }
+        }
+    return found;
 }

@@ -43,6 +43,11 @@ int rules_exec_rule (rules_exec_t *self, size_t g, size_t r, int64_t ts, rules_t
 rules_state_t *rules_exec_state (rules_exec_t *self, size_t g, size_t r);
 /* The state machine's view of a rule (group name, key, expression, for). */
 rules_state_rule_t rules_exec_rule_info (rules_exec_t *self, size_t g, size_t r);
+/* The alerting rule an alert with these labels belongs to: its rule key
+ * ("group/alertname"), then, among rules sharing it, the one whose static
+ * labels the alert carries. Returns 1 with *g, *r set, or 0 for none. */
+int rules_exec_find_rule (rules_exec_t *self, const char *rule_key, const rules_labels_t *labels,
+                          size_t *g, size_t *r);
 /* The rule's index among all rules (g, r in order), and back. */
 size_t rules_exec_index (rules_exec_t *self, size_t g, size_t r);
 void rules_exec_locate (rules_exec_t *self, size_t index, size_t *g, size_t *r);

@@ -133,6 +133,63 @@ rules_labels_hash (const rules_labels_t *self)
 }
 
 static int
+s_ref_cmp (const void *a, const void *b)
+{
+    const rules_labels_ref_t *x = a, *y = b;
+    return x->hash < y->hash ? -1 : x->hash > y->hash;
+}
+
+void
+rules_labels_refs_sort (rules_labels_ref_t *refs, size_t n)
+{
+    if (n > 1)
+        qsort (refs, n, sizeof *refs, s_ref_cmp);
+}
+
+size_t
+rules_labels_refs_lower (const rules_labels_ref_t *refs, size_t n, uint64_t hash)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (refs[mid].hash < hash)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+void
+rules_labels_index (rules_labels_t *const *sets, size_t n, rules_labels_ref_t *refs)
+{
+    for (size_t i = 0; i < n; i++)
+        refs[i] = (rules_labels_ref_t){rules_labels_hash (sets[i]), i};
+    rules_labels_refs_sort (refs, n);
+}
+
+ptrdiff_t
+rules_labels_index_find (const rules_labels_ref_t *refs, size_t n, rules_labels_t *const *sets,
+                         const rules_labels_t *want)
+{
+    uint64_t h = rules_labels_hash (want);
+    for (size_t lo = rules_labels_refs_lower (refs, n, h); lo < n && refs[lo].hash == h; lo++)
+        if (rules_labels_equal (sets[refs[lo].at], want))
+            return (ptrdiff_t)refs[lo].at;
+    return -1;
+}
+
+int
+rules_labels_index_has_equal (const rules_labels_ref_t *refs, size_t n, rules_labels_t *const *sets)
+{
+    for (size_t i = 0; i + 1 < n; i++)
+        for (size_t k = i + 1; k < n && refs[k].hash == refs[i].hash; k++)
+            if (rules_labels_equal (sets[refs[i].at], sets[refs[k].at]))
+                return 1;
+    return 0;
+}
+
+static int
 s_listed (const char *name, char *const *names, size_t n)
 {
     for (size_t i = 0; i < n; i++)

@@ -40,6 +40,26 @@ int rules_labels_equal (const rules_labels_t *a, const rules_labels_t *b);
 /* A fast in-memory hash (not for storing). */
 uint64_t rules_labels_hash (const rules_labels_t *self);
 
+/* Many label sets by hash, to find one among them or spot two equal ones in
+ * n log n rather than n² comparisons. */
+typedef struct {
+    uint64_t hash;
+    size_t at; /* its position in the sets indexed */
+} rules_labels_ref_t;
+
+/* Fills refs[0..n) for sets[0..n), sorted by hash. */
+void rules_labels_index (rules_labels_t *const *sets, size_t n, rules_labels_ref_t *refs);
+/* For refs made with another hash (an alert's fingerprint): sorts them, and
+ * finds the first of the sorted refs whose hash is not below hash (n: none). */
+void rules_labels_refs_sort (rules_labels_ref_t *refs, size_t n);
+size_t rules_labels_refs_lower (const rules_labels_ref_t *refs, size_t n, uint64_t hash);
+/* The position of a set equal to want among the n sets indexed, or -1. */
+ptrdiff_t rules_labels_index_find (const rules_labels_ref_t *refs, size_t n,
+                                   rules_labels_t *const *sets, const rules_labels_t *want);
+/* 1 if two of the n sets indexed are equal. */
+int rules_labels_index_has_equal (const rules_labels_ref_t *refs, size_t n,
+                                  rules_labels_t *const *sets);
+
 /* Derived sets, in the arena. */
 rules_labels_t *rules_labels_drop_name (rules_arena_t *a, const rules_labels_t *self);
 /* Without the listed names (and without __name__ when drop_name). */

@@ -324,7 +324,7 @@ rules_queue_stats_t
 rules_queue_stats (rules_queue_t *self)
 {
     pthread_mutex_lock (&self->lock);
-    rules_queue_stats_t st = {self->batches, self->dropped, self->bytes};
+    rules_queue_stats_t st = {self->batches, self->dropped, self->bytes, self->n};
     pthread_mutex_unlock (&self->lock);
     return st;
 }

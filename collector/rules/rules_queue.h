@@ -77,6 +77,7 @@ typedef struct {
     uint64_t batches;
     uint64_t dropped; /* batches that did not fit */
     size_t bytes;     /* queued now */
+    size_t queued;    /* batches queued now */
 } rules_queue_stats_t;
 
 rules_queue_stats_t rules_queue_stats (rules_queue_t *self);

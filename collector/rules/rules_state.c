@@ -59,9 +59,26 @@ s_free_active (rules_active_t *a)
 static void
 s_set_annotations (rules_active_t *a, const vg_label_t *items, size_t n)
 {
+    size_t same = n == a->nannotations ? 0 : n + 1;
+    while (same < n && strcmp (items[same].key, a->annotations[same].key) == 0 &&
+           strcmp (items[same].value, a->annotations[same].value) == 0)
+        same++;
+    if (same == n)
+        return; /* unchanged: no copy */
     s_free_items (a->annotations, a->nannotations);
     a->annotations = s_dup_items (items, n);
     a->nannotations = n;
+}
+
+/* One of the alerts indexed by fingerprint (refs sorted), or NULL. */
+static rules_active_t *
+s_find_indexed (rules_state_t *self, const rules_labels_ref_t *refs, size_t n, uint64_t fp,
+                const rules_labels_t *labels)
+{
+    for (size_t i = rules_labels_refs_lower (refs, n, fp); i < n && refs[i].hash == fp; i++)
+        if (rules_labels_equal (self->items[refs[i].at].labels, labels))
+            return &self->items[refs[i].at];
+    return NULL;
 }
 
 rules_active_t *
@@ -126,11 +143,17 @@ rules_state_update (rules_state_t *self, const rules_state_rule_t *rule,
     size_t old_n = self->n;
     rules_alert_state_t *before = vg_malloc ((old_n + n + 1) * sizeof *before);
     unsigned char *seen = vg_calloc (old_n + n + 1, 1);
-    for (size_t i = 0; i < old_n; i++)
+    rules_labels_ref_t *refs = vg_malloc ((old_n + 1) * sizeof *refs);
+    for (size_t i = 0; i < old_n; i++) {
         before[i] = self->items[i].state;
+        refs[i] = (rules_labels_ref_t){self->items[i].fingerprint, i};
+    }
+    rules_labels_refs_sort (refs, old_n);
+    /* The results' label sets are distinct (the caller checks), so each is
+     * one of the alerts there were before, or a new one. */
     for (size_t k = 0; k < n; k++) {
         uint64_t fp = s_fingerprint (in[k].labels);
-        rules_active_t *a = rules_state_find (self, fp, in[k].labels);
+        rules_active_t *a = s_find_indexed (self, refs, old_n, fp, in[k].labels);
         if (a && a->state != RULES_ALERT_INACTIVE && a->state != RULES_ALERT_RESOLVED) {
             a->value = in[k].value;
             s_set_annotations (a, in[k].annotations, in[k].nannotations);
@@ -202,6 +225,7 @@ rules_state_update (rules_state_t *self, const rules_state_rule_t *rule,
     free (drop);
     free (before);
     free (seen);
+    free (refs);
     return active;
 }
 

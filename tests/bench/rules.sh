@@ -9,10 +9,11 @@
 # sends, loadgen_value{host, series}: 300 thresholds, 300 rates, 200 ratios
 # of two series, 150 quantiles over a window and 50 sums of rates over every
 # host; each group of 100 evaluated every 10 s, and each rule as data for it
-# lands (rules_min_interval, 1 s). The generator's samples are a day old, so
-# the rules read them with "offset 1d". Its load has no distributions, so the
-# quantiles are over plain values (quantile_over_time merges sketches where
-# a series is a distribution; test_rules_eval checks that path).
+# lands (within the engine's budget for that: a tenth of a core). The
+# generator's samples are a day old, so the rules read them with "offset 1d".
+# Its load has no distributions, so the quantiles are over plain values
+# (quantile_over_time merges sketches where a series is a distribution;
+# test_rules_eval checks that path).
 #
 # Environment: everything ingest.sh takes (INGEST_SECONDS, INGEST_AGENTS...),
 # and RULES_COUNT [1000]. The last line is:

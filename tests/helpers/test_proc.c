@@ -118,10 +118,10 @@ test_free_port (void)
     int fd = socket (AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
     sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    if (fd < 0 || bind (fd, (struct sockaddr *) &sa, sizeof sa) != 0)
+    if (fd < 0 || bind (fd, (struct sockaddr *)&sa, sizeof sa) != 0)
         TEST_FAIL ("cannot find a free port: %s", strerror (errno));
     socklen_t len = sizeof sa;
-    getsockname (fd, (struct sockaddr *) &sa, &len);
+    getsockname (fd, (struct sockaddr *)&sa, &len);
     close (fd);
     return ntohs (sa.sin_port);
 }
@@ -129,7 +129,35 @@ test_free_port (void)
 void
 test_sleep_ms (int ms)
 {
-    struct timespec ts = {ms / 1000, (long) (ms % 1000) * 1000000L};
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     while (nanosleep (&ts, &ts) != 0 && errno == EINTR)
         ;
+}
+
+char *
+test_vigil (const char *dir, const char *db_url, const char *const *args, int expect_status)
+{
+    char *bin = test_build_path ("cli/vigil");
+    char *out = vg_asprintf ("%s/vigil.out", dir);
+    remove (out);
+    char *argv[16];
+    size_t n = 0;
+    argv[n++] = bin;
+    for (size_t i = 0; args[i]; i++) {
+        if (n == 13)
+            TEST_FAIL ("test_vigil: more than 12 arguments");
+        argv[n++] = (char *)args[i];
+    }
+    argv[n++] = "--db";
+    argv[n++] = (char *)db_url;
+    argv[n] = NULL;
+    pid_t pid = test_spawn (argv, out);
+    int status = test_wait (pid, 30000);
+    char *text = test_read_file (out);
+    if (status == -1 || !WIFEXITED (status) || WEXITSTATUS (status) != expect_status)
+        TEST_FAIL ("vigil %s: wait status %d, expected exit %d; output:\n%s", args[0], status,
+                   expect_status, text ? text : "");
+    free (out);
+    free (bin);
+    return text;
 }

@@ -20,6 +20,10 @@ int test_kill_wait (pid_t pid, int sig);
 /* Waits up to timeout_ms for the process to exit; returns its wait status, or
  * -1 if it is still running. */
 int test_wait (pid_t pid, int timeout_ms);
+/* Runs the built CLI, `vigil ARGS... --db DB_URL` (args NULL-terminated, at
+ * most 12), with its output in dir/vigil.out; fails the test unless it
+ * exits with expect_status within 30 s. Returns its output (caller frees). */
+char *test_vigil (const char *dir, const char *db_url, const char *const *args, int expect_status);
 /* A free TCP port on 127.0.0.1. */
 int test_free_port (void);
 void test_sleep_ms (int ms);

@@ -33,7 +33,7 @@ static const char *s_rules =
     "        annotations:\n"
     "          summary: 'disk {{ $labels.mount }} at {{ humanizePercentage $value }}'\n";
 
-static char *s_db, *s_dir, *s_vigil_bin, *s_collector, *s_config, *s_log;
+static char *s_db, *s_dir, *s_collector, *s_config, *s_log;
 static uint64_t s_seq;
 
 static pid_t
@@ -102,28 +102,11 @@ s_wait_log (const char *text, int n)
     TEST_FAIL ("the collector did not log \"%s\" %d times; its log:\n%s", text, n, log ? log : "");
 }
 
-/* Runs `vigil alerts ARGS` and returns its output (caller frees). */
+/* Runs `vigil ARGS --db URL` and returns its output (caller frees). */
 static char *
 s_vigil (const char *const *args, int expect_status)
 {
-    char out[512];
-    snprintf (out, sizeof out, "%s/vigil.out", s_dir);
-    remove (out);
-    char *argv[16];
-    size_t n = 0;
-    argv[n++] = s_vigil_bin;
-    for (size_t i = 0; args[i]; i++)
-        argv[n++] = (char *)args[i];
-    argv[n++] = "--db";
-    argv[n++] = s_db;
-    argv[n] = NULL;
-    pid_t pid = test_spawn (argv, out);
-    int status = test_wait (pid, 30000);
-    char *text = test_read_file (out);
-    if (status == -1 || !WIFEXITED (status) || WEXITSTATUS (status) != expect_status)
-        TEST_FAIL ("vigil %s: status %d, expected exit %d; output:\n%s", args[0], status,
-                   expect_status, text ? text : "");
-    return text;
+    return test_vigil (s_dir, s_db, args, expect_status);
 }
 
 int
@@ -132,7 +115,6 @@ main (void)
     s_db = test_pg_fresh_db ("vigil_test_rules_e2e");
     PGconn *db = test_pg_connect (s_db);
     s_dir = test_tmpdir ("rules_e2e");
-    s_vigil_bin = test_build_path ("cli/vigil");
     s_collector = test_build_path ("collector/vigil-collector");
     char path[512];
     snprintf (path, sizeof path, "%s/alerts.yml", s_dir);

@@ -276,6 +276,54 @@ s_duplicates (void)
 }
 
 static void
+s_many (void)
+{
+    /* Thousands of alerts of one rule: each result finds its own alert (by
+     * fingerprint, then labels), those still there make no transition, those
+     * gone resolve; a duplicate among thousands is still caught; the ALERTS
+     * series of a resolved alert gets its staleness marker. */
+    s_setup ("groups:\n- name: g\n  rules:\n  - alert: Many\n    expr: v > 0\n");
+    char name[64];
+    for (int i = 0; i < 3000; i++) {
+        snprintf (name, sizeof name, "v{i=\"%04d\"}", i);
+        s_sample (name, 0, 1);
+        s_sample (name, 1000, i % 3 ? 1 : 0);
+    }
+    ASSERT_EQ (s_eval (0), 3000);
+    ASSERT_EQ (s_state ()->n, 3000);
+    ASSERT_EQ (s_eval (1000), 1000);
+    for (size_t k = 0; k < s_tr.n; k++) {
+        const char *i = rules_labels_get (s_tr.items[k].labels, "i");
+        ASSERT (i && atoi (i) % 3 == 0);
+        s_expect_transition (k, RULES_ALERT_FIRING, RULES_ALERT_RESOLVED, 1000);
+    }
+    ASSERT_EQ (s_eval (1001), 0);
+    /* ALERTS: the resolved ones' series end (a staleness marker) at 1000. */
+    const char *expr = "count (ALERTS{alertname=\"Many\"})";
+    rules_parse_error_t perr;
+    rules_node_t *node = rules_parse (expr, strlen (expr), &perr);
+    ASSERT (node);
+    rules_arena_t *arena = rules_arena_new ();
+    rules_value_t v;
+    char err[256];
+    ASSERT_EQ (rules_eval (node, rules_mem_source (s_mem), 999, arena, &v, err, sizeof err), 0);
+    ASSERT (v.n == 1 && v.samples[0].v == 3000);
+    ASSERT_EQ (rules_eval (node, rules_mem_source (s_mem), 1001, arena, &v, err, sizeof err), 0);
+    ASSERT (v.n == 1 && v.samples[0].v == 2000);
+    rules_arena_destroy (&arena);
+    rules_ast_destroy (&node);
+
+    s_setup ("groups:\n- name: g\n  rules:\n  - alert: Dup\n    expr: '{__name__=~\"a|b\"} > 0'\n");
+    for (int i = 0; i < 2000; i++) {
+        snprintf (name, sizeof name, "a{k=\"%d\"}", i);
+        s_sample (name, 0, 1);
+    }
+    s_sample ("b{k=\"1999\"}", 0, 1);
+    ASSERT_EQ (rules_exec_rule (s_exec, 0, 0, 0, &s_tr, err, sizeof err), VG_EINVAL);
+    ASSERT_STR_CONTAINS (err, "same labelset after applying alert labels");
+}
+
+static void
 s_fingerprints (void)
 {
     /* Alertmanager's vectors (prometheus/common model/signature_test.go). */
@@ -369,6 +417,7 @@ main (void)
     s_restore ();
     s_limit ();
     s_duplicates ();
+    s_many ();
     s_up ();
     rules_exec_destroy (&s_exec);
     rules_mem_destroy (&s_mem);
