@@ -6,9 +6,11 @@
 #include "coll_server.h"
 #include "http_api.h"
 #include "http_ingest.h"
+#include "http_pages.h"
 #include "http_server.h"
 #include "notify_engine.h"
 #include "notify_sender.h"
+#include "report_def.h"
 #include "rules_engine.h"
 #include "vg_alloc.h"
 #include "vg_log.h"
@@ -132,12 +134,22 @@ main (int argc, char **argv)
         fprintf (stderr, "vigil-collector: %s\n", err);
         return 2;
     }
+    /* The report definition the status page reads. */
+    char *def_path = coll_config_relative (config, config->report_definition);
+    report_def_t *report_def = report_def_load (def_path, err, sizeof err);
+    free (def_path);
+    if (!report_def) {
+        fprintf (stderr, "vigil-collector: report_definition: %s\n", err);
+        coll_config_destroy (&config);
+        return 2;
+    }
     /* Notify: routes.yaml, checked with the rest. */
     notify_engine_t *engine = NULL;
     if (config->routes_file) {
         notify_config_t *routes = notify_config_load (config->routes_file, err, sizeof err);
         if (!routes) {
             fprintf (stderr, "vigil-collector: %s\n", err);
+            report_def_destroy (&report_def);
             coll_config_destroy (&config);
             return 2;
         }
@@ -150,6 +162,7 @@ main (int argc, char **argv)
     if (!s_rules && config->rule_files.n) {
         fprintf (stderr, "vigil-collector: %s\n", err);
         notify_engine_destroy (&engine);
+        report_def_destroy (&report_def);
         coll_config_destroy (&config);
         return 2;
     }
@@ -157,6 +170,7 @@ main (int argc, char **argv)
         printf ("%s: ok\n", path ? path : "(defaults)");
         rules_engine_destroy (&s_rules);
         notify_engine_destroy (&engine);
+        report_def_destroy (&report_def);
         coll_config_destroy (&config);
         return 0;
     }
@@ -179,6 +193,7 @@ main (int argc, char **argv)
         coll_retention_destroy (&retention);
         http_ingest_destroy (&ingest_figures);
         notify_engine_destroy (&engine);
+        report_def_destroy (&report_def);
         coll_config_destroy (&config);
         return 1;
     }
@@ -194,6 +209,7 @@ main (int argc, char **argv)
         vg_info ("notify: no routes_file: alerts are not sent anywhere");
     http_server_t *http = NULL;
     http_api_t *api = NULL;
+    http_pages_t *pages = NULL;
     if (strcmp (config->http_listen, "off") != 0) {
         http_server_options_t hopts = {.listen = config->http_listen,
                                        .token = config->http_token,
@@ -204,6 +220,8 @@ main (int argc, char **argv)
         api = http_api_new (config->database_url, engine ? notify_engine_signer (engine) : NULL,
                             sender);
         http_api_register (api, http);
+        pages = http_pages_new (config->database_url, report_def);
+        http_pages_register (pages, http, &hopts);
         if (http_server_start (http, err, sizeof err) != 0) {
             /* Storing matters more than serving: go on without HTTP. */
             vg_error ("%s; going on without /health, /metrics and the API", err);
@@ -225,6 +243,7 @@ main (int argc, char **argv)
         _exit (1);
     http_server_destroy (&http);
     http_api_destroy (&api);
+    http_pages_destroy (&pages);
     notify_sender_destroy (&sender);
     coll_server_t *server = s_server;
     s_server = NULL;
@@ -234,6 +253,7 @@ main (int argc, char **argv)
     notify_engine_destroy (&engine);
     coll_rollup_destroy (&rollup);
     coll_retention_destroy (&retention);
+    report_def_destroy (&report_def);
     coll_config_destroy (&config);
     return rc == 0 ? 0 : 1;
 }

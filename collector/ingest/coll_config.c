@@ -211,6 +211,11 @@ static const vg_option_t s_options[] = {
      .max = 36500.0 * 86400000,
      .offset = F (retention_hour_ms),
      .help = "how long per-hour rollups are kept (whole months dropped); 0 keeps them"},
+    {.name = "report_definition",
+     .type = VG_OPT_STRING,
+     .offset = F (report_definition),
+     .help = "report.yaml the status page and the daily report read (docs/reports.md); relative "
+             "to this file; default: the series of deploy/examples/fastapi-agent.yaml"},
     {.name = NULL},
 };
 
@@ -299,6 +304,17 @@ coll_config_destroy (coll_config_t **self_p)
     free (self->path);
     free (self);
     *self_p = NULL;
+}
+
+char *
+coll_config_relative (const coll_config_t *self, const char *file)
+{
+    if (!file)
+        return NULL;
+    const char *slash = self->path ? strrchr (self->path, '/') : NULL;
+    if (file[0] == '/' || !slash)
+        return vg_strdup (file);
+    return vg_asprintf ("%.*s/%s", (int)(slash - self->path), self->path, file);
 }
 
 void
