@@ -5,6 +5,7 @@
  *  reads a table directly, so a report says what `SELECT vigil...` says.
  */
 #include "report_query.h"
+#include "report_alerts.h"
 #include "report_db.h"
 #include "report_dist.h"
 #include "report_steps.h"
@@ -514,14 +515,6 @@ out:
 }
 
 static void
-s_alerts (report_ctx_t *c)
-{
-    report_section_t *s = report_model_section (c->r, "alerts", "Alerts");
-    report_model_none (s, "not available in this version: alerts fired, acknowledged and the "
-                          "time to acknowledge are read from the rules engine's alert history");
-}
-
-static void
 s_deploys (report_ctx_t *c)
 {
     report_section_t *s = report_model_section (c->r, "deploys", "Deploys");
@@ -648,7 +641,7 @@ report_query_run (PGconn *conn, const report_def_t *def, const report_request_t 
     for (size_t i = 0; i < def->nbreakdowns && !c.failed; i++)
         s_breakdown (&c, &def->breakdowns[i]);
     report_steps_by_time (&c);
-    s_alerts (&c);
+    report_alerts_section (&c);
     if (!c.failed)
         s_deploys (&c);
     report_steps_trend (&c);
