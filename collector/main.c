@@ -222,6 +222,7 @@ main (int argc, char **argv)
         http_api_register (api, http);
         pages = http_pages_new (config->database_url, report_def);
         http_pages_register (pages, http, &hopts);
+        http_server_metrics (http, coll_retention_metrics, retention);
         if (http_server_start (http, err, sizeof err) != 0) {
             /* Storing matters more than serving: go on without HTTP. */
             vg_error ("%s; going on without /health, /metrics and the API", err);
