@@ -11,6 +11,7 @@
 #include "notify_engine.h"
 #include "notify_sender.h"
 #include "report_def.h"
+#include "report_send.h"
 #include "rules_engine.h"
 #include "vg_alloc.h"
 #include "vg_log.h"
@@ -166,7 +167,26 @@ main (int argc, char **argv)
         coll_config_destroy (&config);
         return 2;
     }
+    /* The daily report, through notify's outbox. */
+    report_send_t *daily = NULL;
+    if (config->daily_report_receiver && *config->daily_report_receiver) {
+        report_send_config_t dc = {.receiver = config->daily_report_receiver,
+                                   .at = config->daily_report_at,
+                                   .selector = config->daily_report_where,
+                                   .def = report_def,
+                                   .cfg = engine ? notify_engine_config (engine) : NULL};
+        daily = report_send_new (&dc, err, sizeof err);
+        if (!daily) {
+            fprintf (stderr, "vigil-collector: %s\n", err);
+            rules_engine_destroy (&s_rules);
+            notify_engine_destroy (&engine);
+            report_def_destroy (&report_def);
+            coll_config_destroy (&config);
+            return 2;
+        }
+    }
     if (check) {
+        report_send_destroy (&daily);
         printf ("%s: ok\n", path ? path : "(defaults)");
         rules_engine_destroy (&s_rules);
         notify_engine_destroy (&engine);
@@ -192,6 +212,7 @@ main (int argc, char **argv)
         coll_rollup_destroy (&rollup);
         coll_retention_destroy (&retention);
         http_ingest_destroy (&ingest_figures);
+        report_send_destroy (&daily);
         notify_engine_destroy (&engine);
         report_def_destroy (&report_def);
         coll_config_destroy (&config);
@@ -203,6 +224,8 @@ main (int argc, char **argv)
         return 1;
     }
     notify_sender_t *sender = engine ? notify_sender_new (engine, config->database_url) : NULL;
+    if (daily)
+        report_send_start (daily, config->database_url);
     if (engine)
         vg_info ("notify: routes from %s", config->routes_file);
     else
@@ -246,6 +269,7 @@ main (int argc, char **argv)
     http_api_destroy (&api);
     http_pages_destroy (&pages);
     notify_sender_destroy (&sender);
+    report_send_destroy (&daily);
     coll_server_t *server = s_server;
     s_server = NULL;
     coll_server_destroy (&server);

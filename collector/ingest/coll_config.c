@@ -216,6 +216,22 @@ static const vg_option_t s_options[] = {
      .offset = F (report_definition),
      .help = "report.yaml the status page and the daily report read (docs/reports.md); relative "
              "to this file; default: the series of deploy/examples/fastapi-agent.yaml"},
+    {.name = "daily_report_receiver",
+     .type = VG_OPT_STRING,
+     .offset = F (daily_report_receiver),
+     .help = "a receiver of routes.yaml the daily report is sent to every day (Slack and webhooks "
+             "get markdown, e-mail HTML); without it, none is sent"},
+    {.name = "daily_report_at",
+     .type = VG_OPT_STRING,
+     .def = "09:00 UTC",
+     .offset = F (daily_report_at),
+     .help = "when the daily report is sent, HH:MM and a time zone (\"09:00 Asia/Seoul\"); it "
+             "covers the day before in that zone"},
+    {.name = "daily_report_where",
+     .type = VG_OPT_STRING,
+     .def = "",
+     .offset = F (daily_report_where),
+     .help = "the series the daily report covers, as vigil report --where: 'service=\"chat-api\"'"},
     {.name = NULL},
 };
 

@@ -55,7 +55,10 @@ typedef struct {
     int64_t retention_minute_ms;      /* per-minute rollups; 0 keeps them for good */
     int64_t retention_hour_ms;        /* per-hour rollups; 0 keeps them for good */
     /* Reports (collector/report): the status page and the daily report. */
-    char *report_definition; /* report.yaml, relative to this file; NULL: the defaults */
+    char *report_definition;     /* report.yaml, relative to this file; NULL: the defaults */
+    char *daily_report_receiver; /* a receiver of routes.yaml; NULL: no daily report */
+    char *daily_report_at;       /* "HH:MM [ZONE]" */
+    char *daily_report_where;    /* the report's selector */
 } coll_config_t;
 
 /* The option table (for --help and the docs). */
