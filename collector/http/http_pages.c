@@ -58,31 +58,10 @@ http_pages_loopback (const char *listen)
            (n == 9 && strncmp (listen, "localhost", 9) == 0);
 }
 
-/* The connection, made (again) when needed; NULL when the database does not
- * answer (said once a minute in the log). Times without a zone are UTC. */
 static PGconn *
 s_conn (http_pages_t *self)
 {
-    if (self->conn && PQstatus (self->conn) != CONNECTION_OK) {
-        PQfinish (self->conn);
-        self->conn = NULL;
-    }
-    if (!self->conn) {
-        char err[1024];
-        int rc;
-        self->conn = coll_pg_connect (self->db_url, "vigil-http-pages", &rc, err, sizeof err);
-        if (self->conn && coll_pg_command (self->conn, "setting the time zone",
-                                           "SET TimeZone = 'UTC'", 0, NULL, err, sizeof err)) {
-            PQfinish (self->conn);
-            self->conn = NULL;
-        }
-        if (!self->conn) {
-            vg_complain (&self->down, 60000, VG_LOG_WARN, "http pages: %s", err);
-            return NULL;
-        }
-        vg_complain_clear (&self->down, "http pages: connected to the database again");
-    }
-    return self->conn;
+    return coll_pg_keep (&self->conn, self->db_url, "vigil-http-pages", "http pages", &self->down);
 }
 
 /* ---- the status page --------------------------------------------------------- */
@@ -261,7 +240,12 @@ s_deploy (const http_request_t *req, http_response_t *resp, void *arg)
         return;
     char err[1024];
     int64_t at_ms;
-    if (s_deploy_at (conn, f, vg_now_ms (), &at_ms, err, sizeof err) != 0) {
+    /* A time without a zone is UTC, whatever the server's TimeZone. */
+    int rc = coll_pg_command (conn, "reading the deploy", "SET TimeZone = 'UTC'", 0, NULL, err,
+                              sizeof err);
+    if (rc == 0)
+        rc = s_deploy_at (conn, f, vg_now_ms (), &at_ms, err, sizeof err);
+    if (rc != 0) {
         http_response_error (resp, PQstatus (conn) == CONNECTION_OK ? 400 : 503, err);
         PQclear (f);
         return;
@@ -274,7 +258,7 @@ s_deploy (const http_request_t *req, http_response_t *resp, void *arg)
                          .note = PQgetisnull (f, 0, F_NOTE) ? NULL : PQgetvalue (f, 0, F_NOTE),
                          .source = "api"};
     int64_t id = 0;
-    int rc = report_event_add_deploy (conn, &d, &id, err, sizeof err);
+    rc = report_event_add_deploy (conn, &d, &id, err, sizeof err);
     if (rc == VG_EINVAL)
         http_response_error (resp, 400, err);
     else if (rc != 0)

@@ -5,11 +5,10 @@
 #include "vg_alloc.h"
 #include "vg_error.h"
 #include "vg_log.h"
+#include "vg_thread.h"
 #include "vg_time.h"
 
-#include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,11 +104,8 @@ coll_retention_measure (PGconn *conn, coll_retention_tier_t *out, char *err, siz
 
 struct coll_retention_t {
     const coll_config_t *config;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    int stop;
-    pthread_t thread;
-    /* The last measurement of the tiers, under lock; measured_ms 0: none yet. */
+    vg_thread_t worker;
+    /* The last measurement of the tiers, under worker.lock; measured_ms 0: none yet. */
     coll_retention_tier_t tiers[COLL_RETENTION_TIERS];
     int64_t measured_ms;
 };
@@ -143,10 +139,10 @@ s_measure (coll_retention_t *self, PGconn *conn, vg_complain_t *failing)
         return;
     }
     vg_complain_clear (failing, "retention: the storage tiers are measured again");
-    pthread_mutex_lock (&self->lock);
+    pthread_mutex_lock (&self->worker.lock);
     memcpy (self->tiers, tiers, sizeof tiers);
     self->measured_ms = vg_now_ms ();
-    pthread_mutex_unlock (&self->lock);
+    pthread_mutex_unlock (&self->worker.lock);
 }
 
 static void *
@@ -155,10 +151,8 @@ s_thread (void *arg)
     coll_retention_t *self = arg;
     PGconn *conn = NULL;
     vg_complain_t failing = {0}, measuring = {0};
-    int64_t next_pass = 0;
-    pthread_mutex_lock (&self->lock);
-    while (!self->stop) {
-        pthread_mutex_unlock (&self->lock);
+    int64_t next_pass = 0, wake = 0;
+    while (!vg_thread_sleep_until (&self->worker, wake)) {
         char err[512] = "";
         int rc = 0;
         int64_t now = vg_now_ms ();
@@ -183,23 +177,10 @@ s_thread (void *arg)
         }
         if (conn && PQstatus (conn) == CONNECTION_OK)
             s_measure (self, conn, &measuring);
-        int64_t wake = now + COLL_RETENTION_TIERS_INTERVAL_MS;
+        wake = now + COLL_RETENTION_TIERS_INTERVAL_MS;
         if (next_pass < wake)
             wake = next_pass;
-        struct timespec ts;
-        clock_gettime (CLOCK_REALTIME, &ts);
-        int64_t wait = wake - now;
-        ts.tv_sec += (time_t)(wait / 1000);
-        ts.tv_nsec += (long)(wait % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_mutex_lock (&self->lock);
-        while (!self->stop && pthread_cond_timedwait (&self->wake, &self->lock, &ts) != ETIMEDOUT)
-            ;
     }
-    pthread_mutex_unlock (&self->lock);
     if (conn)
         PQfinish (conn);
     return NULL;
@@ -210,20 +191,11 @@ coll_retention_new (const coll_config_t *config)
 {
     coll_retention_t *self = vg_calloc (1, sizeof *self);
     self->config = config;
-    pthread_mutex_init (&self->lock, NULL);
-    pthread_cond_init (&self->wake, NULL);
-    /* The thread takes no signals: they are the main loop's. */
-    sigset_t all, old;
-    sigfillset (&all);
-    pthread_sigmask (SIG_BLOCK, &all, &old);
-    int rc = pthread_create (&self->thread, NULL, s_thread, self);
-    pthread_sigmask (SIG_SETMASK, &old, NULL);
+    int rc = vg_thread_start (&self->worker, s_thread, self);
     if (rc != 0) {
         vg_error ("retention: cannot start a thread: %s; partitions ahead and retention will "
                   "not run",
                   strerror (rc));
-        pthread_cond_destroy (&self->wake);
-        pthread_mutex_destroy (&self->lock);
         free (self);
         return NULL;
     }
@@ -236,13 +208,7 @@ coll_retention_destroy (coll_retention_t **self_p)
     if (!self_p || !*self_p)
         return;
     coll_retention_t *self = *self_p;
-    pthread_mutex_lock (&self->lock);
-    self->stop = 1;
-    pthread_cond_signal (&self->wake);
-    pthread_mutex_unlock (&self->lock);
-    pthread_join (self->thread, NULL);
-    pthread_cond_destroy (&self->wake);
-    pthread_mutex_destroy (&self->lock);
+    vg_thread_stop (&self->worker);
     free (self);
     *self_p = NULL;
 }
@@ -254,10 +220,10 @@ coll_retention_metrics (vg_buf_t *out, void *arg)
     if (!self)
         return;
     coll_retention_tier_t tiers[COLL_RETENTION_TIERS];
-    pthread_mutex_lock (&self->lock);
+    pthread_mutex_lock (&self->worker.lock);
     memcpy (tiers, self->tiers, sizeof tiers);
     int64_t measured_ms = self->measured_ms;
-    pthread_mutex_unlock (&self->lock);
+    pthread_mutex_unlock (&self->worker.lock);
     if (measured_ms == 0)
         return;
     static const char *figures[][2] = {

@@ -18,6 +18,16 @@ notify_text_receivable (const notify_config_t *cfg, const char *receiver)
     return 0;
 }
 
+/* "name":"value", (the comma left out for the last). */
+static void
+s_field (vg_buf_t *body, const char *name, const char *value, int last)
+{
+    vg_buf_printf (body, "\"%s\":", name);
+    notify_json_string (body, value);
+    if (!last)
+        vg_buf_puts (body, ",");
+}
+
 static void
 s_slack (const notify_text_t *m, const notify_integration_t *it, vg_buf_t *body)
 {
@@ -25,30 +35,21 @@ s_slack (const notify_text_t *m, const notify_integration_t *it, vg_buf_t *body)
     const char *opts[][2] = {
         {"channel", it->channel}, {"username", it->username}, {"icon_emoji", it->icon_emoji}};
     for (int i = 0; i < 3; i++)
-        if (opts[i][1]) {
-            vg_buf_printf (body, "\"%s\":", opts[i][0]);
-            notify_json_string (body, opts[i][1]);
-            vg_buf_puts (body, ",");
-        }
-    vg_buf_puts (body, "\"text\":");
-    notify_json_string (body, m->markdown);
+        if (opts[i][1])
+            s_field (body, opts[i][0], opts[i][1], 0);
+    s_field (body, "text", m->markdown, 1);
     vg_buf_puts (body, ",\"mrkdwn\":true}\n");
 }
 
 static void
 s_webhook (const notify_text_t *m, vg_buf_t *body)
 {
-    vg_buf_puts (body, "{\"version\":\"1\",\"kind\":");
-    notify_json_string (body, m->kind);
-    vg_buf_puts (body, ",\"receiver\":");
-    notify_json_string (body, m->receiver);
-    vg_buf_puts (body, ",\"title\":");
-    notify_json_string (body, m->title);
-    vg_buf_puts (body, ",\"text\":");
-    notify_json_string (body, m->markdown);
-    vg_buf_puts (body, ",\"data\":");
-    vg_buf_puts (body, m->data ? m->data : "null");
-    vg_buf_puts (body, "}\n");
+    vg_buf_puts (body, "{\"version\":\"1\",");
+    s_field (body, "kind", m->kind, 0);
+    s_field (body, "receiver", m->receiver, 0);
+    s_field (body, "title", m->title, 0);
+    s_field (body, "text", m->markdown, 0);
+    vg_buf_printf (body, "\"data\":%s}\n", m->data ? m->data : "null");
 }
 
 int

@@ -24,14 +24,6 @@ s_stats (report_ctx_t *c, const char *by)
     return res;
 }
 
-static report_val_t
-s_val (const PGresult *res, int row, int col)
-{
-    int has;
-    double v = report_db_double (res, row, col, &has);
-    return has ? report_val (v) : report_val_none ();
-}
-
 /* A table of the alerts per value of by, most fired first. */
 static void
 s_table (report_ctx_t *c, report_section_t *s, const char *by, const char *id, const char *title,
@@ -51,7 +43,7 @@ s_table (report_ctx_t *c, report_section_t *s, const char *by, const char *id, c
         const char *key = PQgetvalue (res, i, C_GRP);
         report_row_t *row = report_model_row (t, *key ? key : "(none)");
         for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++)
-            row->vals[k] = s_val (res, i, cols[k]);
+            row->vals[k] = report_db_val (res, i, cols[k]);
     }
     report_model_sort_desc (t, 0);
     report_model_truncate (t, top);
@@ -71,25 +63,28 @@ report_alerts_section (report_ctx_t *c)
         PQclear (all);
         return;
     }
+    static const struct {
+        const char *id, *label;
+        int col; /* -1: the acknowledged share */
+        report_unit_t unit;
+    } figs[] = {
+        {"fired", "Fired", C_FIRED, REPORT_UNIT_COUNT},
+        {"acknowledged", "Acknowledged", C_ACKED, REPORT_UNIT_COUNT},
+        {"ack_rate", "Acknowledged share", -1, REPORT_UNIT_PERCENT},
+        {"ack_avg", "Time to acknowledge (average)", C_ACK_AVG, REPORT_UNIT_DURATION},
+        {"ack_p50", "Time to acknowledge (median)", C_ACK_P50, REPORT_UNIT_DURATION},
+        {"ack_max", "Time to acknowledge (longest)", C_ACK_MAX, REPORT_UNIT_DURATION},
+        {"resolved_unacked", "Resolved without an ack", C_UNACKED, REPORT_UNIT_COUNT},
+        {"still_firing", "Still firing", C_FIRING, REPORT_UNIT_COUNT},
+        {"resolve_avg", "Time to resolve (average)", C_RES_AVG, REPORT_UNIT_DURATION},
+    };
     double fired = report_db_double (all, 0, C_FIRED, NULL);
     double acked = report_db_double (all, 0, C_ACKED, NULL);
-    report_model_fig (s, "fired", "Fired", s_val (all, 0, C_FIRED), REPORT_UNIT_COUNT, NULL);
-    report_model_fig (s, "acknowledged", "Acknowledged", s_val (all, 0, C_ACKED), REPORT_UNIT_COUNT,
-                      NULL);
-    report_model_fig (s, "ack_rate", "Acknowledged share", report_val (acked / fired),
-                      REPORT_UNIT_PERCENT, NULL);
-    report_model_fig (s, "ack_avg", "Time to acknowledge (average)", s_val (all, 0, C_ACK_AVG),
-                      REPORT_UNIT_DURATION, NULL);
-    report_model_fig (s, "ack_p50", "Time to acknowledge (median)", s_val (all, 0, C_ACK_P50),
-                      REPORT_UNIT_DURATION, NULL);
-    report_model_fig (s, "ack_max", "Time to acknowledge (longest)", s_val (all, 0, C_ACK_MAX),
-                      REPORT_UNIT_DURATION, NULL);
-    report_model_fig (s, "resolved_unacked", "Resolved without an ack", s_val (all, 0, C_UNACKED),
-                      REPORT_UNIT_COUNT, NULL);
-    report_model_fig (s, "still_firing", "Still firing", s_val (all, 0, C_FIRING),
-                      REPORT_UNIT_COUNT, NULL);
-    report_model_fig (s, "resolve_avg", "Time to resolve (average)", s_val (all, 0, C_RES_AVG),
-                      REPORT_UNIT_DURATION, NULL);
+    for (size_t i = 0; i < sizeof figs / sizeof figs[0]; i++)
+        report_model_fig (s, figs[i].id, figs[i].label,
+                          figs[i].col < 0 ? report_val (acked / fired)
+                                          : report_db_val (all, 0, figs[i].col),
+                          figs[i].unit, NULL);
     PQclear (all);
     s_table (c, s, "severity", "by_severity", "By severity", 10);
     s_table (c, s, "alertname", "by_alert", "By alert", 10);

@@ -11,12 +11,10 @@
 #include "vg_alloc.h"
 #include "vg_error.h"
 #include "vg_log.h"
+#include "vg_thread.h"
 #include "vg_time.h"
 
-#include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,12 +30,8 @@ struct report_send_t {
     notify_mode_t mode; /* daily HH:MM ZONE */
     const report_def_t *def;
     const notify_config_t *cfg;
-    /* The thread. */
-    char *db_url;
-    pthread_t thread;
-    int started, stop;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
+    char *db_url; /* the thread's */
+    vg_thread_t worker;
 };
 
 /* "a, b, c": the receivers of routes.yaml, for a message. */
@@ -94,8 +88,6 @@ report_send_new (const report_send_config_t *config, char *err, size_t errlen)
     self->schedule = vg_asprintf ("daily to %s", name);
     self->def = config->def;
     self->cfg = config->cfg;
-    pthread_mutex_init (&self->lock, NULL);
-    pthread_cond_init (&self->wake, NULL);
     return self;
 }
 
@@ -105,15 +97,7 @@ report_send_destroy (report_send_t **self_p)
     if (!self_p || !*self_p)
         return;
     report_send_t *self = *self_p;
-    if (self->started) {
-        pthread_mutex_lock (&self->lock);
-        self->stop = 1;
-        pthread_cond_signal (&self->wake);
-        pthread_mutex_unlock (&self->lock);
-        pthread_join (self->thread, NULL);
-    }
-    pthread_cond_destroy (&self->wake);
-    pthread_mutex_destroy (&self->lock);
+    vg_thread_stop (&self->worker);
     notify_mode_free (&self->mode);
     free (self->receiver);
     free (self->selector);
@@ -279,26 +263,6 @@ report_send_due (report_send_t *self, PGconn *conn, int64_t now_ms, char *err, s
 
 /* ---- the thread ---- */
 
-static void
-s_wait_until (report_send_t *self, int64_t at_ms)
-{
-    struct timespec ts = {.tv_sec = (time_t)(at_ms / 1000),
-                          .tv_nsec = (long)(at_ms % 1000) * 1000000L};
-    pthread_mutex_lock (&self->lock);
-    while (!self->stop && pthread_cond_timedwait (&self->wake, &self->lock, &ts) != ETIMEDOUT)
-        ;
-    pthread_mutex_unlock (&self->lock);
-}
-
-static int
-s_stopping (report_send_t *self)
-{
-    pthread_mutex_lock (&self->lock);
-    int stop = self->stop;
-    pthread_mutex_unlock (&self->lock);
-    return stop;
-}
-
 static void *
 s_thread (void *arg)
 {
@@ -313,7 +277,8 @@ s_thread (void *arg)
     strftime (when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
     vg_info ("daily report: to %s every day at %s (the next at %s)", self->receiver,
              self->mode.text + strlen ("daily "), when);
-    while (!s_stopping (self)) {
+    int64_t next = vg_now_ms ();
+    while (!vg_thread_sleep_until (&self->worker, next)) {
         char err[1024] = "";
         int rc = 0;
         if (conn && PQstatus (conn) != CONNECTION_OK) {
@@ -331,7 +296,7 @@ s_thread (void *arg)
         int64_t now = vg_now_ms ();
         if (conn)
             rc = report_send_due (self, conn, now, err, sizeof err);
-        int64_t next = report_send_next (self, now);
+        next = report_send_next (self, now);
         if (rc < 0) {
             vg_complain (&failing, 3600000, VG_LOG_WARN, "daily report: %s; trying again in %lld s",
                          err, (long long)(retry / 1000));
@@ -342,7 +307,6 @@ s_thread (void *arg)
             vg_complain_clear (&failing, "daily report: works again");
             retry = RETRY_MIN_MS;
         }
-        s_wait_until (self, next);
     }
     if (conn)
         PQfinish (conn);
@@ -353,17 +317,11 @@ int
 report_send_start (report_send_t *self, const char *db_url)
 {
     self->db_url = vg_strdup (db_url);
-    /* The thread takes no signals: they are the main loop's. */
-    sigset_t all, old;
-    sigfillset (&all);
-    pthread_sigmask (SIG_BLOCK, &all, &old);
-    int rc = pthread_create (&self->thread, NULL, s_thread, self);
-    pthread_sigmask (SIG_SETMASK, &old, NULL);
+    int rc = vg_thread_start (&self->worker, s_thread, self);
     if (rc != 0) {
         vg_error ("daily report: cannot start a thread: %s; no daily report will be sent",
                   strerror (rc));
         return VG_EIO;
     }
-    self->started = 1;
     return 0;
 }

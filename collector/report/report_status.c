@@ -19,10 +19,8 @@
 static void
 s_cell (vg_buf_t *out, const PGresult *res, int row, int col, report_unit_t unit)
 {
-    int has;
-    double v = report_db_double (res, row, col, &has);
     char buf[48];
-    report_fmt_value (buf, sizeof buf, has ? report_val (v) : report_val_none (), unit, NULL);
+    report_fmt_value (buf, sizeof buf, report_db_val (res, row, col), unit, NULL);
     vg_buf_puts (out, "<td>");
     report_svg_escape (out, buf);
     vg_buf_puts (out, "</td>");
