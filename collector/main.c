@@ -8,9 +8,12 @@
 #include "http_api.h"
 #include "http_ingest.h"
 #include "http_rules.h"
+#include "http_pages.h"
 #include "http_server.h"
 #include "notify_engine.h"
 #include "notify_sender.h"
+#include "report_def.h"
+#include "report_send.h"
 #include "rules_engine.h"
 #include "vg_alloc.h"
 #include "vg_log.h"
@@ -165,12 +168,22 @@ main (int argc, char **argv)
         fprintf (stderr, "vigil-collector: %s\n", err);
         return 2;
     }
+    /* The report definition the status page reads. */
+    char *def_path = coll_config_relative (config, config->report_definition);
+    report_def_t *report_def = report_def_load (def_path, err, sizeof err);
+    free (def_path);
+    if (!report_def) {
+        fprintf (stderr, "vigil-collector: report_definition: %s\n", err);
+        coll_config_destroy (&config);
+        return 2;
+    }
     /* Notify: routes.yaml, checked with the rest. */
     notify_engine_t *engine = NULL;
     if (config->routes_file) {
         notify_config_t *routes = notify_config_load (config->routes_file, err, sizeof err);
         if (!routes) {
             fprintf (stderr, "vigil-collector: %s\n", err);
+            report_def_destroy (&report_def);
             coll_config_destroy (&config);
             return 2;
         }
@@ -183,13 +196,34 @@ main (int argc, char **argv)
     if (!s_rules && config->rule_files.n) {
         fprintf (stderr, "vigil-collector: %s\n", err);
         notify_engine_destroy (&engine);
+        report_def_destroy (&report_def);
         coll_config_destroy (&config);
         return 2;
     }
+    /* The daily report, through notify's outbox. */
+    report_send_t *daily = NULL;
+    if (config->daily_report_receiver && *config->daily_report_receiver) {
+        report_send_config_t dc = {.receiver = config->daily_report_receiver,
+                                   .at = config->daily_report_at,
+                                   .selector = config->daily_report_where,
+                                   .def = report_def,
+                                   .cfg = engine ? notify_engine_config (engine) : NULL};
+        daily = report_send_new (&dc, err, sizeof err);
+        if (!daily) {
+            fprintf (stderr, "vigil-collector: %s\n", err);
+            rules_engine_destroy (&s_rules);
+            notify_engine_destroy (&engine);
+            report_def_destroy (&report_def);
+            coll_config_destroy (&config);
+            return 2;
+        }
+    }
     if (check) {
+        report_send_destroy (&daily);
         printf ("%s: ok\n", path ? path : "(defaults)");
         rules_engine_destroy (&s_rules);
         notify_engine_destroy (&engine);
+        report_def_destroy (&report_def);
         coll_config_destroy (&config);
         return 0;
     }
@@ -213,7 +247,9 @@ main (int argc, char **argv)
         coll_rollup_destroy (&rollup);
         coll_retention_destroy (&retention);
         http_ingest_destroy (&ingest_figures);
+        report_send_destroy (&daily);
         notify_engine_destroy (&engine);
+        report_def_destroy (&report_def);
         coll_config_destroy (&config);
         return 1;
     }
@@ -223,12 +259,15 @@ main (int argc, char **argv)
         return 1;
     }
     notify_sender_t *sender = engine ? notify_sender_new (engine, config->database_url) : NULL;
+    if (daily)
+        report_send_start (daily, config->database_url);
     if (engine)
         vg_info ("notify: routes from %s", config->routes_file);
     else
         vg_info ("notify: no routes_file: alerts are not sent anywhere");
     http_server_t *http = NULL;
     http_api_t *api = NULL;
+    http_pages_t *pages = NULL;
     if (strcmp (config->http_listen, "off") != 0) {
         http_server_options_t hopts = {.listen = config->http_listen,
                                        .token = config->http_token,
@@ -241,6 +280,9 @@ main (int argc, char **argv)
         api = http_api_new (config->database_url, engine ? notify_engine_signer (engine) : NULL,
                             sender);
         http_api_register (api, http);
+        pages = http_pages_new (config->database_url, report_def);
+        http_pages_register (pages, http, &hopts);
+        http_server_metrics (http, coll_retention_metrics, retention);
         if (http_server_start (http, err, sizeof err) != 0) {
             /* Storing matters more than serving: go on without HTTP. */
             vg_error ("%s; going on without /health, /metrics and the API", err);
@@ -261,7 +303,9 @@ main (int argc, char **argv)
         _exit (1);
     http_server_destroy (&http);
     http_api_destroy (&api);
+    http_pages_destroy (&pages);
     notify_sender_destroy (&sender);
+    report_send_destroy (&daily);
     coll_server_t *server = s_server;
     s_server = NULL;
     coll_server_destroy (&server);
@@ -270,6 +314,7 @@ main (int argc, char **argv)
     notify_engine_destroy (&engine);
     coll_rollup_destroy (&rollup);
     coll_retention_destroy (&retention);
+    report_def_destroy (&report_def);
     coll_config_destroy (&config);
     return rc == 0 ? 0 : 1;
 }

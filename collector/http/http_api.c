@@ -48,23 +48,10 @@ http_api_destroy (http_api_t **self_p)
 static PGconn *
 s_conn (http_api_t *self, http_response_t *resp)
 {
-    if (self->conn && PQstatus (self->conn) != CONNECTION_OK) {
-        PQfinish (self->conn);
-        self->conn = NULL;
-    }
-    if (!self->conn) {
-        char err[1024];
-        int rc;
-        self->conn = coll_pg_connect (self->db_url, "vigil-http", &rc, err, sizeof err);
-        if (!self->conn) {
-            vg_complain (&self->down, 60000, VG_LOG_WARN, "http: %s", err);
-            if (resp)
-                http_response_error (resp, 503, "the database is unreachable; try again later");
-            return NULL;
-        }
-        vg_complain_clear (&self->down, "http: connected to the database again");
-    }
-    return self->conn;
+    PGconn *conn = coll_pg_keep (&self->conn, self->db_url, "vigil-http", "http", &self->down);
+    if (!conn && resp)
+        http_response_error (resp, 503, "the database is unreachable; try again later");
+    return conn;
 }
 
 /* Runs a query whose single cell is the JSON answer. */

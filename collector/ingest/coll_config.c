@@ -261,6 +261,27 @@ static const vg_option_t s_options[] = {
      .max = 36500.0 * 86400000,
      .offset = F (retention_hour_ms),
      .help = "how long per-hour rollups are kept (whole months dropped); 0 keeps them"},
+    {.name = "report_definition",
+     .type = VG_OPT_STRING,
+     .offset = F (report_definition),
+     .help = "report.yaml the status page and the daily report read (docs/reports.md); relative "
+             "to this file; default: the series of deploy/examples/fastapi-agent.yaml"},
+    {.name = "daily_report_receiver",
+     .type = VG_OPT_STRING,
+     .offset = F (daily_report_receiver),
+     .help = "a receiver of routes.yaml the daily report is sent to every day (Slack and webhooks "
+             "get markdown, e-mail HTML); without it, none is sent"},
+    {.name = "daily_report_at",
+     .type = VG_OPT_STRING,
+     .def = "09:00 UTC",
+     .offset = F (daily_report_at),
+     .help = "when the daily report is sent, HH:MM and a time zone (\"09:00 Asia/Seoul\"); it "
+             "covers the day before in that zone"},
+    {.name = "daily_report_where",
+     .type = VG_OPT_STRING,
+     .def = "",
+     .offset = F (daily_report_where),
+     .help = "the series the daily report covers, as vigil report --where: 'service=\"chat-api\"'"},
     {.name = NULL},
 };
 
@@ -358,6 +379,17 @@ coll_config_destroy (coll_config_t **self_p)
     free (self->path);
     free (self);
     *self_p = NULL;
+}
+
+char *
+coll_config_relative (const coll_config_t *self, const char *file)
+{
+    if (!file)
+        return NULL;
+    const char *slash = self->path ? strrchr (self->path, '/') : NULL;
+    if (file[0] == '/' || !slash)
+        return vg_strdup (file);
+    return vg_asprintf ("%.*s/%s", (int)(slash - self->path), self->path, file);
 }
 
 void

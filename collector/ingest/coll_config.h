@@ -62,6 +62,11 @@ typedef struct {
     int64_t retention_raw_ms;         /* samples and distributions; 0 keeps them for good */
     int64_t retention_minute_ms;      /* per-minute rollups; 0 keeps them for good */
     int64_t retention_hour_ms;        /* per-hour rollups; 0 keeps them for good */
+    /* Reports (collector/report): the status page and the daily report. */
+    char *report_definition;     /* report.yaml, relative to this file; NULL: the defaults */
+    char *daily_report_receiver; /* a receiver of routes.yaml; NULL: no daily report */
+    char *daily_report_at;       /* "HH:MM [ZONE]" */
+    char *daily_report_where;    /* the report's selector */
 } coll_config_t;
 
 /* The option table (for --help and the docs). */
@@ -72,6 +77,10 @@ const vg_option_t *coll_config_options (void);
  * "file:line: key: reason". Caller owns the result. */
 coll_config_t *coll_config_load (const char *path, char *err, size_t errlen);
 void coll_config_destroy (coll_config_t **self_p);
+
+/* file, taken from the configuration file's directory when relative (as
+ * rule_files are); NULL for NULL. Caller owns the result. */
+char *coll_config_relative (const coll_config_t *self, const char *file);
 
 /* Describes where a database URL points ("host 10.0.0.5 port 5432 database
  * vigil user vigil") without its password, for log lines. */

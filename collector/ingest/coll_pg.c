@@ -89,6 +89,27 @@ coll_pg_connect (const char *url, const char *appname, int *rc, char *err, size_
     return NULL;
 }
 
+PGconn *
+coll_pg_keep (PGconn **conn, const char *url, const char *appname, const char *who,
+              vg_complain_t *down)
+{
+    if (*conn && PQstatus (*conn) != CONNECTION_OK) {
+        PQfinish (*conn);
+        *conn = NULL;
+    }
+    if (!*conn) {
+        char err[1024];
+        int rc;
+        *conn = coll_pg_connect (url, appname, &rc, err, sizeof err);
+        if (!*conn) {
+            vg_complain (down, 60000, VG_LOG_WARN, "%s: %s", who, err);
+            return NULL;
+        }
+        vg_complain_clear (down, "%s: connected to the database again", who);
+    }
+    return *conn;
+}
+
 void
 coll_pg_where (PGconn *conn, const char *url, char *out, size_t outlen)
 {

@@ -22,6 +22,7 @@
 #define COLL_PG_H
 
 #include "vg_buf.h"
+#include "vg_log.h"
 
 #include <libpq-fe.h>
 #include <stddef.h>
@@ -42,6 +43,12 @@
  * password, no such database). Notices are discarded. */
 PGconn *coll_pg_connect (const char *url, const char *appname, int *rc, char *err, size_t errlen);
 
+/* A connection kept across calls (a server's handlers, a thread): *conn is
+ * made when NULL and made again when lost. Returns it, or NULL when the
+ * database does not answer; that is logged as "who: reason" at most once a
+ * minute through down, and the recovery once. */
+PGconn *coll_pg_keep (PGconn **conn, const char *url, const char *appname, const char *who,
+                      vg_complain_t *down);
 /* "host:port" of the database url or conn points at (conn may be NULL),
  * for messages. */
 void coll_pg_where (PGconn *conn, const char *url, char *out, size_t outlen);

@@ -1,8 +1,9 @@
-/*  notify_email.c - an alert e-mail: RFC 5322 headers and a
- *  multipart/alternative body with a text and an HTML part, each base64 so
- *  no line is too long for SMTP. */
+/*  notify_email.c - an alert e-mail (or a report's, notify_text.h): RFC 5322
+ *  headers and a multipart/alternative body with a text and an HTML part,
+ *  each base64 so no line is too long for SMTP. */
 #include "notify_message.h"
 #include "notify_route.h"
+#include "notify_text.h"
 #include "vg_alloc.h"
 
 #include <sodium.h>
@@ -127,15 +128,13 @@ s_html_part (const notify_message_t *m, const char *title, vg_buf_t *h)
     vg_buf_puts (h, "</body></html>\r\n");
 }
 
-void
-notify_email_render (const notify_message_t *m, const notify_integration_t *it,
-                     const char *message_id, vg_buf_t *subject, vg_buf_t *body)
+/* From, To, Subject, Date, Message-ID and the multipart/alternative header. */
+static void
+s_headers (vg_buf_t *body, const notify_integration_t *it, const char *subject,
+           const char *message_id, int64_t now_ms)
 {
-    notify_message_title (m, subject);
-    vg_buf_append (subject, "", 1);
-    subject->len--;
     char date[64];
-    time_t s = (time_t)(m->now_ms / 1000);
+    time_t s = (time_t)(now_ms / 1000);
     struct tm tm;
     gmtime_r (&s, &tm);
     strftime (date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
@@ -143,25 +142,49 @@ notify_email_render (const notify_message_t *m, const notify_integration_t *it,
     for (size_t i = 0; i < it->to.n; i++)
         vg_buf_printf (body, "%s%s", i ? ", " : "", it->to.items[i]);
     vg_buf_puts (body, "\r\nSubject: ");
-    s_header_text (body, subject->data);
+    s_header_text (body, subject);
     vg_buf_printf (body,
                    "\r\nDate: %s\r\nMessage-ID: <%s@vigil>\r\nMIME-Version: 1.0\r\n"
                    "Content-Type: multipart/alternative; boundary=\"vigil-%s\"\r\n\r\n",
                    date, message_id, message_id);
+}
+
+/* One part of the multipart/alternative body, base64. */
+static void
+s_part (vg_buf_t *body, const char *message_id, const char *type, const char *data, size_t len)
+{
+    vg_buf_printf (body,
+                   "--vigil-%s\r\nContent-Type: %s; charset=utf-8\r\n"
+                   "Content-Transfer-Encoding: base64\r\n\r\n",
+                   message_id, type);
+    s_base64_lines (body, data, len);
+}
+
+void
+notify_email_render (const notify_message_t *m, const notify_integration_t *it,
+                     const char *message_id, vg_buf_t *subject, vg_buf_t *body)
+{
+    notify_message_title (m, subject);
+    vg_buf_append (subject, "", 1);
+    subject->len--;
+    s_headers (body, it, subject->data, message_id, m->now_ms);
     vg_buf_t text = {0}, html = {0};
     s_text_part (m, subject->data, &text);
     s_html_part (m, subject->data, &html);
-    vg_buf_printf (body,
-                   "--vigil-%s\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                   "Content-Transfer-Encoding: base64\r\n\r\n",
-                   message_id);
-    s_base64_lines (body, text.data, text.len);
-    vg_buf_printf (body,
-                   "--vigil-%s\r\nContent-Type: text/html; charset=utf-8\r\n"
-                   "Content-Transfer-Encoding: base64\r\n\r\n",
-                   message_id);
-    s_base64_lines (body, html.data, html.len);
+    s_part (body, message_id, "text/plain", text.data, text.len);
+    s_part (body, message_id, "text/html", html.data, html.len);
     vg_buf_printf (body, "--vigil-%s--\r\n", message_id);
     vg_buf_free (&text);
     vg_buf_free (&html);
+}
+
+void
+notify_email_render_text (const notify_text_t *m, const notify_integration_t *it,
+                          const char *message_id, vg_buf_t *body)
+{
+    s_headers (body, it, m->title, message_id, m->now_ms);
+    s_part (body, message_id, "text/plain", m->markdown, strlen (m->markdown));
+    if (m->html)
+        s_part (body, message_id, "text/html", m->html, strlen (m->html));
+    vg_buf_printf (body, "--vigil-%s--\r\n", message_id);
 }

@@ -99,3 +99,11 @@ report_db_time (PGconn *conn, const char *text, int64_t now_ms, int64_t *ms, cha
     PQclear (res);
     return 0;
 }
+
+report_val_t
+report_db_val (const PGresult *res, int row, int col)
+{
+    int has;
+    double v = report_db_double (res, row, col, &has);
+    return has ? report_val (v) : report_val_none ();
+}

@@ -3,6 +3,8 @@
 #ifndef REPORT_DB_H
 #define REPORT_DB_H
 
+#include "report_model.h"
+
 #include <libpq-fe.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +21,8 @@ const char *report_db_ms (int64_t ms, char *buf, size_t len);
 
 /* A cell as a double; *has = 0 for NULL (has may be NULL). */
 double report_db_double (const PGresult *res, int row, int col, int *has);
+/* A cell as a report's value: none for NULL. */
+report_val_t report_db_val (const PGresult *res, int row, int col);
 
 /* Reads a time as the CLI takes it: "now", "-2h" or "-30m" (a duration before
  * now_ms), or anything PostgreSQL reads as a timestamptz

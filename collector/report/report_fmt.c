@@ -22,6 +22,25 @@ s_grouped (char *buf, size_t len, double v)
     buf[k < len ? k : len - 1] = '\0';
 }
 
+/* A wait in the two largest units that matter: 45 s, 12m 30s, 3h 05m, 2d 4h. */
+static void
+s_duration (char *buf, size_t len, double x)
+{
+    if (x < 0)
+        x = 0;
+    if (x < 100) {
+        snprintf (buf, len, x < 10 ? "%.1f s" : "%.0f s", x);
+        return;
+    }
+    long long s = (long long)(x + 0.5);
+    if (s < 3600)
+        snprintf (buf, len, "%lldm %02llds", s / 60, s % 60);
+    else if (s < 86400)
+        snprintf (buf, len, "%lldh %02lldm", s / 3600, s % 3600 / 60);
+    else
+        snprintf (buf, len, "%lldd %lldh", s / 86400, s % 86400 / 3600);
+}
+
 void
 report_fmt_value (char *buf, size_t len, report_val_t v, report_unit_t unit, const char *currency)
 {
@@ -68,6 +87,9 @@ report_fmt_value (char *buf, size_t len, report_val_t v, report_unit_t unit, con
     case REPORT_UNIT_RATE:
         snprintf (buf, len, fabs (x) < 10 ? "%.2f/min" : "%.0f/min", x);
         break;
+    case REPORT_UNIT_DURATION:
+        s_duration (buf, len, x);
+        break;
     }
 }
 
@@ -89,6 +111,8 @@ report_fmt_unit_name (report_unit_t unit)
         return "percent";
     case REPORT_UNIT_RATE:
         return "per_minute";
+    case REPORT_UNIT_DURATION:
+        return "seconds";
     }
     return "";
 }

@@ -18,13 +18,14 @@ typedef struct {
 } report_val_t;
 
 typedef enum {
-    REPORT_UNIT_COUNT,   /* 12,345 */
-    REPORT_UNIT_PERCENT, /* a share, 0..1, shown as 1.23 % */
-    REPORT_UNIT_SECONDS, /* 1.234 s, 850 ms */
-    REPORT_UNIT_BYTES,   /* 850 MB */
-    REPORT_UNIT_MONEY,   /* 12.34 (the report's currency) */
-    REPORT_UNIT_CPU,     /* 12.5 % (of one CPU) */
-    REPORT_UNIT_RATE,    /* 3.2/min */
+    REPORT_UNIT_COUNT,    /* 12,345 */
+    REPORT_UNIT_PERCENT,  /* a share, 0..1, shown as 1.23 % */
+    REPORT_UNIT_SECONDS,  /* 1.234 s, 850 ms */
+    REPORT_UNIT_BYTES,    /* 850 MB */
+    REPORT_UNIT_MONEY,    /* 12.34 (the report's currency) */
+    REPORT_UNIT_CPU,      /* 12.5 % (of one CPU) */
+    REPORT_UNIT_RATE,     /* 3.2/min */
+    REPORT_UNIT_DURATION, /* seconds as people say a wait: 45 s, 12m 30s, 3h 05m, 2d 4h */
 } report_unit_t;
 
 #define REPORT_MAX_COLS 8

@@ -5,6 +5,7 @@
  *  reads a table directly, so a report says what `SELECT vigil...` says.
  */
 #include "report_query.h"
+#include "report_alerts.h"
 #include "report_db.h"
 #include "report_dist.h"
 #include "report_steps.h"
@@ -97,20 +98,6 @@ s_configured (report_section_t *s, const char *metric, const char *key)
     return 0;
 }
 
-static double
-s_cell (const PGresult *res, int row, int col, int *has)
-{
-    return report_db_double (res, row, col, has);
-}
-
-static report_val_t
-s_val (const PGresult *res, int row, int col)
-{
-    int has;
-    double v = s_cell (res, row, col, &has);
-    return has ? report_val (v) : report_val_none ();
-}
-
 /* The latency unit's factor to seconds. */
 static double
 s_to_s (const report_ctx_t *c)
@@ -140,7 +127,7 @@ s_requests (report_ctx_t *c)
     report_model_col (t, "requests", "Requests", REPORT_UNIT_COUNT);
     report_model_col (t, "share", "Share", REPORT_UNIT_PERCENT);
     for (int i = 0; i < PQntuples (by); i++) {
-        report_val_t v = s_val (by, i, C_V1);
+        report_val_t v = report_db_val (by, i, C_V1);
         double x = v.has ? v.v : 0;
         total += x;
         errors += strcmp (PQgetvalue (by, i, C_V2), "t") == 0 ? x : 0;
@@ -204,7 +191,7 @@ s_errors (report_ctx_t *c)
         report_table_t *t = report_model_table (s, "top", "Top errors", d->errors.label);
         report_model_col (t, "lines", "Lines", REPORT_UNIT_COUNT);
         for (int i = 0; i < PQntuples (res); i++) {
-            report_val_t v = s_val (res, i, C_V1);
+            report_val_t v = report_db_val (res, i, C_V1);
             total += v.has ? v.v : 0;
             if (v.has && v.v > 0)
                 report_model_row (t, PQgetvalue (res, i, C_GRP))->vals[0] = v;
@@ -252,7 +239,7 @@ s_resources (report_ctx_t *c)
     report_model_col (t, "cpu_avg", "CPU average", REPORT_UNIT_CPU);
     report_model_col (t, "cpu_peak", "CPU peak", REPORT_UNIT_CPU);
     for (int i = 0; i < nmem; i++) {
-        report_val_t v = s_val (mem, i, C_V3);
+        report_val_t v = report_db_val (mem, i, C_V3);
         report_row_t *row = report_model_row (t, PQgetvalue (mem, i, C_GRP));
         if (v.has && (!row->vals[0].has || v.v > row->vals[0].v))
             row->vals[0] = v;
@@ -261,8 +248,8 @@ s_resources (report_ctx_t *c)
      * samples x average per host while the rows are read. */
     for (int i = 0; i < ncpu; i++) {
         report_row_t *row = report_model_row (t, PQgetvalue (cpu, i, C_GRP));
-        report_val_t n = s_val (cpu, i, C_V1), avg = s_val (cpu, i, C_V2),
-                     max = s_val (cpu, i, C_V3);
+        report_val_t n = report_db_val (cpu, i, C_V1), avg = report_db_val (cpu, i, C_V2),
+                     max = report_db_val (cpu, i, C_V3);
         if (n.has && avg.has) {
             row->vals[3] = report_val ((row->vals[3].has ? row->vals[3].v : 0) + n.v);
             row->vals[4] = report_val ((row->vals[4].has ? row->vals[4].v : 0) + n.v * avg.v);
@@ -315,7 +302,7 @@ s_users (report_ctx_t *c)
     if (!c->failed && PQntuples (res) == 0)
         s_none_no_data (c, s, d->users.metric);
     if (!c->failed && PQntuples (res) > 0)
-        report_model_fig (s, "peak", "Peak concurrent users", s_val (res, 0, C_V4),
+        report_model_fig (s, "peak", "Peak concurrent users", report_db_val (res, 0, C_V4),
                           REPORT_UNIT_COUNT, NULL);
     PQclear (res);
 }
@@ -356,7 +343,7 @@ s_tokens (report_ctx_t *c)
         report_table_t *t = report_model_table (s, "by_kind", "Tokens by kind", d->tokens.label);
         report_model_col (t, "tokens", "Tokens", REPORT_UNIT_COUNT);
         for (int i = 0; i < ntok; i++) {
-            report_val_t v = s_val (tok, i, C_V1);
+            report_val_t v = report_db_val (tok, i, C_V1);
             if (!v.has)
                 continue;
             total += v.v;
@@ -370,7 +357,7 @@ s_tokens (report_ctx_t *c)
     if (ncost) {
         double total = 0;
         for (int i = 0; i < ncost; i++)
-            total += s_val (cost, i, C_V1).has ? s_val (cost, i, C_V1).v : 0;
+            total += report_db_val (cost, i, C_V1).has ? report_db_val (cost, i, C_V1).v : 0;
         report_model_fig (s, "cost", "Cost", report_val (total), REPORT_UNIT_MONEY,
                           c->def->cost.unit);
     }
@@ -449,7 +436,7 @@ s_breakdown (report_ctx_t *c, const report_breakdown_t *b)
             char *key = report_query_group_of (PQgetvalue (reqs, i, C_GRP));
             report_row_t *r = report_model_row (t, key);
             free (key);
-            report_val_t v = s_val (reqs, i, C_V1);
+            report_val_t v = report_db_val (reqs, i, C_V1);
             double x = v.has ? v.v : 0;
             int err = strcmp (PQgetvalue (reqs, i, C_V2), "t") == 0;
             r->vals[col] = report_val ((r->vals[col].has ? r->vals[col].v : 0) + x);
@@ -488,7 +475,7 @@ s_breakdown (report_ctx_t *c, const report_breakdown_t *b)
     if (toks) {
         /* From the cache, the group is "value,kind": summed over kinds. */
         for (int i = 0; i < PQntuples (toks); i++) {
-            report_val_t v = s_val (toks, i, C_V1);
+            report_val_t v = report_db_val (toks, i, C_V1);
             if (!v.has)
                 continue;
             char *key = toks == c->tok ? report_query_group_of (PQgetvalue (toks, i, C_GRP))
@@ -501,7 +488,8 @@ s_breakdown (report_ctx_t *c, const report_breakdown_t *b)
     }
     if (costs)
         for (int i = 0; i < PQntuples (costs); i++)
-            report_model_row (t, PQgetvalue (costs, i, C_GRP))->vals[col] = s_val (costs, i, C_V1);
+            report_model_row (t, PQgetvalue (costs, i, C_GRP))->vals[col] =
+                report_db_val (costs, i, C_V1);
     report_model_sort_desc (t, 0);
     if (t->nrows == 0)
         report_model_none (s, "no data for the label %s from %s to %s", b->label, c->r->first_day,
@@ -511,14 +499,6 @@ out:
     report_dist_free (&own);
     PQclear (tok);
     PQclear (cost);
-}
-
-static void
-s_alerts (report_ctx_t *c)
-{
-    report_section_t *s = report_model_section (c->r, "alerts", "Alerts");
-    report_model_none (s, "not available in this version: alerts fired, acknowledged and the "
-                          "time to acknowledge are read from the rules engine's alert history");
 }
 
 static void
@@ -648,7 +628,7 @@ report_query_run (PGconn *conn, const report_def_t *def, const report_request_t 
     for (size_t i = 0; i < def->nbreakdowns && !c.failed; i++)
         s_breakdown (&c, &def->breakdowns[i]);
     report_steps_by_time (&c);
-    s_alerts (&c);
+    report_alerts_section (&c);
     if (!c.failed)
         s_deploys (&c);
     report_steps_trend (&c);

@@ -19,10 +19,8 @@
 static void
 s_cell (vg_buf_t *out, const PGresult *res, int row, int col, report_unit_t unit)
 {
-    int has;
-    double v = report_db_double (res, row, col, &has);
     char buf[48];
-    report_fmt_value (buf, sizeof buf, has ? report_val (v) : report_val_none (), unit, NULL);
+    report_fmt_value (buf, sizeof buf, report_db_val (res, row, col), unit, NULL);
     vg_buf_puts (out, "<td>");
     report_svg_escape (out, buf);
     vg_buf_puts (out, "</td>");
@@ -85,54 +83,71 @@ s_hosts (PGconn *conn, vg_buf_t *out, char *err, size_t errlen)
     return 0;
 }
 
-/* Alerts are the rules engine's: their table may not be there, and its
- * columns are read by name where present. */
+/* The rules engine's open alerts (vigil.alerts: firing, then pending),
+ * worst severity first, each with the ack in force (vigil.alert_acks). */
 static int
-s_alerts (PGconn *conn, vg_buf_t *out, char *err, size_t errlen)
+s_alerts (PGconn *conn, int64_t now_ms, vg_buf_t *out, char *err, size_t errlen)
 {
-    vg_buf_puts (out, "<section data-section=\"alerts\"><h2>Active alerts</h2>\n");
-    PGresult *has = report_db_exec (
-        conn, "alerts", "SELECT to_regclass ('vigil.alerts') IS NOT NULL", 0, NULL, err, errlen);
-    if (!has)
-        return VG_EDB;
-    int exists = strcmp (PQgetvalue (has, 0, 0), "t") == 0;
-    PQclear (has);
-    if (!exists) {
-        vg_buf_puts (out, "<p class=\"none\">no alert history in this database: the rules "
-                          "engine that records alerts is not part of this installation</p>"
-                          "</section>\n");
-        return 0;
-    }
+    char now[32];
+    const char *p[] = {report_db_ms (now_ms, now, sizeof now)};
     PGresult *res = report_db_exec (
         conn, "alerts",
-        "SELECT coalesce (j->>'alertname', j->>'name', j->>'rule', '?'),"
-        "       coalesce (j->>'severity', j->'labels'->>'severity', ''),"
-        "       coalesce (j->>'state', j->>'status', 'firing'),"
-        "       coalesce (j->>'active_at', j->>'started_at', j->>'fired_at', j->>'since', ''),"
-        "       coalesce (j->>'summary', j->'annotations'->>'summary', j->>'labels', '')"
-        "  FROM (SELECT to_jsonb (a) AS j FROM vigil.alerts a) x"
-        " WHERE coalesce (j->>'state', j->>'status', 'firing') IN ('firing', 'active', 'pending')"
-        "   AND (NOT j ? 'resolved_at' OR j->>'resolved_at' IS NULL)"
-        " LIMIT 100",
-        0, NULL, err, errlen);
+        "SELECT a.alertname, coalesce (a.severity, ''), a.state,"
+        "       to_char (coalesce (a.fired_at, a.active_at) AT TIME ZONE 'UTC',"
+        "                'YYYY-MM-DD HH24:MI'),"
+        "       greatest (0, extract (epoch FROM to_timestamp ($1::float8)"
+        "                                        - coalesce (a.fired_at, a.active_at)))::bigint,"
+        "       coalesce (a.annotations->>'summary', a.annotations->>'description', ''),"
+        "       (SELECT string_agg (l.key || '=' || l.value, ', ' ORDER BY l.key)"
+        "          FROM jsonb_each_text (a.labels) l"
+        "         WHERE l.key NOT IN ('alertname', 'severity')),"
+        "       k.acked_by"
+        "  FROM vigil.alerts a"
+        "  LEFT JOIN LATERAL (SELECT acked_by FROM vigil.alert_acks x"
+        "                      WHERE x.alert_id = a.alert_id AND x.ended_at IS NULL"
+        "                        AND (x.expires_at IS NULL"
+        "                             OR x.expires_at > to_timestamp ($1::float8))"
+        "                      ORDER BY x.acked_at DESC LIMIT 1) k ON true"
+        " WHERE a.state IN ('firing', 'pending')"
+        " ORDER BY a.state = 'pending', CASE a.severity WHEN 'critical' THEN 0"
+        "          WHEN 'warning' THEN 1 ELSE 2 END, coalesce (a.fired_at, a.active_at)"
+        " LIMIT 101",
+        1, p, err, errlen);
     if (!res)
         return VG_EDB;
-    if (PQntuples (res) == 0)
+    int n = PQntuples (res), shown = n > 100 ? 100 : n;
+    vg_buf_printf (out, "<section data-section=\"alerts\"><h2>Active alerts (%d%s)</h2>\n", shown,
+                   n > shown ? "+" : "");
+    if (n == 0)
         vg_buf_puts (out, "<p class=\"ok\">none firing</p>");
     else
         vg_buf_puts (out, "<table data-table=\"alerts\"><tr><th>alert</th><th>severity</th>"
-                          "<th>state</th><th>since</th><th>about</th></tr>\n");
-    for (int i = 0; i < PQntuples (res); i++) {
-        vg_buf_puts (out, "<tr class=\"bad\">");
-        for (int c = 0; c < 5; c++) {
+                          "<th>state</th><th>since (UTC)</th><th>for</th><th>summary</th>"
+                          "<th>labels</th><th>acknowledged</th></tr>\n");
+    for (int i = 0; i < shown; i++) {
+        int firing = strcmp (PQgetvalue (res, i, 2), "firing") == 0;
+        vg_buf_printf (out, "<tr class=\"%s\">", firing ? "bad" : "stale");
+        for (int c = 0; c < 4; c++) {
             vg_buf_puts (out, "<td>");
             report_svg_escape (out, PQgetvalue (res, i, c));
             vg_buf_puts (out, "</td>");
         }
+        char ago[48];
+        report_fmt_value (ago, sizeof ago, report_val (atof (PQgetvalue (res, i, 4))),
+                          REPORT_UNIT_DURATION, NULL);
+        vg_buf_printf (out, "<td>%s</td>", ago);
+        for (int c = 5; c < 8; c++) {
+            vg_buf_puts (out, "<td>");
+            report_svg_escape (out, PQgetisnull (res, i, c) ? "" : PQgetvalue (res, i, c));
+            vg_buf_puts (out, "</td>");
+        }
         vg_buf_puts (out, "</tr>\n");
     }
-    if (PQntuples (res))
+    if (n)
         vg_buf_puts (out, "</table>\n");
+    if (n > shown)
+        vg_buf_puts (out, "<p class=\"warn\">more than 100 alerts are open: the first 100 are "
+                          "shown; vigil alerts lists them all</p>\n");
     vg_buf_puts (out, "</section>\n");
     PQclear (res);
     return 0;
@@ -217,7 +232,7 @@ report_status_render (PGconn *conn, const report_def_t *def, const char *selecto
     vg_buf_puts (&page, "</p>\n");
     int rc = s_hosts (conn, &page, err, errlen);
     if (rc == 0)
-        rc = s_alerts (conn, &page, err, errlen);
+        rc = s_alerts (conn, now_ms, &page, err, errlen);
     if (rc == 0)
         rc = s_charts (conn, def, selector, now_ms, &page, err, errlen);
     vg_buf_puts (&page, "</body></html>\n");

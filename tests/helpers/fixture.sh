@@ -47,3 +47,11 @@ fixture_load() {
     fi
     cat "$tmp/fixture.out"
 }
+
+# fixture_alerts: the fixture day's alerts and acks (fixture_alerts.sql) in
+# FIXTURE_URL, after fixture_load.
+fixture_alerts() {
+    PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 \
+        -v day="$FIXTURE_DAY" -v tz="$FIXTURE_TZ" "$FIXTURE_URL" \
+        -f "$VIGIL_SOURCE_DIR/tests/helpers/fixture_alerts.sql"
+}

@@ -14,6 +14,7 @@
 source "${VIGIL_SOURCE_DIR:?run this test with ctest}/tests/helpers/testlib.sh"
 source "$VIGIL_SOURCE_DIR/tests/helpers/fixture.sh"
 fixture_load vigil_test_report
+fixture_alerts
 db=$FIXTURE_URL
 D=$FIXTURE_DAY
 TZ_=$FIXTURE_TZ
@@ -37,7 +38,19 @@ expect "$md" "*Peak concurrent users*"
 expect "$md" "*By endpoint*"
 expect "$md" "*By hour*"
 expect "$md" "• $D 10:30  chat-api 1.4.3 — faster personas"
-expect "$md" "*Alerts* — _not available in this version"
+# The alerts of chat-api (tests/helpers/fixture_alerts.sql): 5 fired, 3 acknowledged after
+# 12, 3.5 and 25 minutes, one resolved unacknowledged, one still firing.
+expect "$md" "*Alerts*"
+expect "$md" "• Fired: *5*"
+expect "$md" "• Acknowledged: *3*"
+expect "$md" "• Acknowledged share: *60.00 %*"
+expect "$md" "• Time to acknowledge (average): *13m 30s*"
+expect "$md" "• Time to acknowledge (median): *12m 00s*"
+expect "$md" "• Time to acknowledge (longest): *25m 00s*"
+expect "$md" "• Resolved without an ack: *1*"
+expect "$md" "• Still firing: *1*"
+! grep -q "DiskFull\|HostDown" "$md" || fail "alerts of another service or none are in chat-api's report"
+expect "$md" "ApiErrorRateWarning"
 expect "$md" "⚠ P95 rose 3 weeks in a row: 1.80 s → 1.95 s"
 [[ $(grep -c '^```$' "$md") -ge 8 ]] || fail "tables are not in code blocks"
 ! grep -q '^|' "$md" || fail "markdown tables do not show in Slack"
@@ -50,7 +63,9 @@ html=$tmp/daily.html
 ! grep -qiE '<script|src=|href=|url\(' "$html" || fail "the page refers to something outside it"
 expect "$html" "default-src 'none'"
 expect "$html" 'class="deploy"'
-echo "html: 5 inline SVG charts, no script, nothing fetched"
+expect "$html" 'data-section="alerts"'
+expect "$html" "Time to acknowledge (median)"
+echo "html: 5 inline SVG charts, the alerts, no script, nothing fetched"
 
 # --- weekly and monthly ---------------------------------------------------------------------------
 run 0 report weekly --db "$db" --date "$D" --tz "$TZ_" --format json

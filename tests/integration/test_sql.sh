@@ -15,6 +15,7 @@ reader_role
 
 source "$VIGIL_SOURCE_DIR/tests/helpers/fixture.sh"
 fixture_load vigil_test_sql
+fixture_alerts
 db=$FIXTURE_URL
 alice=${db/postgres@/vigil_test_alice@}
 period="vigil.report_period ('daily', date '$FIXTURE_DAY', '$FIXTURE_TZ')"
@@ -166,6 +167,25 @@ SQL
 )
 [[ "$cmp" == "2|t|t" ]] || fail "10:30-15:15 from hours and minutes vs minutes alone: $cmp"
 echo "tiers: 30 days read $hours hour rows and no minutes; ragged ends read minutes and agree"
+
+# --- alert history (tests/helpers/fixture_alerts.sql) ---------------------------------------------------
+got=$(q "$db" -c "SELECT acks, first_ack_via, extract (epoch FROM time_to_ack),
+                         extract (epoch FROM time_to_resolve)
+                    FROM vigil.alert_history WHERE alertname = 'ApiLatencyP95Critical'")
+[[ "$got" == "2|cli|720.000000|3000.000000" ]] || fail "alert_history of ApiLatencyP95Critical: $got"
+got=$(q "$db" -c "SELECT count (*), count (*) FILTER (WHERE time_to_ack IS NULL),
+                         count (*) FILTER (WHERE fired_at IS NULL)
+                    FROM vigil.alert_history")
+[[ "$got" == "9|3|1" ]] || fail "alert_history: alerts|unacknowledged|never fired: $got"
+got=$(q "$db" -c "SELECT string_agg (alertname, ',' ORDER BY fired_at) FROM $period p,
+                    vigil.alerts_between (p.period_from, p.period_to, 'service=\"chat-api\"')")
+[[ "$got" == "ApiLatencyP95Critical,ApiErrorRateWarning,ApiErrorRateWarning,ApiLatencyP95Warning,MemoryHigh" ]] ||
+    fail "alerts_between for chat-api: $got"
+got=$(q "$db" -c "SELECT s.grp || ':' || s.fired || ':' || s.acknowledged || ':' ||
+                         coalesce (round (s.ack_avg_s)::text, '-')
+                    FROM $period p, vigil.alert_stats (p.period_from, p.period_to, '', 'severity') s")
+[[ "$(echo $got)" == "warning:4:2:855 critical:3:3:360" ]] || fail "alert_stats by severity: $got"
+echo "alerts: alert_history, alerts_between and alert_stats agree with the fixture's alerts"
 
 # --- selectors ------------------------------------------------------------------------------------
 [[ "$(q "$db" -c "SELECT count (*) FROM vigil.series_select ('api_requests_total',

@@ -102,6 +102,11 @@ s_test_fmt (void)
     s_fmt ("43.7 %", 43.71, REPORT_UNIT_CPU);
     s_fmt ("NaN", NAN, REPORT_UNIT_SECONDS);
     s_fmt ("+Inf", INFINITY, REPORT_UNIT_COUNT);
+    s_fmt ("4.2 s", 4.2, REPORT_UNIT_DURATION);
+    s_fmt ("45 s", 45, REPORT_UNIT_DURATION);
+    s_fmt ("12m 30s", 750, REPORT_UNIT_DURATION);
+    s_fmt ("3h 05m", 3 * 3600 + 5 * 60 + 10, REPORT_UNIT_DURATION);
+    s_fmt ("2d 4h", 2 * 86400 + 4 * 3600 + 59, REPORT_UNIT_DURATION);
     char buf[16];
     report_fmt_value (buf, sizeof buf, report_val_none (), REPORT_UNIT_COUNT, NULL);
     ASSERT_STR_EQ (buf, "-");
