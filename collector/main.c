@@ -218,18 +218,21 @@ main (int argc, char **argv)
             return 2;
         }
     }
-    if (check) {
+    if (check || migrate) {
+        /* Both only needed the configuration checked whole. */
         report_send_destroy (&daily);
-        printf ("%s: ok\n", path ? path : "(defaults)");
         rules_engine_destroy (&s_rules);
         notify_engine_destroy (&engine);
         report_def_destroy (&report_def);
+        if (migrate) {
+            vg_log_set_level (verbose ? VG_LOG_DEBUG : config->level);
+            return s_migrate (config);
+        }
+        printf ("%s: ok\n", path ? path : "(defaults)");
         coll_config_destroy (&config);
         return 0;
     }
     vg_log_set_level (verbose ? VG_LOG_DEBUG : config->level);
-    if (migrate)
-        return s_migrate (config);
     vg_info ("vigil-collector %s starting with %s", VIGIL_VERSION,
              path ? path : "the default configuration");
 

@@ -17,38 +17,38 @@ static const vg_option_t s_requests[] = {
      "its label holding the HTTP status", NULL, NULL},
     {"errors", VG_OPT_STRING, "5..", 0, 0, F (requests.errors), 0,
      "a regular expression: the statuses that are errors", NULL, NULL},
-    {NULL}};
+    {0}};
 static const vg_option_t s_latency[] = {
     {"metric", VG_OPT_STRING, "api_request_duration_seconds", 0, 0, F (latency.metric), 0,
      "distribution of response times", NULL, NULL},
     {"unit", VG_OPT_STRING, "s", 0, 0, F (latency.unit), 0, "what it is in: s or ms", NULL, NULL},
-    {NULL}};
+    {0}};
 static const vg_option_t s_errors[] = {
     {"metric", VG_OPT_STRING, "api_error_lines_total", 0, 0, F (errors.metric), 0,
      "counter of error log lines", NULL, NULL},
     {"label", VG_OPT_STRING, "error_type", 0, 0, F (errors.label), 0, "its label naming the error",
      NULL, NULL},
     {"top", VG_OPT_INT, "5", 1, 50, F (errors.top), 0, "how many errors to list", NULL, NULL},
-    {NULL}};
+    {0}};
 static const vg_option_t s_memory[] = {{"metric", VG_OPT_STRING, "process_rss_bytes", 0, 0,
                                         F (memory.metric), 0, "gauge of memory, bytes", NULL, NULL},
-                                       {NULL}};
+                                       {0}};
 static const vg_option_t s_cpu[] = {{"metric", VG_OPT_STRING, "process_cpu_percent", 0, 0,
                                      F (cpu.metric), 0, "gauge of CPU, percent", NULL, NULL},
-                                    {NULL}};
+                                    {0}};
 static const vg_option_t s_users[] = {{"metric", VG_OPT_STRING, "app_concurrent_users", 0, 0,
                                        F (users.metric), 0, "gauge of users connected", NULL, NULL},
-                                      {NULL}};
+                                      {0}};
 static const vg_option_t s_tokens[] = {{"metric", VG_OPT_STRING, "llm_tokens", 0, 0,
                                         F (tokens.metric), 0, "counter of tokens", NULL, NULL},
                                        {"label", VG_OPT_STRING, "kind", 0, 0, F (tokens.label), 0,
                                         "its label for the kind of token", NULL, NULL},
-                                       {NULL}};
+                                       {0}};
 static const vg_option_t s_cost[] = {
     {"metric", VG_OPT_STRING, "llm_cost_usd", 0, 0, F (cost.metric), 0, "counter of cost", NULL,
      NULL},
     {"unit", VG_OPT_STRING, "USD", 0, 0, F (cost.unit), 0, "its currency", NULL, NULL},
-    {NULL}};
+    {0}};
 static const vg_option_t s_trend[] = {
     {"metric", VG_OPT_STRING, "api_request_duration_seconds", 0, 0, F (trend.metric), 0,
      "distribution whose quantile is followed week over week", NULL, NULL},
@@ -61,7 +61,7 @@ static const vg_option_t s_trend[] = {
      "warn when it rose this many weeks in a row", NULL, NULL},
     {"warn_jump", VG_OPT_DOUBLE, "0.2", 0, 100, F (trend.warn_jump), 0,
      "or when it rose more than this share in one week", NULL, NULL},
-    {NULL}};
+    {0}};
 
 #undef F
 #define B(field) offsetof (report_breakdown_t, field)
@@ -74,7 +74,7 @@ static const vg_option_t s_breakdown[] = {
      NULL, NULL},
     {"tokens", VG_OPT_STRING, "", 0, 0, B (tokens), 0, "counter: tokens per value", NULL, NULL},
     {"cost", VG_OPT_STRING, "", 0, 0, B (cost), 0, "counter: cost per value", NULL, NULL},
-    {NULL}};
+    {0}};
 #undef B
 
 static const struct {
