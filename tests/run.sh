@@ -114,7 +114,7 @@ elif ! command -v clang >/dev/null; then
 else
     say "building build-fuzz (clang, libFuzzer)"
     if CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DVIGIL_FUZZ=ON \
-        -DVIGIL_BUILD_TESTS=ON && cmake --build build-fuzz -j"$jobs"; then
+        -DVIGIL_BUILD_TESTS=ON && cmake --build build-fuzz -j"$jobs" --target fuzz_targets; then
         say "running the fuzz targets (ctest -L fuzz)"
         (cd build-fuzz && ctest -L fuzz --no-tests=error --output-on-failure) ||
             failed+=("fuzz targets")
