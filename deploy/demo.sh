@@ -82,6 +82,7 @@ show_how() {
 Vigil is running on this machine: PostgreSQL, vigil-collector and vigil-agent,
 the agent talking to the collector over CURVE (keys in .demo/keys).
   look:   build-demo/cli/vigil status --db $url
+  page:   http://$(cat "$demo/http_listen" 2>/dev/null || echo "127.0.0.1:9467")/  (the status page: hosts, alerts, charts)
   SQL:    psql $url
           e.g. SELECT metric, labels, last_value FROM vigil.series ORDER BY metric;
   logs:   .demo/collector.log  .demo/agent.log  (PostgreSQL: $(cat "$demo/pg/datadir")/server.log)
@@ -243,6 +244,7 @@ cmd_start() {
     [[ -f "$demo/keys/agent_secret" ]] ||
         "$vigil" keygen agent --hosts "$host" --dir "$demo/keys" >/dev/null
     cp "$demo/keys/agent" "$demo/allow/agent"
+    echo "127.0.0.1:$(free_port)" >"$demo/http_listen"
     cat >"$demo/collector.yaml" <<EOF
 # Written by deploy/demo.sh.
 listen: tcp://127.0.0.1:$port
@@ -253,6 +255,8 @@ curve_allow_dir: $demo/allow
 # Write the newest values every second so vigil status follows the agent closely.
 latest_flush_interval: 1s
 log_level: info
+# /health, /metrics and the status page at /, on loopback only.
+http_listen: $(cat "$demo/http_listen")
 EOF
     start collector "$collector_bin" "$demo/collector.yaml"
     echo "      listening on tcp://127.0.0.1:$port (pid $(pid_of collector), log .demo/collector.log)"
