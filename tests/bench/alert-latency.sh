@@ -81,7 +81,7 @@ trap alert_cleanup EXIT
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GB", $2 / 1048576}' /proc/meminfo)," \
     "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(date -u +%Y-%m-%dT%H:%MZ)," \
-    "load $(cut -d' ' -f1-3 /proc/loadavg) (shared with other work: figures vary)"
+    "load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "postgresql: $(q 'SHOW server_version'), fsync $(q 'SHOW fsync'), synchronous_commit" \
     "$(q 'SHOW synchronous_commit')"
 

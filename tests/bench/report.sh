@@ -54,7 +54,7 @@ db=${cluster%/*}/vigil
 q() { psql -X -At "$db" -c "$1"; }
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GB", $2 / 1048576}' /proc/meminfo)," \
     "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(date -u +%Y-%m-%d)," \
-    "load $(cut -d' ' -f1-3 /proc/loadavg) (shared with other builds)"
+    "load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- the day, through the collector ---------------------------------------------
 printf 'listen: tcp://127.0.0.1:*\ndatabase_url: "%s"\nrollups: true\n' "$db" >"$tmp/collector.yaml"
