@@ -1,5 +1,6 @@
 /*  report_db.c - statements and times for the report library. */
 #include "report_db.h"
+#include "vg_alloc.h"
 #include "vg_error.h"
 #include "vg_time.h"
 
@@ -106,4 +107,32 @@ report_db_val (const PGresult *res, int row, int col)
     int has;
     double v = report_db_double (res, row, col, &has);
     return has ? report_val (v) : report_val_none ();
+}
+
+PGconn *
+report_db_twin (PGconn *conn)
+{
+    PQconninfoOption *opts = PQconninfo (conn);
+    if (!opts)
+        return NULL;
+    size_t n = 0;
+    for (PQconninfoOption *o = opts; o->keyword; o++)
+        n++;
+    const char **keys = vg_calloc (n + 1, sizeof *keys);
+    const char **vals = vg_calloc (n + 1, sizeof *vals);
+    size_t k = 0;
+    for (PQconninfoOption *o = opts; o->keyword; o++)
+        if (o->val && *o->val) {
+            keys[k] = o->keyword;
+            vals[k++] = o->val;
+        }
+    PGconn *twin = PQconnectdbParams (keys, vals, 0);
+    free (keys);
+    free (vals);
+    PQconninfoFree (opts);
+    if (PQstatus (twin) != CONNECTION_OK) {
+        PQfinish (twin);
+        return NULL;
+    }
+    return twin;
 }

@@ -15,6 +15,10 @@
 PGresult *report_db_exec (PGconn *conn, const char *what, const char *sql, int nparams,
                           const char *const *params, char *err, size_t errlen);
 
+/* A second connection with conn's parameters, to read beside it (PostgreSQL
+ * gives each connection one core); NULL if it cannot be made. PQfinish() it. */
+PGconn *report_db_twin (PGconn *conn);
+
 /* ms since the epoch as a parameter: "1718438400.000" seconds, for
  * to_timestamp ($n::float8). buf needs 32 bytes. */
 const char *report_db_ms (int64_t ms, char *buf, size_t len);

@@ -6,6 +6,7 @@
 #include "report_fmt.h"
 #include "vg_alloc.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,21 +315,69 @@ s_prefetch_others (report_ctx_t *c)
             report_query_grouped (c, report_query_inc_sql, d->cost.metric, NULL, c->cost_by, NULL);
 }
 
+/* The latency read, on its own connection and thread: a copy of the report's
+ * context with its own error. */
+typedef struct {
+    report_ctx_t ctx;
+    char err[512];
+} s_side_t;
+
+static void *
+s_side_run (void *arg)
+{
+    s_side_t *side = arg;
+    report_dist_fetch (&side->ctx, side->ctx.def->latency.metric, side->ctx.lat_by,
+                       side->ctx.lat_step, side->ctx.lat);
+    return NULL;
+}
+
 void
 report_steps_prefetch (report_ctx_t *c)
 {
     const report_def_t *d = c->def;
+    if (c->failed)
+        return;
+    /* The latency metric's sketches are the largest read: it goes on a second
+     * connection while this one reads the rest, so that PostgreSQL works on
+     * both at once. Without a second connection, one after the other. */
+    s_side_t side = {.ctx = *c};
+    PGconn *twin = NULL;
+    pthread_t thread;
+    int threaded = 0;
+    if (*d->latency.metric) {
+        c->lat_by = NULL;
+        for (size_t i = 0; i < d->nbreakdowns && !c->lat_by; i++)
+            if (strcmp (d->breakdowns[i].latency, d->latency.metric) == 0)
+                c->lat_by = d->breakdowns[i].label;
+        c->lat_step = s_plans[s_plan (c)].chart_step;
+        c->lat = vg_calloc (1, sizeof *c->lat);
+        side.ctx = *c;
+        side.ctx.err = side.err;
+        side.ctx.errlen = sizeof side.err;
+        twin = report_db_twin (c->conn);
+        if (twin) {
+            side.ctx.conn = twin;
+            threaded = pthread_create (&thread, NULL, s_side_run, &side) == 0;
+        }
+    }
     s_prefetch_requests (c);
     s_prefetch_others (c);
-    if (c->failed || !*d->latency.metric)
+    if (!c->lat) {
+        PQfinish (twin);
         return;
-    c->lat_by = NULL;
-    for (size_t i = 0; i < d->nbreakdowns && !c->lat_by; i++)
-        if (strcmp (d->breakdowns[i].latency, d->latency.metric) == 0)
-            c->lat_by = d->breakdowns[i].label;
-    c->lat_step = s_plans[s_plan (c)].chart_step;
-    c->lat = vg_calloc (1, sizeof *c->lat);
-    report_dist_fetch (c, d->latency.metric, c->lat_by, c->lat_step, c->lat);
+    }
+    if (threaded)
+        pthread_join (thread, NULL);
+    else {
+        side.ctx.conn = c->conn;
+        side.ctx.failed = c->failed;
+        s_side_run (&side);
+    }
+    PQfinish (twin);
+    if (side.ctx.failed && !c->failed) {
+        snprintf (c->err, c->errlen, "%s", side.err);
+        c->failed = 1;
+    }
 }
 
 void
