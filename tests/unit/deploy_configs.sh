@@ -25,13 +25,13 @@ check() { # check WHAT PROGRAM FILE
 }
 
 check deploy/collector.yaml "$collector" "$deploy/collector.yaml"
-# The same file with the routes and the report definition deploy/ ships.
+# The same file with the routes, report definition and rules deploy/ ships (its own
+# rule_files line names /etc/vigil, so it is left out).
 {
-    cat "$deploy/collector.yaml"
-    printf 'routes_file: %s\nreport_definition: %s\n' "$deploy/routes.yaml" "$deploy/report.yaml"
-    printf 'rule_files: [%s]\n' "$deploy/rules/fastapi.rules.yml"
-} | grep -v '^rule_files:' >"$tmp/collector.yaml"
-printf 'rule_files: [%s]\n' "$deploy/rules/fastapi.rules.yml" >>"$tmp/collector.yaml"
+    grep -v '^rule_files:' "$deploy/collector.yaml"
+    printf 'routes_file: %s\nreport_definition: %s\nrule_files: [%s]\n' "$deploy/routes.yaml" \
+        "$deploy/report.yaml" "$deploy/rules/fastapi.rules.yml"
+} >"$tmp/collector.yaml"
 # routes.yaml takes its secrets from the environment, as it should in production.
 for v in $(grep -o 'env:[A-Z_]*' "$deploy/routes.yaml" | sort -u); do
     export "${v#env:}=https://hooks.example.invalid/${v#env:}"
