@@ -431,7 +431,7 @@ s_query (PGconn *conn, const char *sql, int n, const char *const *params, const 
     cli_db_where (conn, where, sizeof where);
     cli_db_reason (conn, res, reason, sizeof reason);
     const char *state = PQresultErrorField (res, PG_DIAG_SQLSTATE);
-    if (state && (strcmp (state, "3F000") == 0 || strcmp (state, "42P01") == 0)) {
+    if (cli_db_no_schema (res)) {
         *rc = CLI_EXIT_EMPTY;
         fprintf (stderr,
                  "vigil: the database %s has no alerts yet (no Vigil schema: the collector "

@@ -88,3 +88,10 @@ cli_db_connect (const char *url, char *err, size_t errlen)
     PQfinish (conn);
     return NULL;
 }
+
+int
+cli_db_no_schema (const PGresult *res)
+{
+    const char *state = PQresultErrorField (res, PG_DIAG_SQLSTATE);
+    return state && (strcmp (state, "3F000") == 0 || strcmp (state, "42P01") == 0);
+}

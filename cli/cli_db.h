@@ -29,4 +29,9 @@ void cli_db_where (PGconn *conn, char *out, size_t outlen);
  * not NULL, folded onto one line. */
 void cli_db_reason (PGconn *conn, const PGresult *res, char *out, size_t outlen);
 
+/* 1 if res failed because the database has no Vigil schema yet (3F000
+ * invalid_schema_name, 42P01 undefined_table): the collector, which creates
+ * it, has never run against this database. */
+int cli_db_no_schema (const PGresult *res);
+
 #endif

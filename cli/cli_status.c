@@ -318,10 +318,7 @@ s_query_hosts (PGconn *conn, int *rc)
     char where[512], reason[1024];
     cli_db_where (conn, where, sizeof where);
     cli_db_reason (conn, res, reason, sizeof reason);
-    const char *state = PQresultErrorField (res, PG_DIAG_SQLSTATE);
-    /* 3F000 invalid_schema_name, 42P01 undefined_table: the collector, which
-     * creates the schema, has never run against this database. */
-    if (state && (strcmp (state, "3F000") == 0 || strcmp (state, "42P01") == 0)) {
+    if (cli_db_no_schema (res)) {
         *rc = CLI_EXIT_EMPTY;
         fprintf (stderr,
                  "vigil: %s (the database %s has no Vigil schema yet; the collector creates it "
