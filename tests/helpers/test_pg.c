@@ -1,6 +1,8 @@
 /*  test_pg.c - the integration tests' PostgreSQL helpers. */
 #include "test_pg.h"
 #include "test_assert.h"
+#include "coll_migrate.h"
+#include "vg_error.h"
 #include "vg_alloc.h"
 
 #include <stdio.h>
@@ -89,4 +91,15 @@ test_pg_count (PGconn *conn, const char *sql)
     long long n = atoll (v);
     free (v);
     return n;
+}
+
+PGconn *
+test_pg_migrated (const char *name, char **url)
+{
+    *url = test_pg_fresh_db (name);
+    PGconn *conn = test_pg_connect (*url);
+    char err[1024];
+    if (coll_migrate_apply (conn, NULL, err, sizeof err) != VG_OK)
+        TEST_FAIL ("migrate %s: %s", name, err);
+    return conn;
 }

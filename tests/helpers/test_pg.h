@@ -12,6 +12,9 @@ char *test_pg_cluster_url (void);
 char *test_pg_fresh_db (const char *name);
 /* Connects or fails the test. */
 PGconn *test_pg_connect (const char *url);
+/* A fresh database name with the collector's schema applied, connected;
+ * its URL in *url (caller owns it). Fails the test if any step fails. */
+PGconn *test_pg_migrated (const char *name, char **url);
 /* Runs a query that returns one value and returns it as text (caller owns
  * it), or NULL for SQL NULL / no row. Fails the test on error. */
 char *test_pg_scalar (PGconn *conn, const char *sql);

@@ -83,11 +83,9 @@ int
 main (void)
 {
     curl_global_init (CURL_GLOBAL_DEFAULT);
-    char *db = test_pg_fresh_db ("vigil_test_http_api");
-    s_db = test_pg_connect (db);
+    char *db;
+    s_db = test_pg_migrated ("vigil_test_http_api", &db);
     char err[1024];
-    if (coll_migrate_apply (s_db, NULL, err, sizeof err) != VG_OK)
-        TEST_FAIL ("migrate: %s", err);
     test_pg_exec (s_db, "INSERT INTO vigil.notify_alerts (alert_id, fingerprint, labels, state,"
                         " starts_at, updated_at) VALUES (5, '00000000000000ee',"
                         " '{\"alertname\": \"ApiDown\", \"severity\": \"critical\"}', 2, now(),"

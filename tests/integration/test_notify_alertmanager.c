@@ -69,11 +69,9 @@ main (void)
 {
     if (access (ALERTMANAGER, X_OK) != 0)
         TEST_FAIL ("%s is missing: apt-get install prometheus-alertmanager", ALERTMANAGER);
-    char *db = test_pg_fresh_db ("vigil_test_notify_alertmanager");
-    PGconn *conn = test_pg_connect (db);
+    char *db;
+    PGconn *conn = test_pg_migrated ("vigil_test_notify_alertmanager", &db);
     char err[1024];
-    if (coll_migrate_apply (conn, NULL, err, sizeof err) != VG_OK)
-        TEST_FAIL ("migrate: %s", err);
     char *dir = test_tmpdir ("notify_alertmanager");
     test_sink_t sink;
     test_sink_start (&sink, dir);

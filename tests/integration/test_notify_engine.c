@@ -355,11 +355,9 @@ test_silence_and_inhibit (void)
 int
 main (void)
 {
-    char *url = test_pg_fresh_db ("vigil_test_notify_engine");
-    s_db = test_pg_connect (url);
+    char *url;
+    s_db = test_pg_migrated ("vigil_test_notify_engine", &url);
     char err[1024];
-    if (coll_migrate_apply (s_db, NULL, err, sizeof err) != VG_OK)
-        TEST_FAIL ("migrate: %s", err);
     notify_config_t *cfg = notify_config_parse ("routes.yaml", s_routes, err, sizeof err);
     if (!cfg)
         TEST_FAIL ("%s", err);

@@ -24,11 +24,9 @@ static PGconn *s_db;
 int
 main (void)
 {
-    char *db = test_pg_fresh_db ("vigil_test_notify_receivers");
-    s_db = test_pg_connect (db);
+    char *db;
+    s_db = test_pg_migrated ("vigil_test_notify_receivers", &db);
     char err[1024];
-    if (coll_migrate_apply (s_db, NULL, err, sizeof err) != VG_OK)
-        TEST_FAIL ("migrate: %s", err);
     char *dir = test_tmpdir ("notify_receivers");
     char *cert, *key;
     test_sink_make_cert (dir, &cert, &key);

@@ -85,11 +85,9 @@ s_on_path (test_sink_req_t *all, size_t n, const char *path, test_sink_req_t **o
 int
 main (void)
 {
-    char *url = test_pg_fresh_db ("vigil_test_notify_sender");
-    s_db = test_pg_connect (url);
+    char *url;
+    s_db = test_pg_migrated ("vigil_test_notify_sender", &url);
     char err[1024];
-    if (coll_migrate_apply (s_db, NULL, err, sizeof err) != VG_OK)
-        TEST_FAIL ("migrate: %s", err);
     char *dir = test_tmpdir ("notify_sender");
     test_sink_t sink;
     test_sink_start (&sink, dir);

@@ -81,11 +81,9 @@ s_refused (const char *receiver, const char *at, const notify_config_t *cfg, con
 int
 main (void)
 {
-    char *db = test_pg_fresh_db ("vigil_test_report_send");
-    s_db = test_pg_connect (db);
+    char *db;
+    s_db = test_pg_migrated ("vigil_test_report_send", &db);
     char err[1024];
-    if (coll_migrate_apply (s_db, NULL, err, sizeof err) != VG_OK)
-        TEST_FAIL ("migrate: %s", err);
     char *dir = test_tmpdir ("report_send");
     char *cert, *key;
     test_sink_make_cert (dir, &cert, &key);
