@@ -26,9 +26,11 @@
  *    - series and events each at most max_samples, and the distributions'
  *      dense bucket spans at most S_MAX_DENSE cells in all, so a small
  *      hostile frame cannot make the decoder allocate gigabytes.
- *  Counts are checked on the wire before protobuf-c allocates anything.
+ *  Counts are checked on the wire before protobuf-c allocates anything
+ *  (vg_codec_wire.c).
  */
 #include "vg_codec.h"
+#include "vg_codec_wire.h"
 #include "vg_crc32c.h"
 #include "vg_utf8.h"
 #include "vg_alloc.h"
@@ -39,7 +41,6 @@
 
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,21 +63,6 @@ vg_codec_default_limits (void)
         .max_event_bytes = VG_WIRE_MAX_EVENT_BYTES,
     };
     return limits;
-}
-
-static int s_fail (char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__ ((format (printf, 4, 5)));
-
-static int
-s_fail (char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start (ap, fmt);
-        vsnprintf (err, errlen, fmt, ap);
-        va_end (ap);
-    }
-    return code;
 }
 
 /* ---- encoding ---- */
@@ -262,206 +248,6 @@ vg_codec_seal_batch (uint8_t **data, size_t *len)
     *len += VG_WIRE_CRC_TRAILER;
 }
 
-/* The trailer: present, last, and matching what comes before it. */
-static int
-s_check_trailer (const uint8_t *p, size_t len, char *err, size_t errlen)
-{
-    const uint8_t *t = len >= VG_WIRE_CRC_TRAILER ? p + len - VG_WIRE_CRC_TRAILER : NULL;
-    if (!t || t[0] != VG_WIRE_CRC_TAG0 || t[1] != VG_WIRE_CRC_TAG1)
-        return s_fail (err, errlen, VG_EPROTO,
-                       "truncated or corrupted: the %zu bytes do not end with the batch's "
-                       "checksum (field 17)",
-                       len);
-    uint32_t want =
-        (uint32_t)t[2] | (uint32_t)t[3] << 8 | (uint32_t)t[4] << 16 | (uint32_t)t[5] << 24;
-    uint32_t got = vg_crc32c (0, p, len - VG_WIRE_CRC_TRAILER);
-    if (got != want)
-        return s_fail (err, errlen, VG_EPROTO,
-                       "truncated or corrupted: checksum 0x%08" PRIx32 " of the %zu bytes "
-                       "differs from the 0x%08" PRIx32 " the batch carries",
-                       got, len - VG_WIRE_CRC_TRAILER, want);
-    return 0;
-}
-
-/* ---- the pre-scan: counts on the wire before protobuf-c allocates ---- */
-
-typedef struct {
-    size_t strings, series, dists, events;
-    size_t col[3]; /* sample_series, sample_ts_delta_ms, sample_value */
-} s_counts_t;
-
-/* Reads a varint; returns bytes used, 0 if truncated or too long. */
-static size_t
-s_varint (const uint8_t *p, size_t n, uint64_t *v)
-{
-    uint64_t r = 0;
-    for (size_t i = 0; i < n && i < 10; i++) {
-        r |= (uint64_t)(p[i] & 0x7f) << (7 * i);
-        if (!(p[i] & 0x80)) {
-            *v = r;
-            return i + 1;
-        }
-    }
-    return 0;
-}
-
-/* Elements in a packed run of varints: bytes without the continuation bit. */
-static size_t
-s_count_varints (const uint8_t *p, size_t n)
-{
-    size_t c = 0;
-    for (size_t i = 0; i < n; i++)
-        c += !(p[i] & 0x80);
-    return c;
-}
-
-/* Whether an Event's text (its field 4) holds a NUL byte, which a C string
- * would silently cut. Malformed sub-messages are left to protobuf-c. */
-static int
-s_event_text_has_nul (const uint8_t *p, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        uint64_t tag, v;
-        size_t k = s_varint (p + i, len - i, &tag);
-        if (!k)
-            return 0;
-        i += k;
-        switch (tag & 7) {
-        case 0:
-            k = s_varint (p + i, len - i, &v);
-            if (!k)
-                return 0;
-            i += k;
-            break;
-        case 1:
-        case 5:
-            k = (tag & 7) == 1 ? 8 : 4;
-            if (len - i < k)
-                return 0;
-            i += k;
-            break;
-        case 2:
-            k = s_varint (p + i, len - i, &v);
-            if (!k || v > len - i - k)
-                return 0;
-            i += k;
-            if (tag >> 3 == 4 && memchr (p + i, 0, (size_t)v))
-                return 1;
-            i += (size_t)v;
-            break;
-        default:
-            return 0;
-        }
-    }
-    return 0;
-}
-
-static int
-s_prescan (const uint8_t *p, size_t len, s_counts_t *c, char *err, size_t errlen)
-{
-    memset (c, 0, sizeof *c);
-    size_t i = 0;
-    while (i < len) {
-        uint64_t tag, v;
-        size_t k = s_varint (p + i, len - i, &tag);
-        if (!k)
-            return s_fail (err, errlen, VG_EPROTO, "malformed protobuf: bad tag at byte %zu", i);
-        i += k;
-        uint64_t field = tag >> 3;
-        unsigned wire = (unsigned)(tag & 7);
-        size_t start = i, plen = 0;
-        switch (wire) {
-        case 0:
-            k = s_varint (p + i, len - i, &v);
-            if (!k)
-                return s_fail (err, errlen, VG_EPROTO,
-                               "malformed protobuf: truncated varint at byte %zu", i);
-            i += k;
-            break;
-        case 1:
-        case 5:
-            plen = wire == 1 ? 8 : 4;
-            if (len - i < plen)
-                return s_fail (err, errlen, VG_EPROTO,
-                               "malformed protobuf: truncated field %" PRIu64 " at byte %zu", field,
-                               i);
-            i += plen;
-            break;
-        case 2:
-            k = s_varint (p + i, len - i, &v);
-            if (!k || v > len - i - k)
-                return s_fail (err, errlen, VG_EPROTO,
-                               "malformed protobuf: field %" PRIu64 " at byte %zu overruns the "
-                               "buffer",
-                               field, i);
-            start = i + k;
-            plen = (size_t)v;
-            i = start + plen;
-            break;
-        default:
-            return s_fail (err, errlen, VG_EPROTO, "malformed protobuf: wire type %u at byte %zu",
-                           wire, i);
-        }
-        /* Top-level strings must not hide a NUL: C strings would cut them. */
-        if (wire == 2 && (field == 1 || field == 2 || field == 10) && memchr (p + start, 0, plen))
-            return field == 10 ? s_fail (err, errlen, VG_EPROTO, "string %zu contains a NUL byte",
-                                         c->strings)
-                               : s_fail (err, errlen, VG_EPROTO, "%s contains a NUL byte",
-                                         field == 1 ? "agent_id" : "hostname");
-        switch (field) {
-        case 10:
-            c->strings++;
-            break;
-        case 11:
-            c->series++;
-            break;
-        case 12:
-        case 13:
-            c->col[field - 12] += wire == 2 ? s_count_varints (p + start, plen) : 1;
-            break;
-        case 14:
-            c->col[2] += wire == 2 ? plen / 8 : 1;
-            break;
-        case 15:
-            c->dists++;
-            break;
-        case 16:
-            if (wire == 2 && s_event_text_has_nul (p + start, plen))
-                return s_fail (err, errlen, VG_EPROTO, "event %zu: text contains a NUL byte",
-                               c->events);
-            c->events++;
-            break;
-        default:
-            break;
-        }
-    }
-    return 0;
-}
-
-static int
-s_check_counts (const s_counts_t *c, const vg_codec_limits_t *lim, char *err, size_t errlen)
-{
-    size_t samples = c->col[0];
-    for (int k = 1; k < 3; k++)
-        if (c->col[k] > samples)
-            samples = c->col[k];
-    if (samples > lim->max_samples || c->dists > lim->max_samples - samples)
-        return s_fail (err, errlen, VG_ETOOBIG,
-                       "batch has %zu samples and %zu distributions (limit %zu in all)", samples,
-                       c->dists, lim->max_samples);
-    if (c->strings > lim->max_strings)
-        return s_fail (err, errlen, VG_ETOOBIG, "batch has %zu strings (limit %zu)", c->strings,
-                       lim->max_strings);
-    if (c->series > lim->max_samples)
-        return s_fail (err, errlen, VG_ETOOBIG, "batch has %zu series (limit %zu)", c->series,
-                       lim->max_samples);
-    if (c->events > lim->max_samples)
-        return s_fail (err, errlen, VG_ETOOBIG, "batch has %zu events (limit %zu)", c->events,
-                       lim->max_samples);
-    return 0;
-}
-
 /* ---- decoding ---- */
 
 /* Checks a name and label list (of a series or an event) against the strings. */
@@ -471,28 +257,29 @@ s_check_names (const vg_batch_t *b, const char *what, size_t which, uint32_t nam
                size_t errlen)
 {
     if (name >= b->nstrings)
-        return s_fail (err, errlen, VG_EPROTO,
-                       "%s %zu: name index %" PRIu32 " out of range (batch has %" PRIu32
-                       " strings)",
-                       what, which, name, b->nstrings);
+        return vg_codec_fail (err, errlen, VG_EPROTO,
+                              "%s %zu: name index %" PRIu32 " out of range (batch has %" PRIu32
+                              " strings)",
+                              what, which, name, b->nstrings);
     if (n % 2)
-        return s_fail (err, errlen, VG_EPROTO, "%s %zu: label list has odd length %zu", what, which,
-                       n);
+        return vg_codec_fail (err, errlen, VG_EPROTO, "%s %zu: label list has odd length %zu", what,
+                              which, n);
     if (n / 2 > lim->max_labels)
-        return s_fail (err, errlen, VG_ETOOBIG, "%s %zu: %zu labels (limit %zu)", what, which,
-                       n / 2, lim->max_labels);
+        return vg_codec_fail (err, errlen, VG_ETOOBIG, "%s %zu: %zu labels (limit %zu)", what,
+                              which, n / 2, lim->max_labels);
     for (size_t k = 0; k < n; k++)
         if (labels[k] >= b->nstrings)
-            return s_fail (err, errlen, VG_EPROTO,
-                           "%s %zu: label %s index %" PRIu32 " out of range (batch has %" PRIu32
-                           " strings)",
-                           what, which, k % 2 ? "value" : "key", labels[k], b->nstrings);
+            return vg_codec_fail (err, errlen, VG_EPROTO,
+                                  "%s %zu: label %s index %" PRIu32
+                                  " out of range (batch has %" PRIu32 " strings)",
+                                  what, which, k % 2 ? "value" : "key", labels[k], b->nstrings);
     for (size_t k = 2; k < n; k += 2)
         if (strcmp (b->strings[labels[k - 2]], b->strings[labels[k]]) >= 0)
-            return s_fail (err, errlen, VG_EPROTO,
-                           "%s %zu: label keys are not unique and ascending (key %zu after key "
-                           "%zu)",
-                           what, which, k / 2, k / 2 - 1);
+            return vg_codec_fail (
+                err, errlen, VG_EPROTO,
+                "%s %zu: label keys are not unique and ascending (key %zu after key "
+                "%zu)",
+                what, which, k / 2, k / 2 - 1);
     return 0;
 }
 
@@ -536,14 +323,14 @@ s_check_expansion (const Vigil__Batch *m, const vg_codec_limits_t *lim, const vg
     }
     free (lens);
     if (labels > lim->max_label_bytes)
-        return s_fail (err, errlen, VG_ETOOBIG,
-                       "labels expand to %zu bytes (limit %zu): too many labels naming long "
-                       "strings",
-                       labels, lim->max_label_bytes);
+        return vg_codec_fail (err, errlen, VG_ETOOBIG,
+                              "labels expand to %zu bytes (limit %zu): too many labels naming long "
+                              "strings",
+                              labels, lim->max_label_bytes);
     if (events > lim->max_event_bytes)
-        return s_fail (err, errlen, VG_ETOOBIG,
-                       "events expand to %zu bytes of names, labels and texts (limit %zu)", events,
-                       lim->max_event_bytes);
+        return vg_codec_fail (err, errlen, VG_ETOOBIG,
+                              "events expand to %zu bytes of names, labels and texts (limit %zu)",
+                              events, lim->max_event_bytes);
     return 0;
 }
 
@@ -556,12 +343,12 @@ s_decode_strings (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_
         const char *s = m->strings[i];
         size_t n = strlen (s);
         if (n > lim->max_strlen)
-            return s_fail (err, errlen, VG_ETOOBIG, "string %zu is %zu bytes (limit %zu)", i, n,
-                           lim->max_strlen);
+            return vg_codec_fail (err, errlen, VG_ETOOBIG, "string %zu is %zu bytes (limit %zu)", i,
+                                  n, lim->max_strlen);
         size_t bad = vg_utf8_check (s, n);
         if (bad < n)
-            return s_fail (err, errlen, VG_EPROTO, "string %zu is not valid UTF-8 (byte %zu)", i,
-                           bad);
+            return vg_codec_fail (err, errlen, VG_EPROTO,
+                                  "string %zu is not valid UTF-8 (byte %zu)", i, bad);
         vg_batch_push_string (b, s, n);
     }
     return 0;
@@ -578,9 +365,9 @@ s_decode_series (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t
         if (rc)
             return rc;
         if ((unsigned)s->kind > VIGIL__KIND__DISTRIBUTION)
-            return s_fail (err, errlen, VG_EPROTO,
-                           "series %zu: kind %d is not gauge, counter or distribution", i,
-                           (int)s->kind);
+            return vg_codec_fail (err, errlen, VG_EPROTO,
+                                  "series %zu: kind %d is not gauge, counter or distribution", i,
+                                  (int)s->kind);
         vg_batch_push_series (b, s->name, (vg_kind_t)s->kind, s->labels,
                               (uint32_t)(s->n_labels / 2));
     }
@@ -593,9 +380,10 @@ s_decode_samples (const Vigil__Batch *m, vg_batch_t *b, char *err, size_t errlen
 {
     size_t n = m->n_sample_series;
     if (m->n_sample_ts_delta_ms != n || m->n_sample_value != n)
-        return s_fail (err, errlen, VG_EPROTO,
-                       "sample columns differ in length: %zu series, %zu timestamps, %zu values", n,
-                       m->n_sample_ts_delta_ms, m->n_sample_value);
+        return vg_codec_fail (
+            err, errlen, VG_EPROTO,
+            "sample columns differ in length: %zu series, %zu timestamps, %zu values", n,
+            m->n_sample_ts_delta_ms, m->n_sample_value);
     if (n == 0)
         return 0;
     const uint32_t *ss = m->sample_series;
@@ -608,10 +396,11 @@ s_decode_samples (const Vigil__Batch *m, vg_batch_t *b, char *err, size_t errlen
     if (smax >= b->nseries)
         for (size_t i = 0; i < n; i++)
             if (ss[i] >= b->nseries)
-                return s_fail (err, errlen, VG_EPROTO,
-                               "sample %zu: series index %" PRIu32 " out of range (batch has "
-                               "%" PRIu32 " series)",
-                               i, ss[i], b->nseries);
+                return vg_codec_fail (err, errlen, VG_EPROTO,
+                                      "sample %zu: series index %" PRIu32
+                                      " out of range (batch has "
+                                      "%" PRIu32 " series)",
+                                      i, ss[i], b->nseries);
     uint8_t *is_dist = vg_malloc (b->nseries);
     for (uint32_t k = 0; k < b->nseries; k++)
         is_dist[k] = b->series[k].kind == VG_KIND_DISTRIBUTION;
@@ -622,10 +411,10 @@ s_decode_samples (const Vigil__Batch *m, vg_batch_t *b, char *err, size_t errlen
     if (wrong)
         for (size_t i = 0; i < n; i++)
             if (b->series[ss[i]].kind == VG_KIND_DISTRIBUTION)
-                return s_fail (err, errlen, VG_EPROTO,
-                               "sample %zu: series %" PRIu32
-                               " is a distribution, not a gauge or counter",
-                               i, ss[i]);
+                return vg_codec_fail (err, errlen, VG_EPROTO,
+                                      "sample %zu: series %" PRIu32
+                                      " is a distribution, not a gauge or counter",
+                                      i, ss[i]);
 
     int64_t dmin = dt[0], dmax = dt[0];
     for (size_t i = 0; i < n; i++) {
@@ -636,10 +425,11 @@ s_decode_samples (const Vigil__Batch *m, vg_batch_t *b, char *err, size_t errlen
     if (s_check_time (m->base_ts_ms, dmin, &t) || s_check_time (m->base_ts_ms, dmax, &t))
         for (size_t i = 0; i < n; i++)
             if (s_check_time (m->base_ts_ms, dt[i], &t))
-                return s_fail (err, errlen, VG_EPROTO,
-                               "sample %zu: timestamp delta %" PRId64 " from base_ts_ms %" PRId64
-                               " is outside what the database can hold",
-                               i, dt[i], m->base_ts_ms);
+                return vg_codec_fail (err, errlen, VG_EPROTO,
+                                      "sample %zu: timestamp delta %" PRId64
+                                      " from base_ts_ms %" PRId64
+                                      " is outside what the database can hold",
+                                      i, dt[i], m->base_ts_ms);
 
     b->sample_series = vg_malloc (n * sizeof *b->sample_series);
     b->sample_ts_ms = vg_malloc (n * sizeof *b->sample_ts_ms);
@@ -661,40 +451,41 @@ s_decode_store (size_t which, const char *name, const int32_t *index, size_t nin
                 int negative, uint64_t *total, size_t *dense, char *err, size_t errlen)
 {
     if (nindex != ncount)
-        return s_fail (err, errlen, VG_EPROTO,
-                       "distribution %zu: %zu %s bucket indexes but %zu counts", which, nindex,
-                       name, ncount);
+        return vg_codec_fail (err, errlen, VG_EPROTO,
+                              "distribution %zu: %zu %s bucket indexes but %zu counts", which,
+                              nindex, name, ncount);
     if (nindex > lim->max_buckets)
-        return s_fail (err, errlen, VG_ETOOBIG, "distribution %zu: %zu %s buckets (limit %zu)",
-                       which, nindex, name, lim->max_buckets);
+        return vg_codec_fail (err, errlen, VG_ETOOBIG,
+                              "distribution %zu: %zu %s buckets (limit %zu)", which, nindex, name,
+                              lim->max_buckets);
     if (nindex == 0)
         return 0;
     for (size_t k = 0; k < nindex; k++) {
         if (k > 0 && index[k] <= index[k - 1])
-            return s_fail (err, errlen, VG_EPROTO,
-                           "distribution %zu: %s bucket index %" PRId32
-                           " not above the one before (%" PRId32 ")",
-                           which, name, index[k], index[k - 1]);
+            return vg_codec_fail (err, errlen, VG_EPROTO,
+                                  "distribution %zu: %s bucket index %" PRId32
+                                  " not above the one before (%" PRId32 ")",
+                                  which, name, index[k], index[k - 1]);
         if (count[k] == 0)
-            return s_fail (err, errlen, VG_EPROTO,
-                           "distribution %zu: %s bucket %" PRId32 " has count 0", which, name,
-                           index[k]);
+            return vg_codec_fail (err, errlen, VG_EPROTO,
+                                  "distribution %zu: %s bucket %" PRId32 " has count 0", which,
+                                  name, index[k]);
         if (__builtin_add_overflow (*total, count[k], total))
-            return s_fail (err, errlen, VG_EPROTO, "distribution %zu: bucket counts overflow",
-                           which);
+            return vg_codec_fail (err, errlen, VG_EPROTO,
+                                  "distribution %zu: bucket counts overflow", which);
     }
     /* Check the range before the store allocates anything. */
     if (vg_sketch_add_bucket (sk, negative, index[0], 0) ||
         vg_sketch_add_bucket (sk, negative, index[nindex - 1], 0))
-        return s_fail (err, errlen, VG_EPROTO,
-                       "distribution %zu: %s bucket indexes %" PRId32 "..%" PRId32
-                       " reach beyond any finite value",
-                       which, name, index[0], index[nindex - 1]);
+        return vg_codec_fail (err, errlen, VG_EPROTO,
+                              "distribution %zu: %s bucket indexes %" PRId32 "..%" PRId32
+                              " reach beyond any finite value",
+                              which, name, index[0], index[nindex - 1]);
     size_t span = (size_t)((int64_t)index[nindex - 1] - index[0] + 1);
     if (span > S_MAX_DENSE - *dense)
-        return s_fail (err, errlen, VG_ETOOBIG,
-                       "distribution %zu: bucket ranges need more than %u cells in all", which,
-                       S_MAX_DENSE);
+        return vg_codec_fail (err, errlen, VG_ETOOBIG,
+                              "distribution %zu: bucket ranges need more than %u cells in all",
+                              which, S_MAX_DENSE);
     *dense += span;
     for (size_t k = 0; k < nindex; k++)
         vg_sketch_add_bucket (sk, negative, index[k], count[k]);
@@ -710,35 +501,36 @@ s_decode_dists (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t 
     for (size_t i = 0; i < m->n_distributions; i++) {
         const Vigil__Distribution *d = m->distributions[i];
         if (d->series >= b->nseries)
-            return s_fail (err, errlen, VG_EPROTO,
-                           "distribution %zu: series index %" PRIu32
-                           " out of range (batch has %" PRIu32 " series)",
-                           i, d->series, b->nseries);
+            return vg_codec_fail (err, errlen, VG_EPROTO,
+                                  "distribution %zu: series index %" PRIu32
+                                  " out of range (batch has %" PRIu32 " series)",
+                                  i, d->series, b->nseries);
         if (b->series[d->series].kind != VG_KIND_DISTRIBUTION)
-            return s_fail (err, errlen, VG_EPROTO,
-                           "distribution %zu: series %" PRIu32 " is a %s, not a distribution", i,
-                           d->series,
-                           b->series[d->series].kind == VG_KIND_GAUGE ? "gauge" : "counter");
+            return vg_codec_fail (
+                err, errlen, VG_EPROTO,
+                "distribution %zu: series %" PRIu32 " is a %s, not a distribution", i, d->series,
+                b->series[d->series].kind == VG_KIND_GAUGE ? "gauge" : "counter");
         int64_t ts;
         if (s_check_time (m->base_ts_ms, d->ts_delta_ms, &ts))
-            return s_fail (err, errlen, VG_EPROTO,
-                           "distribution %zu: timestamp delta %" PRId64 " from base_ts_ms %" PRId64
-                           " is outside what the database can hold",
-                           i, d->ts_delta_ms, m->base_ts_ms);
+            return vg_codec_fail (err, errlen, VG_EPROTO,
+                                  "distribution %zu: timestamp delta %" PRId64
+                                  " from base_ts_ms %" PRId64
+                                  " is outside what the database can hold",
+                                  i, d->ts_delta_ms, m->base_ts_ms);
         if (d->count == 0)
-            return s_fail (err, errlen, VG_EPROTO, "distribution %zu: count is 0", i);
+            return vg_codec_fail (err, errlen, VG_EPROTO, "distribution %zu: count is 0", i);
         if (d->count > INT64_MAX || d->zero_count > INT64_MAX)
-            return s_fail (err, errlen, VG_EPROTO,
-                           "distribution %zu: count %" PRIu64 " or zero_count %" PRIu64
-                           " is above %" PRId64 ", the most the database holds",
-                           i, d->count, d->zero_count, INT64_MAX);
+            return vg_codec_fail (err, errlen, VG_EPROTO,
+                                  "distribution %zu: count %" PRIu64 " or zero_count %" PRIu64
+                                  " is above %" PRId64 ", the most the database holds",
+                                  i, d->count, d->zero_count, INT64_MAX);
         if (!isfinite (d->sum) || !isfinite (d->min) || !isfinite (d->max))
-            return s_fail (err, errlen, VG_EPROTO,
-                           "distribution %zu: sum %g, min %g, max %g must all be finite", i, d->sum,
-                           d->min, d->max);
+            return vg_codec_fail (err, errlen, VG_EPROTO,
+                                  "distribution %zu: sum %g, min %g, max %g must all be finite", i,
+                                  d->sum, d->min, d->max);
         if (d->min > d->max)
-            return s_fail (err, errlen, VG_EPROTO, "distribution %zu: min %g above max %g", i,
-                           d->min, d->max);
+            return vg_codec_fail (err, errlen, VG_EPROTO, "distribution %zu: min %g above max %g",
+                                  i, d->min, d->max);
 
         vg_sketch_t *sk = vg_sketch_new ();
         uint64_t total = d->zero_count;
@@ -749,10 +541,10 @@ s_decode_dists (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t 
                                  d->neg_bucket_count, d->n_neg_bucket_count, lim, sk, 1, &total,
                                  &dense, err, errlen);
         if (rc == 0 && total != d->count)
-            rc = s_fail (err, errlen, VG_EPROTO,
-                         "distribution %zu: zero_count + bucket counts = %" PRIu64
-                         ", but count is %" PRIu64,
-                         i, total, d->count);
+            rc = vg_codec_fail (err, errlen, VG_EPROTO,
+                                "distribution %zu: zero_count + bucket counts = %" PRIu64
+                                ", but count is %" PRIu64,
+                                i, total, d->count);
         if (rc) {
             vg_sketch_destroy (&sk);
             return rc;
@@ -781,22 +573,22 @@ s_decode_events (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t
             break;
         int64_t ts;
         if (s_check_time (m->base_ts_ms, e->ts_delta_ms, &ts)) {
-            rc = s_fail (err, errlen, VG_EPROTO,
-                         "event %zu: timestamp delta %" PRId64 " from base_ts_ms %" PRId64
-                         " is outside what the database can hold",
-                         i, e->ts_delta_ms, m->base_ts_ms);
+            rc = vg_codec_fail (err, errlen, VG_EPROTO,
+                                "event %zu: timestamp delta %" PRId64 " from base_ts_ms %" PRId64
+                                " is outside what the database can hold",
+                                i, e->ts_delta_ms, m->base_ts_ms);
             break;
         }
         size_t n = strlen (e->text);
         if (n > lim->max_strlen) {
-            rc = s_fail (err, errlen, VG_ETOOBIG, "event %zu: text is %zu bytes (limit %zu)", i, n,
-                         lim->max_strlen);
+            rc = vg_codec_fail (err, errlen, VG_ETOOBIG, "event %zu: text is %zu bytes (limit %zu)",
+                                i, n, lim->max_strlen);
             break;
         }
         size_t bad = vg_utf8_check (e->text, n);
         if (bad < n) {
-            rc = s_fail (err, errlen, VG_EPROTO, "event %zu: text is not valid UTF-8 (byte %zu)", i,
-                         bad);
+            rc = vg_codec_fail (err, errlen, VG_EPROTO,
+                                "event %zu: text is not valid UTF-8 (byte %zu)", i, bad);
             break;
         }
         /* Events are rare: the builder's call does the bookkeeping. */
@@ -817,32 +609,32 @@ s_decode (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t **out,
 {
     size_t n = strlen (m->agent_id);
     if (n == 0)
-        return s_fail (err, errlen, VG_EPROTO, "agent_id is empty");
+        return vg_codec_fail (err, errlen, VG_EPROTO, "agent_id is empty");
     if (n > VG_WIRE_MAX_AGENT_ID)
-        return s_fail (err, errlen, VG_EPROTO, "agent_id is %zu bytes (limit %d)", n,
-                       VG_WIRE_MAX_AGENT_ID);
+        return vg_codec_fail (err, errlen, VG_EPROTO, "agent_id is %zu bytes (limit %d)", n,
+                              VG_WIRE_MAX_AGENT_ID);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)m->agent_id[i];
         if (c < 0x20 || c > 0x7e)
-            return s_fail (err, errlen, VG_EPROTO,
-                           "agent_id byte %zu (0x%02x) is not printable ASCII", i, c);
+            return vg_codec_fail (err, errlen, VG_EPROTO,
+                                  "agent_id byte %zu (0x%02x) is not printable ASCII", i, c);
     }
     n = strlen (m->hostname);
     if (n > S_MAX_HOSTNAME)
-        return s_fail (err, errlen, VG_EPROTO, "hostname is %zu bytes (limit %d)", n,
-                       S_MAX_HOSTNAME);
+        return vg_codec_fail (err, errlen, VG_EPROTO, "hostname is %zu bytes (limit %d)", n,
+                              S_MAX_HOSTNAME);
     if (vg_utf8_check (m->hostname, n) < n)
-        return s_fail (err, errlen, VG_EPROTO, "hostname is not valid UTF-8");
+        return vg_codec_fail (err, errlen, VG_EPROTO, "hostname is not valid UTF-8");
     if (m->seq == 0)
-        return s_fail (err, errlen, VG_EPROTO, "seq is 0 (sequence numbers start at 1)");
+        return vg_codec_fail (err, errlen, VG_EPROTO, "seq is 0 (sequence numbers start at 1)");
     if (m->seq > INT64_MAX)
-        return s_fail (err, errlen, VG_EPROTO,
-                       "seq %" PRIu64 " is above %" PRId64 ", the most the database holds", m->seq,
-                       INT64_MAX);
+        return vg_codec_fail (err, errlen, VG_EPROTO,
+                              "seq %" PRIu64 " is above %" PRId64 ", the most the database holds",
+                              m->seq, INT64_MAX);
     if (m->relative_accuracy_ppm != 0 && m->relative_accuracy_ppm != S_ACCURACY_PPM)
-        return s_fail (err, errlen, VG_EPROTO,
-                       "relative accuracy %" PRIu32 " ppm is not supported (only %d)",
-                       m->relative_accuracy_ppm, S_ACCURACY_PPM);
+        return vg_codec_fail (err, errlen, VG_EPROTO,
+                              "relative accuracy %" PRIu32 " ppm is not supported (only %d)",
+                              m->relative_accuracy_ppm, S_ACCURACY_PPM);
 
     vg_batch_t *b = vg_batch_new (m->agent_id, m->hostname);
     b->seq = m->seq;
@@ -877,18 +669,18 @@ vg_codec_decode_batch (const uint8_t *data, size_t len, const vg_codec_limits_t 
         err[0] = '\0';
     vg_codec_limits_t lim = limits ? *limits : vg_codec_default_limits ();
     if (!data && len)
-        return s_fail (err, errlen, VG_EPROTO, "no data");
-    s_counts_t counts;
-    int rc = s_check_trailer (data, len, err, errlen);
+        return vg_codec_fail (err, errlen, VG_EPROTO, "no data");
+    vg_codec_counts_t counts;
+    int rc = vg_codec_check_trailer (data, len, err, errlen);
     if (rc == 0)
-        rc = s_prescan (data, len, &counts, err, errlen);
+        rc = vg_codec_prescan (data, len, &counts, err, errlen);
     if (rc == 0)
-        rc = s_check_counts (&counts, &lim, err, errlen);
+        rc = vg_codec_check_counts (&counts, &lim, err, errlen);
     if (rc)
         return rc;
     Vigil__Batch *m = vigil__batch__unpack (NULL, len, data);
     if (!m)
-        return s_fail (err, errlen, VG_EPROTO, "malformed protobuf: not a vigil.Batch");
+        return vg_codec_fail (err, errlen, VG_EPROTO, "malformed protobuf: not a vigil.Batch");
     rc = s_decode (m, &lim, out, err, errlen);
     vigil__batch__free_unpacked (m, NULL);
     return rc;
@@ -922,13 +714,13 @@ vg_codec_peek_batch (const uint8_t *data, size_t len, uint64_t *seq, char *agent
     size_t i = 0;
     while (i < len) {
         uint64_t tag, v;
-        size_t k = s_varint (data + i, len - i, &tag);
+        size_t k = vg_codec_varint (data + i, len - i, &tag);
         if (!k || tag >> 3 == 0)
             return VG_EPROTO;
         i += k;
         switch (tag & 7) {
         case 0:
-            k = s_varint (data + i, len - i, &v);
+            k = vg_codec_varint (data + i, len - i, &v);
             if (!k)
                 return VG_EPROTO;
             i += k;
@@ -945,7 +737,7 @@ vg_codec_peek_batch (const uint8_t *data, size_t len, uint64_t *seq, char *agent
             i += k;
             break;
         case 2:
-            k = s_varint (data + i, len - i, &v);
+            k = vg_codec_varint (data + i, len - i, &v);
             if (!k || v > len - i - k)
                 return VG_EPROTO;
             i += k;

@@ -1,0 +1,33 @@
+/*  vg_codec_wire.h - what decoding a batch checks on its bytes before
+ *  protobuf-c reads them: the checksum trailer, and the counts of strings,
+ *  series, samples, distributions and events, so that a hostile frame is
+ *  refused before protobuf-c allocates for it. For vg_codec.c alone. */
+#ifndef VG_CODEC_WIRE_H
+#define VG_CODEC_WIRE_H
+
+#include "vg_codec.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    size_t strings, series, dists, events;
+    size_t col[3]; /* sample_series, sample_ts_delta_ms, sample_value */
+} vg_codec_counts_t;
+
+/* Writes the message into err (if any) and returns code. */
+int vg_codec_fail (char *err, size_t errlen, int code, const char *fmt, ...)
+    __attribute__ ((format (printf, 4, 5)));
+
+/* Reads a varint; returns the bytes used, 0 if truncated or too long. */
+size_t vg_codec_varint (const uint8_t *p, size_t n, uint64_t *v);
+/* The trailer: present, last, and matching what comes before it. */
+int vg_codec_check_trailer (const uint8_t *p, size_t len, char *err, size_t errlen);
+/* Counts what the batch holds, walking its fields; refuses malformed
+ * protobuf and NUL bytes in strings. */
+int vg_codec_prescan (const uint8_t *p, size_t len, vg_codec_counts_t *c, char *err, size_t errlen);
+/* The counts against the limits. */
+int vg_codec_check_counts (const vg_codec_counts_t *c, const vg_codec_limits_t *lim, char *err,
+                           size_t errlen);
+
+#endif
