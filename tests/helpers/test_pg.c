@@ -103,3 +103,21 @@ test_pg_migrated (const char *name, char **url)
         TEST_FAIL ("migrate %s: %s", name, err);
     return conn;
 }
+
+vg_batch_t *
+test_pg_batch (const char *agent, const char *host, uint64_t seq, int64_t sent_ms)
+{
+    vg_batch_t *b = vg_batch_new (agent, host);
+    b->seq = seq;
+    b->sent_ms = sent_ms;
+    return b;
+}
+
+void
+test_pg_write_ok (coll_store_t *st, coll_store_item_t *items, size_t n)
+{
+    char err[1024] = "";
+    int rc = coll_store_write (st, items, n, err, sizeof err);
+    if (rc != 0)
+        TEST_FAIL ("coll_store_write: %s (%s)", vg_strerror (rc), err);
+}

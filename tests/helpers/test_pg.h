@@ -3,7 +3,11 @@
 #ifndef TEST_PG_H
 #define TEST_PG_H
 
+#include "coll_store.h"
+#include "vg_batch.h"
+
 #include <libpq-fe.h>
+#include <stdint.h>
 
 /* The cluster's URL (postgresql://postgres@127.0.0.1:PORT/postgres). Exits the
  * test with a failure if the fixture did not start one. Caller owns it. */
@@ -22,5 +26,9 @@ char *test_pg_scalar (PGconn *conn, const char *sql);
 long long test_pg_count (PGconn *conn, const char *sql);
 /* Runs a command or fails the test. */
 void test_pg_exec (PGconn *conn, const char *sql);
+/* An empty batch of agent on host, with its sequence and sent time. */
+vg_batch_t *test_pg_batch (const char *agent, const char *host, uint64_t seq, int64_t sent_ms);
+/* coll_store_write, failing the test if it fails. */
+void test_pg_write_ok (coll_store_t *st, coll_store_item_t *items, size_t n);
 
 #endif

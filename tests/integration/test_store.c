@@ -2,8 +2,6 @@
  *  is stored, to the millisecond and the bit; a batch is stored once however
  *  often it comes; day partitions; the accepted time window; the newest
  *  values; and failures that leave nothing half-stored. */
-#include "coll_pg.h"
-#include "vg_json.h"
 #include "coll_store.h"
 #include "test_assert.h"
 #include "test_pg.h"
@@ -85,24 +83,6 @@ s_host_rows (const char *table, const char *agent)
     return s_count (sql, 1, p);
 }
 
-static vg_batch_t *
-s_batch (const char *agent, const char *host, uint64_t seq, int64_t sent_ms)
-{
-    vg_batch_t *b = vg_batch_new (agent, host);
-    b->seq = seq;
-    b->sent_ms = sent_ms;
-    return b;
-}
-
-static void
-s_write_ok (coll_store_t *st, coll_store_item_t *items, size_t n)
-{
-    char err[1024] = "";
-    int rc = coll_store_write (st, items, n, err, sizeof err);
-    if (rc != 0)
-        TEST_FAIL ("coll_store_write: %s (%s)", vg_strerror (rc), err);
-}
-
 static void
 s_flush_ok (coll_store_t *st)
 {
@@ -171,7 +151,7 @@ static void
 s_test_one_batch (coll_store_t *st, int64_t now)
 {
     int64_t t0 = now - 60000;
-    vg_batch_t *b = s_batch ("agent-a", "host-a", 1, now - 250);
+    vg_batch_t *b = test_pg_batch ("agent-a", "host-a", 1, now - 250);
     vg_label_t user[] = {{"mode", "user"}};
     vg_label_t tricky[] = {
         {"path", "/say \"hi\"\n"}, {"city", "Zürich ☃ 東京"}, {"tab", "a\tb\\c"}};
@@ -196,7 +176,7 @@ s_test_one_batch (coll_store_t *st, int64_t now)
     vg_batch_add_event (b, t0 + 4, "deploy", ev, 2, "done ✓\nall good");
 
     coll_store_item_t item = {.batch = b, .received_ms = now, .status = VG_ACK_RETRY};
-    s_write_ok (st, &item, 1);
+    test_pg_write_ok (st, &item, 1);
     ASSERT_EQ (item.status, VG_ACK_STORED);
     coll_store_stats_t stats = coll_store_stats (st);
     ASSERT_EQ (stats.batches_stored, 1);
@@ -303,7 +283,7 @@ s_test_one_batch (coll_store_t *st, int64_t now)
 
     /* The same batch again: acknowledged as a duplicate, nothing added. */
     item.status = VG_ACK_RETRY;
-    s_write_ok (st, &item, 1);
+    test_pg_write_ok (st, &item, 1);
     ASSERT_EQ (item.status, VG_ACK_DUPLICATE);
     ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM vigil.samples"), 5);
     ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM vigil.distributions"), 1);
@@ -317,7 +297,7 @@ s_test_one_batch (coll_store_t *st, int64_t now)
     /* A fresh store (a restarted collector) knows nothing and still sees it. */
     coll_store_t *fresh = coll_store_new (s_url);
     item.status = VG_ACK_RETRY;
-    s_write_ok (fresh, &item, 1);
+    test_pg_write_ok (fresh, &item, 1);
     ASSERT_EQ (item.status, VG_ACK_DUPLICATE);
     ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM vigil.samples"), 5);
     ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM vigil.series"), 4);
@@ -330,10 +310,10 @@ s_test_one_batch (coll_store_t *st, int64_t now)
 static void
 s_test_group (coll_store_t *st, int64_t now)
 {
-    vg_batch_t *a1 = s_batch ("agent-a", "host-a", 1, now);
+    vg_batch_t *a1 = test_pg_batch ("agent-a", "host-a", 1, now);
     uint32_t s = vg_batch_series (a1, "cpu_percent", VG_KIND_GAUGE, NULL, 0);
     vg_batch_add_sample (a1, s, now - 60000, 42.0); /* agent-a's seq 1 is stored already */
-    vg_batch_t *b7 = s_batch ("agent-b", "host-b", 7, now);
+    vg_batch_t *b7 = test_pg_batch ("agent-b", "host-b", 7, now);
     vg_label_t l[] = {{"mount", "/"}};
     uint32_t d = vg_batch_series (b7, "disk_used_percent", VG_KIND_GAUGE, l, 1);
     vg_batch_add_sample (b7, d, now - 5000, 61.5);
@@ -346,7 +326,7 @@ s_test_group (coll_store_t *st, int64_t now)
         {.batch = b7, .received_ms = now, .status = VG_ACK_RETRY},
         {.batch = b7, .received_ms = now + 5, .status = VG_ACK_RETRY},
     };
-    s_write_ok (st, items, 3);
+    test_pg_write_ok (st, items, 3);
     ASSERT_EQ (items[0].status, VG_ACK_DUPLICATE);
     ASSERT_EQ (items[1].status, VG_ACK_STORED);
     ASSERT_EQ (items[2].status, VG_ACK_DUPLICATE);
@@ -375,16 +355,16 @@ s_test_incarnation (coll_store_t *st, int64_t now)
     coll_store_stats_t before = coll_store_stats (st);
     for (int round = 0; round < 2; round++)
         for (uint64_t seq = 1; seq <= 3; seq++) {
-            vg_batch_t *b = s_batch ("agent-inc", "host-inc", seq, now);
+            vg_batch_t *b = test_pg_batch ("agent-inc", "host-inc", seq, now);
             b->incarnation = round == 0 ? 0x1111 : 0xfedcba9876543210ULL; /* > INT64_MAX */
             uint32_t s = vg_batch_series (b, "up", VG_KIND_GAUGE, NULL, 0);
             vg_batch_add_sample (b, s, now - 1000 * (int64_t)(round * 10 + seq), 1.0);
             coll_store_item_t items[2] = {{.batch = b, .received_ms = now},
                                           {.batch = b, .received_ms = now}};
-            s_write_ok (st, items, 2);
+            test_pg_write_ok (st, items, 2);
             ASSERT_EQ (items[0].status, VG_ACK_STORED);
             ASSERT_EQ (items[1].status, VG_ACK_DUPLICATE);
-            s_write_ok (st, items, 1);
+            test_pg_write_ok (st, items, 1);
             ASSERT_EQ (items[0].status, VG_ACK_DUPLICATE);
             vg_batch_destroy (&b);
         }
@@ -398,10 +378,10 @@ s_test_incarnation (coll_store_t *st, int64_t now)
 
     /* A new store knows the host's incarnation from the database. */
     coll_store_t *fresh = coll_store_new (s_url);
-    vg_batch_t *b = s_batch ("agent-inc", "host-inc", 1, now);
+    vg_batch_t *b = test_pg_batch ("agent-inc", "host-inc", 1, now);
     b->incarnation = 0x2222;
     coll_store_item_t item = {.batch = b, .received_ms = now};
-    s_write_ok (fresh, &item, 1);
+    test_pg_write_ok (fresh, &item, 1);
     ASSERT_EQ (item.status, VG_ACK_STORED);
     ASSERT_EQ (coll_store_stats (fresh).incarnation_changes, 1);
     s_flush_ok (fresh);
@@ -428,13 +408,13 @@ static void
 s_test_midnight (coll_store_t *st, int64_t now)
 {
     int64_t midnight = now / DAY_MS * DAY_MS;
-    vg_batch_t *b = s_batch ("agent-c", "host-c", 1, now);
+    vg_batch_t *b = test_pg_batch ("agent-c", "host-c", 1, now);
     uint32_t s = vg_batch_series (b, "load1", VG_KIND_GAUGE, NULL, 0);
     vg_batch_add_sample (b, s, midnight - 1, 0.5);
     vg_batch_add_sample (b, s, midnight, 0.75);
     vg_batch_add_sample (b, s, midnight + 1000, 1.0);
     coll_store_item_t item = {.batch = b, .received_ms = now};
-    s_write_ok (st, &item, 1);
+    test_pg_write_ok (st, &item, 1);
     ASSERT_EQ (item.status, VG_ACK_STORED);
     const char *p[] = {"agent-c"};
     PGresult *res = s_query ("SELECT x.tableoid::regclass::text, count(*) FROM vigil.samples x"
@@ -485,7 +465,7 @@ s_test_midnight (coll_store_t *st, int64_t now)
                0);
     /* Late rows for an indexed day still go in. */
     b->seq = 2;
-    s_write_ok (st, &item, 1);
+    test_pg_write_ok (st, &item, 1);
     ASSERT_EQ (item.status, VG_ACK_STORED);
     ASSERT_EQ (s_host_rows ("samples", "agent-c"), 6);
     vg_batch_destroy (&b);
@@ -496,7 +476,7 @@ s_test_midnight (coll_store_t *st, int64_t now)
 static void
 s_test_window (coll_store_t *st, int64_t now)
 {
-    vg_batch_t *b = s_batch ("agent-d", "host-d", 1, now);
+    vg_batch_t *b = test_pg_batch ("agent-d", "host-d", 1, now);
     uint32_t s = vg_batch_series (b, "mem_used_percent", VG_KIND_GAUGE, NULL, 0);
     uint32_t ds = vg_batch_series (b, "latency_ms", VG_KIND_DISTRIBUTION, NULL, 0);
     vg_batch_add_sample (b, s, now - 36 * DAY_MS, 1); /* too old */
@@ -512,7 +492,7 @@ s_test_window (coll_store_t *st, int64_t now)
     vg_sketch_destroy (&sk);
     coll_store_stats_t before = coll_store_stats (st);
     coll_store_item_t item = {.batch = b, .received_ms = now};
-    s_write_ok (st, &item, 1);
+    test_pg_write_ok (st, &item, 1);
     ASSERT_EQ (item.status, VG_ACK_STORED);
     coll_store_stats_t after = coll_store_stats (st);
     ASSERT_EQ (after.samples_dropped - before.samples_dropped, 4);
@@ -541,13 +521,13 @@ s_test_spread (coll_store_t *st, int64_t now)
     coll_store_item_t items[3];
     for (int i = 0; i < 3; i++) {
         int64_t received = now - (int64_t)i * 30 * DAY_MS;
-        b[i] = s_batch ("agent-k", "host-k", (uint64_t)(10 - i), received);
+        b[i] = test_pg_batch ("agent-k", "host-k", (uint64_t)(10 - i), received);
         uint32_t s = vg_batch_series (b[i], "up", VG_KIND_GAUGE, NULL, 0);
         vg_batch_add_sample (b[i], s, received - 34 * DAY_MS, 1.0);
         vg_batch_add_sample (b[i], s, received, 1.0);
         items[i] = (coll_store_item_t){.batch = b[i], .received_ms = received};
     }
-    s_write_ok (st, items, 3);
+    test_pg_write_ok (st, items, 3);
     for (int i = 0; i < 3; i++) {
         ASSERT_EQ (items[i].status, VG_ACK_STORED);
         vg_batch_destroy (&b[i]);
@@ -560,7 +540,7 @@ s_test_spread (coll_store_t *st, int64_t now)
 static void
 s_test_latest (coll_store_t *st, int64_t now)
 {
-    vg_batch_t *b = s_batch ("agent-e", "host-e", 5, now + 1500);
+    vg_batch_t *b = test_pg_batch ("agent-e", "host-e", 5, now + 1500);
     uint32_t s = vg_batch_series (b, "load1", VG_KIND_GAUGE, NULL, 0);
     uint32_t ds = vg_batch_series (b, "latency_ms", VG_KIND_DISTRIBUTION, NULL, 0);
     vg_batch_add_sample (b, s, now - 3000, 3.0);
@@ -572,7 +552,7 @@ s_test_latest (coll_store_t *st, int64_t now)
     vg_batch_add_dist (b, ds, now - 1000, sk);
     vg_sketch_destroy (&sk);
     coll_store_item_t item = {.batch = b, .received_ms = now};
-    s_write_ok (st, &item, 1);
+    test_pg_write_ok (st, &item, 1);
     ASSERT_EQ (item.status, VG_ACK_STORED);
     const char *p[] = {"agent-e"};
     /* Nothing is written per sample. */
@@ -602,11 +582,11 @@ s_test_latest (coll_store_t *st, int64_t now)
     PQclear (res);
 
     /* An older batch arriving late moves nothing backwards but last contact. */
-    vg_batch_t *old = s_batch ("agent-e", "host-e", 4, now - 20000);
+    vg_batch_t *old = test_pg_batch ("agent-e", "host-e", 4, now - 20000);
     s = vg_batch_series (old, "load1", VG_KIND_GAUGE, NULL, 0);
     vg_batch_add_sample (old, s, now - 5000, 9.0);
     item = (coll_store_item_t){.batch = old, .received_ms = now + 100};
-    s_write_ok (st, &item, 1);
+    test_pg_write_ok (st, &item, 1);
     ASSERT_EQ (item.status, VG_ACK_STORED);
     s_flush_ok (st);
     res = s_query (latest, 2, (const char *const[]){"agent-e", "load1"});
@@ -650,7 +630,7 @@ s_test_unreachable (int64_t now)
     ASSERT_EQ (coll_store_connect (st, err, sizeof err), VG_ERETRY);
     ASSERT_STR_CONTAINS (err, where);
     ASSERT_STR_CONTAINS (err, "unreachable");
-    vg_batch_t *b = s_batch ("agent-f", "host-f", 1, now);
+    vg_batch_t *b = test_pg_batch ("agent-f", "host-f", 1, now);
     uint32_t s = vg_batch_series (b, "up", VG_KIND_GAUGE, NULL, 0);
     vg_batch_add_sample (b, s, now - 1000, 1.0);
     coll_store_item_t item = {.batch = b, .received_ms = now};
@@ -665,7 +645,7 @@ s_test_unreachable (int64_t now)
     /* The right database works. */
     st = coll_store_new (s_url);
     ASSERT_EQ (coll_store_connect (st, err, sizeof err), 0);
-    s_write_ok (st, &item, 1);
+    test_pg_write_ok (st, &item, 1);
     ASSERT_EQ (item.status, VG_ACK_STORED);
     ASSERT_EQ (s_host_rows ("samples", "agent-f"), 1);
     coll_store_destroy (&st);
@@ -692,7 +672,7 @@ s_write_thread (void *arg)
 static void
 s_test_killed (coll_store_t *st, int64_t now)
 {
-    vg_batch_t *b = s_batch ("agent-g", "host-g", 1, now);
+    vg_batch_t *b = test_pg_batch ("agent-g", "host-g", 1, now);
     uint32_t s = vg_batch_series (b, "up", VG_KIND_GAUGE, NULL, 0);
     for (int i = 0; i < 100; i++)
         vg_batch_add_sample (b, s, now - 1000 * i, i);
@@ -729,7 +709,7 @@ s_test_killed (coll_store_t *st, int64_t now)
     ASSERT_EQ (s_host_rows ("events", "agent-g"), 0);
 
     /* The next call reconnects; the cached series ids are still right. */
-    s_write_ok (st, &item, 1);
+    test_pg_write_ok (st, &item, 1);
     ASSERT_EQ (item.status, VG_ACK_STORED);
     ASSERT_EQ (s_host_rows ("batches", "agent-g"), 1);
     ASSERT_EQ (s_host_rows ("samples", "agent-g"), 100);
@@ -750,11 +730,11 @@ static void
 s_test_dropped_partition (coll_store_t *st, int64_t now)
 {
     int64_t old = now - 20 * DAY_MS;
-    vg_batch_t *b1 = s_batch ("agent-h", "host-h", 1, now);
+    vg_batch_t *b1 = test_pg_batch ("agent-h", "host-h", 1, now);
     uint32_t s = vg_batch_series (b1, "up", VG_KIND_GAUGE, NULL, 0);
     vg_batch_add_sample (b1, s, old, 1.0);
     coll_store_item_t item = {.batch = b1, .received_ms = now};
-    s_write_ok (st, &item, 1);
+    test_pg_write_ok (st, &item, 1);
     char part[64];
     s_partition_name (old, part, sizeof part);
     const char *p[] = {part};
@@ -764,14 +744,14 @@ s_test_dropped_partition (coll_store_t *st, int64_t now)
     test_pg_exec (s_db, PQgetvalue (res, 0, 0));
     PQclear (res);
 
-    vg_batch_t *b2 = s_batch ("agent-h", "host-h", 2, now);
+    vg_batch_t *b2 = test_pg_batch ("agent-h", "host-h", 2, now);
     s = vg_batch_series (b2, "up", VG_KIND_GAUGE, NULL, 0);
     vg_batch_add_sample (b2, s, old + 1, 2.0);
     item = (coll_store_item_t){.batch = b2, .received_ms = now};
     char err[1024] = "";
     ASSERT_EQ (coll_store_write (st, &item, 1, err, sizeof err), VG_ERETRY);
     ASSERT_EQ (s_host_rows ("batches", "agent-h"), 1);
-    s_write_ok (st, &item, 1);
+    test_pg_write_ok (st, &item, 1);
     ASSERT_EQ (item.status, VG_ACK_STORED);
     ASSERT_EQ (s_host_rows ("batches", "agent-h"), 2);
     ASSERT_EQ (s_host_rows ("samples", "agent-h"), 1);
@@ -786,7 +766,7 @@ s_test_many_series (coll_store_t *st, int64_t now)
 {
     enum { N = 5000 };
     for (uint64_t seq = 1; seq <= 2; seq++) {
-        vg_batch_t *b = s_batch ("agent-i", "host-i", seq, now);
+        vg_batch_t *b = test_pg_batch ("agent-i", "host-i", seq, now);
         for (int i = 0; i < N; i++) {
             char name[32], value[32];
             snprintf (name, sizeof name, "m_%d", i % 50);
@@ -796,7 +776,7 @@ s_test_many_series (coll_store_t *st, int64_t now)
             vg_batch_add_sample (b, s, now - 1000 * (int64_t)seq, i);
         }
         coll_store_item_t item = {.batch = b, .received_ms = now};
-        s_write_ok (st, &item, 1);
+        test_pg_write_ok (st, &item, 1);
         ASSERT_EQ (item.status, VG_ACK_STORED);
         vg_batch_destroy (&b);
     }
@@ -814,7 +794,7 @@ s_test_many_series (coll_store_t *st, int64_t now)
 static void
 s_test_bad_utf8 (coll_store_t *st, int64_t now)
 {
-    vg_batch_t *b = s_batch ("agent-j", "host-\xff", 1, now);
+    vg_batch_t *b = test_pg_batch ("agent-j", "host-\xff", 1, now);
     vg_batch_push_string (b, "up\xc3", 3);
     vg_batch_push_string (b, "k", 1);
     vg_batch_push_string (b,
@@ -825,7 +805,7 @@ s_test_bad_utf8 (coll_store_t *st, int64_t now)
     vg_batch_push_series (b, 0, VG_KIND_GAUGE, labels, 1);
     vg_batch_add_sample (b, 0, now - 1, 1.0);
     coll_store_item_t item = {.batch = b, .received_ms = now};
-    s_write_ok (st, &item, 1);
+    test_pg_write_ok (st, &item, 1);
     ASSERT_EQ (item.status, VG_ACK_STORED);
     const char *p[] = {"agent-j"};
     ASSERT_VALUE ("SELECT s.metric || ' ' || (s.labels->>'k') || ' ' || h.hostname"
@@ -836,117 +816,10 @@ s_test_bad_utf8 (coll_store_t *st, int64_t now)
                   "end\x01 host-\xef\xbf\xbd");
     /* The same strings again find the same series. */
     b->seq = 2;
-    s_write_ok (st, &item, 1);
+    test_pg_write_ok (st, &item, 1);
     ASSERT_EQ (s_host_rows ("series", "agent-j"), 1);
     ASSERT_EQ (s_host_rows ("samples", "agent-j"), 2);
     vg_batch_destroy (&b);
-}
-
-/* ---- the ledger over time: day partitions, trimmed by dropping them ---- */
-
-static char *
-s_ledger_part (PGconn *db, const char *agent)
-{
-    char sql[256];
-    snprintf (sql, sizeof sql,
-              "SELECT b.tableoid::regclass::text FROM vigil.batches b JOIN vigil.hosts h"
-              " USING (host_id) WHERE h.agent_id = '%s'",
-              agent);
-    return test_pg_scalar (db, sql);
-}
-
-static void
-s_day_name (int64_t ms, char *out, size_t outlen)
-{
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r (&t, &tm);
-    strftime (out, outlen, "vigil.batches_%Y%m%d", &tm);
-}
-
-static void
-s_test_ledger (int64_t now)
-{
-    char *url = test_pg_fresh_db ("vigil_test_ledger");
-    PGconn *db = test_pg_connect (url);
-    coll_store_t *st = coll_store_new (url);
-    char err[1024] = "", want[64];
-    int dropped = -1;
-    ASSERT_EQ (coll_store_maintain_ledger (st, now, 10, 2, &dropped, err, sizeof err), 0);
-    ASSERT_EQ (dropped, 0);
-    for (int d = 0; d <= 2; d++) {
-        s_day_name (now + d * DAY_MS, want, sizeof want);
-        const char *p[] = {want};
-        PGresult *res =
-            PQexecParams (db, "SELECT to_regclass($1) IS NOT NULL", 1, NULL, p, NULL, NULL, 0);
-        ASSERT_STR_EQ (PQgetvalue (res, 0, 0), "t");
-        PQclear (res);
-    }
-
-    /* Today's batch, one from a clock 5 days ahead, one with no clock. */
-    vg_batch_t *b[3] = {s_batch ("ledger-now", "h", 1, now - 500),
-                        s_batch ("ledger-ahead", "h", 1, now + 5 * DAY_MS),
-                        s_batch ("ledger-noclock", "h", 1, 0)};
-    for (int i = 0; i < 3; i++) {
-        uint32_t s = vg_batch_series (b[i], "up", VG_KIND_GAUGE, NULL, 0);
-        vg_batch_add_sample (b[i], s, now - 1000, 1.0);
-        coll_store_item_t item = {.batch = b[i], .received_ms = now};
-        s_write_ok (st, &item, 1);
-        ASSERT_EQ (item.status, VG_ACK_STORED);
-    }
-    s_day_name (now, want, sizeof want);
-    char *part = s_ledger_part (db, "ledger-now");
-    ASSERT_STR_EQ (part, want);
-    free (part);
-    part = s_ledger_part (db, "ledger-ahead");
-    ASSERT_STR_EQ (part, "vigil.batches_future");
-    free (part);
-    part = s_ledger_part (db, "ledger-noclock");
-    ASSERT_STR_EQ (part, "vigil.batches_past");
-    free (part);
-
-    /* Five days on: the clock-ahead batch moves into its own day, and a
-     * replay of it is still a duplicate. */
-    ASSERT_EQ (coll_store_maintain_ledger (st, now + 5 * DAY_MS, 10, 2, &dropped, err, sizeof err),
-               0);
-    ASSERT_EQ (dropped, 0);
-    s_day_name (now + 5 * DAY_MS, want, sizeof want);
-    part = s_ledger_part (db, "ledger-ahead");
-    ASSERT_STR_EQ (part, want);
-    free (part);
-    for (int i = 0; i < 3; i++) {
-        coll_store_item_t item = {.batch = b[i], .received_ms = now + 5 * DAY_MS};
-        s_write_ok (st, &item, 1);
-        ASSERT_EQ (item.status, VG_ACK_DUPLICATE);
-    }
-    /* Calling again changes nothing. */
-    ASSERT_EQ (coll_store_maintain_ledger (st, now + 5 * DAY_MS, 10, 2, &dropped, err, sizeof err),
-               0);
-    ASSERT_EQ (dropped, 0);
-
-    /* Twelve days on, with 10 kept: the past and the first two days are
-     * dropped, whole; the batch five days ahead is still known. */
-    ASSERT_EQ (coll_store_maintain_ledger (st, now + 12 * DAY_MS, 10, 2, &dropped, err, sizeof err),
-               0);
-    ASSERT_EQ (dropped, 3);
-    ASSERT_EQ (test_pg_count (db, "SELECT count(*) FROM vigil.batches"), 1);
-    s_day_name (now, want, sizeof want);
-    const char *p[] = {want};
-    PGresult *res = PQexecParams (db, "SELECT to_regclass($1) IS NULL", 1, NULL, p, NULL, NULL, 0);
-    ASSERT_STR_EQ (PQgetvalue (res, 0, 0), "t");
-    PQclear (res);
-    coll_store_item_t item = {.batch = b[1], .received_ms = now + 12 * DAY_MS};
-    s_write_ok (st, &item, 1);
-    ASSERT_EQ (item.status, VG_ACK_DUPLICATE);
-    /* The ledger's partitions hold no dead rows: nothing was deleted. */
-    ASSERT_EQ (test_pg_count (db, "SELECT coalesce(sum(n_tup_del), 0) FROM pg_stat_user_tables"
-                                  " WHERE relname LIKE 'batches%'"),
-               0);
-    for (int i = 0; i < 3; i++)
-        vg_batch_destroy (&b[i]);
-    coll_store_destroy (&st);
-    PQfinish (db);
-    free (url);
 }
 
 /* ---- work past the statement bound goes in pieces ---- */
@@ -965,7 +838,7 @@ s_test_pieces (int64_t now)
     char value[101];
     memset (value, 'v', 100);
     value[100] = '\0';
-    vg_batch_t *big = s_batch ("agent-pieces", "host-pieces", 1, now);
+    vg_batch_t *big = test_pg_batch ("agent-pieces", "host-pieces", 1, now);
     for (int i = 0; i < 3000; i++) {
         char id[16];
         snprintf (id, sizeof id, "%d", i);
@@ -979,7 +852,7 @@ s_test_pieces (int64_t now)
     for (int i = 0; i < 1000; i++)
         vg_batch_add_event (big, now - 1000 + i, "pieces_event", NULL, 0, text);
     coll_store_item_t item = {.batch = big, .received_ms = now};
-    s_write_ok (st, &item, 1);
+    test_pg_write_ok (st, &item, 1);
     ASSERT_EQ (item.status, VG_ACK_STORED);
     uint64_t after_big = coll_store_stats (st).statements;
     ASSERT_GE (after_big - before, 2000000 / 65536 + 260000 / 65536);
@@ -989,12 +862,12 @@ s_test_pieces (int64_t now)
     vg_batch_t *small[N];
     coll_store_item_t items[N];
     for (int i = 0; i < N; i++) {
-        small[i] = s_batch ("agent-pieces", "host-pieces", (uint64_t)(i + 2), now);
+        small[i] = test_pg_batch ("agent-pieces", "host-pieces", (uint64_t)(i + 2), now);
         uint32_t s = vg_batch_series (small[i], "pieces_small", VG_KIND_GAUGE, NULL, 0);
         vg_batch_add_sample (small[i], s, now - 2000 - i, i);
         items[i] = (coll_store_item_t){.batch = small[i], .received_ms = now};
     }
-    s_write_ok (st, items, N);
+    test_pg_write_ok (st, items, N);
     for (int i = 0; i < N; i++)
         ASSERT_EQ (items[i].status, VG_ACK_STORED);
     /* Two pieces of keys, one of samples, and the transaction around them. */
@@ -1009,7 +882,7 @@ s_test_pieces (int64_t now)
     char *huge = vg_malloc (4001);
     memset (huge, 'h', 4000);
     huge[4000] = '\0';
-    vg_batch_t *bad = s_batch ("agent-pieces", "host-pieces", 5000, now);
+    vg_batch_t *bad = test_pg_batch ("agent-pieces", "host-pieces", 5000, now);
     vg_label_t l[20];
     char keys[20][8];
     for (int k = 0; k < 20; k++) {
@@ -1030,44 +903,9 @@ s_test_pieces (int64_t now)
     coll_store_destroy (&st);
 }
 
-static void
-s_test_helpers (void)
-{
-    static const char *const transient[] = {"08006", "08001", "53100", "53300", "57P01", "57P02",
-                                            "57P03", "40001", "40P01", "55P03", NULL};
-    static const char *const data[] = {"23505", "23514", "57014", "22P02",
-                                       "22003", "54000", "P0001", NULL};
-    static const char *const system[] = {"42P01", "42501", "XX000", "58030", "0A000", NULL};
-    for (int i = 0; transient[i]; i++) {
-        ASSERT_EQ (coll_pg_sqlstate_transient (transient[i]), 1);
-        ASSERT_EQ (coll_pg_sqlstate_class (transient[i]), VG_ERETRY);
-    }
-    for (int i = 0; data[i]; i++) {
-        ASSERT_EQ (coll_pg_sqlstate_transient (data[i]), 0);
-        ASSERT_EQ (coll_pg_sqlstate_class (data[i]), VG_EINVAL);
-    }
-    for (int i = 0; system[i]; i++)
-        ASSERT_EQ (coll_pg_sqlstate_class (system[i]), VG_EDB);
-    ASSERT_EQ (coll_pg_sqlstate_class (NULL), VG_ERETRY);
-    vg_buf_t buf = {0};
-    static const char in[] = "a\"b\\c\n\x01\x1f/é\xff";
-    vg_json_string (&buf, in, sizeof in - 1);
-    ASSERT_STR_EQ (buf.data, "\"a\\\"b\\\\c\\n\\u0001\\u001f/é\xef\xbf\xbd\"");
-    vg_buf_reset (&buf);
-    ASSERT_EQ (coll_pg_utf8_clean (&buf, "ok ☃", strlen ("ok ☃")), 0);
-    ASSERT_STR_EQ (buf.data, "ok ☃");
-    ASSERT (coll_pg_utf8_valid ("ok ☃", strlen ("ok ☃")));
-    ASSERT (!coll_pg_utf8_valid ("\xed\xa0\x80", 3)); /* a surrogate */
-    ASSERT (!coll_pg_utf8_valid ("\xc0\xaf", 2));     /* overlong */
-    ASSERT_EQ (coll_pg_ts_from_ms (946684800000LL), 0);
-    ASSERT_EQ (coll_pg_ts_from_ms (946684800001LL), 1000);
-    vg_buf_free (&buf);
-}
-
 int
 main (void)
 {
-    s_test_helpers ();
     s_url = test_pg_fresh_db ("vigil_test_store");
     s_db = test_pg_connect (s_url);
     int64_t now = vg_now_ms ();
@@ -1091,7 +929,6 @@ main (void)
     s_test_many_series (st, now);
     s_test_bad_utf8 (st, now);
     s_test_pieces (now);
-    s_test_ledger (now);
     s_flush_ok (st);
     ASSERT_EQ (coll_store_write (st, NULL, 0, err, sizeof err), 0);
 
