@@ -3,10 +3,11 @@
 # stored by the real vigil-collector over ZeroMQ, rollups written.
 #
 #   source "$VIGIL_SOURCE_DIR/tests/helpers/fixture.sh"
-#   fixture_load vigil_test_report     # sets FIXTURE_URL, FIXTURE_DAY, FIXTURE_TZ
+#   fixture_load vigil_test_report [DAY]  # sets FIXTURE_URL, FIXTURE_DAY, FIXTURE_TZ
 #
-# FIXTURE_DAY is yesterday in Asia/Seoul (FIXTURE_TZ), so that its four weeks
-# of history are within what the collector accepts (35 days back).
+# FIXTURE_DAY is DAY, or else yesterday in Asia/Seoul (FIXTURE_TZ), so that
+# its four weeks of history are within what the collector accepts (35 days
+# back). The collector takes samples up to a day ahead, so DAY may be today.
 # Needs VIGIL_BUILD_DIR and VIGIL_TEST_PG_DIR (ctest sets them) and a
 # temporary directory in $tmp.
 
@@ -17,7 +18,7 @@ fixture_load() {
         -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name"
     FIXTURE_URL=${cluster%/*}/$name
     FIXTURE_TZ=Asia/Seoul
-    FIXTURE_DAY=$(TZ=$FIXTURE_TZ date -d yesterday +%F)
+    FIXTURE_DAY=${2:-$(TZ=$FIXTURE_TZ date -d yesterday +%F)}
     # Port 0: the collector picks a free one and says which in its log.
     printf 'listen: tcp://127.0.0.1:*\ndatabase_url: "%s"\nrollup_flush_interval: 1s\n' \
         "$FIXTURE_URL" >"$tmp/fixture-collector.yaml"

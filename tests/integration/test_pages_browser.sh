@@ -11,7 +11,11 @@ browser=$(command -v chromium || command -v chromium-browser || true)
 [[ -n "$browser" ]] || fail "chromium is not installed (apt-get install chromium)"
 
 source "$VIGIL_SOURCE_DIR/tests/helpers/fixture.sh"
-fixture_load vigil_test_pages
+# The status page charts the last 24 hours: the fixture's day (23:00 the day
+# before to midnight, Seoul time) is the one of 12 hours ago, so that at
+# least 12 of those hours hold data at any time of day. Yesterday's day
+# would leave none in Seoul's last hour.
+fixture_load vigil_test_pages "$(TZ=Asia/Seoul date -d '12 hours ago' +%F)"
 db=$FIXTURE_URL
 "$vigil" event add deploy --db "$db" --service chat-api --version 1.4.3 \
     --at "$FIXTURE_DAY 10:30 $FIXTURE_TZ" >/dev/null
