@@ -617,8 +617,10 @@ coll_registry_flush (coll_registry_t *self, PGconn *conn, size_t max_rows, int *
         max_rows = COLL_REGISTRY_ARRAY_CHUNK;
     /* The next piece, oldest first; sorted, so that every collector updates
      * rows in one order and none deadlocks another. */
-    size_t from = self->flush_from;
-    size_t to = self->ndirty_series - from > max_rows ? from + max_rows : self->ndirty_series;
+    if (self->round_end == 0)
+        self->round_end = self->ndirty_series;
+    size_t from = self->flush_from, end = self->round_end;
+    size_t to = end - from > max_rows ? from + max_rows : end;
     if (to - from > 1)
         qsort (self->dirty_series + from, to - from, sizeof *self->dirty_series, s_dirty_cmp);
     size_t nh = self->ndirty_hosts;
@@ -695,8 +697,15 @@ coll_registry_flush (coll_registry_t *self, PGconn *conn, size_t max_rows, int *
         self->dirty_hosts[k]->dirty = 0;
     self->ndirty_hosts = 0;
     self->flush_from = to;
-    if (to == self->ndirty_series)
-        self->flush_from = self->ndirty_series = 0;
-    *more = coll_registry_dirty (self);
+    if (to < end) {
+        *more = 1;
+        return 0;
+    }
+    /* The round is over: what was noted during it moves to the front. */
+    self->ndirty_series -= end;
+    if (self->ndirty_series)
+        memmove (self->dirty_series, self->dirty_series + end,
+                 self->ndirty_series * sizeof *self->dirty_series);
+    self->flush_from = self->round_end = 0;
     return 0;
 }

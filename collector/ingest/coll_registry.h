@@ -93,9 +93,11 @@ int coll_registry_dirty (const coll_registry_t *self);
 /* Writes a piece of what was noted - at most max_rows series (0: up to
  * 20,000), the oldest first, with every host noted - into vigil.series
  * (last_ts, last_value) and vigil.hosts (last_seen, last_seq,
- * clock_skew_ms), only ever forward, in one statement; *more is set when
- * more waits. On failure the piece stays noted for the next call. Returns 0,
- * or VG_ERETRY / VG_EINVAL / VG_EDB with err. */
+ * clock_skew_ms), only ever forward, in one statement. A round of pieces
+ * writes what was noted when it began; *more is set while the round goes
+ * on. What is noted meanwhile waits for the next round, so that a round
+ * ends under any load. On failure the piece stays noted for the next call.
+ * Returns 0, or VG_ERETRY / VG_EINVAL / VG_EDB with err. */
 int coll_registry_flush (coll_registry_t *self, PGconn *conn, size_t max_rows, int *more, char *err,
                          size_t errlen);
 

@@ -65,6 +65,7 @@ struct coll_registry_t {
     size_t npending, pending_cap;
     s_series_t **dirty_series; /* [flush_from, ndirty_series) wait to be written */
     size_t ndirty_series, dirty_series_cap, flush_from;
+    size_t round_end; /* the round in progress writes up to here; 0: none */
     s_host_t **dirty_hosts;
     size_t ndirty_hosts, dirty_hosts_cap;
 

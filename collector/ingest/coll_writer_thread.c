@@ -445,6 +445,8 @@ s_flush_piece (coll_writer_thread_t *self)
         /* The round is over. With many series it can take seconds of this
          * writer's time, so keep rounds to about a tenth of it, without
          * letting the newest values fall more than a minute behind. */
+        vg_debug ("writer %d: wrote the newest values in %lld ms", self->index + 1,
+                  (long long)self->round_ms);
         self->flushing = 0;
         self->dirty = 0;
         self->last_flush_ms = now;

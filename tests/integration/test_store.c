@@ -616,6 +616,51 @@ s_test_latest (coll_store_t *st, int64_t now)
     vg_batch_destroy (&old);
 }
 
+/* A batch of agent-r with its ten series at value seq. */
+static void
+s_write_round (coll_store_t *st, uint64_t seq, int64_t now)
+{
+    vg_batch_t *b = test_pg_batch ("agent-r", "host-r", seq, now);
+    for (int i = 0; i < 10; i++) {
+        char value[16];
+        snprintf (value, sizeof value, "%d", i);
+        vg_label_t l[] = {{"i", value}};
+        uint32_t s = vg_batch_series (b, "round", VG_KIND_GAUGE, l, 1);
+        vg_batch_add_sample (b, s, now - 60000 + (int64_t)seq, (double)seq);
+    }
+    coll_store_item_t item = {.batch = b, .received_ms = now};
+    test_pg_write_ok (st, &item, 1);
+    ASSERT_EQ (item.status, VG_ACK_STORED);
+    vg_batch_destroy (&b);
+}
+
+/* A round of newest values ends although every series gets a newer value
+ * between its pieces (a collector under steady load), and what was noted
+ * meanwhile is written by the next round. */
+static void
+s_test_latest_rounds (coll_store_t *st, int64_t now)
+{
+    s_flush_ok (st);
+    uint64_t seq = 1;
+    s_write_round (st, seq, now);
+    char err[1024] = "";
+    int more = 1, pieces = 0;
+    while (more && pieces < 20) {
+        ASSERT_EQ (coll_store_flush_latest_piece (st, 3, &more, err, sizeof err), 0);
+        pieces++;
+        s_write_round (st, ++seq, now);
+    }
+    ASSERT_EQ (pieces, 4); /* ten series, three a piece */
+    ASSERT_SCALAR ("SELECT count(*) FROM vigil.series s JOIN vigil.hosts h USING (host_id)"
+                   " WHERE h.agent_id = 'agent-r' AND s.last_value IS NOT NULL",
+                   "10");
+    s_flush_ok (st);
+    ASSERT_SCALAR ("SELECT min(s.last_value)::text || ' ' || max(s.last_value)::text"
+                   "  FROM vigil.series s JOIN vigil.hosts h USING (host_id)"
+                   " WHERE h.agent_id = 'agent-r'",
+                   "5 5");
+}
+
 /* ---- failures ---- */
 
 static void
@@ -923,6 +968,7 @@ main (void)
     s_test_window (st, now);
     s_test_spread (st, now);
     s_test_latest (st, now);
+    s_test_latest_rounds (st, now);
     s_test_unreachable (now);
     s_test_killed (st, now);
     s_test_dropped_partition (st, now);
