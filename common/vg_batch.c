@@ -17,6 +17,7 @@
  *  them as values (an exposition's NaN, +Inf and -Inf).
  */
 #include "vg_batch.h"
+#include "vg_arena.h"
 #include "vg_hash.h"
 #include "vg_utf8.h"
 #include "vg_alloc.h"
@@ -26,75 +27,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- arena: strings and label arrays, rewound by vg_batch_clear ---- */
-
-#define S_MIN_CHUNK 4096 /* doubling up to 64 KiB */
-
-/* Chunks are filled in list order; every chunk after cur is unused. */
-typedef struct s_chunk_t s_chunk_t;
-struct s_chunk_t {
-    s_chunk_t *next;
-    size_t cap;
-    size_t used;
-    char data[]; /* at offset 24: 8-byte aligned */
-};
-
-typedef struct {
-    s_chunk_t *head;
-    s_chunk_t *cur;
-    unsigned nchunks;
-} s_arena_t;
-
-static void *
-s_arena_alloc (s_arena_t *arena, size_t size)
-{
-    size = (size + 7) & ~(size_t)7;
-    s_chunk_t *c = arena->cur;
-    while (c && c->cap - c->used < size)
-        c = c->next;
-    if (!c) {
-        /* Small first chunks: a decoded batch of a hundred samples needs
-         * a few hundred bytes of strings. */
-        size_t cap = (size_t)S_MIN_CHUNK << (arena->nchunks < 4 ? arena->nchunks : 4);
-        if (cap < size)
-            cap = size;
-        arena->nchunks++;
-        c = vg_malloc (sizeof *c + cap);
-        c->cap = cap;
-        c->used = 0;
-        if (arena->cur) {
-            c->next = arena->cur->next;
-            arena->cur->next = c;
-        } else {
-            c->next = arena->head;
-            arena->head = c;
-        }
-    }
-    arena->cur = c;
-    void *p = c->data + c->used;
-    c->used += size;
-    return p;
-}
-
-static void
-s_arena_rewind (s_arena_t *arena)
-{
-    for (s_chunk_t *c = arena->head; c; c = c->next)
-        c->used = 0;
-    arena->cur = arena->head;
-}
-
-static void
-s_arena_free (s_arena_t *arena)
-{
-    while (arena->head) {
-        s_chunk_t *next = arena->head->next;
-        free (arena->head);
-        arena->head = next;
-    }
-    arena->cur = NULL;
-}
 
 /* ---- hashing ---- */
 
@@ -159,7 +91,7 @@ typedef struct {
 } s_table_t;
 
 struct vg_batch_index_t {
-    s_arena_t arena;
+    vg_arena_t arena; /* strings and label arrays, rewound by vg_batch_clear */
     s_table_t strings;
     s_table_t series;
     vg_label_t *sorted; /* scratch: a call's labels, sorted */
@@ -387,7 +319,7 @@ vg_batch_destroy (vg_batch_t **self_p)
     vg_batch_t *self = *self_p;
     s_free_dists (self);
     vg_batch_index_t *ix = self->index;
-    s_arena_free (&ix->arena);
+    vg_arena_free (&ix->arena);
     s_table_free (&ix->strings);
     s_table_free (&ix->series);
     free (ix->sorted);
@@ -414,7 +346,7 @@ vg_batch_clear (vg_batch_t *self)
     self->nseries = 0;
     self->nsamples = 0;
     self->nevents = 0;
-    s_arena_rewind (&self->index->arena);
+    vg_arena_rewind (&self->index->arena);
     s_table_clear (&self->index->strings);
     s_table_clear (&self->index->series);
 }
@@ -471,7 +403,7 @@ vg_batch_series (vg_batch_t *self, const char *name, vg_kind_t kind, const vg_la
     }
 
     uint32_t name_index = s_intern (self, &strs[0]);
-    uint32_t *idx = s_arena_alloc (&ix->arena, (2 * (size_t)n + 1) * sizeof *idx);
+    uint32_t *idx = vg_arena_alloc (&ix->arena, (2 * (size_t)n + 1) * sizeof *idx);
     for (uint32_t k = 0; k < 2 * n; k++)
         idx[k] = s_intern (self, &strs[1 + k]);
     s_release (self, n);
@@ -538,14 +470,14 @@ vg_batch_add_event (vg_batch_t *self, int64_t ts_ms, const char *name, const vg_
     vg_batch_index_t *ix = self->index;
     uint32_t n = s_prepare (self, name, labels, nlabels);
     uint32_t name_index = s_intern (self, &ix->strs[0]);
-    uint32_t *idx = s_arena_alloc (&ix->arena, (2 * (size_t)n + 1) * sizeof *idx);
+    uint32_t *idx = vg_arena_alloc (&ix->arena, (2 * (size_t)n + 1) * sizeof *idx);
     for (uint32_t k = 0; k < 2 * n; k++)
         idx[k] = s_intern (self, &ix->strs[1 + k]);
     s_release (self, n);
 
     s_str_t body;
     s_str_init (&body, text);
-    char *copy = s_arena_alloc (&ix->arena, body.len + 1);
+    char *copy = vg_arena_alloc (&ix->arena, body.len + 1);
     memcpy (copy, body.s, body.len + 1);
     free (body.owned);
 
@@ -561,7 +493,7 @@ vg_batch_add_event (vg_batch_t *self, int64_t ts_ms, const char *name, const vg_
 void
 vg_batch_push_string (vg_batch_t *self, const char *s, size_t len)
 {
-    char *copy = s_arena_alloc (&self->index->arena, len + 1);
+    char *copy = vg_arena_alloc (&self->index->arena, len + 1);
     memcpy (copy, s, len);
     copy[len] = '\0';
     VG_GROW (self->strings, self->strings_cap, (size_t)self->nstrings + 1);
@@ -572,7 +504,7 @@ void
 vg_batch_push_series (vg_batch_t *self, uint32_t name, vg_kind_t kind, const uint32_t *labels,
                       uint32_t nlabels)
 {
-    uint32_t *idx = s_arena_alloc (&self->index->arena, (2 * (size_t)nlabels + 1) * sizeof *idx);
+    uint32_t *idx = vg_arena_alloc (&self->index->arena, (2 * (size_t)nlabels + 1) * sizeof *idx);
     if (nlabels)
         memcpy (idx, labels, 2 * (size_t)nlabels * sizeof *idx);
     VG_GROW (self->series, self->series_cap, (size_t)self->nseries + 1);

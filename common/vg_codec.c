@@ -30,6 +30,7 @@
  *  (vg_codec_wire.c).
  */
 #include "vg_codec.h"
+#include "vg_arena.h"
 #include "vg_codec_wire.h"
 #include "vg_crc32c.h"
 #include "vg_utf8.h"
@@ -660,6 +661,20 @@ s_decode (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t **out,
     return 0;
 }
 
+static void *
+s_arena_alloc (void *arena, size_t size)
+{
+    return vg_arena_alloc (arena, size);
+}
+
+/* Nothing goes alone: the whole arena is freed after the decode. */
+static void
+s_arena_free (void *arena, void *p)
+{
+    (void)arena;
+    (void)p;
+}
+
 int
 vg_codec_decode_batch (const uint8_t *data, size_t len, const vg_codec_limits_t *limits,
                        vg_batch_t **out, char *err, size_t errlen)
@@ -678,11 +693,17 @@ vg_codec_decode_batch (const uint8_t *data, size_t len, const vg_codec_limits_t 
         rc = vg_codec_check_counts (&counts, &lim, err, errlen);
     if (rc)
         return rc;
-    Vigil__Batch *m = vigil__batch__unpack (NULL, len, data);
-    if (!m)
-        return vg_codec_fail (err, errlen, VG_EPROTO, "malformed protobuf: not a vigil.Batch");
-    rc = s_decode (m, &lim, out, err, errlen);
-    vigil__batch__free_unpacked (m, NULL);
+    /* protobuf-c allocates every submessage, array and string apart: from
+     * an arena that goes at once, decoding spends a fraction of the time it
+     * spent in malloc and free. */
+    vg_arena_t arena = {0};
+    ProtobufCAllocator alloc = {.alloc = s_arena_alloc, .free = s_arena_free, .allocator_data = &arena};
+    Vigil__Batch *m = vigil__batch__unpack (&alloc, len, data);
+    if (m)
+        rc = s_decode (m, &lim, out, err, errlen);
+    else
+        rc = vg_codec_fail (err, errlen, VG_EPROTO, "malformed protobuf: not a vigil.Batch");
+    vg_arena_free (&arena);
     return rc;
 }
 

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define S_DAY_MS       86400000LL
 #define S_PAST_MS      (35 * S_DAY_MS) /* samples older than this are dropped */
@@ -43,6 +44,8 @@ typedef struct {
     size_t nkeep; /* samples + distributions inside the window */
     size_t ndrop;
     size_t ndrop_events; /* events outside the window, dropped too */
+    int64_t smin, smax;  /* the samples' span inside the window */
+    int64_t dmin, dmax;  /* and the distributions' */
 } s_work_t;
 
 struct coll_store_t {
@@ -210,24 +213,27 @@ s_days_ensure (coll_store_t *self, coll_store_item_t *items, size_t n, char *err
         if (r[i].skip)
             continue;
         const vg_batch_t *b = items[i].batch;
-        int64_t lo = r[i].lo_ms, hi = r[i].hi_ms, min = INT64_MAX, max = INT64_MIN;
+        int64_t lo = r[i].lo_ms, hi = r[i].hi_ms;
+        int64_t smin = INT64_MAX, smax = INT64_MIN, dmin = INT64_MAX, dmax = INT64_MIN;
         size_t keep = 0;
         for (size_t k = 0; k < b->nsamples; k++) {
             int64_t ts = b->sample_ts_ms[k];
             if (ts < lo || ts > hi || b->sample_series[k] >= b->nseries)
                 continue;
             keep++;
-            min = ts < min ? ts : min;
-            max = ts > max ? ts : max;
+            smin = ts < smin ? ts : smin;
+            smax = ts > smax ? ts : smax;
         }
         for (size_t k = 0; k < b->ndists; k++) {
             int64_t ts = b->dists[k].ts_ms;
             if (ts < lo || ts > hi || b->dists[k].series >= b->nseries || !b->dists[k].sketch)
                 continue;
             keep++;
-            min = ts < min ? ts : min;
-            max = ts > max ? ts : max;
+            dmin = ts < dmin ? ts : dmin;
+            dmax = ts > dmax ? ts : dmax;
         }
+        w[i].smin = smin, w[i].smax = smax, w[i].dmin = dmin, w[i].dmax = dmax;
+        int64_t min = smin < dmin ? smin : dmin, max = smax > dmax ? smax : dmax;
         w[i].nkeep = keep;
         w[i].ndrop = b->nsamples + b->ndists - keep;
         w[i].ndrop_events = 0;
@@ -309,6 +315,50 @@ s_send_if_full (coll_store_t *self, const char *what, const char *sql, char *err
     return rc;
 }
 
+/* The table a COPY of the group's samples (dists: distributions) goes to:
+ * the day's partition when every row falls in one UTC day, which spares
+ * PostgreSQL routing each row (a quarter of its time in the COPY), else the
+ * partitioned parent. Writes "COPY vigil.<table> " into sql, returns its
+ * length; *day is set when it is a partition. */
+static size_t
+s_copy_table (const coll_store_t *self, size_t n, int dists, const char *parent, char *sql,
+              size_t len, int *day)
+{
+    int64_t min = INT64_MAX, max = INT64_MIN;
+    for (size_t i = 0; i < n; i++) {
+        const s_work_t *w = &self->work[i];
+        if (self->reg[i].skip || !self->reg[i].stored)
+            continue;
+        int64_t lo = dists ? w->dmin : w->smin, hi = dists ? w->dmax : w->smax;
+        min = lo < min ? lo : min;
+        max = hi > max ? hi : max;
+    }
+    int k;
+    *day = 0;
+    if (min > max || s_day (min) != s_day (max))
+        k = snprintf (sql, len, "COPY vigil.%s ", parent);
+    else {
+        *day = 1;
+        time_t t = (time_t)(s_day (min) * 86400);
+        struct tm tm;
+        gmtime_r (&t, &tm);
+        k = snprintf (sql, len, "COPY vigil.%s_%04d%02d%02d ", parent, tm.tm_year + 1900,
+                      tm.tm_mon + 1, tm.tm_mday);
+    }
+    return k > 0 && (size_t)k < len ? (size_t)k : 0;
+}
+
+/* A COPY into a day's partition that is gone (dropped by retention while
+ * cached here) is transient: the days are learnt again, and the retry makes
+ * the partition anew. */
+static int
+s_copy_started (int rc, int day)
+{
+    if (rc && day && strcmp (coll_pg_last ().sqlstate, "42P01") == 0)
+        return VG_ERETRY;
+    return rc;
+}
+
 /* An 8-byte field of a binary COPY tuple: length 8, then v big-endian. */
 static inline void
 s_put_field8 (char *p, uint64_t v)
@@ -325,9 +375,11 @@ static int
 s_copy_samples (coll_store_t *self, coll_store_item_t *items, size_t n, char *err, size_t errlen)
 {
     static const char what[] = "writing samples";
-    static const char sql[] = "COPY vigil.samples (host_id, ts, series_id, value)"
-                              " FROM STDIN (FORMAT binary)";
-    int rc = s_copy_start (self, what, sql, err, errlen);
+    char sql[128];
+    int day;
+    size_t at = s_copy_table (self, n, 0, "samples", sql, sizeof sql, &day);
+    snprintf (sql + at, sizeof sql - at, "(host_id, ts, series_id, value) FROM STDIN (FORMAT binary)");
+    int rc = s_copy_started (s_copy_start (self, what, sql, err, errlen), day);
     if (rc)
         return rc;
     vg_buf_t *buf = &self->copy;
@@ -393,10 +445,13 @@ static int
 s_copy_dists (coll_store_t *self, coll_store_item_t *items, size_t n, char *err, size_t errlen)
 {
     static const char what[] = "writing distributions";
-    static const char sql[] = "COPY vigil.distributions (host_id, ts, series_id, count, sum,"
-                              " min, max, zero_count, bucket_index, bucket_count,"
-                              " neg_bucket_index, neg_bucket_count) FROM STDIN (FORMAT binary)";
-    int rc = s_copy_start (self, what, sql, err, errlen);
+    char sql[256];
+    int day;
+    size_t at = s_copy_table (self, n, 1, "distributions", sql, sizeof sql, &day);
+    snprintf (sql + at, sizeof sql - at,
+              "(host_id, ts, series_id, count, sum, min, max, zero_count, bucket_index,"
+              " bucket_count, neg_bucket_index, neg_bucket_count) FROM STDIN (FORMAT binary)");
+    int rc = s_copy_started (s_copy_start (self, what, sql, err, errlen), day);
     if (rc)
         return rc;
     vg_buf_t *buf = &self->copy;
@@ -754,8 +809,10 @@ coll_store_flush_latest_piece (coll_store_t *self, size_t max_rows, int *more, c
 int
 coll_store_flush_latest (coll_store_t *self, char *err, size_t errlen)
 {
+    /* Rounds until nothing is left: a round in progress covers only what
+     * was noted when it began. */
     int more = 1, rc = 0;
-    while (more && rc == 0)
+    while ((more || coll_registry_dirty (self->registry)) && rc == 0)
         rc = coll_store_flush_latest_piece (self, 0, &more, err, errlen);
     return rc;
 }

@@ -280,14 +280,14 @@ s_test_system_error (void)
     s_answers_t answers = {0};
     s_collect (w, &answers, 1);
     s_free_answers (&answers);
-    test_pg_exec (s_db, "ALTER TABLE vigil.samples RENAME TO samples_away");
+    test_pg_exec (s_db, "ALTER TABLE vigil.batches RENAME TO batches_away");
     s_submit (w, "iso-sys", 2, 3, 1.0);
     s_collect (w, &answers, 1);
     const coll_writer_item_t *it = s_find (&answers, "iso-sys", 2);
     ASSERT_EQ (it->status, VG_ACK_RETRY);
     ASSERT_STR_CONTAINS (it->reason, "SQLSTATE 42P01");
     s_free_answers (&answers);
-    test_pg_exec (s_db, "ALTER TABLE vigil.samples_away RENAME TO samples");
+    test_pg_exec (s_db, "ALTER TABLE vigil.batches_away RENAME TO batches");
     /* The agent sends it again, and now it goes in. */
     s_submit (w, "iso-sys", 2, 3, 1.0);
     s_collect (w, &answers, 1);
