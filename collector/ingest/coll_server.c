@@ -357,11 +357,16 @@ s_set_limits (coll_server_t *self, const coll_config_t *config)
     /* A connection must finish its ZMTP (and CURVE) handshake within 5 s:
      * half-open handshakes cannot pile up. */
     s_setopt_int (self->router, ZMQ_HANDSHAKE_IVL, 5000);
-    /* A peer that answers no heartbeat for 15 s is gone: its connection and
-     * what it holds are freed, not kept until TCP notices, hours later. */
-    s_setopt_int (self->router, ZMQ_HEARTBEAT_IVL, 5000);
-    s_setopt_int (self->router, ZMQ_HEARTBEAT_TIMEOUT, 15000);
-    s_setopt_int (self->router, ZMQ_HEARTBEAT_TTL, 15000);
+    /* A peer whose host stopped answering is gone within about 30 s (TCP
+     * keepalive: 15 s idle, then 3 probes 5 s apart): its connection and what
+     * it holds are freed, not kept for hours. Not ZeroMQ heartbeats: libzmq
+     * 4.3.4 aborts on the heartbeat of a connection it stopped reading (the
+     * queue full while the database is slow) once that peer hangs up
+     * (libzmq issue 4364; test_collector.c, s_test_database_down). A peer
+     * that is up but silent is closed after peer_idle_timeout. */
+    s_setopt_int (self->router, ZMQ_TCP_KEEPALIVE_IDLE, 15);
+    s_setopt_int (self->router, ZMQ_TCP_KEEPALIVE_INTVL, 5);
+    s_setopt_int (self->router, ZMQ_TCP_KEEPALIVE_CNT, 3);
     /* Give acks already queued 2 s to leave when we stop, no more. */
     s_setopt_int (self->router, ZMQ_LINGER, 2000);
     /* Connections waiting to be accepted: bursts of reconnecting agents,

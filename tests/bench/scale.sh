@@ -17,7 +17,10 @@
 #   scale: agents <N> series <S> interval <I>s  ack-p50 <ms> ms  ack-p99 <ms> ms  collector-rss <MB> MB  lost <L>
 #
 # S is the series of all agents together; L the samples acknowledged but not
-# found, plus those never acknowledged. Environment: SCALE_STEPS ["1000 3000"],
+# found, plus those never acknowledged. A simulator holds two descriptors per
+# agent, so a step the file limit does not allow in one process runs in
+# several at once (ids scale<N>-p<k>-<i>), and the percentiles are taken over
+# all their latencies together. Environment: SCALE_STEPS ["1000 3000"],
 # SCALE_SERIES [100], SCALE_INTERVAL [10], SCALE_WARMUP [60], SCALE_SECONDS
 # [60], VIGIL_BENCH_BUILD [build-bench].
 set -euo pipefail
@@ -40,28 +43,46 @@ echo "machine: $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d' ' -f1
 
 bench_collector ""
 
+# A simulator holds two descriptors per agent: a step larger than the file
+# limit allows in one process runs in several, their latencies merged.
+per_proc=$((($(ulimit -n) - 256) / 2))
 for n in $steps; do
-    rate=$((n * series / interval))
-    cmd=("$build/tests/vigil-loadgen" --endpoint "tcp://127.0.0.1:$port" --agents "$n"
-        --series "$series" --samples-per-batch "$series" --rate "$rate" --window 4
-        --duration "$((warmup + seconds))" --warmup "$warmup" --timeout-ms 10000
-        --drain-ms 120000 --id-prefix "scale$n" --quiet)
-    echo "command: ${cmd[*]#"$src/"}"
-    set +e
-    "${cmd[@]}" >"$tmp/step-$n.out" 2>"$tmp/step-$n.err"
-    rc=$?
-    set -e
-    grep '^loadgen:' "$tmp/step-$n.out" || true
-    [[ $rc -eq 0 ]] || { say "the simulator exited $rc:"; tail -n 5 "$tmp/step-$n.err" >&2; }
+    nproc_sim=$(((n + per_proc - 1) / per_proc))
+    pids=()
+    for ((k = 1; k <= nproc_sim; k++)); do
+        agents=$((n / nproc_sim + (k <= n % nproc_sim ? 1 : 0)))
+        cmd=("$build/tests/vigil-loadgen" --endpoint "tcp://127.0.0.1:$port" --agents "$agents"
+            --series "$series" --samples-per-batch "$series" --rate "$((agents * series / interval))"
+            --window 4 --duration "$((warmup + seconds))" --warmup "$warmup" --timeout-ms 10000
+            --drain-ms 120000 --id-prefix "scale$n-p$k" --latencies "$tmp/step-$n-$k.lat" --quiet)
+        echo "command: ${cmd[*]#"$src/"}"
+        "${cmd[@]}" >"$tmp/step-$n-$k.out" 2>"$tmp/step-$n-$k.err" &
+        pids+=($!)
+    done
+    acked=0 unacked=0
+    for ((k = 1; k <= nproc_sim; k++)); do
+        rc=0
+        wait "${pids[k - 1]}" || rc=$?
+        grep '^loadgen:' "$tmp/step-$n-$k.out" || true
+        [[ $rc -eq 0 ]] || { say "simulator $k of $nproc_sim exited $rc:"; tail -n 5 "$tmp/step-$n-$k.err" >&2; }
+        a=$(field acked_samples "$tmp/step-$n-$k.out")
+        u=$(field unacked_batches "$tmp/step-$n-$k.out")
+        acked=$((acked + ${a:-0})) unacked=$((unacked + ${u:-0}))
+    done
+    if ! kill -0 "$collector_pid" 2>/dev/null; then
+        tail -n 20 "$tmp/collector.log" >&2
+        say "the collector died during the step of $n agents (its log's end above)"
+        exit 1
+    fi
     rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$collector_pid/status")
-    acked=$(field acked_samples "$tmp/step-$n.out")
-    unacked=$(field unacked_batches "$tmp/step-$n.out")
+    # Percentiles over every simulator's latencies, as vigil-loadgen takes them.
+    read -r p50 p99 < <(sort -n -m "$tmp"/step-$n-*.lat | awk '{ v[NR] = $1 }
+        END { if (NR == 0) { print "- -"; exit }
+              printf "%.1f %.1f\n", v[int(0.5 * (NR - 1) + 0.5) + 1], v[int(0.99 * (NR - 1) + 0.5) + 1] }')
     rows=$(q "SELECT count(DISTINCT (host_id, series_id, ts)) FROM vigil.samples x
                JOIN vigil.hosts h USING (host_id) WHERE h.agent_id LIKE 'scale$n-%'")
-    lost=$((${acked:-0} - rows + ${unacked:-0} * series))
+    lost=$((acked - rows + unacked * series))
     echo "scale: agents $n series $((n * series)) interval ${interval}s" \
-        " ack-p50 $(field ack_p50_ms "$tmp/step-$n.out") ms" \
-        " ack-p99 $(field ack_p99_ms "$tmp/step-$n.out") ms" \
-        " collector-rss $((rss_kb / 1024)) MB  lost $lost"
+        " ack-p50 $p50 ms  ack-p99 $p99 ms  collector-rss $((rss_kb / 1024)) MB  lost $lost"
 done
 grep -E 'WARN|ERROR' "$tmp/collector.log" | head -n 5 || true

@@ -358,6 +358,28 @@ s_test_database_down (const char *dir, const char *dburl)
     s_assert_running (&c);
     test_agent_peer_destroy (&agent);
 
+    /* Agents whose connections libzmq stopped reading (their queues here
+     * full) hang up while the collector reads nothing: it lives on. With
+     * ZeroMQ heartbeats on, libzmq 4.3.4 aborted on the next heartbeat of
+     * such a connection ("!_io_error", its issue 4364). */
+    enum { HANGUPS = 4 };
+    test_agent_peer_t *gone[HANGUPS];
+    for (int k = 0; k < HANGUPS; k++) {
+        char id[32];
+        snprintf (id, sizeof id, "hangup-%d", k);
+        gone[k] = test_agent_peer_new (c.endpoint);
+        for (uint64_t q = 1; q <= 16; q++) {
+            vg_batch_t *b = s_batch (id, q, 2000);
+            test_agent_peer_send_batch (gone[k], b);
+            vg_batch_destroy (&b);
+        }
+    }
+    usleep (1000 * 1000);
+    for (int k = 0; k < HANGUPS; k++)
+        test_agent_peer_destroy (&gone[k]);
+    usleep (12 * 1000 * 1000); /* past two heartbeat intervals */
+    s_assert_running (&c);
+
     char *log = test_read_file (c.log);
     ASSERT (!strstr (log, "s3cret-pw"));
     free (log);

@@ -32,6 +32,7 @@
 #include "vg_time.h"
 #include "vg_wire.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -55,6 +56,7 @@ typedef struct {
     int64_t drain_ms;
     int64_t step_ms;
     const char *id_prefix;
+    const char *latencies; /* file for every ack latency measured, or NULL */
     int null_collector;
     int quiet;
     double rate; /* samples/s for all agents together, paced; 0: as fast as acked */
@@ -149,8 +151,28 @@ s_usage (FILE *out)
              "  --two-labels           name series by two labels of at most 1000 values\n"
              "                         each, so a batch can carry more series than strings\n"
              "  --quiet                no progress lines\n"
+             "  --latencies FILE       write every ack latency measured (ms, one a line,\n"
+             "                         ascending) to FILE, to merge several simulators'\n"
              "  --curve-keys FILE      the agents' key pair (a zcert NAME_secret file)\n"
              "  --curve-server FILE    the collector's public key (a zcert file)\n");
+}
+
+/* The sorted latencies into path, one a line. */
+static int
+s_write_latencies (const char *path)
+{
+    FILE *f = fopen (path, "w");
+    if (!f) {
+        fprintf (stderr, "vigil-loadgen: cannot write %s: %s\n", path, strerror (errno));
+        return -1;
+    }
+    for (size_t k = 0; k < s_nlat; k++)
+        fprintf (f, "%.3f\n", s_lat[k]);
+    if (fclose (f) != 0) {
+        fprintf (stderr, "vigil-loadgen: cannot write %s: %s\n", path, strerror (errno));
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- the null collector: acks every batch, stores nothing ---- */
@@ -433,6 +455,7 @@ s_parse_args (int argc, char **argv, s_args_t *a)
         {"drain-ms", required_argument, NULL, 'D'},
         {"step-ms", required_argument, NULL, 'S'},
         {"id-prefix", required_argument, NULL, 'i'},
+        {"latencies", required_argument, NULL, 'l'},
         {"null-collector", no_argument, NULL, 'n'},
         {"quiet", no_argument, NULL, 'q'},
         {"rate", required_argument, NULL, 'r'},
@@ -451,7 +474,7 @@ s_parse_args (int argc, char **argv, s_args_t *a)
                     .drain_ms = 120000,
                     .step_ms = 1000};
     int c;
-    while ((c = getopt_long (argc, argv, "e:a:s:b:w:d:W:t:D:S:i:nqr:LK:C:h", opts, NULL)) != -1) {
+    while ((c = getopt_long (argc, argv, "e:a:s:b:w:d:W:t:D:S:i:l:nqr:LK:C:h", opts, NULL)) != -1) {
         switch (c) {
         case 'e':
             a->endpoint = optarg;
@@ -485,6 +508,9 @@ s_parse_args (int argc, char **argv, s_args_t *a)
             break;
         case 'i':
             a->id_prefix = optarg;
+            break;
+        case 'l':
+            a->latencies = optarg;
             break;
         case 'n':
             a->null_collector = 1;
@@ -700,6 +726,7 @@ main (int argc, char **argv)
             100.0 * cpu / ((double)(finished - start) / 1000));
     if (s_nlat > 1)
         qsort (s_lat, s_nlat, sizeof *s_lat, s_cmp_double);
+    int written = args.latencies ? s_write_latencies (args.latencies) : 0;
     if (args.rate > 0)
         printf ("loadgen: paced at %.0f samples/s\n", args.rate);
     printf ("loadgen: ack latency after the warm-up, over %zu batches acknowledged at their first "
@@ -732,5 +759,5 @@ main (int argc, char **argv)
         pthread_join (null_thread, NULL);
     }
     zmq_ctx_term (ctx);
-    return unacked_batches || c.rejected ? 1 : 0;
+    return unacked_batches || c.rejected || written ? 1 : 0;
 }
