@@ -697,7 +697,8 @@ vg_codec_decode_batch (const uint8_t *data, size_t len, const vg_codec_limits_t 
      * an arena that goes at once, decoding spends a fraction of the time it
      * spent in malloc and free. */
     vg_arena_t arena = {0};
-    ProtobufCAllocator alloc = {.alloc = s_arena_alloc, .free = s_arena_free, .allocator_data = &arena};
+    ProtobufCAllocator alloc = {
+        .alloc = s_arena_alloc, .free = s_arena_free, .allocator_data = &arena};
     Vigil__Batch *m = vigil__batch__unpack (&alloc, len, data);
     if (m)
         rc = s_decode (m, &lim, out, err, errlen);

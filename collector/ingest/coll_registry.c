@@ -691,8 +691,8 @@ coll_registry_flush (coll_registry_t *self, PGconn *conn, size_t max_rows, int *
         " SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM h)"};
     const coll_pg_params_t *params[] = {NULL, &self->params};
     PGresult *res[2] = {NULL, NULL};
-    int rc = coll_pg_pipeline (conn, "writing the newest values", 2, sqls, params, res, err,
-                               errlen);
+    int rc =
+        coll_pg_pipeline (conn, "writing the newest values", 2, sqls, params, res, err, errlen);
     PQclear (res[0]);
     PQclear (res[1]);
     self->statements++;

@@ -378,7 +378,8 @@ s_copy_samples (coll_store_t *self, coll_store_item_t *items, size_t n, char *er
     char sql[128];
     int day;
     size_t at = s_copy_table (self, n, 0, "samples", sql, sizeof sql, &day);
-    snprintf (sql + at, sizeof sql - at, "(host_id, ts, series_id, value) FROM STDIN (FORMAT binary)");
+    snprintf (sql + at, sizeof sql - at,
+              "(host_id, ts, series_id, value) FROM STDIN (FORMAT binary)");
     int rc = s_copy_started (s_copy_start (self, what, sql, err, errlen), day);
     if (rc)
         return rc;
