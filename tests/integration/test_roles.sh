@@ -2,7 +2,9 @@
 # test_roles.sh - least privilege in PostgreSQL: the owner migrates
 # (vigil-collector --migrate), the collector stores batches as a member of
 # vigil_writer, which cannot run DDL (new day partitions still come, through
-# vigil.ensure_partitions), reports read as a member of vigil_reader, which
+# vigil.ensure_partitions, and the collector's upkeep - the ledger's window,
+# partitions ahead, retention - through functions that run with the owner's
+# rights, retention never reaching a partition not wholly past), reports read as a member of vigil_reader, which
 # cannot write; a table a later migration adds is readable and writable by
 # the same roles (default privileges). Login roles come from deploy/roles.sql.
 set -euo pipefail
@@ -66,6 +68,21 @@ stored=$(sql "$reader" -c "SELECT count(*) FROM vigil.samples")
 kill -TERM "$pid"
 wait "$pid" || fail "the collector did not exit 0"
 pid=
+# Its upkeep ran as the writer too: the ledger's window and every tier's
+# partitions two days ahead, with no permission refused.
+! grep -q "SQLSTATE 42501" "$tmp/collector.log" ||
+    fail "the collector was refused a right: $(grep "SQLSTATE 42501" "$tmp/collector.log" | head -n 2)"
+ahead=$(sql "$reader" -c "SELECT to_char ((now () AT TIME ZONE 'UTC')::date + 2, 'YYYYMMDD')")
+for table in samples distributions rollup_minute batches; do
+    [[ $(sql "$reader" -c "SELECT to_regclass ('vigil.${table}_$ahead') IS NOT NULL") == t ]] ||
+        fail "no partition vigil.${table}_$ahead: the collector's upkeep did not run as the writer"
+done
+# Retention's drop, in the writer's hands, cannot reach what is being written.
+today=$(sql "$reader" -c "SELECT to_char ((now () AT TIME ZONE 'UTC')::date, 'YYYYMMDD')")
+if out=$(sql "$writer" -c "SELECT vigil.drop_partition ('samples_$today')" 2>&1); then
+    fail "the writer dropped today's partition"
+fi
+grep -q "has not passed yet" <<<"$out" || fail "drop_partition of today: $out"
 
 # No DDL for the writer, no writes for the reader.
 refused "$writer" "CREATE TABLE vigil.intruder (x int)"
@@ -75,6 +92,8 @@ refused "$writer" "ALTER TABLE vigil.hosts ADD COLUMN x int"
 refused "$reader" "INSERT INTO vigil.events (host_id, ts, name) VALUES (1, now(), 'x')"
 refused "$reader" "UPDATE vigil.hosts SET hostname = 'x'"
 refused "$reader" "SELECT vigil.ensure_partitions(current_date + 400)"
+refused "$reader" "SELECT vigil.ledger_maintain(current_date, 10, 2)"
+refused "$reader" "SELECT vigil.drop_partition('samples_19990101')"
 
 # A later migration's table and function, made by the owner.
 sql "$owner" -c "CREATE TABLE vigil.later (host_id bigint, note text)" \
