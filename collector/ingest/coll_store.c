@@ -13,12 +13,13 @@
  *  Steps 1-3 only ever add rows that are right whatever happens to step 4, so
  *  the ids they return are cached at once. Steps 1 and 2, and the newest
  *  values written by coll_store_flush_latest, are the registry's
- *  (coll_registry.c); this file keeps partitions and the data transaction.
+ *  (coll_registry.c); the COPY data of step 4 is coll_store_copy.c's; this
+ *  file keeps partitions and the data transaction.
  */
 #include "coll_store.h"
+#include "coll_store_int.h"
 #include "coll_migrate.h"
 #include "coll_pg.h"
-#include "vg_json.h"
 #include "coll_registry.h"
 #include "vg_alloc.h"
 #include "vg_buf.h"
@@ -28,49 +29,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#define S_DAY_MS       86400000LL
-#define S_PAST_MS      (35 * S_DAY_MS) /* samples older than this are dropped */
-#define S_FUTURE_MS    S_DAY_MS        /* and so are those this far ahead */
-#define S_CHUNK        (1024 * 1024)   /* COPY data is sent in pieces this big */
-#define S_COMPLAIN_MS  60000
-#define S_SAMPLE_HEAD  14 /* field count, host_id */
-#define S_SAMPLE_TUPLE (S_SAMPLE_HEAD + 3 * 12)
-
-/* What a write works out about one item of the group, beyond what the
- * registry keeps in self->reg (host, series, skip, stored, window). */
-typedef struct {
-    size_t nkeep; /* samples + distributions inside the window */
-    size_t ndrop;
-    size_t ndrop_events; /* events outside the window, dropped too */
-    int64_t smin, smax;  /* the samples' span inside the window */
-    int64_t dmin, dmax;  /* and the distributions' */
-} s_work_t;
-
-struct coll_store_t {
-    char *url;
-    PGconn *conn;
-    coll_registry_t *registry;
-    int32_t *days; /* UTC days (since the epoch) whose partitions exist */
-    size_t ndays, days_cap;
-    int32_t *want; /* days a write needs that are not known yet */
-    size_t want_cap;
-
-    coll_registry_item_t *reg; /* per item of the group */
-    size_t reg_cap;
-    s_work_t *work;
-    size_t work_cap;
-
-    vg_buf_t copy; /* COPY data */
-    vg_buf_t text;
-    coll_pg_params_t params;
-    vg_complain_t range_complaint;
-    coll_store_stats_t stats;
-    size_t max_statement_bytes;
-    size_t copy_sent; /* bytes of the COPY statement in progress */
-    int lost;         /* the last failure lost an established connection */
-};
+#define S_PAST_MS     (35 * COLL_STORE_DAY_MS) /* samples older than this are dropped */
+#define S_FUTURE_MS   COLL_STORE_DAY_MS        /* and so are those this far ahead */
+#define S_COMPLAIN_MS 60000
 
 /* ---- connection ---- */
 
@@ -185,12 +147,6 @@ coll_store_stats (const coll_store_t *self)
 
 /* ---- step 3: partitions ---- */
 
-static int64_t
-s_day (int64_t ms)
-{
-    return ms >= 0 ? ms / S_DAY_MS : -((-ms + S_DAY_MS - 1) / S_DAY_MS);
-}
-
 static int
 s_day_known (const coll_store_t *self, int32_t day)
 {
@@ -207,7 +163,7 @@ static int
 s_days_ensure (coll_store_t *self, coll_store_item_t *items, size_t n, char *err, size_t errlen)
 {
     const coll_registry_item_t *r = self->reg;
-    s_work_t *w = self->work;
+    coll_store_work_t *w = self->work;
     size_t nwant = 0;
     for (size_t i = 0; i < n; i++) {
         if (r[i].skip)
@@ -241,7 +197,8 @@ s_days_ensure (coll_store_t *self, coll_store_item_t *items, size_t n, char *err
             w[i].ndrop_events += b->events[k].ts_ms < lo || b->events[k].ts_ms > hi;
         /* The window bounds an item's span: 37 days at most, plus one ahead.
          * Items received days apart (queued through an outage) add theirs. */
-        for (int64_t d = keep ? s_day (min) : 1, end = keep ? s_day (max) + 1 : 0; d <= end; d++) {
+        for (int64_t d = keep ? coll_store_day (min) : 1, end = keep ? coll_store_day (max) + 1 : 0;
+             d <= end; d++) {
             int known = s_day_known (self, (int32_t)d);
             for (size_t k = 0; k < nwant && !known; k++)
                 known = self->want[k] == (int32_t)d;
@@ -275,278 +232,6 @@ s_days_ensure (coll_store_t *self, coll_store_item_t *items, size_t n, char *err
 
 /* ---- step 4: the data transaction ---- */
 
-static int
-s_copy_start (coll_store_t *self, const char *what, const char *sql, char *err, size_t errlen)
-{
-    int rc = coll_pg_copy_begin (self->conn, what, sql, err, errlen);
-    self->stats.statements++;
-    vg_buf_reset (&self->copy);
-    coll_pg_copy_header (&self->copy);
-    self->copy_sent = 0;
-    return rc;
-}
-
-static int
-s_copy_finish (coll_store_t *self, const char *what, char *err, size_t errlen)
-{
-    coll_pg_copy_trailer (&self->copy);
-    int rc = coll_pg_copy_send (self->conn, what, self->copy.data, self->copy.len, err, errlen);
-    vg_buf_reset (&self->copy);
-    if (rc == 0)
-        rc = coll_pg_copy_end (self->conn, what, err, errlen);
-    return rc;
-}
-
-/* Called after each whole tuple: sends the buffer once it holds S_CHUNK, and
- * ends the COPY and starts another (same transaction) once this one carried
- * max_statement_bytes, so that no statement grows without bound. */
-static int
-s_send_if_full (coll_store_t *self, const char *what, const char *sql, char *err, size_t errlen)
-{
-    if (self->copy.len < S_CHUNK && self->copy_sent + self->copy.len < self->max_statement_bytes)
-        return 0;
-    if (self->copy_sent + self->copy.len >= self->max_statement_bytes) {
-        int rc = s_copy_finish (self, what, err, errlen);
-        return rc ? rc : s_copy_start (self, what, sql, err, errlen);
-    }
-    int rc = coll_pg_copy_send (self->conn, what, self->copy.data, self->copy.len, err, errlen);
-    self->copy_sent += self->copy.len;
-    vg_buf_reset (&self->copy);
-    return rc;
-}
-
-/* The table a COPY of the group's samples (dists: distributions) goes to:
- * the day's partition when every row falls in one UTC day, which spares
- * PostgreSQL routing each row (a quarter of its time in the COPY), else the
- * partitioned parent. Writes "COPY vigil.<table> " into sql, returns its
- * length; *day is set when it is a partition. */
-static size_t
-s_copy_table (const coll_store_t *self, size_t n, int dists, const char *parent, char *sql,
-              size_t len, int *day)
-{
-    int64_t min = INT64_MAX, max = INT64_MIN;
-    for (size_t i = 0; i < n; i++) {
-        const s_work_t *w = &self->work[i];
-        if (self->reg[i].skip || !self->reg[i].stored)
-            continue;
-        int64_t lo = dists ? w->dmin : w->smin, hi = dists ? w->dmax : w->smax;
-        min = lo < min ? lo : min;
-        max = hi > max ? hi : max;
-    }
-    int k;
-    *day = 0;
-    if (min > max || s_day (min) != s_day (max))
-        k = snprintf (sql, len, "COPY vigil.%s ", parent);
-    else {
-        *day = 1;
-        time_t t = (time_t)(s_day (min) * 86400);
-        struct tm tm;
-        gmtime_r (&t, &tm);
-        k = snprintf (sql, len, "COPY vigil.%s_%04d%02d%02d ", parent, tm.tm_year + 1900,
-                      tm.tm_mon + 1, tm.tm_mday);
-    }
-    return k > 0 && (size_t)k < len ? (size_t)k : 0;
-}
-
-/* A COPY into a day's partition that is gone (dropped by retention while
- * cached here) is transient: the days are learnt again, and the retry makes
- * the partition anew. */
-static int
-s_copy_started (int rc, int day)
-{
-    if (rc && day && strcmp (coll_pg_last ().sqlstate, "42P01") == 0)
-        return VG_ERETRY;
-    return rc;
-}
-
-/* An 8-byte field of a binary COPY tuple: length 8, then v big-endian. */
-static inline void
-s_put_field8 (char *p, uint64_t v)
-{
-    unsigned char *u = (unsigned char *)p;
-    u[0] = u[1] = u[2] = 0;
-    u[3] = 8;
-    for (int k = 0; k < 8; k++)
-        u[4 + k] = (unsigned char)(v >> (56 - 8 * k));
-}
-
-/* The hot loop: four fields per sample, series ids looked up per batch. */
-static int
-s_copy_samples (coll_store_t *self, coll_store_item_t *items, size_t n, char *err, size_t errlen)
-{
-    static const char what[] = "writing samples";
-    char sql[128];
-    int day;
-    size_t at = s_copy_table (self, n, 0, "samples", sql, sizeof sql, &day);
-    snprintf (sql + at, sizeof sql - at,
-              "(host_id, ts, series_id, value) FROM STDIN (FORMAT binary)");
-    int rc = s_copy_started (s_copy_start (self, what, sql, err, errlen), day);
-    if (rc)
-        return rc;
-    vg_buf_t *buf = &self->copy;
-    const int64_t *all_ids = coll_registry_ids (self->registry);
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        const coll_registry_item_t *r = &self->reg[i];
-        if (r->skip || !r->stored)
-            continue;
-        const vg_batch_t *b = items[i].batch;
-        const int64_t *ids = all_ids + r->first;
-        /* The tuple's constant head: 4 fields, then host_id (8 bytes). */
-        vg_buf_t head = {0};
-        vg_buf_be16 (&head, 4);
-        coll_pg_bin_int8 (&head, r->host_id);
-        char tuple[S_SAMPLE_TUPLE];
-        memcpy (tuple, head.data, S_SAMPLE_HEAD);
-        vg_buf_free (&head);
-        for (size_t k = 0; k < b->nsamples && rc == 0; k++) {
-            int64_t ts = b->sample_ts_ms[k];
-            uint32_t s = b->sample_series[k];
-            if (ts < r->lo_ms || ts > r->hi_ms || s >= b->nseries)
-                continue;
-            /* One append per tuple: a call per field costs a third more of
-             * the collector's time in this loop. */
-            uint64_t value;
-            memcpy (&value, &b->sample_value[k], sizeof value);
-            s_put_field8 (tuple + S_SAMPLE_HEAD, (uint64_t)coll_pg_ts_from_ms (ts));
-            s_put_field8 (tuple + S_SAMPLE_HEAD + 12, (uint64_t)ids[s]);
-            s_put_field8 (tuple + S_SAMPLE_HEAD + 24, value);
-            vg_buf_append (buf, tuple, sizeof tuple);
-            rc = s_send_if_full (self, what, sql, err, errlen);
-        }
-    }
-    if (rc) {
-        coll_pg_copy_abort (self->conn, "the collector gave up");
-        return rc;
-    }
-    return s_copy_finish (self, what, err, errlen);
-}
-
-/* A bucket store as int4[] of indexes and int8[] of counts, empty buckets
- * left out. */
-static void
-s_copy_buckets (vg_buf_t *buf, const vg_sketch_store_t *st)
-{
-    uint32_t nz = 0;
-    for (uint32_t k = 0; k < st->len; k++)
-        nz += st->counts[k] != 0;
-    uint32_t head = nz ? 20 : 12;
-    vg_buf_be32 (buf, head + nz * 8);
-    coll_pg_array_begin (buf, COLL_PG_INT4OID, nz);
-    for (uint32_t k = 0; k < st->len; k++)
-        if (st->counts[k])
-            coll_pg_bin_int4 (buf, st->offset + (int32_t)k);
-    vg_buf_be32 (buf, head + nz * 12);
-    coll_pg_array_begin (buf, COLL_PG_INT8OID, nz);
-    for (uint32_t k = 0; k < st->len; k++)
-        if (st->counts[k])
-            coll_pg_bin_int8 (buf, (int64_t)st->counts[k]);
-}
-
-static int
-s_copy_dists (coll_store_t *self, coll_store_item_t *items, size_t n, char *err, size_t errlen)
-{
-    static const char what[] = "writing distributions";
-    char sql[256];
-    int day;
-    size_t at = s_copy_table (self, n, 1, "distributions", sql, sizeof sql, &day);
-    snprintf (sql + at, sizeof sql - at,
-              "(host_id, ts, series_id, count, sum, min, max, zero_count, bucket_index,"
-              " bucket_count, neg_bucket_index, neg_bucket_count) FROM STDIN (FORMAT binary)");
-    int rc = s_copy_started (s_copy_start (self, what, sql, err, errlen), day);
-    if (rc)
-        return rc;
-    vg_buf_t *buf = &self->copy;
-    const int64_t *ids = coll_registry_ids (self->registry);
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        const coll_registry_item_t *r = &self->reg[i];
-        if (r->skip || !r->stored)
-            continue;
-        const vg_batch_t *b = items[i].batch;
-        for (size_t k = 0; k < b->ndists && rc == 0; k++) {
-            const vg_dist_t *d = &b->dists[k];
-            if (d->ts_ms < r->lo_ms || d->ts_ms > r->hi_ms || d->series >= b->nseries || !d->sketch)
-                continue;
-            const vg_sketch_t *sk = d->sketch;
-            vg_buf_be16 (buf, 12);
-            coll_pg_bin_int8 (buf, r->host_id);
-            coll_pg_bin_ts_ms (buf, d->ts_ms);
-            coll_pg_bin_int8 (buf, ids[r->first + d->series]);
-            coll_pg_bin_int8 (buf, (int64_t)sk->count);
-            coll_pg_bin_float8 (buf, sk->sum);
-            coll_pg_bin_float8 (buf, sk->count ? sk->min : 0.0);
-            coll_pg_bin_float8 (buf, sk->count ? sk->max : 0.0);
-            coll_pg_bin_int8 (buf, (int64_t)sk->zero_count);
-            s_copy_buckets (buf, &sk->pos);
-            s_copy_buckets (buf, &sk->neg);
-            rc = s_send_if_full (self, what, sql, err, errlen);
-        }
-    }
-    if (rc) {
-        coll_pg_copy_abort (self->conn, "the collector gave up");
-        return rc;
-    }
-    return s_copy_finish (self, what, err, errlen);
-}
-
-static const char *
-s_str (const vg_batch_t *b, uint32_t index)
-{
-    return index < b->nstrings && b->strings[index] ? b->strings[index] : "";
-}
-
-static int
-s_copy_events (coll_store_t *self, coll_store_item_t *items, size_t n, char *err, size_t errlen)
-{
-    static const char what[] = "writing events";
-    static const char sql[] = "COPY vigil.events (host_id, ts, name, labels, text)"
-                              " FROM STDIN (FORMAT binary)";
-    int rc = s_copy_start (self, what, sql, err, errlen);
-    if (rc)
-        return rc;
-    vg_buf_t *buf = &self->copy, *t = &self->text;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        const coll_registry_item_t *r = &self->reg[i];
-        if (r->skip || !r->stored)
-            continue;
-        const vg_batch_t *b = items[i].batch;
-        for (size_t k = 0; k < b->nevents && rc == 0; k++) {
-            const vg_event_t *e = &b->events[k];
-            if (e->ts_ms < r->lo_ms || e->ts_ms > r->hi_ms)
-                continue;
-            vg_buf_be16 (buf, 5);
-            coll_pg_bin_int8 (buf, r->host_id);
-            coll_pg_bin_ts_ms (buf, e->ts_ms);
-            const char *name = s_str (b, e->name);
-            vg_buf_reset (t);
-            coll_pg_utf8_clean (t, name, strlen (name));
-            coll_pg_bin_text (buf, t->data, t->len);
-            vg_buf_reset (t);
-            vg_buf_append (t, "{", 1);
-            for (uint32_t l = 0; l < e->nlabels; l++) {
-                const char *key = s_str (b, e->labels[2 * l]);
-                const char *val = s_str (b, e->labels[2 * l + 1]);
-                if (l)
-                    vg_buf_append (t, ",", 1);
-                vg_json_string (t, key, strlen (key));
-                vg_buf_append (t, ":", 1);
-                vg_json_string (t, val, strlen (val));
-            }
-            vg_buf_append (t, "}", 1);
-            coll_pg_bin_jsonb (buf, t->data, t->len);
-            const char *text = e->text ? e->text : "";
-            vg_buf_reset (t);
-            coll_pg_utf8_clean (t, text, strlen (text));
-            coll_pg_bin_text (buf, t->data, t->len);
-            rc = s_send_if_full (self, what, sql, err, errlen);
-        }
-    }
-    if (rc) {
-        coll_pg_copy_abort (self->conn, "the collector gave up");
-        return rc;
-    }
-    return s_copy_finish (self, what, err, errlen);
-}
-
 typedef struct {
     int64_t host_id;
     int64_t incarnation;
@@ -570,7 +255,7 @@ static void
 s_keys_params (coll_store_t *self, const coll_store_item_t *items, const s_key_t *keys, size_t from,
                size_t to, coll_pg_params_t *params)
 {
-    const s_work_t *w = self->work;
+    const coll_store_work_t *w = self->work;
     uint32_t n = (uint32_t)(to - from);
     coll_pg_params_reset (params);
     vg_buf_t *host = coll_pg_params_next (params);
@@ -682,7 +367,7 @@ coll_store_write (coll_store_t *self, coll_store_item_t *items, size_t n, char *
     VG_GROW (self->work, self->work_cap, n);
     memset (self->work, 0, n * sizeof *self->work);
     coll_registry_item_t *r = self->reg;
-    s_work_t *w = self->work;
+    coll_store_work_t *w = self->work;
     for (size_t i = 0; i < n; i++) {
         const vg_batch_t *b = items[i].batch;
         r[i].batch = b;
@@ -712,20 +397,8 @@ coll_store_write (coll_store_t *self, coll_store_item_t *items, size_t n, char *
         return s_after_failure (self, rc);
 
     rc = s_begin_with_keys (self, items, n, err, errlen);
-    int any_samples = 0, any_dists = 0, any_events = 0;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        if (!r[i].stored)
-            continue;
-        any_samples |= items[i].batch->nsamples > 0;
-        any_dists |= items[i].batch->ndists > 0;
-        any_events |= items[i].batch->nevents > 0;
-    }
-    if (rc == 0 && any_samples)
-        rc = s_copy_samples (self, items, n, err, errlen);
-    if (rc == 0 && any_dists)
-        rc = s_copy_dists (self, items, n, err, errlen);
-    if (rc == 0 && any_events)
-        rc = s_copy_events (self, items, n, err, errlen);
+    if (rc == 0)
+        rc = coll_store_copy_rows (self, items, n, err, errlen);
     if (rc == 0)
         rc = coll_pg_command (self->conn, "writing batches", "COMMIT", 0, NULL, err, errlen);
     if (rc) {
@@ -776,7 +449,7 @@ coll_store_maintain_ledger (coll_store_t *self, int64_t now_ms, int keep_days, i
     if (rc)
         return s_after_failure (self, rc);
     char today[16], keep[16], ahead[16];
-    snprintf (today, sizeof today, "%lld", (long long)s_day (now_ms));
+    snprintf (today, sizeof today, "%lld", (long long)coll_store_day (now_ms));
     snprintf (keep, sizeof keep, "%d", keep_days);
     snprintf (ahead, sizeof ahead, "%d", ahead_days);
     const char *params[] = {today, keep, ahead};
