@@ -30,29 +30,21 @@ BEGIN
     RETURN true;
 END $$;
 
-ALTER FUNCTION vigil.ledger_maintain(date, integer, integer)
-    SECURITY DEFINER SET search_path = pg_catalog, vigil;
-ALTER FUNCTION vigil.ensure_partitions_ahead(timestamptz, integer)
-    SECURITY DEFINER SET search_path = pg_catalog, vigil;
-ALTER FUNCTION vigil.ensure_rollup_partitions(date)
-    SECURITY DEFINER SET search_path = pg_catalog, vigil;
-ALTER FUNCTION vigil.drop_partition(text) SECURITY DEFINER SET search_path = pg_catalog, vigil;
-REVOKE EXECUTE ON FUNCTION vigil.ensure_rollup_partitions(date) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION vigil.ledger_maintain(date, integer, integer) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION vigil.ensure_partitions_ahead(timestamptz, integer) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION vigil.drop_partition(text) FROM PUBLIC;
 DO $$
+DECLARE
+    f text;
 BEGIN
-    IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'vigil_reader') THEN
-        REVOKE EXECUTE ON FUNCTION vigil.ledger_maintain(date, integer, integer),
-                                   vigil.ensure_partitions_ahead(timestamptz, integer),
-                                   vigil.ensure_rollup_partitions(date),
-                                   vigil.drop_partition(text) FROM vigil_reader;
-    END IF;
-    IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'vigil_writer') THEN
-        GRANT EXECUTE ON FUNCTION vigil.ledger_maintain(date, integer, integer),
-                                  vigil.ensure_partitions_ahead(timestamptz, integer),
-                                  vigil.ensure_rollup_partitions(date),
-                                  vigil.drop_partition(text) TO vigil_writer;
-    END IF;
+    FOREACH f IN ARRAY ARRAY['vigil.ledger_maintain(date, integer, integer)',
+                             'vigil.ensure_partitions_ahead(timestamptz, integer)',
+                             'vigil.ensure_rollup_partitions(date)',
+                             'vigil.drop_partition(text)'] LOOP
+        EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = pg_catalog, vigil', f);
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
+        IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'vigil_reader') THEN
+            EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM vigil_reader', f);
+        END IF;
+        IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'vigil_writer') THEN
+            EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO vigil_writer', f);
+        END IF;
+    END LOOP;
 END $$;
