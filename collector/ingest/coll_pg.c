@@ -370,6 +370,25 @@ coll_pg_bin_null (vg_buf_t *buf)
 }
 
 void
+coll_pg_bin_buckets (vg_buf_t *buf, const vg_sketch_store_t *st)
+{
+    uint32_t nz = 0;
+    for (uint32_t k = 0; k < st->len; k++)
+        nz += st->counts[k] != 0;
+    uint32_t head = nz ? 20 : 12;
+    vg_buf_be32 (buf, head + nz * 8);
+    coll_pg_array_begin (buf, COLL_PG_INT4OID, nz);
+    for (uint32_t k = 0; k < st->len; k++)
+        if (st->counts[k])
+            coll_pg_bin_int4 (buf, st->offset + (int32_t)k);
+    vg_buf_be32 (buf, head + nz * 12);
+    coll_pg_array_begin (buf, COLL_PG_INT8OID, nz);
+    for (uint32_t k = 0; k < st->len; k++)
+        if (st->counts[k])
+            coll_pg_bin_int8 (buf, (int64_t)st->counts[k]);
+}
+
+void
 coll_pg_copy_header (vg_buf_t *buf)
 {
     static const char sig[] = "PGCOPY\n\377\r\n";

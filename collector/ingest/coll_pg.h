@@ -23,6 +23,7 @@
 
 #include "vg_buf.h"
 #include "vg_log.h"
+#include "vg_sketch.h"
 
 #include <libpq-fe.h>
 #include <stddef.h>
@@ -136,6 +137,9 @@ void coll_pg_bin_text (vg_buf_t *buf, const char *s, size_t len);
 /* jsonb: a version byte, then the JSON text. */
 void coll_pg_bin_jsonb (vg_buf_t *buf, const char *json, size_t len);
 void coll_pg_bin_null (vg_buf_t *buf);
+/* A sketch's bucket store as two fields: int4[] of bucket indexes and int8[]
+ * of counts, empty buckets left out. */
+void coll_pg_bin_buckets (vg_buf_t *buf, const vg_sketch_store_t *st);
 
 /* Microseconds since 2000-01-01 UTC for ms since the Unix epoch. */
 int64_t coll_pg_ts_from_ms (int64_t ms);

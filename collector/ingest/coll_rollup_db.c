@@ -215,27 +215,6 @@ s_partitions (coll_rollup_db_t *self, const coll_rollup_row_t *rows, size_t n, c
 
 /* ---- the piece ---- */
 
-/* One sketch store as int4[] of bucket indexes and int8[] of counts, empty
- * buckets left out. */
-static void
-s_put_store (vg_buf_t *buf, const vg_sketch_store_t *st)
-{
-    uint32_t nz = 0;
-    for (uint32_t k = 0; k < st->len; k++)
-        nz += st->counts[k] != 0;
-    uint32_t head = nz ? 20 : 12;
-    vg_buf_be32 (buf, head + nz * 8);
-    coll_pg_array_begin (buf, COLL_PG_INT4OID, nz);
-    for (uint32_t k = 0; k < st->len; k++)
-        if (st->counts[k])
-            coll_pg_bin_int4 (buf, st->offset + (int32_t)k);
-    vg_buf_be32 (buf, head + nz * 12);
-    coll_pg_array_begin (buf, COLL_PG_INT8OID, nz);
-    for (uint32_t k = 0; k < st->len; k++)
-        if (st->counts[k])
-            coll_pg_bin_int8 (buf, (int64_t)st->counts[k]);
-}
-
 static void
 s_put_row (vg_buf_t *buf, int16_t tier, const coll_rollup_row_t *r, int fresh)
 {
@@ -255,8 +234,8 @@ s_put_row (vg_buf_t *buf, int16_t tier, const coll_rollup_row_t *r, int fresh)
     coll_pg_bin_float8 (buf, r->increase);
     if (r->sketch) {
         coll_pg_bin_int8 (buf, (int64_t)r->sketch->zero_count);
-        s_put_store (buf, &r->sketch->pos);
-        s_put_store (buf, &r->sketch->neg);
+        coll_pg_bin_buckets (buf, &r->sketch->pos);
+        coll_pg_bin_buckets (buf, &r->sketch->neg);
     } else {
         for (int k = 0; k < 5; k++)
             coll_pg_bin_null (buf);

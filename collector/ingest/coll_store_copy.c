@@ -161,27 +161,6 @@ s_copy_samples (coll_store_t *self, coll_store_item_t *items, size_t n, char *er
     return s_copy_finish (self, what, err, errlen);
 }
 
-/* A bucket store as int4[] of indexes and int8[] of counts, empty buckets
- * left out. */
-static void
-s_copy_buckets (vg_buf_t *buf, const vg_sketch_store_t *st)
-{
-    uint32_t nz = 0;
-    for (uint32_t k = 0; k < st->len; k++)
-        nz += st->counts[k] != 0;
-    uint32_t head = nz ? 20 : 12;
-    vg_buf_be32 (buf, head + nz * 8);
-    coll_pg_array_begin (buf, COLL_PG_INT4OID, nz);
-    for (uint32_t k = 0; k < st->len; k++)
-        if (st->counts[k])
-            coll_pg_bin_int4 (buf, st->offset + (int32_t)k);
-    vg_buf_be32 (buf, head + nz * 12);
-    coll_pg_array_begin (buf, COLL_PG_INT8OID, nz);
-    for (uint32_t k = 0; k < st->len; k++)
-        if (st->counts[k])
-            coll_pg_bin_int8 (buf, (int64_t)st->counts[k]);
-}
-
 static int
 s_copy_dists (coll_store_t *self, coll_store_item_t *items, size_t n, char *err, size_t errlen)
 {
@@ -216,8 +195,8 @@ s_copy_dists (coll_store_t *self, coll_store_item_t *items, size_t n, char *err,
             coll_pg_bin_float8 (buf, sk->count ? sk->min : 0.0);
             coll_pg_bin_float8 (buf, sk->count ? sk->max : 0.0);
             coll_pg_bin_int8 (buf, (int64_t)sk->zero_count);
-            s_copy_buckets (buf, &sk->pos);
-            s_copy_buckets (buf, &sk->neg);
+            coll_pg_bin_buckets (buf, &sk->pos);
+            coll_pg_bin_buckets (buf, &sk->neg);
             rc = s_send_if_full (self, what, sql, err, errlen);
         }
     }
