@@ -61,6 +61,7 @@ typedef struct {
     size_t *where_len;
     double scale;
     size_t max_series;
+    int count_only; /* a counter without labels or value: one series, +1 a line */
 
     s_series_t *series;
     size_t nseries;
@@ -330,6 +331,7 @@ s_compile (logtail_rules_t *self, s_rule_t *r, const logtail_rule_spec_t *spec, 
         return VG_EINVAL;
     }
     r->max_series = spec->max_series ? spec->max_series : LOGTAIL_RULES_DEFAULT_SERIES;
+    r->count_only = r->type == LOGTAIL_RULE_COUNTER && r->nlabels == 0 && r->value_src < 0;
     return VG_OK;
 }
 
@@ -594,6 +596,16 @@ s_apply_regex (logtail_rules_t *self, s_rule_t *r, const char *line)
     s_update (r, s_series_get (r, self->key, klen), v);
 }
 
+/* A matching line of a count_only rule. Its one series has the empty key
+ * (the key of no labels), so it is the first: no key to build or look up. */
+static void
+s_count_line (s_rule_t *r)
+{
+    s_series_t *s = r->nseries ? &r->series[0] : s_series_get (r, "", 0);
+    s->value += 1;
+    s->has_value = 1;
+}
+
 /* Every where condition holds: the field's text equals the wanted value. */
 static int
 s_where (logtail_rules_t *self, const s_rule_t *r)
@@ -639,7 +651,10 @@ logtail_rules_line (logtail_rules_t *self, const char *line, size_t len)
         }
         if (r->json) {
             r->matched++;
-            s_apply_json (self, r);
+            if (r->count_only)
+                s_count_line (r);
+            else
+                s_apply_json (self, r);
             continue;
         }
         int rc = s_run (self, &r->re, line, len);
@@ -648,7 +663,10 @@ logtail_rules_line (logtail_rules_t *self, const char *line, size_t len)
         if (rc <= 0)
             continue;
         r->matched++;
-        s_apply_regex (self, r, line);
+        if (r->count_only)
+            s_count_line (r);
+        else
+            s_apply_regex (self, r, line);
     }
 }
 

@@ -669,10 +669,76 @@ test_counters_kept (void)
     vg_buf_free (&text);
 }
 
+/* Counters with neither labels nor a value - a regex rule and a JSON rule,
+ * the one series each has - count matching lines, go on from totals loaded
+ * back, and start again from 0 after a reset. */
+static void
+test_counters_without_labels (void)
+{
+    logtail_rule_spec_t lines = {.name = "lines_total", .regex = "^."};
+    logtail_rule_spec_t errors = {.name = "errors_total",
+                                  .json = 1,
+                                  .where = (vg_label_t[]){{"level", "error"}},
+                                  .nwhere = 1};
+    const char *const input[] = {"{\"level\":\"error\"}",         "",      "{\"level\":\"info\"}",
+                                 "{\"level\":\"error\",\"n\":1}", "plain", NULL};
+    logtail_rules_t *a = logtail_rules_new ();
+    s_add (a, &lines);
+    s_add (a, &errors);
+    emitted_t e;
+    s_emit (a, &e); /* nothing seen yet: no sample */
+    ASSERT_EQ (s_count (&e, "lines_total"), 0);
+    ASSERT_EQ (s_count (&e, "errors_total"), 0);
+    s_emitted_free (&e);
+    s_lines (a, input);
+    s_emit (a, &e);
+    ASSERT_NEAR (VALUE (&e, "lines_total", ""), 4, 0);
+    ASSERT_NEAR (VALUE (&e, "errors_total", ""), 2, 0);
+    s_emitted_free (&e);
+    logtail_rule_stats_t st;
+    logtail_rules_stats (a, 0, &st);
+    ASSERT_EQ (st.matched, 4);
+    ASSERT_EQ (st.series, 1);
+    vg_buf_t text = {0};
+    logtail_rules_save_counters (a, &text);
+    logtail_rules_destroy (&a);
+
+    logtail_rules_t *b = logtail_rules_new ();
+    s_add (b, &lines);
+    s_add (b, &errors);
+    const char *p = text.data, *end = text.data + text.len;
+    size_t taken = 0;
+    while (p < end) {
+        const char *nl = memchr (p, '\n', (size_t)(end - p));
+        taken += (size_t)logtail_rules_load_counter (b, p, (size_t)(nl - p));
+        p = nl + 1;
+    }
+    ASSERT_EQ (taken, 2);
+    s_lines (b, input);
+    s_emit (b, &e);
+    ASSERT_NEAR (VALUE (&e, "lines_total", ""), 8, 0);
+    ASSERT_NEAR (VALUE (&e, "errors_total", ""), 4, 0);
+    s_emitted_free (&e);
+    logtail_rules_reset_counters (b);
+    s_emit (b, &e);
+    ASSERT_EQ (s_count (&e, "lines_total"), 0);
+    s_emitted_free (&e);
+    s_lines (b, (const char *const[]){"x", NULL});
+    s_emit (b, &e);
+    ASSERT_NEAR (VALUE (&e, "lines_total", ""), 1, 0);
+    ASSERT_EQ (s_count (&e, "errors_total"), 0);
+    s_emitted_free (&e);
+    logtail_rules_stats (b, 0, &st);
+    ASSERT_EQ (st.series, 1);
+    logtail_rules_destroy (&b);
+    vg_buf_free (&text);
+}
+
 int
 main (void)
 {
     test_counters_kept ();
+    test_counters_without_labels ();
     test_nginx ();
     test_apache ();
     test_error_lines ();
