@@ -255,11 +255,24 @@ s_read_pid_file (process_ctx_t *self, int pid, const char *rel, char *buf, size_
 }
 
 /* The command line with its NUL separators turned into spaces, in
- * self->buf; 0 for a kernel thread or a process that is gone. */
+ * self->buf; 0 for a kernel thread or a process that is gone. procfd is
+ * ROOT/proc, open. One read: the kernel hands out a command line whole up to
+ * the size asked for (and a plain file, under a test root, reads whole too),
+ * so a read shorter than the buffer is the end, and the read returning 0
+ * that would say so is left out - a syscall per process and collect. */
 static size_t
-s_read_cmdline (process_ctx_t *self, int pid)
+s_read_cmdline (process_ctx_t *self, int procfd, int pid)
 {
-    ssize_t n = s_read_pid_file (self, pid, "cmdline", self->buf, PROCESS_CMDLINE_MAX + 1);
+    char rel[32];
+    snprintf (rel, sizeof rel, "%d/cmdline", pid);
+    int fd = openat (procfd, rel, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n;
+    do
+        n = read (fd, self->buf, PROCESS_CMDLINE_MAX);
+    while (n < 0 && errno == EINTR);
+    close (fd);
     if (n <= 0)
         return 0;
     size_t len = (size_t)n;
@@ -398,7 +411,7 @@ s_scan (process_ctx_t *self, process_sum_t *sum, char *err, size_t errlen)
             if (self->comm)
                 s_consider (self, sum, pid, 1);
             else if (pid != self->self_pid) {
-                size_t len = s_read_cmdline (self, pid);
+                size_t len = s_read_cmdline (self, fd, pid);
                 if (len > 0 &&
                     pcre2_match (self->re, (PCRE2_SPTR)self->buf, len, 0, 0, self->md, NULL) >= 0)
                     s_consider (self, sum, pid, 0);
