@@ -228,6 +228,29 @@ test_fake_tree (void)
     ASSERT_EQ (GET (&h, "process_threads"), 1); /* pid 100 as reused above */
     test_input_stop (&h);
 
+    /* a command line longer than 4096 bytes: the regex sees its first 4096 */
+    {
+        char args[5000];
+        memset (args, 'a', sizeof args);
+        memcpy (args, "longd\0", 6);
+        memcpy (args + 4090, "HEAD", 4);
+        memcpy (args + sizeof args - 5, "TAIL", 5);
+        s_fake_proc (root, 105, "longd", 'S', 1, 1, 1, 5000, 1);
+        s_fake_cmdline (root, 105, args, sizeof args);
+        test_input_startf (&h, &in_process_plugin, ENV ("head"),
+                           "root: %s\ncmdline: \"^longd a+HEAD\"\n", root);
+        test_input_collect (&h, 1000000);
+        ASSERT_EQ (GET (&h, "process_count"), 1);
+        test_input_stop (&h);
+        test_input_startf (&h, &in_process_plugin, ENV ("tail"), "root: %s\ncmdline: TAIL\n", root);
+        test_input_collect (&h, 1000000);
+        ASSERT_EQ (GET (&h, "process_count"), 0);
+        test_input_stop (&h);
+        char *rm = vg_asprintf ("rm -rf '%s/proc/105'", root);
+        ASSERT_EQ (system (rm), 0);
+        free (rm);
+    }
+
     /* the cap: one match looked at, one dropped and counted, every collect */
     test_input_startf (&h, &in_process_plugin, ENV ("capped"),
                        "root: %s\ncomm: myd\nmax_processes: 1\n", root);
