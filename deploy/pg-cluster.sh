@@ -57,7 +57,12 @@ start)
             exit 1
         }
         echo "$data" >"$dir/datadir"
+        echo "include_if_exists 'vigil.conf'" >>"$data/postgresql.conf"
     fi
+    # The settings a server storing Vigil's samples should have, as deploy/
+    # ships them (read again at every start).
+    install -m 644 "$(dirname "${BASH_SOURCE[0]}")/postgresql-vigil.conf" "$data/vigil.conf"
+    [[ $(id -u) -eq 0 ]] && chown postgres: "$data/vigil.conf"
     port=${3:-}
     if [[ -z "$port" ]]; then
         port=$((20000 + RANDOM % 20000))
