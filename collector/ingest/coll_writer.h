@@ -23,8 +23,9 @@
  *                 is answered REJECTED with the database's reason;
  *    otherwise    answered RETRY with the reason (rights, a missing object:
  *                 no batch causes it), and the writer waits before the next.
- *  A batch with a series larger than max_series_bytes is answered REJECTED
- *  before anything is sent to the database.
+ *  A batch with a series larger than max_series_bytes, or with a metric name
+ *  longer than COLL_METRIC_NAME_MAX, is answered REJECTED before anything is
+ *  sent to the database.
  */
 #ifndef COLL_WRITER_H
 #define COLL_WRITER_H
@@ -36,6 +37,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* The longest metric name stored: vigil.series.metric has a btree index,
+ * whose entries hold at most about 2,700 bytes. */
+#define COLL_METRIC_NAME_MAX 2048
 
 typedef struct {
     uint8_t rid[256]; /* the agent's ZeroMQ routing id */

@@ -200,25 +200,38 @@ s_refuse (coll_writer_thread_t *self, coll_writer_item_t *item, const char *why)
     coll_writer_answer (self->w, &item, 1);
 }
 
-/* A series whose name and labels are larger than max_series_bytes, or -1.
- * *bytes receives its size. */
-static long
-s_series_too_big (coll_writer_thread_t *self, const vg_batch_t *b, size_t max, size_t *bytes)
+/* Why the batch cannot be stored whatever the database says: a series whose
+ * name and labels are larger than max_series_bytes, or whose metric name is
+ * longer than the index on vigil.series.metric takes. 0 if it can. */
+static int
+s_series_refused (coll_writer_thread_t *self, const vg_batch_t *b, size_t max, char *why,
+                  size_t whylen)
 {
     VG_GROW (self->lens, self->lens_cap, (size_t)b->nstrings + 1);
     for (uint32_t i = 0; i < b->nstrings; i++)
         self->lens[i] = b->strings[i] ? strlen (b->strings[i]) : 0;
     for (uint32_t i = 0; i < b->nseries; i++) {
         const vg_series_t *s = &b->series[i];
-        size_t n = s->name < b->nstrings ? self->lens[s->name] : 0;
+        size_t name_len = s->name < b->nstrings ? self->lens[s->name] : 0;
+        size_t n = name_len;
         for (uint32_t l = 0; l < 2 * s->nlabels; l++)
             n += s->labels[l] < b->nstrings ? self->lens[s->labels[l]] : 0;
-        if (n > max) {
-            *bytes = n;
-            return (long)i;
-        }
+        if (n <= max && name_len <= COLL_METRIC_NAME_MAX)
+            continue;
+        const char *name = name_len ? b->strings[s->name] : "";
+        if (name_len > COLL_METRIC_NAME_MAX)
+            snprintf (why, whylen,
+                      "series %u has a metric name of %zu bytes (%.64s...), over the %d bytes the "
+                      "collector's index of metric names takes",
+                      i, name_len, name, COLL_METRIC_NAME_MAX);
+        else
+            snprintf (why, whylen,
+                      "series %u (%.64s%s) has %zu bytes of name and labels, over the collector's "
+                      "max_series_bytes of %zu",
+                      i, name, name_len > 64 ? "..." : "", n, max);
+        return 1;
     }
-    return -1;
+    return 0;
 }
 
 /* Answers what cannot be stored whatever the database says, and keeps the
@@ -230,22 +243,11 @@ s_accept (coll_writer_thread_t *self, size_t n)
     size_t max = (size_t)self->w->config->max_series_bytes;
     for (size_t i = 0; i < n; i++) {
         coll_writer_item_t *item = self->take[i];
-        size_t bytes = 0;
-        long s = s_series_too_big (self, item->batch, max, &bytes);
-        if (s < 0) {
-            self->take[keep++] = item;
-            continue;
-        }
-        const vg_batch_t *b = item->batch;
-        const vg_series_t *ser = &b->series[s];
-        const char *name =
-            ser->name < b->nstrings && b->strings[ser->name] ? b->strings[ser->name] : "";
         char why[512];
-        snprintf (why, sizeof why,
-                  "series %ld (%.64s%s) has %zu bytes of name and labels, over the collector's "
-                  "max_series_bytes of %zu",
-                  s, name, strlen (name) > 64 ? "..." : "", bytes, max);
-        s_refuse (self, item, why);
+        if (s_series_refused (self, item->batch, max, why, sizeof why))
+            s_refuse (self, item, why);
+        else
+            self->take[keep++] = item;
     }
     if (keep)
         s_push (self, self->take, keep, 0);

@@ -327,6 +327,54 @@ s_test_poison (void)
     coll_config_destroy (&config);
 }
 
+/* ---- a metric name longer than the index of metric names takes ------- */
+
+static void
+s_test_long_metric (void)
+{
+    coll_config_t *config = s_config (2);
+    coll_writer_t *w = coll_writer_new (s_ctx, config, NULL);
+    /* Pseudo-random letters, which the index cannot compress much. */
+    char name[COLL_METRIC_NAME_MAX + 2];
+    uint32_t x = 2463534242u;
+    for (size_t i = 0; i < sizeof name - 1; i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        name[i] = (char)('a' + x % 26);
+    }
+    name[sizeof name - 1] = '\0';
+    vg_batch_t *b = vg_batch_new ("iso-longname", "iso-longname");
+    int64_t now = vg_now_ms ();
+    b->seq = 1;
+    b->sent_ms = now;
+    uint32_t s = vg_batch_series (b, name, VG_KIND_GAUGE, NULL, 0);
+    vg_batch_add_sample (b, s, now - 1000, 1.0);
+    coll_writer_item_t *item = coll_writer_item_new ("iso-longname", 12, &b, now);
+    coll_writer_submit (w, &item);
+    s_submit (w, "iso-shortname", 1, 10, 1.0);
+    s_answers_t answers = {0};
+    s_collect (w, &answers, 2);
+    const coll_writer_item_t *it = s_find (&answers, "iso-longname", 1);
+    ASSERT_EQ (it->status, VG_ACK_REJECTED);
+    ASSERT_STR_CONTAINS (it->reason, "metric name of 2049 bytes");
+    ASSERT_EQ (s_find (&answers, "iso-shortname", 1)->status, VG_ACK_STORED);
+    ASSERT_EQ (s_rows ("samples", "iso-shortname"), 10);
+    /* The longest name allowed is stored, index and all. */
+    name[COLL_METRIC_NAME_MAX] = '\0';
+    b = vg_batch_new ("iso-longname", "iso-longname");
+    b->seq = 2;
+    b->sent_ms = now;
+    s = vg_batch_series (b, name, VG_KIND_GAUGE, NULL, 0);
+    vg_batch_add_sample (b, s, now - 1000, 2.0);
+    item = coll_writer_item_new ("iso-longname", 12, &b, now);
+    coll_writer_submit (w, &item);
+    s_collect (w, &answers, 3);
+    ASSERT_EQ (s_find (&answers, "iso-longname", 2)->status, VG_ACK_STORED);
+    ASSERT_EQ (s_rows ("samples", "iso-longname"), 1);
+    s_free_answers (&answers);
+    s_finish (&w);
+    coll_config_destroy (&config);
+}
+
 /* ---- cardinality limits per agent ---------------------------------- */
 
 /* A batch of n series, each with one sample. */
@@ -438,6 +486,7 @@ main (void)
     s_test_killed ();
     s_test_system_error ();
     s_test_poison ();
+    s_test_long_metric ();
     s_test_limits ();
     s_test_ledger_error ();
     zmq_ctx_term (s_ctx);
