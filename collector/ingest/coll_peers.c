@@ -21,7 +21,6 @@ typedef struct {
     uint64_t delivered; /* payload bytes read as messages */
     uint64_t messages;
     uint64_t held; /* at the last check */
-    int hot;       /* checked at every tick: new, or holding input */
 } s_conn_t;
 
 struct coll_peers_t {
@@ -29,6 +28,7 @@ struct coll_peers_t {
     size_t max_agents;
     s_conn_t *conns; /* by fd */
     size_t conns_cap;
+    size_t cursor; /* where the next measuring round goes on */
     size_t max_conns;
     int64_t idle_ms;
     coll_peers_stats_t stats;
@@ -163,7 +163,6 @@ coll_peers_accepted (coll_peers_t *self, int fd, const char *addr, int64_t now_m
         self->stats.connections++;
     memset (c, 0, sizeof *c);
     c->open = 1;
-    c->hot = 1; /* until it has sent a whole message */
     c->last_ms = now_ms;
     snprintf (c->addr, sizeof c->addr, "%s", addr ? addr : "");
     return 0;
@@ -223,24 +222,43 @@ s_held (const s_conn_t *c, int fd, size_t per_frame_slack)
     return taken > known ? taken - known : 0;
 }
 
+/* What c holds beyond the whole messages libzmq may queue for it, at its
+ * own average size: the part that counts against the limit for all. */
+static uint64_t
+s_excess (const s_conn_t *c)
+{
+    uint64_t queued = c->messages ? COLL_PEERS_QUEUED_MESSAGES * (c->delivered / c->messages) : 0;
+    return c->held > queued ? c->held - queued : 0;
+}
+
 /* Room for a ZMTP greeting and handshake, and each message's frame headers
  * (the routing id, kind and payload frames; CURVE boxes each). */
 #define S_FRAME_SLACK 256
-/* A connection holding more than this stays hot: checked at every tick. */
+/* A connection holding more than this is hot: measured at every call. */
 #define S_HOT_BYTES (256 * 1024)
 
 size_t
-coll_peers_take_hoarders (coll_peers_t *self, size_t per_conn, size_t total, int all, int *fds,
-                          size_t max)
+coll_peers_take_hoarders (coll_peers_t *self, size_t per_conn, size_t total, size_t budget,
+                          int *fds, size_t max)
 {
     size_t n = 0;
     for (size_t fd = 0; fd < self->conns_cap; fd++) {
         s_conn_t *c = &self->conns[fd];
-        if (!c->open || !(all || c->hot))
+        if (c->open && c->held > S_HOT_BYTES)
+            c->held = s_held (c, (int)fd, S_FRAME_SLACK);
+    }
+    /* The others in turn, budget of them a call: two system calls each. */
+    size_t k = 0;
+    for (size_t seen = 0; k < self->conns_cap && seen < budget; k++) {
+        size_t fd = (self->cursor + k) % self->conns_cap;
+        s_conn_t *c = &self->conns[fd];
+        if (!c->open || c->held > S_HOT_BYTES)
             continue;
         c->held = s_held (c, (int)fd, S_FRAME_SLACK);
-        c->hot = c->held > S_HOT_BYTES || c->messages == 0;
+        seen++;
     }
+    if (self->conns_cap)
+        self->cursor = (self->cursor + k) % self->conns_cap;
     uint64_t sum = 0;
     for (size_t fd = 0; fd < self->conns_cap; fd++)
         if (self->conns[fd].open)
@@ -256,24 +274,31 @@ coll_peers_take_hoarders (coll_peers_t *self, size_t per_conn, size_t total, int
                       c->addr, fd, (unsigned long long)c->held, (unsigned long long)c->delivered,
                       (unsigned long long)c->messages);
             fds[n++] = (int)fd;
-            sum -= c->held;
             c->open = 0;
         }
     }
-    while (sum > total && n < max) {
+    uint64_t excess = 0;
+    for (size_t fd = 0; fd < self->conns_cap; fd++)
+        if (self->conns[fd].open)
+            excess += s_excess (&self->conns[fd]);
+    while (excess > total && n < max) {
         s_conn_t *top = NULL;
         size_t topfd = 0;
-        for (size_t fd = 0; fd < self->conns_cap; fd++)
-            if (self->conns[fd].open && (!top || self->conns[fd].held > top->held))
-                top = &self->conns[fd], topfd = fd;
-        if (!top || top->held == 0)
+        uint64_t most = 0;
+        for (size_t fd = 0; fd < self->conns_cap; fd++) {
+            uint64_t e = self->conns[fd].open ? s_excess (&self->conns[fd]) : 0;
+            if (e > most)
+                top = &self->conns[fd], topfd = fd, most = e;
+        }
+        if (!top)
             break;
-        vg_debug ("all connections hold %llu bytes of unfinished input; the one from %s (fd %zu) "
-                  "holds most, %llu (%llu delivered in %llu messages)",
-                  (unsigned long long)sum, top->addr, topfd, (unsigned long long)top->held,
+        vg_debug ("all connections hold %llu bytes of unfinished input beyond their queued "
+                  "messages; the one from %s (fd %zu) holds most, %llu (%llu delivered in %llu "
+                  "messages)",
+                  (unsigned long long)excess, top->addr, topfd, (unsigned long long)top->held,
                   (unsigned long long)top->delivered, (unsigned long long)top->messages);
         fds[n++] = (int)topfd;
-        sum -= top->held;
+        excess -= most;
         top->open = 0;
     }
     self->stats.connections -= n;

@@ -69,6 +69,10 @@ void coll_peers_seen (coll_peers_t *self, int fd, int64_t now_ms);
 size_t coll_peers_take_idle (coll_peers_t *self, int64_t now_ms, int *fds, size_t max);
 /* Payload bytes of a message read from fd (ZMQ_SRCFD). */
 void coll_peers_delivered (coll_peers_t *self, int fd, size_t bytes);
+/* Whole messages libzmq queues per connection before it stops reading it
+ * (the ROUTER's ZMQ_RCVHWM). */
+#define COLL_PEERS_QUEUED_MESSAGES 4
+
 /* What each open connection holds inside libzmq: the bytes TCP received
  * (TCP_INFO) less those still in the kernel (FIONREAD) and those delivered
  * as messages, less framing (per_frame_slack bytes per message). libzmq
@@ -77,11 +81,14 @@ void coll_peers_delivered (coll_peers_t *self, int fd, size_t bytes);
  * on a peer that never ends its message. Fills fds (room for max) with the
  * connections holding more than per_conn bytes, then, while all of them
  * together hold more than total, with those holding most; forgets them and
- * returns how many: the caller closes them. With all 0 only the hot
- * connections are measured again (new ones that have sent no whole message
- * yet, and those holding more than 256 KiB at their last check); the rest
- * keep their last figure. */
-size_t coll_peers_take_hoarders (coll_peers_t *self, size_t per_conn, size_t total, int all,
+ * returns how many: the caller closes them. Against total counts only what a
+ * connection holds beyond COLL_PEERS_QUEUED_MESSAGES whole messages of its
+ * own average size: while the collector does not read (the database is
+ * behind), libzmq queues that many for every connection, and ten thousand
+ * healthy agents waiting so are not hoarding. Each call measures again the
+ * hot connections (those holding more than 256 KiB at their last check) and
+ * budget of the others, in turn; the rest keep their last figure. */
+size_t coll_peers_take_hoarders (coll_peers_t *self, size_t per_conn, size_t total, size_t budget,
                                  int *fds, size_t max);
 /* The connection that held most unfinished input at the last measure, if
  * more than min_held: forgets it and returns its fd (the caller closes it);

@@ -350,7 +350,7 @@ s_set_limits (coll_server_t *self, const coll_config_t *config)
      * the server reads at once, so a queue only fills while it is paused
      * for the database; then each agent holds at most this many batches
      * here and keeps the rest itself. */
-    s_setopt_int (self->router, ZMQ_RCVHWM, 4);
+    s_setopt_int (self->router, ZMQ_RCVHWM, COLL_PEERS_QUEUED_MESSAGES);
     /* Acks queued per connection; an agent that does not read them loses
      * them (ROUTER drops), and resends: the ledger answers DUPLICATE. */
     s_setopt_int (self->router, ZMQ_SNDHWM, 1000);

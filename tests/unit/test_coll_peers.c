@@ -1,9 +1,15 @@
 /*  test_coll_peers.c - refusal counts per agent and open connections stay
- *  under their caps, evicting what was idle longest. */
+ *  under their caps, evicting what was idle longest; what connections hold
+ *  is measured on real loopback TCP connections. */
 #include "coll_peers.h"
 #include "test_assert.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 static void
 test_refusals (void)
@@ -71,8 +77,89 @@ test_connections (void)
     ASSERT_EQ (coll_peers_take_largest (p, 0), -1);
     /* An fd that is no socket measures as holding nothing. */
     int fds2[4];
-    ASSERT_EQ (coll_peers_take_hoarders (p, 1, 1, 1, fds2, 4), 0);
+    ASSERT_EQ (coll_peers_take_hoarders (p, 1, 1, 16, fds2, 4), 0);
     ASSERT_EQ (coll_peers_stats (p).held_now, 0);
+    coll_peers_destroy (&p);
+}
+
+/* A loopback TCP connection: *server is the accepted end, *client the other. */
+static void
+s_tcp_pair (int *server, int *client)
+{
+    int lis = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    ASSERT_EQ (bind (lis, (struct sockaddr *)&a, sizeof a), 0);
+    ASSERT_EQ (listen (lis, 1), 0);
+    ASSERT_EQ (getsockname (lis, (struct sockaddr *)&a, &len), 0);
+    *client = socket (AF_INET, SOCK_STREAM, 0);
+    ASSERT_EQ (connect (*client, (struct sockaddr *)&a, sizeof a), 0);
+    *server = accept (lis, NULL, NULL);
+    ASSERT (*server >= 0);
+    close (lis);
+}
+
+/* The server end takes (reads, as libzmq would) n bytes the client sends. */
+static void
+s_take (int server, int client, size_t n)
+{
+    static char buf[16384];
+    memset (buf, 'x', sizeof buf);
+    for (size_t left = n; left > 0;) {
+        size_t k = left < sizeof buf ? left : sizeof buf;
+        ASSERT_EQ (write (client, buf, k), (ssize_t)k);
+        for (size_t got = 0; got < k;) {
+            ssize_t r = read (server, buf, k - got);
+            ASSERT (r > 0);
+            got += (size_t)r;
+        }
+        left -= k;
+    }
+}
+
+/* While the collector does not read, every connection holds the whole
+ * messages libzmq queued for it: ten thousand healthy agents doing so are
+ * not closed for the limit on all connections, a peer holding input that no
+ * message it ever finished explains is. */
+static void
+test_held (void)
+{
+    enum { MSG = 10000, CONNS = 3 };
+    coll_peers_t *p = coll_peers_new (16, 16, 0);
+    int server[CONNS], client[CONNS];
+    for (int i = 0; i < CONNS; i++) {
+        s_tcp_pair (&server[i], &client[i]);
+        char name[32];
+        snprintf (name, sizeof name, "127.0.0.1:%d", i);
+        ASSERT_EQ (coll_peers_accepted (p, server[i], name, 0), 0);
+    }
+    /* Two agents delivered four messages each, and have as many queued. */
+    for (int i = 0; i < 2; i++) {
+        s_take (server[i], client[i], 8 * MSG);
+        for (int m = 0; m < 4; m++)
+            coll_peers_delivered (p, server[i], MSG);
+    }
+    int fds[4];
+    ASSERT_EQ (coll_peers_take_hoarders (p, 1 << 20, 16 * 1024, 16, fds, 4), 0);
+    ASSERT_GE (coll_peers_stats (p).held_now, 2 * (4 * MSG - 5 * 256));
+    /* A third holds as much without ever having finished a message. Measured
+     * one connection a call, it is found within a round of calls. */
+    s_take (server[2], client[2], 4 * MSG);
+    size_t calls = 0, found = 0;
+    while (!found && calls < CONNS)
+        calls++, found = coll_peers_take_hoarders (p, 1 << 20, 16 * 1024, 1, fds, 4);
+    ASSERT_EQ (found, 1);
+    ASSERT_EQ (fds[0], server[2]);
+    /* One of the agents holds a fifth message's worth more: over the limit
+     * for all, it is the one closed. */
+    s_take (server[0], client[0], 3 * MSG);
+    ASSERT_EQ (coll_peers_take_hoarders (p, 1 << 20, 16 * 1024, 16, fds, 4), 1);
+    ASSERT_EQ (fds[0], server[0]);
+    ASSERT_EQ (coll_peers_stats (p).conns_hoarding, 2);
+    for (int i = 0; i < CONNS; i++) {
+        close (server[i]);
+        close (client[i]);
+    }
     coll_peers_destroy (&p);
 }
 
@@ -81,6 +168,7 @@ main (void)
 {
     test_refusals ();
     test_connections ();
+    test_held ();
     printf ("test_coll_peers: ok\n");
     return 0;
 }
