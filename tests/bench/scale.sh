@@ -22,7 +22,8 @@
 # several at once (ids scale<N>-p<k>-<i>), and the percentiles are taken over
 # all their latencies together. Environment: SCALE_STEPS ["1000 3000"],
 # SCALE_SERIES [100], SCALE_INTERVAL [10], SCALE_WARMUP [60], SCALE_SECONDS
-# [60], VIGIL_BENCH_BUILD [build-bench].
+# [60], SCALE_COLLECTOR_EXTRA (YAML lines for collector.yaml), SCALE_COLLECTOR_LOG
+# (where to copy the collector's log), VIGIL_BENCH_BUILD [build-bench].
 set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -41,7 +42,7 @@ bench_build vigil-collector vigil-loadgen
 bench_cluster
 echo "machine: $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-bench_collector ""
+bench_collector "${SCALE_COLLECTOR_EXTRA:-}"
 
 # A simulator holds two descriptors per agent: a step larger than the file
 # limit allows in one process runs in several, their latencies merged.
@@ -86,3 +87,4 @@ for n in $steps; do
         " ack-p50 $p50 ms  ack-p99 $p99 ms  collector-rss $((rss_kb / 1024)) MB  lost $lost"
 done
 grep -E 'WARN|ERROR' "$tmp/collector.log" | head -n 5 || true
+if [[ -n "${SCALE_COLLECTOR_LOG:-}" ]]; then cp "$tmp/collector.log" "$SCALE_COLLECTOR_LOG"; fi
