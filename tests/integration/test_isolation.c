@@ -329,6 +329,20 @@ s_test_poison (void)
 
 /* ---- a metric name longer than the index of metric names takes ------- */
 
+/* A batch of one sample of a series named metric, without labels. */
+static void
+s_submit_metric (coll_writer_t *w, const char *agent, uint64_t seq, const char *metric)
+{
+    vg_batch_t *b = vg_batch_new (agent, agent);
+    int64_t now = vg_now_ms ();
+    b->seq = seq;
+    b->sent_ms = now;
+    uint32_t s = vg_batch_series (b, metric, VG_KIND_GAUGE, NULL, 0);
+    vg_batch_add_sample (b, s, now - 1000, (double)seq);
+    coll_writer_item_t *item = coll_writer_item_new (agent, strlen (agent), &b, now);
+    coll_writer_submit (w, &item);
+}
+
 static void
 s_test_long_metric (void)
 {
@@ -342,14 +356,7 @@ s_test_long_metric (void)
         name[i] = (char)('a' + x % 26);
     }
     name[sizeof name - 1] = '\0';
-    vg_batch_t *b = vg_batch_new ("iso-longname", "iso-longname");
-    int64_t now = vg_now_ms ();
-    b->seq = 1;
-    b->sent_ms = now;
-    uint32_t s = vg_batch_series (b, name, VG_KIND_GAUGE, NULL, 0);
-    vg_batch_add_sample (b, s, now - 1000, 1.0);
-    coll_writer_item_t *item = coll_writer_item_new ("iso-longname", 12, &b, now);
-    coll_writer_submit (w, &item);
+    s_submit_metric (w, "iso-longname", 1, name);
     s_submit (w, "iso-shortname", 1, 10, 1.0);
     s_answers_t answers = {0};
     s_collect (w, &answers, 2);
@@ -360,13 +367,7 @@ s_test_long_metric (void)
     ASSERT_EQ (s_rows ("samples", "iso-shortname"), 10);
     /* The longest name allowed is stored, index and all. */
     name[COLL_METRIC_NAME_MAX] = '\0';
-    b = vg_batch_new ("iso-longname", "iso-longname");
-    b->seq = 2;
-    b->sent_ms = now;
-    s = vg_batch_series (b, name, VG_KIND_GAUGE, NULL, 0);
-    vg_batch_add_sample (b, s, now - 1000, 2.0);
-    item = coll_writer_item_new ("iso-longname", 12, &b, now);
-    coll_writer_submit (w, &item);
+    s_submit_metric (w, "iso-longname", 2, name);
     s_collect (w, &answers, 3);
     ASSERT_EQ (s_find (&answers, "iso-longname", 2)->status, VG_ACK_STORED);
     ASSERT_EQ (s_rows ("samples", "iso-longname"), 1);

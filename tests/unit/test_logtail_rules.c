@@ -609,6 +609,20 @@ test_unescape (void)
 /* Counter totals saved as text and loaded into a fresh rule set go on from
  * there, per label set and for the folded "_other" series; a rule whose
  * labels changed takes none of them. */
+/* Loads back every counter line of text into b; returns how many it took. */
+static size_t
+s_load_counters (logtail_rules_t *b, const vg_buf_t *text)
+{
+    const char *p = text->data, *end = text->data + text->len;
+    size_t taken = 0;
+    while (p < end) {
+        const char *nl = memchr (p, '\n', (size_t)(end - p));
+        taken += (size_t)logtail_rules_load_counter (b, p, (size_t)(nl - p));
+        p = nl + 1;
+    }
+    return taken;
+}
+
 static void
 test_counters_kept (void)
 {
@@ -627,13 +641,7 @@ test_counters_kept (void)
 
     logtail_rules_t *b = logtail_rules_new ();
     s_add (b, &spec);
-    const char *p = text.data, *end = text.data + text.len;
-    size_t taken = 0;
-    while (p < end) {
-        const char *nl = memchr (p, '\n', (size_t)(end - p));
-        taken += (size_t)logtail_rules_load_counter (b, p, (size_t)(nl - p));
-        p = nl + 1;
-    }
+    size_t taken = s_load_counters (b, &text);
     ASSERT_EQ (taken, 3);
     ASSERT_EQ (logtail_rules_load_counter (b, "file 1 2 3", 10), 0); /* not a counter line */
     s_lines (b, (const char *const[]){"status=200", NULL});
@@ -656,12 +664,7 @@ test_counters_kept (void)
     wider.nlabels = 2;
     logtail_rules_t *c = logtail_rules_new ();
     s_add (c, &wider);
-    p = text.data;
-    while (p < end) {
-        const char *nl = memchr (p, '\n', (size_t)(end - p));
-        logtail_rules_load_counter (c, p, (size_t)(nl - p));
-        p = nl + 1;
-    }
+    s_load_counters (c, &text);
     s_emit (c, &e);
     ASSERT_EQ (s_count (&e, "req_total"), 0);
     s_emitted_free (&e);
@@ -706,13 +709,7 @@ test_counters_without_labels (void)
     logtail_rules_t *b = logtail_rules_new ();
     s_add (b, &lines);
     s_add (b, &errors);
-    const char *p = text.data, *end = text.data + text.len;
-    size_t taken = 0;
-    while (p < end) {
-        const char *nl = memchr (p, '\n', (size_t)(end - p));
-        taken += (size_t)logtail_rules_load_counter (b, p, (size_t)(nl - p));
-        p = nl + 1;
-    }
+    size_t taken = s_load_counters (b, &text);
     ASSERT_EQ (taken, 2);
     s_lines (b, input);
     s_emit (b, &e);
