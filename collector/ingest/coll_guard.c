@@ -19,14 +19,17 @@
  * are each measured every 400 ms. Hot ones (holding input) at every tick. */
 #define S_MEASURED_MIN 64
 #define S_MEASURED_MAX 256
+/* How long after a pause whole messages queued in libzmq are allowed for. */
+#define S_QUEUED_DRAIN_MS 10000
 /* Agent ids whose refusals are counted, at most. */
 #define S_MAX_AGENTS 65536
 
 struct coll_guard_t {
     coll_peers_t *peers;
     int64_t frame_cap;
-    int64_t trim_until_ms; /* give freed memory back to the system until then */
-    int64_t next_trim_ms;  /* every 100 ms meanwhile */
+    int64_t trim_until_ms;   /* give freed memory back to the system until then */
+    int64_t next_trim_ms;    /* every 100 ms meanwhile */
+    int64_t queued_until_ms; /* libzmq may hold queued whole messages until then */
     vg_complain_t log;
 };
 
@@ -147,17 +150,21 @@ s_rss_bytes (void)
 }
 
 void
-coll_guard_tick (coll_guard_t *self, int64_t now)
+coll_guard_tick (coll_guard_t *self, int64_t now, int paused)
 {
     int fds[64];
     size_t per_conn = (size_t)self->frame_cap + 64 * 1024;
+    /* Once reading again the collector drains what was queued for every
+     * connection, a batch queue's worth at a time: that takes a while. */
+    if (paused)
+        self->queued_until_ms = now + S_QUEUED_DRAIN_MS;
     uint64_t before = coll_peers_stats (self->peers).held_now;
     size_t budget = (size_t)(coll_peers_stats (self->peers).connections + 9) / 10;
     budget = budget < S_MEASURED_MIN   ? S_MEASURED_MIN
              : budget > S_MEASURED_MAX ? S_MEASURED_MAX
                                        : budget;
-    size_t n =
-        coll_peers_take_hoarders (self->peers, per_conn, COLL_GUARD_TOTAL_HELD, budget, fds, 64);
+    size_t n = coll_peers_take_hoarders (self->peers, per_conn, COLL_GUARD_TOTAL_HELD, budget,
+                                         now < self->queued_until_ms, fds, 64);
     uint64_t after = coll_peers_stats (self->peers).held_now;
     if (n > 0 || before > after + 4 * 1024 * 1024)
         self->trim_until_ms = now + 1000;

@@ -42,8 +42,11 @@ coll_peers_t *coll_guard_peers (coll_guard_t *self);
  * monitor, with ZMQ_EVENT_ACCEPTED, DISCONNECTED and CLOSED). */
 void coll_guard_on_monitor (coll_guard_t *self, void *monitor);
 
-/* Measures, and closes what must be closed. Call every COLL_GUARD_TICK_MS. */
-void coll_guard_tick (coll_guard_t *self, int64_t now_ms);
+/* Measures, and closes what must be closed. Call every COLL_GUARD_TICK_MS;
+ * paused: the collector is not reading from agents (the database is behind),
+ * so libzmq queues whole messages for every connection; they are allowed for
+ * until 10 s after the last pause, while the collector drains them. */
+void coll_guard_tick (coll_guard_t *self, int64_t now_ms, int paused);
 
 /* Closes the connection on fd, saying why (rate-limited): only while fd is
  * still the connection noted, never another that took its number. */

@@ -222,12 +222,14 @@ s_held (const s_conn_t *c, int fd, size_t per_frame_slack)
     return taken > known ? taken - known : 0;
 }
 
-/* What c holds beyond the whole messages libzmq may queue for it, at its
- * own average size: the part that counts against the limit for all. */
+/* What c holds that counts against the limit for all: while paused, what is
+ * beyond the whole messages libzmq may queue for it, at its own average
+ * size; otherwise (they are read at once) all of it. */
 static uint64_t
-s_excess (const s_conn_t *c)
+s_excess (const s_conn_t *c, int paused)
 {
-    uint64_t queued = c->messages ? COLL_PEERS_QUEUED_MESSAGES * (c->delivered / c->messages) : 0;
+    uint64_t queued =
+        paused && c->messages ? COLL_PEERS_QUEUED_MESSAGES * (c->delivered / c->messages) : 0;
     return c->held > queued ? c->held - queued : 0;
 }
 
@@ -239,7 +241,7 @@ s_excess (const s_conn_t *c)
 
 size_t
 coll_peers_take_hoarders (coll_peers_t *self, size_t per_conn, size_t total, size_t budget,
-                          int *fds, size_t max)
+                          int paused, int *fds, size_t max)
 {
     size_t n = 0;
     for (size_t fd = 0; fd < self->conns_cap; fd++) {
@@ -280,13 +282,13 @@ coll_peers_take_hoarders (coll_peers_t *self, size_t per_conn, size_t total, siz
     uint64_t excess = 0;
     for (size_t fd = 0; fd < self->conns_cap; fd++)
         if (self->conns[fd].open)
-            excess += s_excess (&self->conns[fd]);
+            excess += s_excess (&self->conns[fd], paused);
     while (excess > total && n < max) {
         s_conn_t *top = NULL;
         size_t topfd = 0;
         uint64_t most = 0;
         for (size_t fd = 0; fd < self->conns_cap; fd++) {
-            uint64_t e = self->conns[fd].open ? s_excess (&self->conns[fd]) : 0;
+            uint64_t e = self->conns[fd].open ? s_excess (&self->conns[fd], paused) : 0;
             if (e > most)
                 top = &self->conns[fd], topfd = fd, most = e;
         }

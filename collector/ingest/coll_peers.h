@@ -81,15 +81,16 @@ void coll_peers_delivered (coll_peers_t *self, int fd, size_t bytes);
  * on a peer that never ends its message. Fills fds (room for max) with the
  * connections holding more than per_conn bytes, then, while all of them
  * together hold more than total, with those holding most; forgets them and
- * returns how many: the caller closes them. Against total counts only what a
- * connection holds beyond COLL_PEERS_QUEUED_MESSAGES whole messages of its
- * own average size: while the collector does not read (the database is
- * behind), libzmq queues that many for every connection, and ten thousand
- * healthy agents waiting so are not hoarding. Each call measures again the
+ * returns how many: the caller closes them. While paused (the collector does
+ * not read: the database is behind), libzmq queues up to
+ * COLL_PEERS_QUEUED_MESSAGES whole messages for every connection, and ten
+ * thousand healthy agents waiting so are not hoarding: against total then
+ * counts only what a connection holds beyond that many messages of its own
+ * average size. Each call measures again the
  * hot connections (those holding more than 256 KiB at their last check) and
  * budget of the others, in turn; the rest keep their last figure. */
 size_t coll_peers_take_hoarders (coll_peers_t *self, size_t per_conn, size_t total, size_t budget,
-                                 int *fds, size_t max);
+                                 int paused, int *fds, size_t max);
 /* The connection that held most unfinished input at the last measure, if
  * more than min_held: forgets it and returns its fd (the caller closes it);
  * -1 if none. */

@@ -625,7 +625,7 @@ coll_server_run (coll_server_t *self)
         int64_t now = vg_mono_ms ();
         if (now >= self->next_guard_ms) {
             self->next_guard_ms = now + COLL_GUARD_TICK_MS;
-            coll_guard_tick (self->guard, now);
+            coll_guard_tick (self->guard, now, self->paused);
             if (self->auth)
                 coll_auth_refresh (self->auth, 0); /* at most once a second */
         }

@@ -77,7 +77,7 @@ test_connections (void)
     ASSERT_EQ (coll_peers_take_largest (p, 0), -1);
     /* An fd that is no socket measures as holding nothing. */
     int fds2[4];
-    ASSERT_EQ (coll_peers_take_hoarders (p, 1, 1, 16, fds2, 4), 0);
+    ASSERT_EQ (coll_peers_take_hoarders (p, 1, 1, 16, 0, fds2, 4), 0);
     ASSERT_EQ (coll_peers_stats (p).held_now, 0);
     coll_peers_destroy (&p);
 }
@@ -120,7 +120,8 @@ s_take (int server, int client, size_t n)
 /* While the collector does not read, every connection holds the whole
  * messages libzmq queued for it: ten thousand healthy agents doing so are
  * not closed for the limit on all connections, a peer holding input that no
- * message it ever finished explains is. */
+ * message it ever finished explains is, and once the collector reads again
+ * all that is held counts. */
 static void
 test_held (void)
 {
@@ -140,22 +141,26 @@ test_held (void)
             coll_peers_delivered (p, server[i], MSG);
     }
     int fds[4];
-    ASSERT_EQ (coll_peers_take_hoarders (p, 1 << 20, 16 * 1024, 16, fds, 4), 0);
+    ASSERT_EQ (coll_peers_take_hoarders (p, 1 << 20, 16 * 1024, 16, 1, fds, 4), 0);
     ASSERT_GE (coll_peers_stats (p).held_now, 2 * (4 * MSG - 5 * 256));
     /* A third holds as much without ever having finished a message. Measured
      * one connection a call, it is found within a round of calls. */
     s_take (server[2], client[2], 4 * MSG);
     size_t calls = 0, found = 0;
     while (!found && calls < CONNS)
-        calls++, found = coll_peers_take_hoarders (p, 1 << 20, 16 * 1024, 1, fds, 4);
+        calls++, found = coll_peers_take_hoarders (p, 1 << 20, 16 * 1024, 1, 1, fds, 4);
     ASSERT_EQ (found, 1);
     ASSERT_EQ (fds[0], server[2]);
     /* One of the agents holds a fifth message's worth more: over the limit
      * for all, it is the one closed. */
     s_take (server[0], client[0], 3 * MSG);
-    ASSERT_EQ (coll_peers_take_hoarders (p, 1 << 20, 16 * 1024, 16, fds, 4), 1);
+    ASSERT_EQ (coll_peers_take_hoarders (p, 1 << 20, 16 * 1024, 16, 1, fds, 4), 1);
     ASSERT_EQ (fds[0], server[0]);
-    ASSERT_EQ (coll_peers_stats (p).conns_hoarding, 2);
+    /* Reading again, the collector takes whole messages at once: what the
+     * other agent holds now all counts, and it is over the limit. */
+    ASSERT_EQ (coll_peers_take_hoarders (p, 1 << 20, 16 * 1024, 16, 0, fds, 4), 1);
+    ASSERT_EQ (fds[0], server[1]);
+    ASSERT_EQ (coll_peers_stats (p).conns_hoarding, 3);
     for (int i = 0; i < CONNS; i++) {
         close (server[i]);
         close (client[i]);
