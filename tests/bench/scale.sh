@@ -2,17 +2,17 @@
 # scale.sh - many agents on one collector, each sending like a real one: one
 # batch of 100 series every 10 s, paced, all started together.
 #
-#   tests/bench/scale.sh              # 1,000 and 3,000 agents
-#   SCALE_STEPS="1000 3000 10000" tests/bench/scale.sh
+#   tests/bench/scale.sh              # 1,000, 3,000 and 10,000 agents (about 12 minutes)
+#   SCALE_STEPS="1000 3000" tests/bench/scale.sh
 #
 # Builds a Release tree (build-bench) if needed, starts a private PostgreSQL
 # cluster in a temporary directory and a collector with its defaults (file
 # limit raised, as deploy/systemd does), then for each step runs the paced
 # simulator (vigil-loadgen --rate: N DEALER sockets, each its own agent id)
-# for SCALE_WARMUP (60 s: their series are registered then, and left out of
-# the latency) plus SCALE_SECONDS (60 s). After each step it counts in the
-# database what the agents were told was stored, and reads the collector's
-# resident memory. One line per step:
+# for SCALE_WARMUP (60 s, 90 s from 10,000 agents: their series are
+# registered then, and left out of the latency) plus SCALE_SECONDS (60 s).
+# After each step it counts in the database what the agents were told was
+# stored, and reads the collector's resident memory. One line per step:
 #
 #   scale: agents <N> series <S> interval <I>s  ack-p50 <ms> ms  ack-p99 <ms> ms  collector-rss <MB> MB  lost <L>
 #
@@ -20,18 +20,18 @@
 # found, plus those never acknowledged. A simulator holds two descriptors per
 # agent, so a step the file limit does not allow in one process runs in
 # several at once (ids scale<N>-p<k>-<i>), and the percentiles are taken over
-# all their latencies together. Environment: SCALE_STEPS ["1000 3000"],
-# SCALE_SERIES [100], SCALE_INTERVAL [10], SCALE_WARMUP [60], SCALE_SECONDS
+# all their latencies together. Environment: SCALE_STEPS ["1000 3000 10000"],
+# SCALE_SERIES [100], SCALE_INTERVAL [10], SCALE_WARMUP [60; 90 from 10,000], SCALE_SECONDS
 # [60], SCALE_COLLECTOR_EXTRA (YAML lines for collector.yaml), SCALE_COLLECTOR_LOG
 # (where to copy the collector's log), VIGIL_BENCH_BUILD [build-bench].
 set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${VIGIL_BENCH_BUILD:-$src/build-bench}
-steps=${SCALE_STEPS:-1000 3000}
+steps=${SCALE_STEPS:-1000 3000 10000}
 series=${SCALE_SERIES:-100}
 interval=${SCALE_INTERVAL:-10}
-warmup=${SCALE_WARMUP:-60}
+warmup_set=${SCALE_WARMUP:-}
 seconds=${SCALE_SECONDS:-60}
 name=scale.sh
 . "$src/tests/bench/bench-lib.sh"
@@ -48,6 +48,8 @@ bench_collector "${SCALE_COLLECTOR_EXTRA:-}"
 # limit allows in one process runs in several, their latencies merged.
 per_proc=$((($(ulimit -n) - 256) / 2))
 for n in $steps; do
+    # A million series take longer to register than a minute.
+    warmup=${warmup_set:-$((n >= 10000 ? 90 : 60))}
     nproc_sim=$(((n + per_proc - 1) / per_proc))
     pids=()
     for ((k = 1; k <= nproc_sim; k++)); do
