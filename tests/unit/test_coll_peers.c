@@ -151,7 +151,7 @@ test_held (void)
         calls++, found = coll_peers_take_hoarders (p, 1 << 20, 16 * 1024, 1, 1, fds, 4);
     ASSERT_EQ (found, 1);
     ASSERT_EQ (fds[0], server[2]);
-    /* One of the agents holds a fifth message's worth more: over the limit
+    /* One of the agents holds three messages' worth more: over the limit
      * for all, it is the one closed. */
     s_take (server[0], client[0], 3 * MSG);
     ASSERT_EQ (coll_peers_take_hoarders (p, 1 << 20, 16 * 1024, 16, 1, fds, 4), 1);
