@@ -27,7 +27,8 @@
 #include <strings.h>
 #include <time.h>
 
-#define S_MAX_REDIRECTS 10
+#define S_MAX_REDIRECTS   10
+#define S_DOWNLOAD_BUFFER 4096 /* CURLOPT_BUFFERSIZE; libcurl takes 1 KiB to 10 MiB */
 
 /* ---- one request ------------------------------------------------------ */
 
@@ -240,6 +241,10 @@ s_setup_easy (http_ctx_t *self, char *err, size_t errlen)
     S_SET (CURLOPT_USERAGENT, "vigil-agent/" VIGIL_VERSION);
     S_SET (CURLOPT_WRITEFUNCTION, s_on_body);
     S_SET (CURLOPT_WRITEDATA, self);
+    /* libcurl keeps a download buffer per handle for the handle's life (16 KiB
+     * by default); a check's answer is small, and a larger one only takes
+     * more reads. */
+    S_SET (CURLOPT_BUFFERSIZE, (long)S_DOWNLOAD_BUFFER);
     /* measure every phase every time: no reused connection, no cached name */
     S_SET (CURLOPT_FRESH_CONNECT, 1L);
     S_SET (CURLOPT_FORBID_REUSE, 1L);

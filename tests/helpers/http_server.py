@@ -12,6 +12,7 @@ each request, so one server serves every case of a test:
     status=N          the status code (default 200)
     delay_ms=N        wait this long before answering (a slow or hung target)
     body=TEXT         the response body (default "ok")
+    repeat=N          the body is TEXT N times over (a long body from a short URL)
     header=NAME:VALUE a response header; may repeat (Location, Retry-After,
                       Content-Type...)
 
@@ -73,6 +74,7 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(delay / 1000.0)
             status = int(query.get("status", ["200"])[0])
             text = query.get("body", ["ok"])[0].encode("utf-8")
+            text *= int(query.get("repeat", ["1"])[0])
             self.send_response(status)
             names = set()
             for h in query.get("header", []):

@@ -479,6 +479,19 @@ test_max_body (void)
     ASSERT_EQ (GET (&tail, "http_body_match"), 0);
     ASSERT_EQ (GET (&tail, "http_up"), 0);
     test_input_stop (&tail);
+
+    /* a body longer than libcurl's download buffer arrives in several reads:
+     * the regex still sees it whole, up to max_body */
+    test_input_t reads;
+    s_start (&reads, "big", 10000,
+             "url: http://127.0.0.1:%d/big?body=x&repeat=10000\nmax_body: 20000\n"
+             "body_regex: ^x{10000}$\n",
+             s_plain.port);
+    s_collect (&reads);
+    ASSERT_EQ (GET (&reads, "http_body_match"), 1);
+    ASSERT_EQ (GET (&reads, "http_response_bytes"), 10000);
+    ASSERT_EQ (GET (&reads, "http_dropped_total"), 0);
+    test_input_stop (&reads);
 }
 
 static void
