@@ -8,9 +8,10 @@
  *  emits sums over them with a count, labelled process=<instance name>.
  *
  *  Everything comes from ROOT/proc, read with plain read(2) and getdents64(2)
- *  into buffers the context keeps, so a collect allocates nothing. The pids
- *  seen are kept in two tables capped by max_processes, for CPU deltas and to
- *  notice restarts: matches over the cap are dropped and counted.
+ *  into buffers the context keeps. The pids seen are kept in two tables, for
+ *  CPU deltas and to notice restarts; they grow with the matches (a collect
+ *  allocates only when more match than ever before) up to max_processes, and
+ *  matches over the cap are dropped and counted.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
@@ -62,7 +63,7 @@ typedef struct {
     char *scan;  /* ROOT/proc's entries, PROCESS_DENTS_SIZE */
     char *dents; /* a process's fd entries, PROCESS_DENTS_SIZE */
     process_seen_t *prev, *cur;
-    size_t nprev, ncur, cap;
+    size_t nprev, ncur, prev_cap, cur_cap; /* the tables grow to max_processes at most */
     int have_prev;
     int64_t prev_ms;
     uint64_t pending_gone; /* pids gone and not yet replaced by a new one */
@@ -336,6 +337,7 @@ s_add (process_ctx_t *self, process_sum_t *sum, int pid, const process_stat_t *s
         self->dropped++;
         return;
     }
+    VG_GROW (self->cur, self->cur_cap, self->ncur + 1);
     self->cur[self->ncur++] =
         (process_seen_t){.pid = pid, .start = st->start, .ticks = st->utime + st->stime};
     if (sum->count == 0 || st->start < sum->oldest_start)
@@ -484,6 +486,8 @@ s_cmp_pid (const void *a, const void *b)
 static const process_seen_t *
 s_find (const process_seen_t *tab, size_t n, const process_seen_t *key)
 {
+    if (n == 0) /* tab may still be NULL */
+        return NULL;
     const process_seen_t *hit = bsearch (key, tab, n, sizeof *tab, s_cmp_pid);
     return hit && hit->start == key->start ? hit : NULL;
 }
@@ -554,9 +558,6 @@ s_init (void *ctx, const agent_input_env_t *env, char *err, size_t errlen)
     self->buf = vg_calloc (1, PROCESS_CMDLINE_MAX + 1);
     self->scan = vg_malloc (PROCESS_DENTS_SIZE);
     self->dents = vg_malloc (PROCESS_DENTS_SIZE);
-    self->cap = (size_t)self->max_processes;
-    self->prev = vg_calloc (self->cap, sizeof *self->prev);
-    self->cur = vg_calloc (self->cap, sizeof *self->cur);
     self->clk_tck = sysconf (_SC_CLK_TCK);
     if (self->clk_tck <= 0)
         self->clk_tck = 100;
@@ -583,7 +584,8 @@ s_collect (void *ctx, agent_sink_t *sink, int64_t now_ms, char *err, size_t errl
             s_consider (self, &sum, pid, 0);
     } else if ((rc = s_scan (self, &sum, err, errlen)) != VG_OK)
         return rc;
-    qsort (self->cur, self->ncur, sizeof *self->cur, s_cmp_pid);
+    if (self->ncur > 1)
+        qsort (self->cur, self->ncur, sizeof *self->cur, s_cmp_pid);
 
     vg_label_t label = {.key = "process", .value = self->instance};
     agent_sink_gauge (sink, "process_up", &label, 1, sum.count > 0 ? 1.0 : 0.0);
@@ -613,6 +615,9 @@ s_collect (void *ctx, agent_sink_t *sink, int64_t now_ms, char *err, size_t errl
     process_seen_t *t = self->prev;
     self->prev = self->cur;
     self->cur = t;
+    size_t cap = self->prev_cap;
+    self->prev_cap = self->cur_cap;
+    self->cur_cap = cap;
     self->nprev = self->ncur;
     self->ncur = 0;
     self->have_prev = 1;
@@ -636,7 +641,7 @@ s_fini (void *ctx)
     self->re = NULL;
     self->instance = self->buf = self->scan = self->dents = NULL;
     self->prev = self->cur = NULL;
-    self->nprev = self->ncur = self->cap = 0;
+    self->nprev = self->ncur = self->prev_cap = self->cur_cap = 0;
     self->have_prev = 0;
     self->btime = 0;
     self->btime_read = 0;
