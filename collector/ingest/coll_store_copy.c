@@ -110,17 +110,38 @@ s_put_field8 (char *p, uint64_t v)
         u[4 + k] = (unsigned char)(v >> (56 - 8 * k));
 }
 
+/* Starts the COPY of the group's rows of table (dists: distributions) into
+ * the table s_copy_table chooses, with columns; sql receives the statement,
+ * which s_send_if_full repeats when it cuts the COPY. */
+static int
+s_copy_open (coll_store_t *self, size_t n, int dists, const char *table, const char *columns,
+             const char *what, char *sql, size_t sqlcap, char *err, size_t errlen)
+{
+    int day;
+    size_t at = s_copy_table (self, n, dists, table, sql, sqlcap, &day);
+    snprintf (sql + at, sqlcap - at, "%s FROM STDIN (FORMAT binary)", columns);
+    return s_copy_started (s_copy_start (self, what, sql, err, errlen), day);
+}
+
+/* Ends a COPY: sends what is left when rc is 0, else aborts it. */
+static int
+s_copy_close (coll_store_t *self, const char *what, int rc, char *err, size_t errlen)
+{
+    if (rc) {
+        coll_pg_copy_abort (self->conn, "the collector gave up");
+        return rc;
+    }
+    return s_copy_finish (self, what, err, errlen);
+}
+
 /* The hot loop: four fields per sample, series ids looked up per batch. */
 static int
 s_copy_samples (coll_store_t *self, coll_store_item_t *items, size_t n, char *err, size_t errlen)
 {
     static const char what[] = "writing samples";
     char sql[128];
-    int day;
-    size_t at = s_copy_table (self, n, 0, "samples", sql, sizeof sql, &day);
-    snprintf (sql + at, sizeof sql - at,
-              "(host_id, ts, series_id, value) FROM STDIN (FORMAT binary)");
-    int rc = s_copy_started (s_copy_start (self, what, sql, err, errlen), day);
+    int rc = s_copy_open (self, n, 0, "samples", "(host_id, ts, series_id, value)", what, sql,
+                          sizeof sql, err, errlen);
     if (rc)
         return rc;
     vg_buf_t *buf = &self->copy;
@@ -154,11 +175,7 @@ s_copy_samples (coll_store_t *self, coll_store_item_t *items, size_t n, char *er
             rc = s_send_if_full (self, what, sql, err, errlen);
         }
     }
-    if (rc) {
-        coll_pg_copy_abort (self->conn, "the collector gave up");
-        return rc;
-    }
-    return s_copy_finish (self, what, err, errlen);
+    return s_copy_close (self, what, rc, err, errlen);
 }
 
 static int
@@ -166,12 +183,10 @@ s_copy_dists (coll_store_t *self, coll_store_item_t *items, size_t n, char *err,
 {
     static const char what[] = "writing distributions";
     char sql[256];
-    int day;
-    size_t at = s_copy_table (self, n, 1, "distributions", sql, sizeof sql, &day);
-    snprintf (sql + at, sizeof sql - at,
-              "(host_id, ts, series_id, count, sum, min, max, zero_count, bucket_index,"
-              " bucket_count, neg_bucket_index, neg_bucket_count) FROM STDIN (FORMAT binary)");
-    int rc = s_copy_started (s_copy_start (self, what, sql, err, errlen), day);
+    int rc = s_copy_open (self, n, 1, "distributions",
+                          "(host_id, ts, series_id, count, sum, min, max, zero_count,"
+                          " bucket_index, bucket_count, neg_bucket_index, neg_bucket_count)",
+                          what, sql, sizeof sql, err, errlen);
     if (rc)
         return rc;
     vg_buf_t *buf = &self->copy;
@@ -200,11 +215,7 @@ s_copy_dists (coll_store_t *self, coll_store_item_t *items, size_t n, char *err,
             rc = s_send_if_full (self, what, sql, err, errlen);
         }
     }
-    if (rc) {
-        coll_pg_copy_abort (self->conn, "the collector gave up");
-        return rc;
-    }
-    return s_copy_finish (self, what, err, errlen);
+    return s_copy_close (self, what, rc, err, errlen);
 }
 
 static const char *
@@ -259,11 +270,7 @@ s_copy_events (coll_store_t *self, coll_store_item_t *items, size_t n, char *err
             rc = s_send_if_full (self, what, sql, err, errlen);
         }
     }
-    if (rc) {
-        coll_pg_copy_abort (self->conn, "the collector gave up");
-        return rc;
-    }
-    return s_copy_finish (self, what, err, errlen);
+    return s_copy_close (self, what, rc, err, errlen);
 }
 
 int
