@@ -7,9 +7,9 @@
  *  hashed, and looked up in the rule's open-addressing table: only a label
  *  set never seen before allocates.
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include "logtail_rules.h"
 #include "logtail_json.h"
+#include "logtail_rules_int.h"
 #include "vg_alloc.h"
 #include "vg_buf.h"
 #include "vg_error.h"
@@ -21,72 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A regex that backtracks this much on one line gives up (a pattern that is
- * fine on good lines must not hang the agent on a hostile one). */
-#define S_MATCH_LIMIT   1000000
-#define S_JIT_STACK_MAX (1024 * 1024)
-/* Room per label value in the scratch key: the cut value, a character that
- * may straddle the cut, and the NUL. */
-#define S_VALUE_ROOM (LOGTAIL_RULES_MAX_VALUE_LEN + 8)
-
-typedef struct {
-    pcre2_code *code;
-    pcre2_match_data *md;
-    int jit;
-} s_regex_t;
-
-typedef struct {
-    uint64_t hash;
-    char *key; /* label values, each NUL-terminated, back to back; owned */
-    uint32_t keylen;
-    int has_value;
-    double value;        /* counter: the total; gauge: the last value */
-    vg_sketch_t *sketch; /* distribution */
-} s_series_t;
-
-typedef struct {
-    char *name;
-    logtail_rule_type_t type;
-    int json;
-    s_regex_t re;    /* plain-line rule */
-    s_regex_t match; /* the optional prefilter */
-    size_t nlabels;
-    char **label_keys;
-    int32_t *label_src; /* capture group, or JSON slot */
-    int32_t value_src;  /* -1: none */
-    size_t nwhere;
-    int32_t *where_slot;
-    char **where_value;
-    size_t *where_len;
-    double scale;
-    size_t max_series;
-    int count_only; /* a counter without labels or value: one series, +1 a line */
-
-    s_series_t *series;
-    size_t nseries;
-    size_t series_cap;
-    uint32_t *index;  /* series position + 1; 0 is empty */
-    size_t index_cap; /* a power of two, at least twice nseries */
-    s_series_t other;
-    int has_other;
-
-    uint64_t matched, no_value, regex_limit, folded;
-} s_rule_t;
-
-struct logtail_rules_t {
-    s_rule_t *rules;
-    size_t n;
-    size_t cap;
-    logtail_json_t *json;
-    logtail_json_val_t *slots;
-    size_t slots_cap;
-    pcre2_match_context *mctx;
-    pcre2_jit_stack *jit_stack;
-    char key[LOGTAIL_RULES_MAX_LABELS * S_VALUE_ROOM];
-    char text[S_VALUE_ROOM]; /* a where value, unescaped */
-    uint64_t lines, json_invalid;
-};
 
 logtail_rules_t *
 logtail_rules_new (void)
@@ -396,8 +330,8 @@ s_series_init (s_rule_t *r, s_series_t *s, const char *key, size_t klen, uint64_
 }
 
 /* The series all of whose label values are "_other". */
-static s_series_t *
-s_other (s_rule_t *r)
+s_series_t *
+logtail_rules_other (s_rule_t *r)
 {
     if (!r->has_other) {
         char key[LOGTAIL_RULES_MAX_LABELS * sizeof LOGTAIL_RULES_OTHER];
@@ -412,8 +346,8 @@ s_other (s_rule_t *r)
     return &r->other;
 }
 
-static s_series_t *
-s_series_get (s_rule_t *r, const char *key, size_t klen)
+s_series_t *
+logtail_rules_series_get (s_rule_t *r, const char *key, size_t klen)
 {
     uint64_t h = vg_hash_bytes (key, klen);
     if (r->index_cap) {
@@ -426,7 +360,7 @@ s_series_get (s_rule_t *r, const char *key, size_t klen)
     }
     if (r->nseries >= r->max_series) {
         r->folded++;
-        return s_other (r);
+        return logtail_rules_other (r);
     }
     VG_GROW (r->series, r->series_cap, r->nseries + 1);
     size_t pos = r->nseries++;
@@ -566,7 +500,7 @@ s_apply_json (logtail_rules_t *self, s_rule_t *r)
         klen += s_put_json (self->key + klen, &slots[r->label_src[i]]);
         self->key[klen++] = '\0';
     }
-    s_update (r, s_series_get (r, self->key, klen), v);
+    s_update (r, logtail_rules_series_get (r, self->key, klen), v);
 }
 
 static void
@@ -593,7 +527,7 @@ s_apply_regex (logtail_rules_t *self, s_rule_t *r, const char *line)
             klen += s_put_raw (self->key + klen, line + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
         self->key[klen++] = '\0';
     }
-    s_update (r, s_series_get (r, self->key, klen), v);
+    s_update (r, logtail_rules_series_get (r, self->key, klen), v);
 }
 
 /* A matching line of a count_only rule. Its one series has the empty key
@@ -601,7 +535,7 @@ s_apply_regex (logtail_rules_t *self, s_rule_t *r, const char *line)
 static void
 s_count_line (s_rule_t *r)
 {
-    s_series_t *s = r->nseries ? &r->series[0] : s_series_get (r, "", 0);
+    s_series_t *s = r->nseries ? &r->series[0] : logtail_rules_series_get (r, "", 0);
     s->value += 1;
     s->has_value = 1;
 }
@@ -751,125 +685,4 @@ uint64_t
 logtail_rules_json_invalid (const logtail_rules_t *self)
 {
     return self->json_invalid;
-}
-
-/* ---- counters kept across restarts ------------------------------------ */
-
-static void
-s_hex (vg_buf_t *out, const char *p, size_t n)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        char two[2] = {digits[(unsigned char)p[i] >> 4], digits[(unsigned char)p[i] & 15]};
-        vg_buf_append (out, two, 2);
-    }
-}
-
-/* Decodes hex text of n digits into out (n / 2 bytes); -1 if it is not. */
-static int
-s_unhex (const char *text, size_t n, char *out)
-{
-    if (n % 2)
-        return -1;
-    for (size_t i = 0; i < n; i += 2) {
-        int v = 0;
-        for (size_t k = 0; k < 2; k++) {
-            char c = text[i + k];
-            int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-            if (d < 0)
-                return -1;
-            v = v * 16 + d;
-        }
-        out[i / 2] = (char)v;
-    }
-    return 0;
-}
-
-static void
-s_save_series (vg_buf_t *out, const s_rule_t *r, const s_series_t *s)
-{
-    if (!s->has_value)
-        return;
-    vg_buf_puts (out, "counter ");
-    s_hex (out, r->name, strlen (r->name));
-    vg_buf_printf (out, " %.17g ", s->value);
-    s_hex (out, s->key, s->keylen);
-    vg_buf_puts (out, "\n");
-}
-
-void
-logtail_rules_save_counters (const logtail_rules_t *self, vg_buf_t *out)
-{
-    for (size_t i = 0; i < self->n; i++) {
-        const s_rule_t *r = &self->rules[i];
-        if (r->type != LOGTAIL_RULE_COUNTER)
-            continue;
-        for (size_t j = 0; j < r->nseries; j++)
-            s_save_series (out, r, &r->series[j]);
-        if (r->has_other)
-            s_save_series (out, r, &r->other);
-    }
-}
-
-int
-logtail_rules_load_counter (logtail_rules_t *self, const char *line, size_t len)
-{
-    if (len < 8 || memcmp (line, "counter ", 8) != 0)
-        return 0;
-    const char *p = line + 8, *end = line + len;
-    const char *sp1 = memchr (p, ' ', (size_t)(end - p));
-    if (!sp1)
-        return 1;
-    const char *sp2 = memchr (sp1 + 1, ' ', (size_t)(end - sp1 - 1));
-    if (!sp2)
-        return 1;
-    size_t nlen = (size_t)(sp1 - p), klen = (size_t)(end - sp2 - 1);
-    char name[512], key[LOGTAIL_RULES_MAX_LABELS * S_VALUE_ROOM], num[64];
-    if (nlen / 2 >= sizeof name || (size_t)(sp2 - sp1 - 1) >= sizeof num || klen / 2 > sizeof key ||
-        s_unhex (p, nlen, name) != 0)
-        return 1;
-    name[nlen / 2] = '\0';
-    memcpy (num, sp1 + 1, (size_t)(sp2 - sp1 - 1));
-    num[sp2 - sp1 - 1] = '\0';
-    char *stop = NULL;
-    double value = strtod (num, &stop);
-    if (!stop || *stop || !isfinite (value))
-        return 1;
-    if (s_unhex (sp2 + 1, klen, key) != 0)
-        return 1;
-    for (size_t i = 0; i < self->n; i++) {
-        s_rule_t *r = &self->rules[i];
-        if (r->type != LOGTAIL_RULE_COUNTER || strcmp (r->name, name) != 0)
-            continue;
-        /* A key of another shape (the rule's labels changed) is left out. */
-        size_t nuls = 0, kb = klen / 2;
-        for (size_t k = 0; k < kb; k++)
-            nuls += key[k] == '\0';
-        if (nuls != r->nlabels || (kb && key[kb - 1] != '\0'))
-            return 1;
-        /* The folded series: every value "_other". */
-        int other = r->nlabels > 0 && kb == r->nlabels * sizeof LOGTAIL_RULES_OTHER;
-        for (size_t k = 0; other && k < r->nlabels; k++)
-            other = memcmp (key + k * sizeof LOGTAIL_RULES_OTHER, LOGTAIL_RULES_OTHER,
-                            sizeof LOGTAIL_RULES_OTHER) == 0;
-        s_series_t *s = other ? s_other (r) : s_series_get (r, key, kb);
-        s->value = value;
-        s->has_value = 1;
-        return 1;
-    }
-    return 1;
-}
-
-void
-logtail_rules_reset_counters (logtail_rules_t *self)
-{
-    for (size_t i = 0; i < self->n; i++) {
-        s_rule_t *r = &self->rules[i];
-        if (r->type != LOGTAIL_RULE_COUNTER)
-            continue;
-        for (size_t j = 0; j < r->nseries; j++)
-            r->series[j].value = 0, r->series[j].has_value = 0;
-        r->other.value = 0;
-        r->other.has_value = 0;
-    }
 }
