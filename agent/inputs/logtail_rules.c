@@ -22,6 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A regex that backtracks this much on one line gives up (a pattern that is
+ * fine on good lines must not hang the agent on a hostile one). */
+#define S_MATCH_LIMIT   1000000
+#define S_JIT_STACK_MAX (1024 * 1024)
+
 logtail_rules_t *
 logtail_rules_new (void)
 {

@@ -13,10 +13,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A regex that backtracks this much on one line gives up (a pattern that is
- * fine on good lines must not hang the agent on a hostile one). */
-#define S_MATCH_LIMIT   1000000
-#define S_JIT_STACK_MAX (1024 * 1024)
 /* Room per label value in the scratch key: the cut value, a character that
  * may straddle the cut, and the NUL. */
 #define S_VALUE_ROOM (LOGTAIL_RULES_MAX_VALUE_LEN + 8)
