@@ -1,11 +1,14 @@
 /*  test_coll_peers.c - refusal counts per agent and open connections stay
  *  under their caps, evicting what was idle longest; what connections hold
- *  is measured on real loopback TCP connections. */
+ *  is measured on real loopback TCP connections, and the guard allows for
+ *  queued messages while the collector pauses and for 10 s after. */
+#include "coll_guard.h"
 #include "coll_peers.h"
 #include "test_assert.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -168,12 +171,79 @@ test_held (void)
     coll_peers_destroy (&p);
 }
 
+/* "127.0.0.1:PORT": the client end of a connection, as the guard notes it. */
+static void
+s_remote (int fd, char *buf, size_t len)
+{
+    struct sockaddr_in a;
+    socklen_t alen = sizeof a;
+    ASSERT_EQ (getpeername (fd, (struct sockaddr *)&a, &alen), 0);
+    snprintf (buf, len, "127.0.0.1:%u", ntohs (a.sin_port));
+}
+
+/* Whether the collector's end was shut down: the client reads the end. */
+static int
+s_was_cut (int client)
+{
+    struct pollfd pfd = {.fd = client, .events = POLLIN};
+    if (poll (&pfd, 1, 0) != 1)
+        return 0;
+    char c;
+    return recv (client, &c, 1, MSG_DONTWAIT) == 0;
+}
+
+static size_t
+s_cuts (const int *client, size_t n)
+{
+    size_t cut = 0;
+    for (size_t i = 0; i < n; i++)
+        cut += (size_t)s_was_cut (client[i]);
+    return cut;
+}
+
+/* Nine agents hold four queued messages of 2 MiB each: 72 MiB together, over
+ * the 64 MiB for all connections. While the collector pauses, and until 10 s
+ * after the last pause, those messages are allowed for and nobody is closed;
+ * past that, what they hold counts and the guard closes some. */
+static void
+test_drain_window (void)
+{
+    enum { CONNS = 9, MSG = 2 * 1024 * 1024 };
+    coll_guard_t *g = coll_guard_new (64, 0, 16 * 1024 * 1024);
+    coll_peers_t *p = coll_guard_peers (g);
+    int server[CONNS], client[CONNS];
+    for (int i = 0; i < CONNS; i++) {
+        s_tcp_pair (&server[i], &client[i]);
+        char name[64];
+        s_remote (server[i], name, sizeof name);
+        ASSERT_EQ (coll_peers_accepted (p, server[i], name, 0), 0);
+        s_take (server[i], client[i], 8 * (size_t)MSG);
+        for (int m = 0; m < 4; m++)
+            coll_peers_delivered (p, server[i], MSG);
+    }
+    int64_t paused_at = 1000;
+    coll_guard_tick (g, paused_at, 1);
+    ASSERT_EQ (s_cuts (client, CONNS), 0);
+    ASSERT_GT (coll_peers_stats (p).held_now, (uint64_t)COLL_GUARD_TOTAL_HELD);
+    coll_guard_tick (g, paused_at + 9999, 0);
+    ASSERT_EQ (s_cuts (client, CONNS), 0);
+    coll_guard_tick (g, paused_at + 10001, 0);
+    ASSERT_GE (s_cuts (client, CONNS), 1);
+    ASSERT_GE (coll_peers_stats (p).conns_hoarding, 1);
+    for (int i = 0; i < CONNS; i++) {
+        close (server[i]);
+        close (client[i]);
+    }
+    coll_guard_destroy (&g);
+}
+
 int
 main (void)
 {
     test_refusals ();
     test_connections ();
     test_held ();
+    test_drain_window ();
     printf ("test_coll_peers: ok\n");
     return 0;
 }
