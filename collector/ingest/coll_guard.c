@@ -149,6 +149,15 @@ s_rss_bytes (void)
     return (uint64_t)resident * (uint64_t)sysconf (_SC_PAGESIZE);
 }
 
+size_t
+coll_guard_budget (size_t connections)
+{
+    size_t budget = (connections + 9) / 10;
+    return budget < S_MEASURED_MIN   ? S_MEASURED_MIN
+           : budget > S_MEASURED_MAX ? S_MEASURED_MAX
+                                     : budget;
+}
+
 void
 coll_guard_tick (coll_guard_t *self, int64_t now, int paused)
 {
@@ -159,10 +168,7 @@ coll_guard_tick (coll_guard_t *self, int64_t now, int paused)
     if (paused)
         self->queued_until_ms = now + S_QUEUED_DRAIN_MS;
     uint64_t before = coll_peers_stats (self->peers).held_now;
-    size_t budget = (size_t)(coll_peers_stats (self->peers).connections + 9) / 10;
-    budget = budget < S_MEASURED_MIN   ? S_MEASURED_MIN
-             : budget > S_MEASURED_MAX ? S_MEASURED_MAX
-                                       : budget;
+    size_t budget = coll_guard_budget ((size_t)coll_peers_stats (self->peers).connections);
     size_t n = coll_peers_take_hoarders (self->peers, per_conn, COLL_GUARD_TOTAL_HELD, budget,
                                          now < self->queued_until_ms, fds, 64);
     uint64_t after = coll_peers_stats (self->peers).held_now;

@@ -13,6 +13,7 @@
 
 #include "coll_peers.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* How often coll_guard_tick wants to run: the hot connections are measured
@@ -47,6 +48,11 @@ void coll_guard_on_monitor (coll_guard_t *self, void *monitor);
  * so libzmq queues whole messages for every connection; they are allowed for
  * until 10 s after the last pause, while the collector drains them. */
 void coll_guard_tick (coll_guard_t *self, int64_t now_ms, int paused);
+
+/* How many connections one tick measures among connections open (besides
+ * the hot ones, measured at every tick): a tenth, so each is measured every
+ * 100 ms, but at least 64 and at most 256. */
+size_t coll_guard_budget (size_t connections);
 
 /* Closes the connection on fd, saying why (rate-limited): only while fd is
  * still the connection noted, never another that took its number. */

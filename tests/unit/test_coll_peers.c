@@ -237,6 +237,19 @@ test_drain_window (void)
     coll_guard_destroy (&g);
 }
 
+/* Each connection is measured every 100 ms (ten ticks) up to 2,560 of them;
+ * past that 256 a tick, so 10,000 are each measured every 400 ms. */
+static void
+test_budget (void)
+{
+    ASSERT_EQ (coll_guard_budget (0), 64);
+    ASSERT_EQ (coll_guard_budget (640), 64);
+    ASSERT_EQ (coll_guard_budget (641), 65);
+    ASSERT_EQ (coll_guard_budget (2560), 256);
+    ASSERT_EQ (coll_guard_budget (2561), 256);
+    ASSERT_EQ (coll_guard_budget (10000), 256);
+}
+
 int
 main (void)
 {
@@ -244,6 +257,7 @@ main (void)
     test_connections ();
     test_held ();
     test_drain_window ();
+    test_budget ();
     printf ("test_coll_peers: ok\n");
     return 0;
 }
