@@ -120,6 +120,37 @@ s_take (int server, int client, size_t n)
     }
 }
 
+/* "127.0.0.1:PORT": the client end of a connection, as the guard notes it. */
+static void
+s_remote (int fd, char *buf, size_t len)
+{
+    struct sockaddr_in a;
+    socklen_t alen = sizeof a;
+    ASSERT_EQ (getpeername (fd, (struct sockaddr *)&a, &alen), 0);
+    snprintf (buf, len, "127.0.0.1:%u", ntohs (a.sin_port));
+}
+
+/* n loopback connections, each noted by p as accepted under its remote name. */
+static void
+s_open_noted (coll_peers_t *p, int *server, int *client, int n)
+{
+    for (int i = 0; i < n; i++) {
+        s_tcp_pair (&server[i], &client[i]);
+        char name[64];
+        s_remote (server[i], name, sizeof name);
+        ASSERT_EQ (coll_peers_accepted (p, server[i], name, 0), 0);
+    }
+}
+
+static void
+s_close_all (const int *server, const int *client, int n)
+{
+    for (int i = 0; i < n; i++) {
+        close (server[i]);
+        close (client[i]);
+    }
+}
+
 /* While the collector does not read, every connection holds the whole
  * messages libzmq queued for it: ten thousand healthy agents doing so are
  * not closed for the limit on all connections, a peer holding input that no
@@ -131,12 +162,7 @@ test_held (void)
     enum { MSG = 10000, CONNS = 3 };
     coll_peers_t *p = coll_peers_new (16, 16, 0);
     int server[CONNS], client[CONNS];
-    for (int i = 0; i < CONNS; i++) {
-        s_tcp_pair (&server[i], &client[i]);
-        char name[32];
-        snprintf (name, sizeof name, "127.0.0.1:%d", i);
-        ASSERT_EQ (coll_peers_accepted (p, server[i], name, 0), 0);
-    }
+    s_open_noted (p, server, client, CONNS);
     /* Two agents delivered four messages each, and have as many queued. */
     for (int i = 0; i < 2; i++) {
         s_take (server[i], client[i], 8 * MSG);
@@ -164,21 +190,8 @@ test_held (void)
     ASSERT_EQ (coll_peers_take_hoarders (p, 1 << 20, 16 * 1024, 16, 0, fds, 4), 1);
     ASSERT_EQ (fds[0], server[1]);
     ASSERT_EQ (coll_peers_stats (p).conns_hoarding, 3);
-    for (int i = 0; i < CONNS; i++) {
-        close (server[i]);
-        close (client[i]);
-    }
+    s_close_all (server, client, CONNS);
     coll_peers_destroy (&p);
-}
-
-/* "127.0.0.1:PORT": the client end of a connection, as the guard notes it. */
-static void
-s_remote (int fd, char *buf, size_t len)
-{
-    struct sockaddr_in a;
-    socklen_t alen = sizeof a;
-    ASSERT_EQ (getpeername (fd, (struct sockaddr *)&a, &alen), 0);
-    snprintf (buf, len, "127.0.0.1:%u", ntohs (a.sin_port));
 }
 
 /* Whether the collector's end was shut down: the client reads the end. */
@@ -212,11 +225,8 @@ test_drain_window (void)
     coll_guard_t *g = coll_guard_new (64, 0, 16 * 1024 * 1024);
     coll_peers_t *p = coll_guard_peers (g);
     int server[CONNS], client[CONNS];
+    s_open_noted (p, server, client, CONNS);
     for (int i = 0; i < CONNS; i++) {
-        s_tcp_pair (&server[i], &client[i]);
-        char name[64];
-        s_remote (server[i], name, sizeof name);
-        ASSERT_EQ (coll_peers_accepted (p, server[i], name, 0), 0);
         s_take (server[i], client[i], 8 * (size_t)MSG);
         for (int m = 0; m < 4; m++)
             coll_peers_delivered (p, server[i], MSG);
@@ -230,10 +240,7 @@ test_drain_window (void)
     coll_guard_tick (g, paused_at + 10001, 0);
     ASSERT_GE (s_cuts (client, CONNS), 1);
     ASSERT_GE (coll_peers_stats (p).conns_hoarding, 1);
-    for (int i = 0; i < CONNS; i++) {
-        close (server[i]);
-        close (client[i]);
-    }
+    s_close_all (server, client, CONNS);
     coll_guard_destroy (&g);
 }
 
