@@ -89,6 +89,7 @@ s_host_free (void **item)
     s_host_t *h = *item;
     if (h) {
         free (h->refused);
+        free (h->last_series);
         free (h->agent_id);
         free (h->hostname);
         free (h);
@@ -182,11 +183,17 @@ s_str (const vg_batch_t *b, uint32_t index)
     return index < b->nstrings && b->strings[index] ? b->strings[index] : "";
 }
 
+static unsigned char
+s_series_kind (const vg_series_t *s)
+{
+    return (unsigned)s->kind <= VG_KIND_DISTRIBUTION ? (unsigned char)s->kind : 0;
+}
+
 /* Appends the cache key of series s of batch b on host host_id to key. */
 static void
 s_series_key (vg_buf_t *key, int64_t host_id, const vg_batch_t *b, const vg_series_t *s)
 {
-    unsigned char kind = (unsigned)s->kind <= VG_KIND_DISTRIBUTION ? (unsigned char)s->kind : 0;
+    unsigned char kind = s_series_kind (s);
     vg_buf_append (key, &host_id, sizeof host_id);
     vg_buf_append (key, &kind, 1);
     s_key_str (key, s_str (b, s->name));
@@ -194,6 +201,53 @@ s_series_key (vg_buf_t *key, int64_t host_id, const vg_batch_t *b, const vg_seri
         s_key_str (key, s_str (b, s->labels[2 * l]));
         s_key_str (key, s_str (b, s->labels[2 * l + 1]));
     }
+}
+
+/* Whether the next string of a key, at *p, is str; moves *p past it if so.
+ * strncmp stops at str's end, so str is never read past it. */
+static int
+s_key_next_is (const char **p, const char *end, const char *str)
+{
+    uint32_t n;
+    if ((size_t)(end - *p) < sizeof n)
+        return 0;
+    memcpy (&n, *p, sizeof n);
+    const char *k = *p + sizeof n;
+    if ((size_t)(end - k) < n || strncmp (k, str, n) != 0 || str[n] != '\0')
+        return 0;
+    *p = k + n;
+    return 1;
+}
+
+/* Whether e, a series of the batch's host, is series s of batch b: the key
+ * s_series_key would build, compared without building it. */
+static int
+s_series_is (const s_series_t *e, const vg_batch_t *b, const vg_series_t *s)
+{
+    const char *p = e->key + sizeof (int64_t), *end = e->key + e->keylen;
+    if (p >= end || (unsigned char)*p++ != s_series_kind (s) ||
+        !s_key_next_is (&p, end, s_str (b, s->name)))
+        return 0;
+    for (uint32_t l = 0; l < 2 * s->nlabels; l++)
+        if (!s_key_next_is (&p, end, s_str (b, s->labels[l])))
+            return 0;
+    return p == end;
+}
+
+/* Whether batch b names the same series, in the same order, as the last
+ * batch of its host h. */
+static int
+s_same_as_last (const s_host_t *h, const vg_batch_t *b)
+{
+    if (h->nlast_series != b->nseries || b->nseries == 0)
+        return 0;
+    for (uint32_t j = 0; j < b->nseries; j++) {
+        if (j + 4 < b->nseries) /* the entries are scattered: fetch ahead */
+            __builtin_prefetch ((const char *)h->last_series[j + 4] + sizeof (s_series_t));
+        if (!s_series_is (h->last_series[j], b, &b->series[j]))
+            return 0;
+    }
+    return 1;
 }
 
 /* The parameters $1..$5 of S_SERIES_ARRAYS for list[0, count). */
@@ -416,6 +470,18 @@ s_series_register (coll_registry_t *self, PGconn *conn, char *err, size_t errlen
     return rc;
 }
 
+/* Series e stands at ents[at]; one without an id yet is to be registered. */
+static void
+s_series_use (coll_registry_t *self, s_series_t *e, size_t at)
+{
+    if (e->series_id < 0 && !e->pending) {
+        e->pending = 1;
+        VG_GROW (self->pending, self->pending_cap, self->npending + 1);
+        self->pending[self->npending++] = e;
+    }
+    self->ents[at] = e;
+}
+
 /* Points self->ents / self->ids at every series of every item, registering
  * the new ones. Only ids the database returned are ever used. */
 int
@@ -440,7 +506,14 @@ coll_registry_series (coll_registry_t *self, PGconn *conn, coll_registry_item_t 
         if (w[i].skip)
             continue;
         const vg_batch_t *b = items[i].batch;
+        s_host_t *h = w[i].host;
         w[i].first = off;
+        if (s_same_as_last (h, b)) {
+            for (uint32_t j = 0; j < b->nseries; j++)
+                s_series_use (self, h->last_series[j], off + j);
+            off += b->nseries;
+            continue;
+        }
         /* All keys of the batch first, hashed, their slots fetched ahead; by
          * the time they are looked up the memory is on its way. A batch's
          * series are scattered over a table far bigger than the caches. */
@@ -481,13 +554,13 @@ coll_registry_series (coll_registry_t *self, PGconn *conn, coll_registry_item_t 
                 e->kind = (unsigned char)key[sizeof (int64_t)];
                 s_table_put (&self->series, e);
             }
-            if (e->series_id < 0 && !e->pending) {
-                e->pending = 1;
-                VG_GROW (self->pending, self->pending_cap, self->npending + 1);
-                self->pending[self->npending++] = e;
-            }
-            self->ents[off + j] = e;
+            s_series_use (self, e, off + j);
         }
+        if (ns > 0) {
+            VG_GROW (h->last_series, h->last_series_cap, (size_t)ns);
+            memcpy (h->last_series, self->ents + off, ns * sizeof *h->last_series);
+        }
+        h->nlast_series = ns;
         off += b->nseries;
     }
     int rc = self->npending ? s_series_register (self, conn, err, errlen) : 0;

@@ -26,12 +26,18 @@ struct coll_registry_host_t {
     int fresh;          /* the database had no series of it: registration need not look first */
     size_t pending_new; /* its series about to be registered (in one piece) */
     char *refused;      /* why its new series were refused in this call, or NULL */
+    /* The series of its last batch, in order: an agent sends the same list
+     * batch after batch, and checking it against these costs less than a
+     * lookup by key. */
+    struct coll_registry_series_t **last_series;
+    uint32_t nlast_series;
+    size_t last_series_cap;
 };
 typedef coll_registry_host_t s_host_t; /* the short name the code below uses */
 
 /* A series. The key (host, kind, metric and labels, each string
  * length-prefixed) follows the struct. */
-typedef struct {
+typedef struct coll_registry_series_t {
     uint64_t hash;
     size_t keylen;
     const char *key;

@@ -344,6 +344,93 @@ s_test_group (coll_store_t *st, int64_t now)
     vg_batch_destroy (&b7);
 }
 
+/* ---- an agent's list of series, changing from batch to batch ---- */
+
+/* One batch of agent-list: cpu_seconds{core=core} (a gauge, or with a second
+ * label x="y" when extra), then mem_bytes of kind mem_kind, or the two the
+ * other way round when swapped; each sample at ts, valued v and v + 1. */
+static vg_batch_t *
+s_list_batch (uint64_t seq, int64_t ts, double v, const char *core, int extra, int mem_kind,
+              int swapped)
+{
+    vg_batch_t *b = test_pg_batch ("agent-list", "host-list", seq, ts);
+    vg_label_t l[] = {{"core", core}, {"x", "y"}};
+    uint32_t cpu = 0, mem = 0;
+    if (swapped)
+        mem = vg_batch_series (b, "mem_bytes", mem_kind, NULL, 0);
+    cpu = vg_batch_series (b, "cpu_seconds", VG_KIND_GAUGE, l, extra ? 2 : 1);
+    if (!swapped)
+        mem = vg_batch_series (b, "mem_bytes", mem_kind, NULL, 0);
+    vg_batch_add_sample (b, cpu, ts, v);
+    vg_batch_add_sample (b, mem, ts, v + 1);
+    return b;
+}
+
+/* What s_list_batch sent is stored under the series it named, and mem_bytes
+ * under the kind it had. */
+static void
+s_check_list (int64_t ts, double v, const char *cpu_labels, int mem_kind)
+{
+    s_check_sample (&(s_expect_t){"cpu_seconds", cpu_labels, ts, v});
+    s_check_sample (&(s_expect_t){"mem_bytes", "{}", ts, v + 1});
+    char t[32];
+    snprintf (t, sizeof t, "%lld", (long long)ts);
+    const char *p[] = {t};
+    char *kind = s_value ("SELECT s.kind FROM vigil.samples x"
+                          "  JOIN vigil.series s USING (host_id, series_id)"
+                          " WHERE s.metric = 'mem_bytes'"
+                          "   AND x.ts = 'epoch'::timestamptz + $1::bigint * interval '1 ms'",
+                          1, p);
+    ASSERT_EQ (atoi (kind), mem_kind);
+    free (kind);
+}
+
+/* Batches that name nearly the same series as the agent's batch before -
+ * the same count, a label value longer, shorter or empty, another kind, one
+ * label more, another order - are each stored under their own series. */
+static void
+s_test_series_list (coll_store_t *st, int64_t now)
+{
+    struct {
+        const char *core;
+        int extra, mem_kind, swapped;
+        const char *cpu_labels;
+    } c[] = {
+        {"1", 0, VG_KIND_GAUGE, 0, "{\"core\": \"1\"}"},
+        {"1", 0, VG_KIND_GAUGE, 0, "{\"core\": \"1\"}"}, /* the same list again */
+        {"12", 0, VG_KIND_GAUGE, 0, "{\"core\": \"12\"}"},
+        {"", 0, VG_KIND_GAUGE, 0, "{\"core\": \"\"}"},
+        {"1", 0, VG_KIND_COUNTER, 0, "{\"core\": \"1\"}"},
+        {"1", 1, VG_KIND_GAUGE, 0, "{\"core\": \"1\", \"x\": \"y\"}"},
+        {"1", 0, VG_KIND_GAUGE, 1, "{\"core\": \"1\"}"},
+        {"12", 0, VG_KIND_GAUGE, 1, "{\"core\": \"12\"}"}, /* in one group with the one before */
+        {"1", 0, VG_KIND_GAUGE, 0, "{\"core\": \"1\"}"},
+    };
+    size_t n = sizeof c / sizeof c[0];
+    vg_batch_t *b[sizeof c / sizeof c[0]];
+    for (size_t i = 0; i < n; i++)
+        b[i] = s_list_batch (i + 1, now - 50000 + (int64_t)i * 1000, 10.0 * (double)i, c[i].core,
+                             c[i].extra, c[i].mem_kind, c[i].swapped);
+    for (size_t i = 0; i < n; i++) {
+        coll_store_item_t items[2] = {{.batch = b[i], .received_ms = now},
+                                      {.batch = i + 1 < n ? b[i + 1] : NULL, .received_ms = now}};
+        size_t k = i == 6 ? 2 : 1; /* the 7th and 8th batches go in one group */
+        test_pg_write_ok (st, items, k);
+        for (size_t j = 0; j < k; j++)
+            ASSERT_EQ (items[j].status, VG_ACK_STORED);
+        i += k - 1;
+    }
+    for (size_t i = 0; i < n; i++)
+        s_check_list (now - 50000 + (int64_t)i * 1000, 10.0 * (double)i, c[i].cpu_labels,
+                      c[i].mem_kind);
+    /* cpu_seconds with core 1, 12 and "", and with x="y"; mem_bytes as a
+     * gauge and as a counter */
+    ASSERT_EQ (s_host_rows ("series", "agent-list"), 6);
+    ASSERT_EQ (s_host_rows ("samples", "agent-list"), 2 * (long long)n);
+    for (size_t i = 0; i < n; i++)
+        vg_batch_destroy (&b[i]);
+}
+
 /* An agent whose state directory was lost starts again at seq 1 under a new
  * incarnation: those batches are stored, not taken for duplicates of the old
  * incarnation's; within one incarnation a repeat is still a duplicate, and
@@ -963,6 +1050,7 @@ main (void)
 
     s_test_one_batch (st, now);
     s_test_group (st, now);
+    s_test_series_list (st, now);
     s_test_incarnation (st, now);
     s_test_midnight (st, now);
     s_test_window (st, now);
