@@ -16,6 +16,11 @@
 #
 #   ack-latency: p50 <ms> ms  p99 <ms> ms  at <R> samples/s
 #
+# Above it, the collector's own CPU time (user + system, from /proc) per
+# sample acknowledged in each run:
+#
+#   collector-cpu: <us> us per sample at the full rate, <us> at half the rate
+#
 # The last line is:
 #
 #   ingest: <N> samples/s  copy-ceiling: <M> samples/s  ratio: <N/M>
@@ -79,7 +84,16 @@ if [[ -n "${INGEST_SETUP_SQL:-}" ]]; then
 fi
 q CHECKPOINT >/dev/null
 
+# The collector's CPU time so far, in clock ticks.
+collector_ticks() { awk '{ print $14 + $15 }' "/proc/$collector_pid/stat"; }
+# Microseconds of collector CPU per sample: per_sample TICKS SAMPLES.
+per_sample() {
+    awk -v t="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN { if (n > 0) printf "%.3f", t * 1e6 / hz / n; else printf "-" }'
+}
+
 # --- ingest ------------------------------------------------------------------------
+ticks0=$(collector_ticks)
 cmd=("$loadgen" --endpoint "tcp://127.0.0.1:$port" --agents "$agents" --series "$series"
     --samples-per-batch "$batch" --window "$window" --duration "$seconds" --warmup "$warmup")
 echo "command: ${cmd[*]#"$src/"}"
@@ -91,6 +105,8 @@ grep '^loadgen:' "$tmp/loadgen.out"
 ingest=$(field samples_per_s "$tmp/loadgen.out")
 acked=$(field acked_samples "$tmp/loadgen.out")
 acked_fast=$acked
+ticks1=$(collector_ticks)
+cpu_line="collector-cpu: $(per_sample $((ticks1 - ticks0)) "$acked_fast") us per sample at the full rate"
 
 # --- ack latency at half the rate -------------------------------------------------
 lat_line=
@@ -105,7 +121,9 @@ if [[ $lg_rc -eq 0 && "$latency_seconds" != 0 ]]; then
     lg_rc=$?
     set -e
     grep '^loadgen:' "$tmp/latency.out"
-    acked=$((acked + $(field acked_samples "$tmp/latency.out")))
+    acked_half=$(field acked_samples "$tmp/latency.out")
+    acked=$((acked + acked_half))
+    cpu_line="$cpu_line, $(per_sample $(($(collector_ticks) - ticks1)) "$acked_half") at half the rate"
     lat_line="ack-latency: p50 $(field ack_p50_ms "$tmp/latency.out") ms  p99 $(field ack_p99_ms "$tmp/latency.out") ms  at $half samples/s"
 fi
 bench_stop_collector
@@ -135,6 +153,7 @@ echo "command: ${cmd[*]#"$src/"}"
 grep '^copy-ceiling:' "$tmp/ceiling.out"
 copy=$(field rows_per_s "$tmp/ceiling.out")
 
+echo "$cpu_line"
 [[ -n "$lat_line" ]] && echo "$lat_line"
 awk -v n="$ingest" -v m="$copy" \
     'BEGIN { printf "ingest: %d samples/s  copy-ceiling: %d samples/s  ratio: %.2f\n", n, m, n / m }'
