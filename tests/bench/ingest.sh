@@ -84,8 +84,9 @@ if [[ -n "${INGEST_SETUP_SQL:-}" ]]; then
 fi
 q CHECKPOINT >/dev/null
 
-# The collector's CPU time so far, in clock ticks.
-collector_ticks() { awk '{ print $14 + $15 }' "/proc/$collector_pid/stat"; }
+# The collector's CPU time so far, in clock ticks (0 once it is gone: the
+# checks below then say what happened).
+collector_ticks() { awk '{ print $14 + $15 }' "/proc/$collector_pid/stat" 2>/dev/null || echo 0; }
 # Microseconds of collector CPU per sample: per_sample TICKS SAMPLES.
 per_sample() {
     awk -v t="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" \
