@@ -26,6 +26,7 @@
 #define COMPLAIN_MS      30000
 #define FLUSH_GAP_MAX_MS 60000
 #define FLUSH_PIECE      2000    /* series per statement of newest values */
+#define FLUSH_SPREAD     4       /* a round's pieces are this many times their time apart */
 #define LEDGER_EVERY_MS  3600000 /* the ledger's window is moved this often */
 #define LEDGER_AHEAD     2       /* days of ledger partitions made ahead */
 #define DAY_MS           86400000LL
@@ -62,8 +63,9 @@ struct coll_writer_thread_t {
     int64_t next_ledger_ms;
     int64_t last_flush_ms; /* when the last round of newest values ended */
     int64_t flush_gap_ms;
-    int flushing;     /* a round is under way */
-    int64_t round_ms; /* the time its pieces took */
+    int flushing;          /* a round is under way */
+    int64_t round_ms;      /* the time its pieces took */
+    int64_t next_piece_ms; /* when the round's next piece is due */
     vg_complain_t write_failed, flush_failed, refused, split;
     coll_writer_stats_t stats;
 };
@@ -424,9 +426,19 @@ s_write_seg (coll_writer_thread_t *self, s_seg_t seg)
  * free for groups. */
 static int s_flushing;
 
-/* One piece of the newest values (FLUSH_PIECE series): a round starts every
- * flush_gap_ms and goes on a piece between groups until nothing is left, so
- * it never holds this writer for long, and never all writers at once. */
+/* When the next piece of newest values is due: a round starts every
+ * flush_gap_ms, and its pieces are spread out so that groups keep flowing. */
+static int64_t
+s_piece_due_ms (const coll_writer_thread_t *self)
+{
+    return self->flushing ? self->next_piece_ms : self->last_flush_ms + self->flush_gap_ms;
+}
+
+/* One piece of the newest values (FLUSH_PIECE series), between groups, so a
+ * round never holds this writer for long, and never all writers at once.
+ * The next piece waits FLUSH_SPREAD times this one's time: back to back,
+ * a round of 50,000 series held every group of the writer behind it for
+ * 150-250 ms, the slowest alerts of tests/bench/alert-latency.sh. */
 static void
 s_flush_piece (coll_writer_thread_t *self)
 {
@@ -443,6 +455,7 @@ s_flush_piece (coll_writer_thread_t *self)
     __atomic_store_n (&s_flushing, 0, __ATOMIC_RELEASE);
     int64_t now = vg_mono_ms ();
     self->round_ms += now - start_ms;
+    self->next_piece_ms = now + (now - start_ms) * FLUSH_SPREAD;
     if (rc == VG_OK && !more) {
         /* The round is over. With many series it can take seconds of this
          * writer's time, so keep rounds to about a tenth of it, without
@@ -518,8 +531,7 @@ s_run (void *arg)
         now = vg_mono_ms ();
         if (self->connected && !stopping)
             s_maintain_ledger (self, now);
-        if (self->connected && self->dirty &&
-            (self->flushing || now - self->last_flush_ms >= self->flush_gap_ms))
+        if (self->connected && self->dirty && now >= s_piece_due_ms (self))
             s_flush_piece (self);
         int ready = self->connected && now >= self->next_try_ms;
         if (self->nstack > 0) {
@@ -545,7 +557,7 @@ s_run (void *arg)
             if (!ready)
                 deadline = self->next_try_ms;
             else if (self->dirty)
-                deadline = self->flushing ? now : self->last_flush_ms + self->flush_gap_ms;
+                deadline = s_piece_due_ms (self);
             /* Work for another writer: look again soon, in case it is stuck. */
             if (ready && w->qlen > 0 && deadline > now + COLL_WRITER_STEAL_MS / 2)
                 deadline = now + COLL_WRITER_STEAL_MS / 2;
