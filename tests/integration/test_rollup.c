@@ -8,10 +8,13 @@
  *    - late data (ten minutes replayed after the rest, half a minute sent in
  *      two batches) lands in the rows it falls into;
  *    - a quantile from the merged hour sketches is within 1 % of the exact
- *      quantile of every value sent. */
+ *      quantile of every value sent;
+ *    - a round of more rows than a piece, spread out between its pieces, is
+ *      written whole by the timer alone, and by a stop in the middle of it. */
 #include "test_assert.h"
 #include "test_collector.h"
 #include "test_pg.h"
+#include "test_proc.h"
 #include "vg_alloc.h"
 #include "vg_time.h"
 
@@ -217,6 +220,63 @@ s_check_quantiles (PGconn *db)
     }
 }
 
+/* One batch of host-paced: PACED_SERIES gauges at one instant of minute. */
+#define PACED_SERIES (2 * COLL_ROLLUP_PIECE_ROWS + 500)
+static void
+s_send_paced (test_collector_t *tc, uint64_t seq, int minute)
+{
+    vg_batch_t *b = vg_batch_new ("agent-rollup-paced", "host-paced");
+    b->seq = seq;
+    b->sent_ms = vg_now_ms ();
+    for (int i = 0; i < PACED_SERIES; i++) {
+        char value[16];
+        snprintf (value, sizeof value, "s%05d", i);
+        vg_label_t l = {"series", value};
+        uint32_t g = vg_batch_series (b, "rt_paced", VG_KIND_GAUGE, &l, 1);
+        vg_batch_add_value (b, g, s_base + minute * 60000 + 1000, (double)i);
+    }
+    test_collector_store (tc, b);
+    vg_batch_destroy (&b);
+}
+
+static long long
+s_paced_rows (PGconn *db, int minute)
+{
+    char sql[512];
+    snprintf (sql, sizeof sql,
+              "SELECT count (*) FROM vigil.rollup_minute r JOIN vigil.hosts h USING (host_id)"
+              " WHERE h.hostname = 'host-paced' AND r.count = 1 AND r.sum = r.first"
+              "   AND r.ts = to_timestamp (%lld / 1000.0)",
+              (long long)(s_base + minute * 60000));
+    return test_pg_count (db, sql);
+}
+
+/* A timed round of three pieces: the timer writes it all, no sync asked;
+ * then a stop while the next round pauses between pieces writes the rest. */
+static void
+s_test_paced (PGconn *db, const char *url)
+{
+    test_collector_t *tc = test_collector_start (url, "rollup_flush_interval: 1s\n");
+    s_send_paced (tc, 1, 0);
+    int64_t deadline = vg_mono_ms () + 60000;
+    while (s_paced_rows (db, 0) < PACED_SERIES && vg_mono_ms () < deadline)
+        test_sleep_ms (50);
+    ASSERT_EQ (s_paced_rows (db, 0), PACED_SERIES);
+    coll_rollup_stats_t st = coll_rollup_stats (tc->rollup);
+    ASSERT (st.pieces >= 3);
+    uint64_t pieces = st.pieces;
+    s_send_paced (tc, 2, 1);
+    while (coll_rollup_stats (tc->rollup).pieces == pieces && vg_mono_ms () < deadline)
+        test_sleep_ms (1);
+    ASSERT (coll_rollup_stats (tc->rollup).pieces > pieces);
+    test_collector_stop (&tc);
+    ASSERT_EQ (s_paced_rows (db, 1), PACED_SERIES);
+    ASSERT_EQ (test_pg_count (db, "SELECT count (*) FROM vigil.rollup_hour r"
+                                  " JOIN vigil.hosts h USING (host_id)"
+                                  " WHERE h.hostname = 'host-paced' AND r.count = 2"),
+               PACED_SERIES);
+}
+
 int
 main (void)
 {
@@ -319,6 +379,8 @@ main (void)
                TICKS + 1);
     ASSERT_EQ (coll_rollup_stats (tc->rollup).rows_dropped, 0);
     test_collector_stop (&tc);
+
+    s_test_paced (db, url);
     PQfinish (db);
     free (url);
     printf ("test_rollup: ok\n");
