@@ -27,7 +27,11 @@ bench_cleanup() {
         wait "$collector_pid" 2>/dev/null || true
     fi
     "$src/deploy/pg-cluster.sh" stop "$tmp/pg" || true
-    rm -rf "$tmp"
+    if [[ -n "${BENCH_KEEP:-}" ]]; then
+        echo "$name: kept $tmp (BENCH_KEEP) for a look at its files" >&2
+    else
+        rm -rf "$tmp"
+    fi
 }
 bench_cluster() {
     tmp=$(mktemp -d /tmp/vigil-bench.XXXXXX)
