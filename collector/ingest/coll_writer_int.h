@@ -6,6 +6,7 @@
 #include "coll_limits.h"
 #include "coll_writer.h"
 
+#include <czmq.h>
 #include <pthread.h>
 
 typedef struct coll_writer_thread_t coll_writer_thread_t;
@@ -37,6 +38,8 @@ struct coll_writer_t {
     size_t queued_bytes;       /* atomic: submitted and not answered */
 
     coll_writer_thread_t **threads;
+    zhashx_t *agents;    /* agent id -> its writer's index + 1, under lock */
+    size_t next_writer;  /* the writer the next new agent goes to */
     size_t nthreads;     /* started */
     size_t nwanted;      /* config->writers: agents are shared out among these */
     int64_t *busy_since; /* per thread, atomic: when its current group began, 0 if none */

@@ -3,7 +3,8 @@
  *  refused alone while the rest are stored; a connection killed mid-group
  *  loses and doubles nothing; an error no batch causes is answered RETRY; a
  *  batch with an absurdly large series (the poison of many 4 KiB labels) is
- *  refused before it reaches the database. */
+ *  refused before it reaches the database. Agents are shared out among the
+ *  writers in turn, each keeping its writer. */
 #include "coll_config.h"
 #include "coll_writer.h"
 #include "test_assert.h"
@@ -477,6 +478,35 @@ s_test_ledger_error (void)
     coll_config_destroy (&config);
 }
 
+/* ---- agents shared out among the writers ---------------------------- */
+
+static void
+s_test_shared_out (void)
+{
+    coll_config_t *config = s_config (2);
+    coll_writer_t *w = coll_writer_new (s_ctx, config, NULL);
+    static const char *agents[] = {"iso-share-a", "iso-share-b", "iso-share-c",
+                                   "iso-share-d", "iso-share-a", "iso-share-c"};
+    static const uint64_t seqs[] = {1, 1, 1, 1, 2, 2};
+    for (size_t i = 0; i < 6; i++)
+        s_submit (w, agents[i], seqs[i], 3, 1.0);
+    s_answers_t answers = {0};
+    s_collect (w, &answers, 6);
+    /* In the order they appeared: a and c to one writer, b and d to the
+     * other, and a's and c's second batches to their first's writer. */
+    unsigned a1 = s_find (&answers, "iso-share-a", 1)->pref;
+    ASSERT_EQ (s_find (&answers, "iso-share-b", 1)->pref, 1 - a1);
+    ASSERT_EQ (s_find (&answers, "iso-share-c", 1)->pref, a1);
+    ASSERT_EQ (s_find (&answers, "iso-share-d", 1)->pref, 1 - a1);
+    ASSERT_EQ (s_find (&answers, "iso-share-a", 2)->pref, a1);
+    ASSERT_EQ (s_find (&answers, "iso-share-c", 2)->pref, a1);
+    for (size_t i = 0; i < 6; i++)
+        ASSERT_EQ (s_find (&answers, agents[i], seqs[i])->status, VG_ACK_STORED);
+    s_free_answers (&answers);
+    s_finish (&w);
+    coll_config_destroy (&config);
+}
+
 int
 main (void)
 {
@@ -490,6 +520,7 @@ main (void)
     s_test_long_metric ();
     s_test_limits ();
     s_test_ledger_error ();
+    s_test_shared_out ();
     zmq_ctx_term (s_ctx);
     PQfinish (s_db);
     free (s_url);
