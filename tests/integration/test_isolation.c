@@ -133,7 +133,7 @@ s_submit (coll_writer_t *w, const char *agent, uint64_t seq, int nsamples, doubl
 static long long
 s_rows (const char *table, const char *agent)
 {
-    char sql[256];
+    char sql[512];
     snprintf (sql, sizeof sql,
               "SELECT count(*) FROM vigil.%s x JOIN vigil.hosts h USING (host_id)"
               " WHERE h.agent_id = '%s'",
