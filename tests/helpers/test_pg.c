@@ -93,6 +93,26 @@ test_pg_count (PGconn *conn, const char *sql)
     return n;
 }
 
+PGresult *
+test_pg_query (PGconn *conn, const char *sql, int n, const char *const *params)
+{
+    PGresult *res = PQexecParams (conn, sql, n, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus (res) != PGRES_TUPLES_OK)
+        TEST_FAIL ("query failed: %s\n  %s", sql, PQerrorMessage (conn));
+    return res;
+}
+
+char *
+test_pg_value (PGconn *conn, const char *sql, int n, const char *const *params)
+{
+    PGresult *res = test_pg_query (conn, sql, n, params);
+    if (PQntuples (res) != 1)
+        TEST_FAIL ("expected one row, got %d: %s", PQntuples (res), sql);
+    char *v = vg_strdup (PQgetvalue (res, 0, 0));
+    PQclear (res);
+    return v;
+}
+
 PGconn *
 test_pg_migrated (const char *name, char **url)
 {
@@ -120,4 +140,22 @@ test_pg_write_ok (coll_store_t *st, coll_store_item_t *items, size_t n)
     int rc = coll_store_write (st, items, n, err, sizeof err);
     if (rc != 0)
         TEST_FAIL ("coll_store_write: %s (%s)", vg_strerror (rc), err);
+}
+
+void
+test_pg_store_one (coll_store_t *st, vg_batch_t **batch, int64_t received_ms)
+{
+    coll_store_item_t item = {.batch = *batch, .received_ms = received_ms};
+    test_pg_write_ok (st, &item, 1);
+    ASSERT_EQ (item.status, VG_ACK_STORED);
+    vg_batch_destroy (batch);
+}
+
+void
+test_pg_flush_latest_ok (coll_store_t *st)
+{
+    char err[1024] = "";
+    int rc = coll_store_flush_latest (st, err, sizeof err);
+    if (rc != 0)
+        TEST_FAIL ("coll_store_flush_latest: %s (%s)", vg_strerror (rc), err);
 }

@@ -1,7 +1,7 @@
 /*  test_store.c - coll_store against a real PostgreSQL: what is sent is what
  *  is stored, to the millisecond and the bit; a batch is stored once however
- *  often it comes; day partitions; the accepted time window; the newest
- *  values; and failures that leave nothing half-stored. */
+ *  often it comes; day partitions; the accepted time window; and failures
+ *  that leave nothing half-stored. The newest values: test_latest.c. */
 #include "coll_store.h"
 #include "test_assert.h"
 #include "test_pg.h"
@@ -26,46 +26,10 @@ static PGconn *s_db;
 
 /* ---- helpers ---- */
 
-/* The one value of a query (text) equals want. */
-#define ASSERT_SCALAR(sql, want)                                                                   \
-    do {                                                                                           \
-        char *v_ = test_pg_scalar (s_db, sql);                                                     \
-        ASSERT_STR_EQ (v_, want);                                                                  \
-        free (v_);                                                                                 \
-    } while (0)
-/* The same with parameters. */
-#define ASSERT_VALUE(sql, n, params, want)                                                         \
-    do {                                                                                           \
-        char *v_ = s_value (sql, n, params);                                                       \
-        ASSERT_STR_EQ (v_, want);                                                                  \
-        free (v_);                                                                                 \
-    } while (0)
-
-static PGresult *
-s_query (const char *sql, int n, const char *const *params)
-{
-    PGresult *res = PQexecParams (s_db, sql, n, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus (res) != PGRES_TUPLES_OK)
-        TEST_FAIL ("query failed: %s\n  %s", sql, PQerrorMessage (s_db));
-    return res;
-}
-
-/* The one value of a query with parameters, as text ("" for NULL). */
-static char *
-s_value (const char *sql, int n, const char *const *params)
-{
-    PGresult *res = s_query (sql, n, params);
-    if (PQntuples (res) != 1)
-        TEST_FAIL ("expected one row, got %d: %s", PQntuples (res), sql);
-    char *v = strdup (PQgetvalue (res, 0, 0));
-    PQclear (res);
-    return v;
-}
-
 static long long
 s_count (const char *sql, int n, const char *const *params)
 {
-    char *v = s_value (sql, n, params);
+    char *v = test_pg_value (s_db, sql, n, params);
     long long c = atoll (v);
     free (v);
     return c;
@@ -81,15 +45,6 @@ s_host_rows (const char *table, const char *agent)
               table);
     const char *p[] = {agent};
     return s_count (sql, 1, p);
-}
-
-static void
-s_flush_ok (coll_store_t *st)
-{
-    char err[1024] = "";
-    int rc = coll_store_flush_latest (st, err, sizeof err);
-    if (rc != 0)
-        TEST_FAIL ("coll_store_flush_latest: %s (%s)", vg_strerror (rc), err);
 }
 
 /* "{1,2,3}" for the non-empty buckets of a store, as PostgreSQL prints arrays. */
@@ -111,14 +66,6 @@ s_buckets_text (const vg_sketch_store_t *st, int counts, vg_buf_t *out)
     vg_buf_puts (out, "}");
 }
 
-static char *
-s_str_ll (long long v)
-{
-    char *s = malloc (32);
-    snprintf (s, 32, "%lld", v);
-    return s;
-}
-
 /* ---- one batch, stored as sent ---- */
 
 typedef struct {
@@ -134,11 +81,13 @@ s_check_sample (const s_expect_t *e)
     char ts[32];
     snprintf (ts, sizeof ts, "%lld", (long long)e->ts);
     const char *p[] = {e->metric, e->labels, ts};
-    PGresult *res = s_query ("SELECT x.value FROM vigil.samples x"
-                             "  JOIN vigil.series s USING (host_id, series_id)"
-                             " WHERE s.metric = $1 AND s.labels = $2::jsonb"
-                             "   AND x.ts = 'epoch'::timestamptz + $3::bigint * interval '1 ms'",
-                             3, p);
+    PGresult *res =
+        test_pg_query (s_db,
+                       "SELECT x.value FROM vigil.samples x"
+                       "  JOIN vigil.series s USING (host_id, series_id)"
+                       " WHERE s.metric = $1 AND s.labels = $2::jsonb"
+                       "   AND x.ts = 'epoch'::timestamptz + $3::bigint * interval '1 ms'",
+                       3, p);
     if (PQntuples (res) != 1)
         TEST_FAIL ("sample %s %s @%s: %d rows", e->metric, e->labels, ts, PQntuples (res));
     double v = strtod (PQgetvalue (res, 0, 0), NULL);
@@ -185,7 +134,8 @@ s_test_one_batch (coll_store_t *st, int64_t now)
     ASSERT_EQ (stats.transactions, 1);
 
     ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM vigil.hosts"), 1);
-    ASSERT_SCALAR ("SELECT hostname FROM vigil.hosts WHERE agent_id = 'agent-a'", "host-a");
+    ASSERT_PG_SCALAR (s_db, "SELECT hostname FROM vigil.hosts WHERE agent_id = 'agent-a'",
+                      "host-a");
     ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM vigil.series"), 4);
     static const char tricky_json[] =
         "{\"path\": \"/say \\\"hi\\\"\\n\", \"city\": \"Zürich ☃ 東京\", \"tab\": \"a\\tb\\\\c\"}";
@@ -195,15 +145,18 @@ s_test_one_batch (coll_store_t *st, int64_t now)
                         1, p1),
                1);
     /* The label values come back exactly as sent. */
-    ASSERT_SCALAR ("SELECT labels->>'path' FROM vigil.series"
-                   " WHERE metric = 'http_requests_total'",
-                   "/say \"hi\"\n");
-    ASSERT_SCALAR ("SELECT labels->>'city' FROM vigil.series"
-                   " WHERE metric = 'http_requests_total'",
-                   "Zürich ☃ 東京");
-    ASSERT_SCALAR ("SELECT labels->>'tab' FROM vigil.series"
-                   " WHERE metric = 'http_requests_total'",
-                   "a\tb\\c");
+    ASSERT_PG_SCALAR (s_db,
+                      "SELECT labels->>'path' FROM vigil.series"
+                      " WHERE metric = 'http_requests_total'",
+                      "/say \"hi\"\n");
+    ASSERT_PG_SCALAR (s_db,
+                      "SELECT labels->>'city' FROM vigil.series"
+                      " WHERE metric = 'http_requests_total'",
+                      "Zürich ☃ 東京");
+    ASSERT_PG_SCALAR (s_db,
+                      "SELECT labels->>'tab' FROM vigil.series"
+                      " WHERE metric = 'http_requests_total'",
+                      "a\tb\\c");
     ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM vigil.series WHERE metric = 'cpu_percent'"
                                     " AND kind = 0 AND labels = '{}'"),
                1);
@@ -224,10 +177,12 @@ s_test_one_batch (coll_store_t *st, int64_t now)
         s_check_sample (&expect[i]);
 
     /* The distribution, bucket for bucket. */
-    PGresult *res = s_query ("SELECT (extract(epoch FROM ts) * 1000)::bigint, count, sum, min, max,"
-                             " zero_count, bucket_index, bucket_count, neg_bucket_index,"
-                             " neg_bucket_count FROM vigil.distributions",
-                             0, NULL);
+    PGresult *res =
+        test_pg_query (s_db,
+                       "SELECT (extract(epoch FROM ts) * 1000)::bigint, count, sum, min, max,"
+                       " zero_count, bucket_index, bucket_count, neg_bucket_index,"
+                       " neg_bucket_count FROM vigil.distributions",
+                       0, NULL);
     ASSERT_EQ (PQntuples (res), 1);
     ASSERT_EQ (atoll (PQgetvalue (res, 0, 0)), t0 + 3);
     ASSERT_EQ (atoll (PQgetvalue (res, 0, 1)), (long long)sk->count);
@@ -252,21 +207,24 @@ s_test_one_batch (coll_store_t *st, int64_t now)
                                      "0.9", "0.95",  "0.99",  "1"};
     for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
         const char *p[] = {qs[i]};
-        char *v = s_value ("SELECT vigil.dist_quantile($1::float8, array_agg(d))"
-                           "  FROM vigil.distributions d",
-                           1, p);
+        char *v = test_pg_value (s_db,
+                                 "SELECT vigil.dist_quantile($1::float8, array_agg(d))"
+                                 "  FROM vigil.distributions d",
+                                 1, p);
         double want = vg_sketch_quantile (sk, atof (qs[i]));
         ASSERT_NEAR (strtod (v, NULL), want, 1e-9 * (1 + fabs (want)));
         free (v);
     }
-    ASSERT_SCALAR ("SELECT coalesce(vigil.dist_quantile(0.5, array_agg(d))::text, 'null')"
-                   "  FROM vigil.distributions d WHERE false",
-                   "null");
+    ASSERT_PG_SCALAR (s_db,
+                      "SELECT coalesce(vigil.dist_quantile(0.5, array_agg(d))::text, 'null')"
+                      "  FROM vigil.distributions d WHERE false",
+                      "null");
     vg_sketch_destroy (&sk);
 
-    res = s_query ("SELECT name, labels::text, text, (extract(epoch FROM ts) * 1000)::bigint"
-                   "  FROM vigil.events",
-                   0, NULL);
+    res = test_pg_query (s_db,
+                         "SELECT name, labels::text, text, (extract(epoch FROM ts) * 1000)::bigint"
+                         "  FROM vigil.events",
+                         0, NULL);
     ASSERT_EQ (PQntuples (res), 1);
     ASSERT_STR_EQ (PQgetvalue (res, 0, 0), "deploy");
     ASSERT_STR_EQ (PQgetvalue (res, 0, 1),
@@ -376,11 +334,12 @@ s_check_list (int64_t ts, double v, const char *cpu_labels, int mem_kind)
     char t[32];
     snprintf (t, sizeof t, "%lld", (long long)ts);
     const char *p[] = {t};
-    char *kind = s_value ("SELECT s.kind FROM vigil.samples x"
-                          "  JOIN vigil.series s USING (host_id, series_id)"
-                          " WHERE s.metric = 'mem_bytes'"
-                          "   AND x.ts = 'epoch'::timestamptz + $1::bigint * interval '1 ms'",
-                          1, p);
+    char *kind = test_pg_value (s_db,
+                                "SELECT s.kind FROM vigil.samples x"
+                                "  JOIN vigil.series s USING (host_id, series_id)"
+                                " WHERE s.metric = 'mem_bytes'"
+                                "   AND x.ts = 'epoch'::timestamptz + $1::bigint * interval '1 ms'",
+                                1, p);
     ASSERT_EQ (atoi (kind), mem_kind);
     free (kind);
 }
@@ -458,10 +417,11 @@ s_test_incarnation (coll_store_t *st, int64_t now)
     ASSERT_EQ (s_host_rows ("samples", "agent-inc"), 6);
     ASSERT_EQ (s_host_rows ("batches", "agent-inc"), 6);
     ASSERT_EQ (coll_store_stats (st).incarnation_changes - before.incarnation_changes, 1);
-    s_flush_ok (st);
+    test_pg_flush_latest_ok (st);
     const char *p[] = {"agent-inc"};
-    ASSERT_VALUE ("SELECT last_seq || ' ' || incarnation FROM vigil.hosts WHERE agent_id = $1", 1,
-                  p, "3 -81985529216486896");
+    ASSERT_PG_VALUE (s_db,
+                     "SELECT last_seq || ' ' || incarnation FROM vigil.hosts WHERE agent_id = $1",
+                     1, p, "3 -81985529216486896");
 
     /* A new store knows the host's incarnation from the database. */
     coll_store_t *fresh = coll_store_new (s_url);
@@ -471,9 +431,10 @@ s_test_incarnation (coll_store_t *st, int64_t now)
     test_pg_write_ok (fresh, &item, 1);
     ASSERT_EQ (item.status, VG_ACK_STORED);
     ASSERT_EQ (coll_store_stats (fresh).incarnation_changes, 1);
-    s_flush_ok (fresh);
-    ASSERT_VALUE ("SELECT last_seq || ' ' || incarnation FROM vigil.hosts WHERE agent_id = $1", 1,
-                  p, "1 8738");
+    test_pg_flush_latest_ok (fresh);
+    ASSERT_PG_VALUE (s_db,
+                     "SELECT last_seq || ' ' || incarnation FROM vigil.hosts WHERE agent_id = $1",
+                     1, p, "1 8738");
     vg_batch_destroy (&b);
     coll_store_destroy (&fresh);
 }
@@ -504,10 +465,12 @@ s_test_midnight (coll_store_t *st, int64_t now)
     test_pg_write_ok (st, &item, 1);
     ASSERT_EQ (item.status, VG_ACK_STORED);
     const char *p[] = {"agent-c"};
-    PGresult *res = s_query ("SELECT x.tableoid::regclass::text, count(*) FROM vigil.samples x"
-                             "  JOIN vigil.hosts h USING (host_id) WHERE h.agent_id = $1"
-                             " GROUP BY 1 ORDER BY 1",
-                             1, p);
+    PGresult *res =
+        test_pg_query (s_db,
+                       "SELECT x.tableoid::regclass::text, count(*) FROM vigil.samples x"
+                       "  JOIN vigil.hosts h USING (host_id) WHERE h.agent_id = $1"
+                       " GROUP BY 1 ORDER BY 1",
+                       1, p);
     ASSERT_EQ (PQntuples (res), 2);
     char yesterday[64], today[64];
     s_partition_name (midnight - 1, yesterday, sizeof yesterday);
@@ -521,16 +484,17 @@ s_test_midnight (coll_store_t *st, int64_t now)
     char tomorrow[64];
     s_partition_name (midnight + DAY_MS, tomorrow, sizeof tomorrow);
     const char *pt[] = {tomorrow};
-    ASSERT_VALUE ("SELECT to_regclass($1) IS NOT NULL", 1, pt, "t");
+    ASSERT_PG_VALUE (s_db, "SELECT to_regclass($1) IS NOT NULL", 1, pt, "t");
     /* Bounds are UTC midnights whatever the session's time zone. */
     char *bounds = test_pg_scalar (
         s_db,
         "SELECT format('FOR VALUES FROM (%L) TO (%L)',"
         " date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',"
         " (date_trunc('day', now() AT TIME ZONE 'UTC') + interval '1 day') AT TIME ZONE 'UTC')");
-    ASSERT_VALUE ("SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_class c"
-                  " WHERE c.oid = to_regclass($1)",
-                  1, (const char *const[]){today}, bounds);
+    ASSERT_PG_VALUE (s_db,
+                     "SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_class c"
+                     " WHERE c.oid = to_regclass($1)",
+                     1, (const char *const[]){today}, bounds);
     free (bounds);
     /* Partitions are bare; a maintenance call indexes the days that are over. */
     ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM pg_index x JOIN pg_inherits i"
@@ -622,132 +586,6 @@ s_test_spread (coll_store_t *st, int64_t now)
     ASSERT_EQ (s_host_rows ("samples", "agent-k"), 6);
 }
 
-/* ---- newest values ---- */
-
-static void
-s_test_latest (coll_store_t *st, int64_t now)
-{
-    vg_batch_t *b = test_pg_batch ("agent-e", "host-e", 5, now + 1500);
-    uint32_t s = vg_batch_series (b, "load1", VG_KIND_GAUGE, NULL, 0);
-    uint32_t ds = vg_batch_series (b, "latency_ms", VG_KIND_DISTRIBUTION, NULL, 0);
-    vg_batch_add_sample (b, s, now - 3000, 3.0);
-    vg_batch_add_sample (b, s, now - 1000, 1.0); /* the newest, not the last */
-    vg_batch_add_sample (b, s, now - 2000, 2.0);
-    vg_sketch_t *sk = vg_sketch_new ();
-    vg_sketch_add (sk, 10.0);
-    vg_sketch_add (sk, 30.0);
-    vg_batch_add_dist (b, ds, now - 1000, sk);
-    vg_sketch_destroy (&sk);
-    coll_store_item_t item = {.batch = b, .received_ms = now};
-    test_pg_write_ok (st, &item, 1);
-    ASSERT_EQ (item.status, VG_ACK_STORED);
-    const char *p[] = {"agent-e"};
-    /* Nothing is written per sample. */
-    ASSERT_VALUE ("SELECT count(last_ts) FROM vigil.series JOIN vigil.hosts"
-                  " USING (host_id) WHERE agent_id = $1",
-                  1, p, "0");
-    s_flush_ok (st);
-    char *want_ts = s_str_ll (now - 1000), *want_seen = s_str_ll (now);
-    static const char latest[] =
-        "SELECT s.last_value::text, ((extract(epoch FROM s.last_ts) * 1000)::bigint)::text"
-        "  FROM vigil.series s JOIN vigil.hosts h USING (host_id)"
-        " WHERE h.agent_id = $1 AND s.metric = $2";
-    PGresult *res = s_query (latest, 2, (const char *const[]){"agent-e", "load1"});
-    ASSERT_STR_EQ (PQgetvalue (res, 0, 0), "1");
-    ASSERT_STR_EQ (PQgetvalue (res, 0, 1), want_ts);
-    PQclear (res);
-    res = s_query (latest, 2, (const char *const[]){"agent-e", "latency_ms"});
-    ASSERT_STR_EQ (PQgetvalue (res, 0, 0), "20"); /* a distribution's mean */
-    PQclear (res);
-    static const char host[] =
-        "SELECT ((extract(epoch FROM last_seen) * 1000)::bigint)::text, last_seq::text,"
-        "       clock_skew_ms::text FROM vigil.hosts WHERE agent_id = $1";
-    res = s_query (host, 1, p);
-    ASSERT_STR_EQ (PQgetvalue (res, 0, 0), want_seen);
-    ASSERT_STR_EQ (PQgetvalue (res, 0, 1), "5");
-    ASSERT_STR_EQ (PQgetvalue (res, 0, 2), "1500");
-    PQclear (res);
-
-    /* An older batch arriving late moves nothing backwards but last contact. */
-    vg_batch_t *old = test_pg_batch ("agent-e", "host-e", 4, now - 20000);
-    s = vg_batch_series (old, "load1", VG_KIND_GAUGE, NULL, 0);
-    vg_batch_add_sample (old, s, now - 5000, 9.0);
-    item = (coll_store_item_t){.batch = old, .received_ms = now + 100};
-    test_pg_write_ok (st, &item, 1);
-    ASSERT_EQ (item.status, VG_ACK_STORED);
-    s_flush_ok (st);
-    res = s_query (latest, 2, (const char *const[]){"agent-e", "load1"});
-    ASSERT_STR_EQ (PQgetvalue (res, 0, 0), "1");
-    ASSERT_STR_EQ (PQgetvalue (res, 0, 1), want_ts);
-    PQclear (res);
-    char *seen2 = s_str_ll (now + 100);
-    res = s_query (host, 1, p);
-    ASSERT_STR_EQ (PQgetvalue (res, 0, 0), seen2);
-    ASSERT_STR_EQ (PQgetvalue (res, 0, 1), "5");
-    ASSERT_STR_EQ (PQgetvalue (res, 0, 2), "1500");
-    PQclear (res);
-    /* Every series written so far has its newest value, agent-a's too. */
-    ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM vigil.series s JOIN vigil.hosts h"
-                                    " USING (host_id) WHERE h.agent_id = 'agent-a'"
-                                    " AND s.kind <> 2 AND s.last_ts IS NULL"),
-               0);
-    ASSERT_SCALAR ("SELECT s.last_value FROM vigil.series s JOIN vigil.hosts h USING (host_id)"
-                   " WHERE h.agent_id = 'agent-a' AND s.labels = '{\"mode\": \"user\"}'",
-                   "13.250000000000002");
-    /* Nothing new: nothing to do. */
-    s_flush_ok (st);
-    free (want_ts);
-    free (want_seen);
-    free (seen2);
-    vg_batch_destroy (&b);
-    vg_batch_destroy (&old);
-}
-
-/* A batch of agent-r with its ten series at value seq. */
-static void
-s_write_round (coll_store_t *st, uint64_t seq, int64_t now)
-{
-    vg_batch_t *b = test_pg_batch ("agent-r", "host-r", seq, now);
-    for (int i = 0; i < 10; i++) {
-        char value[16];
-        snprintf (value, sizeof value, "%d", i);
-        vg_label_t l[] = {{"i", value}};
-        uint32_t s = vg_batch_series (b, "round", VG_KIND_GAUGE, l, 1);
-        vg_batch_add_sample (b, s, now - 60000 + (int64_t)seq, (double)seq);
-    }
-    coll_store_item_t item = {.batch = b, .received_ms = now};
-    test_pg_write_ok (st, &item, 1);
-    ASSERT_EQ (item.status, VG_ACK_STORED);
-    vg_batch_destroy (&b);
-}
-
-/* A round of newest values ends although every series gets a newer value
- * between its pieces (a collector under steady load), and what was noted
- * meanwhile is written by the next round. */
-static void
-s_test_latest_rounds (coll_store_t *st, int64_t now)
-{
-    s_flush_ok (st);
-    uint64_t seq = 1;
-    s_write_round (st, seq, now);
-    char err[1024] = "";
-    int more = 1, pieces = 0;
-    while (more && pieces < 20) {
-        ASSERT_EQ (coll_store_flush_latest_piece (st, 3, &more, err, sizeof err), 0);
-        pieces++;
-        s_write_round (st, ++seq, now);
-    }
-    ASSERT_EQ (pieces, 4); /* ten series, three a piece */
-    ASSERT_SCALAR ("SELECT count(*) FROM vigil.series s JOIN vigil.hosts h USING (host_id)"
-                   " WHERE h.agent_id = 'agent-r' AND s.last_value IS NOT NULL",
-                   "10");
-    s_flush_ok (st);
-    ASSERT_SCALAR ("SELECT min(s.last_value)::text || ' ' || max(s.last_value)::text"
-                   "  FROM vigil.series s JOIN vigil.hosts h USING (host_id)"
-                   " WHERE h.agent_id = 'agent-r'",
-                   "5 5");
-}
-
 /* ---- failures ---- */
 
 static void
@@ -830,7 +668,7 @@ s_test_killed (coll_store_t *st, int64_t now)
     if (!pid)
         TEST_FAIL ("the store never waited for the events lock");
     const char *p[] = {pid};
-    ASSERT_VALUE ("SELECT pg_terminate_backend($1::integer)", 1, p, "t");
+    ASSERT_PG_VALUE (s_db, "SELECT pg_terminate_backend($1::integer)", 1, p, "t");
     ASSERT_EQ (pthread_join (thread, NULL), 0);
     test_pg_exec (locker, "ROLLBACK");
     PQfinish (locker);
@@ -870,7 +708,7 @@ s_test_dropped_partition (coll_store_t *st, int64_t now)
     char part[64];
     s_partition_name (old, part, sizeof part);
     const char *p[] = {part};
-    ASSERT_VALUE ("SELECT to_regclass($1) IS NOT NULL", 1, p, "t");
+    ASSERT_PG_VALUE (s_db, "SELECT to_regclass($1) IS NOT NULL", 1, p, "t");
     PGresult *res = PQexecParams (s_db, "SELECT format('DROP TABLE %s', to_regclass($1))", 1, NULL,
                                   p, NULL, NULL, 0);
     test_pg_exec (s_db, PQgetvalue (res, 0, 0));
@@ -940,12 +778,13 @@ s_test_bad_utf8 (coll_store_t *st, int64_t now)
     test_pg_write_ok (st, &item, 1);
     ASSERT_EQ (item.status, VG_ACK_STORED);
     const char *p[] = {"agent-j"};
-    ASSERT_VALUE ("SELECT s.metric || ' ' || (s.labels->>'k') || ' ' || h.hostname"
-                  "  FROM vigil.series s JOIN vigil.hosts h USING (host_id)"
-                  " WHERE h.agent_id = $1",
-                  1, p,
-                  "up\xef\xbf\xbd bad\xef\xbf\xbd\xef\xbf\xbd"
-                  "end\x01 host-\xef\xbf\xbd");
+    ASSERT_PG_VALUE (s_db,
+                     "SELECT s.metric || ' ' || (s.labels->>'k') || ' ' || h.hostname"
+                     "  FROM vigil.series s JOIN vigil.hosts h USING (host_id)"
+                     " WHERE h.agent_id = $1",
+                     1, p,
+                     "up\xef\xbf\xbd bad\xef\xbf\xbd\xef\xbf\xbd"
+                     "end\x01 host-\xef\xbf\xbd");
     /* The same strings again find the same series. */
     b->seq = 2;
     test_pg_write_ok (st, &item, 1);
@@ -1055,15 +894,13 @@ main (void)
     s_test_midnight (st, now);
     s_test_window (st, now);
     s_test_spread (st, now);
-    s_test_latest (st, now);
-    s_test_latest_rounds (st, now);
     s_test_unreachable (now);
     s_test_killed (st, now);
     s_test_dropped_partition (st, now);
     s_test_many_series (st, now);
     s_test_bad_utf8 (st, now);
     s_test_pieces (now);
-    s_flush_ok (st);
+    test_pg_flush_latest_ok (st);
     ASSERT_EQ (coll_store_write (st, NULL, 0, err, sizeof err), 0);
 
     coll_store_stats_t stats = coll_store_stats (st);
