@@ -316,13 +316,15 @@ s_pause (coll_rollup_t *self, int64_t until_ms)
 
 /* Writes rows of tier in pieces, folding the queue between pieces so that
  * ingest never waits on a write. With pace_until_ms in the future, the
- * pieces are spread out until then at most: each is followed by a pause of
- * S_SPREAD times its own time. Written back to back, a round of 130,000 rows
- * made a burst of writes that held every commit of the samples behind the
- * WAL's flush for 300 ms and more (tests/bench/alert-latency.sh). Written
- * minute rows go on into the hour rows. Returns 0 when all were written (or
- * refused for good), VG_ERETRY when the database is away: then the rows not
- * written are back in their table. */
+ * pieces are spread out: each is followed by a pause of up to S_SPREAD times
+ * its own time, shortened so that the pieces left fit before pace_until_ms,
+ * and none when they do not. Written back to back, a round's pieces made a
+ * burst of writes that held every commit of the samples behind the WAL's
+ * flush for 300 ms and more; with the pauses but a deadline of half the
+ * interval, rounds of 300,000-630,000 rows ran past it and wrote their last
+ * seconds back to back (tests/bench/alert-latency.sh). Written minute rows go on into the hour
+ * rows. Returns 0 when all were written (or refused for good), VG_ERETRY when the database is away:
+ * then the rows not written are back in their table. */
 static int
 s_write (coll_rollup_t *self, coll_rollup_tier_t tier, coll_rollup_row_t *rows, size_t n,
          int64_t pace_until_ms)
@@ -372,8 +374,14 @@ s_write (coll_rollup_t *self, coll_rollup_tier_t tier, coll_rollup_row_t *rows, 
         i += piece;
         s_drain (self);
         if (i < n) {
-            int64_t pause_until = now + (now - start_ms) * S_SPREAD;
-            s_pause (self, pause_until < pace_until_ms ? pause_until : pace_until_ms);
+            /* The time left shared among the pieces left, less a piece's
+             * own time: no pause when the round is behind. */
+            int64_t took = now - start_ms;
+            int64_t left = (int64_t)((n - i + COLL_ROLLUP_PIECE_ROWS - 1) / COLL_ROLLUP_PIECE_ROWS);
+            int64_t even = (pace_until_ms - now) / left - took;
+            int64_t pause = took * S_SPREAD < even ? took * S_SPREAD : even;
+            if (pause > 0)
+                s_pause (self, now + pause);
         }
     }
     if (rc == VG_ERETRY) {
@@ -404,23 +412,29 @@ s_hour_due (const coll_rollup_row_t *row, void *arg)
 }
 
 /* Writes the minutes that are over (all of them with all set), then the
- * hours that are due; unless all is set, spread over half the interval. */
+ * hours that are due; unless all is set, spread over the interval. */
 static int
 s_flush (coll_rollup_t *self, int all)
 {
-    int64_t pace_until = all ? 0 : vg_mono_ms () + self->flush_interval_ms / 2;
+    int64_t start_ms = vg_mono_ms ();
+    int64_t pace_until = all ? 0 : start_ms + self->flush_interval_ms;
     int64_t before =
         all ? INT64_MAX
             : coll_rollup_acc_bucket (vg_now_ms () - COLL_ROLLUP_GRACE_MS, COLL_ROLLUP_MINUTE_MS);
-    size_t n = coll_rollup_acc_take (self->acc, before, &self->rows, &self->rows_cap);
-    int rc = s_write (self, COLL_ROLLUP_MINUTE, self->rows, n, pace_until);
+    size_t minutes = coll_rollup_acc_take (self->acc, before, &self->rows, &self->rows_cap);
+    int rc = s_write (self, COLL_ROLLUP_MINUTE, self->rows, minutes, pace_until);
     if (rc)
         return rc;
     s_hour_due_t due = {all, vg_now_ms (), vg_mono_ms (), self->flush_interval_ms / 2};
-    n = coll_rollup_acc_take_if (self->hours, s_hour_due, &due, &self->rows, &self->rows_cap);
-    rc = s_write (self, COLL_ROLLUP_HOUR, self->rows, n, pace_until);
-    if (rc == 0)
+    size_t hours =
+        coll_rollup_acc_take_if (self->hours, s_hour_due, &due, &self->rows, &self->rows_cap);
+    rc = s_write (self, COLL_ROLLUP_HOUR, self->rows, hours, pace_until);
+    if (rc == 0) {
         vg_complain_clear (&self->db_failed, "rollups: written again");
+        if (minutes || hours)
+            vg_debug ("rollups: wrote %zu minute and %zu hour rows in %lld ms", minutes, hours,
+                      (long long)(vg_mono_ms () - start_ms));
+    }
     return rc;
 }
 
