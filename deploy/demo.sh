@@ -125,11 +125,7 @@ fresh_cpu() {
     return 1
 }
 
-free_port() {
-    local port=$((20000 + RANDOM % 20000))
-    while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
-    echo "$port"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/free-port.sh"
 
 # start NAME BIN CONFIG: runs BIN -c CONFIG in the background, in a session of
 # its own (so closing this terminal does not stop it, and SIGHUP still reaches

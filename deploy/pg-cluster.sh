@@ -34,9 +34,7 @@ as_pg() {
     fi
 }
 
-port_free() {
-    ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
+. "$(dirname "${BASH_SOURCE[0]}")/free-port.sh"
 
 case "$cmd" in
 start)
@@ -65,8 +63,7 @@ start)
     [[ $(id -u) -eq 0 ]] && chown postgres: "$data/vigil.conf"
     port=${3:-}
     if [[ -z "$port" ]]; then
-        port=$((20000 + RANDOM % 20000))
-        while ! port_free "$port"; do port=$((port + 1)); done
+        port=$(free_port)
     fi
     as_pg "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
         -o "-p $port -c listen_addresses=127.0.0.1 -k $data -c fsync=on -c max_connections=100" start >/dev/null || {

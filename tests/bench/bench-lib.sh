@@ -45,11 +45,7 @@ bench_cluster() {
 
 q() { psql -X -At "$db" -c "$1"; }
 
-free_port() {
-    local p=$((40000 + RANDOM % 20000))
-    while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-    echo "$p"
-}
+. "$src/deploy/free-port.sh"
 
 # bench_collector [YAML LINES]: a collector on a free port ($port), its log in
 # $tmp/collector.log; returns once it has made its schema.

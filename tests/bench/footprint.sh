@@ -102,11 +102,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-    local p=$((40000 + RANDOM % 20000))
-    while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-    echo "$p"
-}
+. "$src/deploy/free-port.sh"
 
 now_s() { echo "${EPOCHREALTIME}"; }
 # utime + stime of a process, in clock ticks (fields 14 and 15; the name in

@@ -38,9 +38,7 @@ fresh_db() {
     db=${cluster%/*}/$1
 }
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+. "$VIGIL_SOURCE_DIR/deploy/free-port.sh"
 
 # start_collector NAME PORT: a collector on 127.0.0.1:PORT writing to $db.
 start_collector() {

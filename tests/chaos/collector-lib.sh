@@ -9,11 +9,7 @@ cluster=$(cat "${VIGIL_TEST_PG_DIR:?}/url")
 pgdata=$(cat "$VIGIL_TEST_PG_DIR/datadir")
 collector_pid=
 
-chaos_free_port() {
-    local p=$((40000 + RANDOM % 20000))
-    while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-    echo "$p"
-}
+. "$src/deploy/free-port.sh"
 
 # chaos_db NAME: a fresh database; sets db (its URL).
 chaos_db() {
@@ -27,7 +23,7 @@ q() { psql -X -At "$db" -c "$1"; }
 # chaos_collector [YAML LINES]: starts a collector on db; sets endpoint.
 chaos_collector() {
     local port
-    port=$(chaos_free_port)
+    port=$(free_port)
     endpoint=tcp://127.0.0.1:$port
     printf 'listen: %s\ndatabase_url: %s\n%s\n' "$endpoint" "$db" "${1:-}" >"$tmp/collector.yaml"
     "$build/collector/vigil-collector" -c "$tmp/collector.yaml" >>"$tmp/collector.log" 2>&1 &

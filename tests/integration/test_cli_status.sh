@@ -76,8 +76,8 @@ run_vigil 2 frobnicate
 expect_in "$tmp/err" "no command 'frobnicate'"
 
 # --- a server that is not there ----------------------------------------------
-port=$((20000 + RANDOM % 20000))
-while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+. "$VIGIL_SOURCE_DIR/deploy/free-port.sh"
+port=$(free_port)
 run_vigil 1 status --db "postgresql://postgres@127.0.0.1:$port/vigil"
 expect_in "$tmp/err" "cannot connect to the database at 127.0.0.1:$port: "
 expect_in "$tmp/err" "; set --db or VIGIL_DATABASE_URL"

@@ -55,8 +55,8 @@ run 2 event list --db "$db" --where 'service=chat-api'
 expect "$tmp/err" "cannot read the selector"
 [[ "$(q "$db" -c "SELECT count (*) FROM vigil.deploys")" == 3 ]] || fail "a refused deploy was stored"
 
-port=$((20000 + RANDOM % 20000))
-while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+. "$VIGIL_SOURCE_DIR/deploy/free-port.sh"
+port=$(free_port)
 run 1 event list --db "postgresql://postgres@127.0.0.1:$port/x"
 expect "$tmp/err" "cannot connect to the database at 127.0.0.1:$port"
 echo "test_event: ok"

@@ -38,9 +38,7 @@ fresh_db() {
     echo "${cluster%/*}/$1"
 }
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../../../deploy/free-port.sh"
 
 # With AddressSanitizer, freed memory waits in a quarantine and every block
 # has red zones: the RSS says little. Those builds get a looser bound, and
