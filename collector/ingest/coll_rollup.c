@@ -19,7 +19,7 @@
 #define S_BACKOFF_MAX_MS 30000
 #define S_COMPLAIN_MS    30000
 #define S_STOP_TRY_MS    10000
-#define S_SPREAD         4 /* pieces are this many times their time apart */
+#define S_SPREAD         4 /* a pause after a piece: at most this many times its time */
 
 /* What one commit handed over: samples and distributions by column. */
 typedef struct s_chunk {
@@ -322,9 +322,10 @@ s_pause (coll_rollup_t *self, int64_t until_ms)
  * burst of writes that held every commit of the samples behind the WAL's
  * flush for 300 ms and more; with the pauses but a deadline of half the
  * interval, rounds of 300,000-630,000 rows ran past it and wrote their last
- * seconds back to back (tests/bench/alert-latency.sh). Written minute rows go on into the hour
- * rows. Returns 0 when all were written (or refused for good), VG_ERETRY when the database is away:
- * then the rows not written are back in their table. */
+ * seconds back to back (tests/bench/alert-latency.sh). Written minute rows
+ * go on into the hour rows. Returns 0 when all were written (or refused for
+ * good), VG_ERETRY when the database is away: then the rows not written are
+ * back in their table. */
 static int
 s_write (coll_rollup_t *self, coll_rollup_tier_t tier, coll_rollup_row_t *rows, size_t n,
          int64_t pace_until_ms)

@@ -437,8 +437,8 @@ s_piece_due_ms (const coll_writer_thread_t *self)
 /* One piece of the newest values (FLUSH_PIECE series), between groups, so a
  * round never holds this writer for long, and never all writers at once.
  * The next piece waits FLUSH_SPREAD times this one's time: back to back,
- * a round of 50,000 series held every group of the writer behind it for
- * 150-250 ms, the slowest alerts of tests/bench/alert-latency.sh. */
+ * a round over a writer's 25,000 series held its groups behind it for
+ * 113-382 ms, the slowest alerts of tests/bench/alert-latency.sh. */
 static void
 s_flush_piece (coll_writer_thread_t *self)
 {
