@@ -321,7 +321,7 @@ s_pause (coll_rollup_t *self, int64_t until_ms)
  * and none when they do not. Written back to back, a round's pieces made a
  * burst of writes that held every commit of the samples behind the WAL's
  * flush for 300 ms and more; with the pauses but a deadline of half the
- * interval, rounds of 300,000-630,000 rows ran past it and wrote their last
+ * interval, rounds of 350,000-620,000 rows ran past it and wrote their last
  * seconds back to back (tests/bench/alert-latency.sh). Written minute rows
  * go on into the hour rows. Returns 0 when all were written (or refused for
  * good), VG_ERETRY when the database is away: then the rows not written are
