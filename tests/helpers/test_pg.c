@@ -142,6 +142,27 @@ test_pg_write_ok (coll_store_t *st, coll_store_item_t *items, size_t n)
         TEST_FAIL ("coll_store_write: %s (%s)", vg_strerror (rc), err);
 }
 
+long long
+test_pg_count_params (PGconn *conn, const char *sql, int n, const char *const *params)
+{
+    char *v = test_pg_value (conn, sql, n, params);
+    long long c = atoll (v);
+    free (v);
+    return c;
+}
+
+long long
+test_pg_host_rows (PGconn *conn, const char *table, const char *agent)
+{
+    char sql[256];
+    snprintf (sql, sizeof sql,
+              "SELECT count(*) FROM vigil.%s WHERE host_id ="
+              " (SELECT host_id FROM vigil.hosts WHERE agent_id = $1)",
+              table);
+    const char *p[] = {agent};
+    return test_pg_count_params (conn, sql, 1, p);
+}
+
 void
 test_pg_store_one (coll_store_t *st, vg_batch_t **batch, int64_t received_ms)
 {

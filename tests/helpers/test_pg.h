@@ -30,6 +30,10 @@ PGresult *test_pg_query (PGconn *conn, const char *sql, int n, const char *const
 /* The one value of a query with parameters, as text ("" for NULL; caller
  * owns it); fails the test unless there is exactly one row. */
 char *test_pg_value (PGconn *conn, const char *sql, int n, const char *const *params);
+/* The same, parsed as a number. */
+long long test_pg_count_params (PGconn *conn, const char *sql, int n, const char *const *params);
+/* How many rows of vigil.<table> belong to agent's host. */
+long long test_pg_host_rows (PGconn *conn, const char *table, const char *agent);
 /* Runs a command or fails the test. */
 void test_pg_exec (PGconn *conn, const char *sql);
 /* An empty batch of agent on host, with its sequence and sent time. */

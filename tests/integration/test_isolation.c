@@ -130,17 +130,6 @@ s_submit (coll_writer_t *w, const char *agent, uint64_t seq, int nsamples, doubl
     coll_writer_submit (w, &item);
 }
 
-static long long
-s_rows (const char *table, const char *agent)
-{
-    char sql[512];
-    snprintf (sql, sizeof sql,
-              "SELECT count(*) FROM vigil.%s x JOIN vigil.hosts h USING (host_id)"
-              " WHERE h.agent_id = '%s'",
-              table, agent);
-    return test_pg_count (s_db, sql);
-}
-
 /* Waits until a backend of the collector waits for a lock on a statement
  * starting with query; returns its pid (caller owns it). */
 static char *
@@ -201,13 +190,13 @@ s_test_data_error (void)
             ASSERT_EQ (it->status, VG_ACK_REJECTED);
             ASSERT_STR_CONTAINS (it->reason, "iso_no_666");
             ASSERT_STR_CONTAINS (it->reason, "SQLSTATE 23514");
-            ASSERT_EQ (s_rows ("samples", agents[a]), 5);
-            ASSERT_EQ (s_rows ("batches", agents[a]), 1);
+            ASSERT_EQ (test_pg_host_rows (s_db, "samples", agents[a]), 5);
+            ASSERT_EQ (test_pg_host_rows (s_db, "batches", agents[a]), 1);
         } else {
             ASSERT_EQ (it->status, VG_ACK_STORED);
             ASSERT (it->reason == NULL);
-            ASSERT_EQ (s_rows ("samples", agents[a]), 15);
-            ASSERT_EQ (s_rows ("batches", agents[a]), 2);
+            ASSERT_EQ (test_pg_host_rows (s_db, "samples", agents[a]), 15);
+            ASSERT_EQ (test_pg_host_rows (s_db, "batches", agents[a]), 2);
         }
     }
     s_free_answers (&answers);
@@ -251,8 +240,8 @@ s_test_killed (void)
     s_collect (w, &answers, N);
     for (int a = 0; a < N; a++) {
         ASSERT_EQ (s_find (&answers, agents[a], 2)->status, VG_ACK_STORED);
-        ASSERT_EQ (s_rows ("samples", agents[a]), a == 0 ? 103 : 100);
-        ASSERT_EQ (s_rows ("batches", agents[a]), a == 0 ? 2 : 1);
+        ASSERT_EQ (test_pg_host_rows (s_db, "samples", agents[a]), a == 0 ? 103 : 100);
+        ASSERT_EQ (test_pg_host_rows (s_db, "batches", agents[a]), a == 0 ? 2 : 1);
     }
     s_free_answers (&answers);
     /* The same batches again are duplicates: nothing doubled. */
@@ -261,7 +250,7 @@ s_test_killed (void)
     s_collect (w, &answers, N);
     for (int a = 0; a < N; a++) {
         ASSERT_EQ (s_find (&answers, agents[a], 2)->status, VG_ACK_DUPLICATE);
-        ASSERT_EQ (s_rows ("samples", agents[a]), a == 0 ? 103 : 100);
+        ASSERT_EQ (test_pg_host_rows (s_db, "samples", agents[a]), a == 0 ? 103 : 100);
     }
     s_free_answers (&answers);
     coll_writer_stats_t stats = s_finish (&w);
@@ -293,7 +282,7 @@ s_test_system_error (void)
     s_submit (w, "iso-sys", 2, 3, 1.0);
     s_collect (w, &answers, 1);
     ASSERT_EQ (s_find (&answers, "iso-sys", 2)->status, VG_ACK_STORED);
-    ASSERT_EQ (s_rows ("samples", "iso-sys"), 6);
+    ASSERT_EQ (test_pg_host_rows (s_db, "samples", "iso-sys"), 6);
     s_free_answers (&answers);
     coll_writer_stats_t stats = s_finish (&w);
     ASSERT_EQ (stats.batches_retry, 1);
@@ -322,7 +311,7 @@ s_test_poison (void)
     ASSERT_EQ (test_pg_count (s_db, "SELECT count(*) FROM vigil.hosts"
                                     " WHERE agent_id = 'iso-poison'"),
                0);
-    ASSERT_EQ (s_rows ("samples", "iso-healthy"), 10);
+    ASSERT_EQ (test_pg_host_rows (s_db, "samples", "iso-healthy"), 10);
     s_free_answers (&answers);
     s_finish (&w);
     coll_config_destroy (&config);
@@ -365,13 +354,13 @@ s_test_long_metric (void)
     ASSERT_EQ (it->status, VG_ACK_REJECTED);
     ASSERT_STR_CONTAINS (it->reason, "metric name of 2049 bytes");
     ASSERT_EQ (s_find (&answers, "iso-shortname", 1)->status, VG_ACK_STORED);
-    ASSERT_EQ (s_rows ("samples", "iso-shortname"), 10);
+    ASSERT_EQ (test_pg_host_rows (s_db, "samples", "iso-shortname"), 10);
     /* The longest name allowed is stored, index and all. */
     name[COLL_METRIC_NAME_MAX] = '\0';
     s_submit_metric (w, "iso-longname", 2, name);
     s_collect (w, &answers, 3);
     ASSERT_EQ (s_find (&answers, "iso-longname", 2)->status, VG_ACK_STORED);
-    ASSERT_EQ (s_rows ("samples", "iso-longname"), 1);
+    ASSERT_EQ (test_pg_host_rows (s_db, "samples", "iso-longname"), 1);
     s_free_answers (&answers);
     s_finish (&w);
     coll_config_destroy (&config);
@@ -416,9 +405,9 @@ s_test_limits (void)
     ASSERT_EQ (it->status, VG_ACK_REJECTED);
     ASSERT_STR_CONTAINS (it->reason, "max_series_per_agent");
     ASSERT_EQ (s_find (&answers, "iso-card-ok", 1)->status, VG_ACK_STORED);
-    ASSERT_EQ (s_rows ("samples", "iso-card"), 0);
-    ASSERT_EQ (s_rows ("batches", "iso-card"), 0);
-    ASSERT_EQ (s_rows ("samples", "iso-card-ok"), 150);
+    ASSERT_EQ (test_pg_host_rows (s_db, "samples", "iso-card"), 0);
+    ASSERT_EQ (test_pg_host_rows (s_db, "batches", "iso-card"), 0);
+    ASSERT_EQ (test_pg_host_rows (s_db, "samples", "iso-card-ok"), 150);
     s_free_answers (&answers);
 
     /* Within the limits: 150 new, then 40 more, then known ones freely;
@@ -441,8 +430,8 @@ s_test_limits (void)
     ASSERT_EQ (it->status, VG_ACK_REJECTED);
     ASSERT_STR_CONTAINS (it->reason, "max_new_series_per_minute");
     s_free_answers (&answers);
-    ASSERT_EQ (s_rows ("series", "iso-card"), 190);
-    ASSERT_EQ (s_rows ("samples", "iso-card"), 380);
+    ASSERT_EQ (test_pg_host_rows (s_db, "series", "iso-card"), 190);
+    ASSERT_EQ (test_pg_host_rows (s_db, "samples", "iso-card"), 380);
     coll_writer_stats_t stats = s_finish (&w);
     ASSERT_EQ (stats.batches_rejected, 2);
     coll_config_destroy (&config);
@@ -470,8 +459,8 @@ s_test_ledger_error (void)
     ASSERT_STR_CONTAINS (it->reason, "iso_no_13");
     ASSERT_EQ (s_find (&answers, "iso-ledger-a", 3)->status, VG_ACK_STORED);
     ASSERT_EQ (s_find (&answers, "iso-ledger-a", 4)->status, VG_ACK_STORED);
-    ASSERT_EQ (s_rows ("samples", "iso-ledger-a"), 5 + 12 + 14);
-    ASSERT_EQ (s_rows ("batches", "iso-ledger-a"), 3);
+    ASSERT_EQ (test_pg_host_rows (s_db, "samples", "iso-ledger-a"), 5 + 12 + 14);
+    ASSERT_EQ (test_pg_host_rows (s_db, "batches", "iso-ledger-a"), 3);
     s_free_answers (&answers);
     s_finish (&w);
     test_pg_exec (s_db, "ALTER TABLE vigil.batches DROP CONSTRAINT iso_no_13");
