@@ -9,7 +9,8 @@
 # agents (vigil-loadgen) that push batches as fast as the collector
 # acknowledges them (acks go out after the commit). Then it checks that the
 # database holds exactly the samples that were acknowledged, and measures the
-# ceiling: binary COPY of the same number of rows into a plain unindexed table.
+# ceiling: binary COPY of the same rows (the columns of vigil.samples, the same
+# hosts and series) into a plain unindexed table.
 # Everything it started is stopped on exit. Then the same collector takes
 # agents paced at half the measured rate, and it prints their ack latency
 # (from a batch's first send to its ack, after the commit):
@@ -148,7 +149,7 @@ sed -n 's/.*INFO  stopped: /collector: /p' "$tmp/collector.log"
 grep -E 'WARN|ERROR' "$tmp/collector.log" | head -n 5 || true
 
 # --- the ceiling -----------------------------------------------------------------------
-cmd=("$ceiling" --db "$db" --rows "$acked_fast" --series "$series")
+cmd=("$ceiling" --db "$db" --rows "$acked_fast" --hosts "$agents" --series "$series")
 echo "command: ${cmd[*]#"$src/"}"
 "${cmd[@]}" >"$tmp/ceiling.out"
 grep '^copy-ceiling:' "$tmp/ceiling.out"

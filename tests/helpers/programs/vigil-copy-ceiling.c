@@ -1,13 +1,15 @@
 /*  vigil-copy-ceiling - what PostgreSQL ingests with no Vigil in between.
  *
- *  Binary COPY of N rows (ts timestamptz, series_id bigint, value double) into
- *  a plain, logged, unindexed table, in ~1 MB chunks, in one transaction. The
+ *  Binary COPY of N rows with the columns of vigil.samples (host_id bigint,
+ *  ts timestamptz, series_id bigint, value double) into a plain, logged,
+ *  unindexed table, in ~1 MB chunks, in one transaction. The
  *  clock (monotonic) runs from BEGIN to the end of COMMIT, so it includes
  *  building the rows, the WAL flush and the commit - the same work the
  *  collector's ingest path does per group. --index adds the btree on
  *  (series_id, ts) first, to show what one index costs.
  *
- *  vigil-copy-ceiling --db URL --rows N [--series S] [--chunk BYTES] [--index]
+ *  vigil-copy-ceiling --db URL --rows N [--hosts H] [--series S] [--chunk BYTES]
+ *                     [--index]
  *
  *  Prints a human line and, last, "rows_per_s=<M>" for scripts.
  */
@@ -28,6 +30,7 @@
 typedef struct {
     const char *db;
     int64_t rows;
+    int64_t hosts;
     int64_t series;
     int64_t chunk;
     int index;
@@ -37,11 +40,13 @@ typedef struct {
 static void
 s_usage (FILE *out)
 {
-    fprintf (out, "usage: vigil-copy-ceiling --db URL --rows N [--series S] [--chunk BYTES]\n"
-                  "                          [--index] [--no-checkpoint]\n"
-                  "  Binary COPY of N rows into a plain table ceiling_samples\n"
-                  "  (ts timestamptz, series_id bigint, value double precision), timed from\n"
-                  "  BEGIN to the end of COMMIT. --index adds a btree on (series_id, ts).\n");
+    fprintf (out, "usage: vigil-copy-ceiling --db URL --rows N [--hosts H] [--series S]\n"
+                  "                          [--chunk BYTES] [--index] [--no-checkpoint]\n"
+                  "  Binary COPY of N rows into a plain table ceiling_samples with the\n"
+                  "  columns of vigil.samples (host_id bigint, ts timestamptz, series_id\n"
+                  "  bigint, value double precision), timed from BEGIN to the end of COMMIT.\n"
+                  "  Rows come from H hosts (50) of S series each (1000), one sample per\n"
+                  "  series and second. --index adds a btree on (series_id, ts).\n");
 }
 
 static void
@@ -75,8 +80,8 @@ s_send (PGconn *conn, vg_buf_t *buf)
     return 0;
 }
 
-/* Rows are laid out as the load generator sends them: S series, one sample
- * each per second, values varying. */
+/* Rows are laid out as the load generator sends them: H hosts of S series
+ * each, one sample per series and second, values varying. */
 static int
 s_copy (PGconn *conn, const s_args_t *a, int64_t base_ms)
 {
@@ -88,7 +93,7 @@ s_copy (PGconn *conn, const s_args_t *a, int64_t base_ms)
     vg_buf_be32 (&buf, 0); /* header extension length */
 
     int rc = -1;
-    PGresult *res = PQexec (conn, "COPY ceiling_samples (ts, series_id, value) FROM STDIN "
+    PGresult *res = PQexec (conn, "COPY ceiling_samples (host_id, ts, series_id, value) FROM STDIN "
                                   "WITH (FORMAT binary)");
     if (PQresultStatus (res) != PGRES_COPY_IN) {
         fprintf (stderr, "vigil-copy-ceiling: COPY: %s", PQerrorMessage (conn));
@@ -99,9 +104,12 @@ s_copy (PGconn *conn, const s_args_t *a, int64_t base_ms)
 
     int64_t base_us = base_ms * 1000 - S_PG_EPOCH_US;
     for (int64_t i = 0; i < a->rows; i++) {
-        int64_t tick = i / a->series;
-        int64_t series_id = i % a->series + 1;
-        vg_buf_be16 (&buf, 3);
+        int64_t tick = i / (a->series * a->hosts);
+        int64_t host_id = i / a->series % a->hosts + 1;
+        int64_t series_id = (host_id - 1) * a->series + i % a->series + 1;
+        vg_buf_be16 (&buf, 4);
+        vg_buf_be32 (&buf, 8);
+        vg_buf_be64 (&buf, (uint64_t)host_id);
         vg_buf_be32 (&buf, 8);
         vg_buf_be64 (&buf, (uint64_t)(base_us + tick * 1000000));
         vg_buf_be32 (&buf, 8);
@@ -136,17 +144,19 @@ s_parse_args (int argc, char **argv, s_args_t *a)
 {
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},     {"rows", required_argument, NULL, 'n'},
-        {"series", required_argument, NULL, 's'}, {"chunk", required_argument, NULL, 'c'},
+        {"series", required_argument, NULL, 's'}, {"hosts", required_argument, NULL, 'H'},
+        {"chunk", required_argument, NULL, 'c'},
         {"index", no_argument, NULL, 'i'},        {"no-checkpoint", no_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     *a = (s_args_t){.db = getenv ("VIGIL_DATABASE_URL"),
                     .rows = 0,
+                    .hosts = 50,
                     .series = 1000,
                     .chunk = 1024 * 1024,
                     .checkpoint = 1};
     int c;
-    while ((c = getopt_long (argc, argv, "d:n:s:c:iCh", opts, NULL)) != -1) {
+    while ((c = getopt_long (argc, argv, "d:n:s:H:c:iCh", opts, NULL)) != -1) {
         switch (c) {
         case 'd':
             a->db = optarg;
@@ -156,6 +166,9 @@ s_parse_args (int argc, char **argv, s_args_t *a)
             break;
         case 's':
             a->series = strtoll (optarg, NULL, 10);
+            break;
+        case 'H':
+            a->hosts = strtoll (optarg, NULL, 10);
             break;
         case 'c':
             a->chunk = strtoll (optarg, NULL, 10);
@@ -174,7 +187,7 @@ s_parse_args (int argc, char **argv, s_args_t *a)
             return -1;
         }
     }
-    if (!a->db || a->rows <= 0 || a->series <= 0 || a->chunk < 1024) {
+    if (!a->db || a->rows <= 0 || a->hosts <= 0 || a->series <= 0 || a->chunk < 1024) {
         s_usage (stderr);
         return -1;
     }
@@ -198,8 +211,9 @@ main (int argc, char **argv)
 
     int rc = 1;
     if (s_exec (conn, "DROP TABLE IF EXISTS ceiling_samples") != 0 ||
-        s_exec (conn, "CREATE TABLE ceiling_samples (ts timestamptz NOT NULL, "
-                      "series_id bigint NOT NULL, value double precision NOT NULL)") != 0)
+        s_exec (conn, "CREATE TABLE ceiling_samples (host_id bigint NOT NULL, "
+                      "ts timestamptz NOT NULL, series_id bigint NOT NULL, "
+                      "value double precision NOT NULL)") != 0)
         goto out;
     if (a.index && s_exec (conn, "CREATE INDEX ON ceiling_samples (series_id, ts)") != 0)
         goto out;
@@ -230,7 +244,7 @@ main (int argc, char **argv)
     double secs = (double)(t1 - t0) / 1e9;
     double rate = (double)a.rows / secs;
     printf ("copy-ceiling: %" PRId64 " rows, binary COPY in %" PRId64
-            " KB chunks, one transaction, %s: %.3f s, %.0f rows/s\n",
+            " KB chunks, one transaction, the columns of vigil.samples, %s: %.3f s, %.0f rows/s\n",
             a.rows, a.chunk / 1024, a.index ? "btree on (series_id, ts)" : "no index", secs, rate);
     printf ("rows_per_s=%.0f\n", rate);
     rc = 0;
