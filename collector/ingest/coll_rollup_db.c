@@ -1,5 +1,6 @@
 /*  coll_rollup_db.c - a piece of rollup rows into PostgreSQL: partitions,
- *  then one transaction of COPY into a temporary table and two merges. */
+ *  then one transaction: the rows new to the database by COPY straight into
+ *  their table, the others by COPY into a temporary table and merges. */
 #include "coll_rollup_db.h"
 #include "coll_migrate.h"
 #include "coll_pg.h"
@@ -22,12 +23,14 @@ struct coll_rollup_db_t {
     size_t ndays, days_cap;
     int32_t *want;
     size_t want_cap;
+    const coll_rollup_row_t **order; /* the piece's new rows, in key order */
+    size_t order_cap;
     vg_buf_t copy;
     coll_pg_params_t params;
 };
 
-/* Rows of the piece, tier 0 (minute) and 1 (hour); ON COMMIT DELETE ROWS
- * empties it at every commit. */
+/* Rows of the piece that may meet a stored row, tier 0 (minute) and 1
+ * (hour); ON COMMIT DELETE ROWS empties it at every commit. */
 static const char s_stage_sql[] =
     "CREATE TEMP TABLE IF NOT EXISTS rollup_stage ("
     " tier smallint, host_id bigint, series_id bigint, ts timestamptz, count bigint,"
@@ -35,7 +38,7 @@ static const char s_stage_sql[] =
     " first double precision, first_ts timestamptz, last double precision,"
     " last_ts timestamptz, increase double precision, zero_count bigint,"
     " bucket_index integer[], bucket_count bigint[], neg_bucket_index integer[],"
-    " neg_bucket_count bigint[], fresh boolean NOT NULL, overlap boolean NOT NULL DEFAULT false)"
+    " neg_bucket_count bigint[], overlap boolean NOT NULL DEFAULT false)"
     " ON COMMIT DELETE ROWS";
 
 /* A counter's increase depends on the order of its samples: an hour delta
@@ -45,7 +48,7 @@ static const char s_stage_sql[] =
  * the minutes' own increases plus the steps between consecutive minutes. */
 static const char s_mark_overlaps[] =
     "UPDATE pg_temp.rollup_stage st SET overlap = true FROM vigil.rollup_hour h"
-    " WHERE st.tier = 1 AND NOT st.fresh AND h.host_id = st.host_id AND h.series_id = st.series_id"
+    " WHERE st.tier = 1 AND h.host_id = st.host_id AND h.series_id = st.series_id"
     "   AND h.ts = st.ts AND st.first_ts <= h.last_ts AND st.last_ts >= h.first_ts";
 static const char s_redo_overlaps[] =
     "UPDATE vigil.rollup_hour h SET increase = x.increase"
@@ -83,24 +86,17 @@ static const char s_redo_overlaps[] =
     " SELECT host_id, series_id, ts, count, sum, min, max, first, first_ts, last, last_ts,"        \
     " increase, zero_count, bucket_index, bucket_count, neg_bucket_index, neg_bucket_count"        \
     " FROM pg_temp.rollup_stage WHERE tier = " tier
-/* Rows the collector believes new go in as they are: no conflict to look
- * for, at half the cost. Should one exist after all (another collector, a
- * restart), the insert fails and the piece is written again as merges. */
-#define S_FRESH(table, tier)                                                                       \
-    "INSERT INTO vigil." table S_SELECT (tier) " AND fresh ORDER BY host_id, series_id, ts"
 #define S_INSERT(table, tier, sketch)                                                              \
-    "INSERT INTO vigil." table " AS r" S_SELECT (tier) " AND NOT fresh AND zero_count IS " sketch  \
-                                                       " ORDER BY host_id, series_id, ts"
+    "INSERT INTO vigil." table " AS r" S_SELECT (tier) " AND zero_count IS " sketch                \
+    " ORDER BY host_id, series_id, ts"
 
 static const char *const s_minute_merges[] = {
-    S_FRESH ("rollup_minute", "0"),
     S_INSERT ("rollup_minute", "0", "NULL") S_MERGE_COMMON,
     S_INSERT ("rollup_minute", "0", "NOT NULL") S_MERGE_COMMON S_MERGE_SKETCH,
     NULL,
 };
 static const char *const s_hour_merges[] = {
     s_mark_overlaps,
-    S_FRESH ("rollup_hour", "1"),
     S_INSERT ("rollup_hour", "1", "NULL") S_MERGE_COMMON,
     S_INSERT ("rollup_hour", "1", "NOT NULL") S_MERGE_COMMON S_MERGE_SKETCH,
     s_redo_overlaps,
@@ -125,6 +121,7 @@ coll_rollup_db_destroy (coll_rollup_db_t **self_p)
         PQfinish (self->conn);
     free (self->days);
     free (self->want);
+    free (self->order);
     vg_buf_free (&self->copy);
     coll_pg_params_free (&self->params);
     free (self->url);
@@ -215,11 +212,15 @@ s_partitions (coll_rollup_db_t *self, const coll_rollup_row_t *rows, size_t n, c
 
 /* ---- the piece ---- */
 
+/* The columns of rollup_minute and rollup_hour, in their order. */
+#define S_COLUMNS                                                                                  \
+    "host_id, series_id, ts, count, sum, min, max, first, first_ts, last, last_ts, increase,"     \
+    " zero_count, bucket_index, bucket_count, neg_bucket_index, neg_bucket_count"
+#define S_NCOLUMNS 17
+
 static void
-s_put_row (vg_buf_t *buf, int16_t tier, const coll_rollup_row_t *r, int fresh)
+s_put_columns (vg_buf_t *buf, const coll_rollup_row_t *r)
 {
-    vg_buf_be16 (buf, 19);
-    coll_pg_bin_int2 (buf, tier);
     coll_pg_bin_int8 (buf, r->host_id);
     coll_pg_bin_int8 (buf, r->series_id);
     coll_pg_bin_ts_ms (buf, r->bucket_ms);
@@ -240,34 +241,84 @@ s_put_row (vg_buf_t *buf, int16_t tier, const coll_rollup_row_t *r, int fresh)
         for (int k = 0; k < 5; k++)
             coll_pg_bin_null (buf);
     }
-    vg_buf_be32 (buf, 1);
-    vg_buf_append (buf, fresh ? "\1" : "\0", 1);
 }
 
 static int
-s_copy (coll_rollup_db_t *self, coll_rollup_tier_t tier, const coll_rollup_row_t *rows, size_t n,
-        int trust_fresh, char *err, size_t errlen)
+s_key_cmp (const void *a, const void *b)
+{
+    const coll_rollup_row_t *x = *(const coll_rollup_row_t *const *)a;
+    const coll_rollup_row_t *y = *(const coll_rollup_row_t *const *)b;
+    if (x->host_id != y->host_id)
+        return x->host_id < y->host_id ? -1 : 1;
+    if (x->series_id != y->series_id)
+        return x->series_id < y->series_id ? -1 : 1;
+    return (x->bucket_ms > y->bucket_ms) - (x->bucket_ms < y->bucket_ms);
+}
+
+/* One COPY of rows into sql's table; with tier >= 0 into the stage, each
+ * row led by its tier. */
+static int
+s_copy (coll_rollup_db_t *self, const char *sql, int tier, const coll_rollup_row_t *const *rows,
+        size_t n, char *err, size_t errlen)
 {
     static const char what[] = "writing rollups";
-    int rc = coll_pg_copy_begin (
-        self->conn, what,
-        "COPY pg_temp.rollup_stage (tier, host_id, series_id, ts, count, sum, min,"
-        " max, first, first_ts, last, last_ts, increase, zero_count,"
-        " bucket_index, bucket_count, neg_bucket_index, neg_bucket_count, fresh)"
-        " FROM STDIN (FORMAT binary)",
-        err, errlen);
+    int rc = coll_pg_copy_begin (self->conn, what, sql, err, errlen);
     if (rc)
         return rc;
     vg_buf_t *buf = &self->copy;
     vg_buf_reset (buf);
     coll_pg_copy_header (buf);
-    for (size_t i = 0; i < n; i++)
-        s_put_row (buf, (int16_t)tier, &rows[i], trust_fresh && rows[i].fresh);
+    for (size_t i = 0; i < n; i++) {
+        vg_buf_be16 (buf, tier >= 0 ? S_NCOLUMNS + 1 : S_NCOLUMNS);
+        if (tier >= 0)
+            coll_pg_bin_int2 (buf, (int16_t)tier);
+        s_put_columns (buf, rows[i]);
+    }
     coll_pg_copy_trailer (buf);
     rc = coll_pg_copy_send (self->conn, what, buf->data, buf->len, err, errlen);
     vg_buf_reset (buf);
     if (rc == 0)
         rc = coll_pg_copy_end (self->conn, what, err, errlen);
+    return rc;
+}
+
+/* The piece in one transaction. Rows believed new (trust_fresh) go straight
+ * into their table in key order: no conflict to look for, at a fraction of
+ * a merge's cost. Should one exist after all (another collector, a restart),
+ * the COPY fails and the caller writes the piece again as merges. */
+static int
+s_piece (coll_rollup_db_t *self, coll_rollup_tier_t tier, const coll_rollup_row_t *rows, size_t n,
+         int trust_fresh, char *err, size_t errlen)
+{
+    VG_GROW (self->order, self->order_cap, n);
+    /* New rows from the front of order, the others from its back. */
+    size_t nfresh = 0, back = n;
+    for (size_t i = 0; i < n; i++) {
+        if (trust_fresh && rows[i].fresh)
+            self->order[nfresh++] = &rows[i];
+        else
+            self->order[--back] = &rows[i];
+    }
+    size_t nmerge = n - nfresh;
+    int rc = coll_pg_command (self->conn, "writing rollups", "BEGIN", 0, NULL, err, errlen);
+    if (rc == 0 && nfresh) {
+        qsort (self->order, nfresh, sizeof *self->order, s_key_cmp);
+        rc = s_copy (self,
+                     tier == COLL_ROLLUP_HOUR
+                         ? "COPY vigil.rollup_hour (" S_COLUMNS ") FROM STDIN (FORMAT binary)"
+                         : "COPY vigil.rollup_minute (" S_COLUMNS ") FROM STDIN (FORMAT binary)",
+                     -1, self->order, nfresh, err, errlen);
+    }
+    if (rc == 0 && nmerge) {
+        rc = s_copy (self,
+                     "COPY pg_temp.rollup_stage (tier, " S_COLUMNS ") FROM STDIN (FORMAT binary)",
+                     (int)tier, self->order + nfresh, nmerge, err, errlen);
+        const char *const *merges = tier == COLL_ROLLUP_HOUR ? s_hour_merges : s_minute_merges;
+        for (size_t k = 0; merges[k] && rc == 0; k++)
+            rc = coll_pg_command (self->conn, "merging rollups", merges[k], 0, NULL, err, errlen);
+    }
+    if (rc == 0)
+        rc = coll_pg_command (self->conn, "writing rollups", "COMMIT", 0, NULL, err, errlen);
     return rc;
 }
 
@@ -283,14 +334,7 @@ coll_rollup_db_write (coll_rollup_db_t *self, coll_rollup_tier_t tier,
     if (rc)
         return s_fail (self, rc);
     for (int trust = 1; trust >= 0; trust--) {
-        rc = coll_pg_command (self->conn, "writing rollups", "BEGIN", 0, NULL, err, errlen);
-        if (rc == 0)
-            rc = s_copy (self, tier, rows, n, trust, err, errlen);
-        const char *const *merges = tier == COLL_ROLLUP_HOUR ? s_hour_merges : s_minute_merges;
-        for (size_t k = 0; merges[k] && rc == 0; k++)
-            rc = coll_pg_command (self->conn, "merging rollups", merges[k], 0, NULL, err, errlen);
-        if (rc == 0)
-            rc = coll_pg_command (self->conn, "writing rollups", "COMMIT", 0, NULL, err, errlen);
+        rc = s_piece (self, tier, rows, n, trust, err, errlen);
         /* A row believed new was there (unique_violation): all as merges. */
         if (rc == 0 || !trust || strcmp (coll_pg_last ().sqlstate, "23505") != 0)
             break;
