@@ -102,15 +102,18 @@ s_chunk_new (coll_rollup_t *self, size_t cap)
     s_chunk_t **pp = &self->spares;
     while (*pp && (*pp)->cap < cap)
         pp = &(*pp)->next;
-    s_chunk_t *c = *pp, *small = NULL;
-    if (!c && self->spares)
-        pp = &self->spares, small = *pp; /* too small now: make room for a larger one */
-    if (*pp) {
-        *pp = (*pp)->next;
+    if (!*pp)
+        pp = &self->spares; /* none big enough: the first goes, to make room */
+    s_chunk_t *c = *pp;
+    if (c) {
+        *pp = c->next;
         self->nspares--;
     }
     pthread_mutex_unlock (&self->lock);
-    free (small);
+    if (c && c->cap < cap) {
+        free (c);
+        c = NULL;
+    }
     if (!c) {
         cap += cap / 4; /* the next commits, a little larger, fit too */
         c = vg_malloc (sizeof *c + cap);

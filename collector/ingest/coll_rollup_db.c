@@ -88,7 +88,7 @@ static const char s_redo_overlaps[] =
     " FROM pg_temp.rollup_stage WHERE tier = " tier
 #define S_INSERT(table, tier, sketch)                                                              \
     "INSERT INTO vigil." table " AS r" S_SELECT (tier) " AND zero_count IS " sketch                \
-    " ORDER BY host_id, series_id, ts"
+                                                       " ORDER BY host_id, series_id, ts"
 
 static const char *const s_minute_merges[] = {
     S_INSERT ("rollup_minute", "0", "NULL") S_MERGE_COMMON,
@@ -214,7 +214,7 @@ s_partitions (coll_rollup_db_t *self, const coll_rollup_row_t *rows, size_t n, c
 
 /* The columns of rollup_minute and rollup_hour, in their order. */
 #define S_COLUMNS                                                                                  \
-    "host_id, series_id, ts, count, sum, min, max, first, first_ts, last, last_ts, increase,"     \
+    "host_id, series_id, ts, count, sum, min, max, first, first_ts, last, last_ts, increase,"      \
     " zero_count, bucket_index, bucket_count, neg_bucket_index, neg_bucket_count"
 #define S_NCOLUMNS 17
 

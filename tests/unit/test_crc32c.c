@@ -46,9 +46,9 @@ main (void)
             size_t cut = len / 3;
             ASSERT_EQ (vg_crc32c (vg_crc32c (0, buf + off, cut), buf + off + cut, len - cut), want);
             ASSERT_EQ (vg_crc32c_portable (0, buf + off, len), want);
-            ASSERT_EQ (vg_crc32c_portable (vg_crc32c (0, buf + off, cut), buf + off + cut,
-                                           len - cut),
-                       want);
+            ASSERT_EQ (
+                vg_crc32c_portable (vg_crc32c (0, buf + off, cut), buf + off + cut, len - cut),
+                want);
         }
     printf ("test_crc32c: ok\n");
     return 0;

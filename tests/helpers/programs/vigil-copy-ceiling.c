@@ -143,11 +143,15 @@ static int
 s_parse_args (int argc, char **argv, s_args_t *a)
 {
     static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},     {"rows", required_argument, NULL, 'n'},
-        {"series", required_argument, NULL, 's'}, {"hosts", required_argument, NULL, 'H'},
+        {"db", required_argument, NULL, 'd'},
+        {"rows", required_argument, NULL, 'n'},
+        {"series", required_argument, NULL, 's'},
+        {"hosts", required_argument, NULL, 'H'},
         {"chunk", required_argument, NULL, 'c'},
-        {"index", no_argument, NULL, 'i'},        {"no-checkpoint", no_argument, NULL, 'C'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"index", no_argument, NULL, 'i'},
+        {"no-checkpoint", no_argument, NULL, 'C'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     *a = (s_args_t){.db = getenv ("VIGIL_DATABASE_URL"),
                     .rows = 0,
