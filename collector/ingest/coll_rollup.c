@@ -94,6 +94,16 @@ s_chunk_free (s_chunk_t *c)
     free (c);
 }
 
+static void
+s_chunk_free_list (s_chunk_t *c)
+{
+    while (c) {
+        s_chunk_t *next = c->next;
+        s_chunk_free (c);
+        c = next;
+    }
+}
+
 /* A chunk with room for cap bytes of columns: a spare if one is big enough. */
 static s_chunk_t *
 s_chunk_new (coll_rollup_t *self, size_t cap)
@@ -637,14 +647,8 @@ coll_rollup_destroy (coll_rollup_t **self_p)
         pthread_mutex_unlock (&self->lock);
         pthread_join (self->thread, NULL);
     }
-    for (int list = 0; list < 2; list++) {
-        s_chunk_t *c = list ? self->spares : self->head;
-        while (c) {
-            s_chunk_t *next = c->next;
-            s_chunk_free (c);
-            c = next;
-        }
-    }
+    s_chunk_free_list (self->head);
+    s_chunk_free_list (self->spares);
     coll_rollup_acc_destroy (&self->acc);
     coll_rollup_acc_destroy (&self->hours);
     coll_rollup_db_destroy (&self->db);

@@ -8,6 +8,7 @@
 #include "coll_store.h"
 #include "test_assert.h"
 #include "test_pg.h"
+#include "vg_alloc.h"
 #include "vg_batch.h"
 #include "vg_error.h"
 #include "vg_sketch.h"
@@ -18,14 +19,6 @@
 #include <string.h>
 
 static PGconn *s_db;
-
-static char *
-s_str_ll (long long v)
-{
-    char *s = malloc (32);
-    snprintf (s, 32, "%lld", v);
-    return s;
-}
 
 /* agent-a's batch before the others: two user-mode values (the newer one
  * last), a gauge without labels and a distribution. */
@@ -69,7 +62,8 @@ s_test_latest (coll_store_t *st, int64_t now)
                      " USING (host_id) WHERE agent_id = $1",
                      1, p, "0");
     test_pg_flush_latest_ok (st);
-    char *want_ts = s_str_ll (now - 1000), *want_seen = s_str_ll (now);
+    char *want_ts = vg_asprintf ("%lld", (long long)(now - 1000));
+    char *want_seen = vg_asprintf ("%lld", (long long)now);
     static const char latest[] =
         "SELECT s.last_value::text, ((extract(epoch FROM s.last_ts) * 1000)::bigint)::text"
         "  FROM vigil.series s JOIN vigil.hosts h USING (host_id)"
@@ -100,7 +94,7 @@ s_test_latest (coll_store_t *st, int64_t now)
     ASSERT_STR_EQ (PQgetvalue (res, 0, 0), "1");
     ASSERT_STR_EQ (PQgetvalue (res, 0, 1), want_ts);
     PQclear (res);
-    char *seen2 = s_str_ll (now + 100);
+    char *seen2 = vg_asprintf ("%lld", (long long)(now + 100));
     res = test_pg_query (s_db, host, 1, p);
     ASSERT_STR_EQ (PQgetvalue (res, 0, 0), seen2);
     ASSERT_STR_EQ (PQgetvalue (res, 0, 1), "5");
