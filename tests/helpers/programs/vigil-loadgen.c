@@ -9,10 +9,14 @@
  *  resend of a batch waits about twice as long as the one before (with
  *  jitter), up to ten times --timeout-ms, as an agent backs off.
  *
- *  One thread polls every socket. Batches are built fresh (one vg_batch_t per
- *  agent, cleared and refilled) and encoded with vg_codec_encode_batch, as an
- *  agent does. --null-collector binds a ROUTER on the endpoint that acks every
- *  batch without storing it, to measure the generator's own ceiling.
+ *  One thread polls every socket. A batch's strings and series are encoded
+ *  once (they depend only on the series of its first sample) and each batch
+ *  adds its own identity and sample columns; --fresh-batches builds every
+ *  batch whole (one vg_batch_t per agent, cleared and refilled) and encodes it
+ *  with vg_codec_encode_batch, as an agent does. The collector receives the
+ *  same message either way. --null-collector binds a ROUTER on the endpoint
+ *  that acks every batch without storing it, to measure the generator's own
+ *  ceiling.
  *
  *  --curve-keys FILE_secret and --curve-server FILE (zcert files, as vigil
  *  keygen writes them) make every agent a CURVE client with that key pair.
@@ -61,6 +65,7 @@ typedef struct {
     int quiet;
     double rate; /* samples/s for all agents together, paced; 0: as fast as acked */
     int two_labels;
+    int fresh; /* build and encode every batch whole */
     int curve;
     char curve_public[41], curve_secret[41], curve_server[41];
 } s_args_t;
@@ -83,6 +88,8 @@ typedef struct {
     uint64_t next_seq;
     uint64_t next_sample; /* index g of the next sample to generate */
     s_slot_t *slots;
+    int64_t *ts; /* the sample columns of the batch being built */
+    double *values;
     int inflight;
     int64_t next_send_ms; /* paced: when the next batch is due */
 } s_agent_t;
@@ -150,6 +157,8 @@ s_usage (FILE *out)
              "                         in flight); prints the ack latency p50/p99 after --warmup\n"
              "  --two-labels           name series by two labels of at most 1000 values\n"
              "                         each, so a batch can carry more series than strings\n"
+             "  --fresh-batches        build and encode every batch whole, as an agent does\n"
+             "                         (default: strings and series encoded once, shared)\n"
              "  --quiet                no progress lines\n"
              "  --latencies FILE       write every ack latency measured (ms, one a line,\n"
              "                         ascending) to FILE, to merge several simulators'\n"
@@ -271,35 +280,130 @@ s_null_run (void *arg)
 
 static char **s_label_values; /* "s0000".. shared by every agent */
 
+static double
+s_value (uint32_t s, int64_t tick)
+{
+    return (double)(s % 97) + (double)(tick % 1000) * 0.125;
+}
+
+/* Adds series s to b as an agent would: interned by name and labels. */
+static uint32_t
+s_series (vg_batch_t *b, const s_args_t *args, uint32_t s)
+{
+    vg_label_t label[2] = {{"series", s_label_values[s]}};
+    if (args->two_labels) /* few strings for many series */
+        label[0].value = s_label_values[s % 1000],
+        label[1] = (vg_label_t){"group", s_label_values[s / 1000]};
+    return vg_batch_series (b, "loadgen_value", VG_KIND_GAUGE, label, args->two_labels ? 2 : 1);
+}
+
+/* --fresh-batches: the batch built and encoded whole, as an agent does. */
 static void
-s_build (s_agent_t *a, const s_args_t *args, int64_t base_ms, s_slot_t *slot)
+s_build_fresh (s_agent_t *a, const s_args_t *args, int64_t base_ms, uint64_t g0, s_slot_t *slot)
 {
     vg_batch_t *b = a->batch;
     vg_batch_clear (b);
     /* seq and sent_ms have no setter: the batch's identity fields are the
      * sender's to fill. */
-    b->seq = a->next_seq++;
+    b->seq = slot->seq;
     b->sent_ms = vg_now_ms ();
-    for (int j = 0; j < args->batch; j++) {
-        uint64_t g = a->next_sample++;
+    for (uint64_t g = g0; g < g0 + (uint64_t)args->batch; g++) {
         uint32_t s = (uint32_t)(g % (uint64_t)args->series);
         int64_t tick = (int64_t)(g / (uint64_t)args->series);
-        vg_label_t label[2] = {{"series", s_label_values[s]}};
-        if (args->two_labels) /* few strings for many series */
-            label[0].value = s_label_values[s % 1000],
-            label[1] = (vg_label_t){"group", s_label_values[s / 1000]};
-        uint32_t idx =
-            vg_batch_series (b, "loadgen_value", VG_KIND_GAUGE, label, args->two_labels ? 2 : 1);
-        double value = (double)(s % 97) + (double)(tick % 1000) * 0.125;
-        vg_batch_add_sample (b, idx, base_ms + tick * args->step_ms, value);
+        vg_batch_add_sample (b, s_series (b, args, s), base_ms + tick * args->step_ms,
+                             s_value (s, tick));
     }
-    slot->seq = b->seq;
-    slot->samples = vg_batch_count (b);
-    slot->resend_at = 0;
     if (vg_codec_encode_batch (b, &slot->payload, &slot->len) != 0) {
         fprintf (stderr, "vigil-loadgen: cannot encode a batch\n");
         exit (1);
     }
+}
+
+/* The strings and series of a batch depend only on the series of its first
+ * sample, so they are encoded once for each such series and shared by every
+ * agent. The generator then spends its time on what changes, and leaves the
+ * cores to the collector and PostgreSQL: the agents it stands for run on
+ * other machines. */
+typedef struct {
+    uint8_t *bytes; /* fields 10 and 11 (and 6), encoded, without the CRC trailer */
+    size_t len;
+    uint32_t *sample_series; /* the batch's series column */
+} s_table_t;
+
+static s_table_t *s_tables; /* by the series of the first sample; filled on first use */
+
+static const s_table_t *
+s_table (const s_args_t *args, uint32_t first)
+{
+    s_table_t *t = &s_tables[first];
+    if (t->bytes)
+        return t;
+    vg_batch_t *b = vg_batch_new (NULL, NULL);
+    for (int j = 0; j < args->batch; j++)
+        vg_batch_add_sample (
+            b, s_series (b, args, (uint32_t)((first + (uint64_t)j) % args->series)), 0, 0);
+    t->sample_series = vg_malloc ((size_t)args->batch * sizeof *t->sample_series);
+    memcpy (t->sample_series, b->sample_series, (size_t)args->batch * sizeof *t->sample_series);
+    b->nsamples = 0; /* the table alone: empty fields are not encoded */
+    if (vg_codec_encode_batch (b, &t->bytes, &t->len) != 0) {
+        fprintf (stderr, "vigil-loadgen: cannot encode a series table\n");
+        exit (1);
+    }
+    t->len -= VG_WIRE_CRC_TRAILER;
+    vg_batch_destroy (&b);
+    return t;
+}
+
+/* The payload is the table's bytes, then the identity and the sample
+ * columns: a protobuf message's fields may come in any order. */
+static void
+s_build_cached (s_agent_t *a, const s_args_t *args, int64_t base_ms, uint64_t g0, s_slot_t *slot)
+{
+    const s_table_t *t = s_table (args, (uint32_t)(g0 % (uint64_t)args->series));
+    for (int j = 0; j < args->batch; j++) {
+        uint64_t g = g0 + (uint64_t)j;
+        uint32_t s = (uint32_t)(g % (uint64_t)args->series);
+        int64_t tick = (int64_t)(g / (uint64_t)args->series);
+        a->ts[j] = base_ms + tick * args->step_ms;
+        a->values[j] = s_value (s, tick);
+    }
+    vg_batch_t head = {
+        .agent_id = a->batch->agent_id,
+        .hostname = a->batch->hostname,
+        .seq = slot->seq,
+        .sent_ms = vg_now_ms (),
+        .sample_series = t->sample_series,
+        .sample_ts_ms = a->ts,
+        .sample_value = a->values,
+        .nsamples = (size_t)args->batch,
+    };
+    uint8_t *part;
+    size_t plen;
+    if (vg_codec_encode_batch (&head, &part, &plen) != 0) {
+        fprintf (stderr, "vigil-loadgen: cannot encode a batch\n");
+        exit (1);
+    }
+    plen -= VG_WIRE_CRC_TRAILER;
+    slot->payload = vg_malloc (t->len + plen + VG_WIRE_CRC_TRAILER);
+    memcpy (slot->payload, t->bytes, t->len);
+    memcpy (slot->payload + t->len, part, plen);
+    slot->len = t->len + plen;
+    free (part);
+    vg_codec_seal_batch (&slot->payload, &slot->len);
+}
+
+static void
+s_build (s_agent_t *a, const s_args_t *args, int64_t base_ms, s_slot_t *slot)
+{
+    uint64_t g0 = a->next_sample;
+    a->next_sample += (uint64_t)args->batch;
+    slot->seq = a->next_seq++;
+    slot->samples = (size_t)args->batch;
+    slot->resend_at = 0;
+    if (args->fresh)
+        s_build_fresh (a, args, base_ms, g0, slot);
+    else
+        s_build_cached (a, args, base_ms, g0, slot);
 }
 
 static void
@@ -460,6 +564,7 @@ s_parse_args (int argc, char **argv, s_args_t *a)
         {"quiet", no_argument, NULL, 'q'},
         {"rate", required_argument, NULL, 'r'},
         {"two-labels", no_argument, NULL, 'L'},
+        {"fresh-batches", no_argument, NULL, 'F'},
         {"curve-keys", required_argument, NULL, 'K'},
         {"curve-server", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
@@ -474,7 +579,8 @@ s_parse_args (int argc, char **argv, s_args_t *a)
                     .drain_ms = 120000,
                     .step_ms = 1000};
     int c;
-    while ((c = getopt_long (argc, argv, "e:a:s:b:w:d:W:t:D:S:i:l:nqr:LK:C:h", opts, NULL)) != -1) {
+    while ((c = getopt_long (argc, argv, "e:a:s:b:w:d:W:t:D:S:i:l:nqr:LFK:C:h", opts, NULL)) !=
+           -1) {
         switch (c) {
         case 'e':
             a->endpoint = optarg;
@@ -523,6 +629,9 @@ s_parse_args (int argc, char **argv, s_args_t *a)
             break;
         case 'L':
             a->two_labels = 1;
+            break;
+        case 'F':
+            a->fresh = 1;
             break;
         case 'K':
             if (test_zcert_key (optarg, "public-key", a->curve_public) != 0 ||
@@ -592,6 +701,7 @@ main (int argc, char **argv)
     s_label_values = vg_calloc ((size_t)args.series, sizeof (char *));
     for (int s = 0; s < args.series; s++)
         s_label_values[s] = vg_asprintf ("s%04d", s);
+    s_tables = vg_calloc ((size_t)args.series, sizeof *s_tables);
 
     char *prefix = args.id_prefix ? vg_strdup (args.id_prefix)
                                   : vg_asprintf ("loadgen-%" PRId64, vg_now_ms () / 1000);
@@ -610,6 +720,8 @@ main (int argc, char **argv)
         free (host);
         a->next_seq = 1;
         a->slots = vg_calloc ((size_t)args.window, sizeof (s_slot_t));
+        a->ts = vg_calloc ((size_t)args.batch, sizeof *a->ts);
+        a->values = vg_calloc ((size_t)args.batch, sizeof *a->values);
         a->sock = zmq_socket (ctx, ZMQ_DEALER);
         int linger = 0;
         zmq_setsockopt (a->sock, ZMQ_LINGER, &linger, sizeof linger);
@@ -744,14 +856,20 @@ main (int argc, char **argv)
         for (int j = 0; j < args.window; j++)
             free (agents[i].slots[j].payload);
         free (agents[i].slots);
+        free (agents[i].ts);
+        free (agents[i].values);
         vg_batch_destroy (&agents[i].batch);
         zmq_close (agents[i].sock);
     }
     free (agents);
     free (items);
-    for (int s = 0; s < args.series; s++)
+    for (int s = 0; s < args.series; s++) {
         free (s_label_values[s]);
+        free (s_tables[s].bytes);
+        free (s_tables[s].sample_series);
+    }
     free (s_label_values);
+    free (s_tables);
     free (prefix);
     free (s_lat);
     if (args.null_collector) {
