@@ -22,6 +22,12 @@
 #
 #   collector-cpu: <us> us per sample at the full rate, <us> at half the rate
 #
+# and what PostgreSQL wrote to its WAL per row in the full-rate run and in the
+# ceiling (pg_stat_wal, pg_stat_bgwriter):
+#
+#   wal: ingest at the full rate <B> bytes and <F> full-page images per row,
+#     <C> checkpoints; copy-ceiling <B> bytes and <F> full-page images per row, ...
+#
 # The last line is:
 #
 #   ingest: <N> samples/s  copy-ceiling: <M> samples/s  ratio: <N/M>
@@ -94,8 +100,24 @@ per_sample() {
         'BEGIN { if (n > 0) printf "%.3f", t * 1e6 / hz / n; else printf "-" }'
 }
 
+# What PostgreSQL wrote to its WAL (bytes, full-page images) and how many
+# checkpoints it made since the statistics were reset, cluster-wide.
+wal_now() {
+    q "SELECT w.wal_bytes, w.wal_fpi, b.checkpoints_timed + b.checkpoints_req
+         FROM pg_stat_wal w, pg_stat_bgwriter b" | tr '|' ' '
+}
+# wal_line WHAT BEFORE AFTER ROWS: WAL bytes and full-page images per row.
+wal_line() {
+    local b0 f0 c0 b1 f1 c1
+    read -r b0 f0 c0 <<<"$2"
+    read -r b1 f1 c1 <<<"$3"
+    awk -v b="$((b1 - b0))" -v f="$((f1 - f0))" -v c="$((c1 - c0))" -v n="$4" -v what="$1" \
+        'BEGIN { if (n > 0) printf "%s %.1f bytes and %.4f full-page images per row, %d checkpoints", what, b / n, f / n, c }'
+}
+
 # --- ingest ------------------------------------------------------------------------
 ticks0=$(collector_ticks)
+wal0=$(wal_now)
 cmd=("$loadgen" --endpoint "tcp://127.0.0.1:$port" --agents "$agents" --series "$series"
     --samples-per-batch "$batch" --window "$window" --duration "$seconds" --warmup "$warmup")
 echo "command: ${cmd[*]#"$src/"}"
@@ -108,6 +130,7 @@ ingest=$(field samples_per_s "$tmp/loadgen.out")
 acked=$(field acked_samples "$tmp/loadgen.out")
 acked_fast=$acked
 ticks1=$(collector_ticks)
+wal_ingest=$(wal_line "wal: ingest at the full rate" "$wal0" "$(wal_now)" "$acked_fast")
 cpu_line="collector-cpu: $(per_sample $((ticks1 - ticks0)) "$acked_fast") us per sample at the full rate"
 
 # --- ack latency at half the rate -------------------------------------------------
@@ -151,8 +174,10 @@ grep -E 'WARN|ERROR' "$tmp/collector.log" | head -n 5 || true
 # --- the ceiling -----------------------------------------------------------------------
 cmd=("$ceiling" --db "$db" --rows "$acked_fast" --hosts "$agents" --series "$series")
 echo "command: ${cmd[*]#"$src/"}"
+wal0=$(wal_now)
 "${cmd[@]}" >"$tmp/ceiling.out"
 grep '^copy-ceiling:' "$tmp/ceiling.out"
+echo "$wal_ingest; $(wal_line "copy-ceiling" "$wal0" "$(wal_now)" "$acked_fast")"
 copy=$(field rows_per_s "$tmp/ceiling.out")
 
 echo "$cpu_line"
