@@ -331,13 +331,22 @@ typedef struct {
 } s_table_t;
 
 static s_table_t *s_tables; /* by the series of the first sample; filled on first use */
+static size_t s_tables_bytes;
 
+/* Past this, batches whose table is not kept are built whole: series and
+ * batch sizes with many first series (say 1,000,000 and 9,999) would
+ * otherwise keep a table for each. */
+#define S_TABLES_MAX_BYTES (256u << 20)
+
+/* The table of batches beginning with series first; NULL when it is not kept. */
 static const s_table_t *
 s_table (const s_args_t *args, uint32_t first)
 {
     s_table_t *t = &s_tables[first];
     if (t->bytes)
         return t;
+    if (s_tables_bytes > S_TABLES_MAX_BYTES)
+        return NULL;
     vg_batch_t *b = vg_batch_new (NULL, NULL);
     for (int j = 0; j < args->batch; j++)
         vg_batch_add_sample (
@@ -350,6 +359,7 @@ s_table (const s_args_t *args, uint32_t first)
         exit (1);
     }
     t->len -= VG_WIRE_CRC_TRAILER;
+    s_tables_bytes += t->len + (size_t)args->batch * sizeof *t->sample_series;
     vg_batch_destroy (&b);
     return t;
 }
@@ -357,9 +367,9 @@ s_table (const s_args_t *args, uint32_t first)
 /* The payload is the table's bytes, then the identity and the sample
  * columns: a protobuf message's fields may come in any order. */
 static void
-s_build_cached (s_agent_t *a, const s_args_t *args, int64_t base_ms, uint64_t g0, s_slot_t *slot)
+s_build_cached (s_agent_t *a, const s_args_t *args, int64_t base_ms, uint64_t g0,
+                const s_table_t *t, s_slot_t *slot)
 {
-    const s_table_t *t = s_table (args, (uint32_t)(g0 % (uint64_t)args->series));
     for (int j = 0; j < args->batch; j++) {
         uint64_t g = g0 + (uint64_t)j;
         uint32_t s = (uint32_t)(g % (uint64_t)args->series);
@@ -370,6 +380,8 @@ s_build_cached (s_agent_t *a, const s_args_t *args, int64_t base_ms, uint64_t g0
     vg_batch_t head = {
         .agent_id = a->batch->agent_id,
         .hostname = a->batch->hostname,
+        .incarnation = a->batch->incarnation,
+        .interval_ms = a->batch->interval_ms,
         .seq = slot->seq,
         .sent_ms = vg_now_ms (),
         .sample_series = t->sample_series,
@@ -400,10 +412,12 @@ s_build (s_agent_t *a, const s_args_t *args, int64_t base_ms, s_slot_t *slot)
     slot->seq = a->next_seq++;
     slot->samples = (size_t)args->batch;
     slot->resend_at = 0;
-    if (args->fresh)
-        s_build_fresh (a, args, base_ms, g0, slot);
+    const s_table_t *t =
+        args->fresh ? NULL : s_table (args, (uint32_t)(g0 % (uint64_t)args->series));
+    if (t)
+        s_build_cached (a, args, base_ms, g0, t, slot);
     else
-        s_build_cached (a, args, base_ms, g0, slot);
+        s_build_fresh (a, args, base_ms, g0, slot);
 }
 
 static void
