@@ -9,14 +9,11 @@
  *  resend of a batch waits about twice as long as the one before (with
  *  jitter), up to ten times --timeout-ms, as an agent backs off.
  *
- *  One thread polls every socket. A batch's strings and series are encoded
- *  once (they depend only on the series of its first sample) and each batch
- *  adds its own identity and sample columns; --fresh-batches builds every
- *  batch whole (one vg_batch_t per agent, cleared and refilled) and encodes it
- *  with vg_codec_encode_batch, as an agent does. The collector receives the
- *  same message either way. --null-collector binds a ROUTER on the endpoint
- *  that acks every batch without storing it, to measure the generator's own
- *  ceiling.
+ *  One thread polls every socket. What a batch holds, and how it is encoded
+ *  (strings and series shared, or --fresh-batches built whole as an agent
+ *  does), is test_loadgen_batch.c's. --null-collector binds a ROUTER on the
+ *  endpoint that acks every batch without storing it (test_null_collector.c),
+ *  to measure the generator's own ceiling.
  *
  *  --curve-keys FILE_secret and --curve-server FILE (zcert files, as vigil
  *  keygen writes them) make every agent a CURVE client with that key pair.
@@ -28,6 +25,8 @@
  *  scripts (acked_samples is the number the database must hold; samples_per_s
  *  is the rate after --warmup, when new series have been registered).
  */
+#include "test_loadgen_batch.h"
+#include "test_null_collector.h"
 #include "test_zcert.h"
 #include "vg_alloc.h"
 #include "vg_batch.h"
@@ -88,8 +87,6 @@ typedef struct {
     uint64_t next_seq;
     uint64_t next_sample; /* index g of the next sample to generate */
     s_slot_t *slots;
-    int64_t *ts; /* the sample columns of the batch being built */
-    double *values;
     int inflight;
     int64_t next_send_ms; /* paced: when the next batch is due */
 } s_agent_t;
@@ -184,240 +181,19 @@ s_write_latencies (const char *path)
     return 0;
 }
 
-/* ---- the null collector: acks every batch, stores nothing ---- */
-
-/* The seq (field 3, varint) of a serialized Batch, found by skipping the
- * fields before it; 0 if absent or malformed. */
-static uint64_t
-s_scan_seq (const uint8_t *p, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        uint64_t key = 0, v = 0;
-        int shift = 0;
-        while (i < len && shift < 64) {
-            key |= (uint64_t)(p[i] & 0x7f) << shift;
-            shift += 7;
-            if (!(p[i++] & 0x80))
-                break;
-        }
-        unsigned wire = (unsigned)(key & 7);
-        if (wire == 0 || wire == 2) {
-            shift = 0;
-            while (i < len && shift < 64) {
-                v |= (uint64_t)(p[i] & 0x7f) << shift;
-                shift += 7;
-                if (!(p[i++] & 0x80))
-                    break;
-            }
-            if (wire == 0 && (key >> 3) == 3)
-                return v;
-            if (wire == 2)
-                i += (size_t)v;
-        } else if (wire == 1) {
-            i += 8;
-        } else if (wire == 5) {
-            i += 4;
-        } else {
-            return 0;
-        }
-    }
-    return 0;
-}
-
-typedef struct {
-    void *ctx;
-    const char *endpoint;
-    volatile int stop;
-    int bound; /* 1 bound, -1 failed */
-} s_null_t;
-
-static void *
-s_null_run (void *arg)
-{
-    s_null_t *self = arg;
-    void *router = zmq_socket (self->ctx, ZMQ_ROUTER);
-    int linger = 0, hwm = 100000, tmo = 100;
-    zmq_setsockopt (router, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt (router, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    zmq_setsockopt (router, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt (router, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
-    if (zmq_bind (router, self->endpoint) != 0) {
-        fprintf (stderr, "vigil-loadgen: cannot bind %s: %s\n", self->endpoint,
-                 zmq_strerror (zmq_errno ()));
-        zmq_close (router);
-        __atomic_store_n (&self->bound, -1, __ATOMIC_RELEASE);
-        return NULL;
-    }
-    __atomic_store_n (&self->bound, 1, __ATOMIC_RELEASE);
-    while (!__atomic_load_n (&self->stop, __ATOMIC_ACQUIRE)) {
-        zmq_msg_t id, kind, body;
-        zmq_msg_init (&id);
-        zmq_msg_init (&kind);
-        zmq_msg_init (&body);
-        if (zmq_msg_recv (&id, router, 0) >= 0 && zmq_msg_more (&id) &&
-            zmq_msg_recv (&kind, router, 0) >= 0 && zmq_msg_more (&kind) &&
-            zmq_msg_recv (&body, router, 0) >= 0) {
-            uint64_t seq = s_scan_seq (zmq_msg_data (&body), zmq_msg_size (&body));
-            uint8_t *ack = NULL;
-            size_t acklen = 0;
-            if (vg_codec_encode_ack (seq, VG_ACK_STORED, NULL, &ack, &acklen) == 0) {
-                zmq_send (router, zmq_msg_data (&id), zmq_msg_size (&id), ZMQ_SNDMORE);
-                zmq_send (router, VG_WIRE_ACK, strlen (VG_WIRE_ACK), ZMQ_SNDMORE);
-                zmq_send (router, ack, acklen, 0);
-                free (ack);
-            }
-        }
-        zmq_msg_close (&id);
-        zmq_msg_close (&kind);
-        zmq_msg_close (&body);
-    }
-    zmq_close (router);
-    return NULL;
-}
-
 /* ---- the simulated agents ---- */
 
-static char **s_label_values; /* "s0000".. shared by every agent */
-
-static double
-s_value (uint32_t s, int64_t tick)
-{
-    return (double)(s % 97) + (double)(tick % 1000) * 0.125;
-}
-
-/* Adds series s to b as an agent would: interned by name and labels. */
-static uint32_t
-s_series (vg_batch_t *b, const s_args_t *args, uint32_t s)
-{
-    vg_label_t label[2] = {{"series", s_label_values[s]}};
-    if (args->two_labels) /* few strings for many series */
-        label[0].value = s_label_values[s % 1000],
-        label[1] = (vg_label_t){"group", s_label_values[s / 1000]};
-    return vg_batch_series (b, "loadgen_value", VG_KIND_GAUGE, label, args->two_labels ? 2 : 1);
-}
-
-/* --fresh-batches: the batch built and encoded whole, as an agent does. */
-static void
-s_build_fresh (s_agent_t *a, const s_args_t *args, int64_t base_ms, uint64_t g0, s_slot_t *slot)
-{
-    vg_batch_t *b = a->batch;
-    vg_batch_clear (b);
-    /* seq and sent_ms have no setter: the batch's identity fields are the
-     * sender's to fill. */
-    b->seq = slot->seq;
-    b->sent_ms = vg_now_ms ();
-    for (uint64_t g = g0; g < g0 + (uint64_t)args->batch; g++) {
-        uint32_t s = (uint32_t)(g % (uint64_t)args->series);
-        int64_t tick = (int64_t)(g / (uint64_t)args->series);
-        vg_batch_add_sample (b, s_series (b, args, s), base_ms + tick * args->step_ms,
-                             s_value (s, tick));
-    }
-    if (vg_codec_encode_batch (b, &slot->payload, &slot->len) != 0) {
-        fprintf (stderr, "vigil-loadgen: cannot encode a batch\n");
-        exit (1);
-    }
-}
-
-/* The strings and series of a batch depend only on the series of its first
- * sample, so they are encoded once for each such series and shared by every
- * agent. The generator then spends its time on what changes, and leaves the
- * cores to the collector and PostgreSQL: the agents it stands for run on
- * other machines. */
-typedef struct {
-    uint8_t *bytes; /* fields 10 and 11 (and 6), encoded, without the CRC trailer */
-    size_t len;
-    uint32_t *sample_series; /* the batch's series column */
-} s_table_t;
-
-static s_table_t *s_tables; /* by the series of the first sample; filled on first use */
-static size_t s_tables_bytes;
-
-/* Past this, batches whose table is not kept are built whole: series and
- * batch sizes with many first series (say 1,000,000 and 9,999) would
- * otherwise keep a table for each. */
-#define S_TABLES_MAX_BYTES (256u << 20)
-
-/* The table of batches beginning with series first; NULL when it is not kept. */
-static const s_table_t *
-s_table (const s_args_t *args, uint32_t first)
-{
-    s_table_t *t = &s_tables[first];
-    if (t->bytes)
-        return t;
-    if (s_tables_bytes > S_TABLES_MAX_BYTES)
-        return NULL;
-    vg_batch_t *b = vg_batch_new (NULL, NULL);
-    for (int j = 0; j < args->batch; j++)
-        vg_batch_add_sample (
-            b, s_series (b, args, (uint32_t)((first + (uint64_t)j) % args->series)), 0, 0);
-    t->sample_series = vg_malloc ((size_t)args->batch * sizeof *t->sample_series);
-    memcpy (t->sample_series, b->sample_series, (size_t)args->batch * sizeof *t->sample_series);
-    b->nsamples = 0; /* the table alone: empty fields are not encoded */
-    if (vg_codec_encode_batch (b, &t->bytes, &t->len) != 0) {
-        fprintf (stderr, "vigil-loadgen: cannot encode a series table\n");
-        exit (1);
-    }
-    t->len -= VG_WIRE_CRC_TRAILER;
-    s_tables_bytes += t->len + (size_t)args->batch * sizeof *t->sample_series;
-    vg_batch_destroy (&b);
-    return t;
-}
-
-/* The payload is the table's bytes, then the identity and the sample
- * columns: a protobuf message's fields may come in any order. */
-static void
-s_build_cached (s_agent_t *a, const s_args_t *args, int64_t base_ms, uint64_t g0,
-                const s_table_t *t, s_slot_t *slot)
-{
-    for (int j = 0; j < args->batch; j++) {
-        uint64_t g = g0 + (uint64_t)j;
-        uint32_t s = (uint32_t)(g % (uint64_t)args->series);
-        int64_t tick = (int64_t)(g / (uint64_t)args->series);
-        a->ts[j] = base_ms + tick * args->step_ms;
-        a->values[j] = s_value (s, tick);
-    }
-    vg_batch_t head = {
-        .agent_id = a->batch->agent_id,
-        .hostname = a->batch->hostname,
-        .incarnation = a->batch->incarnation,
-        .interval_ms = a->batch->interval_ms,
-        .seq = slot->seq,
-        .sent_ms = vg_now_ms (),
-        .sample_series = t->sample_series,
-        .sample_ts_ms = a->ts,
-        .sample_value = a->values,
-        .nsamples = (size_t)args->batch,
-    };
-    uint8_t *part;
-    size_t plen;
-    if (vg_codec_encode_batch (&head, &part, &plen) != 0) {
-        fprintf (stderr, "vigil-loadgen: cannot encode a batch\n");
-        exit (1);
-    }
-    plen -= VG_WIRE_CRC_TRAILER;
-    slot->payload = vg_malloc (t->len + plen + VG_WIRE_CRC_TRAILER);
-    memcpy (slot->payload, t->bytes, t->len);
-    memcpy (slot->payload + t->len, part, plen);
-    slot->len = t->len + plen;
-    free (part);
-    vg_codec_seal_batch (&slot->payload, &slot->len);
-}
+static test_loadgen_batches_t *s_batches; /* what the agents send */
 
 static void
-s_build (s_agent_t *a, const s_args_t *args, int64_t base_ms, s_slot_t *slot)
+s_build (s_agent_t *a, const s_args_t *args, s_slot_t *slot)
 {
     uint64_t g0 = a->next_sample;
     a->next_sample += (uint64_t)args->batch;
     slot->seq = a->next_seq++;
     slot->samples = (size_t)args->batch;
     slot->resend_at = 0;
-    const s_table_t *t =
-        args->fresh ? NULL : s_table (args, (uint32_t)(g0 % (uint64_t)args->series));
-    if (t)
-        s_build_cached (a, args, base_ms, g0, t, slot);
-    else
-        s_build_fresh (a, args, base_ms, g0, slot);
+    test_loadgen_batch_encode (s_batches, a->batch, slot->seq, g0, &slot->payload, &slot->len);
 }
 
 static void
@@ -431,7 +207,7 @@ s_send (s_agent_t *a, s_slot_t *slot)
 }
 
 static void
-s_fill (s_agent_t *a, const s_args_t *args, int64_t base_ms)
+s_fill (s_agent_t *a, const s_args_t *args)
 {
     int64_t interval =
         args->rate > 0 ? (int64_t)((double)args->agents * args->batch * 1000.0 / args->rate) : 0;
@@ -448,7 +224,7 @@ s_fill (s_agent_t *a, const s_args_t *args, int64_t base_ms)
             if (a->next_send_ms < now - interval)
                 a->next_send_ms = now;
         }
-        s_build (a, args, base_ms, slot);
+        s_build (a, args, slot);
         s_send (a, slot);
         a->inflight++;
     }
@@ -702,26 +478,28 @@ main (int argc, char **argv)
     void *ctx = zmq_ctx_new ();
     /* One socket per simulated agent, past libzmq's default of 1023. */
     zmq_ctx_set (ctx, ZMQ_MAX_SOCKETS, args.agents + 16);
-    s_null_t null = {.ctx = ctx, .endpoint = args.endpoint};
+    test_null_collector_t null = {.ctx = ctx, .endpoint = args.endpoint};
     pthread_t null_thread;
     if (args.null_collector) {
-        pthread_create (&null_thread, NULL, s_null_run, &null);
+        pthread_create (&null_thread, NULL, test_null_collector_run, &null);
         while (__atomic_load_n (&null.bound, __ATOMIC_ACQUIRE) == 0)
             usleep (1000);
         if (null.bound < 0)
             return 1;
     }
 
-    s_label_values = vg_calloc ((size_t)args.series, sizeof (char *));
-    for (int s = 0; s < args.series; s++)
-        s_label_values[s] = vg_asprintf ("s%04d", s);
-    s_tables = vg_calloc ((size_t)args.series, sizeof *s_tables);
-
     char *prefix = args.id_prefix ? vg_strdup (args.id_prefix)
                                   : vg_asprintf ("loadgen-%" PRId64, vg_now_ms () / 1000);
     /* Samples start a day back and advance step_ms per tick, so a run of
      * minutes stays in the past, inside any accepted time range. */
-    int64_t base_ms = (vg_now_ms () / 1000 - 86400) * 1000;
+    s_batches = test_loadgen_batches_new (&(test_loadgen_shape_t){
+        .series = args.series,
+        .batch = args.batch,
+        .base_ms = (vg_now_ms () / 1000 - 86400) * 1000,
+        .step_ms = args.step_ms,
+        .two_labels = args.two_labels,
+        .fresh = args.fresh,
+    });
 
     s_agent_t *agents = vg_calloc ((size_t)args.agents, sizeof *agents);
     zmq_pollitem_t *items = vg_calloc ((size_t)args.agents, sizeof *items);
@@ -734,8 +512,6 @@ main (int argc, char **argv)
         free (host);
         a->next_seq = 1;
         a->slots = vg_calloc ((size_t)args.window, sizeof (s_slot_t));
-        a->ts = vg_calloc ((size_t)args.batch, sizeof *a->ts);
-        a->values = vg_calloc ((size_t)args.batch, sizeof *a->values);
         a->sock = zmq_socket (ctx, ZMQ_DEALER);
         int linger = 0;
         zmq_setsockopt (a->sock, ZMQ_LINGER, &linger, sizeof linger);
@@ -765,7 +541,7 @@ main (int argc, char **argv)
         args.rate > 0 ? (int64_t)((double)args.agents * args.batch * 1000.0 / args.rate) : 0;
     for (int i = 0; i < args.agents; i++) {
         agents[i].next_send_ms = start + interval * i / args.agents;
-        s_fill (&agents[i], &args, base_ms);
+        s_fill (&agents[i], &args);
     }
 
     for (;;) {
@@ -803,7 +579,7 @@ main (int argc, char **argv)
             else if (interval == 0)
                 continue;
             if (!end_sending)
-                s_fill (&agents[i], &args, base_ms);
+                s_fill (&agents[i], &args);
         }
         now = vg_mono_ms ();
         if (now - last_check >= 100) {
@@ -870,20 +646,12 @@ main (int argc, char **argv)
         for (int j = 0; j < args.window; j++)
             free (agents[i].slots[j].payload);
         free (agents[i].slots);
-        free (agents[i].ts);
-        free (agents[i].values);
         vg_batch_destroy (&agents[i].batch);
         zmq_close (agents[i].sock);
     }
     free (agents);
     free (items);
-    for (int s = 0; s < args.series; s++) {
-        free (s_label_values[s]);
-        free (s_tables[s].bytes);
-        free (s_tables[s].sample_series);
-    }
-    free (s_label_values);
-    free (s_tables);
+    test_loadgen_batches_destroy (&s_batches);
     free (prefix);
     free (s_lat);
     if (args.null_collector) {
