@@ -3,35 +3,18 @@
 # whether it shares the encoded strings and series between batches (its
 # default) or builds every batch whole as an agent does (--fresh-batches):
 # with one label and two, and with batches that do not divide the series.
-set -euo pipefail
-
-: "${VIGIL_TEST_PG_DIR:?run this test with ctest}"
-: "${VIGIL_BUILD_DIR:?run this test with ctest}"
-
-collector=$VIGIL_BUILD_DIR/collector/vigil-collector
+source "${VIGIL_SOURCE_DIR:?run this test with ctest}/tests/helpers/testlib.sh"
+. "$VIGIL_SOURCE_DIR/deploy/free-port.sh"
 loadgen=$VIGIL_BUILD_DIR/tests/vigil-loadgen
-cluster=$(cat "$VIGIL_TEST_PG_DIR/url")
-base=${cluster%/*}
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-    [[ -n "$pid" ]] && kill -KILL "$pid" 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-    echo "FAIL: $*" >&2
-    tail -n 40 "$tmp/collector.log" >&2 || true
-    exit 1
-}
-sql() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
 
 db=vigil_test_loadgen_modes
-sql "$cluster" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-printf 'listen: tcp://127.0.0.1:%s\ndatabase_url: %s/%s\n' "$port" "$base" "$db" >"$tmp/c.yaml"
-"$collector" -c "$tmp/c.yaml" >"$tmp/collector.log" 2>&1 &
+q "$cluster" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+db=${cluster%/*}/$db
+port=$(free_port)
+printf 'listen: tcp://127.0.0.1:%s\ndatabase_url: %s\n' "$port" "$db" >"$tmp/c.yaml"
+"$VIGIL_BUILD_DIR/collector/vigil-collector" -c "$tmp/c.yaml" >"$tmp/collector.log" 2>&1 &
 pid=$!
+trap 'kill -KILL "$pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 for ((i = 0; i < 300; i++)); do
     grep -qF "listening on" "$tmp/collector.log" && break
     sleep 0.1
@@ -42,13 +25,14 @@ send() {
     local prefix=$1
     shift
     "$loadgen" --endpoint "tcp://127.0.0.1:$port" --duration 2 --quiet --id-prefix "$prefix" \
-        "$@" >"$tmp/$prefix.out" || fail "vigil-loadgen $prefix failed: $(tail -n 5 "$tmp/$prefix.out")"
+        "$@" >"$tmp/$prefix.out" ||
+        fail "vigil-loadgen $prefix failed: $(tail -n 5 "$tmp/$prefix.out" "$tmp/collector.log")"
     sed -n 's/^acked_samples=//p' "$tmp/$prefix.out"
 }
 # rows PREFIX: the rows of the agents PREFIX-<n>, by agent number, labels,
 # time from the run's first sample and value, as a count and a digest.
 rows() {
-    sql "$base/$db" -c "
+    q "$db" -c "
         WITH r AS (
             SELECT regexp_replace(h.hostname, '^$1-host-', '') AS agent, s.labels::text AS labels,
                    x.ts - min(x.ts) OVER () AS dt, x.value
@@ -75,6 +59,5 @@ for shape in one two; do
     echo "$shape: $r_shared (both ways)"
 done
 kill -TERM "$pid"
-wait "$pid" || fail "the collector did not stop cleanly"
-pid=
+wait "$pid" || fail "the collector did not stop cleanly: $(tail -n 20 "$tmp/collector.log")"
 echo "test_loadgen_modes: ok"
