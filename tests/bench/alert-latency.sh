@@ -49,7 +49,8 @@
 # (YAML lines for collector.yaml), ALERT_SETUP_SQL (SQL run on the database
 # before the collector starts, statement by statement: to log durations, say),
 # ALERT_COLLECTOR_LOG and ALERT_PG_LOG (where to copy the collector's and
-# PostgreSQL's logs), VIGIL_BENCH_BUILD [build-bench].
+# PostgreSQL's logs), VIGIL_BENCH_BUILD [build-bench], BENCH_MEMORY_LIMIT
+# [1536M] (0: none; the memory cap of the whole run, as in ingest.sh).
 set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -72,6 +73,7 @@ name=alert-latency.sh
 bench_build vigil-collector vigil-loadgen vigil-alertgen
 loadgen=$build/tests/vigil-loadgen
 alertgen=$build/tests/vigil-alertgen
+bench_memory_limit "${BENCH_MEMORY_LIMIT-1536M}"
 bench_cluster
 
 sink_pid=
@@ -88,6 +90,7 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GB", $2 / 1048576
     "load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "postgresql: $(q 'SHOW server_version'), fsync $(q 'SHOW fsync'), synchronous_commit" \
     "$(q 'SHOW synchronous_commit')"
+echo "$memory_note"
 
 # --- the sink, the rule, the routes ----------------------------------------------
 python3 "$src/tests/helpers/notify_sink.py" --port-file "$tmp/sink.port" \

@@ -18,6 +18,54 @@ bench_build() {
     }
 }
 
+# bench_memory_limit LIMIT: runs this script and all it starts from here on
+# (PostgreSQL, the collector, the load) in a memory cgroup of its own, capped
+# at LIMIT (like 1536M; 0 or empty: no cap), so that the page cache the run
+# writes is recycled within LIMIT instead of taking fresh memory. On a virtual
+# machine whose balloon hands freed memory back to the host, fresh memory is
+# slow to touch, and by how much changes from minute to minute: the same
+# ceiling ran at 0.77 and at 3.36 M rows/s within an hour (docs/BENCHMARKS.md,
+# "Fresh memory"). Needs root and a cgroup memory controller (v1 or v2);
+# without them it says so and the run goes on uncapped. Sets memory_note.
+bench_memory_cgroup=
+bench_memory_limit() {
+    memory_note="memory: not capped"
+    local limit=${1:-0} base group
+    [[ "$limit" == 0 ]] && return 0
+    if [[ $(id -u) -ne 0 ]]; then
+        say "not root: running without the ${limit} memory cap; figures may vary with the machine's memory (BENCH_MEMORY_LIMIT=0 skips the cap)"
+        return 0
+    fi
+    # A child of the cgroup this script is in, so that whatever watches that
+    # one still sees the run. cgroup v1 has a memory hierarchy of its own; in
+    # v2 the controller must be enabled below the current cgroup.
+    if base=$(sed -n 's/^[0-9]*:memory:\(.*\)/\1/p' /proc/self/cgroup) && [[ -n "$base" ]] &&
+        [[ -d "/sys/fs/cgroup/memory$base" ]]; then
+        group=/sys/fs/cgroup/memory${base%/}/vigil-bench.$$
+        mkdir "$group" && echo "$limit" >"$group/memory.limit_in_bytes" || { rmdir "$group" 2>/dev/null; group=; }
+    elif base=$(sed -n 's/^0::\(.*\)/\1/p' /proc/self/cgroup) && [[ -n "$base" ]] &&
+        grep -qw memory "/sys/fs/cgroup${base%/}/cgroup.controllers" 2>/dev/null; then
+        group=/sys/fs/cgroup${base%/}/vigil-bench.$$
+        { grep -qw memory "/sys/fs/cgroup${base%/}/cgroup.subtree_control" ||
+            echo +memory >"/sys/fs/cgroup${base%/}/cgroup.subtree_control"; } 2>/dev/null &&
+            mkdir "$group" && echo "$limit" >"$group/memory.max" || { rmdir "$group" 2>/dev/null; group=; }
+    fi
+    if [[ -z "$group" ]] || ! echo $$ >"$group/cgroup.procs"; then
+        [[ -n "$group" ]] && rmdir "$group" 2>/dev/null
+        say "no cgroup memory controller to use here: running without the ${limit} memory cap; figures may vary with the machine's memory (BENCH_MEMORY_LIMIT=0 skips the cap)"
+        return 0
+    fi
+    bench_memory_cgroup=$group
+    memory_note="memory: PostgreSQL, the collector and the load capped at $limit together (cgroup; BENCH_MEMORY_LIMIT)"
+}
+
+# Leaves the cgroup and removes it, once what ran in it has ended.
+bench_memory_release() {
+    [[ -z "$bench_memory_cgroup" ]] && return 0
+    echo $$ >"${bench_memory_cgroup%/*}/cgroup.procs" 2>/dev/null || true
+    rmdir "$bench_memory_cgroup" 2>/dev/null || true
+}
+
 # bench_cluster: a private cluster with a database "vigil"; sets tmp,
 # cluster and db, and stops everything at exit.
 collector_pid=
@@ -32,6 +80,7 @@ bench_cleanup() {
     else
         rm -rf "$tmp"
     fi
+    bench_memory_release
 }
 bench_cluster() {
     tmp=$(mktemp -d /tmp/vigil-bench.XXXXXX)

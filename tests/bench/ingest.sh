@@ -41,6 +41,8 @@
 #   INGEST_LATENCY_SECONDS [30] (0: skip): the paced run at half the rate; its
 #     first INGEST_WARMUP seconds (new agents registering) are left out
 #   VIGIL_BENCH_BUILD [build-bench]
+#   BENCH_MEMORY_LIMIT [1536M] (0: none): the memory cap of the whole run, so
+#     that its page cache is recycled instead of taken fresh (bench-lib.sh)
 #   INGEST_COLLECTOR_EXTRA: YAML lines added to the collector's configuration
 #   INGEST_SETUP_SQL: SQL run on the database once the collector has created
 #     its schema, before the load (to try a schema change)
@@ -64,6 +66,7 @@ bench_build vigil-collector vigil-loadgen vigil-copy-ceiling
 collector=$build/collector/vigil-collector
 loadgen=$build/tests/vigil-loadgen
 ceiling=$build/tests/vigil-copy-ceiling
+bench_memory_limit "${BENCH_MEMORY_LIMIT-1536M}"
 bench_cluster
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GB", $2 / 1048576}' /proc/meminfo)," \
@@ -71,6 +74,7 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GB", $2 / 1048576
 echo "postgresql: $(q 'SHOW server_version'), fsync $(q 'SHOW fsync'), synchronous_commit" \
     "$(q 'SHOW synchronous_commit'), shared_buffers $(q 'SHOW shared_buffers')," \
     "max_wal_size $(q 'SHOW max_wal_size')"
+echo "$memory_note"
 
 # --- the generator's own ceiling ----------------------------------------------
 if [[ "$null_seconds" != 0 ]]; then
