@@ -25,7 +25,7 @@ bench_build() {
 # machine whose balloon hands freed memory back to the host, fresh memory is
 # slow to touch, and by how much changes from minute to minute: the same
 # ceiling ran at 0.77 and at 3.36 M rows/s within an hour (docs/BENCHMARKS.md,
-# "Fresh memory"). Needs root and a cgroup memory controller (v1 or v2);
+# Ingest, "A cap on the run's memory"). Needs root and a cgroup memory controller (v1 or v2);
 # without them it says so and the run goes on uncapped. Sets memory_note.
 bench_memory_cgroup=
 bench_memory_limit() {
@@ -33,7 +33,8 @@ bench_memory_limit() {
     local limit=${1:-0} base group
     [[ "$limit" == 0 ]] && return 0
     if [[ $(id -u) -ne 0 ]]; then
-        say "not root: running without the ${limit} memory cap; figures may vary with the machine's memory (BENCH_MEMORY_LIMIT=0 skips the cap)"
+        say "not root: running without the ${limit} memory cap; figures may vary with" \
+            "the machine's memory (BENCH_MEMORY_LIMIT=0 skips the cap)"
         return 0
     fi
     # A child of the cgroup this script is in, so that whatever watches that
@@ -42,17 +43,20 @@ bench_memory_limit() {
     if base=$(sed -n 's/^[0-9]*:memory:\(.*\)/\1/p' /proc/self/cgroup) && [[ -n "$base" ]] &&
         [[ -d "/sys/fs/cgroup/memory$base" ]]; then
         group=/sys/fs/cgroup/memory${base%/}/vigil-bench.$$
-        mkdir "$group" && echo "$limit" >"$group/memory.limit_in_bytes" || { rmdir "$group" 2>/dev/null; group=; }
+        mkdir "$group" && echo "$limit" >"$group/memory.limit_in_bytes" ||
+            { rmdir "$group" 2>/dev/null; group=; }
     elif base=$(sed -n 's/^0::\(.*\)/\1/p' /proc/self/cgroup) && [[ -n "$base" ]] &&
         grep -qw memory "/sys/fs/cgroup${base%/}/cgroup.controllers" 2>/dev/null; then
         group=/sys/fs/cgroup${base%/}/vigil-bench.$$
         { grep -qw memory "/sys/fs/cgroup${base%/}/cgroup.subtree_control" ||
             echo +memory >"/sys/fs/cgroup${base%/}/cgroup.subtree_control"; } 2>/dev/null &&
-            mkdir "$group" && echo "$limit" >"$group/memory.max" || { rmdir "$group" 2>/dev/null; group=; }
+            mkdir "$group" && echo "$limit" >"$group/memory.max" ||
+            { rmdir "$group" 2>/dev/null; group=; }
     fi
     if [[ -z "$group" ]] || ! echo $$ >"$group/cgroup.procs"; then
-        [[ -n "$group" ]] && rmdir "$group" 2>/dev/null
-        say "no cgroup memory controller to use here: running without the ${limit} memory cap; figures may vary with the machine's memory (BENCH_MEMORY_LIMIT=0 skips the cap)"
+        [[ -n "$group" ]] && { rmdir "$group" 2>/dev/null || true; }
+        say "no cgroup memory controller to use here: running without the ${limit} memory" \
+            "cap; figures may vary with the machine's memory (BENCH_MEMORY_LIMIT=0 skips the cap)"
         return 0
     fi
     bench_memory_cgroup=$group
