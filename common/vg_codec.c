@@ -1,5 +1,6 @@
 /*  vg_codec.c - protobuf encoding and validated decoding of batches and acks.
- *  The only file that includes the generated vigil.pb-c.h.
+ *  With vg_codec_unpack.c, the only file that includes the generated
+ *  vigil.pb-c.h.
  *
  *  What decoding accepts, beyond what vg_codec.h lists:
  *    - seq > 0; agent_id of 1..VG_WIRE_MAX_AGENT_ID printable ASCII bytes;
@@ -26,11 +27,12 @@
  *    - series and events each at most max_samples, and the distributions'
  *      dense bucket spans at most S_MAX_DENSE cells in all, so a small
  *      hostile frame cannot make the decoder allocate gigabytes.
- *  Counts are checked on the wire before protobuf-c allocates anything
+ *  Counts are checked on the wire before anything is allocated
  *  (vg_codec_wire.c).
  */
 #include "vg_codec.h"
 #include "vg_arena.h"
+#include "vg_codec_unpack.h"
 #include "vg_codec_wire.h"
 #include "vg_crc32c.h"
 #include "vg_utf8.h"
@@ -693,13 +695,13 @@ vg_codec_decode_batch (const uint8_t *data, size_t len, const vg_codec_limits_t 
         rc = vg_codec_check_counts (&counts, &lim, err, errlen);
     if (rc)
         return rc;
-    /* protobuf-c allocates every submessage, array and string apart: from
-     * an arena that goes at once, decoding spends a fraction of the time it
-     * spent in malloc and free. */
+    /* Every array and string is allocated apart: from an arena that goes at
+     * once, decoding spends a fraction of the time it spent in malloc and
+     * free. */
     vg_arena_t arena = {0};
     ProtobufCAllocator alloc = {
         .alloc = s_arena_alloc, .free = s_arena_free, .allocator_data = &arena};
-    Vigil__Batch *m = vigil__batch__unpack (&alloc, len, data);
+    Vigil__Batch *m = vg_codec_unpack_batch (data, len, &counts, &alloc);
     if (m)
         rc = s_decode (m, &lim, out, err, errlen);
     else

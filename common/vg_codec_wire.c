@@ -1,4 +1,4 @@
-/*  vg_codec_wire.c - a batch's bytes checked before protobuf-c reads them
+/*  vg_codec_wire.c - a batch's bytes checked before they are read
  *  (vg_codec_wire.h). */
 #include "vg_codec_wire.h"
 #include "vg_crc32c.h"
@@ -43,7 +43,7 @@ vg_codec_check_trailer (const uint8_t *p, size_t len, char *err, size_t errlen)
     return 0;
 }
 
-/* ---- the pre-scan: counts on the wire before protobuf-c allocates ---- */
+/* ---- the pre-scan: counts on the wire before anything is allocated ---- */
 
 /* Reads a varint; returns bytes used, 0 if truncated or too long. */
 size_t
@@ -71,7 +71,7 @@ s_count_varints (const uint8_t *p, size_t n)
 }
 
 /* Whether an Event's text (its field 4) holds a NUL byte, which a C string
- * would silently cut. Malformed sub-messages are left to protobuf-c. */
+ * would silently cut. Malformed sub-messages are left to the reader. */
 static int
 s_event_text_has_nul (const uint8_t *p, size_t len)
 {

@@ -1,7 +1,7 @@
-/*  vg_codec_wire.h - what decoding a batch checks on its bytes before
- *  protobuf-c reads them: the checksum trailer, and the counts of strings,
+/*  vg_codec_wire.h - what decoding a batch checks on its bytes before it
+ *  reads them (vg_codec_unpack.c): the checksum trailer, and the counts of strings,
  *  series, samples, distributions and events, so that a hostile frame is
- *  refused before protobuf-c allocates for it. For vg_codec.c alone. */
+ *  refused before anything is allocated for it. For the codec alone. */
 #ifndef VG_CODEC_WIRE_H
 #define VG_CODEC_WIRE_H
 

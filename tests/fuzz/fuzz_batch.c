@@ -3,12 +3,16 @@
  *  arbitrary bytes. Whatever decodes must re-encode and decode to a batch of
  *  the same shape. Each input is tried as it is (the checksum trailer almost
  *  never matches, and must be refused) and sealed with its trailer, so the
- *  fuzzer reaches the rules behind the checksum. */
+ *  fuzzer reaches the rules behind the checksum. The codec's own reader of
+ *  a Batch's bytes must agree with protobuf-c's on every input
+ *  (tests/helpers/test_unpack.c). */
+#include "test_unpack.h"
 #include "vg_batch.h"
 #include "vg_codec.h"
 #include "vg_error.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +58,10 @@ static void
 s_decode (const uint8_t *data, size_t size)
 {
     char err[256];
+    if (test_unpack_same (data, size, NULL, err, sizeof err)) {
+        fprintf (stderr, "fuzz_batch: the readers differ: %s\n", err);
+        abort ();
+    }
     vg_batch_t *batch = NULL;
     vg_codec_limits_t limits = vg_codec_default_limits ();
     int rc = vg_codec_decode_batch (data, size, &limits, &batch, err, sizeof err);

@@ -9,6 +9,7 @@
  *  is about; test_truncation checks the trailer itself.
  */
 #include "test_assert.h"
+#include "test_pb.h"
 #include "vg_alloc.h"
 #include "vg_batch.h"
 #include "vg_buf.h"
@@ -25,95 +26,6 @@
 
 #define T0 1700000000000LL
 
-/* ---- a minimal protobuf writer for hand-made frames ---- */
-
-static void
-pb_varint (vg_buf_t *b, uint64_t v)
-{
-    uint8_t tmp[10];
-    size_t n = 0;
-    do {
-        tmp[n] = (uint8_t)(v & 0x7f);
-        v >>= 7;
-        if (v)
-            tmp[n] |= 0x80;
-        n++;
-    } while (v);
-    vg_buf_append (b, tmp, n);
-}
-
-static void
-pb_tag (vg_buf_t *b, unsigned field, unsigned wire)
-{
-    pb_varint (b, ((uint64_t)field << 3) | wire);
-}
-
-static uint64_t
-pb_zigzag (int64_t v)
-{
-    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-}
-
-static void
-pb_uint (vg_buf_t *b, unsigned field, uint64_t v)
-{
-    pb_tag (b, field, 0);
-    pb_varint (b, v);
-}
-
-static void
-pb_sint (vg_buf_t *b, unsigned field, int64_t v)
-{
-    pb_uint (b, field, pb_zigzag (v));
-}
-
-static void
-pb_double (vg_buf_t *b, unsigned field, double v)
-{
-    pb_tag (b, field, 1);
-    vg_buf_append (b, &v, 8); /* little-endian host */
-}
-
-static void
-pb_bytes (vg_buf_t *b, unsigned field, const void *data, size_t n)
-{
-    pb_tag (b, field, 2);
-    pb_varint (b, n);
-    if (n) /* an empty sub-message has no buffer yet */
-        vg_buf_append (b, data, n);
-}
-
-static void
-pb_msg (vg_buf_t *b, unsigned field, vg_buf_t *sub)
-{
-    pb_bytes (b, field, sub->data, sub->len);
-    vg_buf_free (sub);
-}
-
-static void
-pb_packed_u (vg_buf_t *b, unsigned field, const uint64_t *v, size_t n)
-{
-    vg_buf_t sub = {0};
-    for (size_t i = 0; i < n; i++)
-        pb_varint (&sub, v[i]);
-    pb_msg (b, field, &sub);
-}
-
-static void
-pb_packed_s (vg_buf_t *b, unsigned field, const int64_t *v, size_t n)
-{
-    vg_buf_t sub = {0};
-    for (size_t i = 0; i < n; i++)
-        pb_varint (&sub, pb_zigzag (v[i]));
-    pb_msg (b, field, &sub);
-}
-
-static void
-pb_packed_d (vg_buf_t *b, unsigned field, const double *v, size_t n)
-{
-    pb_bytes (b, field, v, n * sizeof *v);
-}
-
 /* A raw Distribution (field 15 of Batch). */
 typedef struct {
     uint32_t series;
@@ -129,15 +41,15 @@ static void
 pb_dist (vg_buf_t *b, const raw_dist_t *d)
 {
     vg_buf_t sub = {0};
-    pb_uint (&sub, 1, d->series);
-    pb_uint (&sub, 3, d->count);
-    pb_double (&sub, 4, d->sum);
-    pb_double (&sub, 5, d->min);
-    pb_double (&sub, 6, d->max);
-    pb_uint (&sub, 7, d->zero_count);
-    pb_packed_s (&sub, d->negative ? 10 : 8, d->idx, d->nidx);
-    pb_packed_u (&sub, d->negative ? 11 : 9, d->cnt, d->ncnt);
-    pb_msg (b, 15, &sub);
+    test_pb_uint (&sub, 1, d->series);
+    test_pb_uint (&sub, 3, d->count);
+    test_pb_double (&sub, 4, d->sum);
+    test_pb_double (&sub, 5, d->min);
+    test_pb_double (&sub, 6, d->max);
+    test_pb_uint (&sub, 7, d->zero_count);
+    test_pb_packed_s (&sub, d->negative ? 10 : 8, d->idx, d->nidx);
+    test_pb_packed_u (&sub, d->negative ? 11 : 9, d->cnt, d->ncnt);
+    test_pb_msg (b, 15, &sub);
 }
 
 /* ---- the reference batch ---- */
@@ -447,9 +359,9 @@ static void
 test_unknown_fields (void)
 {
     vg_buf_t buf = s_base ();
-    pb_uint (&buf, 99, 12345);
-    pb_bytes (&buf, 100, "future", 6);
-    pb_double (&buf, 101, 1.5);
+    test_pb_uint (&buf, 99, 12345);
+    test_pb_bytes (&buf, 100, "future", 6);
+    test_pb_double (&buf, 101, 1.5);
     vg_batch_t *b = s_decode_ok (buf.data, buf.len, NULL);
     ASSERT_EQ (b->seq, 42);
     vg_batch_destroy (&b);
@@ -464,52 +376,52 @@ test_identity_rules (void)
     size_t base_len = buf.len;
     char big[400];
 
-    pb_uint (&buf, 3, 0);
+    test_pb_uint (&buf, 3, 0);
     EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "seq is 0");
     buf.len = base_len;
 
-    pb_bytes (&buf, 1, "", 0);
+    test_pb_bytes (&buf, 1, "", 0);
     EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "agent_id is empty");
     buf.len = base_len;
 
     memset (big, 'a', sizeof big);
-    pb_bytes (&buf, 1, big, VG_WIRE_MAX_AGENT_ID);
+    test_pb_bytes (&buf, 1, big, VG_WIRE_MAX_AGENT_ID);
     vg_batch_t *ok = s_decode_ok (buf.data, buf.len, NULL);
     ASSERT_EQ (strlen (ok->agent_id), VG_WIRE_MAX_AGENT_ID);
     vg_batch_destroy (&ok);
     buf.len = base_len;
-    pb_bytes (&buf, 1, big, VG_WIRE_MAX_AGENT_ID + 1);
+    test_pb_bytes (&buf, 1, big, VG_WIRE_MAX_AGENT_ID + 1);
     EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "agent_id is 129 bytes (limit 128)");
     buf.len = base_len;
 
-    pb_bytes (&buf, 1, "agent\n1", 7);
+    test_pb_bytes (&buf, 1, "agent\n1", 7);
     EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO,
                  "agent_id byte 5 (0x0a) is not printable ASCII");
     buf.len = base_len;
-    pb_bytes (&buf, 1, "agent-\xc3\xa9", 8);
+    test_pb_bytes (&buf, 1, "agent-\xc3\xa9", 8);
     EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO,
                  "agent_id byte 6 (0xc3) is not printable ASCII");
     buf.len = base_len;
-    pb_bytes (&buf, 1, "a\0b", 3);
+    test_pb_bytes (&buf, 1, "a\0b", 3);
     EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "agent_id contains a NUL byte");
     buf.len = base_len;
 
-    pb_bytes (&buf, 2, big, 255);
+    test_pb_bytes (&buf, 2, big, 255);
     ok = s_decode_ok (buf.data, buf.len, NULL);
     vg_batch_destroy (&ok);
     buf.len = base_len;
-    pb_bytes (&buf, 2, big, 256);
+    test_pb_bytes (&buf, 2, big, 256);
     EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "hostname is 256 bytes (limit 255)");
     buf.len = base_len;
-    pb_bytes (&buf, 2, "host\xff", 5);
+    test_pb_bytes (&buf, 2, "host\xff", 5);
     EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "hostname is not valid UTF-8");
     buf.len = base_len;
 
-    pb_uint (&buf, 6, 5000);
+    test_pb_uint (&buf, 6, 5000);
     EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO,
                  "relative accuracy 5000 ppm is not supported (only 10000)");
     buf.len = base_len;
-    pb_uint (&buf, 6, 0); /* 0 means the default 1 % */
+    test_pb_uint (&buf, 6, 0); /* 0 means the default 1 % */
     ok = s_decode_ok (buf.data, buf.len, NULL);
     vg_batch_destroy (&ok);
     vg_buf_free (&buf);
@@ -525,31 +437,31 @@ test_string_rules (void)
     vg_batch_destroy (&ref);
     char msg[128];
 
-    pb_bytes (&buf, 10, "ok\xc3\x28", 4);
+    test_pb_bytes (&buf, 10, "ok\xc3\x28", 4);
     snprintf (msg, sizeof msg, "string %u is not valid UTF-8 (byte 2)", n);
     EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, msg);
     buf.len = base_len;
 
     const char *bad[] = {"\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82", "\x80"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        pb_bytes (&buf, 10, bad[i], strlen (bad[i]));
+        test_pb_bytes (&buf, 10, bad[i], strlen (bad[i]));
         snprintf (msg, sizeof msg, "string %u is not valid UTF-8 (byte 0)", n);
         EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, msg);
         buf.len = base_len;
     }
-    pb_bytes (&buf, 10, "\xf0\x9f\x94\xa5 ok \xe2\x9c\x93", 11);
+    test_pb_bytes (&buf, 10, "\xf0\x9f\x94\xa5 ok \xe2\x9c\x93", 11);
     vg_batch_t *ok = s_decode_ok (buf.data, buf.len, NULL);
     vg_batch_destroy (&ok);
     buf.len = base_len;
 
-    pb_bytes (&buf, 10, "a\0b", 3);
+    test_pb_bytes (&buf, 10, "a\0b", 3);
     snprintf (msg, sizeof msg, "string %u contains a NUL byte", n);
     EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, msg);
     buf.len = base_len;
 
     vg_codec_limits_t lim = vg_codec_default_limits ();
     lim.max_strlen = 8;
-    pb_bytes (&buf, 10, "123456789", 9);
+    test_pb_bytes (&buf, 10, "123456789", 9);
     snprintf (msg, sizeof msg, "string %u is 9 bytes (limit 8)", n);
     EXPECT_FAIL (buf.data, buf.len, &lim, VG_ETOOBIG, msg);
     buf.len = base_len;
@@ -558,7 +470,7 @@ test_string_rules (void)
     lim.max_strings = n;
     ok = s_decode_ok (buf.data, buf.len, &lim);
     vg_batch_destroy (&ok);
-    pb_bytes (&buf, 10, "one too many", 12);
+    test_pb_bytes (&buf, 10, "one too many", 12);
     snprintf (msg, sizeof msg, "batch has %u strings (limit %u)", n + 1, n);
     EXPECT_FAIL (buf.data, buf.len, &lim, VG_ETOOBIG, msg);
     vg_buf_free (&buf);
@@ -626,10 +538,10 @@ test_series_rules (void)
     vg_buf_t buf = {0};
     vg_buf_append (&buf, enc, len);
     vg_buf_t sub = {0};
-    pb_uint (&sub, 1, 0);
+    test_pb_uint (&sub, 1, 0);
     uint64_t odd[] = {mode, user, path};
-    pb_packed_u (&sub, 3, odd, 3);
-    pb_msg (&buf, 11, &sub);
+    test_pb_packed_u (&sub, 3, odd, 3);
+    test_pb_msg (&buf, 11, &sub);
     EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "series 3: label list has odd length 3");
     vg_buf_free (&buf);
     free (enc);
@@ -664,32 +576,32 @@ test_sample_rules (void)
     double one[] = {1.0}, nan[] = {NAN}, inf[] = {-INFINITY};
 
     /* NaN and infinities are values: decoded as sent. */
-    pb_packed_u (&buf, 12, s1, 1);
-    pb_packed_s (&buf, 13, d1, 1);
-    pb_packed_d (&buf, 14, nan, 1);
+    test_pb_packed_u (&buf, 12, s1, 1);
+    test_pb_packed_s (&buf, 13, d1, 1);
+    test_pb_packed_d (&buf, 14, nan, 1);
     vg_batch_t *nb = s_decode_ok (buf.data, buf.len, NULL);
     ASSERT (isnan (nb->sample_value[23]));
     vg_batch_destroy (&nb);
     buf.len = base_len;
-    pb_packed_u (&buf, 12, s1, 1);
-    pb_packed_s (&buf, 13, d1, 1);
-    pb_packed_d (&buf, 14, inf, 1);
+    test_pb_packed_u (&buf, 12, s1, 1);
+    test_pb_packed_s (&buf, 13, d1, 1);
+    test_pb_packed_d (&buf, 14, inf, 1);
     nb = s_decode_ok (buf.data, buf.len, NULL);
     ASSERT (isinf (nb->sample_value[23]) && nb->sample_value[23] < 0);
     vg_batch_destroy (&nb);
     buf.len = base_len;
 
     /* Columns of different lengths. */
-    pb_packed_u (&buf, 12, s1, 1);
-    pb_packed_d (&buf, 14, one, 1);
+    test_pb_packed_u (&buf, 12, s1, 1);
+    test_pb_packed_d (&buf, 14, one, 1);
     EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO,
                  "sample columns differ in length: 24 series, 23 timestamps, 24 values");
     buf.len = base_len;
 
     /* Unpacked encoding of the columns is valid protobuf and accepted. */
-    pb_uint (&buf, 12, 0);
-    pb_sint (&buf, 13, 5);
-    pb_double (&buf, 14, 2.5);
+    test_pb_uint (&buf, 12, 0);
+    test_pb_sint (&buf, 13, 5);
+    test_pb_double (&buf, 14, 2.5);
     vg_batch_t *ok = s_decode_ok (buf.data, buf.len, NULL);
     ASSERT_EQ (ok->nsamples, 24);
     ASSERT_NEAR (ok->sample_value[23], 2.5, 0);
@@ -698,9 +610,9 @@ test_sample_rules (void)
 
     /* A delta that overflows the base time. */
     int64_t huge[] = {INT64_MAX};
-    pb_packed_u (&buf, 12, s1, 1);
-    pb_packed_s (&buf, 13, huge, 1);
-    pb_packed_d (&buf, 14, one, 1);
+    test_pb_packed_u (&buf, 12, s1, 1);
+    test_pb_packed_s (&buf, 13, huge, 1);
+    test_pb_packed_d (&buf, 14, one, 1);
     EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "sample 23: timestamp delta");
     vg_buf_free (&buf);
     vg_batch_destroy (&b);
@@ -879,29 +791,29 @@ test_event_rules (void)
     vg_buf_t buf = s_base ();
     size_t base_len = buf.len;
     vg_buf_t sub = {0};
-    pb_uint (&sub, 2, 0);
-    pb_bytes (&sub, 4, "bad \xff text", 10);
-    pb_msg (&buf, 16, &sub);
+    test_pb_uint (&sub, 2, 0);
+    test_pb_bytes (&sub, 4, "bad \xff text", 10);
+    test_pb_msg (&buf, 16, &sub);
     EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "event 2: text is not valid UTF-8 (byte 4)");
     buf.len = base_len;
 
     vg_codec_limits_t lim = vg_codec_default_limits ();
     lim.max_strlen = 20; /* the reference's longest string is shorter */
-    pb_uint (&sub, 2, 0);
-    pb_bytes (&sub, 4, "a text of twenty-one", 20);
-    pb_msg (&buf, 16, &sub);
+    test_pb_uint (&sub, 2, 0);
+    test_pb_bytes (&sub, 4, "a text of twenty-one", 20);
+    test_pb_msg (&buf, 16, &sub);
     vg_batch_t *ok = s_decode_ok (buf.data, buf.len, &lim);
     vg_batch_destroy (&ok);
     buf.len = base_len;
-    pb_uint (&sub, 2, 0);
-    pb_bytes (&sub, 4, "a text of twenty-one!", 21);
-    pb_msg (&buf, 16, &sub);
+    test_pb_uint (&sub, 2, 0);
+    test_pb_bytes (&sub, 4, "a text of twenty-one!", 21);
+    test_pb_msg (&buf, 16, &sub);
     EXPECT_FAIL (buf.data, buf.len, &lim, VG_ETOOBIG, "event 2: text is 21 bytes (limit 20)");
     buf.len = base_len;
 
-    pb_uint (&sub, 2, 0);
-    pb_sint (&sub, 1, INT64_MAX);
-    pb_msg (&buf, 16, &sub);
+    test_pb_uint (&sub, 2, 0);
+    test_pb_sint (&sub, 1, INT64_MAX);
+    test_pb_msg (&buf, 16, &sub);
     EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "event 2: timestamp delta");
     vg_buf_free (&buf);
     vg_batch_destroy (&b);
@@ -927,15 +839,15 @@ test_count_limits (void)
     size_t base_len = buf.len;
     for (int i = 0; i < 23; i++) {
         vg_buf_t sub = {0};
-        pb_uint (&sub, 1, 0);
-        pb_msg (&buf, 11, &sub);
+        test_pb_uint (&sub, 1, 0);
+        test_pb_msg (&buf, 11, &sub);
     }
     EXPECT_FAIL (buf.data, buf.len, &lim, VG_ETOOBIG, "batch has 26 series (limit 25)");
     buf.len = base_len;
     for (int i = 0; i < 24; i++) {
         vg_buf_t sub = {0};
-        pb_uint (&sub, 2, 0);
-        pb_msg (&buf, 16, &sub);
+        test_pb_uint (&sub, 2, 0);
+        test_pb_msg (&buf, 16, &sub);
     }
     EXPECT_FAIL (buf.data, buf.len, &lim, VG_ETOOBIG, "batch has 26 events (limit 25)");
     buf.len = base_len;
@@ -943,8 +855,8 @@ test_count_limits (void)
     /* A million-sample column announced by a small frame is refused on the wire. */
     vg_buf_t col = {0};
     for (int i = 0; i < VG_WIRE_MAX_SAMPLES + 1; i++)
-        pb_varint (&col, 0);
-    pb_bytes (&buf, 12, col.data, col.len);
+        test_pb_varint (&col, 0);
+    test_pb_bytes (&buf, 12, col.data, col.len);
     vg_buf_free (&col);
     EXPECT_FAIL (buf.data, buf.len, NULL, VG_ETOOBIG, "batch has 1000024 samples");
     vg_buf_free (&buf);
@@ -1096,15 +1008,15 @@ test_schema_ranges (void)
     size_t base_len = buf.len;
 
     /* seq is stored as bigint: 2^63 - 1 is the last that fits. */
-    pb_uint (&buf, 3, (uint64_t)INT64_MAX);
+    test_pb_uint (&buf, 3, (uint64_t)INT64_MAX);
     vg_batch_t *ok = s_decode_ok (buf.data, buf.len, NULL);
     ASSERT_EQ (ok->seq, (uint64_t)INT64_MAX);
     vg_batch_destroy (&ok);
     buf.len = base_len;
-    pb_uint (&buf, 3, (uint64_t)INT64_MAX + 1);
+    test_pb_uint (&buf, 3, (uint64_t)INT64_MAX + 1);
     EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "seq 9223372036854775808 is above");
     buf.len = base_len;
-    pb_uint (&buf, 3, UINT64_MAX);
+    test_pb_uint (&buf, 3, UINT64_MAX);
     EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "seq 18446744073709551615 is above");
     buf.len = base_len;
 
@@ -1135,46 +1047,46 @@ test_schema_ranges (void)
     int64_t late[] = {VG_WIRE_END_TS_MS - T0};
     int64_t last[] = {VG_WIRE_END_TS_MS - 1 - T0};
     int64_t early[] = {VG_WIRE_MIN_TS_MS - 1 - T0};
-    pb_uint (&buf, 5, (uint64_t)T0);
-    pb_packed_u (&buf, 12, s1, 1);
-    pb_packed_s (&buf, 13, last, 1);
-    pb_packed_d (&buf, 14, one, 1);
+    test_pb_uint (&buf, 5, (uint64_t)T0);
+    test_pb_packed_u (&buf, 12, s1, 1);
+    test_pb_packed_s (&buf, 13, last, 1);
+    test_pb_packed_d (&buf, 14, one, 1);
     ok = s_decode_ok (buf.data, buf.len, NULL);
     ASSERT_EQ (ok->sample_ts_ms[ok->nsamples - 1], VG_WIRE_END_TS_MS - 1);
     vg_batch_destroy (&ok);
     buf.len = base_len;
-    pb_uint (&buf, 5, (uint64_t)T0);
-    pb_packed_u (&buf, 12, s1, 1);
-    pb_packed_s (&buf, 13, late, 1);
-    pb_packed_d (&buf, 14, one, 1);
+    test_pb_uint (&buf, 5, (uint64_t)T0);
+    test_pb_packed_u (&buf, 12, s1, 1);
+    test_pb_packed_s (&buf, 13, late, 1);
+    test_pb_packed_d (&buf, 14, one, 1);
     EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "is outside what the database can hold");
     buf.len = base_len;
-    pb_uint (&buf, 5, (uint64_t)T0);
-    pb_packed_u (&buf, 12, s1, 1);
-    pb_packed_s (&buf, 13, early, 1);
-    pb_packed_d (&buf, 14, one, 1);
+    test_pb_uint (&buf, 5, (uint64_t)T0);
+    test_pb_packed_u (&buf, 12, s1, 1);
+    test_pb_packed_s (&buf, 13, early, 1);
+    test_pb_packed_d (&buf, 14, one, 1);
     EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "sample 23: timestamp delta");
     buf.len = base_len;
     vg_buf_t sub = {0};
-    pb_uint (&sub, 2, 0);
-    pb_sint (&sub, 1, early[0]);
-    pb_uint (&buf, 5, (uint64_t)T0);
-    pb_msg (&buf, 16, &sub);
+    test_pb_uint (&sub, 2, 0);
+    test_pb_sint (&sub, 1, early[0]);
+    test_pb_uint (&buf, 5, (uint64_t)T0);
+    test_pb_msg (&buf, 16, &sub);
     EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "event 2: timestamp delta");
     buf.len = base_len;
     d = (raw_dist_t){.series = 2, .count = 1, .sum = 1, .min = 1, .max = 1, .zero_count = 1};
-    pb_uint (&buf, 5, (uint64_t)VG_WIRE_END_TS_MS);
+    test_pb_uint (&buf, 5, (uint64_t)VG_WIRE_END_TS_MS);
     pb_dist (&buf, &d);
     EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "is outside what the database can hold");
     buf.len = base_len;
 
     /* A NUL inside an event's text would cut it short in the database. */
-    pb_uint (&sub, 2, 0);
-    pb_bytes (&sub, 4, "deployed\0 and more", 18);
-    pb_msg (&buf, 16, &sub);
+    test_pb_uint (&sub, 2, 0);
+    test_pb_bytes (&sub, 4, "deployed\0 and more", 18);
+    test_pb_msg (&buf, 16, &sub);
     EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "event 2: text contains a NUL byte");
     buf.len = base_len;
-    pb_bytes (&buf, 10, "cpu\0x", 5);
+    test_pb_bytes (&buf, 10, "cpu\0x", 5);
     EXPECT_FAIL (buf.data, buf.len, NULL, VG_EPROTO, "contains a NUL byte");
     vg_buf_free (&buf);
 }
@@ -1277,8 +1189,8 @@ test_peek (void)
 
     /* Batches that fail validation still name themselves. */
     vg_buf_t series = {0};
-    pb_uint (&series, 1, 99); /* a name past the string table */
-    pb_msg (&buf, 11, &series);
+    test_pb_uint (&series, 1, 99); /* a name past the string table */
+    test_pb_msg (&buf, 11, &series);
     vg_batch_t *b = NULL;
     char err[256] = "";
     ASSERT_EQ (vg_codec_decode_batch ((uint8_t *)buf.data, buf.len, NULL, &b, err, sizeof err),
@@ -1290,9 +1202,9 @@ test_peek (void)
 
     /* An unprintable agent id and a later seq: the last of each counts; an
      * empty agent id does not replace a named one. */
-    pb_bytes (&buf, 1, "bad\x01\"id\\", 8);
-    pb_uint (&buf, 3, 43);
-    pb_bytes (&buf, 1, "", 0);
+    test_pb_bytes (&buf, 1, "bad\x01\"id\\", 8);
+    test_pb_uint (&buf, 3, 43);
+    test_pb_bytes (&buf, 1, "", 0);
     ASSERT_EQ (vg_codec_decode_batch ((uint8_t *)buf.data, buf.len, NULL, &b, err, sizeof err),
                VG_EPROTO);
     ASSERT_EQ (s_peek (buf.data, buf.len, &seq, agent), 0);
@@ -1303,7 +1215,7 @@ test_peek (void)
     /* Too long for the buffer: cut, with "...". */
     char big[300];
     memset (big, 'a', sizeof big);
-    pb_bytes (&buf, 1, big, sizeof big);
+    test_pb_bytes (&buf, 1, big, sizeof big);
     ASSERT_EQ (s_peek (buf.data, buf.len, &seq, agent), 0);
     ASSERT_EQ (strlen (agent), PEEK_AGENT_LEN - 1);
     ASSERT_STR_EQ (agent + PEEK_AGENT_LEN - 4, "...");
@@ -1312,20 +1224,20 @@ test_peek (void)
 
     /* seq 0 written out is found; fields of every wire type are stepped over. */
     vg_buf_t raw = {0};
-    pb_bytes (&raw, 1, "a1", 2);
-    pb_double (&raw, 20, 1.5);
-    pb_tag (&raw, 21, 5);
+    test_pb_bytes (&raw, 1, "a1", 2);
+    test_pb_double (&raw, 20, 1.5);
+    test_pb_tag (&raw, 21, 5);
     vg_buf_append (&raw, "\x01\x02\x03\x04", 4);
-    pb_uint (&raw, 3, 0);
-    pb_sint (&raw, 4, -5);
+    test_pb_uint (&raw, 3, 0);
+    test_pb_sint (&raw, 4, -5);
     ASSERT_EQ (s_peek (raw.data, raw.len, &seq, agent), 0);
     ASSERT_EQ (seq, 0);
     ASSERT_STR_EQ (agent, "a1");
     vg_buf_free (&raw);
 
     /* No seq: an agent id alone, an empty batch, nothing. */
-    pb_bytes (&raw, 1, "a1", 2);
-    pb_bytes (&raw, 2, "host", 4);
+    test_pb_bytes (&raw, 1, "a1", 2);
+    test_pb_bytes (&raw, 2, "host", 4);
     ASSERT_EQ (s_peek (raw.data, raw.len, &seq, agent), VG_EPROTO);
     vg_buf_free (&raw);
     ASSERT_EQ (s_peek ("", 0, &seq, agent), VG_EPROTO);
@@ -1336,9 +1248,9 @@ test_peek (void)
     /* Truncated: the encoder writes agent_id, hostname and seq first, so no
      * prefix up to the end of seq has one; every cut inside a field is
      * malformed; whatever is accepted is the batch's own header. */
-    pb_bytes (&raw, 1, "agent-7f3a", 10);
-    pb_bytes (&raw, 2, "web-1.example.com", 17);
-    pb_uint (&raw, 3, 42);
+    test_pb_bytes (&raw, 1, "agent-7f3a", 10);
+    test_pb_bytes (&raw, 2, "web-1.example.com", 17);
+    test_pb_uint (&raw, 3, 42);
     ASSERT (memcmp (raw.data, buf.data, raw.len) == 0);
     size_t seq_end = raw.len;
     vg_buf_free (&raw);
@@ -1416,8 +1328,8 @@ test_ack (void)
     }
     /* An unknown status and garbage are errors. */
     vg_buf_t buf = {0};
-    pb_uint (&buf, 1, 5);
-    pb_uint (&buf, 2, 9);
+    test_pb_uint (&buf, 1, 5);
+    test_pb_uint (&buf, 2, 9);
     uint64_t seq;
     vg_ack_status_t st;
     ASSERT_EQ (vg_codec_decode_ack ((uint8_t *)buf.data, buf.len, &seq, &st, NULL, 0), VG_EPROTO);

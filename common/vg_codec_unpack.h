@@ -1,0 +1,27 @@
+/*  vg_codec_unpack.h - a Batch read from its bytes in one pass, into the
+ *  structs protobuf-c generates, for vg_codec.c alone.
+ *
+ *  What it accepts and refuses is what vigil__batch__unpack does, field by
+ *  field: the same tags, wire types, varints, packed and unpacked repeated
+ *  fields, last value wins for scalars, unknown fields skipped (without
+ *  keeping them). tests/fuzz/fuzz_unpack.c and tests/unit/test_codec.c hold
+ *  the two side by side. protobuf-c reads every series as a message of its
+ *  own through its generic tables, which was most of the collector's main
+ *  thread under load; distributions and events, rare, still go to it. */
+#ifndef VG_CODEC_UNPACK_H
+#define VG_CODEC_UNPACK_H
+
+#include "vg_codec_wire.h"
+
+#include "vigil.pb-c.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The batch in data, allocated from alloc (which frees it all at once), or
+ * NULL if the bytes are not a vigil.Batch. counts are vg_codec_prescan's
+ * for the same bytes: they size the arrays. */
+Vigil__Batch *vg_codec_unpack_batch (const uint8_t *data, size_t len,
+                                     const vg_codec_counts_t *counts, ProtobufCAllocator *alloc);
+
+#endif
