@@ -224,6 +224,17 @@ coll_pg_command (PGconn *conn, const char *what, const char *sql, int nparams,
     return rc;
 }
 
+int
+coll_pg_prepare (PGconn *conn, const char *what, const char *name, const char *sql, char *err,
+                 size_t errlen)
+{
+    PGresult *res = PQprepare (conn, name, sql, 0, NULL);
+    int rc =
+        PQresultStatus (res) == PGRES_COMMAND_OK ? 0 : coll_pg_fail (conn, res, what, err, errlen);
+    PQclear (res);
+    return rc;
+}
+
 void
 coll_pg_params_reset (coll_pg_params_t *self)
 {
@@ -289,7 +300,10 @@ coll_pg_pipeline (PGconn *conn, const char *what, size_t n, const char *const *s
             lengths[k] = (int)params[i]->bufs[k].len;
             formats[k] = 1;
         }
-        if (PQsendQueryParams (conn, sqls[i], np, NULL, values, lengths, formats, 0) != 1)
+        const char *prepared = params[i] ? params[i]->prepared : NULL;
+        if ((prepared
+                 ? PQsendQueryPrepared (conn, prepared, np, values, lengths, formats, 0)
+                 : PQsendQueryParams (conn, sqls[i], np, NULL, values, lengths, formats, 0)) != 1)
             rc = coll_pg_fail (conn, NULL, what, err, errlen);
     }
     if (rc == 0 && PQpipelineSync (conn) != 1)

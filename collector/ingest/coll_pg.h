@@ -91,6 +91,10 @@ int coll_pg_command (PGconn *conn, const char *what, const char *sql, int nparam
 typedef struct {
     int n;
     vg_buf_t bufs[16];
+    /* Set: coll_pg_pipeline runs the statement prepared under this name on
+     * the connection (coll_pg_prepare) instead of the SQL text it is given,
+     * which PostgreSQL would otherwise parse again at every call. */
+    const char *prepared;
 } coll_pg_params_t;
 
 /* Resets every buffer (keeping memory) and n. */
@@ -101,6 +105,11 @@ vg_buf_t *coll_pg_params_next (coll_pg_params_t *self);
 /* Runs sql with the binary parameters; results in text. Like coll_pg_exec. */
 PGresult *coll_pg_exec_bin (PGconn *conn, const char *what, const char *sql,
                             const coll_pg_params_t *params, int *rc, char *err, size_t errlen);
+
+/* Prepares sql under name on conn, for coll_pg_params_t.prepared. Like
+ * coll_pg_command. */
+int coll_pg_prepare (PGconn *conn, const char *what, const char *name, const char *sql, char *err,
+                     size_t errlen);
 
 /* Sends n statements (params[i] may be NULL: none) in pipeline mode, so that
  * they cost one round trip, and reads their results into res[i] (caller

@@ -34,6 +34,20 @@
 #define S_FUTURE_MS   COLL_STORE_DAY_MS        /* and so are those this far ahead */
 #define S_COMPLAIN_MS 60000
 
+/* The group's keys into the ledger (s_begin_with_keys). Prepared once per
+ * connection, so that PostgreSQL parses and analyses it, a statement over
+ * every partition of the ledger, once instead of at every group. */
+#define S_KEYS_STATEMENT "vigil_batch_keys"
+static const char s_keys_sql[] = "INSERT INTO vigil.batches"
+                                 " (host_id, incarnation, seq, received_at, sent_at, samples)"
+                                 " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[],"
+                                 "                      $4::timestamptz[], $5::timestamptz[],"
+                                 "                      $6::integer[]) AS u(h, i, s, r, t, n)"
+                                 " WHERE NOT EXISTS (SELECT 1 FROM vigil.batches b"
+                                 "                    WHERE b.host_id = u.h AND b.incarnation = u.i"
+                                 "                      AND b.seq = u.s)"
+                                 " ON CONFLICT DO NOTHING RETURNING host_id, incarnation, seq";
+
 /* ---- connection ---- */
 
 static void
@@ -124,6 +138,9 @@ coll_store_connect (coll_store_t *self, char *err, size_t errlen)
         return rc;
     int applied = 0;
     rc = coll_migrate_apply (conn, &applied, err, errlen);
+    if (rc == 0)
+        rc = coll_pg_prepare (conn, "preparing to record batches", S_KEYS_STATEMENT, s_keys_sql,
+                              err, errlen);
     if (rc) {
         PQfinish (conn);
         return rc;
@@ -270,6 +287,7 @@ s_keys_params (coll_store_t *self, const coll_store_item_t *items, const s_key_t
     coll_pg_array_begin (received, COLL_PG_TIMESTAMPTZOID, n);
     coll_pg_array_begin (sent, COLL_PG_TIMESTAMPTZOID, n);
     coll_pg_array_begin (count, COLL_PG_INT4OID, n);
+    params->prepared = S_KEYS_STATEMENT;
     for (size_t k = from; k < to; k++) {
         const coll_store_item_t *it = &items[keys[k].item];
         coll_pg_bin_int8 (host, keys[k].host_id);
@@ -283,16 +301,6 @@ s_keys_params (coll_store_t *self, const coll_store_item_t *items, const s_key_t
         coll_pg_bin_int4 (count, (int32_t)w[keys[k].item].nkeep);
     }
 }
-
-static const char s_keys_sql[] = "INSERT INTO vigil.batches"
-                                 " (host_id, incarnation, seq, received_at, sent_at, samples)"
-                                 " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[],"
-                                 "                      $4::timestamptz[], $5::timestamptz[],"
-                                 "                      $6::integer[]) AS u(h, i, s, r, t, n)"
-                                 " WHERE NOT EXISTS (SELECT 1 FROM vigil.batches b"
-                                 "                    WHERE b.host_id = u.h AND b.incarnation = u.i"
-                                 "                      AND b.seq = u.s)"
-                                 " ON CONFLICT DO NOTHING RETURNING host_id, incarnation, seq";
 
 /* Opens the data transaction and records the group's keys, in pieces of at
  * most max_statement_bytes, all in one pipeline: one round trip. Keys go in
