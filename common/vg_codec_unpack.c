@@ -42,25 +42,6 @@ typedef struct {
     size_t n;
 } s_field_t;
 
-/* A varint of at most 10 bytes; returns its length, 0 if unterminated. */
-static inline size_t
-s_varint (const uint8_t *p, size_t n, uint64_t *v)
-{
-    if (n && p[0] < 0x80) {
-        *v = p[0];
-        return 1;
-    }
-    uint64_t r = 0;
-    for (size_t i = 0; i < n && i < 10; i++) {
-        r |= (uint64_t)(p[i] & 0x7f) << (7 * i);
-        if (!(p[i] & 0x80)) {
-            *v = r;
-            return i + 1;
-        }
-    }
-    return 0;
-}
-
 /* The next field of [*at, end): 1, 0 at the end, -1 if malformed. */
 static int
 s_next (const uint8_t **at, const uint8_t *end, s_field_t *f)
@@ -93,7 +74,7 @@ s_next (const uint8_t **at, const uint8_t *end, s_field_t *f)
     rem -= used;
     switch (f->wire) {
     case W_VARINT:
-        used = s_varint (p, rem, &f->v);
+        used = vg_codec_varint (p, rem, &f->v);
         if (!used)
             return -1;
         break;
@@ -114,7 +95,7 @@ s_next (const uint8_t **at, const uint8_t *end, s_field_t *f)
     }
     case W_LEN: {
         uint64_t n = 0;
-        size_t k = s_varint (p, rem < 5 ? rem : 5, &n);
+        size_t k = vg_codec_varint (p, rem < 5 ? rem : 5, &n);
         if (!k || n > INT_MAX || n > rem - k)
             return -1;
         f->p = p + k;
@@ -170,7 +151,7 @@ s_append (const s_field_t *f, s_kind_t kind, void *arr, size_t *n, size_t cap)
     }
     while (p < end) {
         uint64_t v;
-        size_t k = s_varint (p, (size_t)(end - p), &v);
+        size_t k = vg_codec_varint (p, (size_t)(end - p), &v);
         if (!k || *n >= cap)
             return -1;
         p += k;

@@ -49,6 +49,10 @@ vg_codec_check_trailer (const uint8_t *p, size_t len, char *err, size_t errlen)
 size_t
 vg_codec_varint (const uint8_t *p, size_t n, uint64_t *v)
 {
+    if (n && p[0] < 0x80) { /* most of a batch's varints */
+        *v = p[0];
+        return 1;
+    }
     uint64_t r = 0;
     for (size_t i = 0; i < n && i < 10; i++) {
         r |= (uint64_t)(p[i] & 0x7f) << (7 * i);

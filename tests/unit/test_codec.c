@@ -10,6 +10,7 @@
  */
 #include "test_assert.h"
 #include "test_pb.h"
+#include "test_rng.h"
 #include "vg_alloc.h"
 #include "vg_batch.h"
 #include "vg_buf.h"
@@ -869,10 +870,7 @@ static uint64_t s_rng = 12345;
 static uint64_t
 s_next (void)
 {
-    uint64_t z = (s_rng += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    return test_rng_next (&s_rng);
 }
 
 static int

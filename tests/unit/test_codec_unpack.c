@@ -6,6 +6,7 @@
  */
 #include "test_assert.h"
 #include "test_pb.h"
+#include "test_rng.h"
 #include "test_unpack.h"
 #include "vg_alloc.h"
 #include "vg_batch.h"
@@ -282,22 +283,12 @@ test_bad_packed (void)
     vg_buf_free (&b);
 }
 
-static uint64_t s_rng = 0x1234567;
-
-static uint64_t
-s_next (void)
-{
-    uint64_t z = (s_rng += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 /* Prefixes and mutations of a full batch, and random bytes: the readers
  * agree on every one; some are read, some refused. */
 static void
 test_mutations (void)
 {
+    uint64_t rng = 0x1234567;
     vg_buf_t full = s_full ();
     int read_total = 0, tried = 0;
     char why[256];
@@ -315,9 +306,9 @@ test_mutations (void)
     uint8_t *p = vg_malloc (full.len);
     for (int round = 0; round < 50000; round++) {
         memcpy (p, full.data, full.len);
-        int flips = 1 + (int)(s_next () % 4);
+        int flips = 1 + (int)(test_rng_next (&rng) % 4);
         for (int k = 0; k < flips; k++)
-            p[s_next () % full.len] ^= (uint8_t)(1u << (s_next () % 8));
+            p[test_rng_next (&rng) % full.len] ^= (uint8_t)(1u << (test_rng_next (&rng) % 8));
         int read;
         if (test_unpack_same (p, full.len, &read, why, sizeof why))
             TEST_FAIL ("mutation round %d: the readers differ: %s", round, why);
@@ -326,10 +317,10 @@ test_mutations (void)
     }
     free (p);
     for (int round = 0; round < 50000; round++) {
-        size_t n = s_next () % 64;
+        size_t n = test_rng_next (&rng) % 64;
         uint8_t r[64];
         for (size_t k = 0; k < n; k++)
-            r[k] = (uint8_t)s_next ();
+            r[k] = (uint8_t)test_rng_next (&rng);
         int read;
         if (test_unpack_same (r, n, &read, why, sizeof why))
             TEST_FAIL ("random round %d: the readers differ: %s", round, why);

@@ -23,6 +23,7 @@
  *  --curve-server-key Z85 and --curve-keys DIR/NAME make every connection a
  *  CURVE client with the key pair in the zcert files NAME and NAME_secret.
  */
+#include "test_rng.h"
 #include "test_zcert.h"
 #include "vg_alloc.h"
 #include "vg_batch.h"
@@ -63,10 +64,7 @@ static uint64_t s_rng = 0x9e3779b97f4a7c15ULL;
 static uint64_t
 s_next (void)
 {
-    uint64_t z = (s_rng += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    return test_rng_next (&s_rng);
 }
 
 /* linger: how long a closed socket still tries to deliver, in ms. */
