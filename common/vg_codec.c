@@ -663,20 +663,6 @@ s_decode (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t **out,
     return 0;
 }
 
-static void *
-s_arena_alloc (void *arena, size_t size)
-{
-    return vg_arena_alloc (arena, size);
-}
-
-/* Nothing goes alone: the whole arena is freed after the decode. */
-static void
-s_arena_free (void *arena, void *p)
-{
-    (void)arena;
-    (void)p;
-}
-
 int
 vg_codec_decode_batch (const uint8_t *data, size_t len, const vg_codec_limits_t *limits,
                        vg_batch_t **out, char *err, size_t errlen)
@@ -699,8 +685,7 @@ vg_codec_decode_batch (const uint8_t *data, size_t len, const vg_codec_limits_t 
      * once, decoding spends a fraction of the time it spent in malloc and
      * free. */
     vg_arena_t arena = {0};
-    ProtobufCAllocator alloc = {
-        .alloc = s_arena_alloc, .free = s_arena_free, .allocator_data = &arena};
+    ProtobufCAllocator alloc = vg_codec_arena_allocator (&arena);
     Vigil__Batch *m = vg_codec_unpack_batch (data, len, &counts, &alloc);
     if (m)
         rc = s_decode (m, &lim, out, err, errlen);

@@ -172,6 +172,28 @@ s_room (const s_field_t *f, s_kind_t kind)
     return kind == K_DOUBLE ? f->n / 8 : s_terminators (f->p, f->n);
 }
 
+/* ---- the allocator ---- */
+
+static void *
+s_arena_alloc (void *arena, size_t size)
+{
+    return vg_arena_alloc (arena, size);
+}
+
+static void
+s_arena_free (void *arena, void *p)
+{
+    (void)arena;
+    (void)p;
+}
+
+ProtobufCAllocator
+vg_codec_arena_allocator (vg_arena_t *arena)
+{
+    return (ProtobufCAllocator){
+        .alloc = s_arena_alloc, .free = s_arena_free, .allocator_data = arena};
+}
+
 /* ---- messages ---- */
 
 static int
@@ -241,6 +263,21 @@ s_array (ProtobufCAllocator *alloc, size_t n, size_t size, int *ok)
     return a;
 }
 
+/* Appends f, a distribution or an event, to arr (n used of cap). They are
+ * rare: protobuf-c's own reader, from the same allocator. */
+static int
+s_message (const s_field_t *f, const ProtobufCMessageDescriptor *desc, ProtobufCAllocator *alloc,
+           ProtobufCMessage **arr, size_t *n, size_t cap)
+{
+    if (f->wire != W_LEN || *n >= cap)
+        return -1;
+    ProtobufCMessage *msg = protobuf_c_message_unpack (desc, alloc, f->n, f->p);
+    if (!msg)
+        return -1;
+    arr[(*n)++] = msg;
+    return 0;
+}
+
 /* The fields of m one by one; -1 if one is malformed or of the wrong type. */
 static int
 s_fill (Vigil__Batch *m, const uint8_t *data, size_t len, const vg_codec_counts_t *c,
@@ -307,24 +344,14 @@ s_fill (Vigil__Batch *m, const uint8_t *data, size_t len, const vg_codec_counts_
                 return -1;
             break;
         case F_DISTRIBUTIONS:
-        case F_EVENTS:
-            /* Rare: protobuf-c's own reader, from the same allocator. */
-            if (f.wire != W_LEN)
+            if (s_message (&f, &vigil__distribution__descriptor, alloc,
+                           (ProtobufCMessage **)m->distributions, &m->n_distributions, c->dists))
                 return -1;
-            if (f.field == F_DISTRIBUTIONS) {
-                Vigil__Distribution *d = m->n_distributions < c->dists
-                                             ? vigil__distribution__unpack (alloc, f.n, f.p)
-                                             : NULL;
-                if (!d)
-                    return -1;
-                m->distributions[m->n_distributions++] = d;
-            } else {
-                Vigil__Event *e =
-                    m->n_events < c->events ? vigil__event__unpack (alloc, f.n, f.p) : NULL;
-                if (!e)
-                    return -1;
-                m->events[m->n_events++] = e;
-            }
+            break;
+        case F_EVENTS:
+            if (s_message (&f, &vigil__event__descriptor, alloc, (ProtobufCMessage **)m->events,
+                           &m->n_events, c->events))
+                return -1;
             break;
         case F_CRC32C:
             if (f.wire != W_32BIT)

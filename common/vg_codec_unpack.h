@@ -11,12 +11,17 @@
 #ifndef VG_CODEC_UNPACK_H
 #define VG_CODEC_UNPACK_H
 
+#include "vg_arena.h"
 #include "vg_codec_wire.h"
 
 #include "vigil.pb-c.h"
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* A protobuf-c allocator taking from arena: everything a read allocates goes
+ * at once with vg_arena_free, nothing alone (its free does nothing). */
+ProtobufCAllocator vg_codec_arena_allocator (vg_arena_t *arena);
 
 /* The batch in data, allocated from alloc (which frees it all at once), or
  * NULL if the bytes are not a vigil.Batch. counts are vg_codec_prescan's

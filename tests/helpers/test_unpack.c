@@ -5,36 +5,9 @@
 #include "vg_codec_unpack.h"
 #include "vg_codec_wire.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void *
-s_alloc (void *arena, size_t size)
-{
-    return vg_arena_alloc (arena, size);
-}
-
-static void
-s_free (void *arena, void *p)
-{
-    (void)arena;
-    (void)p;
-}
-
-static int s_differ (char *why, size_t whylen, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static int
-s_differ (char *why, size_t whylen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (why, whylen, fmt, ap);
-    va_end (ap);
-    return -1;
-}
 
 /* Whether two messages of one type serialize to the same bytes. */
 static int
@@ -56,42 +29,43 @@ static int
 s_compare (const Vigil__Batch *a, const Vigil__Batch *b, char *why, size_t whylen)
 {
     if (strcmp (a->agent_id, b->agent_id) || strcmp (a->hostname, b->hostname))
-        return s_differ (why, whylen, "agent_id or hostname");
+        return vg_codec_fail (why, whylen, -1, "agent_id or hostname");
     if (a->seq != b->seq || a->sent_ms != b->sent_ms || a->base_ts_ms != b->base_ts_ms ||
         a->relative_accuracy_ppm != b->relative_accuracy_ppm || a->incarnation != b->incarnation ||
         a->interval_ms != b->interval_ms || a->crc32c != b->crc32c)
-        return s_differ (why, whylen, "a scalar field");
+        return vg_codec_fail (why, whylen, -1, "a scalar field");
     if (a->n_strings != b->n_strings)
-        return s_differ (why, whylen, "%zu strings against %zu", a->n_strings, b->n_strings);
+        return vg_codec_fail (why, whylen, -1, "%zu strings against %zu", a->n_strings,
+                              b->n_strings);
     for (size_t i = 0; i < a->n_strings; i++)
         if (strcmp (a->strings[i], b->strings[i]))
-            return s_differ (why, whylen, "string %zu", i);
+            return vg_codec_fail (why, whylen, -1, "string %zu", i);
     if (a->n_series != b->n_series)
-        return s_differ (why, whylen, "%zu series against %zu", a->n_series, b->n_series);
+        return vg_codec_fail (why, whylen, -1, "%zu series against %zu", a->n_series, b->n_series);
     for (size_t i = 0; i < a->n_series; i++) {
         const Vigil__Series *x = a->series[i], *y = b->series[i];
         if (x->name != y->name || x->kind != y->kind || x->n_labels != y->n_labels ||
             (x->n_labels && memcmp (x->labels, y->labels, x->n_labels * sizeof *x->labels)))
-            return s_differ (why, whylen, "series %zu", i);
+            return vg_codec_fail (why, whylen, -1, "series %zu", i);
     }
     if (a->n_sample_series != b->n_sample_series ||
         a->n_sample_ts_delta_ms != b->n_sample_ts_delta_ms ||
         a->n_sample_value != b->n_sample_value)
-        return s_differ (why, whylen, "the lengths of the sample columns");
+        return vg_codec_fail (why, whylen, -1, "the lengths of the sample columns");
     if ((a->n_sample_series &&
          memcmp (a->sample_series, b->sample_series, a->n_sample_series * 4)) ||
         (a->n_sample_ts_delta_ms &&
          memcmp (a->sample_ts_delta_ms, b->sample_ts_delta_ms, a->n_sample_ts_delta_ms * 8)) ||
         (a->n_sample_value && memcmp (a->sample_value, b->sample_value, a->n_sample_value * 8)))
-        return s_differ (why, whylen, "the sample columns");
+        return vg_codec_fail (why, whylen, -1, "the sample columns");
     if (a->n_distributions != b->n_distributions || a->n_events != b->n_events)
-        return s_differ (why, whylen, "the number of distributions or events");
+        return vg_codec_fail (why, whylen, -1, "the number of distributions or events");
     for (size_t i = 0; i < a->n_distributions; i++)
         if (!s_same_packed (&a->distributions[i]->base, &b->distributions[i]->base))
-            return s_differ (why, whylen, "distribution %zu", i);
+            return vg_codec_fail (why, whylen, -1, "distribution %zu", i);
     for (size_t i = 0; i < a->n_events; i++)
         if (!s_same_packed (&a->events[i]->base, &b->events[i]->base))
-            return s_differ (why, whylen, "event %zu", i);
+            return vg_codec_fail (why, whylen, -1, "event %zu", i);
     return 0;
 }
 
@@ -105,14 +79,14 @@ test_unpack_same (const uint8_t *data, size_t len, int *read, char *why, size_t 
     if (vg_codec_prescan (data, len, &counts, err, sizeof err))
         return 0;
     vg_arena_t arena = {0};
-    ProtobufCAllocator alloc = {.alloc = s_alloc, .free = s_free, .allocator_data = &arena};
+    ProtobufCAllocator alloc = vg_codec_arena_allocator (&arena);
     Vigil__Batch *ours = vg_codec_unpack_batch (data, len, &counts, &alloc);
     Vigil__Batch *theirs = vigil__batch__unpack (&alloc, len, data);
     int rc = 0;
     if (!ours != !theirs)
-        rc = s_differ (why, whylen, "%s reads it, %s refuses it",
-                       ours ? "vg_codec_unpack_batch" : "protobuf-c",
-                       ours ? "protobuf-c" : "vg_codec_unpack_batch");
+        rc = vg_codec_fail (why, whylen, -1, "%s reads it, %s refuses it",
+                            ours ? "vg_codec_unpack_batch" : "protobuf-c",
+                            ours ? "protobuf-c" : "vg_codec_unpack_batch");
     else if (ours) {
         rc = s_compare (ours, theirs, why, whylen);
         if (read)
