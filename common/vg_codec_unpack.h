@@ -1,5 +1,5 @@
 /*  vg_codec_unpack.h - a Batch read from its bytes in one pass, into the
- *  structs protobuf-c generates, for vg_codec.c alone.
+ *  structs protobuf-c generates, for vg_codec_decode.c alone.
  *
  *  What it accepts and refuses is what vigil__batch__unpack does, field by
  *  field: the same tags, wire types, varints, packed and unpacked repeated

@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The relative accuracy of the sketches, in ppm: the only mapping written
+ * and accepted (proto/vigil.proto, Distribution). */
+#define VG_CODEC_ACCURACY_PPM 10000
+
 typedef struct {
     size_t strings, series, dists, events;
     size_t col[3]; /* sample_series, sample_ts_delta_ms, sample_value */
