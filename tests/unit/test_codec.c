@@ -1,4 +1,4 @@
-/*  test_codec.c - batches and acks through protobuf and back; every rule the
+/*  test_codec.c - batches through protobuf and back; every rule the
  *  decoder enforces, on frames a broken or hostile peer could send.
  *
  *  Bad frames are made two ways: a batch with bad public fields or pushed bad
@@ -6,9 +6,12 @@
  *  valid encoding (protobuf merges a concatenation: repeated fields append,
  *  a repeated scalar field overrides). Hand-made frames get their checksum
  *  trailer when they are decoded (s_sealed), so each test reaches the rule it
- *  is about; test_truncation checks the trailer itself.
+ *  is about; test_truncation checks the trailer itself. The reference batch
+ *  is tests/helpers/test_codec_ref.c's; peeking and acks are
+ *  test_codec_peek.c's.
  */
 #include "test_assert.h"
+#include "test_codec_ref.h"
 #include "test_pb.h"
 #include "test_rng.h"
 #include "vg_alloc.h"
@@ -19,13 +22,12 @@
 #include "vg_error.h"
 #include "vg_wire.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define T0 1700000000000LL
+#define T0 TEST_CODEC_T0
 
 /* A raw Distribution (field 15 of Batch). */
 typedef struct {
@@ -54,49 +56,6 @@ pb_dist (vg_buf_t *b, const raw_dist_t *d)
 }
 
 /* ---- the reference batch ---- */
-
-/* Series 0 gauge cpu{mode=user}, 1 counter requests{method=GET,path=/}, 2
- * distribution latency{path=/chat}; samples of both, distributions with
- * positive, negative and zero values, two events. */
-static vg_batch_t *
-s_reference (void)
-{
-    vg_batch_t *b = vg_batch_new ("agent-7f3a", "web-1.example.com");
-    b->seq = 42;
-    b->incarnation = 0x9e3779b97f4a7c15ULL; /* above INT64_MAX: all 64 bits travel */
-    b->interval_ms = 10000;
-    b->sent_ms = T0 + 10000;
-    vg_label_t cpu_l[] = {{"mode", "user"}};
-    vg_label_t req_l[] = {{"path", "/"}, {"method", "GET"}};
-    vg_label_t lat_l[] = {{"path", "/chat"}};
-    uint32_t cpu = vg_batch_series (b, "cpu", VG_KIND_GAUGE, cpu_l, 1);
-    uint32_t req = vg_batch_series (b, "requests", VG_KIND_COUNTER, req_l, 2);
-    uint32_t lat = vg_batch_series (b, "latency", VG_KIND_DISTRIBUTION, lat_l, 1);
-    ASSERT_EQ (cpu, 0);
-    ASSERT_EQ (req, 1);
-    ASSERT_EQ (lat, 2);
-    for (int i = 0; i < 10; i++) {
-        vg_batch_add_sample (b, cpu, T0 + i * 1000, 12.5 + i);
-        vg_batch_add_sample (b, req, T0 + i * 1000, 1e12 + i);
-    }
-    vg_batch_add_sample (b, cpu, T0 - 5, -0.0);
-    vg_batch_add_sample (b, cpu, T0 + 7, DBL_MAX);
-    vg_batch_add_sample (b, cpu, T0 + 8, -DBL_MIN);
-
-    vg_sketch_t *pos = vg_sketch_new (), *mixed = vg_sketch_new ();
-    for (int i = 1; i <= 1000; i++)
-        vg_sketch_add (pos, i * 0.25);
-    for (int i = -300; i <= 300; i++)
-        vg_sketch_add (mixed, i * 3.0); /* includes 0 */
-    vg_sketch_add (mixed, 1e-12);       /* counts as zero */
-    vg_batch_take_dist (b, lat, T0 + 10000, &pos);
-    vg_batch_take_dist (b, lat, T0 + 20000, &mixed);
-
-    vg_label_t ev_l[] = {{"version", "1.4.2"}, {"env", "prod"}};
-    vg_batch_add_event (b, T0 + 3000, "deploy", ev_l, 2, "deployed 1.4.2 \xe2\x9c\x93");
-    vg_batch_add_event (b, T0 + 4000, "backup", NULL, 0, NULL);
-    return b;
-}
 
 static uint8_t *
 s_encode (const vg_batch_t *b, size_t *len)
@@ -167,20 +126,6 @@ s_decode_ok (const void *data, size_t len, const vg_codec_limits_t *lim)
         ASSERT (b_ == NULL);                                                                       \
         ASSERT_STR_CONTAINS (err_, (reason));                                                      \
     } while (0)
-
-/* A valid encoding without its trailer, for raw fields to be appended. */
-static vg_buf_t
-s_base (void)
-{
-    vg_batch_t *b = s_reference ();
-    size_t len;
-    uint8_t *enc = s_encode (b, &len);
-    vg_buf_t buf = {0};
-    vg_buf_append (&buf, enc, len - VG_WIRE_CRC_TRAILER);
-    free (enc);
-    vg_batch_destroy (&b);
-    return buf;
-}
 
 /* ---- comparing batches ---- */
 
@@ -261,7 +206,7 @@ s_assert_same (const vg_batch_t *a, const vg_batch_t *b)
 static void
 test_round_trip (void)
 {
-    vg_batch_t *a = s_reference ();
+    vg_batch_t *a = test_codec_reference ();
     size_t len;
     uint8_t *enc = s_encode (a, &len);
     vg_batch_t *b = s_decode_ok (enc, len, NULL);
@@ -359,7 +304,7 @@ test_empty_and_skipped (void)
 static void
 test_unknown_fields (void)
 {
-    vg_buf_t buf = s_base ();
+    vg_buf_t buf = test_codec_base ();
     test_pb_uint (&buf, 99, 12345);
     test_pb_bytes (&buf, 100, "future", 6);
     test_pb_double (&buf, 101, 1.5);
@@ -373,7 +318,7 @@ test_unknown_fields (void)
 static void
 test_identity_rules (void)
 {
-    vg_buf_t buf = s_base ();
+    vg_buf_t buf = test_codec_base ();
     size_t base_len = buf.len;
     char big[400];
 
@@ -431,9 +376,9 @@ test_identity_rules (void)
 static void
 test_string_rules (void)
 {
-    vg_buf_t buf = s_base ();
+    vg_buf_t buf = test_codec_base ();
     size_t base_len = buf.len;
-    vg_batch_t *ref = s_reference ();
+    vg_batch_t *ref = test_codec_reference ();
     uint32_t n = ref->nstrings; /* the index the next string gets */
     vg_batch_destroy (&ref);
     char msg[128];
@@ -480,7 +425,7 @@ test_string_rules (void)
 static void
 test_series_rules (void)
 {
-    vg_batch_t *b = s_reference ();
+    vg_batch_t *b = test_codec_reference ();
     uint32_t nstr = b->nstrings;
     uint32_t user = vg_batch_intern (b, "user"), mode = vg_batch_intern (b, "mode");
     uint32_t path = vg_batch_intern (b, "path");
@@ -552,7 +497,7 @@ test_series_rules (void)
 static void
 test_sample_rules (void)
 {
-    vg_batch_t *b = s_reference ();
+    vg_batch_t *b = test_codec_reference ();
     size_t len;
     uint8_t *enc;
 
@@ -570,7 +515,7 @@ test_sample_rules (void)
     free (enc);
     b->sample_series[17] = 1;
 
-    vg_buf_t buf = s_base ();
+    vg_buf_t buf = test_codec_base ();
     size_t base_len = buf.len;
     uint64_t s1[] = {0};
     int64_t d1[] = {5};
@@ -622,7 +567,7 @@ test_sample_rules (void)
 static void
 test_dist_rules (void)
 {
-    vg_batch_t *b = s_reference ();
+    vg_batch_t *b = test_codec_reference ();
     size_t len;
     uint8_t *enc;
 
@@ -674,7 +619,7 @@ test_dist_rules (void)
     free (enc);
 
     /* Hand-made distributions: what a sketch cannot hold. */
-    vg_buf_t buf = s_base ();
+    vg_buf_t buf = test_codec_base ();
     size_t base_len = buf.len;
     raw_dist_t good = {.series = 2,
                        .count = 3,
@@ -773,7 +718,7 @@ test_dist_rules (void)
 static void
 test_event_rules (void)
 {
-    vg_batch_t *b = s_reference ();
+    vg_batch_t *b = test_codec_reference ();
     size_t len;
     b->events[1].name = 300;
     uint8_t *enc = s_encode (b, &len);
@@ -789,7 +734,7 @@ test_event_rules (void)
     EXPECT_FAIL (enc, len, NULL, VG_EPROTO, "event 0: label value index 301 out of range");
     free (enc);
 
-    vg_buf_t buf = s_base ();
+    vg_buf_t buf = test_codec_base ();
     size_t base_len = buf.len;
     vg_buf_t sub = {0};
     test_pb_uint (&sub, 2, 0);
@@ -823,7 +768,7 @@ test_event_rules (void)
 static void
 test_count_limits (void)
 {
-    vg_buf_t buf = s_base ();
+    vg_buf_t buf = test_codec_base ();
     vg_codec_limits_t lim = vg_codec_default_limits ();
     /* 23 samples + 2 distributions */
     lim.max_samples = 25;
@@ -915,7 +860,7 @@ test_malformed (void)
     EXPECT_FAIL (junk4, sizeof junk4, NULL, VG_EPROTO, "malformed protobuf");
     EXPECT_FAIL (NULL, 0, NULL, VG_EPROTO, "agent_id is empty");
 
-    vg_buf_t buf = s_base ();
+    vg_buf_t buf = test_codec_base ();
     int valid = 0;
     for (size_t n = 0; n < buf.len; n++) {
         /* A copy of exactly n bytes, so ASan sees any read past the prefix;
@@ -961,7 +906,7 @@ test_malformed (void)
 static void
 test_truncation (void)
 {
-    vg_batch_t *a = s_reference ();
+    vg_batch_t *a = test_codec_reference ();
     size_t len;
     uint8_t *enc = s_encode (a, &len);
     ASSERT (s_has_trailer (enc, len));
@@ -1002,7 +947,7 @@ test_truncation (void)
 static void
 test_schema_ranges (void)
 {
-    vg_buf_t buf = s_base ();
+    vg_buf_t buf = test_codec_base ();
     size_t base_len = buf.len;
 
     /* seq is stored as bigint: 2^63 - 1 is the last that fits. */
@@ -1143,199 +1088,6 @@ test_expansion_limits (void)
     vg_batch_destroy (&a);
 }
 
-/* ---- peeking at seq and agent_id ---- */
-
-#define PEEK_AGENT_LEN (VG_WIRE_MAX_AGENT_ID + 8)
-
-/* Peeks at data; the agent buffer is always a NUL-terminated string of
- * printable ASCII without quotes or backslashes, whatever came in. */
-static int
-s_peek (const void *data, size_t len, uint64_t *seq, char *agent)
-{
-    memset (agent, 'X', PEEK_AGENT_LEN);
-    *seq = 777;
-    int rc = vg_codec_peek_batch (data, len, seq, agent, PEEK_AGENT_LEN);
-    ASSERT (rc == 0 || rc == VG_EPROTO);
-    size_t n = strnlen (agent, PEEK_AGENT_LEN);
-    ASSERT_LT (n, PEEK_AGENT_LEN);
-    for (size_t i = 0; i < n; i++)
-        ASSERT (agent[i] >= 0x20 && agent[i] < 0x7f && agent[i] != '"' && agent[i] != '\\');
-    if (rc != 0)
-        ASSERT_EQ (*seq, 0);
-    return rc;
-}
-
-static void
-test_peek (void)
-{
-    uint64_t seq;
-    char agent[PEEK_AGENT_LEN];
-
-    /* A valid batch. */
-    vg_buf_t buf = s_base ();
-    size_t base_len = buf.len;
-    ASSERT_EQ (s_peek (buf.data, buf.len, &seq, agent), 0);
-    ASSERT_EQ (seq, 42);
-    ASSERT_STR_EQ (agent, "agent-7f3a");
-    /* No agent buffer; a short one cuts the id and says so. */
-    seq = 0;
-    ASSERT_EQ (vg_codec_peek_batch ((uint8_t *)buf.data, buf.len, &seq, NULL, 0), 0);
-    ASSERT_EQ (seq, 42);
-    char small[8];
-    ASSERT_EQ (vg_codec_peek_batch ((uint8_t *)buf.data, buf.len, &seq, small, sizeof small), 0);
-    ASSERT_STR_EQ (small, "agen...");
-
-    /* Batches that fail validation still name themselves. */
-    vg_buf_t series = {0};
-    test_pb_uint (&series, 1, 99); /* a name past the string table */
-    test_pb_msg (&buf, 11, &series);
-    vg_batch_t *b = NULL;
-    char err[256] = "";
-    ASSERT_EQ (vg_codec_decode_batch ((uint8_t *)buf.data, buf.len, NULL, &b, err, sizeof err),
-               VG_EPROTO);
-    ASSERT_EQ (s_peek (buf.data, buf.len, &seq, agent), 0);
-    ASSERT_EQ (seq, 42);
-    ASSERT_STR_EQ (agent, "agent-7f3a");
-    buf.len = base_len;
-
-    /* An unprintable agent id and a later seq: the last of each counts; an
-     * empty agent id does not replace a named one. */
-    test_pb_bytes (&buf, 1, "bad\x01\"id\\", 8);
-    test_pb_uint (&buf, 3, 43);
-    test_pb_bytes (&buf, 1, "", 0);
-    ASSERT_EQ (vg_codec_decode_batch ((uint8_t *)buf.data, buf.len, NULL, &b, err, sizeof err),
-               VG_EPROTO);
-    ASSERT_EQ (s_peek (buf.data, buf.len, &seq, agent), 0);
-    ASSERT_EQ (seq, 43);
-    ASSERT_STR_EQ (agent, "bad??id?");
-    buf.len = base_len;
-
-    /* Too long for the buffer: cut, with "...". */
-    char big[300];
-    memset (big, 'a', sizeof big);
-    test_pb_bytes (&buf, 1, big, sizeof big);
-    ASSERT_EQ (s_peek (buf.data, buf.len, &seq, agent), 0);
-    ASSERT_EQ (strlen (agent), PEEK_AGENT_LEN - 1);
-    ASSERT_STR_EQ (agent + PEEK_AGENT_LEN - 4, "...");
-    ASSERT (agent[PEEK_AGENT_LEN - 5] == 'a');
-    buf.len = base_len;
-
-    /* seq 0 written out is found; fields of every wire type are stepped over. */
-    vg_buf_t raw = {0};
-    test_pb_bytes (&raw, 1, "a1", 2);
-    test_pb_double (&raw, 20, 1.5);
-    test_pb_tag (&raw, 21, 5);
-    vg_buf_append (&raw, "\x01\x02\x03\x04", 4);
-    test_pb_uint (&raw, 3, 0);
-    test_pb_sint (&raw, 4, -5);
-    ASSERT_EQ (s_peek (raw.data, raw.len, &seq, agent), 0);
-    ASSERT_EQ (seq, 0);
-    ASSERT_STR_EQ (agent, "a1");
-    vg_buf_free (&raw);
-
-    /* No seq: an agent id alone, an empty batch, nothing. */
-    test_pb_bytes (&raw, 1, "a1", 2);
-    test_pb_bytes (&raw, 2, "host", 4);
-    ASSERT_EQ (s_peek (raw.data, raw.len, &seq, agent), VG_EPROTO);
-    vg_buf_free (&raw);
-    ASSERT_EQ (s_peek ("", 0, &seq, agent), VG_EPROTO);
-    ASSERT_STR_EQ (agent, "");
-    ASSERT_EQ (s_peek (NULL, 0, &seq, agent), VG_EPROTO);
-    ASSERT_STR_EQ (agent, "");
-
-    /* Truncated: the encoder writes agent_id, hostname and seq first, so no
-     * prefix up to the end of seq has one; every cut inside a field is
-     * malformed; whatever is accepted is the batch's own header. */
-    test_pb_bytes (&raw, 1, "agent-7f3a", 10);
-    test_pb_bytes (&raw, 2, "web-1.example.com", 17);
-    test_pb_uint (&raw, 3, 42);
-    ASSERT (memcmp (raw.data, buf.data, raw.len) == 0);
-    size_t seq_end = raw.len;
-    vg_buf_free (&raw);
-    int accepted = 0;
-    for (size_t n = 0; n < buf.len; n++) {
-        /* A copy of exactly n bytes, so ASan sees any read past the prefix. */
-        uint8_t *p = vg_malloc (n ? n : 1);
-        memcpy (p, buf.data, n);
-        int rc = s_peek (p, n, &seq, agent);
-        free (p);
-        if (n < seq_end || n == buf.len - 1)
-            ASSERT_EQ (rc, VG_EPROTO);
-        if (rc == 0) {
-            ASSERT_EQ (seq, 42);
-            ASSERT_STR_EQ (agent, "agent-7f3a");
-            accepted++;
-        }
-    }
-    ASSERT_GT (accepted, 0);
-    ASSERT_LT (accepted, (int)(buf.len - seq_end));
-    vg_buf_free (&buf);
-
-    /* Garbage. */
-    const uint8_t ones[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-    const uint8_t zeros[16] = {0};                             /* field number 0 */
-    const uint8_t group[] = {0x18, 0x05, 0x0b};                /* seq, then wire type 3 */
-    const uint8_t wire7[] = {0x18, 0x05, 0x0f};                /* seq, then wire type 7 */
-    const uint8_t overrun[] = {0x18, 0x05, 0x0a, 0x05, 'a'};   /* agent_id past the end */
-    const uint8_t fixed[] = {0x18, 0x05, 0xa1, 0x01, 1, 2, 3}; /* field 20 fixed64 cut short */
-    const uint8_t cutseq[] = {0x0a, 0x01, 'a', 0x18, 0x80};    /* seq varint cut */
-    ASSERT_EQ (s_peek (ones, sizeof ones, &seq, agent), VG_EPROTO);
-    ASSERT_EQ (s_peek (zeros, sizeof zeros, &seq, agent), VG_EPROTO);
-    ASSERT_EQ (s_peek (group, sizeof group, &seq, agent), VG_EPROTO);
-    ASSERT_EQ (s_peek (wire7, sizeof wire7, &seq, agent), VG_EPROTO);
-    ASSERT_EQ (s_peek (overrun, sizeof overrun, &seq, agent), VG_EPROTO);
-    ASSERT_EQ (s_peek (fixed, sizeof fixed, &seq, agent), VG_EPROTO);
-    ASSERT_EQ (s_peek (cutseq, sizeof cutseq, &seq, agent), VG_EPROTO);
-    ASSERT_EQ (s_peek (group, 2, &seq, agent), 0); /* the part before the group */
-    ASSERT_EQ (seq, 5);
-    for (int round = 0; round < 20000; round++) {
-        size_t n = 1 + s_next () % 300;
-        uint8_t *r = vg_malloc (n);
-        for (size_t k = 0; k < n; k++)
-            r[k] = (uint8_t)s_next ();
-        s_peek (r, n, &seq, agent);
-        free (r);
-    }
-}
-
-static void
-test_ack (void)
-{
-    const vg_ack_status_t statuses[] = {VG_ACK_STORED, VG_ACK_DUPLICATE, VG_ACK_REJECTED,
-                                        VG_ACK_RETRY};
-    for (int i = 0; i < 4; i++) {
-        uint8_t *out = NULL;
-        size_t len = 0;
-        ASSERT_EQ (vg_codec_encode_ack (UINT64_MAX - (uint64_t)i, statuses[i],
-                                        i == 2 ? "sample 17: series index 9 out of range" : NULL,
-                                        &out, &len),
-                   0);
-        uint64_t seq = 0;
-        vg_ack_status_t st = VG_ACK_RETRY;
-        char reason[64];
-        ASSERT_EQ (vg_codec_decode_ack (out, len, &seq, &st, reason, sizeof reason), 0);
-        ASSERT_EQ (seq, UINT64_MAX - (uint64_t)i);
-        ASSERT_EQ (st, statuses[i]);
-        ASSERT_STR_EQ (reason, i == 2 ? "sample 17: series index 9 out of range" : "");
-        /* reason may be NULL, and a short buffer truncates. */
-        ASSERT_EQ (vg_codec_decode_ack (out, len, &seq, &st, NULL, 0), 0);
-        char small[8];
-        ASSERT_EQ (vg_codec_decode_ack (out, len, &seq, &st, small, sizeof small), 0);
-        ASSERT_EQ (strlen (small), i == 2 ? 7 : 0);
-        free (out);
-    }
-    /* An unknown status and garbage are errors. */
-    vg_buf_t buf = {0};
-    test_pb_uint (&buf, 1, 5);
-    test_pb_uint (&buf, 2, 9);
-    uint64_t seq;
-    vg_ack_status_t st;
-    ASSERT_EQ (vg_codec_decode_ack ((uint8_t *)buf.data, buf.len, &seq, &st, NULL, 0), VG_EPROTO);
-    vg_buf_free (&buf);
-    const uint8_t junk[] = {0x0a, 0x7f};
-    ASSERT_EQ (vg_codec_decode_ack (junk, sizeof junk, &seq, &st, NULL, 0), VG_EPROTO);
-}
-
 int
 main (void)
 {
@@ -1354,8 +1106,6 @@ main (void)
     test_schema_ranges ();
     test_expansion_limits ();
     test_malformed ();
-    test_ack ();
-    test_peek ();
     printf ("test_codec: ok\n");
     return 0;
 }

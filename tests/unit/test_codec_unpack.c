@@ -5,6 +5,7 @@
  *  rule, then a full batch cut short and mutated.
  */
 #include "test_assert.h"
+#include "test_codec_ref.h"
 #include "test_pb.h"
 #include "test_rng.h"
 #include "test_unpack.h"
@@ -69,14 +70,7 @@ s_full (void)
     vg_batch_add_dist (b, d, T0, sk);
     vg_sketch_destroy (&sk);
     vg_batch_add_event (b, T0 + 5, "deploy", labels, 1, "version 2 is out");
-    uint8_t *enc = NULL;
-    size_t len = 0;
-    ASSERT_EQ (vg_codec_encode_batch (b, &enc, &len), 0);
-    vg_buf_t buf = {0};
-    vg_buf_append (&buf, enc, len - VG_WIRE_CRC_TRAILER);
-    free (enc);
-    vg_batch_destroy (&b);
-    return buf;
+    return test_codec_frame (&b);
 }
 
 static void
