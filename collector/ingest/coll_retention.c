@@ -2,6 +2,7 @@
 #include "coll_retention.h"
 #include "coll_migrate.h"
 #include "coll_pg.h"
+#include "coll_store.h"
 #include "vg_alloc.h"
 #include "vg_error.h"
 #include "vg_log.h"
@@ -29,15 +30,19 @@ coll_retention_run (PGconn *conn, const coll_config_t *config, int64_t now_ms,
                     coll_retention_result_t *out, char *err, size_t errlen)
 {
     memset (out, 0, sizeof *out);
-    char now[32], ahead[16], raw[32], minute[32], hour[32];
+    char now[32], ahead[16], parts[16], raw[32], minute[32], hour[32];
     snprintf (now, sizeof now, "%lld.%03lld", (long long)(now_ms / 1000),
               (long long)(now_ms % 1000));
     snprintf (ahead, sizeof ahead, "%d", COLL_RETENTION_DAYS_AHEAD);
-    const char *made[] = {now, ahead};
+    /* The samples of a day in as many parts as the writers (coll_store.h). */
+    int writers = config->writers < 1 ? 1 : config->writers;
+    snprintf (parts, sizeof parts, "%d",
+              writers > COLL_STORE_MAX_PARTS ? COLL_STORE_MAX_PARTS : writers);
+    const char *made[] = {now, ahead, parts};
     int rc = coll_pg_command (conn, "making partitions ahead",
                               "SELECT vigil.ensure_partitions_ahead (to_timestamp ($1::float8),"
-                              " $2::integer)",
-                              2, made, err, errlen);
+                              " $2::integer, $3::integer)",
+                              3, made, err, errlen);
     if (rc)
         return rc;
     out->days_ahead = COLL_RETENTION_DAYS_AHEAD;

@@ -84,7 +84,16 @@ coll_store_new (const char *dburl)
     self->url = vg_strdup (dburl ? dburl : "");
     self->registry = coll_registry_new ();
     self->max_statement_bytes = COLL_REGISTRY_STATEMENT_BYTES;
+    self->sample_parts = 1;
     return self;
+}
+
+void
+coll_store_set_sample_parts (coll_store_t *self, int parts)
+{
+    self->sample_parts = parts < 1                      ? 1
+                         : parts > COLL_STORE_MAX_PARTS ? COLL_STORE_MAX_PARTS
+                                                        : parts;
 }
 
 void
@@ -115,6 +124,7 @@ coll_store_destroy (coll_store_t **self_p)
     s_disconnect (self);
     coll_registry_destroy (&self->registry);
     free (self->days);
+    free (self->day_parts);
     free (self->want);
     free (self->reg);
     free (self->work);
@@ -171,6 +181,15 @@ s_day_known (const coll_store_t *self, int32_t day)
         if (self->days[k] == day)
             return 1;
     return 0;
+}
+
+int
+coll_store_day_parts (const coll_store_t *self, int64_t day)
+{
+    for (size_t k = 0; k < self->ndays; k++)
+        if (self->days[k] == day)
+            return self->day_parts[k];
+    return 1;
 }
 
 /* Counts each item's samples inside and outside its window and makes sure
@@ -233,17 +252,23 @@ s_days_ensure (coll_store_t *self, coll_store_item_t *items, size_t n, char *err
     coll_pg_array_begin (days, COLL_PG_INT4OID, (uint32_t)nwant);
     for (size_t k = 0; k < nwant; k++)
         coll_pg_bin_int4 (days, want[k]);
+    vg_buf_be32 (coll_pg_params_next (&self->params), (uint32_t)self->sample_parts);
     int rc;
     PGresult *res = coll_pg_exec_bin (self->conn, "creating partitions",
-                                      "SELECT vigil.ensure_partitions(date '1970-01-01' + d)"
+                                      "SELECT d, vigil.ensure_partitions(date '1970-01-01' + d,"
+                                      "                                  $2::integer)"
                                       "  FROM unnest($1::integer[]) AS d",
                                       &self->params, &rc, err, errlen);
     if (!res)
         return rc;
-    PQclear (res);
     VG_GROW (self->days, self->days_cap, self->ndays + nwant);
-    memcpy (self->days + self->ndays, want, nwant * sizeof *want);
-    self->ndays += nwant;
+    VG_GROW (self->day_parts, self->day_parts_cap, self->ndays + nwant);
+    for (int k = 0; k < PQntuples (res); k++) {
+        int parts = atoi (PQgetvalue (res, k, 1));
+        self->days[self->ndays] = atoi (PQgetvalue (res, k, 0));
+        self->day_parts[self->ndays++] = parts < 1 ? 1 : parts;
+    }
+    PQclear (res);
     return 0;
 }
 

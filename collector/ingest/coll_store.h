@@ -53,6 +53,13 @@ void coll_store_destroy (coll_store_t **self_p);
  * set): larger work (series, hosts, keys, COPY data) goes in pieces. */
 void coll_store_set_statement_bytes (coll_store_t *self, size_t bytes);
 
+/* The parts each new UTC day's samples are made in (1 unless set, at most
+ * COLL_STORE_MAX_PARTS): the hosts whose host_id % parts is K go to part K.
+ * Set to the number of writers, each writing the hosts of one part, so that
+ * no two COPY streams share a table (vigil.ensure_partitions). */
+#define COLL_STORE_MAX_PARTS 64
+void coll_store_set_sample_parts (coll_store_t *self, int parts);
+
 /* Applies per-agent cardinality limits (not owned; NULL: none): a batch
  * that passes them is answered REJECTED, and the rest of its group stored. */
 void coll_store_set_limits (coll_store_t *self, coll_limits_t *limits);

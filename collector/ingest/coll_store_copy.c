@@ -1,7 +1,8 @@
 /*  coll_store_copy.c - the rows of a group as binary COPY: samples,
  *  distributions and events, each sent in 1 MiB pieces and cut into several
  *  COPY statements past max_statement_bytes. Samples and distributions go
- *  straight into their day's partition when the group's fall in one UTC day. */
+ *  straight into their day's partition when the group's fall in one UTC day,
+ *  samples into the day's part when the group's hosts are all in one. */
 #include "coll_store_int.h"
 #include "vg_error.h"
 #include "vg_json.h"
@@ -55,11 +56,30 @@ s_send_if_full (coll_store_t *self, const char *what, const char *sql, char *err
     return rc;
 }
 
+/* The part of a day in parts that every stored item's rows go to, or -1
+ * when they go to several (the group holds hosts of other writers). */
+static int
+s_common_part (const coll_store_t *self, size_t n, int parts)
+{
+    int part = -1;
+    for (size_t i = 0; i < n; i++) {
+        const coll_registry_item_t *r = &self->reg[i];
+        if (r->skip || !r->stored)
+            continue;
+        int k = (int)(r->host_id % parts);
+        if (k < 0 || (part >= 0 && k != part))
+            return -1;
+        part = k;
+    }
+    return part;
+}
+
 /* The table a COPY of the group's samples (dists: distributions) goes to:
  * the day's partition when every row falls in one UTC day, which spares
- * PostgreSQL routing each row (a quarter of its time in the COPY), else the
- * partitioned parent. Writes "COPY vigil.<table> " into sql, returns its
- * length; *day is set when it is a partition. */
+ * PostgreSQL routing each row (a quarter of its time in the COPY), and of
+ * samples the day's part when every host is in one (coll_store_set_sample_parts);
+ * else the partitioned parent. Writes "COPY vigil.<table> " into sql, returns
+ * its length; *day is set when it is a partition. */
 static size_t
 s_copy_table (const coll_store_t *self, size_t n, int dists, const char *parent, char *sql,
               size_t len, int *day)
@@ -79,11 +99,17 @@ s_copy_table (const coll_store_t *self, size_t n, int dists, const char *parent,
         k = snprintf (sql, len, "COPY vigil.%s ", parent);
     else {
         *day = 1;
-        time_t t = (time_t)(coll_store_day (min) * 86400);
+        int64_t d = coll_store_day (min);
+        time_t t = (time_t)(d * 86400);
         struct tm tm;
         gmtime_r (&t, &tm);
-        k = snprintf (sql, len, "COPY vigil.%s_%04d%02d%02d ", parent, tm.tm_year + 1900,
-                      tm.tm_mon + 1, tm.tm_mday);
+        int parts = dists ? 1 : coll_store_day_parts (self, d);
+        int part = parts > 1 ? s_common_part (self, n, parts) : -1;
+        char suffix[16] = "";
+        if (part >= 0)
+            snprintf (suffix, sizeof suffix, "_p%d", part);
+        k = snprintf (sql, len, "COPY vigil.%s_%04d%02d%02d%s ", parent, tm.tm_year + 1900,
+                      tm.tm_mon + 1, tm.tm_mday, suffix);
     }
     return k > 0 && (size_t)k < len ? (size_t)k : 0;
 }

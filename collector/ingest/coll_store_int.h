@@ -30,9 +30,11 @@ struct coll_store_t {
     char *url;
     PGconn *conn;
     coll_registry_t *registry;
-    int32_t *days; /* UTC days (since the epoch) whose partitions exist */
-    size_t ndays, days_cap;
-    int32_t *want; /* days a write needs that are not known yet */
+    int32_t *days;      /* UTC days (since the epoch) whose partitions exist */
+    int32_t *day_parts; /* the parts each of those days' samples have */
+    size_t ndays, days_cap, day_parts_cap;
+    int sample_parts; /* the parts a new day's samples are made with */
+    int32_t *want;    /* days a write needs that are not known yet */
     size_t want_cap;
 
     coll_registry_item_t *reg; /* per item of the group */
@@ -56,6 +58,10 @@ coll_store_day (int64_t ms)
 {
     return ms >= 0 ? ms / COLL_STORE_DAY_MS : -((-ms + COLL_STORE_DAY_MS - 1) / COLL_STORE_DAY_MS);
 }
+
+/* The parts of the UTC day's samples (vigil.ensure_partitions): 1 for a
+ * whole day or one not known. */
+int coll_store_day_parts (const coll_store_t *self, int64_t day);
 
 /* Inside the group's open transaction: binary COPY of the samples,
  * distributions and events of the items stored (reg[i].stored), in pieces

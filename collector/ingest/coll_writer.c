@@ -342,7 +342,8 @@ coll_writer_submit (coll_writer_t *self, coll_writer_item_t **item_p)
     pthread_mutex_lock (&self->lock);
     /* Agents go to the writers in turn as they first appear, so that each
      * writer has as many: by a hash of their ids, 50 agents went 29 and 21,
-     * and the busier writer's agents waited longer for their acks. */
+     * and the busier writer's agents waited longer for their acks. Once
+     * stored, an agent follows its host (coll_writer_follow_hosts). */
     uintptr_t writer = (uintptr_t)zhashx_lookup (self->agents, agent);
     if (writer == 0) {
         writer = self->next_writer++ % (self->nthreads ? self->nthreads : 1) + 1;
@@ -356,6 +357,27 @@ coll_writer_submit (coll_writer_t *self, coll_writer_item_t **item_p)
     VG_GROW (self->queue, self->qcap, self->qhead + self->qlen + 1);
     self->queue[self->qhead + self->qlen++] = item;
     pthread_cond_broadcast (&self->cond); /* the item is for one writer: wake them all */
+    pthread_mutex_unlock (&self->lock);
+}
+
+void
+coll_writer_follow_hosts (coll_writer_t *self, coll_writer_item_t *const *items,
+                          const coll_store_item_t *sitems, size_t n)
+{
+    size_t moved = 0;
+    for (size_t i = 0; i < n; i++)
+        moved += sitems[i].status == VG_ACK_STORED &&
+                 (size_t)sitems[i].host_id % self->nwanted != items[i]->pref;
+    if (moved == 0)
+        return;
+    pthread_mutex_lock (&self->lock);
+    for (size_t i = 0; i < n; i++) {
+        if (sitems[i].status != VG_ACK_STORED)
+            continue;
+        uintptr_t writer = (uintptr_t)sitems[i].host_id % self->nwanted + 1;
+        if (writer - 1 != items[i]->pref)
+            zhashx_update (self->agents, items[i]->batch->agent_id, (void *)writer);
+    }
     pthread_mutex_unlock (&self->lock);
 }
 

@@ -4,6 +4,7 @@
 #define COLL_WRITER_INT_H
 
 #include "coll_limits.h"
+#include "coll_store.h"
 #include "coll_writer.h"
 
 #include <czmq.h>
@@ -61,6 +62,13 @@ void coll_writer_done (coll_writer_t *self, const coll_writer_stats_t *stats);
  * into *group (grown as needed); returns how many items. */
 size_t coll_writer_take (coll_writer_t *self, int me, int64_t now, coll_writer_item_t ***group,
                          size_t *cap);
+
+/* After items[i] were written as sitems[i]: each agent stored from now on
+ * goes to the writer of its host's part of the day (host_id % writers),
+ * whose COPY then has that part to itself (coll_store_set_sample_parts).
+ * Any thread. */
+void coll_writer_follow_hosts (coll_writer_t *self, coll_writer_item_t *const *items,
+                               const coll_store_item_t *sitems, size_t n);
 
 /* One writer thread (coll_writer_thread.c). */
 coll_writer_thread_t *coll_writer_thread_new (coll_writer_t *writer, int index);

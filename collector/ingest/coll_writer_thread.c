@@ -309,6 +309,7 @@ s_stored (coll_writer_thread_t *self, s_seg_t *seg, int64_t start_ns)
     }
     self->backoff_ms = BACKOFF_MIN_MS;
     self->dirty = 1;
+    coll_writer_follow_hosts (self->w, seg->items, self->sitems, seg->n);
     s_tell_observers (self, seg->n);
     coll_writer_answer (self->w, seg->items, seg->n);
     vg_complain_clear (&self->write_failed, "database writes succeed again");
@@ -521,6 +522,7 @@ s_run (void *arg)
     self->store = coll_store_new (w->config->database_url);
     coll_store_set_statement_bytes (self->store, (size_t)w->config->max_statement_bytes);
     coll_store_set_limits (self->store, w->limits);
+    coll_store_set_sample_parts (self->store, (int)w->nwanted);
     self->last_flush_ms = vg_mono_ms ();
     self->flush_gap_ms = w->config->latest_flush_interval_ms;
     for (;;) {

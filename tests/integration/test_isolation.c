@@ -4,7 +4,7 @@
  *  loses and doubles nothing; an error no batch causes is answered RETRY; a
  *  batch with an absurdly large series (the poison of many 4 KiB labels) is
  *  refused before it reaches the database. Agents are shared out among the
- *  writers in turn, each keeping its writer. */
+ *  writers in turn, then each follows its host's part of the day. */
 #include "coll_config.h"
 #include "coll_writer.h"
 #include "test_assert.h"
@@ -469,29 +469,59 @@ s_test_ledger_error (void)
 
 /* ---- agents shared out among the writers ---------------------------- */
 
+static long long
+s_host_id (const char *agent)
+{
+    return test_pg_count_params (s_db, "SELECT host_id FROM vigil.hosts WHERE agent_id = $1", 1,
+                                 (const char *const[]){agent});
+}
+
 static void
 s_test_shared_out (void)
 {
     coll_config_t *config = s_config (2);
     coll_writer_t *w = coll_writer_new (s_ctx, config, NULL);
-    static const char *agents[] = {"iso-share-a", "iso-share-b", "iso-share-c",
-                                   "iso-share-d", "iso-share-a", "iso-share-c"};
-    static const uint64_t seqs[] = {1, 1, 1, 1, 2, 2};
-    for (size_t i = 0; i < 6; i++)
-        s_submit (w, agents[i], seqs[i], 3, 1.0);
+    static const char *agents[] = {"iso-share-a", "iso-share-b", "iso-share-c", "iso-share-d"};
+    for (size_t i = 0; i < 4; i++)
+        s_submit (w, agents[i], 1, 3, 1.0);
     s_answers_t answers = {0};
-    s_collect (w, &answers, 6);
-    /* In the order they appeared: a and c to one writer, b and d to the
-     * other, and a's and c's second batches to their first's writer. */
+    s_collect (w, &answers, 4);
+    /* New agents in the order they appeared: a and c to one writer, b and
+     * d to the other. */
     unsigned a1 = s_find (&answers, "iso-share-a", 1)->pref;
     ASSERT_EQ (s_find (&answers, "iso-share-b", 1)->pref, 1 - a1);
     ASSERT_EQ (s_find (&answers, "iso-share-c", 1)->pref, a1);
     ASSERT_EQ (s_find (&answers, "iso-share-d", 1)->pref, 1 - a1);
-    ASSERT_EQ (s_find (&answers, "iso-share-a", 2)->pref, a1);
-    ASSERT_EQ (s_find (&answers, "iso-share-c", 2)->pref, a1);
-    for (size_t i = 0; i < 6; i++)
-        ASSERT_EQ (s_find (&answers, agents[i], seqs[i])->status, VG_ACK_STORED);
+    for (size_t i = 0; i < 4; i++)
+        ASSERT_EQ (s_find (&answers, agents[i], 1)->status, VG_ACK_STORED);
     s_free_answers (&answers);
+
+    /* Once stored, each follows its host: to the writer whose part of the
+     * day holds the host's samples, twice over. */
+    for (uint64_t seq = 2; seq <= 3; seq++) {
+        for (size_t i = 0; i < 4; i++)
+            s_submit (w, agents[i], seq, 3, 1.0);
+        s_collect (w, &answers, 4);
+        for (size_t i = 0; i < 4; i++) {
+            const coll_writer_item_t *it = s_find (&answers, agents[i], seq);
+            ASSERT_EQ (it->status, VG_ACK_STORED);
+            ASSERT_EQ (it->pref, (unsigned)(s_host_id (agents[i]) % 2));
+        }
+        s_free_answers (&answers);
+    }
+    for (size_t i = 0; i < 4; i++) {
+        char want[64];
+        snprintf (want, sizeof want, "_p%lld", s_host_id (agents[i]) % 2);
+        char *parts = test_pg_value (s_db,
+                                     "SELECT string_agg(DISTINCT x.tableoid::regclass::text, ' ')"
+                                     "  FROM vigil.samples x JOIN vigil.hosts h USING (host_id)"
+                                     " WHERE h.agent_id = $1",
+                                     1, &agents[i]);
+        ASSERT_STR_CONTAINS (parts, want);
+        ASSERT (strchr (parts, ' ') == NULL);
+        free (parts);
+        ASSERT_EQ (test_pg_host_rows (s_db, "samples", agents[i]), 9);
+    }
     s_finish (&w);
     coll_config_destroy (&config);
 }
