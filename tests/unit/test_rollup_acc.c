@@ -238,6 +238,56 @@ s_test_many (void)
     coll_rollup_acc_destroy (&acc);
 }
 
+/* Batches as agents send them - the same series in the same order batch
+ * after batch, now and then in another order, across minutes, with rows
+ * taken out between - give through the batched call exactly what one call
+ * per sample gives. */
+static void
+s_test_like_agents (void)
+{
+    enum { HOSTS = 3, SERIES = 300, BATCHES = 400 };
+    coll_rollup_acc_t *fast = coll_rollup_acc_new (), *slow = coll_rollup_acc_new ();
+    int64_t host[SERIES], series[SERIES], ts[SERIES];
+    double value[SERIES];
+    coll_rollup_row_t *a = NULL, *b = NULL;
+    size_t acap = 0, bcap = 0, compared = 0;
+    uint64_t rng = 42;
+    for (int k = 0; k < BATCHES; k++) {
+        int h = k % HOSTS;
+        int shuffled = k % 37 == 5, partial = k % 11 == 3;
+        size_t n = partial ? SERIES / 3 : SERIES;
+        for (size_t i = 0; i < n; i++) {
+            rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+            host[i] = 100 + h;
+            series[i] = 1000 * h + (int64_t)(shuffled ? (rng >> 33) % SERIES : i);
+            /* 10 s apart per host's batch; some samples a step behind */
+            ts[i] = T0 + (k / HOSTS) * 10000 + (int64_t)i - ((rng >> 20) % 50 == 0 ? 20000 : 0);
+            value[i] = (double)((rng >> 40) % 1000);
+        }
+        coll_rollup_acc_add_samples (fast, n, host, series, ts, value);
+        for (size_t i = 0; i < n; i++)
+            coll_rollup_acc_add_sample (slow, host[i], series[i], ts[i], value[i]);
+        if (k % 50 == 49 || k == BATCHES - 1) {
+            int64_t before = k == BATCHES - 1 ? INT64_MAX : T0 + (k / HOSTS) * 10000 - 60000;
+            size_t na = coll_rollup_acc_take (fast, before, &a, &acap);
+            size_t nb = coll_rollup_acc_take (slow, before, &b, &bcap);
+            ASSERT_EQ (na, nb);
+            for (size_t i = 0; i < na; i++) {
+                ASSERT_EQ (a[i].host_id, b[i].host_id);
+                ASSERT_EQ (a[i].series_id, b[i].series_id);
+                s_same (&a[i], &b[i]);
+            }
+            compared += na;
+            ASSERT_EQ (coll_rollup_acc_count (fast), coll_rollup_acc_count (slow));
+        }
+    }
+    ASSERT_GE (compared, HOSTS * SERIES * 10);
+    free (a);
+    free (b);
+    coll_rollup_acc_destroy (&fast);
+    coll_rollup_acc_destroy (&slow);
+}
+
 int
 main (void)
 {
@@ -248,6 +298,7 @@ main (void)
     s_test_take ();
     s_test_bucket ();
     s_test_many ();
+    s_test_like_agents ();
     printf ("test_rollup_acc: ok\n");
     return 0;
 }
