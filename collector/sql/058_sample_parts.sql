@@ -11,7 +11,8 @@
 
 -- Makes the day's partitions as vigil.ensure_partitions(day) did, the
 -- samples' in sample_parts parts when that is above 1 (hosts whose
--- host_id % sample_parts = K in samples_YYYYMMDD_pK). Returns the parts the
+-- host_id % sample_parts = K in samples_YYYYMMDD_pK), and makes again any
+-- part of the day that is missing (dropped by hand). Returns the parts the
 -- samples of that day have, which differ from sample_parts when the day was
 -- made before, or by a collector with another count: 1 for a whole day.
 CREATE FUNCTION vigil.ensure_partitions(day date, sample_parts integer) RETURNS integer
@@ -21,6 +22,7 @@ DECLARE
     part text;
     lo timestamptz := day::timestamp AT TIME ZONE 'UTC';
     hi timestamptz := (day + 1)::timestamp AT TIME ZONE 'UTC';
+    samples_day text := 'samples_' || to_char(day, 'YYYYMMDD');
     parts integer;
 BEGIN
     IF sample_parts IS NULL OR sample_parts < 1 OR sample_parts > 64 THEN
@@ -30,21 +32,24 @@ BEGIN
     FOREACH parent IN ARRAY ARRAY['samples', 'distributions'] LOOP
         part := parent || '_' || to_char(day, 'YYYYMMDD');
         CONTINUE WHEN to_regclass(format('vigil.%I', part)) IS NOT NULL;
-        IF parent = 'samples' AND sample_parts > 1 THEN
-            EXECUTE format('CREATE TABLE vigil.%I PARTITION OF vigil.%I FOR VALUES FROM (%L) TO (%L)'
-                           ' PARTITION BY LIST ((host_id %% %s))', part, parent, lo, hi, sample_parts);
-            FOR k IN 0 .. sample_parts - 1 LOOP
-                EXECUTE format('CREATE TABLE vigil.%I PARTITION OF vigil.%I FOR VALUES IN (%s)',
-                               part || '_p' || k, part, k);
-            END LOOP;
-        ELSE
-            EXECUTE format('CREATE TABLE vigil.%I PARTITION OF vigil.%I FOR VALUES FROM (%L) TO (%L)',
-                           part, parent, lo, hi);
-        END IF;
+        EXECUTE format('CREATE TABLE vigil.%I PARTITION OF vigil.%I FOR VALUES FROM (%L) TO (%L)%s',
+                       part, parent, lo, hi,
+                       CASE WHEN parent = 'samples' AND sample_parts > 1
+                            THEN format(' PARTITION BY LIST ((host_id %% %s))', sample_parts)
+                            ELSE '' END);
     END LOOP;
-    SELECT count(*) INTO parts FROM pg_inherits
-     WHERE inhparent = format('vigil.samples_%s', to_char(day, 'YYYYMMDD'))::regclass;
-    RETURN greatest(parts, 1);
+    IF (SELECT c.relkind FROM pg_class c WHERE c.oid = format('vigil.%I', samples_day)::regclass) <> 'p' THEN
+        RETURN 1;
+    END IF;
+    -- The day's modulus, from its key: LIST (((host_id % (N)::bigint))).
+    parts := substring(pg_get_partkeydef(format('vigil.%I', samples_day)::regclass) FROM '%\D*(\d+)')::integer;
+    FOR k IN 0 .. parts - 1 LOOP
+        part := samples_day || '_p' || k;
+        CONTINUE WHEN to_regclass(format('vigil.%I', part)) IS NOT NULL;
+        EXECUTE format('CREATE TABLE vigil.%I PARTITION OF vigil.%I FOR VALUES IN (%s)',
+                       part, samples_day, k);
+    END LOOP;
+    RETURN parts;
 END $$;
 
 CREATE OR REPLACE FUNCTION vigil.ensure_partitions(day date) RETURNS void
