@@ -169,11 +169,11 @@ static void
 s_test_dropped_part (coll_store_t *st, int64_t now)
 {
     int64_t ts = now - 10 * DAY_MS;
-    char day[16], part[80];
+    char day[16], drop[80];
     s_day (ts, day, sizeof day);
-    snprintf (part, sizeof part, "DROP TABLE vigil.samples_%s_p%lld", day,
+    snprintf (drop, sizeof drop, "DROP TABLE vigil.samples_%s_p%lld", day,
               s_host_id ("parts-a") % 2);
-    test_pg_exec (s_db, part);
+    test_pg_exec (s_db, drop);
     /* The COPY into the part fails (transient, and nothing is stored);
      * the days are learnt again, the part made again, and the batch stored. */
     coll_store_item_t item = {.batch = s_batch ("parts-a", 5, now, ts + 400, 2),
