@@ -71,6 +71,7 @@ struct coll_rollup_t {
     coll_rollup_row_t *rows;
     size_t rows_cap;
     int64_t next_flush_ms; /* monotonic */
+    int64_t round_ms;      /* monotonic: when the last round of writes began */
     int64_t next_try_ms;   /* monotonic; 0 unless backing off */
     int64_t backoff_ms;
     vg_complain_t db_failed, behind;
@@ -244,6 +245,7 @@ s_on_commit (const coll_committed_t *batches, size_t n, void *arg)
 static void
 s_fold (coll_rollup_t *self, s_chunk_t *c)
 {
+    coll_rollup_acc_set_clock (self->acc, vg_mono_ms ());
     while (c) {
         s_chunk_t *next = c->next;
         coll_rollup_acc_add_samples (self->acc, c->n, c->host, c->series, c->ts, c->value);
@@ -412,12 +414,14 @@ s_write (coll_rollup_t *self, coll_rollup_tier_t tier, coll_rollup_row_t *rows, 
         char err[512] = "";
         int64_t start_ms = vg_mono_ms ();
         s_mark_fresh (self, tier, rows + i, piece);
-        rc = coll_rollup_db_write (self->db, tier, rows + i, piece, err, sizeof err);
+        size_t merged = 0;
+        rc = coll_rollup_db_write (self->db, tier, rows + i, piece, &merged, err, sizeof err);
         if (rc == 0)
             s_note_written (self, tier, rows + i, piece);
         pthread_mutex_lock (&self->lock);
         if (rc == 0) {
             self->stats.rows_written += piece;
+            self->stats.rows_merged += merged;
             self->stats.pieces++;
         } else {
             self->stats.failures++;
@@ -467,41 +471,64 @@ s_write (coll_rollup_t *self, coll_rollup_tier_t tier, coll_rollup_row_t *rows, 
     return 0;
 }
 
+/* What makes a row due: every row with all set; otherwise a row whose
+ * bucket started before before_ms (its minute or hour is over), unless it is
+ * still being filled. */
 typedef struct {
     int all;
-    int64_t wall_ms, mono_ms, quiet_ms;
-} s_hour_due_t;
+    const coll_rollup_acc_t *acc;
+    int64_t width_ms;  /* the tier's bucket */
+    int64_t before_ms; /* wall clock */
+    int64_t since_ms;  /* monotonic: the start of the round before */
+    int64_t mono_ms;
+} s_due_t;
 
-/* An hour row is written once its hour is over and it was not touched by
- * the last round of minutes (so a stream of minutes makes one write per
- * hour, not one per minute), or once it was held COLL_ROLLUP_MAX_HOLD_MS. */
+/* A row is still being filled while it is its series' newest and was added
+ * to since the round before began: a late batch or an agent replaying its
+ * spool sends old minutes back to back, and a row written half full is
+ * merged with its other half later, at many times the cost of a new row (on
+ * the database's side). A row is held at most COLL_ROLLUP_MAX_HOLD_MS. On
+ * time, a minute's samples are all in before its grace ends, so it is not
+ * held; an hour takes its last minutes a round later, so it is held a
+ * round: a stream of minutes makes one write per hour, not one per minute. */
 static int
-s_hour_due (const coll_rollup_row_t *row, void *arg)
+s_due (const coll_rollup_row_t *row, void *arg)
 {
-    const s_hour_due_t *d = arg;
+    const s_due_t *d = arg;
     if (d->all || d->mono_ms - row->made_ms >= COLL_ROLLUP_MAX_HOLD_MS)
         return 1;
-    return row->bucket_ms + COLL_ROLLUP_HOUR_MS + COLL_ROLLUP_GRACE_MS <= d->wall_ms &&
-           d->mono_ms - row->touched_ms >= d->quiet_ms;
+    if (row->bucket_ms >= d->before_ms)
+        return 0;
+    return row->touched_ms < d->since_ms || coll_rollup_acc_has_next (d->acc, row, d->width_ms);
 }
 
-/* Writes the minutes that are over (all of them with all set), then the
- * hours that are due; unless all is set, spread over the interval. */
+/* Writes the minutes that are due, then the hours; unless all is set,
+ * spread over the interval. */
 static int
 s_flush (coll_rollup_t *self, int all)
 {
     int64_t start_ms = vg_mono_ms ();
     int64_t pace_until = all ? 0 : start_ms + self->flush_interval_ms;
-    int64_t before =
-        all ? INT64_MAX
-            : coll_rollup_acc_bucket (vg_now_ms () - COLL_ROLLUP_GRACE_MS, COLL_ROLLUP_MINUTE_MS);
-    size_t minutes = coll_rollup_acc_take (self->acc, before, &self->rows, &self->rows_cap);
+    int64_t since = self->round_ms;
+    self->round_ms = start_ms;
+    int64_t wall = vg_now_ms () - COLL_ROLLUP_GRACE_MS;
+    s_due_t due = {all,
+                   self->acc,
+                   COLL_ROLLUP_MINUTE_MS,
+                   coll_rollup_acc_bucket (wall, COLL_ROLLUP_MINUTE_MS),
+                   since,
+                   start_ms};
+    size_t minutes = coll_rollup_acc_take_if (self->acc, s_due, &due, &self->rows, &self->rows_cap);
     int rc = s_write (self, COLL_ROLLUP_MINUTE, self->rows, minutes, pace_until);
     if (rc)
         return rc;
-    s_hour_due_t due = {all, vg_now_ms (), vg_mono_ms (), self->flush_interval_ms / 2};
-    size_t hours =
-        coll_rollup_acc_take_if (self->hours, s_hour_due, &due, &self->rows, &self->rows_cap);
+    due = (s_due_t){all,
+                    self->hours,
+                    COLL_ROLLUP_HOUR_MS,
+                    coll_rollup_acc_bucket (wall, COLL_ROLLUP_HOUR_MS),
+                    since,
+                    vg_mono_ms ()};
+    size_t hours = coll_rollup_acc_take_if (self->hours, s_due, &due, &self->rows, &self->rows_cap);
     rc = s_write (self, COLL_ROLLUP_HOUR, self->rows, hours, pace_until);
     if (rc == 0) {
         vg_complain_clear (&self->db_failed, "rollups: written again");

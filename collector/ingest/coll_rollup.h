@@ -35,15 +35,16 @@
 /* A minute is written once it ended this long ago: samples arrive up to an
  * agent's interval after they were taken. */
 #define COLL_ROLLUP_GRACE_MS 15000
-/* An hour row is held in memory until its hour is over and no minute of it
- * came in the last round, or at most this long. */
+/* A row still being filled (its series' newest, added to since the round
+ * before) is held in memory until it is not, or at most this long. */
 #define COLL_ROLLUP_MAX_HOLD_MS 600000
 
 typedef struct coll_rollup_t coll_rollup_t;
 
 typedef struct {
     uint64_t values_in;       /* samples and distributions taken in */
-    uint64_t rows_written;    /* per-minute rows written (each a delta) */
+    uint64_t rows_written;    /* per-minute and per-hour rows written (each a delta) */
+    uint64_t rows_merged;     /* of those, rows merged into a row stored before */
     uint64_t pieces;          /* transactions committed */
     uint64_t failures;        /* pieces that failed (and were kept, or dropped) */
     uint64_t rows_dropped;    /* per-minute rows the database refused for good */

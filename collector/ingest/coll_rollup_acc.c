@@ -20,6 +20,9 @@ struct coll_rollup_acc_t {
                         index + 1 in the low half; 0 for empty */
     size_t nslots;   /* a power of two, at least twice n */
     size_t sketch_bytes;
+    int64_t clock; /* coll_rollup_acc_set_clock */
+    uint8_t *take; /* coll_rollup_acc_take_if: the predicate's answers */
+    size_t take_cap;
 };
 
 /* a < b as PostgreSQL orders doubles: NaN above everything. */
@@ -110,6 +113,7 @@ coll_rollup_acc_destroy (coll_rollup_acc_t **self_p)
         coll_rollup_acc_row_free (&self->rows[i]);
     free (self->rows);
     free (self->slots);
+    free (self->take);
     free (self);
     *self_p = NULL;
 }
@@ -183,6 +187,25 @@ s_find (coll_rollup_acc_t *self, int64_t host_id, int64_t series_id, int64_t buc
                      made);
 }
 
+/* The row of the bucket, or NULL; the table is left as it is. */
+static const coll_rollup_row_t *
+s_lookup (const coll_rollup_acc_t *self, int64_t host_id, int64_t series_id, int64_t bucket_ms)
+{
+    if (!self->nslots)
+        return NULL;
+    uint64_t h = s_hash (host_id, series_id, bucket_ms);
+    size_t mask = self->nslots - 1;
+    uint64_t slot;
+    for (size_t k = h & mask; (slot = self->slots[k]) != 0; k = (k + 1) & mask) {
+        if (S_TAG (slot) != S_TAG (h))
+            continue;
+        const coll_rollup_row_t *r = &self->rows[(slot & 0xffffffffu) - 1];
+        if (r->host_id == host_id && r->series_id == series_id && r->bucket_ms == bucket_ms)
+            return r;
+    }
+    return NULL;
+}
+
 /* Adds src to the table: copied into a new row, or merged into the existing
  * one. src's sketch is taken when take is set, else copied. */
 static void
@@ -209,12 +232,14 @@ s_add (coll_rollup_acc_t *self, coll_rollup_row_t *src, int take, int64_t now_ms
     self->sketch_bytes += s_sketch_bytes (dst->sketch) - before;
 }
 
-/* One sample into the row r of its bucket (made: r is new). */
+/* One sample into the row r of its bucket (made: r is new) at the clock. */
 static void
-s_put_sample (coll_rollup_row_t *r, int made, int64_t host_id, int64_t series_id, int64_t bucket,
-              int64_t ts_ms, double value)
+s_put_sample (coll_rollup_row_t *r, int made, int64_t clock, int64_t host_id, int64_t series_id,
+              int64_t bucket, int64_t ts_ms, double value)
 {
+    r->touched_ms = clock;
     if (made) {
+        r->made_ms = clock;
         r->count = 1;
         r->sum = r->min = r->max = r->first = r->last = value;
         r->first_ts_ms = r->last_ts_ms = ts_ms;
@@ -256,7 +281,7 @@ coll_rollup_acc_add_sample (coll_rollup_acc_t *self, int64_t host_id, int64_t se
     int made;
     int64_t bucket = coll_rollup_acc_bucket (ts_ms, COLL_ROLLUP_MINUTE_MS);
     coll_rollup_row_t *r = s_find (self, host_id, series_id, bucket, &made);
-    s_put_sample (r, made, host_id, series_id, bucket, ts_ms, value);
+    s_put_sample (r, made, self->clock, host_id, series_id, bucket, ts_ms, value);
 }
 
 /* How far ahead s_add_run hashes and prefetches: the table is larger than
@@ -283,7 +308,7 @@ s_add_run (coll_rollup_acc_t *self, size_t n, const int64_t *host_id, const int6
             int64_t b = coll_rollup_acc_bucket (ts_ms[j], COLL_ROLLUP_MINUTE_MS);
             coll_rollup_row_t *r =
                 s_find_h (self, hash[j % S_AHEAD], host_id[j], series_id[j], b, &made);
-            s_put_sample (r, made, host_id[j], series_id[j], b, ts_ms[j], value[j]);
+            s_put_sample (r, made, self->clock, host_id[j], series_id[j], b, ts_ms[j], value[j]);
             last = (size_t)(r - self->rows);
         }
         if (i >= S_AHEAD / 2 && i - S_AHEAD / 2 < n && self->nslots) {
@@ -318,7 +343,7 @@ coll_rollup_acc_add_samples (coll_rollup_acc_t *self, size_t n, const int64_t *h
             int64_t b = coll_rollup_acc_bucket (ts_ms[i], COLL_ROLLUP_MINUTE_MS);
             if (r->series_id != series_id[i] || r->host_id != host_id[i] || r->bucket_ms != b)
                 break;
-            s_put_sample (r, 0, host_id[i], series_id[i], b, ts_ms[i], value[i]);
+            s_put_sample (r, 0, self->clock, host_id[i], series_id[i], b, ts_ms[i], value[i]);
         }
         if (i == n)
             break;
@@ -347,7 +372,7 @@ coll_rollup_acc_add_dist (coll_rollup_acc_t *self, int64_t host_id, int64_t seri
         .last_ts_ms = ts_ms,
         .sketch = (vg_sketch_t *)sketch, /* copied by s_add */
     };
-    s_add (self, &row, 0, 0);
+    s_add (self, &row, 0, self->clock);
 }
 
 void
@@ -355,6 +380,19 @@ coll_rollup_acc_add_row (coll_rollup_acc_t *self, coll_rollup_row_t *row, int64_
 {
     s_add (self, row, 1, now_ms);
     memset (row, 0, sizeof *row);
+}
+
+void
+coll_rollup_acc_set_clock (coll_rollup_acc_t *self, int64_t now_ms)
+{
+    self->clock = now_ms;
+}
+
+int
+coll_rollup_acc_has_next (const coll_rollup_acc_t *self, const coll_rollup_row_t *row,
+                          int64_t width_ms)
+{
+    return s_lookup (self, row->host_id, row->series_id, row->bucket_ms + width_ms) != NULL;
 }
 
 size_t
@@ -366,7 +404,8 @@ coll_rollup_acc_count (const coll_rollup_acc_t *self)
 size_t
 coll_rollup_acc_bytes (const coll_rollup_acc_t *self)
 {
-    return self->cap * sizeof *self->rows + self->nslots * sizeof *self->slots + self->sketch_bytes;
+    return self->cap * sizeof *self->rows + self->nslots * sizeof *self->slots +
+           self->sketch_bytes + self->take_cap;
 }
 
 static int
@@ -397,10 +436,14 @@ size_t
 coll_rollup_acc_take_if (coll_rollup_acc_t *self, coll_rollup_acc_pred_fn *pred, void *arg,
                          coll_rollup_row_t **rows, size_t *cap)
 {
+    /* Every answer first, while the table is whole: pred may look rows up. */
+    VG_GROW (self->take, self->take_cap, self->n);
+    for (size_t i = 0; i < self->n; i++)
+        self->take[i] = pred (&self->rows[i], arg) != 0;
     size_t taken = 0, kept = 0;
     for (size_t i = 0; i < self->n; i++) {
         coll_rollup_row_t *r = &self->rows[i];
-        if (pred (r, arg)) {
+        if (self->take[i]) {
             VG_GROW (*rows, *cap, taken + 1);
             (*rows)[taken++] = *r;
             self->sketch_bytes -= s_sketch_bytes (r->sketch);

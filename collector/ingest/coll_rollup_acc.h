@@ -39,8 +39,8 @@ typedef struct {
     int64_t first_ts_ms, last_ts_ms;
     double increase;
     vg_sketch_t *sketch; /* owned; NULL unless the series is a distribution */
-    int64_t made_ms;     /* coll_rollup_acc_add_row: when the row was made, */
-    int64_t touched_ms;  /* and last merged into (the caller's clock) */
+    int64_t made_ms;     /* when the row was made, */
+    int64_t touched_ms;  /* and last added to (the caller's clock, see below) */
     int fresh;           /* set by the writer: no row of this bucket was stored before */
 } coll_rollup_row_t;
 
@@ -74,6 +74,15 @@ void coll_rollup_acc_add_dist (coll_rollup_acc_t *self, int64_t host_id, int64_t
  * it was touched (and made, when new); takes what row owns and zeroes it. */
 void coll_rollup_acc_add_row (coll_rollup_acc_t *self, coll_rollup_row_t *row, int64_t now_ms);
 
+/* The clock rows are stamped with as samples and distributions are added
+ * (touched_ms, and made_ms when new); coll_rollup_acc_add_row takes its own. */
+void coll_rollup_acc_set_clock (coll_rollup_acc_t *self, int64_t now_ms);
+
+/* Whether the table holds the row of row's series for the bucket of width_ms
+ * after row's: then row's series has moved on past it. */
+int coll_rollup_acc_has_next (const coll_rollup_acc_t *self, const coll_rollup_row_t *row,
+                              int64_t width_ms);
+
 size_t coll_rollup_acc_count (const coll_rollup_acc_t *self);
 /* Bytes the table holds, rows and sketches together: what bounds it. */
 size_t coll_rollup_acc_bytes (const coll_rollup_acc_t *self);
@@ -84,7 +93,8 @@ size_t coll_rollup_acc_bytes (const coll_rollup_acc_t *self);
  * each). */
 size_t coll_rollup_acc_take (coll_rollup_acc_t *self, int64_t before_ms, coll_rollup_row_t **rows,
                              size_t *cap);
-/* The same for the rows pred (row, arg) says yes to. */
+/* The same for the rows pred (row, arg) says yes to; pred is asked about
+ * every row before any is moved, so it may call coll_rollup_acc_has_next. */
 typedef int (coll_rollup_acc_pred_fn) (const coll_rollup_row_t *row, void *arg);
 size_t coll_rollup_acc_take_if (coll_rollup_acc_t *self, coll_rollup_acc_pred_fn *pred, void *arg,
                                 coll_rollup_row_t **rows, size_t *cap);

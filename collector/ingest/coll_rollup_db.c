@@ -288,7 +288,7 @@ s_copy (coll_rollup_db_t *self, const char *sql, int tier, const coll_rollup_row
  * the COPY fails and the caller writes the piece again as merges. */
 static int
 s_piece (coll_rollup_db_t *self, coll_rollup_tier_t tier, const coll_rollup_row_t *rows, size_t n,
-         int trust_fresh, char *err, size_t errlen)
+         int trust_fresh, size_t *merged, char *err, size_t errlen)
 {
     VG_GROW (self->order, self->order_cap, n);
     /* New rows from the front of order, the others from its back. */
@@ -300,6 +300,7 @@ s_piece (coll_rollup_db_t *self, coll_rollup_tier_t tier, const coll_rollup_row_
             self->order[--back] = &rows[i];
     }
     size_t nmerge = n - nfresh;
+    *merged = nmerge;
     int rc = coll_pg_command (self->conn, "writing rollups", "BEGIN", 0, NULL, err, errlen);
     if (rc == 0 && nfresh) {
         qsort (self->order, nfresh, sizeof *self->order, s_key_cmp);
@@ -324,8 +325,10 @@ s_piece (coll_rollup_db_t *self, coll_rollup_tier_t tier, const coll_rollup_row_
 
 int
 coll_rollup_db_write (coll_rollup_db_t *self, coll_rollup_tier_t tier,
-                      const coll_rollup_row_t *rows, size_t n, char *err, size_t errlen)
+                      const coll_rollup_row_t *rows, size_t n, size_t *merged, char *err,
+                      size_t errlen)
 {
+    *merged = 0;
     if (n == 0)
         return 0;
     int rc = coll_rollup_db_connect (self, err, errlen);
@@ -334,7 +337,7 @@ coll_rollup_db_write (coll_rollup_db_t *self, coll_rollup_tier_t tier,
     if (rc)
         return s_fail (self, rc);
     for (int trust = 1; trust >= 0; trust--) {
-        rc = s_piece (self, tier, rows, n, trust, err, errlen);
+        rc = s_piece (self, tier, rows, n, trust, merged, err, errlen);
         /* A row believed new was there (unique_violation): all as merges. */
         if (rc == 0 || !trust || strcmp (coll_pg_last ().sqlstate, "23505") != 0)
             break;

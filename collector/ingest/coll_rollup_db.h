@@ -2,10 +2,12 @@
  *  its own.
  *
  *  One call writes a piece of rows of one tier (sorted by host, series,
- *  bucket, as coll_rollup_acc_take gives them) in one short transaction:
- *  binary COPY into a temporary table, then INSERT ... ON CONFLICT into
- *  vigil.rollup_minute or vigil.rollup_hour, merging each delta into the row
- *  already stored by the rules of coll_rollup_acc.h. An hour delta that falls
+ *  bucket, as coll_rollup_acc_take gives them) in one short transaction.
+ *  Rows marked fresh (no row of their bucket stored) go by binary COPY
+ *  straight into vigil.rollup_minute or vigil.rollup_hour; the others by
+ *  binary COPY into a temporary table, then INSERT ... ON CONFLICT, merging
+ *  each delta into the row already stored by the rules of
+ *  coll_rollup_acc.h. An hour delta that falls
  *  inside the span its stored row already covers (a late batch filling a
  *  gap) has its counter increase summed again from the hour's minutes. The
  *  partitions a piece needs are made first. Not thread-safe: one per thread.
@@ -29,10 +31,11 @@ int coll_rollup_db_connect (coll_rollup_db_t *self, char *err, size_t errlen);
 
 typedef enum { COLL_ROLLUP_MINUTE = 0, COLL_ROLLUP_HOUR = 1 } coll_rollup_tier_t;
 
-/* Writes n rows of tier. Returns 0 after the commit, VG_ERETRY when nothing
- * was written and trying again later may work, or VG_EDB when the database
- * refused the piece. */
+/* Writes n rows of tier. Returns 0 after the commit, with *merged the rows
+ * that went in as merges; VG_ERETRY when nothing was written and trying
+ * again later may work, or VG_EDB when the database refused the piece. */
 int coll_rollup_db_write (coll_rollup_db_t *self, coll_rollup_tier_t tier,
-                          const coll_rollup_row_t *rows, size_t n, char *err, size_t errlen);
+                          const coll_rollup_row_t *rows, size_t n, size_t *merged, char *err,
+                          size_t errlen);
 
 #endif

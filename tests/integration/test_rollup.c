@@ -10,7 +10,10 @@
  *    - a quantile from the merged hour sketches is within 1 % of the exact
  *      quantile of every value sent;
  *    - a round of more rows than a piece, spread out between its pieces, is
- *      written whole by the timer alone, and by a stop in the middle of it. */
+ *      written whole by the timer alone, and by a stop in the middle of it;
+ *    - an old minute still arriving when a round comes is held, not written
+ *      half and merged (an agent replaying its spool);
+ *    - the SQL helpers of the merges are inlined by the planner. */
 #include "test_assert.h"
 #include "test_collector.h"
 #include "test_pg.h"
@@ -277,6 +280,63 @@ s_test_paced (PGconn *db, const char *url)
                PACED_SERIES);
 }
 
+/* An agent replaying old minutes: host 2 sends minute 0 and half of minute
+ * 1; the timer writes minute 0 and holds minute 1, its series' newest, added
+ * to since the round before. The other half comes before the next round, and
+ * no row is ever merged. */
+static void
+s_test_replay (PGconn *db, const char *url)
+{
+    test_collector_t *tc = test_collector_start (url, "rollup_flush_interval: 2s\n");
+    s_nvalues = 0; /* the quantiles were checked: room for host 2's values */
+    uint64_t seq = 1;
+    s_send (tc, 2, &seq, 0, 0, TICKS);
+    s_send (tc, 2, &seq, 1, 0, TICKS / 2);
+    int64_t deadline = vg_mono_ms () + 60000;
+    while (coll_rollup_stats (tc->rollup).rows_written == 0 && vg_mono_ms () < deadline)
+        test_sleep_ms (1);
+    s_send (tc, 2, &seq, 1, TICKS / 2, TICKS);
+    coll_rollup_stats_t st = coll_rollup_stats (tc->rollup);
+    ASSERT_EQ (st.rows_written, 4); /* minute 0's four series */
+    s_send (tc, 2, &seq, 2, 0, TICKS);
+    test_collector_sync (tc);
+    st = coll_rollup_stats (tc->rollup);
+    ASSERT_EQ (st.rows_written, 4 * 3 + 4); /* and the hour */
+    ASSERT_EQ (st.rows_merged, 0);
+    test_collector_stop (&tc);
+    s_check_all (db);
+    ASSERT_EQ (test_pg_count (db,
+                              "SELECT count (*) FROM vigil.rollup_minute r"
+                              " JOIN vigil.hosts h USING (host_id)"
+                              " JOIN vigil.series s USING (host_id, series_id)"
+                              " WHERE h.hostname = 'host-2' AND s.metric <> 'rt_latency_seconds'"
+                              "   AND r.count = 6"),
+               3 * 3);
+}
+
+/* Each call of a SQL function the planner cannot inline costs an executor
+ * start (STRICT with a CASE body is one): the merges' helpers must show up
+ * as plain expressions in the plan. Their answers, NULL included, stay. */
+static void
+s_test_inlined (PGconn *db)
+{
+    char *plan = test_pg_scalar (db, "EXPLAIN (VERBOSE, COSTS OFF, FORMAT JSON)"
+                                     " SELECT vigil.fmin (min, max), vigil.fmax (min, max),"
+                                     " vigil.counter_delta (first, last) FROM vigil.rollup_minute");
+    ASSERT (plan != NULL);
+    ASSERT (strstr (plan, "fmin") == NULL && strstr (plan, "fmax") == NULL &&
+            strstr (plan, "counter_delta") == NULL);
+    ASSERT (strstr (plan, "LEAST") != NULL && strstr (plan, "GREATEST") != NULL);
+    free (plan);
+    char *got = test_pg_scalar (
+        db, "SELECT concat_ws (' ', vigil.fmin ('NaN', 2), vigil.fmin (3, 'NaN'),"
+            " vigil.fmax (1, 4), vigil.fmax ('NaN', 'NaN'), vigil.fmin (NULL, 1) IS NULL,"
+            " vigil.fmax (1, NULL) IS NULL, vigil.counter_delta (5, 2),"
+            " vigil.counter_delta (2, 5), vigil.counter_delta (NULL, 5) IS NULL)");
+    ASSERT_STR_EQ (got, "2 3 4 NaN t t 2 3 t");
+    free (got);
+}
+
 int
 main (void)
 {
@@ -381,6 +441,8 @@ main (void)
     test_collector_stop (&tc);
 
     s_test_paced (db, url);
+    s_test_replay (db, url);
+    s_test_inlined (db);
     PQfinish (db);
     free (url);
     printf ("test_rollup: ok\n");

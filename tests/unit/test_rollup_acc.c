@@ -193,6 +193,49 @@ s_test_take (void)
     coll_rollup_acc_destroy (&acc);
 }
 
+/* Rows are stamped with the table's clock as samples arrive, and a
+ * predicate that looks rows up (coll_rollup_acc_has_next) sees the whole
+ * table, even the rows take_if moves: here it takes the rows whose series
+ * has the next minute. Made in the order minute 1, 2, 0, minute 0's lookup
+ * of minute 1 comes after minute 1 was taken and minute 2 kept. */
+static int
+s_moved_on (const coll_rollup_row_t *row, void *arg)
+{
+    return coll_rollup_acc_has_next (arg, row, COLL_ROLLUP_MINUTE_MS);
+}
+
+static void
+s_test_clock_and_next (void)
+{
+    coll_rollup_acc_t *acc = coll_rollup_acc_new ();
+    coll_rollup_acc_set_clock (acc, 100);
+    coll_rollup_acc_add_sample (acc, 1, 1, T0 + 61000, 1);
+    coll_rollup_acc_add_sample (acc, 1, 1, T0 + 121000, 2);
+    coll_rollup_acc_add_sample (acc, 1, 1, T0 + 1000, 4);
+    coll_rollup_row_t *rows = NULL;
+    size_t cap = 0;
+    ASSERT_EQ (coll_rollup_acc_take_if (acc, s_moved_on, acc, &rows, &cap), 2);
+    ASSERT_EQ (rows[0].bucket_ms, T0);
+    ASSERT_EQ (rows[1].bucket_ms, T0 + 60000);
+    ASSERT_EQ (rows[0].made_ms, 100);
+    ASSERT_EQ (rows[0].touched_ms, 100);
+    /* Minute 2 stays and is found: more samples at clock 200 merge into it,
+     * leaving its made time. */
+    int64_t ts[] = {T0 + 122000, T0 + 123000}, host[] = {1, 1}, series[] = {1, 1};
+    double value[] = {5, 6};
+    coll_rollup_acc_set_clock (acc, 200);
+    coll_rollup_acc_add_samples (acc, 2, host, series, ts, value);
+    ASSERT_EQ (coll_rollup_acc_take_if (acc, s_moved_on, acc, &rows, &cap), 0);
+    ASSERT_EQ (coll_rollup_acc_take (acc, INT64_MAX, &rows, &cap), 1);
+    ASSERT_EQ (rows[0].bucket_ms, T0 + 120000);
+    ASSERT_EQ (rows[0].count, 3);
+    ASSERT_EQ (rows[0].made_ms, 100);
+    ASSERT_EQ (rows[0].touched_ms, 200);
+    coll_rollup_acc_row_free (&rows[0]);
+    free (rows);
+    coll_rollup_acc_destroy (&acc);
+}
+
 static void
 s_test_bucket (void)
 {
@@ -296,6 +339,7 @@ main (void)
     s_test_nan_inf ();
     s_test_dists ();
     s_test_take ();
+    s_test_clock_and_next ();
     s_test_bucket ();
     s_test_many ();
     s_test_like_agents ();
