@@ -488,8 +488,9 @@ typedef struct {
  * spool sends old minutes back to back, and a row written half full is
  * merged with its other half later, at many times the cost of a new row (on
  * the database's side). A row is held at most COLL_ROLLUP_MAX_HOLD_MS. On
- * time, a minute's samples are all in before its grace ends, so it is not
- * held; an hour takes its last minutes a round later, so it is held a
+ * time, a series' next minute has begun by the time a minute is due, so the
+ * minute is not held (the last minute of a series that stopped is, a
+ * round); an hour takes its last minutes a round later, so it is held a
  * round: a stream of minutes makes one write per hour, not one per minute. */
 static int
 s_due (const coll_rollup_row_t *row, void *arg)

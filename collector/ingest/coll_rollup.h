@@ -47,7 +47,7 @@ typedef struct {
     uint64_t rows_merged;     /* of those, rows merged into a row stored before */
     uint64_t pieces;          /* transactions committed */
     uint64_t failures;        /* pieces that failed (and were kept, or dropped) */
-    uint64_t rows_dropped;    /* per-minute rows the database refused for good */
+    uint64_t rows_dropped;    /* rows the database refused for good */
     uint64_t ingest_waits;    /* times the writer waited for room in the queue */
     uint64_t rows_in_memory;  /* per-minute rows not written yet */
     uint64_t bytes_in_memory; /* those rows and the queue */
