@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 char *
 test_pg_cluster_url (void)
@@ -179,4 +180,13 @@ test_pg_flush_latest_ok (coll_store_t *st)
     int rc = coll_store_flush_latest (st, err, sizeof err);
     if (rc != 0)
         TEST_FAIL ("coll_store_flush_latest: %s (%s)", vg_strerror (rc), err);
+}
+
+void
+test_pg_day (int64_t ms, char *out, size_t outlen)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r (&t, &tm);
+    strftime (out, outlen, "%Y%m%d", &tm);
 }

@@ -45,6 +45,8 @@ void test_pg_write_ok (coll_store_t *st, coll_store_item_t *items, size_t n);
 void test_pg_store_one (coll_store_t *st, vg_batch_t **batch, int64_t received_ms);
 /* coll_store_flush_latest, failing the test if it fails. */
 void test_pg_flush_latest_ok (coll_store_t *st);
+/* "YYYYMMDD" of a time in ms (UTC): the day in a partition's name. */
+void test_pg_day (int64_t ms, char *out, size_t outlen);
 
 /* The one value of a query (text) equals want (test_assert.h). */
 #define ASSERT_PG_SCALAR(conn, sql, want)                                                          \

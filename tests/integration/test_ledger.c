@@ -9,7 +9,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #define DAY_MS 86400000LL
 
@@ -29,10 +28,9 @@ s_ledger_part (PGconn *db, const char *agent)
 static void
 s_day_name (int64_t ms, char *out, size_t outlen)
 {
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r (&t, &tm);
-    strftime (out, outlen, "vigil.batches_%Y%m%d", &tm);
+    char day[16];
+    test_pg_day (ms, day, sizeof day);
+    snprintf (out, outlen, "vigil.batches_%s", day);
 }
 
 static void

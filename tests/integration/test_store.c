@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define DAY_MS 86400000LL
 
@@ -426,11 +425,8 @@ s_test_incarnation (coll_store_t *st, int64_t now)
 static void
 s_partition_name (int64_t ms, char *out, size_t outlen)
 {
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r (&t, &tm);
     char day[16];
-    strftime (day, sizeof day, "%Y%m%d", &tm);
+    test_pg_day (ms, day, sizeof day);
     snprintf (out, outlen, "vigil.samples_%s", day);
 }
 

@@ -14,22 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define DAY_MS 86400000LL
 
 static char *s_url;
 static PGconn *s_db;
-
-/* "YYYYMMDD" of a time in ms. */
-static void
-s_day (int64_t ms, char *out, size_t outlen)
-{
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r (&t, &tm);
-    strftime (out, outlen, "%Y%m%d", &tm);
-}
 
 static long long
 s_host_id (const char *agent)
@@ -115,7 +104,7 @@ s_test_parts (coll_store_t *st, int64_t now)
 {
     int64_t ts = now - 10 * DAY_MS;
     char day[16], parent[64];
-    s_day (ts, day, sizeof day);
+    test_pg_day (ts, day, sizeof day);
     snprintf (parent, sizeof parent, "vigil.samples_%s", day);
     const char *p[] = {parent};
 
@@ -170,7 +159,7 @@ s_test_dropped_part (coll_store_t *st, int64_t now)
 {
     int64_t ts = now - 10 * DAY_MS;
     char day[16], drop[80];
-    s_day (ts, day, sizeof day);
+    test_pg_day (ts, day, sizeof day);
     snprintf (drop, sizeof drop, "DROP TABLE vigil.samples_%s_p%lld", day,
               s_host_id ("parts-a") % 2);
     test_pg_exec (s_db, drop);
@@ -193,7 +182,7 @@ s_test_whole_day (coll_store_t *st, int64_t now)
 {
     int64_t ts = now - 12 * DAY_MS;
     char day[16], date[16];
-    s_day (ts, day, sizeof day);
+    test_pg_day (ts, day, sizeof day);
     snprintf (date, sizeof date, "%.4s-%.2s-%.2s", day, day + 4, day + 6);
     const char *p[] = {date};
     char *v = test_pg_value (s_db, "SELECT vigil.ensure_partitions($1::date)", 1, p);
@@ -218,7 +207,7 @@ static void
 s_test_upkeep (int64_t now)
 {
     char day[16], name[64];
-    s_day (now - 10 * DAY_MS, day, sizeof day);
+    test_pg_day (now - 10 * DAY_MS, day, sizeof day);
     snprintf (name, sizeof name, "samples_%s", day);
     const char *p[] = {name};
 
@@ -241,7 +230,7 @@ s_test_upkeep (int64_t now)
     /* Partitions ahead are made in parts; a day is dropped with its parts. */
     ASSERT_PG_SCALAR (s_db, "SELECT vigil.ensure_partitions_ahead(now(), 1, 3)", "2");
     char ahead[16], parent[64];
-    s_day (now + DAY_MS, ahead, sizeof ahead);
+    test_pg_day (now + DAY_MS, ahead, sizeof ahead);
     snprintf (parent, sizeof parent, "vigil.samples_%s", ahead);
     ASSERT_EQ (test_pg_count_params (s_db,
                                      "SELECT count(*) FROM pg_inherits"
