@@ -149,6 +149,26 @@ s_reindex (coll_rollup_acc_t *self, size_t nslots)
     }
 }
 
+/* The slot of the key that hashes to h: the one holding its row, or the
+ * empty one where it would go. The table has an empty slot (n < nslots). */
+static inline size_t
+s_probe (const coll_rollup_acc_t *self, uint64_t h, int64_t host_id, int64_t series_id,
+         int64_t bucket_ms)
+{
+    size_t mask = self->nslots - 1;
+    size_t k = h & mask;
+    uint64_t slot;
+    while ((slot = self->slots[k]) != 0) {
+        if (S_TAG (slot) == S_TAG (h)) {
+            const coll_rollup_row_t *r = &self->rows[(slot & 0xffffffffu) - 1];
+            if (r->host_id == host_id && r->series_id == series_id && r->bucket_ms == bucket_ms)
+                return k;
+        }
+        k = (k + 1) & mask;
+    }
+    return k;
+}
+
 /* The row of the bucket whose key hashes to h, made empty (count 0) when new. */
 static coll_rollup_row_t *
 s_find_h (coll_rollup_acc_t *self, uint64_t h, int64_t host_id, int64_t series_id,
@@ -156,18 +176,10 @@ s_find_h (coll_rollup_acc_t *self, uint64_t h, int64_t host_id, int64_t series_i
 {
     if ((self->n + 1) * 2 > self->nslots)
         s_reindex (self, self->nslots ? self->nslots * 2 : 1024);
-    size_t mask = self->nslots - 1;
-    size_t k = h & mask;
-    uint64_t slot;
-    while ((slot = self->slots[k]) != 0) {
-        if (S_TAG (slot) == S_TAG (h)) {
-            coll_rollup_row_t *r = &self->rows[(slot & 0xffffffffu) - 1];
-            if (r->host_id == host_id && r->series_id == series_id && r->bucket_ms == bucket_ms) {
-                *made = 0;
-                return r;
-            }
-        }
-        k = (k + 1) & mask;
+    size_t k = s_probe (self, h, host_id, series_id, bucket_ms);
+    if (self->slots[k]) {
+        *made = 0;
+        return &self->rows[(self->slots[k] & 0xffffffffu) - 1];
     }
     VG_GROW (self->rows, self->cap, self->n + 1);
     coll_rollup_row_t *r = &self->rows[self->n++];
@@ -193,17 +205,9 @@ s_lookup (const coll_rollup_acc_t *self, int64_t host_id, int64_t series_id, int
 {
     if (!self->nslots)
         return NULL;
-    uint64_t h = s_hash (host_id, series_id, bucket_ms);
-    size_t mask = self->nslots - 1;
-    uint64_t slot;
-    for (size_t k = h & mask; (slot = self->slots[k]) != 0; k = (k + 1) & mask) {
-        if (S_TAG (slot) != S_TAG (h))
-            continue;
-        const coll_rollup_row_t *r = &self->rows[(slot & 0xffffffffu) - 1];
-        if (r->host_id == host_id && r->series_id == series_id && r->bucket_ms == bucket_ms)
-            return r;
-    }
-    return NULL;
+    size_t k =
+        s_probe (self, s_hash (host_id, series_id, bucket_ms), host_id, series_id, bucket_ms);
+    return self->slots[k] ? &self->rows[(self->slots[k] & 0xffffffffu) - 1] : NULL;
 }
 
 /* Adds src to the table: copied into a new row, or merged into the existing
@@ -455,6 +459,8 @@ coll_rollup_acc_take_if (coll_rollup_acc_t *self, coll_rollup_acc_pred_fn *pred,
     if (kept * 4 < self->cap && self->cap > 4096) {
         self->cap = kept * 2 > 4096 ? kept * 2 : 4096;
         self->rows = vg_realloc (self->rows, self->cap * sizeof *self->rows);
+        self->take_cap = self->cap;
+        self->take = vg_realloc (self->take, self->take_cap);
     }
     size_t nslots = self->nslots;
     while (nslots > 1024 && kept * 8 < nslots)

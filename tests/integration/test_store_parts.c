@@ -1,9 +1,9 @@
 /*  test_store_parts.c - a day of samples in parts (vigil.ensure_partitions
  *  with sample_parts, coll_store_set_sample_parts) against a real
  *  PostgreSQL: each host's rows in its part, a group spanning parts, a day
- *  made whole before, a part dropped by hand, what the upkeep functions make of days in parts
- *  (vigil.partitions, index_partitions, drop_partition, partitions ahead),
- *  and the bounds the function enforces. */
+ *  made whole before, a part dropped by hand, what the upkeep functions make
+ *  of days in parts (vigil.partitions, index_partitions, drop_partition,
+ *  partitions ahead), and the bounds the function enforces. */
 #include "coll_store.h"
 #include "test_assert.h"
 #include "test_pg.h"
