@@ -471,38 +471,6 @@ s_write (coll_rollup_t *self, coll_rollup_tier_t tier, coll_rollup_row_t *rows, 
     return 0;
 }
 
-/* What makes a row due: every row with all set; otherwise a row whose
- * bucket started before before_ms (its minute or hour is over), unless it is
- * still being filled. */
-typedef struct {
-    int all;
-    const coll_rollup_acc_t *acc;
-    int64_t width_ms;  /* the tier's bucket */
-    int64_t before_ms; /* wall clock */
-    int64_t since_ms;  /* monotonic: the start of the round before */
-    int64_t mono_ms;
-} s_due_t;
-
-/* A row is still being filled while it is its series' newest and was added
- * to since the round before began: a late batch or an agent replaying its
- * spool sends old minutes back to back, and a row written half full is
- * merged with its other half later, at many times the cost of a new row (on
- * the database's side). A row is held at most COLL_ROLLUP_MAX_HOLD_MS. On
- * time, a series' next minute has begun by the time a minute is due, so the
- * minute is not held (the last minute of a series that stopped is, a
- * round); an hour takes its last minutes a round later, so it is held a
- * round: a stream of minutes makes one write per hour, not one per minute. */
-static int
-s_due (const coll_rollup_row_t *row, void *arg)
-{
-    const s_due_t *d = arg;
-    if (d->all || d->mono_ms - row->made_ms >= COLL_ROLLUP_MAX_HOLD_MS)
-        return 1;
-    if (row->bucket_ms >= d->before_ms)
-        return 0;
-    return row->touched_ms < d->since_ms || coll_rollup_acc_has_next (d->acc, row, d->width_ms);
-}
-
 /* Writes the minutes that are due, then the hours; unless all is set,
  * spread over the interval. */
 static int
@@ -513,23 +481,28 @@ s_flush (coll_rollup_t *self, int all)
     int64_t since = self->round_ms;
     self->round_ms = start_ms;
     int64_t wall = vg_now_ms () - COLL_ROLLUP_GRACE_MS;
-    s_due_t due = {all,
-                   self->acc,
-                   COLL_ROLLUP_MINUTE_MS,
-                   coll_rollup_acc_bucket (wall, COLL_ROLLUP_MINUTE_MS),
-                   since,
-                   start_ms};
-    size_t minutes = coll_rollup_acc_take_if (self->acc, s_due, &due, &self->rows, &self->rows_cap);
+    /* A row still being filled is held: a late batch or an agent replaying
+     * its spool sends old minutes back to back, and a row written half full
+     * is merged with its other half later, at many times the cost of a new
+     * row (on the database's side). On time, a series' next minute has begun
+     * by the time a minute is due, so the minute is not held (the last
+     * minute of a series that stopped is, a round); an hour takes its last
+     * minutes a round later, so it is held a round: a stream of minutes
+     * makes one write per hour, not one per minute. */
+    coll_rollup_due_t due = {all,
+                             COLL_ROLLUP_MINUTE_MS,
+                             coll_rollup_acc_bucket (wall, COLL_ROLLUP_MINUTE_MS),
+                             since,
+                             start_ms,
+                             COLL_ROLLUP_MAX_HOLD_MS};
+    size_t minutes = coll_rollup_acc_take_due (self->acc, &due, &self->rows, &self->rows_cap);
     int rc = s_write (self, COLL_ROLLUP_MINUTE, self->rows, minutes, pace_until);
     if (rc)
         return rc;
-    due = (s_due_t){all,
-                    self->hours,
-                    COLL_ROLLUP_HOUR_MS,
-                    coll_rollup_acc_bucket (wall, COLL_ROLLUP_HOUR_MS),
-                    since,
-                    vg_mono_ms ()};
-    size_t hours = coll_rollup_acc_take_if (self->hours, s_due, &due, &self->rows, &self->rows_cap);
+    due.width_ms = COLL_ROLLUP_HOUR_MS;
+    due.before_ms = coll_rollup_acc_bucket (wall, COLL_ROLLUP_HOUR_MS);
+    due.now_ms = vg_mono_ms ();
+    size_t hours = coll_rollup_acc_take_due (self->hours, &due, &self->rows, &self->rows_cap);
     rc = s_write (self, COLL_ROLLUP_HOUR, self->rows, hours, pace_until);
     if (rc == 0) {
         vg_complain_clear (&self->db_failed, "rollups: written again");

@@ -471,3 +471,28 @@ coll_rollup_acc_take_if (coll_rollup_acc_t *self, coll_rollup_acc_pred_fn *pred,
         qsort (*rows, taken, sizeof **rows, s_row_cmp);
     return taken;
 }
+
+typedef struct {
+    const coll_rollup_acc_t *acc;
+    const coll_rollup_due_t *due;
+} s_due_arg_t;
+
+static int
+s_due (const coll_rollup_row_t *row, void *arg)
+{
+    const s_due_arg_t *a = arg;
+    const coll_rollup_due_t *d = a->due;
+    if (d->all || d->now_ms - row->made_ms >= d->max_hold_ms)
+        return 1;
+    if (row->bucket_ms >= d->before_ms)
+        return 0;
+    return row->touched_ms < d->since_ms || coll_rollup_acc_has_next (a->acc, row, d->width_ms);
+}
+
+size_t
+coll_rollup_acc_take_due (coll_rollup_acc_t *self, const coll_rollup_due_t *due,
+                          coll_rollup_row_t **rows, size_t *cap)
+{
+    s_due_arg_t arg = {self, due};
+    return coll_rollup_acc_take_if (self, s_due, &arg, rows, cap);
+}

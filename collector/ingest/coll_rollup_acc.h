@@ -99,4 +99,18 @@ typedef int (coll_rollup_acc_pred_fn) (const coll_rollup_row_t *row, void *arg);
 size_t coll_rollup_acc_take_if (coll_rollup_acc_t *self, coll_rollup_acc_pred_fn *pred, void *arg,
                                 coll_rollup_row_t **rows, size_t *cap);
 
+/* Which rows are due to be written (times on the caller's clock but
+ * before_ms, which is wall clock): with all set, every row; otherwise every
+ * row made max_hold_ms or more before now_ms, and the rows whose bucket of
+ * width_ms starts before before_ms, except one still being filled: its
+ * series' newest (no row of the next bucket) and added to at or after
+ * since_ms. */
+typedef struct {
+    int all;
+    int64_t width_ms, before_ms, since_ms, now_ms, max_hold_ms;
+} coll_rollup_due_t;
+/* coll_rollup_acc_take for the rows due. */
+size_t coll_rollup_acc_take_due (coll_rollup_acc_t *self, const coll_rollup_due_t *due,
+                                 coll_rollup_row_t **rows, size_t *cap);
+
 #endif

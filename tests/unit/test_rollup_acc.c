@@ -236,6 +236,48 @@ s_test_clock_and_next (void)
     coll_rollup_acc_destroy (&acc);
 }
 
+/* Which rows are due: a minute over and left alone goes; the newest
+ * minute of its series, added to since the round before, is held, until
+ * its series moves on or it was held max_hold_ms; a minute not over stays;
+ * all takes everything. */
+static void
+s_test_due (void)
+{
+    coll_rollup_acc_t *acc = coll_rollup_acc_new ();
+    coll_rollup_acc_set_clock (acc, 100);
+    coll_rollup_acc_add_sample (acc, 1, 1, T0 + 1000, 1);  /* series 1, minute 0 */
+    coll_rollup_acc_add_sample (acc, 1, 2, T0 + 61000, 1); /* series 2, minute 1 */
+    coll_rollup_acc_set_clock (acc, 500);
+    coll_rollup_acc_add_sample (acc, 1, 1, T0 + 62000, 1);  /* series 1, minute 1 */
+    coll_rollup_acc_add_sample (acc, 1, 3, T0 + 121000, 1); /* series 3, minute 2 */
+    coll_rollup_due_t due = {.width_ms = COLL_ROLLUP_MINUTE_MS,
+                             .before_ms = T0 + 120000,
+                             .since_ms = 400,
+                             .now_ms = 1000,
+                             .max_hold_ms = 10000};
+    coll_rollup_row_t *rows = NULL;
+    size_t cap = 0;
+    /* Series 1's minute 0 (moved on) and series 2's minute 1 (left alone
+     * since 100) go; series 1's minute 1 is held, series 3's minute 2 is
+     * not over. */
+    ASSERT_EQ (coll_rollup_acc_take_due (acc, &due, &rows, &cap), 2);
+    ASSERT_EQ (rows[0].series_id, 1);
+    ASSERT_EQ (rows[0].bucket_ms, T0);
+    ASSERT_EQ (rows[1].series_id, 2);
+    /* Held no longer than max_hold_ms from when it was made (500). */
+    due.now_ms = 10499;
+    ASSERT_EQ (coll_rollup_acc_take_due (acc, &due, &rows, &cap), 0);
+    due.now_ms = 10500;
+    ASSERT_EQ (coll_rollup_acc_take_due (acc, &due, &rows, &cap), 2);
+    ASSERT_EQ (rows[0].series_id, 1);
+    ASSERT_EQ (rows[1].series_id, 3); /* made at 500 too, though not over */
+    coll_rollup_acc_add_sample (acc, 1, 4, T0 + 200000, 1);
+    due.all = 1;
+    ASSERT_EQ (coll_rollup_acc_take_due (acc, &due, &rows, &cap), 1);
+    free (rows);
+    coll_rollup_acc_destroy (&acc);
+}
+
 static void
 s_test_bucket (void)
 {
@@ -340,6 +382,7 @@ main (void)
     s_test_dists ();
     s_test_take ();
     s_test_clock_and_next ();
+    s_test_due ();
     s_test_bucket ();
     s_test_many ();
     s_test_like_agents ();
