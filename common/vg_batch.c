@@ -186,10 +186,120 @@ s_series_hash_of (const vg_batch_t *self, const vg_series_t *ser)
     return s_nonzero (h);
 }
 
+/* ---- shared names ---- */
+
+static _Atomic uint64_t s_names_serial;
+
+/* Drops the batch's hold on its strings and series, own or shared. */
+static void
+s_drop_names (vg_batch_t *self)
+{
+    if (self->names) {
+        vg_batch_names_unref (&self->names);
+        self->strings = NULL;
+        self->series = NULL;
+    }
+    self->nstrings = 0;
+    self->nseries = 0;
+}
+
+/* Copies shared names into the batch's own storage, so that it can add to
+ * them. */
+static void
+s_own (vg_batch_t *self)
+{
+    vg_batch_names_t *names = self->names;
+    if (!names)
+        return;
+    self->names = NULL;
+    self->strings = NULL;
+    self->series = NULL;
+    self->nstrings = 0;
+    self->nseries = 0;
+    for (uint32_t i = 0; i < names->nstrings; i++)
+        vg_batch_push_string (self, names->strings[i], strlen (names->strings[i]));
+    for (uint32_t i = 0; i < names->nseries; i++) {
+        const vg_series_t *ser = &names->series[i];
+        vg_batch_push_series (self, ser->name, ser->kind, ser->labels, ser->nlabels);
+    }
+    vg_batch_names_unref (&names);
+}
+
+vg_batch_names_t *
+vg_batch_share_names (vg_batch_t *self, const void *key, size_t key_len)
+{
+    assert (!self->names);
+    vg_batch_names_t *names = vg_calloc (1, sizeof *names);
+    atomic_init (&names->refs, 1);
+    names->serial = atomic_fetch_add (&s_names_serial, 1) + 1;
+    names->strings = self->strings;
+    names->nstrings = self->nstrings;
+    names->series = self->series;
+    names->nseries = self->nseries;
+    names->arena = self->index->arena;
+    self->index->arena = (vg_arena_t){0};
+    names->key = vg_malloc (key_len ? key_len : 1);
+    memcpy (names->key, key, key_len);
+    names->key_len = key_len;
+    size_t bytes = sizeof *names + key_len;
+    for (uint32_t i = 0; i < names->nstrings; i++)
+        bytes += sizeof (char *) + ((strlen (names->strings[i]) + 8) & ~(size_t)7);
+    for (uint32_t i = 0; i < names->nseries; i++)
+        bytes += sizeof (vg_series_t) + ((8 * (size_t)names->series[i].nlabels + 11) & ~(size_t)7);
+    names->bytes = bytes;
+    /* The intern tables indexed the strings that moved. */
+    s_table_clear (&self->index->strings);
+    s_table_clear (&self->index->series);
+    self->strings_cap = 0;
+    self->series_cap = 0;
+    self->names = names;
+    return names;
+}
+
+void
+vg_batch_use_names (vg_batch_t *self, vg_batch_names_t *names)
+{
+    assert (!self->names && self->nstrings == 0 && self->nseries == 0);
+    free (self->strings);
+    free (self->series);
+    self->strings_cap = 0;
+    self->series_cap = 0;
+    self->names = vg_batch_names_ref (names);
+    self->strings = names->strings;
+    self->nstrings = names->nstrings;
+    self->series = names->series;
+    self->nseries = names->nseries;
+}
+
+vg_batch_names_t *
+vg_batch_names_ref (vg_batch_names_t *names)
+{
+    if (names)
+        atomic_fetch_add_explicit (&names->refs, 1, memory_order_relaxed);
+    return names;
+}
+
+void
+vg_batch_names_unref (vg_batch_names_t **names_p)
+{
+    vg_batch_names_t *names = names_p ? *names_p : NULL;
+    if (!names)
+        return;
+    *names_p = NULL;
+    if (atomic_fetch_sub_explicit (&names->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    vg_arena_free (&names->arena);
+    free (names->strings);
+    free (names->series);
+    free (names->key);
+    free (names);
+}
+
 /* Brings the tables up to date with entries appended by vg_batch_push_*. */
 static void
 s_catch_up (vg_batch_t *self)
 {
+    s_own (self);
     vg_batch_index_t *ix = self->index;
     for (uint32_t k = ix->strings.indexed; k < self->nstrings; k++) {
         const char *s = self->strings[k];
@@ -327,6 +437,7 @@ vg_batch_destroy (vg_batch_t **self_p)
     free (ix);
     free (self->agent_id);
     free (self->hostname);
+    s_drop_names (self);
     free (self->strings);
     free (self->series);
     free (self->sample_series);
@@ -342,8 +453,7 @@ void
 vg_batch_clear (vg_batch_t *self)
 {
     s_free_dists (self);
-    self->nstrings = 0;
-    self->nseries = 0;
+    s_drop_names (self);
     self->nsamples = 0;
     self->nevents = 0;
     vg_arena_rewind (&self->index->arena);
@@ -493,6 +603,7 @@ vg_batch_add_event (vg_batch_t *self, int64_t ts_ms, const char *name, const vg_
 void
 vg_batch_push_string (vg_batch_t *self, const char *s, size_t len)
 {
+    s_own (self);
     char *copy = vg_arena_alloc (&self->index->arena, len + 1);
     memcpy (copy, s, len);
     copy[len] = '\0';
@@ -504,6 +615,7 @@ void
 vg_batch_push_series (vg_batch_t *self, uint32_t name, vg_kind_t kind, const uint32_t *labels,
                       uint32_t nlabels)
 {
+    s_own (self);
     uint32_t *idx = vg_arena_alloc (&self->index->arena, (2 * (size_t)nlabels + 1) * sizeof *idx);
     if (nlabels)
         memcpy (idx, labels, 2 * (size_t)nlabels * sizeof *idx);

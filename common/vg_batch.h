@@ -9,7 +9,10 @@
 #ifndef VG_BATCH_H
 #define VG_BATCH_H
 
+#include "vg_arena.h"
 #include "vg_sketch.h"
+
+#include <stdatomic.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -48,6 +51,23 @@ typedef struct {
 
 typedef struct vg_batch_index_t vg_batch_index_t; /* the builder's intern tables */
 
+/* A string table and series list that batches share: a sender names the same
+ * series batch after batch, and what decoded them once serves every batch
+ * that names them so (vg_codec_decode_batch_named). Read-only once made;
+ * counted references, taken and dropped from any thread. */
+typedef struct {
+    _Atomic unsigned refs;
+    uint64_t serial; /* unique in the process: equal serials, equal names */
+    char **strings;
+    uint32_t nstrings;
+    vg_series_t *series;
+    uint32_t nseries;
+    vg_arena_t arena; /* the strings and label arrays */
+    uint8_t *key;     /* what they were read from, for the decoder to compare */
+    size_t key_len;
+    size_t bytes; /* all of it, about */
+} vg_batch_names_t;
+
 typedef struct {
     char *agent_id;
     char *hostname;
@@ -80,6 +100,9 @@ typedef struct {
     size_t events_cap;
 
     vg_batch_index_t *index;
+    /* When set, strings and series are these names' (a reference held), not
+     * the batch's own; a call that adds to them copies them first. */
+    vg_batch_names_t *names;
 } vg_batch_t;
 
 /* Both strings are copied. */
@@ -102,7 +125,8 @@ void vg_batch_add_sample (vg_batch_t *self, uint32_t series, int64_t ts_ms, doub
  * (an exposition's NaN, +Inf, -Inf), stored as such. */
 void vg_batch_add_value (vg_batch_t *self, uint32_t series, int64_t ts_ms, double value);
 /* Copies the sketch. */
-void vg_batch_add_dist (vg_batch_t *self, uint32_t series, int64_t ts_ms, const vg_sketch_t *sketch);
+void vg_batch_add_dist (vg_batch_t *self, uint32_t series, int64_t ts_ms,
+                        const vg_sketch_t *sketch);
 /* Takes ownership of *sketch_p and nulls it. */
 void vg_batch_take_dist (vg_batch_t *self, uint32_t series, int64_t ts_ms, vg_sketch_t **sketch_p);
 void vg_batch_add_event (vg_batch_t *self, int64_t ts_ms, const char *name,
@@ -110,8 +134,20 @@ void vg_batch_add_event (vg_batch_t *self, int64_t ts_ms, const char *name,
 
 /* Low-level appends for the decoder: no interning, indexes are trusted. */
 void vg_batch_push_string (vg_batch_t *self, const char *s, size_t len);
-void vg_batch_push_series (vg_batch_t *self, uint32_t name, vg_kind_t kind,
-                           const uint32_t *labels, uint32_t nlabels);
+void vg_batch_push_series (vg_batch_t *self, uint32_t name, vg_kind_t kind, const uint32_t *labels,
+                           uint32_t nlabels);
+
+/* Makes the batch's strings and series shareable: moved into new names,
+ * holding key (key_len bytes, copied); the batch keeps a reference. For a
+ * batch whose strings and series were only pushed (a decoded one). */
+vg_batch_names_t *vg_batch_share_names (vg_batch_t *self, const void *key, size_t key_len);
+/* Makes self use names' strings and series (a reference taken); it must
+ * have none of its own yet. */
+void vg_batch_use_names (vg_batch_t *self, vg_batch_names_t *names);
+/* Another reference to names (NULL gives NULL). */
+vg_batch_names_t *vg_batch_names_ref (vg_batch_names_t *names);
+/* Drops a reference; the last one frees them. Accepts NULL; nulls *names_p. */
+void vg_batch_names_unref (vg_batch_names_t **names_p);
 
 /* Samples plus distributions. */
 size_t vg_batch_count (const vg_batch_t *self);

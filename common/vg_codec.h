@@ -48,6 +48,16 @@ void vg_codec_seal_batch (uint8_t **data, size_t *len);
 int vg_codec_decode_batch (const uint8_t *data, size_t len, const vg_codec_limits_t *limits,
                            vg_batch_t **out, char *err, size_t errlen);
 
+/* vg_codec_decode_batch for a sender that names the same series batch after
+ * batch. Where the batch's strings and series are, byte for byte, those
+ * known (may be NULL) was decoded from, under the same limits, they are not
+ * read again: the batch shares known's (its names). Otherwise they are
+ * decoded, and when they are one run of fields in a batch without events
+ * they are made shareable: (*out)->names, for the sender's next batch. */
+int vg_codec_decode_batch_named (const uint8_t *data, size_t len, const vg_codec_limits_t *limits,
+                                 vg_batch_names_t *known, vg_batch_t **out, char *err,
+                                 size_t errlen);
+
 /* Reads only the top-level seq (field 3) and agent_id (field 1) of a Batch,
  * to answer a batch that failed vg_codec_decode_batch: a bounds-checked
  * varint walk over every top-level field, with no allocation and nothing

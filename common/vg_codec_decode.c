@@ -401,9 +401,11 @@ s_decode_events (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t
     return rc;
 }
 
+/* known: the names the batch's strings and series are, already decoded
+ * (NULL: they are decoded here). */
 static int
-s_decode (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t **out, char *err,
-          size_t errlen)
+s_decode (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_names_t *known,
+          vg_batch_t **out, char *err, size_t errlen)
 {
     size_t n = strlen (m->agent_id);
     if (n == 0)
@@ -439,11 +441,16 @@ s_decode (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t **out,
     b->incarnation = m->incarnation;
     b->interval_ms = m->interval_ms;
     b->sent_ms = m->sent_ms;
-    int rc = s_decode_strings (m, lim, b, err, errlen);
-    if (rc == 0)
-        rc = s_check_expansion (m, lim, b, err, errlen);
-    if (rc == 0)
-        rc = s_decode_series (m, lim, b, err, errlen);
+    int rc = 0;
+    if (known)
+        vg_batch_use_names (b, known);
+    else {
+        rc = s_decode_strings (m, lim, b, err, errlen);
+        if (rc == 0)
+            rc = s_check_expansion (m, lim, b, err, errlen);
+        if (rc == 0)
+            rc = s_decode_series (m, lim, b, err, errlen);
+    }
     if (rc == 0)
         rc = s_decode_samples (m, b, err, errlen);
     if (rc == 0)
@@ -458,9 +465,51 @@ s_decode (const Vigil__Batch *m, const vg_codec_limits_t *lim, vg_batch_t **out,
     return 0;
 }
 
-int
-vg_codec_decode_batch (const uint8_t *data, size_t len, const vg_codec_limits_t *limits,
-                       vg_batch_t **out, char *err, size_t errlen)
+/* Whether the names of the batch in data are known's: their bytes the same,
+ * read under the same limits, and no other names field after them. Then
+ * *c holds the batch's counts, with known's names. Events need the string
+ * table to be checked and add to it: a batch with events is read whole. */
+static int
+s_names_known (const uint8_t *data, size_t len, const vg_codec_limits_t *lim,
+               const vg_batch_names_t *known, vg_codec_counts_t *c)
+{
+    memset (c, 0, sizeof *c);
+    size_t at, end;
+    if (vg_codec_prescan_from (data, 0, len, c, 1, &at, NULL, 0) || at == len)
+        return 0;
+    size_t n = known->key_len - sizeof *lim;
+    if (known->key_len < sizeof *lim || memcmp (known->key, lim, sizeof *lim) || n > len - at ||
+        memcmp (data + at, known->key + sizeof *lim, n))
+        return 0;
+    c->strings = known->nstrings;
+    c->series = known->nseries;
+    if (vg_codec_prescan_from (data, at + n, len, c, 1, &end, NULL, 0) || end != len || c->events)
+        return 0;
+    c->names_at = at;
+    c->names_end = at + n;
+    c->names_known = 1;
+    return 1;
+}
+
+/* Gives b's names for a later batch to share, when they can be: one run of
+ * fields, and no events (which add to the strings). */
+static void
+s_share_names (vg_batch_t *b, const uint8_t *data, const vg_codec_counts_t *c,
+               const vg_codec_limits_t *lim)
+{
+    if (c->names_split || c->events || c->strings + c->series == 0)
+        return;
+    size_t n = c->names_end - c->names_at;
+    uint8_t *key = vg_malloc (sizeof *lim + n);
+    memcpy (key, lim, sizeof *lim);
+    memcpy (key + sizeof *lim, data + c->names_at, n);
+    vg_batch_share_names (b, key, sizeof *lim + n);
+    free (key);
+}
+
+static int
+s_decode_bytes (const uint8_t *data, size_t len, const vg_codec_limits_t *limits,
+                vg_batch_names_t *known, int share, vg_batch_t **out, char *err, size_t errlen)
 {
     *out = NULL;
     if (err && errlen)
@@ -470,8 +519,12 @@ vg_codec_decode_batch (const uint8_t *data, size_t len, const vg_codec_limits_t 
         return vg_codec_fail (err, errlen, VG_EPROTO, "no data");
     vg_codec_counts_t counts;
     int rc = vg_codec_check_trailer (data, len, err, errlen);
-    if (rc == 0)
+    if (rc)
+        return rc;
+    if (!known || !s_names_known (data, len, &lim, known, &counts)) {
+        known = NULL;
         rc = vg_codec_prescan (data, len, &counts, err, errlen);
+    }
     if (rc == 0)
         rc = vg_codec_check_counts (&counts, &lim, err, errlen);
     if (rc)
@@ -483,9 +536,25 @@ vg_codec_decode_batch (const uint8_t *data, size_t len, const vg_codec_limits_t 
     ProtobufCAllocator alloc = vg_codec_arena_allocator (&arena);
     Vigil__Batch *m = vg_codec_unpack_batch (data, len, &counts, &alloc);
     if (m)
-        rc = s_decode (m, &lim, out, err, errlen);
+        rc = s_decode (m, &lim, known, out, err, errlen);
     else
         rc = vg_codec_fail (err, errlen, VG_EPROTO, "malformed protobuf: not a vigil.Batch");
     vg_arena_free (&arena);
+    if (rc == 0 && share && !known)
+        s_share_names (*out, data, &counts, &lim);
     return rc;
+}
+
+int
+vg_codec_decode_batch (const uint8_t *data, size_t len, const vg_codec_limits_t *limits,
+                       vg_batch_t **out, char *err, size_t errlen)
+{
+    return s_decode_bytes (data, len, limits, NULL, 0, out, err, errlen);
+}
+
+int
+vg_codec_decode_batch_named (const uint8_t *data, size_t len, const vg_codec_limits_t *limits,
+                             vg_batch_names_t *known, vg_batch_t **out, char *err, size_t errlen)
+{
+    return s_decode_bytes (data, len, limits, known, 1, out, err, errlen);
 }

@@ -374,6 +374,11 @@ vg_codec_unpack_batch (const uint8_t *data, size_t len, const vg_codec_counts_t 
         return NULL;
     vigil__batch__init (m);
     int ok = 1;
+    /* Known names are not read: nothing is allocated for them. */
+    vg_codec_counts_t own = *c;
+    if (c->names_known)
+        own.strings = own.series = 0;
+    c = &own;
     m->strings = s_array (alloc, c->strings, sizeof *m->strings, &ok);
     m->series = s_array (alloc, c->series, sizeof *m->series, &ok);
     Vigil__Series *series = s_array (alloc, c->series, sizeof *series, &ok);
@@ -386,5 +391,10 @@ vg_codec_unpack_batch (const uint8_t *data, size_t len, const vg_codec_counts_t 
         return NULL;
     for (size_t i = 0; i < c->series; i++)
         m->series[i] = &series[i];
-    return s_fill (m, data, len, c, alloc) == 0 ? m : NULL;
+    if (!c->names_known)
+        return s_fill (m, data, len, c, alloc) == 0 ? m : NULL;
+    if (s_fill (m, data, c->names_at, c, alloc) != 0 ||
+        s_fill (m, data + c->names_end, len - c->names_end, c, alloc) != 0)
+        return NULL;
+    return m;
 }

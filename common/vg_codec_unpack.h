@@ -25,7 +25,9 @@ ProtobufCAllocator vg_codec_arena_allocator (vg_arena_t *arena);
 
 /* The batch in data, allocated from alloc (which frees it all at once), or
  * NULL if the bytes are not a vigil.Batch. counts are vg_codec_prescan's
- * for the same bytes: they size the arrays. */
+ * for the same bytes: they size the arrays. With counts->names_known, the
+ * bytes [names_at, names_end) are skipped: the batch has no strings and no
+ * series. */
 Vigil__Batch *vg_codec_unpack_batch (const uint8_t *data, size_t len,
                                      const vg_codec_counts_t *counts, ProtobufCAllocator *alloc);
 

@@ -120,9 +120,19 @@ int
 vg_codec_prescan (const uint8_t *p, size_t len, vg_codec_counts_t *c, char *err, size_t errlen)
 {
     memset (c, 0, sizeof *c);
-    size_t i = 0;
+    size_t end;
+    return vg_codec_prescan_from (p, 0, len, c, 0, &end, err, errlen);
+}
+
+int
+vg_codec_prescan_from (const uint8_t *p, size_t from, size_t len, vg_codec_counts_t *c,
+                       int stop_at_names, size_t *end, char *err, size_t errlen)
+{
+    size_t i = from;
+    *end = len;
     while (i < len) {
         uint64_t tag, v;
+        size_t at = i;
         size_t k = vg_codec_varint (p + i, len - i, &tag);
         if (!k)
             return vg_codec_fail (err, errlen, VG_EPROTO, "malformed protobuf: bad tag at byte %zu",
@@ -172,10 +182,17 @@ vg_codec_prescan (const uint8_t *p, size_t len, vg_codec_counts_t *c, char *err,
                                                 field == 1 ? "agent_id" : "hostname");
         switch (field) {
         case 10:
-            c->strings++;
-            break;
         case 11:
-            c->series++;
+            if (stop_at_names) {
+                *end = at;
+                return 0;
+            }
+            if (c->strings + c->series == 0)
+                c->names_at = at;
+            else if (at != c->names_end)
+                c->names_split = 1;
+            c->names_end = i;
+            *(field == 10 ? &c->strings : &c->series) += 1;
             break;
         case 12:
         case 13:

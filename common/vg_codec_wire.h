@@ -17,6 +17,13 @@
 typedef struct {
     size_t strings, series, dists, events;
     size_t col[3]; /* sample_series, sample_ts_delta_ms, sample_value */
+    /* The names' fields (strings, series): from the first one's tag to the
+     * end of the last one, and whether other fields lie between them. */
+    size_t names_at, names_end;
+    int names_split;
+    /* Set when the names are known already: reading skips
+     * [names_at, names_end) and allocates nothing for them. */
+    int names_known;
 } vg_codec_counts_t;
 
 /* Writes the message into err (if any) and returns code. */
@@ -30,6 +37,10 @@ int vg_codec_check_trailer (const uint8_t *p, size_t len, char *err, size_t errl
 /* Counts what the batch holds, walking its fields; refuses malformed
  * protobuf and NUL bytes in strings. */
 int vg_codec_prescan (const uint8_t *p, size_t len, vg_codec_counts_t *c, char *err, size_t errlen);
+/* The same from byte from on, adding to *c; with stop_at_names, stops at the
+ * tag of the first names field. *end: where it stopped (len if it did not). */
+int vg_codec_prescan_from (const uint8_t *p, size_t from, size_t len, vg_codec_counts_t *c,
+                           int stop_at_names, size_t *end, char *err, size_t errlen);
 /* The counts against the limits. */
 int vg_codec_check_counts (const vg_codec_counts_t *c, const vg_codec_limits_t *lim, char *err,
                            size_t errlen);

@@ -89,6 +89,10 @@ s_metrics (vg_buf_t *out, void *arg)
                    st.messages);
         s_counter (out, "vigil_ingest_batches_accepted_total",
                    "Batches decoded and handed to the writer.", st.batches_accepted);
+        s_counter (out, "vigil_ingest_batches_names_known_total",
+                   "Batches whose strings and series were, byte for byte, those of the "
+                   "connection's batch before: not read again.",
+                   st.batches_names_known);
         s_counter (out, "vigil_ingest_batches_rejected_total", "Batches answered REJECTED.",
                    st.batches_rejected);
         s_counter (out, "vigil_ingest_messages_dropped_total", "Malformed messages dropped.",

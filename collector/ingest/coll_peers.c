@@ -2,6 +2,7 @@
 #include "coll_peers.h"
 #include "coll_sockstat.h"
 #include "vg_alloc.h"
+#include "vg_batch.h"
 #include "vg_log.h"
 
 #include <czmq.h>
@@ -20,7 +21,8 @@ typedef struct {
     int64_t last_ms;
     uint64_t delivered; /* payload bytes read as messages */
     uint64_t messages;
-    uint64_t held; /* at the last check */
+    uint64_t held;           /* at the last check */
+    vg_batch_names_t *names; /* of its last batch, when kept */
 } s_conn_t;
 
 struct coll_peers_t {
@@ -35,6 +37,19 @@ struct coll_peers_t {
     vg_complain_t agents_cap;
     vg_complain_t conns_cap_log;
 };
+
+/* The connection on fd is closed: its names go. */
+static void
+s_conn_close (coll_peers_t *self, s_conn_t *c)
+{
+    if (c->names) {
+        self->stats.names_bytes -= c->names->bytes;
+        vg_batch_names_unref (&c->names);
+    }
+    if (c->open)
+        self->stats.connections--;
+    c->open = 0;
+}
 
 static const char *s_reason_names[COLL_REFUSED_COUNT] = {"size", "checksum", "limit", "invalid",
                                                          "host"};
@@ -71,6 +86,8 @@ coll_peers_destroy (coll_peers_t **self_p)
         return;
     coll_peers_t *self = *self_p;
     zhashx_destroy (&self->agents);
+    for (size_t fd = 0; fd < self->conns_cap; fd++)
+        s_conn_close (self, &self->conns[fd]);
     free (self->conns);
     free (self);
     *self_p = NULL;
@@ -159,8 +176,8 @@ coll_peers_accepted (coll_peers_t *self, int fd, const char *addr, int64_t now_m
     VG_GROW (self->conns, self->conns_cap, (size_t)fd + 1);
     memset (self->conns + had, 0, (self->conns_cap - had) * sizeof *self->conns);
     s_conn_t *c = &self->conns[fd];
-    if (!c->open)
-        self->stats.connections++;
+    s_conn_close (self, c);
+    self->stats.connections++;
     memset (c, 0, sizeof *c);
     c->open = 1;
     c->last_ms = now_ms;
@@ -173,8 +190,7 @@ coll_peers_closed (coll_peers_t *self, int fd)
 {
     if (fd < 0 || (size_t)fd >= self->conns_cap || !self->conns[fd].open)
         return;
-    self->conns[fd].open = 0;
-    self->stats.connections--;
+    s_conn_close (self, &self->conns[fd]);
 }
 
 void
@@ -194,8 +210,7 @@ coll_peers_take_idle (coll_peers_t *self, int64_t now_ms, int *fds, size_t max)
         s_conn_t *c = &self->conns[fd];
         if (c->open && now_ms - c->last_ms >= self->idle_ms) {
             fds[n++] = (int)fd;
-            c->open = 0;
-            self->stats.connections--;
+            s_conn_close (self, c);
             self->stats.conns_idle++;
         }
     }
@@ -276,7 +291,7 @@ coll_peers_take_hoarders (coll_peers_t *self, size_t per_conn, size_t total, siz
                       c->addr, fd, (unsigned long long)c->held, (unsigned long long)c->delivered,
                       (unsigned long long)c->messages);
             fds[n++] = (int)fd;
-            c->open = 0;
+            s_conn_close (self, c);
         }
     }
     uint64_t excess = 0;
@@ -301,9 +316,8 @@ coll_peers_take_hoarders (coll_peers_t *self, size_t per_conn, size_t total, siz
                   (unsigned long long)top->delivered, (unsigned long long)top->messages);
         fds[n++] = (int)topfd;
         excess -= most;
-        top->open = 0;
+        s_conn_close (self, top);
     }
-    self->stats.connections -= n;
     self->stats.conns_hoarding += n;
     return n;
 }
@@ -319,11 +333,39 @@ coll_peers_take_largest (coll_peers_t *self, uint64_t min_held)
             best = (int)fd;
         }
     if (best >= 0) {
-        self->conns[best].open = 0;
-        self->stats.connections--;
+        s_conn_close (self, &self->conns[best]);
         self->stats.conns_hoarding++;
     }
     return best;
+}
+
+vg_batch_names_t *
+coll_peers_names (const coll_peers_t *self, int fd)
+{
+    if (fd < 0 || (size_t)fd >= self->conns_cap || !self->conns[fd].open)
+        return NULL;
+    return self->conns[fd].names;
+}
+
+void
+coll_peers_keep_names (coll_peers_t *self, int fd, vg_batch_names_t *names)
+{
+    if (fd < 0 || (size_t)fd >= self->conns_cap || !self->conns[fd].open)
+        return;
+    s_conn_t *c = &self->conns[fd];
+    if (c->names == names)
+        return;
+    if (c->names) {
+        self->stats.names_bytes -= c->names->bytes;
+        vg_batch_names_unref (&c->names);
+    }
+    if (!names || names->bytes > COLL_PEERS_NAMES_PER_CONN ||
+        names->bytes > COLL_PEERS_NAMES_TOTAL - self->stats.names_bytes) {
+        self->stats.names_not_kept++;
+        return;
+    }
+    c->names = vg_batch_names_ref (names);
+    self->stats.names_bytes += names->bytes;
 }
 
 const char *

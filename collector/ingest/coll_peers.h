@@ -12,6 +12,8 @@
 #ifndef COLL_PEERS_H
 #define COLL_PEERS_H
 
+#include "vg_batch.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +38,8 @@ typedef struct {
     uint64_t conns_hoarding; /* closed for holding too much unfinished input */
     uint64_t held_peak;      /* most bytes all connections held at one check */
     uint64_t held_now;       /* at the last check */
+    uint64_t names_bytes;    /* the connections' names kept, about */
+    uint64_t names_not_kept; /* names over the caps below, not kept */
     uint64_t refused[COLL_REFUSED_COUNT];
 } coll_peers_stats_t;
 
@@ -95,6 +99,19 @@ size_t coll_peers_take_hoarders (coll_peers_t *self, size_t per_conn, size_t tot
  * more than min_held: forgets it and returns its fd (the caller closes it);
  * -1 if none. */
 int coll_peers_take_largest (coll_peers_t *self, uint64_t min_held);
+/* The strings and series of each connection's last batch are kept, so that
+ * the next batch naming the same ones in the same bytes is not read again
+ * (vg_codec_decode_batch_named): at most COLL_PEERS_NAMES_PER_CONN bytes for
+ * one connection and COLL_PEERS_NAMES_TOTAL for all; past them, the names
+ * are read in every batch, as without keeping. They go with the connection. */
+#define COLL_PEERS_NAMES_PER_CONN ((uint64_t)1 << 20)
+#define COLL_PEERS_NAMES_TOTAL    ((uint64_t)64 << 20)
+/* The names kept for the connection on fd, or NULL. */
+vg_batch_names_t *coll_peers_names (const coll_peers_t *self, int fd);
+/* Keeps names (a reference taken) for the connection on fd in place of the
+ * ones before, if they fit the caps. */
+void coll_peers_keep_names (coll_peers_t *self, int fd, vg_batch_names_t *names);
+
 /* The address noted when the connection on fd was accepted (kept after it
  * closed, until another takes the number), or NULL. */
 const char *coll_peers_addr (const coll_peers_t *self, int fd);

@@ -241,6 +241,8 @@ s_same_as_last (const s_host_t *h, const vg_batch_t *b)
 {
     if (h->nlast_series != b->nseries || b->nseries == 0)
         return 0;
+    if (b->names && b->names->serial == h->last_names)
+        return 1;
     for (uint32_t j = 0; j < b->nseries; j++) {
         if (j + 4 < b->nseries) /* the entries are scattered: fetch ahead */
             __builtin_prefetch ((const char *)h->last_series[j + 4] + sizeof (s_series_t));
@@ -509,6 +511,7 @@ coll_registry_series (coll_registry_t *self, PGconn *conn, coll_registry_item_t 
         s_host_t *h = w[i].host;
         w[i].first = off;
         if (s_same_as_last (h, b)) {
+            h->last_names = b->names ? b->names->serial : 0;
             for (uint32_t j = 0; j < b->nseries; j++)
                 s_series_use (self, h->last_series[j], off + j);
             off += b->nseries;
@@ -561,6 +564,7 @@ coll_registry_series (coll_registry_t *self, PGconn *conn, coll_registry_item_t 
             memcpy (h->last_series, self->ents + off, ns * sizeof *h->last_series);
         }
         h->nlast_series = ns;
+        h->last_names = b->names ? b->names->serial : 0;
         off += b->nseries;
     }
     int rc = self->npending ? s_series_register (self, conn, err, errlen) : 0;

@@ -32,6 +32,9 @@ struct coll_registry_host_t {
     struct coll_registry_series_t **last_series;
     uint32_t nlast_series;
     size_t last_series_cap;
+    /* The serial of the shared names (vg_batch_names_t) that list is of, 0
+     * if none: a batch sharing them has the same list, unchecked. */
+    uint64_t last_names;
 };
 typedef coll_registry_host_t s_host_t; /* the short name the code below uses */
 

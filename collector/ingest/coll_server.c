@@ -220,7 +220,15 @@ s_handle (coll_server_t *self, zmq_msg_t *parts, size_t nparts, size_t total)
     }
     vg_batch_t *batch = NULL;
     err[0] = '\0';
-    int rc = vg_codec_decode_batch (data, len, &self->limits, &batch, err, sizeof err);
+    int fd = zmq_msg_get (&parts[2], ZMQ_SRCFD);
+    vg_batch_names_t *known = coll_peers_names (self->peers, fd);
+    int rc = vg_codec_decode_batch_named (data, len, &self->limits, known, &batch, err, sizeof err);
+    if (rc == VG_OK && batch->names) {
+        if (batch->names == known)
+            self->stats.batches_names_known++;
+        else
+            coll_peers_keep_names (self->peers, fd, batch->names);
+    }
     if (rc != VG_OK) {
         vg_batch_destroy (&batch);
         coll_refused_t kind = rc == VG_ETOOBIG                         ? COLL_REFUSED_LIMIT
@@ -235,7 +243,6 @@ s_handle (coll_server_t *self, zmq_msg_t *parts, size_t nparts, size_t total)
         rc = coll_auth_check (self->auth, key, batch->hostname, err, sizeof err);
         if (rc == VG_ENOTFOUND) {
             /* Allowed at its handshake, removed from the list since. */
-            int fd = zmq_msg_get (&parts[2], ZMQ_SRCFD);
             vg_batch_destroy (&batch);
             self->stats.messages_dropped++;
             coll_guard_cut (self->guard, fd, err);

@@ -26,6 +26,9 @@ typedef struct coll_server_t coll_server_t;
 typedef struct {
     uint64_t messages;         /* messages received from agents */
     uint64_t batches_accepted; /* decoded and handed to the writer */
+    /* of them, naming the strings and series of the connection's batch
+     * before in the same bytes: those were not read again */
+    uint64_t batches_names_known;
     uint64_t batches_rejected; /* answered REJECTED */
     uint64_t messages_dropped; /* malformed, unanswerable: dropped */
     uint64_t acks_sent;

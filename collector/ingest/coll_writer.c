@@ -23,15 +23,20 @@
 #include <zmq.h>
 
 /* What a decoded batch takes in memory, about: its columns, its strings and
- * the arrays that point at them. */
+ * the arrays that point at them (shared ones whole, though others may share
+ * them). */
 static size_t
 s_batch_bytes (const vg_batch_t *b)
 {
     size_t bytes = sizeof *b + 256;
-    for (uint32_t i = 0; i < b->nstrings; i++)
-        bytes += sizeof (char *) + (b->strings[i] ? strlen (b->strings[i]) + 17 : 0);
-    for (uint32_t i = 0; i < b->nseries; i++)
-        bytes += sizeof (vg_series_t) + 8 * (size_t)b->series[i].nlabels;
+    if (b->names) /* counted once, when they were made */
+        bytes += b->names->bytes;
+    else {
+        for (uint32_t i = 0; i < b->nstrings; i++)
+            bytes += sizeof (char *) + (b->strings[i] ? strlen (b->strings[i]) + 17 : 0);
+        for (uint32_t i = 0; i < b->nseries; i++)
+            bytes += sizeof (vg_series_t) + 8 * (size_t)b->series[i].nlabels;
+    }
     bytes += b->nsamples * (sizeof (uint32_t) + sizeof (int64_t) + sizeof (double));
     for (size_t i = 0; i < b->ndists; i++) {
         const vg_sketch_t *sk = b->dists[i].sketch;

@@ -6,6 +6,7 @@
 
 #include <float.h>
 #include <stdlib.h>
+#include <string.h>
 
 vg_batch_t *
 test_codec_reference (void)
@@ -65,4 +66,78 @@ test_codec_base (void)
 {
     vg_batch_t *b = test_codec_reference ();
     return test_codec_frame (&b);
+}
+
+/* ---- comparing batches ---- */
+
+static void
+s_assert_labels (const vg_batch_t *a, const uint32_t *la, const vg_batch_t *b, const uint32_t *lb,
+                 uint32_t n)
+{
+    for (uint32_t k = 0; k < 2 * n; k++)
+        ASSERT_STR_EQ (a->strings[la[k]], b->strings[lb[k]]);
+}
+
+static void
+s_assert_store (const vg_sketch_store_t *a, const vg_sketch_store_t *b)
+{
+    /* Same non-empty buckets, whatever the dense layout. */
+    size_t na = 0, nb = 0;
+    for (uint32_t k = 0; k < a->len; k++)
+        if (a->counts[k]) {
+            na++;
+            int64_t k2 = (int64_t)a->offset + k - b->offset;
+            ASSERT (k2 >= 0 && k2 < (int64_t)b->len);
+            ASSERT_EQ (b->counts[k2], a->counts[k]);
+        }
+    for (uint32_t k = 0; k < b->len; k++)
+        nb += b->counts[k] != 0;
+    ASSERT_EQ (na, nb);
+}
+
+void
+test_codec_assert_same (const vg_batch_t *a, const vg_batch_t *b)
+{
+    ASSERT_STR_EQ (a->agent_id, b->agent_id);
+    ASSERT_STR_EQ (a->hostname, b->hostname);
+    ASSERT_EQ (a->seq, b->seq);
+    ASSERT (a->incarnation == b->incarnation);
+    ASSERT_EQ (a->interval_ms, b->interval_ms);
+    ASSERT_EQ (a->sent_ms, b->sent_ms);
+    ASSERT_EQ (a->nseries, b->nseries);
+    for (uint32_t i = 0; i < a->nseries; i++) {
+        ASSERT_STR_EQ (a->strings[a->series[i].name], b->strings[b->series[i].name]);
+        ASSERT_EQ (a->series[i].kind, b->series[i].kind);
+        ASSERT_EQ (a->series[i].nlabels, b->series[i].nlabels);
+        s_assert_labels (a, a->series[i].labels, b, b->series[i].labels, a->series[i].nlabels);
+    }
+    ASSERT_EQ (a->nsamples, b->nsamples);
+    for (size_t i = 0; i < a->nsamples; i++) {
+        ASSERT_EQ (a->sample_series[i], b->sample_series[i]);
+        ASSERT_EQ (a->sample_ts_ms[i], b->sample_ts_ms[i]);
+        ASSERT (memcmp (&a->sample_value[i], &b->sample_value[i], 8) == 0); /* bit-exact, -0 */
+    }
+    ASSERT_EQ (a->ndists, b->ndists);
+    for (size_t i = 0; i < a->ndists; i++) {
+        const vg_sketch_t *x = a->dists[i].sketch, *y = b->dists[i].sketch;
+        ASSERT_EQ (a->dists[i].series, b->dists[i].series);
+        ASSERT_EQ (a->dists[i].ts_ms, b->dists[i].ts_ms);
+        ASSERT_EQ (x->count, y->count);
+        ASSERT_EQ (x->zero_count, y->zero_count);
+        ASSERT_NEAR (x->sum, y->sum, 0);
+        ASSERT_NEAR (x->min, y->min, 0);
+        ASSERT_NEAR (x->max, y->max, 0);
+        s_assert_store (&x->pos, &y->pos);
+        s_assert_store (&x->neg, &y->neg);
+        for (int q = 0; q <= 100; q++)
+            ASSERT_NEAR (vg_sketch_quantile (x, q / 100.0), vg_sketch_quantile (y, q / 100.0), 0);
+    }
+    ASSERT_EQ (a->nevents, b->nevents);
+    for (size_t i = 0; i < a->nevents; i++) {
+        ASSERT_EQ (a->events[i].ts_ms, b->events[i].ts_ms);
+        ASSERT_STR_EQ (a->strings[a->events[i].name], b->strings[b->events[i].name]);
+        ASSERT_EQ (a->events[i].nlabels, b->events[i].nlabels);
+        s_assert_labels (a, a->events[i].labels, b, b->events[i].labels, a->events[i].nlabels);
+        ASSERT_STR_EQ (a->events[i].text, b->events[i].text);
+    }
 }

@@ -20,4 +20,8 @@ vg_buf_t test_codec_frame (vg_batch_t **batch_p);
  * Caller frees it. */
 vg_buf_t test_codec_base (void);
 
+/* Fails the test unless a and b hold the same: identity, series (by their
+ * strings), samples bit for bit, distributions and events. */
+void test_codec_assert_same (const vg_batch_t *a, const vg_batch_t *b);
+
 #endif

@@ -127,80 +127,6 @@ s_decode_ok (const void *data, size_t len, const vg_codec_limits_t *lim)
         ASSERT_STR_CONTAINS (err_, (reason));                                                      \
     } while (0)
 
-/* ---- comparing batches ---- */
-
-static void
-s_assert_labels (const vg_batch_t *a, const uint32_t *la, const vg_batch_t *b, const uint32_t *lb,
-                 uint32_t n)
-{
-    for (uint32_t k = 0; k < 2 * n; k++)
-        ASSERT_STR_EQ (a->strings[la[k]], b->strings[lb[k]]);
-}
-
-static void
-s_assert_store (const vg_sketch_store_t *a, const vg_sketch_store_t *b)
-{
-    /* Same non-empty buckets, whatever the dense layout. */
-    size_t na = 0, nb = 0;
-    for (uint32_t k = 0; k < a->len; k++)
-        if (a->counts[k]) {
-            na++;
-            int64_t k2 = (int64_t)a->offset + k - b->offset;
-            ASSERT (k2 >= 0 && k2 < (int64_t)b->len);
-            ASSERT_EQ (b->counts[k2], a->counts[k]);
-        }
-    for (uint32_t k = 0; k < b->len; k++)
-        nb += b->counts[k] != 0;
-    ASSERT_EQ (na, nb);
-}
-
-static void
-s_assert_same (const vg_batch_t *a, const vg_batch_t *b)
-{
-    ASSERT_STR_EQ (a->agent_id, b->agent_id);
-    ASSERT_STR_EQ (a->hostname, b->hostname);
-    ASSERT_EQ (a->seq, b->seq);
-    ASSERT (a->incarnation == b->incarnation);
-    ASSERT_EQ (a->interval_ms, b->interval_ms);
-    ASSERT_EQ (a->sent_ms, b->sent_ms);
-    ASSERT_EQ (a->nseries, b->nseries);
-    for (uint32_t i = 0; i < a->nseries; i++) {
-        ASSERT_STR_EQ (a->strings[a->series[i].name], b->strings[b->series[i].name]);
-        ASSERT_EQ (a->series[i].kind, b->series[i].kind);
-        ASSERT_EQ (a->series[i].nlabels, b->series[i].nlabels);
-        s_assert_labels (a, a->series[i].labels, b, b->series[i].labels, a->series[i].nlabels);
-    }
-    ASSERT_EQ (a->nsamples, b->nsamples);
-    for (size_t i = 0; i < a->nsamples; i++) {
-        ASSERT_EQ (a->sample_series[i], b->sample_series[i]);
-        ASSERT_EQ (a->sample_ts_ms[i], b->sample_ts_ms[i]);
-        ASSERT (memcmp (&a->sample_value[i], &b->sample_value[i], 8) == 0); /* bit-exact, -0 */
-    }
-    ASSERT_EQ (a->ndists, b->ndists);
-    for (size_t i = 0; i < a->ndists; i++) {
-        const vg_sketch_t *x = a->dists[i].sketch, *y = b->dists[i].sketch;
-        ASSERT_EQ (a->dists[i].series, b->dists[i].series);
-        ASSERT_EQ (a->dists[i].ts_ms, b->dists[i].ts_ms);
-        ASSERT_EQ (x->count, y->count);
-        ASSERT_EQ (x->zero_count, y->zero_count);
-        ASSERT_NEAR (x->sum, y->sum, 0);
-        ASSERT_NEAR (x->min, y->min, 0);
-        ASSERT_NEAR (x->max, y->max, 0);
-        s_assert_store (&x->pos, &y->pos);
-        s_assert_store (&x->neg, &y->neg);
-        for (int q = 0; q <= 100; q++)
-            ASSERT_NEAR (vg_sketch_quantile (x, q / 100.0), vg_sketch_quantile (y, q / 100.0), 0);
-    }
-    ASSERT_EQ (a->nevents, b->nevents);
-    for (size_t i = 0; i < a->nevents; i++) {
-        ASSERT_EQ (a->events[i].ts_ms, b->events[i].ts_ms);
-        ASSERT_STR_EQ (a->strings[a->events[i].name], b->strings[b->events[i].name]);
-        ASSERT_EQ (a->events[i].nlabels, b->events[i].nlabels);
-        s_assert_labels (a, a->events[i].labels, b, b->events[i].labels, a->events[i].nlabels);
-        ASSERT_STR_EQ (a->events[i].text, b->events[i].text);
-    }
-}
-
 /* ---- tests ---- */
 
 static void
@@ -210,7 +136,7 @@ test_round_trip (void)
     size_t len;
     uint8_t *enc = s_encode (a, &len);
     vg_batch_t *b = s_decode_ok (enc, len, NULL);
-    s_assert_same (a, b);
+    test_codec_assert_same (a, b);
     ASSERT_EQ (vg_batch_count (b), 25);
     ASSERT_EQ (b->dists[1].sketch->zero_count, 2);
     ASSERT_EQ (b->dists[1].sketch->neg.len > 0, 1);
@@ -248,7 +174,7 @@ test_round_trip_large (void)
     size_t len;
     uint8_t *enc = s_encode (a, &len);
     vg_batch_t *b = s_decode_ok (enc, len, NULL);
-    s_assert_same (a, b);
+    test_codec_assert_same (a, b);
     ASSERT_EQ (b->nsamples, 100000);
     free (enc);
     vg_batch_destroy (&a);
@@ -264,7 +190,7 @@ test_empty_and_skipped (void)
     size_t len;
     uint8_t *enc = s_encode (a, &len);
     vg_batch_t *b = s_decode_ok (enc, len, NULL);
-    s_assert_same (a, b);
+    test_codec_assert_same (a, b);
     free (enc);
     vg_batch_destroy (&b);
 
@@ -832,7 +758,7 @@ s_try (const uint8_t *data, size_t len)
         int erc = vg_codec_encode_batch (b, &enc, &n);
         if (erc == 0) {
             vg_batch_t *again = s_decode_ok (enc, n, NULL);
-            s_assert_same (b, again);
+            test_codec_assert_same (b, again);
             vg_batch_destroy (&again);
             free (enc);
         } else {
@@ -937,7 +863,7 @@ test_truncation (void)
     ASSERT_STR_CONTAINS (err, "do not end with the batch's checksum");
     /* The trailer is field 17 to protobuf: the whole decodes. */
     b = s_decode_ok (enc, len, NULL);
-    s_assert_same (a, b);
+    test_codec_assert_same (a, b);
     vg_batch_destroy (&b);
     free (enc);
     vg_batch_destroy (&a);

@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -257,6 +258,70 @@ test_budget (void)
     ASSERT_EQ (coll_guard_budget (10000), 256);
 }
 
+/* Names of about bytes bytes, made as the decoder makes them. */
+static vg_batch_names_t *
+s_names (size_t bytes)
+{
+    vg_batch_t *b = vg_batch_new ("a", "h");
+    char *s = calloc (1, bytes + 1);
+    memset (s, 'x', bytes);
+    vg_batch_push_string (b, s, bytes);
+    vg_batch_names_t *names = vg_batch_names_ref (vg_batch_share_names (b, "k", 1));
+    vg_batch_destroy (&b);
+    free (s);
+    return names;
+}
+
+/* A connection's names are kept within the caps, in place of the ones
+ * before, and go with it. */
+static void
+test_names (void)
+{
+    coll_peers_t *p = coll_peers_new (16, 200, 0);
+    vg_batch_names_t *small = s_names (100), *other = s_names (200);
+    vg_batch_names_t *big = s_names (COLL_PEERS_NAMES_PER_CONN);
+    ASSERT_EQ (coll_peers_accepted (p, 5, "127.0.0.1:1", 0), 0);
+    ASSERT (coll_peers_names (p, 5) == NULL);
+    coll_peers_keep_names (p, 5, small);
+    ASSERT (coll_peers_names (p, 5) == small);
+    ASSERT_EQ (coll_peers_stats (p).names_bytes, small->bytes);
+    coll_peers_keep_names (p, 5, other);
+    ASSERT (coll_peers_names (p, 5) == other);
+    ASSERT_EQ (coll_peers_stats (p).names_bytes, other->bytes);
+    coll_peers_keep_names (p, 5, big); /* over the cap of one connection */
+    ASSERT (coll_peers_names (p, 5) == NULL);
+    ASSERT_EQ (coll_peers_stats (p).names_bytes, 0);
+    ASSERT_EQ (coll_peers_stats (p).names_not_kept, 1);
+    coll_peers_keep_names (p, 6, small); /* no such connection */
+    ASSERT (coll_peers_names (p, 6) == NULL);
+    coll_peers_keep_names (p, 5, small);
+    coll_peers_closed (p, 5);
+    ASSERT (coll_peers_names (p, 5) == NULL);
+    ASSERT_EQ (coll_peers_stats (p).names_bytes, 0);
+
+    /* All connections together: up to COLL_PEERS_NAMES_TOTAL. */
+    vg_batch_names_t *mib = s_names (1000000);
+    uint64_t fit = COLL_PEERS_NAMES_TOTAL / mib->bytes;
+    ASSERT (fit > 50 && fit < 100);
+    for (int fd = 10; fd < 110; fd++) {
+        ASSERT_EQ (coll_peers_accepted (p, fd, "127.0.0.1:2", 0), 0);
+        coll_peers_keep_names (p, fd, mib);
+    }
+    coll_peers_stats_t st = coll_peers_stats (p);
+    ASSERT_EQ (st.names_bytes, fit * mib->bytes);
+    ASSERT_EQ (st.names_not_kept, 1 + (100 - fit));
+    ASSERT (coll_peers_names (p, 10) == mib);
+    ASSERT (coll_peers_names (p, 109) == NULL);
+    coll_peers_closed (p, 10);
+    coll_peers_keep_names (p, 109, mib); /* room again */
+    ASSERT (coll_peers_names (p, 109) == mib);
+    coll_peers_destroy (&p); /* drops the references it held */
+    vg_batch_names_unref (&small);
+    vg_batch_names_unref (&other);
+    vg_batch_names_unref (&big);
+    vg_batch_names_unref (&mib);
+}
+
 int
 main (void)
 {
@@ -265,6 +330,7 @@ main (void)
     test_held ();
     test_drain_window ();
     test_budget ();
+    test_names ();
     printf ("test_coll_peers: ok\n");
     return 0;
 }
