@@ -47,6 +47,8 @@
 #   INGEST_SETUP_SQL: SQL run on the database once the collector has created
 #     its schema, before the load (to try a schema change)
 #   INGEST_COLLECTOR_LOG: where to copy the collector's log at the end
+#   INGEST_LOADGEN_EXTRA: options added to every vigil-loadgen command, e.g.
+#     --fresh-batches (every batch built and encoded whole, as the agent does)
 set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -59,6 +61,7 @@ window=${INGEST_WINDOW:-4}
 null_seconds=${INGEST_NULL_SECONDS:-10}
 warmup=${INGEST_WARMUP:-10}
 latency_seconds=${INGEST_LATENCY_SECONDS:-30}
+read -r -a loadgen_extra <<<"${INGEST_LOADGEN_EXTRA:-}"
 
 name=ingest.sh
 . "$src/tests/bench/bench-lib.sh"
@@ -81,7 +84,7 @@ if [[ "$null_seconds" != 0 ]]; then
     port=$(free_port)
     cmd=("$loadgen" --endpoint "tcp://127.0.0.1:$port" --null-collector --quiet
         --agents "$agents" --series "$series" --samples-per-batch "$batch"
-        --window "$window" --duration "$null_seconds")
+        --window "$window" --duration "$null_seconds" "${loadgen_extra[@]}")
     echo "command: ${cmd[*]#"$src/"}"
     "${cmd[@]}" >"$tmp/null.out"
     grep '^loadgen:' "$tmp/null.out" | sed 's/^loadgen:/generator alone:/'
@@ -123,7 +126,8 @@ wal_line() {
 ticks0=$(collector_ticks)
 wal0=$(wal_now)
 cmd=("$loadgen" --endpoint "tcp://127.0.0.1:$port" --agents "$agents" --series "$series"
-    --samples-per-batch "$batch" --window "$window" --duration "$seconds" --warmup "$warmup")
+    --samples-per-batch "$batch" --window "$window" --duration "$seconds" --warmup "$warmup"
+    "${loadgen_extra[@]}")
 echo "command: ${cmd[*]#"$src/"}"
 set +e
 "${cmd[@]}" >"$tmp/loadgen.out"
@@ -143,7 +147,7 @@ if [[ $lg_rc -eq 0 && "$latency_seconds" != 0 ]]; then
     half=$((${ingest%.*} / 2))
     cmd=("$loadgen" --endpoint "tcp://127.0.0.1:$port" --agents "$agents" --series "$series"
         --samples-per-batch "$batch" --window "$window" --duration "$((latency_seconds + warmup))"
-        --warmup "$warmup" --rate "$half" --quiet)
+        --warmup "$warmup" --rate "$half" --quiet "${loadgen_extra[@]}")
     echo "command: ${cmd[*]#"$src/"}"
     set +e
     "${cmd[@]}" >"$tmp/latency.out"

@@ -5,7 +5,10 @@
  *  never matches, and must be refused) and sealed with its trailer, so the
  *  fuzzer reaches the rules behind the checksum. The codec's own reader of
  *  a Batch's bytes must agree with protobuf-c's on every input
- *  (tests/helpers/test_unpack.c). */
+ *  (tests/helpers/test_unpack.c). Decoding with shared names
+ *  (vg_codec_decode_batch_named) must answer as the plain decode does, with
+ *  the names of the input before and with the input's own: the same bytes
+ *  again always share them. */
 #include "test_unpack.h"
 #include "vg_batch.h"
 #include "vg_codec.h"
@@ -38,6 +41,42 @@ s_same_shape (const vg_batch_t *a, const vg_batch_t *b)
 
 static void s_decode (const uint8_t *data, size_t size);
 
+/* The names of the last input that made some, for the next one. */
+static vg_batch_names_t *s_known;
+
+static void
+s_same_names (const vg_batch_t *a, const vg_batch_t *b)
+{
+    s_same_shape (a, b);
+    for (uint32_t i = 0; i < a->nstrings; i++)
+        if (strcmp (a->strings[i], b->strings[i]) != 0)
+            abort ();
+    for (uint32_t i = 0; i < a->nseries; i++)
+        if (a->series[i].name != b->series[i].name || a->series[i].kind != b->series[i].kind ||
+            a->series[i].nlabels != b->series[i].nlabels ||
+            memcmp (a->series[i].labels, b->series[i].labels,
+                    2 * sizeof (uint32_t) * a->series[i].nlabels) != 0)
+            abort ();
+}
+
+/* Decodes with known names; abort unless it answers as the plain decode
+ * did (rc, err and plain). Returns the batch. */
+static vg_batch_t *
+s_named (const uint8_t *data, size_t size, const vg_codec_limits_t *limits, vg_batch_names_t *known,
+         int rc, const char *err, const vg_batch_t *plain)
+{
+    vg_batch_t *named = NULL;
+    char e2[256];
+    int rc2 = vg_codec_decode_batch_named (data, size, limits, known, &named, e2, sizeof e2);
+    if (rc2 != rc || (rc != 0 && strcmp (err, e2) != 0)) {
+        fprintf (stderr, "fuzz_batch: named decode: %d (%s), plain: %d (%s)\n", rc2, e2, rc, err);
+        abort ();
+    }
+    if (rc == 0)
+        s_same_names (plain, named);
+    return named;
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -65,6 +104,18 @@ s_decode (const uint8_t *data, size_t size)
     vg_batch_t *batch = NULL;
     vg_codec_limits_t limits = vg_codec_default_limits ();
     int rc = vg_codec_decode_batch (data, size, &limits, &batch, err, sizeof err);
+    vg_batch_t *with_last = s_named (data, size, &limits, s_known, rc, err, batch);
+    vg_batch_t *first = s_named (data, size, &limits, NULL, rc, err, batch);
+    if (first && first->names) {
+        vg_batch_t *again = s_named (data, size, &limits, first->names, rc, err, batch);
+        if (again->names != first->names)
+            abort ();
+        vg_batch_names_unref (&s_known);
+        s_known = vg_batch_names_ref (first->names);
+        vg_batch_destroy (&again);
+    }
+    vg_batch_destroy (&first);
+    vg_batch_destroy (&with_last);
     if (rc == 0) {
         if (!batch || vg_batch_count (batch) > limits.max_samples)
             abort ();
