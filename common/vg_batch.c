@@ -229,31 +229,58 @@ vg_batch_names_t *
 vg_batch_share_names (vg_batch_t *self, const void *key, size_t key_len)
 {
     assert (!self->names);
-    vg_batch_names_t *names = vg_calloc (1, sizeof *names);
+    /* One block, laid out as the fields come: names live long, one per
+     * connection, and many small blocks of them would scatter the heap. */
+    size_t text = 0, labels = 0;
+    for (uint32_t i = 0; i < self->nstrings; i++)
+        text += strlen (self->strings[i]) + 1;
+    for (uint32_t i = 0; i < self->nseries; i++)
+        labels += 2 * (size_t)self->series[i].nlabels;
+    size_t head = (sizeof (vg_batch_names_t) + 7) & ~(size_t)7;
+    size_t bytes = head + self->nstrings * sizeof (char *) + self->nseries * sizeof (vg_series_t) +
+                   labels * sizeof (uint32_t) + text + key_len;
+    char *block = vg_malloc (bytes);
+    vg_batch_names_t *names = (vg_batch_names_t *)block;
+    memset (names, 0, sizeof *names);
     atomic_init (&names->refs, 1);
     names->serial = atomic_fetch_add (&s_names_serial, 1) + 1;
-    names->strings = self->strings;
-    names->nstrings = self->nstrings;
-    names->series = self->series;
-    names->nseries = self->nseries;
-    names->arena = self->index->arena;
-    self->index->arena = (vg_arena_t){0};
-    names->key = vg_malloc (key_len ? key_len : 1);
-    memcpy (names->key, key, key_len);
-    names->key_len = key_len;
-    size_t bytes = sizeof *names + key_len;
-    for (uint32_t i = 0; i < names->nstrings; i++)
-        bytes += sizeof (char *) + ((strlen (names->strings[i]) + 8) & ~(size_t)7);
-    for (uint32_t i = 0; i < names->nseries; i++)
-        bytes += sizeof (vg_series_t) + ((8 * (size_t)names->series[i].nlabels + 11) & ~(size_t)7);
     names->bytes = bytes;
-    /* The intern tables indexed the strings that moved. */
+    char *p = block + head;
+    names->strings = (char **)p;
+    p += self->nstrings * sizeof (char *);
+    names->series = (vg_series_t *)p;
+    p += self->nseries * sizeof (vg_series_t);
+    uint32_t *label = (uint32_t *)p;
+    p += labels * sizeof (uint32_t);
+    for (uint32_t i = 0; i < self->nstrings; i++) {
+        size_t n = strlen (self->strings[i]) + 1;
+        memcpy (p, self->strings[i], n);
+        names->strings[i] = p;
+        p += n;
+    }
+    for (uint32_t i = 0; i < self->nseries; i++) {
+        const vg_series_t *ser = &self->series[i];
+        size_t n = 2 * (size_t)ser->nlabels;
+        if (n)
+            memcpy (label, ser->labels, n * sizeof *label);
+        names->series[i] = (vg_series_t){ser->name, ser->kind, ser->nlabels, label};
+        label += n;
+    }
+    names->key = (uint8_t *)p;
+    if (key_len)
+        memcpy (names->key, key, key_len);
+    names->key_len = key_len;
+    names->nstrings = self->nstrings;
+    names->nseries = self->nseries;
+    /* The batch drops its own copy and uses the names. */
+    self->nstrings = 0;
+    self->nseries = 0;
+    vg_arena_free (&self->index->arena);
     s_table_clear (&self->index->strings);
     s_table_clear (&self->index->series);
-    self->strings_cap = 0;
-    self->series_cap = 0;
-    self->names = names;
-    return names;
+    vg_batch_use_names (self, names);
+    vg_batch_names_unref (&names);
+    return self->names;
 }
 
 void
@@ -286,13 +313,8 @@ vg_batch_names_unref (vg_batch_names_t **names_p)
     if (!names)
         return;
     *names_p = NULL;
-    if (atomic_fetch_sub_explicit (&names->refs, 1, memory_order_acq_rel) != 1)
-        return;
-    vg_arena_free (&names->arena);
-    free (names->strings);
-    free (names->series);
-    free (names->key);
-    free (names);
+    if (atomic_fetch_sub_explicit (&names->refs, 1, memory_order_acq_rel) == 1)
+        free (names); /* one block */
 }
 
 /* Brings the tables up to date with entries appended by vg_batch_push_*. */

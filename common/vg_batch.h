@@ -9,7 +9,6 @@
 #ifndef VG_BATCH_H
 #define VG_BATCH_H
 
-#include "vg_arena.h"
 #include "vg_sketch.h"
 
 #include <stdatomic.h>
@@ -62,10 +61,9 @@ typedef struct {
     uint32_t nstrings;
     vg_series_t *series;
     uint32_t nseries;
-    vg_arena_t arena; /* the strings and label arrays */
-    uint8_t *key;     /* what they were read from, for the decoder to compare */
+    uint8_t *key; /* what they were read from, for the decoder to compare */
     size_t key_len;
-    size_t bytes; /* all of it, about */
+    size_t bytes; /* all of it: one block, strings, series and key in it */
 } vg_batch_names_t;
 
 typedef struct {
@@ -137,9 +135,10 @@ void vg_batch_push_string (vg_batch_t *self, const char *s, size_t len);
 void vg_batch_push_series (vg_batch_t *self, uint32_t name, vg_kind_t kind, const uint32_t *labels,
                            uint32_t nlabels);
 
-/* Makes the batch's strings and series shareable: moved into new names,
- * holding key (key_len bytes, copied); the batch keeps a reference. For a
- * batch whose strings and series were only pushed (a decoded one). */
+/* Makes the batch's strings and series shareable: copied into new names,
+ * with key (key_len bytes), which the batch then uses in place of its own
+ * (a reference held). For a batch whose strings and series were only pushed
+ * (a decoded one): what else its arena held goes. */
 vg_batch_names_t *vg_batch_share_names (vg_batch_t *self, const void *key, size_t key_len);
 /* Makes self use names' strings and series (a reference taken); it must
  * have none of its own yet. */

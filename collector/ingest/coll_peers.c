@@ -366,6 +366,8 @@ coll_peers_keep_names (coll_peers_t *self, int fd, vg_batch_names_t *names)
     }
     c->names = vg_batch_names_ref (names);
     self->stats.names_bytes += names->bytes;
+    if (self->stats.names_bytes > self->stats.names_peak)
+        self->stats.names_peak = self->stats.names_bytes;
 }
 
 const char *

@@ -39,6 +39,7 @@ typedef struct {
     uint64_t held_peak;      /* most bytes all connections held at one check */
     uint64_t held_now;       /* at the last check */
     uint64_t names_bytes;    /* the connections' names kept, about */
+    uint64_t names_peak;     /* the most names_bytes has been */
     uint64_t names_not_kept; /* names over the caps below, not kept */
     uint64_t refused[COLL_REFUSED_COUNT];
 } coll_peers_stats_t;

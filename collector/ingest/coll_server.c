@@ -649,6 +649,12 @@ coll_server_run (coll_server_t *self)
              (unsigned long long)ps.conns_hoarding, (unsigned long long)ps.conns_idle,
              (unsigned long long)ps.conns_refused,
              (unsigned long long)(self->auth ? coll_auth_stats (self->auth).unknown_keys : 0));
+    vg_info ("names read once: %llu of %llu batches shared the strings and series of the "
+             "batch before on their connection; the names kept took at most %.1f MiB, %llu "
+             "not kept over the caps",
+             (unsigned long long)self->stats.batches_names_known,
+             (unsigned long long)self->stats.batches_accepted, (double)ps.names_peak / 1048576.0,
+             (unsigned long long)ps.names_not_kept);
     vg_info ("stopped: %llu batches stored, %llu duplicate, %llu rejected, %llu answered RETRY; "
              "%llu malformed messages dropped; %llu samples stored in %llu transactions, %llu "
              "dropped for timestamps out of range",

@@ -309,6 +309,7 @@ test_names (void)
     }
     coll_peers_stats_t st = coll_peers_stats (p);
     ASSERT_EQ (st.names_bytes, fit * mib->bytes);
+    ASSERT_EQ (st.names_peak, fit * mib->bytes);
     ASSERT_EQ (st.names_not_kept, 1 + (100 - fit));
     ASSERT (coll_peers_names (p, 10) == mib);
     ASSERT (coll_peers_names (p, 109) == NULL);
