@@ -5,7 +5,10 @@
  *  The reference for decoding is protobuf-c's bare unpack and free of the same
  *  bytes, with no validation and no copy into a vg_batch_t: the ceiling
  *  vg_codec_decode_batch can approach. Its descriptor is declared here by hand
- *  so that vg_codec.c stays the only user of the generated header.
+ *  so that vg_codec.c stays the only user of the generated header. Decoding
+ *  with the names of the batch before (vg_codec_decode_batch_named) is
+ *  measured beside it, and "names" prints what a connection's kept names
+ *  take in memory, read from the allocator.
  *
  *  Build (after building vigil_common in a Release tree):
  *    cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release
@@ -17,6 +20,7 @@
 #include "vg_batch.h"
 #include "vg_codec.h"
 
+#include <malloc.h>
 #include <protobuf-c/protobuf-c.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +87,23 @@ s_decode (const uint8_t *data, size_t len)
     return rc;
 }
 
+/* The names of the batch before, as a collector keeps them per connection. */
+static vg_batch_names_t *s_known;
+
+static int
+s_decode_named (const uint8_t *data, size_t len)
+{
+    vg_batch_t *b = NULL;
+    char err[256];
+    int rc = vg_codec_decode_batch_named (data, len, NULL, s_known, &b, err, sizeof err);
+    if (rc == 0 && b->names != s_known) {
+        vg_batch_names_unref (&s_known);
+        s_known = vg_batch_names_ref (b->names);
+    }
+    vg_batch_destroy (&b);
+    return rc;
+}
+
 static int
 s_unpack (const uint8_t *data, size_t len)
 {
@@ -117,13 +138,16 @@ s_bench_decode (size_t n, size_t nseries)
         exit (1);
     s_enc_batch = b;
     double dec = s_rate (s_decode, enc, len);
+    double named = s_rate (s_decode_named, enc, len);
     double ref = s_rate (s_unpack, enc, len);
     double encr = s_rate (s_encode, enc, len);
     printf ("codec_bench: %4zu gauges in %4zu series (%5zu bytes): decode+validate %5.1f M "
-            "samples/s (%6.0f batches/s)  protobuf-c unpack alone %5.1f M samples/s  ratio "
-            "%.2f  encode %5.1f M samples/s\n",
-            n, nseries, len, dec * (double)n / 1e6, dec, ref * (double)n / 1e6, dec / ref,
-            encr * (double)n / 1e6);
+            "samples/s (%6.0f batches/s)  with the names of the batch before %5.1f M "
+            "samples/s  protobuf-c unpack alone %5.1f M samples/s  ratio %.2f  encode %5.1f M "
+            "samples/s\n",
+            n, nseries, len, dec * (double)n / 1e6, dec, named * (double)n / 1e6,
+            ref * (double)n / 1e6, dec / ref, encr * (double)n / 1e6);
+    vg_batch_names_unref (&s_known);
     free (enc);
     vg_batch_destroy (&b);
 }
@@ -156,7 +180,42 @@ s_bench_series (void)
     vg_batch_destroy (&b);
 }
 
-/* No argument: everything; "decode" or "series": that part only. */
+/* What a connection's kept names take: the names of one batch of nseries
+ * series, kept 10,000 times, read from the allocator (mallinfo2). */
+static void
+s_bench_names (size_t nseries)
+{
+    vg_batch_t *b = s_gauges (nseries, nseries);
+    uint8_t *enc;
+    size_t len;
+    if (vg_codec_encode_batch (b, &enc, &len) != 0)
+        exit (1);
+    enum { N = 10000 };
+    vg_batch_names_t **kept = calloc (N, sizeof *kept);
+    size_t counted = 0;
+    struct mallinfo2 m0 = mallinfo2 ();
+    for (size_t i = 0; i < N; i++) {
+        vg_batch_t *d = NULL;
+        char err[256];
+        if (vg_codec_decode_batch_named (enc, len, NULL, NULL, &d, err, sizeof err) != 0 ||
+            !d->names)
+            exit (1);
+        kept[i] = vg_batch_names_ref (d->names);
+        counted += d->names->bytes;
+        vg_batch_destroy (&d);
+    }
+    struct mallinfo2 m1 = mallinfo2 ();
+    printf ("codec_bench: names of %zu series kept: %zu bytes each in use, %zu counted against "
+            "the caps\n",
+            nseries, (size_t)(m1.uordblks - m0.uordblks) / N, counted / N);
+    for (size_t i = 0; i < N; i++)
+        vg_batch_names_unref (&kept[i]);
+    free (kept);
+    free (enc);
+    vg_batch_destroy (&b);
+}
+
+/* No argument: everything; "decode", "names" or "series": that part only. */
 int
 main (int argc, char **argv)
 {
@@ -168,6 +227,10 @@ main (int argc, char **argv)
         s_bench_decode (100, 100);
         s_bench_decode (1000, 10);
         s_bench_decode (1000, 1000);
+    }
+    if (!*only || strcmp (only, "names") == 0) {
+        s_bench_names (100);
+        s_bench_names (1000);
     }
     if (!*only || strcmp (only, "series") == 0)
         s_bench_series ();
