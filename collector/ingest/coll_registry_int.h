@@ -1,5 +1,6 @@
 /*  coll_registry_int.h - the registry's insides, shared by coll_registry.c
- *  (series, newest values) and coll_registry_hosts.c. Not for other modules. */
+ *  (series), coll_registry_latest.c (newest values) and coll_registry_hosts.c.
+ *  Not for other modules. */
 #ifndef COLL_REGISTRY_INT_H
 #define COLL_REGISTRY_INT_H
 
